@@ -1,0 +1,134 @@
+# lambdabridge - one non-recursive Makefile (STYLE.md "Build").
+#
+#   make            build/lambdabridge and build/handlers/*.so
+#   make run        install what is missing, build, start nginx + bridge
+#   make test       the whole suite (format, unit, unit under ASan, integration)
+#   make bench      the benchmark (docs/performance.md)
+
+BUILD   ?= build
+CC      ?= cc
+PKGS    := json-c libconfig
+
+WARN     = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+	   -Wmissing-prototypes -Wformat=2 -Wvla -fno-common
+CSTD     = -std=c11 -D_GNU_SOURCE
+OPT     ?= -O2 -g
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -ljson-c -lconfig)
+FCGI_LIBS  := $(shell pkg-config --libs fcgi 2>/dev/null || echo -lfcgi)
+CUNIT_LIBS := $(shell pkg-config --libs cunit 2>/dev/null || echo -lcunit)
+CPPFLAGS_BRIDGE = -Ibridge -Ibridge/include -DLB_BUILDING_BRIDGE $(PKG_CFLAGS)
+CFLAGS   = $(CSTD) $(OPT) $(WARN) -MMD -MP
+LDLIBS   = $(FCGI_LIBS) $(PKG_LIBS) -ldl -lpthread
+ASAN     = -fsanitize=address,undefined -fno-sanitize-recover=all \
+	   -fno-omit-frame-pointer
+
+BRIDGE_SRC  := $(filter-out bridge/main.c,$(wildcard bridge/*.c))
+BRIDGE_OBJ  := $(BRIDGE_SRC:%.c=$(BUILD)/%.o)
+ASAN_OBJ    := $(BRIDGE_SRC:%.c=$(BUILD)/asan/%.o)
+UNIT_SRC    := $(wildcard tests/unit/test_*.c)
+UNIT_OBJ    := $(UNIT_SRC:%.c=$(BUILD)/%.o) $(BUILD)/tests/unit/runner.o
+UNIT_ASAN   := $(UNIT_SRC:%.c=$(BUILD)/asan/%.o) $(BUILD)/asan/tests/unit/runner.o
+SUITES      := $(patsubst tests/unit/test_%.c,%,$(UNIT_SRC))
+HANDLERS    := $(patsubst handlers/%/,%,$(sort $(dir $(wildcard handlers/*/*.c))))
+HANDLER_SO  := $(HANDLERS:%=$(BUILD)/handlers/%.so)
+TEST_HANDLER_SO := $(patsubst tests/handlers/%.c,$(BUILD)/tests/handlers/%.so,$(wildcard tests/handlers/*.c))
+BENCH_SRC   := $(wildcard bench/*.c)
+BENCH_BIN   := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+FORMAT_SRC  := $(wildcard bridge/*.[ch] bridge/include/*.h handlers/*/*.c \
+		 tests/unit/*.[ch] tests/handlers/*.c bench/*.c)
+
+.PHONY: all run test unit unit-asan integration format format-check bench \
+	bench-smoke clean deps
+all: $(BUILD)/lambdabridge $(HANDLER_SO) $(TEST_HANDLER_SO) $(BENCH_BIN)
+
+$(BUILD)/libbridge.a: $(BRIDGE_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/asan/libbridge.a: $(ASAN_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+# -rdynamic: handlers resolve lb_remaining_time_ms/lb_error from the binary
+$(BUILD)/lambdabridge: $(BUILD)/bridge/main.o $(BUILD)/libbridge.a
+	$(CC) -rdynamic -o $@ $^ $(LDLIBS)
+
+$(BUILD)/asan/lambdabridge: $(BUILD)/asan/bridge/main.o $(BUILD)/asan/libbridge.a
+	$(CC) $(ASAN) -rdynamic -o $@ $^ $(LDLIBS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS_BRIDGE) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/asan/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS_BRIDGE) $(CFLAGS) $(ASAN) -c -o $@ $<
+
+# Handlers see only the public header; they link json-c like any module would.
+$(BUILD)/handlers/%.so: handlers/%/*.c bridge/include/lambdabridge.h
+	@mkdir -p $(@D)
+	$(CC) $(CSTD) $(OPT) $(WARN) -fPIC -shared -Ibridge/include \
+		$(PKG_CFLAGS) -o $@ $(filter %.c,$^) -ljson-c
+
+$(BUILD)/tests/handlers/%.so: tests/handlers/%.c bridge/include/lambdabridge.h
+	@mkdir -p $(@D)
+	$(CC) $(CSTD) $(OPT) $(WARN) -fPIC -shared -Ibridge/include \
+		$(PKG_CFLAGS) -o $@ $< -ljson-c
+
+$(BUILD)/bench/%: bench/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CSTD) $(OPT) $(WARN) -o $@ $< $(FCGI_LIBS) -lpthread
+
+# The unit runner calls lb_test_suite_<name>() for every tests/unit/test_<name>.c.
+$(BUILD)/tests/unit/suites.h: $(UNIT_SRC) Makefile
+	@mkdir -p $(@D)
+	@printf '%s\n' $(foreach s,$(SUITES),'LB_SUITE($(s))') > $@.tmp && \
+		(cmp -s $@.tmp $@ || mv $@.tmp $@); rm -f $@.tmp
+
+$(BUILD)/tests/unit/runner.o $(BUILD)/asan/tests/unit/runner.o: $(BUILD)/tests/unit/suites.h
+$(BUILD)/tests/unit/runner.o: CPPFLAGS_BRIDGE += -I$(BUILD)/tests/unit
+$(BUILD)/asan/tests/unit/runner.o: CPPFLAGS_BRIDGE += -I$(BUILD)/tests/unit
+
+$(BUILD)/unit-tests: $(UNIT_OBJ) $(BUILD)/libbridge.a
+	$(CC) -rdynamic -o $@ $^ $(CUNIT_LIBS) $(LDLIBS)
+
+$(BUILD)/asan/unit-tests: $(UNIT_ASAN) $(BUILD)/asan/libbridge.a
+	$(CC) $(ASAN) -rdynamic -o $@ $^ $(CUNIT_LIBS) $(LDLIBS)
+
+unit: all $(BUILD)/unit-tests
+	$(BUILD)/unit-tests
+
+unit-asan: all $(BUILD)/asan/unit-tests $(BUILD)/asan/lambdabridge
+	ASAN_OPTIONS=detect_leaks=1 LB_TEST_BIN=$(BUILD)/asan/lambdabridge \
+		$(BUILD)/asan/unit-tests
+
+integration: all
+	tests/integration/run
+
+test: all $(BUILD)/unit-tests $(BUILD)/asan/unit-tests $(BUILD)/asan/lambdabridge
+	scripts/run-tests
+
+run: deps
+	$(MAKE) all
+	scripts/run
+
+deps:
+	scripts/install-deps
+
+bench: all
+	bench/run
+
+bench-smoke: all
+	BENCH_DURATION=2 BENCH_SMOKE=1 bench/run
+
+format:
+	clang-format -i $(FORMAT_SRC)
+
+format-check:
+	clang-format --dry-run --Werror $(FORMAT_SRC)
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

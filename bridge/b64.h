@@ -1,0 +1,23 @@
+/* b64.h - standard base64 (RFC 4648, with padding).  Pure. */
+#ifndef LB_B64_H
+#define LB_B64_H
+
+#include <stddef.h>
+
+/* Bytes needed to encode `len` bytes, including the terminating NUL. */
+size_t lb_b64_encoded_size(size_t len);
+
+/*
+ * Encodes `len` bytes of `src` into `dst` (lb_b64_encoded_size(len) bytes),
+ * NUL-terminated.  Returns the encoded length.
+ */
+size_t lb_b64_encode(const void *src, size_t len, char *dst);
+
+/*
+ * Decodes `len` characters of `src` into `dst` (at least len / 4 * 3 + 3
+ * bytes).  Padding is optional; whitespace is not allowed.  Returns the
+ * decoded length, or -1 when src is not valid base64.
+ */
+long lb_b64_decode(const char *src, size_t len, void *dst);
+
+#endif /* LB_B64_H */

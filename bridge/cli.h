@@ -1,0 +1,21 @@
+/*
+ * cli.h - the subcommands of the lambdabridge binary (DESIGN.md section 5).
+ * Each takes the arguments after the subcommand name and returns the exit
+ * status.
+ */
+#ifndef LB_CLI_H
+#define LB_CLI_H
+
+/* `lambdabridge check -c FILE`: validate, print the route table. */
+int lb_cli_check(int argc, char **argv);
+
+/* `lambdabridge invoke -c FILE FUNCTION [EVENT.json|-]`. */
+int lb_cli_invoke(int argc, char **argv);
+
+/* `lambdabridge event v1|v2 METHOD PATH [-H 'K: V']... [-d BODY] [-c FILE]`. */
+int lb_cli_event(int argc, char **argv);
+
+/* `lambdabridge __probe MODULE SYMBOL` (internal: used by lb_worker_probe). */
+int lb_cli_probe(int argc, char **argv);
+
+#endif /* LB_CLI_H */

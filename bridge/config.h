@@ -1,0 +1,98 @@
+/*
+ * config.h - the lambdabridge configuration (DESIGN.md section 4), loaded
+ * from a libconfig file into an immutable struct.  Only config.c includes
+ * libconfig.h.
+ */
+#ifndef LB_CONFIG_H
+#define LB_CONFIG_H
+
+#include <stddef.h>
+
+#include "gwerror.h"
+#include "kv.h"
+
+enum lb_api {
+	LB_API_REST, /* REST API: payload 1.0, binary media types, REST bodies */
+	LB_API_HTTP, /* HTTP API: payload 2.0 by default, HTTP API bodies */
+};
+
+struct lb_function {
+	char *name;
+	char *module;             /* absolute path of the .so */
+	char *handler;            /* symbol name */
+	char *version;            /* "$LATEST" unless configured */
+	double timeout;           /* seconds, default 3, (0, 900] */
+	int memory;               /* MB, default 128, 128..10240 */
+	int reserved_concurrency; /* -1 when unreserved (the default) */
+	int provisioned;          /* environments started at boot, default 0 */
+	double
+	    idle_timeout; /* seconds an idle environment lives, default 300 */
+	int max_requests; /* recycle after this many invocations, 0 = never */
+	struct lb_kv *environment;
+	size_t nenvironment;
+	int line; /* where it was defined, for messages */
+};
+
+struct lb_route {
+	char *key;          /* as configured: "GET /users/{id}" or "$default" */
+	char *method;       /* "GET", "ANY", ...; NULL for $default */
+	char *path;         /* "/users/{id}"; NULL for $default */
+	size_t function;    /* index into lb_config.functions */
+	int payload_format; /* 1 or 2 (the route's, or the gateway default) */
+	int line;
+};
+
+struct lb_config {
+	char *path; /* the file it was loaded from */
+
+	/* gateway: */
+	enum lb_api api;
+	char *listen;       /* "unix:/path", "127.0.0.1:9000", or NULL = fd 0 */
+	int payload_format; /* default for routes: 1 (REST) or 2 (HTTP) */
+	char *stage;        /* "$default" unless configured */
+	struct lb_kv *stage_variables;
+	size_t nstage_variables;
+	double integration_timeout; /* seconds: default 29 REST, 30 HTTP */
+	int account_concurrency;    /* default 1000 */
+	size_t max_request_body;    /* bytes, default 10485760 */
+	char **binary_media_types;  /* REST only */
+	size_t nbinary_media_types;
+	int threads;       /* FastCGI request threads, default 64 */
+	char *region;      /* AWS_REGION, default "us-east-1" */
+	char *account_id;  /* 12 digits, default "123456789012" */
+	char *api_id;      /* 10 lowercase alnum, default derived from path */
+	char *domain_name; /* requestContext.domainName; NULL = from Host */
+
+	struct lb_function *functions;
+	size_t nfunctions;
+	struct lb_route *routes;
+	size_t nroutes;
+	/* gateway_responses overrides, indexed by type; .set == 0 when none */
+	struct lb_gateway_response responses[LB_GWERR_COUNT];
+};
+
+/*
+ * Checks that `module` can be loaded and exports `symbol`; writes the reason
+ * to err and returns -1 if not.  config.c calls it for every function when
+ * given one (the daemon passes a probe that runs in a child process, so a
+ * module's constructors never run inside the gateway).
+ */
+typedef int lb_config_probe(
+    const char *module, const char *symbol, char *err, size_t errlen);
+
+/*
+ * Loads and validates `path`.  Returns a new config (free it with
+ * lb_config_free), or NULL with "file:line: setting: reason" in err.
+ * Relative module paths are resolved against the config file's directory.
+ * `probe` may be NULL (modules are then only checked to exist).
+ */
+struct lb_config *lb_config_load(
+    const char *path, lb_config_probe *probe, char *err, size_t errlen);
+
+/* Frees a config from lb_config_load; NULL is fine. */
+void lb_config_free(struct lb_config *cfg);
+
+/* Index of the function named `name`, or -1. */
+int lb_config_function_index(const struct lb_config *cfg, const char *name);
+
+#endif /* LB_CONFIG_H */

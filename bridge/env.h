@@ -1,0 +1,104 @@
+/*
+ * env.h - execution environments: per-function pools of worker processes
+ * (DESIGN.md section 1), their concurrency caps, cold and warm starts,
+ * deadlines, crash isolation, log capture and counters.
+ *
+ * An environment is a `lambdabridge` process started by fork+exec in worker
+ * mode over a socketpair; it loads the function's module once and then runs
+ * one event at a time.
+ */
+#ifndef LB_ENV_H
+#define LB_ENV_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "config.h"
+
+/* All pools of one configuration generation. */
+struct lb_envs;
+
+enum lb_invoke_status {
+	LB_INVOKE_OK, /* payload is the function's result JSON */
+	LB_INVOKE_FUNCTION_ERROR, /* handler returned NULL / lb_error; payload is the error JSON */
+	LB_INVOKE_CRASH,   /* environment died: exit, signal, out of memory */
+	LB_INVOKE_TIMEOUT, /* the function's own timeout; environment killed */
+	LB_INVOKE_INIT_ERROR, /* module failed to load or lb_init failed */
+	LB_INVOKE_TOO_LARGE,  /* result over 6 MB */
+	LB_INVOKE_INTEGRATION_TIMEOUT, /* integration deadline came first */
+	LB_INVOKE_THROTTLED, /* reserved or account concurrency reached */
+};
+
+struct lb_invoke_request {
+	const char *request_id; /* the aws_request_id the handler sees */
+	const char *trace_id; /* _X_AMZN_TRACE_ID for the invocation, or NULL */
+	const char *event;    /* JSON text */
+	size_t event_len;
+	int64_t integration_deadline_ms; /* wall clock; 0 = none */
+};
+
+struct lb_invoke_result {
+	enum lb_invoke_status status;
+	char *payload; /* malloc'ed, NUL-terminated JSON, or NULL */
+	size_t payload_len;
+	char error_type
+	    [64]; /* "Runtime.ExitError", "Sandbox.Timedout", ... or "" */
+	char error_message[256];
+	int cold; /* a new environment was started for it */
+	double duration_ms;
+	int64_t env_pid; /* the worker that ran it, for tests and logs */
+};
+
+/*
+ * Creates the pools for `cfg` (borrowed: it must outlive the result) and
+ * starts each function's provisioned environments.  `self_exe` is the path
+ * of the lambdabridge binary to exec in worker mode.  Returns NULL with the
+ * reason in err.
+ */
+struct lb_envs *lb_envs_new(const struct lb_config *cfg, const char *self_exe,
+    char *err, size_t errlen);
+
+/*
+ * Runs one event through function `function` (an index into cfg->functions):
+ * takes an idle environment or starts one under the function's and the
+ * account's concurrency caps (over either: LB_INVOKE_THROTTLED at once),
+ * sends the event, waits until the result, the function's timeout or the
+ * integration deadline.  On an integration timeout the call returns at that
+ * moment while the invocation keeps its environment and concurrency slot
+ * until it ends or its own timeout kills it.  Always fills *res (release
+ * with lb_invoke_result_clear) and returns 0; -1 only for bad arguments.
+ * Thread-safe.
+ */
+int lb_envs_invoke(struct lb_envs *envs, size_t function,
+    const struct lb_invoke_request *rq, struct lb_invoke_result *res);
+
+/* Frees what a result owns. */
+void lb_invoke_result_clear(struct lb_invoke_result *res);
+
+/*
+ * Stops accepting invocations, waits for those in flight (each bounded by its
+ * own deadline), shuts every environment down and frees everything.
+ */
+void lb_envs_free(struct lb_envs *envs);
+
+/* Writes the per-function counters, one line per function, to `out`. */
+void lb_envs_dump_stats(struct lb_envs *envs, FILE *out);
+
+/*
+ * Worker mode: the entry point of `lambdabridge __worker`; never returns to
+ * the caller's main loop.  Returns the process exit status.
+ */
+int lb_worker_main(int argc, char **argv);
+
+/*
+ * Checks in a child process that `module` loads and exports `symbol` (and
+ * the ABI stamp); an lb_config_probe.  Returns 0, or -1 with the reason.
+ */
+int lb_worker_probe(
+    const char *module, const char *symbol, char *err, size_t errlen);
+
+/* The path of the running binary (for exec in worker mode). */
+const char *lb_self_exe(void);
+
+#endif /* LB_ENV_H */

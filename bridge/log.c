@@ -1,0 +1,132 @@
+/*
+ * log.c - timestamped lines to stderr, or syslog when detached.  Each line is
+ * formatted into a buffer and written with one write(2) so that lines from
+ * several threads never interleave.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+
+static enum lb_log_level threshold = LB_LOG_INFO;
+static int to_syslog;
+
+static const char *const names[] = { "ERROR", "WARN", "INFO", "DEBUG" };
+
+void
+lb_log_init(enum lb_log_level level, int use_syslog)
+{
+	threshold = level;
+	to_syslog = use_syslog;
+	if (use_syslog)
+		openlog("lambdabridge", LOG_PID | LOG_NDELAY, LOG_DAEMON);
+}
+
+static size_t
+stamp(char *buf, size_t len)
+{
+	struct timespec ts;
+	struct tm tm;
+	size_t n;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
+	n += (size_t)snprintf(
+	    buf + n, len - n, ".%03ldZ", (long)(ts.tv_nsec / 1000000));
+	return n;
+}
+
+static void
+emit(char *buf, size_t n)
+{
+	size_t off = 0;
+
+	buf[n++] = '\n';
+	while (off < n) {
+		ssize_t w = write(STDERR_FILENO, buf + off, n - off);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return;
+		}
+		off += (size_t)w;
+	}
+}
+
+void
+lb_log(enum lb_log_level level, const char *fmt, ...)
+{
+	char buf[4096];
+	va_list ap;
+	size_t n;
+	int r;
+
+	if (level > threshold)
+		return;
+	if (to_syslog) {
+		static const int prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO,
+			LOG_DEBUG };
+
+		va_start(ap, fmt);
+		vsyslog(prio[level], fmt, ap);
+		va_end(ap);
+		return;
+	}
+	n = stamp(buf, sizeof(buf));
+	n += (size_t)snprintf(buf + n, sizeof(buf) - n, " %s ", names[level]);
+	va_start(ap, fmt);
+	r = vsnprintf(buf + n, sizeof(buf) - n - 1, fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		r = 0;
+	n += (size_t)r;
+	if (n > sizeof(buf) - 2)
+		n = sizeof(buf) - 2;
+	emit(buf, n);
+}
+
+void
+lb_log_function(
+    const char *function, const char *request_id, const char *line, size_t len)
+{
+	char buf[8192];
+	size_t n;
+	int r;
+
+	if (to_syslog) {
+		syslog(LOG_INFO, "[%s] %s %.*s", function, request_id, (int)len,
+		    line);
+		return;
+	}
+	n = stamp(buf, sizeof(buf));
+	r = snprintf(
+	    buf + n, sizeof(buf) - n, "\t%s\t[%s]\t", request_id, function);
+	n += r > 0 ? (size_t)r : 0;
+	if (len > sizeof(buf) - n - 2)
+		len = sizeof(buf) - n - 2;
+	memcpy(buf + n, line, len);
+	emit(buf, n + len);
+}
+
+void
+lb_log_raw(const char *line)
+{
+	char buf[4096];
+	size_t n = strlen(line);
+
+	if (to_syslog) {
+		syslog(LOG_INFO, "%s", line);
+		return;
+	}
+	if (n > sizeof(buf) - 2)
+		n = sizeof(buf) - 2;
+	memcpy(buf, line, n);
+	emit(buf, n);
+}

@@ -1,0 +1,212 @@
+/*
+ * main.c - wiring: arguments, signals, start-up.  Nothing else.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "config.h"
+#include "env.h"
+#include "fcgi.h"
+#include "gateway.h"
+#include "log.h"
+
+static volatile sig_atomic_t stop_flag;
+static volatile sig_atomic_t reload_flag;
+static volatile sig_atomic_t stats_flag;
+
+static void
+on_stop(int sig)
+{
+	(void)sig;
+	stop_flag = 1;
+}
+
+static void
+on_hup(int sig)
+{
+	(void)sig;
+	reload_flag = 1;
+}
+
+static void
+on_usr1(int sig)
+{
+	(void)sig;
+	stats_flag = 1;
+}
+
+static void
+usage(FILE *out)
+{
+	fprintf(out,
+	    "usage: lambdabridge -c FILE [-l ADDR] [-v]\n"
+	    "       lambdabridge check -c FILE\n"
+	    "       lambdabridge invoke -c FILE FUNCTION [EVENT.json|-]\n"
+	    "       lambdabridge event v1|v2 METHOD PATH [-H 'K: V']... "
+	    "[-d BODY] [-c FILE]\n");
+}
+
+static void
+install_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = on_stop;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = on_hup;
+	sigaction(SIGHUP, &sa, NULL);
+	sa.sa_handler = on_usr1;
+	sigaction(SIGUSR1, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+}
+
+struct server_ctx {
+	struct lb_fcgi_server srv;
+	struct lb_gateway *gw;
+	const char *config_path;
+};
+
+/* Runs on the main thread while the request threads serve. */
+static void
+housekeeping(struct server_ctx *ctx)
+{
+	char err[1024];
+
+	while (!stop_flag) {
+		usleep(100 * 1000);
+		if (reload_flag) {
+			struct lb_config *cfg;
+
+			reload_flag = 0;
+			lb_log(LB_LOG_INFO, "reloading '%s'", ctx->config_path);
+			cfg = lb_config_load(ctx->config_path, lb_worker_probe,
+			    err, sizeof(err));
+			if (cfg == NULL) {
+				lb_log(LB_LOG_ERROR,
+				    "reload rejected, keeping the running "
+				    "configuration: %s",
+				    err);
+				continue;
+			}
+			if (lb_gateway_reload(ctx->gw, cfg, err, sizeof(err)) <
+			    0) {
+				lb_log(LB_LOG_ERROR,
+				    "reload rejected, keeping the running "
+				    "configuration: %s",
+				    err);
+				continue;
+			}
+			ctx->srv.max_body = lb_gateway_max_body(ctx->gw);
+			lb_log(LB_LOG_INFO, "reloaded '%s'", ctx->config_path);
+		}
+		if (stats_flag) {
+			stats_flag = 0;
+			lb_gateway_dump_stats(ctx->gw, stderr);
+		}
+	}
+}
+
+static int
+serve(int argc, char **argv)
+{
+	struct server_ctx ctx;
+	struct lb_config *cfg;
+	const char *listen_addr = NULL;
+	char err[1024];
+	int c, fd, cgi;
+
+	memset(&ctx, 0, sizeof(ctx));
+	while ((c = getopt(argc, argv, "c:l:vh")) != -1) {
+		switch (c) {
+		case 'c': ctx.config_path = optarg; break;
+		case 'l': listen_addr = optarg; break;
+		case 'v': lb_log_init(LB_LOG_DEBUG, 0); break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (ctx.config_path == NULL || optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	install_signals();
+	cfg =
+	    lb_config_load(ctx.config_path, lb_worker_probe, err, sizeof(err));
+	if (cfg == NULL) {
+		fprintf(stderr, "lambdabridge: %s\n", err);
+		return 1;
+	}
+	if (listen_addr == NULL)
+		listen_addr = cfg->listen;
+	cgi = listen_addr == NULL && lb_fcgi_is_cgi();
+	fd = -1;
+	if (!cgi) {
+		fd = lb_fcgi_listen(listen_addr, err, sizeof(err));
+		if (fd < 0) {
+			fprintf(stderr, "lambdabridge: %s\n", err);
+			lb_config_free(cfg);
+			return 1;
+		}
+	}
+	ctx.gw = lb_gateway_new(cfg, err, sizeof(err));
+	if (ctx.gw == NULL) {
+		fprintf(stderr, "lambdabridge: %s\n", err);
+		return 1;
+	}
+	ctx.srv.fd = fd;
+	ctx.srv.threads = cfg->threads;
+	ctx.srv.max_body = lb_gateway_max_body(ctx.gw);
+	ctx.srv.handler = lb_gateway_handle;
+	ctx.srv.arg = ctx.gw;
+	if (cgi) {
+		c = lb_fcgi_serve_cgi(&ctx.srv);
+		lb_gateway_free(ctx.gw);
+		return c == 0 ? 0 : 1;
+	}
+	lb_log(LB_LOG_INFO, "serving on %s with %d threads",
+	    listen_addr != NULL ? listen_addr : "inherited socket",
+	    cfg->threads);
+	if (lb_fcgi_start(&ctx.srv) < 0) {
+		lb_gateway_free(ctx.gw);
+		return 1;
+	}
+	housekeeping(&ctx);
+	lb_log(LB_LOG_INFO, "draining");
+	lb_fcgi_stop(&ctx.srv);
+	lb_gateway_free(ctx.gw);
+	lb_log(LB_LOG_INFO, "stopped");
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	if (argc >= 2) {
+		const char *cmd = argv[1];
+
+		if (strcmp(cmd, "__worker") == 0)
+			return lb_worker_main(argc - 1, argv + 1);
+		if (strcmp(cmd, "__probe") == 0)
+			return lb_cli_probe(argc - 1, argv + 1);
+		if (strcmp(cmd, "check") == 0)
+			return lb_cli_check(argc - 1, argv + 1);
+		if (strcmp(cmd, "invoke") == 0)
+			return lb_cli_invoke(argc - 1, argv + 1);
+		if (strcmp(cmd, "event") == 0)
+			return lb_cli_event(argc - 1, argv + 1);
+		if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0) {
+			usage(stdout);
+			return 0;
+		}
+	}
+	return serve(argc, argv);
+}
