@@ -16,6 +16,14 @@ lb_event_split_uri(
 	return *path_len > 0 && uri[0] == '/' ? 0 : -1;
 }
 
+int
+lb_event_locate(const struct lb_config *cfg, const char *uri,
+    const char **path, size_t *path_len, const char **query)
+{
+	(void)cfg;
+	return lb_event_split_uri(uri, path, path_len, query);
+}
+
 json_object *
 lb_event_build(const struct lb_event_input *in, char *err, size_t errlen)
 {

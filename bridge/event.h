@@ -40,6 +40,18 @@ int lb_event_split_uri(
     const char *uri, const char **path, size_t *path_len, const char **query);
 
 /*
+ * Finds where a request routes: splits `uri` (lb_event_split_uri) and, when
+ * cfg->stage is a named stage (not "$default"), checks and removes the
+ * "/{stage}" prefix.  Sets *path and *path_len to the raw, stage-less path
+ * (always starting with '/') and *query.  Returns 0, or -1 when the request
+ * cannot match any route (unusable URI, or not under the stage): the caller
+ * answers the API type's "no route" error.  Shared by the gateway and
+ * `lambdabridge event`.
+ */
+int lb_event_locate(const struct lb_config *cfg, const char *uri,
+    const char **path, size_t *path_len, const char **query);
+
+/*
  * Builds the event for in->match->route->payload_format.  Returns a new
  * reference, or NULL with the reason in err (out of memory, or a request
  * that cannot be represented).
