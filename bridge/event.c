@@ -17,8 +17,8 @@ lb_event_split_uri(
 }
 
 int
-lb_event_locate(const struct lb_config *cfg, const char *uri,
-    const char **path, size_t *path_len, const char **query)
+lb_event_locate(const struct lb_config *cfg, const char *uri, const char **path,
+    size_t *path_len, const char **query)
 {
 	(void)cfg;
 	return lb_event_split_uri(uri, path, path_len, query);

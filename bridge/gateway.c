@@ -1,63 +1,475 @@
-/* gateway.c - STUB */
+/*
+ * gateway.c - the request pipeline, one stage after another:
+ *
+ *	route -> gateway checks -> event -> invoke -> map
+ *
+ * Each stage either passes the request on or ends it with one gateway error
+ * (enum lb_gwerr), which is rendered once at the end with the API type's
+ * exact bytes and the request-id headers.  Future gateway features
+ * (throttling, API keys, authorizers, CORS) slot in as further checks.
+ *
+ * Configuration generations: a request holds a reference on the generation
+ * (config, router, environments) it started on; a reload swaps the current
+ * generation and the old one is freed, on a thread of its own, once its last
+ * request has finished.
+ */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "env.h"
+#include "event.h"
 #include "gateway.h"
+#include "gwerror.h"
+#include "ids.h"
+#include "log.h"
+#include "response.h"
+#include "router.h"
+
+/* Lambda's synchronous invocation payload limit. */
+#define LB_EVENT_MAX (6 * 1024 * 1024)
+
+struct lb_gen {
+	struct lb_config *cfg;
+	struct lb_router *router;
+	struct lb_envs *envs;
+	int refs; /* requests in flight, +1 while current */
+};
 
 struct lb_gateway {
-	struct lb_config *cfg;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct lb_gen *cur;
+	int retiring; /* old generations not yet freed */
 };
+
+/* Everything one request carries through the stages. */
+struct lb_call {
+	struct lb_gen *gen;
+	const struct lb_http_request *req;
+	int rest;
+	char request_id[LB_IDS_UUID_LEN + 1];
+	char short_id[LB_IDS_SHORT_LEN + 1];
+	char trace_id[LB_IDS_TRACE_LEN + 1];
+	int64_t time_ms;
+	int64_t start_mono;
+	const char *path;
+	size_t path_len;
+	const char *query;
+	struct lb_router_match match;
+	const struct lb_function *fn;
+	char *event; /* serialised event, owned */
+	size_t event_len;
+	struct lb_invoke_result res;
+	int invoked;
+};
+
+static void
+gen_free(struct lb_gen *g)
+{
+	if (g == NULL)
+		return;
+	lb_envs_free(g->envs);
+	lb_router_free(g->router);
+	lb_config_free(g->cfg);
+	free(g);
+}
+
+/* Builds a generation over cfg (taking it); NULL with err on failure. */
+static struct lb_gen *
+gen_new(struct lb_config *cfg, char *err, size_t errlen)
+{
+	struct lb_gen *g = calloc(1, sizeof(*g));
+	char why[512];
+	size_t bad = 0;
+
+	if (g == NULL) {
+		snprintf(err, errlen, "out of memory");
+		lb_config_free(cfg);
+		return NULL;
+	}
+	g->cfg = cfg;
+	g->refs = 1;
+	g->router =
+	    lb_router_new(cfg->routes, cfg->nroutes, &bad, why, sizeof(why));
+	if (g->router == NULL) {
+		if (bad < cfg->nroutes)
+			snprintf(err, errlen, "%s:%d: routes[%zu]: %s",
+			    cfg->path, cfg->routes[bad].line, bad, why);
+		else
+			snprintf(err, errlen, "%s: routes: %s", cfg->path, why);
+		gen_free(g);
+		return NULL;
+	}
+	g->envs = lb_envs_new(cfg, lb_self_exe(), err, errlen);
+	if (g->envs == NULL) {
+		gen_free(g);
+		return NULL;
+	}
+	return g;
+}
 
 struct lb_gateway *
 lb_gateway_new(struct lb_config *cfg, char *err, size_t errlen)
 {
-	(void)err;
-	(void)errlen;
 	struct lb_gateway *gw = calloc(1, sizeof(*gw));
 
-	if (gw != NULL)
-		gw->cfg = cfg;
+	if (gw == NULL) {
+		snprintf(err, errlen, "out of memory");
+		lb_config_free(cfg);
+		return NULL;
+	}
+	gw->cur = gen_new(cfg, err, errlen);
+	if (gw->cur == NULL) {
+		free(gw);
+		return NULL;
+	}
+	pthread_mutex_init(&gw->mu, NULL);
+	pthread_cond_init(&gw->cv, NULL);
 	return gw;
 }
 
-void
-lb_gateway_handle(void *arg, const struct lb_http_request *req,
-    int body_too_large, struct lb_http_response *resp)
+static struct lb_gen *
+gen_acquire(struct lb_gateway *gw)
 {
-	(void)arg;
-	(void)req;
-	(void)body_too_large;
-	resp->status = 500;
+	struct lb_gen *g;
+
+	pthread_mutex_lock(&gw->mu);
+	g = gw->cur;
+	g->refs++;
+	pthread_mutex_unlock(&gw->mu);
+	return g;
+}
+
+struct retire_arg {
+	struct lb_gateway *gw;
+	struct lb_gen *gen;
+};
+
+static void *
+retire_thread(void *p)
+{
+	struct retire_arg *ra = p;
+	struct lb_gateway *gw = ra->gw;
+
+	gen_free(ra->gen);
+	free(ra);
+	pthread_mutex_lock(&gw->mu);
+	if (--gw->retiring == 0)
+		pthread_cond_broadcast(&gw->cv);
+	pthread_mutex_unlock(&gw->mu);
+	return NULL;
+}
+
+/* Drops a reference; the last one frees an old generation off-thread. */
+static void
+gen_release(struct lb_gateway *gw, struct lb_gen *g)
+{
+	struct retire_arg *ra;
+	pthread_t t;
+	int last;
+
+	pthread_mutex_lock(&gw->mu);
+	last = --g->refs == 0;
+	if (last)
+		gw->retiring++;
+	pthread_mutex_unlock(&gw->mu);
+	if (!last)
+		return;
+	ra = malloc(sizeof(*ra));
+	if (ra != NULL) {
+		ra->gw = gw;
+		ra->gen = g;
+		if (pthread_create(&t, NULL, retire_thread, ra) == 0) {
+			pthread_detach(t);
+			return;
+		}
+		free(ra);
+	}
+	/* no thread: free it here, late but correct */
+	ra = malloc(sizeof(*ra));
+	if (ra == NULL) {
+		gen_free(g);
+		pthread_mutex_lock(&gw->mu);
+		if (--gw->retiring == 0)
+			pthread_cond_broadcast(&gw->cv);
+		pthread_mutex_unlock(&gw->mu);
+		return;
+	}
+	ra->gw = gw;
+	ra->gen = g;
+	retire_thread(ra);
 }
 
 int
 lb_gateway_reload(
     struct lb_gateway *gw, struct lb_config *cfg, char *err, size_t errlen)
 {
-	(void)gw;
-	lb_config_free(cfg);
-	snprintf(err, errlen, "reload is not built yet");
-	return -1;
+	struct lb_gen *g = gen_new(cfg, err, errlen), *old;
+
+	if (g == NULL)
+		return -1;
+	pthread_mutex_lock(&gw->mu);
+	old = gw->cur;
+	gw->cur = g;
+	pthread_mutex_unlock(&gw->mu);
+	gen_release(gw, old);
+	return 0;
 }
 
 size_t
 lb_gateway_max_body(struct lb_gateway *gw)
 {
-	(void)gw;
-	return 10485760;
+	size_t max;
+
+	pthread_mutex_lock(&gw->mu);
+	max = gw->cur->cfg->max_request_body;
+	pthread_mutex_unlock(&gw->mu);
+	return max;
 }
 
 void
 lb_gateway_dump_stats(struct lb_gateway *gw, FILE *out)
 {
-	(void)gw;
-	(void)out;
+	struct lb_gen *g = gen_acquire(gw);
+
+	lb_envs_dump_stats(g->envs, out);
+	gen_release(gw, g);
 }
 
 void
 lb_gateway_free(struct lb_gateway *gw)
 {
-	if (gw != NULL)
-		lb_config_free(gw->cfg);
+	if (gw == NULL)
+		return;
+	gen_release(gw, gw->cur);
+	pthread_mutex_lock(&gw->mu);
+	while (gw->retiring > 0)
+		pthread_cond_wait(&gw->cv, &gw->mu);
+	pthread_mutex_unlock(&gw->mu);
+	pthread_mutex_destroy(&gw->mu);
+	pthread_cond_destroy(&gw->cv);
 	free(gw);
+}
+
+/* Stage 1: find the route.  LB_GWERR_NONE or the "no route" error. */
+static enum lb_gwerr
+stage_route(struct lb_call *c)
+{
+	const struct lb_config *cfg = c->gen->cfg;
+	enum lb_gwerr none = c->rest ? LB_GWERR_MISSING_AUTHENTICATION_TOKEN
+	                             : LB_GWERR_RESOURCE_NOT_FOUND;
+
+	if (lb_event_locate(
+	        cfg, c->req->uri, &c->path, &c->path_len, &c->query) < 0)
+		return none;
+	if (c->req->method[0] == '\0' ||
+	    lb_router_match(c->gen->router, c->req->method, c->path,
+	        c->path_len, &c->match) < 0)
+		return none;
+	c->fn = &cfg->functions[c->match.route->function];
+	return LB_GWERR_NONE;
+}
+
+/* Stage 2: gateway checks (size limits now; throttling, keys, auth later). */
+static enum lb_gwerr
+stage_checks(struct lb_call *c, int body_too_large)
+{
+	(void)c; /* the later checks need the matched route */
+	if (body_too_large)
+		return LB_GWERR_REQUEST_TOO_LARGE;
+	return LB_GWERR_NONE;
+}
+
+/* Stage 3: build and serialise the event. */
+static enum lb_gwerr
+stage_event(struct lb_call *c)
+{
+	struct lb_event_input in;
+	json_object *ev;
+	const char *s;
+	size_t len;
+	char err[256];
+
+	memset(&in, 0, sizeof(in));
+	in.cfg = c->gen->cfg;
+	in.req = c->req;
+	in.match = &c->match;
+	in.path = c->path;
+	in.path_len = c->path_len;
+	in.query = c->query;
+	in.request_id = c->request_id;
+	in.short_id = c->short_id;
+	in.trace_id = c->trace_id;
+	in.time_ms = c->time_ms;
+	ev = lb_event_build(&in, err, sizeof(err));
+	if (ev == NULL) {
+		lb_log(LB_LOG_ERROR, "%s cannot build the event: %s",
+		    c->request_id, err);
+		return LB_GWERR_API_CONFIGURATION_ERROR;
+	}
+	s = json_object_to_json_string_length(
+	    ev, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+	if (s == NULL) {
+		json_object_put(ev);
+		return LB_GWERR_API_CONFIGURATION_ERROR;
+	}
+	if (len > LB_EVENT_MAX) {
+		json_object_put(ev);
+		lb_log(LB_LOG_WARN,
+		    "%s event of %zu bytes is over Lambda's "
+		    "6 MB payload limit",
+		    c->request_id, len);
+		return LB_GWERR_EVENT_TOO_LARGE;
+	}
+	c->event = malloc(len + 1);
+	if (c->event == NULL) {
+		json_object_put(ev);
+		return LB_GWERR_API_CONFIGURATION_ERROR;
+	}
+	memcpy(c->event, s, len + 1);
+	c->event_len = len;
+	json_object_put(ev);
+	return LB_GWERR_NONE;
+}
+
+/* Stage 4: invoke the function. */
+static enum lb_gwerr
+stage_invoke(struct lb_call *c)
+{
+	struct lb_invoke_request rq;
+	const struct lb_config *cfg = c->gen->cfg;
+
+	memset(&rq, 0, sizeof(rq));
+	rq.request_id = c->request_id;
+	rq.trace_id = c->trace_id;
+	rq.event = c->event;
+	rq.event_len = c->event_len;
+	rq.integration_deadline_ms =
+	    c->time_ms + (int64_t)(cfg->integration_timeout * 1000.0);
+	lb_envs_invoke(c->gen->envs, c->match.route->function, &rq, &c->res);
+	c->invoked = 1;
+	switch (c->res.status) {
+	case LB_INVOKE_OK: return LB_GWERR_NONE;
+	case LB_INVOKE_THROTTLED:
+		lb_log(LB_LOG_WARN,
+		    "%s function '%s' throttled: "
+		    "concurrency limit reached",
+		    c->request_id, c->fn->name);
+		return LB_GWERR_INTEGRATION_FAILURE;
+	case LB_INVOKE_INTEGRATION_TIMEOUT:
+		lb_log(LB_LOG_WARN,
+		    "%s Execution failed due to a timeout "
+		    "error: integration timeout of %.3f s reached",
+		    c->request_id, cfg->integration_timeout);
+		return LB_GWERR_INTEGRATION_TIMEOUT;
+	default:
+		lb_log(LB_LOG_WARN,
+		    "%s Lambda execution failed due to "
+		    "customer function error: %s%s%s",
+		    c->request_id,
+		    c->res.error_type[0] ? c->res.error_type : "Unhandled",
+		    c->res.error_message[0] ? ": " : "", c->res.error_message);
+		return LB_GWERR_FUNCTION_ERROR;
+	}
+}
+
+/* Stage 5: map the function's output to the HTTP response. */
+static enum lb_gwerr
+stage_map(struct lb_call *c, struct lb_http_response *resp)
+{
+	const struct lb_config *cfg = c->gen->cfg;
+	struct lb_response_input in;
+	char err[256];
+
+	memset(&in, 0, sizeof(in));
+	in.rest = c->rest;
+	in.payload_format = c->match.route->payload_format;
+	in.output = c->res.payload != NULL ? c->res.payload : "";
+	in.output_len = c->res.payload_len;
+	in.accept = lb_http_param(c->req, "HTTP_ACCEPT");
+	in.binary_media_types = cfg->binary_media_types;
+	in.nbinary_media_types = cfg->nbinary_media_types;
+	if (lb_response_map(&in, resp, err, sizeof(err)) < 0) {
+		lb_log(LB_LOG_WARN,
+		    "%s Execution failed due to configuration "
+		    "error: %s",
+		    c->request_id, err);
+		return LB_GWERR_FUNCTION_ERROR;
+	}
+	return LB_GWERR_NONE;
+}
+
+static void
+add_id_headers(struct lb_call *c, struct lb_http_response *resp)
+{
+	if (c->rest) {
+		lb_http_response_add_header(
+		    resp, "x-amzn-RequestId", c->request_id, (size_t)-1);
+		lb_http_response_add_header(
+		    resp, "x-amz-apigw-id", c->short_id, (size_t)-1);
+		lb_http_response_add_header(
+		    resp, "X-Amzn-Trace-Id", c->trace_id, (size_t)-1);
+	} else {
+		lb_http_response_add_header(
+		    resp, "apigw-requestid", c->short_id, (size_t)-1);
+	}
+}
+
+static void
+access_log(struct lb_call *c, const struct lb_http_response *resp)
+{
+	const char *ip = lb_http_param(c->req, "REMOTE_ADDR");
+	const char *proto = lb_http_param(c->req, "SERVER_PROTOCOL");
+	char line[2048];
+
+	snprintf(line, sizeof(line),
+	    "%s - - \"%s %.1024s %s\" %d %zu %lld ms %s %s", ip ? ip : "-",
+	    c->req->method[0] ? c->req->method : "-",
+	    c->req->uri[0] ? c->req->uri : "-", proto ? proto : "-",
+	    resp->status, resp->body_len,
+	    (long long)(lb_mono_ms() - c->start_mono),
+	    c->rest ? c->request_id : c->short_id,
+	    c->fn != NULL ? c->fn->name : "-");
+	lb_log_raw(line);
+}
+
+void
+lb_gateway_handle(void *arg, const struct lb_http_request *req,
+    int body_too_large, struct lb_http_response *resp)
+{
+	struct lb_gateway *gw = arg;
+	enum lb_gwerr e;
+	struct lb_call c;
+
+	memset(&c, 0, sizeof(c));
+	c.gen = gen_acquire(gw);
+	c.req = req;
+	c.rest = c.gen->cfg->api == LB_API_REST;
+	c.time_ms = lb_now_ms();
+	c.start_mono = lb_mono_ms();
+	lb_ids_uuid(c.request_id);
+	lb_ids_short(c.short_id);
+	lb_ids_trace(c.trace_id, c.time_ms);
+
+	if ((e = stage_route(&c)) == LB_GWERR_NONE &&
+	    (e = stage_checks(&c, body_too_large)) == LB_GWERR_NONE &&
+	    (e = stage_event(&c)) == LB_GWERR_NONE &&
+	    (e = stage_invoke(&c)) == LB_GWERR_NONE)
+		e = stage_map(&c, resp);
+	if (e != LB_GWERR_NONE) {
+		lb_http_response_clear(resp);
+		if (lb_gwerror_render(e, c.rest, c.gen->cfg->responses, resp) <
+		    0) {
+			lb_http_response_clear(resp);
+			resp->status = 500;
+		}
+	}
+	add_id_headers(&c, resp);
+	access_log(&c, resp);
+	if (c.invoked)
+		lb_invoke_result_clear(&c.res);
+	free(c.event);
+	gen_release(gw, c.gen);
 }
