@@ -2,10 +2,12 @@
  * main.c - wiring: arguments, signals, start-up.  Nothing else.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -44,7 +46,7 @@ static void
 usage(FILE *out)
 {
 	fprintf(out,
-	    "usage: lambdabridge -c FILE [-l ADDR] [-v]\n"
+	    "usage: lambdabridge -c FILE [-l ADDR] [--watch] [-v]\n"
 	    "       lambdabridge check -c FILE\n"
 	    "       lambdabridge invoke -c FILE FUNCTION [EVENT.json|-]\n"
 	    "       lambdabridge event v1|v2 METHOD PATH [-H 'K: V']... "
@@ -73,7 +75,75 @@ struct server_ctx {
 	struct lb_fcgi_server srv;
 	struct lb_gateway *gw;
 	const char *config_path;
+	int watch;      /* --watch: reload when a file changes */
+	char **watched; /* config file and modules */
+	struct timespec *mtimes;
+	size_t nwatched;
 };
+
+static struct timespec
+mtime_of(const char *path)
+{
+	struct stat st;
+	struct timespec zero = { 0, 0 };
+
+	return stat(path, &st) == 0 ? st.st_mtim : zero;
+}
+
+static void
+watch_clear(struct server_ctx *ctx)
+{
+	for (size_t i = 0; i < ctx->nwatched; i++)
+		free(ctx->watched[i]);
+	free(ctx->watched);
+	free(ctx->mtimes);
+	ctx->watched = NULL;
+	ctx->mtimes = NULL;
+	ctx->nwatched = 0;
+}
+
+/* Remembers the config file and every module of cfg with their mtimes. */
+static void
+watch_set(struct server_ctx *ctx, const struct lb_config *cfg)
+{
+	size_t n = cfg->nfunctions + 1;
+
+	watch_clear(ctx);
+	if (!ctx->watch)
+		return;
+	ctx->watched = calloc(n, sizeof(*ctx->watched));
+	ctx->mtimes = calloc(n, sizeof(*ctx->mtimes));
+	if (ctx->watched == NULL || ctx->mtimes == NULL)
+		return;
+	ctx->watched[ctx->nwatched++] = strdup(ctx->config_path);
+	for (size_t i = 0; i < cfg->nfunctions; i++)
+		ctx->watched[ctx->nwatched++] =
+		    strdup(cfg->functions[i].module);
+	for (size_t i = 0; i < ctx->nwatched; i++)
+		if (ctx->watched[i] != NULL)
+			ctx->mtimes[i] = mtime_of(ctx->watched[i]);
+}
+
+static int
+watch_changed(struct server_ctx *ctx)
+{
+	int changed = 0;
+
+	for (size_t i = 0; i < ctx->nwatched; i++) {
+		struct timespec t;
+
+		if (ctx->watched[i] == NULL)
+			continue;
+		t = mtime_of(ctx->watched[i]);
+		if (t.tv_sec != ctx->mtimes[i].tv_sec ||
+		    t.tv_nsec != ctx->mtimes[i].tv_nsec) {
+			lb_log(LB_LOG_INFO, "'%s' changed", ctx->watched[i]);
+			ctx->mtimes[i] = t;
+			changed = 1;
+		}
+	}
+	return changed;
+}
 
 /* Runs on the main thread while the request threads serve. */
 static void
@@ -83,6 +153,12 @@ housekeeping(struct server_ctx *ctx)
 
 	while (!stop_flag) {
 		usleep(100 * 1000);
+		if (ctx->watch && watch_changed(ctx)) {
+			/* let a build finish writing before loading it */
+			usleep(200 * 1000);
+			watch_changed(ctx);
+			reload_flag = 1;
+		}
 		if (reload_flag) {
 			struct lb_config *cfg;
 
@@ -97,6 +173,7 @@ housekeeping(struct server_ctx *ctx)
 				    err);
 				continue;
 			}
+			watch_set(ctx, cfg);
 			if (lb_gateway_reload(ctx->gw, cfg, err, sizeof(err)) <
 			    0) {
 				lb_log(LB_LOG_ERROR,
@@ -125,10 +202,20 @@ serve(int argc, char **argv)
 	int c, fd, cgi;
 
 	memset(&ctx, 0, sizeof(ctx));
-	while ((c = getopt(argc, argv, "c:l:vh")) != -1) {
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "listen", required_argument, NULL, 'l' },
+		{ "watch", no_argument, NULL, 'w' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+
+	while ((c = getopt_long(argc, argv, "c:l:wvh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c': ctx.config_path = optarg; break;
 		case 'l': listen_addr = optarg; break;
+		case 'w': ctx.watch = 1; break;
 		case 'v': lb_log_init(LB_LOG_DEBUG, 0); break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -147,6 +234,7 @@ serve(int argc, char **argv)
 	}
 	if (listen_addr == NULL)
 		listen_addr = cfg->listen;
+	watch_set(&ctx, cfg);
 	cgi = listen_addr == NULL && lb_fcgi_is_cgi();
 	fd = -1;
 	if (!cgi) {
@@ -183,6 +271,7 @@ serve(int argc, char **argv)
 	lb_log(LB_LOG_INFO, "draining");
 	lb_fcgi_stop(&ctx.srv);
 	lb_gateway_free(ctx.gw);
+	watch_clear(&ctx);
 	lb_log(LB_LOG_INFO, "stopped");
 	return 0;
 }
