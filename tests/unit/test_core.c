@@ -1,0 +1,162 @@
+/* test_core.c - b64, media, ids and http: the small pure helpers. */
+#include <ctype.h>
+#include <regex.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "b64.h"
+#include "http.h"
+#include "ids.h"
+#include "media.h"
+#include "test.h"
+
+void lb_test_suite_core(void);
+
+static void
+check_roundtrip(const char *raw, size_t len, const char *want)
+{
+	char enc[256];
+	unsigned char dec[256];
+	long n;
+
+	CU_ASSERT_EQUAL(lb_b64_encode(raw, len, enc), strlen(want));
+	CU_ASSERT_STRING_EQUAL(enc, want);
+	n = lb_b64_decode(enc, strlen(enc), dec);
+	CU_ASSERT_EQUAL(n, (long)len);
+	CU_ASSERT(n >= 0 && memcmp(dec, raw, len) == 0);
+}
+
+static void
+test_b64_vectors(void)
+{
+	/* RFC 4648 section 10 */
+	check_roundtrip("", 0, "");
+	check_roundtrip("f", 1, "Zg==");
+	check_roundtrip("fo", 2, "Zm8=");
+	check_roundtrip("foo", 3, "Zm9v");
+	check_roundtrip("foob", 4, "Zm9vYg==");
+	check_roundtrip("fooba", 5, "Zm9vYmE=");
+	check_roundtrip("foobar", 6, "Zm9vYmFy");
+	check_roundtrip("\0\xff\xfe", 3, "AP/+");
+	CU_ASSERT_EQUAL(lb_b64_encoded_size(0), 1);
+	CU_ASSERT_EQUAL(lb_b64_encoded_size(4), 9);
+}
+
+static void
+test_b64_invalid(void)
+{
+	unsigned char d[64];
+
+	CU_ASSERT_EQUAL(lb_b64_decode("Zm9v!", 5, d), -1);
+	CU_ASSERT_EQUAL(lb_b64_decode("Z", 1, d), -1);
+	CU_ASSERT_EQUAL(lb_b64_decode("Zg===", 5, d), -1);
+	CU_ASSERT_EQUAL(lb_b64_decode("Zm 9v", 5, d), -1);
+	CU_ASSERT_EQUAL(lb_b64_decode("Zg=", 3, d), -1);
+	/* padding is optional */
+	CU_ASSERT_EQUAL(lb_b64_decode("Zg", 2, d), 1);
+	CU_ASSERT_EQUAL(d[0], 'f');
+	CU_ASSERT_EQUAL(lb_b64_decode("dGVzdC1kYXRh", 12, d), 9);
+	CU_ASSERT(memcmp(d, "test-data", 9) == 0);
+}
+
+static void
+test_media_match(void)
+{
+	char *types[] = { "application/octet-stream", "image/*" };
+	char *any[] = { "*/*" };
+
+	CU_ASSERT_TRUE(lb_media_match("application/octet-stream", types, 2));
+	CU_ASSERT_TRUE(
+	    lb_media_match("Application/Octet-Stream; x=1", types, 2));
+	CU_ASSERT_TRUE(lb_media_match("image/png", types, 2));
+	CU_ASSERT_TRUE(lb_media_match(" image/jpeg ;q=1", types, 2));
+	CU_ASSERT_FALSE(lb_media_match("imagex/png", types, 2));
+	CU_ASSERT_FALSE(lb_media_match("application/json", types, 2));
+	CU_ASSERT_FALSE(lb_media_match("application/octet-streamx", types, 2));
+	CU_ASSERT_FALSE(lb_media_match(NULL, types, 2));
+	CU_ASSERT_FALSE(lb_media_match("", types, 2));
+	CU_ASSERT_FALSE(lb_media_match("image/png", types, 0));
+	CU_ASSERT_TRUE(lb_media_match("text/plain", any, 1));
+}
+
+static int
+matches(const char *re, const char *s)
+{
+	regex_t r;
+	int ok;
+
+	if (regcomp(&r, re, REG_EXTENDED | REG_NOSUB) != 0)
+		return 0;
+	ok = regexec(&r, s, 0, NULL, 0) == 0;
+	regfree(&r);
+	return ok;
+}
+
+static void
+test_ids_formats(void)
+{
+	char u[LB_IDS_UUID_LEN + 1], u2[LB_IDS_UUID_LEN + 1];
+	char s[LB_IDS_SHORT_LEN + 1], t[LB_IDS_TRACE_LEN + 1];
+	unsigned char dec[16];
+
+	lb_ids_uuid(u);
+	lb_ids_uuid(u2);
+	CU_ASSERT_TRUE(matches("^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-"
+	                       "[89ab][0-9a-f]{3}-[0-9a-f]{12}$",
+	    u));
+	CU_ASSERT_STRING_NOT_EQUAL(u, u2);
+	lb_ids_short(s);
+	CU_ASSERT_EQUAL(strlen(s), 16);
+	CU_ASSERT_TRUE(matches("^[A-Za-z0-9+/]{15}=$", s));
+	/* it must be valid base64, as AWS's are */
+	CU_ASSERT_EQUAL(lb_b64_decode(s, 16, dec), 11);
+	lb_ids_trace(t, 1700000000123LL);
+	CU_ASSERT_TRUE(matches("^Root=1-6553f100-[0-9a-f]{24}$", t));
+	CU_ASSERT(lb_now_ms() > 1700000000000LL);
+	CU_ASSERT(lb_mono_ms() >= 0);
+}
+
+static void
+test_http_response(void)
+{
+	struct lb_http_response r;
+	struct lb_param p[] = { { "HTTP_X", "1" }, { "HTTP_X", "2" } };
+	struct lb_http_request req = { "GET", "/", p, 2, "", 0 };
+
+	memset(&r, 0, sizeof(r));
+	CU_ASSERT_STRING_EQUAL(lb_http_param(&req, "HTTP_X"), "1");
+	CU_ASSERT_PTR_NULL(lb_http_param(&req, "HTTP_Y"));
+	for (int i = 0; i < 20; i++)
+		CU_ASSERT_EQUAL(
+		    lb_http_response_add_header(&r, "X-A", "v", (size_t)-1), 0);
+	CU_ASSERT_EQUAL(
+	    lb_http_response_add_header(&r, "Set-Cookie", "a=1xyz", 3), 0);
+	CU_ASSERT_EQUAL(r.nheaders, 21);
+	CU_ASSERT_STRING_EQUAL(
+	    lb_http_response_header(&r, "set-cookie"), "a=1");
+	lb_http_response_remove_header(&r, "x-a");
+	CU_ASSERT_EQUAL(r.nheaders, 1);
+	CU_ASSERT_EQUAL(lb_http_response_set_body(&r, "a\0b", 3), 0);
+	CU_ASSERT_EQUAL(r.body_len, 3);
+	CU_ASSERT(memcmp(r.body, "a\0b", 3) == 0);
+	lb_http_response_clear(&r);
+	CU_ASSERT_EQUAL(r.nheaders, 0);
+	CU_ASSERT_PTR_NULL(r.body);
+	CU_ASSERT_STRING_EQUAL(lb_http_reason(404), "Not Found");
+	CU_ASSERT_STRING_EQUAL(lb_http_reason(599), "Unknown");
+}
+
+void
+lb_test_suite_core(void)
+{
+	static CU_TestInfo tests[] = {
+		{ "b64 vectors", test_b64_vectors },
+		{ "b64 invalid", test_b64_invalid },
+		{ "media match", test_media_match },
+		{ "ids formats", test_ids_formats },
+		{ "http response", test_http_response },
+		CU_TEST_INFO_NULL,
+	};
+
+	LB_TEST_SUITE("core", tests);
+}
