@@ -59,7 +59,8 @@ struct lb_call {
 	const char *query;
 	struct lb_router_match match;
 	const struct lb_function *fn;
-	char *event; /* serialised event, owned */
+	json_object *ev;   /* the event, owned */
+	const char *event; /* its serialisation, owned by ev */
 	size_t event_len;
 	struct lb_invoke_result res;
 	int invoked;
@@ -323,14 +324,10 @@ stage_event(struct lb_call *c)
 		    c->request_id, len);
 		return LB_GWERR_EVENT_TOO_LARGE;
 	}
-	c->event = malloc(len + 1);
-	if (c->event == NULL) {
-		json_object_put(ev);
-		return LB_GWERR_API_CONFIGURATION_ERROR;
-	}
-	memcpy(c->event, s, len + 1);
+	/* sent straight from json-c's buffer: no copy */
+	c->ev = ev;
+	c->event = s;
 	c->event_len = len;
-	json_object_put(ev);
 	return LB_GWERR_NONE;
 }
 
@@ -470,6 +467,6 @@ lb_gateway_handle(void *arg, const struct lb_http_request *req,
 	access_log(&c, resp);
 	if (c.invoked)
 		lb_invoke_result_clear(&c.res);
-	free(c.event);
+	json_object_put(c.ev);
 	gen_release(gw, c.gen);
 }
