@@ -1,23 +1,1194 @@
-/* config.c - STUB, replaced by the real loader. */
+/*
+ * config.c - loads and validates the configuration (DESIGN.md section 4,
+ * docs/configuration.md).  The only file that includes libconfig.h.
+ *
+ * Each section is described by one table of settings (name, type, where it
+ * goes, range, validator), as nginx and redis do; parse_group() applies a
+ * table to a libconfig group, rejecting unknown names and wrong types.
+ * What depends on several settings (API type, concurrency sums, routes
+ * naming functions, modules) is checked after the tables.  Every error is
+ * "FILE:LINE: SETTING: reason".
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <libconfig.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "config.h"
+#include "router.h"
+
+#define MAX_REQUEST_BODY_CAP (64u * 1024 * 1024)
+#define ENV_TOTAL_MAX 4096 /* Lambda: 4 KB of environment variables */
+
+struct ctx {
+	const char *path; /* as given, for messages */
+	char *err;
+	size_t errlen;
+};
+
+/* Writes "FILE:LINE: WHERE: reason" to the error buffer; returns -1. */
+static int
+fail(struct ctx *c, const config_setting_t *s, const char *where,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static int
+fail(struct ctx *c, const config_setting_t *s, const char *where,
+    const char *fmt, ...)
+{
+	const char *file = c->path;
+	unsigned line = 0;
+	va_list ap;
+	int n;
+
+	if (s != NULL) {
+		if (config_setting_source_file(s) != NULL)
+			file = config_setting_source_file(s);
+		line = config_setting_source_line(s);
+	}
+	n = snprintf(c->err, c->errlen, "%s:%u: %s: ", file, line, where);
+	if (n < 0 || (size_t)n >= c->errlen)
+		return -1;
+	va_start(ap, fmt);
+	vsnprintf(c->err + n, c->errlen - (size_t)n, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* Formats a setting's dotted path; a long one is cut (messages only). */
+static void
+setpath(char *buf, size_t len, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+setpath(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
+}
+
+/* ---- value checks: NULL when fine, else the reason ---- */
+
+static int
+is_alnum(int ch)
+{
+	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+	    (ch >= '0' && ch <= '9');
+}
+
+/* Non-zero when every byte of s is alnum or in `extra`, and 1..max long. */
+static int
+chars_ok(const char *s, const char *extra, size_t max)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > max)
+		return 0;
+	for (; *s != '\0'; s++)
+		if (!is_alnum((unsigned char)*s) && strchr(extra, *s) == NULL)
+			return 0;
+	return 1;
+}
+
+static const char *
+check_nonempty(const char *s)
+{
+	return *s == '\0' ? "must not be empty" : NULL;
+}
+
+static const char *
+check_listen(const char *s)
+{
+	const char *colon;
+	char *end;
+	long port;
+
+	if (strncmp(s, "unix:", 5) == 0) {
+		size_t n = strlen(s + 5);
+
+		if (n == 0)
+			return "\"unix:\" needs a socket path";
+		if (n >= 108) /* sizeof(sun_path) */
+			return "the socket path is longer than 107 bytes";
+		return NULL;
+	}
+	colon = strrchr(s, ':');
+	if (colon == NULL || colon == s)
+		return "expected \"unix:/path\", \"host:port\" or "
+		       "\"[v6]:port\"";
+	errno = 0;
+	port = strtol(colon + 1, &end, 10);
+	if (colon[1] == '\0' || *end != '\0' || errno != 0 || port < 1 ||
+	    port > 65535)
+		return "the port must be a number from 1 to 65535";
+	return NULL;
+}
+
+static const char *
+check_stage(const char *s)
+{
+	if (strcmp(s, "$default") == 0 || chars_ok(s, "_-", 128))
+		return NULL;
+	return "must be \"$default\" or 1 to 128 characters from A-Z a-z 0-9 "
+	       "_ -";
+}
+
+static const char *
+check_stage_var_key(const char *s)
+{
+	return chars_ok(s, "_", 64) ? NULL
+	                            : "stage variable names are 1 to 64 "
+	                              "characters from A-Z a-z 0-9 _";
+}
+
+static const char *
+check_stage_var_value(const char *s)
+{
+	/* API Gateway: alphanumerics and -._~:/?#&=, up to 512 characters */
+	if (*s == '\0' || chars_ok(s, "-._~:/?#&=,", 512))
+		return NULL;
+	return "stage variable values are at most 512 characters from A-Z "
+	       "a-z 0-9 - . _ ~ : / ? # & = ,";
+}
+
+static const char *
+check_media_type(const char *s)
+{
+	const char *slash = strchr(s, '/');
+
+	if (slash == NULL || slash == s || slash[1] == '\0' ||
+	    strchr(slash + 1, '/') != NULL || !chars_ok(s, "/*.+-_!#$&^", 255))
+		return "expected a media type such as \"image/png\", "
+		       "\"image/*\" or \"*/*\"";
+	return NULL;
+}
+
+static const char *
+check_region(const char *s)
+{
+	return chars_ok(s, "-", 32) ? NULL
+	                            : "expected a region name such as "
+	                              "\"us-east-1\"";
+}
+
+static const char *
+check_account_id(const char *s)
+{
+	if (strlen(s) != 12)
+		return "expected 12 digits";
+	for (; *s != '\0'; s++)
+		if (*s < '0' || *s > '9')
+			return "expected 12 digits";
+	return NULL;
+}
+
+static const char *
+check_api_id(const char *s)
+{
+	if (strlen(s) != 10)
+		return "expected 10 characters from a-z 0-9";
+	for (; *s != '\0'; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9')))
+			return "expected 10 characters from a-z 0-9";
+	return NULL;
+}
+
+static const char *
+check_domain(const char *s)
+{
+	return chars_ok(s, ".-", 253) ? NULL : "expected a host name";
+}
+
+static const char *
+check_function_name(const char *s)
+{
+	return chars_ok(s, "_-", 64) ? NULL
+	                             : "function names are 1 to 64 "
+	                               "characters from A-Z a-z 0-9 _ -";
+}
+
+static const char *
+check_symbol(const char *s)
+{
+	if (!chars_ok(s, "_", 255) || (*s >= '0' && *s <= '9'))
+		return "expected a C symbol name";
+	return NULL;
+}
+
+static const char *
+check_version(const char *s)
+{
+	if (strcmp(s, "$LATEST") == 0)
+		return NULL;
+	for (const char *p = s; *p != '\0'; p++)
+		if (*p < '0' || *p > '9')
+			return "expected \"$LATEST\" or a version number";
+	if (*s == '\0' || *s == '0' || strlen(s) > 10)
+		return "expected \"$LATEST\" or a version number";
+	return NULL;
+}
+
+/* Variables Lambda sets itself and refuses in a function's configuration. */
+static const char *const reserved_env[] = {
+	"_HANDLER",
+	"_X_AMZN_TRACE_ID",
+	"AWS_DEFAULT_REGION",
+	"AWS_REGION",
+	"AWS_EXECUTION_ENV",
+	"AWS_LAMBDA_FUNCTION_NAME",
+	"AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+	"AWS_LAMBDA_FUNCTION_VERSION",
+	"AWS_LAMBDA_INITIALIZATION_TYPE",
+	"AWS_LAMBDA_LOG_GROUP_NAME",
+	"AWS_LAMBDA_LOG_STREAM_NAME",
+	"AWS_ACCESS_KEY",
+	"AWS_ACCESS_KEY_ID",
+	"AWS_SECRET_ACCESS_KEY",
+	"AWS_SESSION_TOKEN",
+	"AWS_LAMBDA_RUNTIME_API",
+	"LAMBDA_TASK_ROOT",
+	"LAMBDA_RUNTIME_DIR",
+};
+
+static const char *
+check_env_key(const char *s)
+{
+	if (!chars_ok(s, "_", 255) || (*s >= '0' && *s <= '9'))
+		return "environment variable names are letters, digits and _, "
+		       "not starting with a digit";
+	for (size_t i = 0; i < sizeof(reserved_env) / sizeof(*reserved_env);
+	     i++)
+		if (strcmp(s, reserved_env[i]) == 0)
+			return "reserved: Lambda sets this variable itself";
+	return NULL;
+}
+
+static const char *
+check_header_name(const char *s)
+{
+	return chars_ok(s, "!#$%&'*+-.^_`|~", 255) ? NULL
+	                                            : "invalid header name";
+}
+
+static const char *
+check_header_value(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 && *s != '\t')
+			return "header values may not contain control "
+			       "characters";
+	return NULL;
+}
+
+/* ---- the declarative tables ---- */
+
+enum kind {
+	K_STR,     /* char *, copied */
+	K_INT,     /* int in [min, max] */
+	K_SIZE,    /* size_t in [min, max] */
+	K_NUM,     /* double in [min, max]; an integer is fine too */
+	K_API,     /* enum lb_api from "http" / "rest" */
+	K_PAYLOAD, /* int 1 / 2 from "1.0" / "2.0" */
+	K_KV,      /* group of strings -> struct lb_kv *, count at count_off */
+	K_STRLIST, /* array or list of strings -> char **, count at count_off */
+};
+
+#define F_REQUIRED 0x1
+#define F_MIN_EXCL 0x2 /* min itself is out of range */
+
+struct field {
+	const char *name;
+	enum kind kind;
+	size_t off;
+	size_t count_off;
+	unsigned flags;
+	double min, max; /* numbers: the range; K_KV/K_STRLIST: max entries */
+	const char *(*check)(const char *); /* strings, K_KV keys */
+	const char *(*check_value)(const char *); /* K_KV values */
+};
+
+#define STR(n, t, m, fl, chk) \
+	{ n, K_STR, offsetof(t, m), 0, fl, 0, 0, chk, NULL }
+#define INT(n, t, m, lo, hi) { n, K_INT, offsetof(t, m), 0, 0, lo, hi, NULL, NULL }
+#define NUM(n, t, m, fl, lo, hi) \
+	{ n, K_NUM, offsetof(t, m), 0, fl, lo, hi, NULL, NULL }
+#define KV(n, t, m, cnt, max, kchk, vchk) \
+	{ n, K_KV, offsetof(t, m), offsetof(t, cnt), 0, 0, max, kchk, vchk }
+
+static const struct field gateway_fields[] = {
+	{ "api", K_API, offsetof(struct lb_config, api), 0, 0, 0, 0, NULL,
+	    NULL },
+	STR("listen", struct lb_config, listen, 0, check_listen),
+	{ "payload_format", K_PAYLOAD,
+	    offsetof(struct lb_config, payload_format), 0, 0, 0, 0, NULL,
+	    NULL },
+	STR("stage", struct lb_config, stage, 0, check_stage),
+	KV("stage_variables", struct lb_config, stage_variables,
+	    nstage_variables, 100, check_stage_var_key, check_stage_var_value),
+	NUM("integration_timeout", struct lb_config, integration_timeout, 0,
+	    0.05, 300),
+	INT("account_concurrency", struct lb_config, account_concurrency, 1,
+	    100000),
+	{ "max_request_body", K_SIZE,
+	    offsetof(struct lb_config, max_request_body), 0, 0, 1,
+	    MAX_REQUEST_BODY_CAP, NULL, NULL },
+	{ "binary_media_types", K_STRLIST,
+	    offsetof(struct lb_config, binary_media_types),
+	    offsetof(struct lb_config, nbinary_media_types), 0, 0, 100,
+	    check_media_type, NULL },
+	INT("threads", struct lb_config, threads, 1, 1024),
+	STR("region", struct lb_config, region, 0, check_region),
+	STR("account_id", struct lb_config, account_id, 0, check_account_id),
+	STR("api_id", struct lb_config, api_id, 0, check_api_id),
+	STR("domain_name", struct lb_config, domain_name, 0, check_domain),
+};
+
+static const struct field function_fields[] = {
+	STR("name", struct lb_function, name, F_REQUIRED, check_function_name),
+	STR("module", struct lb_function, module, F_REQUIRED, check_nonempty),
+	STR("handler", struct lb_function, handler, F_REQUIRED, check_symbol),
+	NUM("timeout", struct lb_function, timeout, F_MIN_EXCL, 0, 900),
+	INT("memory", struct lb_function, memory, 128, 10240),
+	INT("reserved_concurrency", struct lb_function, reserved_concurrency,
+	    0, 100000),
+	INT("provisioned", struct lb_function, provisioned, 0, 100000),
+	KV("environment", struct lb_function, environment, nenvironment, 0,
+	    check_env_key, NULL),
+	NUM("idle_timeout", struct lb_function, idle_timeout, F_MIN_EXCL, 0,
+	    86400),
+	INT("max_requests", struct lb_function, max_requests, 0, INT_MAX),
+	STR("version", struct lb_function, version, 0, check_version),
+};
+
+/* A route as written, before the function name is resolved. */
+struct route_src {
+	char *route;
+	char *function;
+	int payload_format;
+};
+
+static const struct field route_fields[] = {
+	STR("route", struct route_src, route, F_REQUIRED, check_nonempty),
+	STR("function", struct route_src, function, F_REQUIRED, check_nonempty),
+	{ "payload_format", K_PAYLOAD,
+	    offsetof(struct route_src, payload_format), 0, 0, 0, 0, NULL,
+	    NULL },
+};
+
+static const struct field response_fields[] = {
+	INT("status", struct lb_gateway_response, status, 100, 599),
+	STR("body", struct lb_gateway_response, body, 0, NULL),
+	KV("headers", struct lb_gateway_response, headers, nheaders, 0,
+	    check_header_name, check_header_value),
+};
+
+#define NFIELDS(t) (sizeof(t) / sizeof((t)[0]))
+
+/* ---- applying a table ---- */
+
+static const char *
+type_name(int type)
+{
+	switch (type) {
+	case CONFIG_TYPE_GROUP: return "a group { ... }";
+	case CONFIG_TYPE_INT:
+	case CONFIG_TYPE_INT64: return "an integer";
+	case CONFIG_TYPE_FLOAT: return "a number";
+	case CONFIG_TYPE_STRING: return "a string";
+	case CONFIG_TYPE_BOOL: return "a boolean";
+	case CONFIG_TYPE_ARRAY: return "an array [ ... ]";
+	case CONFIG_TYPE_LIST: return "a list ( ... )";
+	default: return "a setting";
+	}
+}
+
+static int
+want_type(struct ctx *c, const config_setting_t *s, const char *where,
+    int type)
+{
+	int t = config_setting_type(s);
+
+	if (t == type || (type == CONFIG_TYPE_INT && t == CONFIG_TYPE_INT64))
+		return 0;
+	return fail(c, s, where, "expected %s, not %s", type_name(type),
+	    type_name(t));
+}
+
+static int
+copy_string(struct ctx *c, const config_setting_t *s, const char *where,
+    const char *(*check)(const char *), char **dst)
+{
+	const char *v, *why;
+
+	if (want_type(c, s, where, CONFIG_TYPE_STRING) < 0)
+		return -1;
+	v = config_setting_get_string(s);
+	if (check != NULL && (why = check(v)) != NULL)
+		return fail(c, s, where, "'%s': %s", v, why);
+	free(*dst);
+	*dst = strdup(v);
+	if (*dst == NULL)
+		return fail(c, s, where, "out of memory");
+	return 0;
+}
+
+static int
+get_number(struct ctx *c, const config_setting_t *s, const char *where,
+    const struct field *f, double *out)
+{
+	int t = config_setting_type(s);
+	int integral = f->kind != K_NUM;
+	int below, above;
+	double v;
+
+	if (t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64)
+		v = (double)config_setting_get_int64(s);
+	else if (t == CONFIG_TYPE_FLOAT && !integral)
+		v = config_setting_get_float(s);
+	else
+		return fail(c, s, where, "expected %s, not %s",
+		    integral ? "an integer" : "a number", type_name(t));
+	below = (f->flags & F_MIN_EXCL) ? v <= f->min : v < f->min;
+	above = v > f->max;
+	if ((below || above) && integral)
+		return fail(c, s, where,
+		    "%lld is out of range: must be from %lld to %lld",
+		    (long long)v, (long long)f->min, (long long)f->max);
+	if (below || above)
+		return fail(c, s, where,
+		    "%g is out of range: must be %s %g and at most %g", v,
+		    (f->flags & F_MIN_EXCL) ? "greater than" : "at least",
+		    f->min, f->max);
+	*out = v;
+	return 0;
+}
+
+static int
+parse_kv(struct ctx *c, const config_setting_t *s, const char *where,
+    const struct field *f, struct lb_kv **kv, size_t *n)
+{
+	char sub[256];
+	const char *why;
+	int len;
+
+	if (want_type(c, s, where, CONFIG_TYPE_GROUP) < 0)
+		return -1;
+	len = config_setting_length(s);
+	if (f->max > 0 && len > f->max)
+		return fail(c, s, where, "more than %g entries", f->max);
+	*kv = calloc(len > 0 ? (size_t)len : 1, sizeof(**kv));
+	if (*kv == NULL)
+		return fail(c, s, where, "out of memory");
+	for (int i = 0; i < len; i++) {
+		const config_setting_t *e = config_setting_get_elem(s, i);
+		const char *k = config_setting_name(e);
+
+		setpath(sub, sizeof(sub), "%s.%s", where, k);
+		if (want_type(c, e, sub, CONFIG_TYPE_STRING) < 0)
+			return -1;
+		if (f->check != NULL && (why = f->check(k)) != NULL)
+			return fail(c, e, sub, "%s", why);
+		if (f->check_value != NULL &&
+		    (why = f->check_value(config_setting_get_string(e))) !=
+		        NULL)
+			return fail(c, e, sub, "%s", why);
+		(*kv)[i].key = strdup(k);
+		(*kv)[i].value = strdup(config_setting_get_string(e));
+		*n = (size_t)i + 1;
+		if ((*kv)[i].key == NULL || (*kv)[i].value == NULL)
+			return fail(c, e, sub, "out of memory");
+	}
+	return 0;
+}
+
+static int
+parse_strlist(struct ctx *c, const config_setting_t *s, const char *where,
+    const struct field *f, char ***list, size_t *n)
+{
+	char sub[256];
+	int len, t = config_setting_type(s);
+
+	if (t != CONFIG_TYPE_ARRAY && t != CONFIG_TYPE_LIST)
+		return fail(c, s, where, "expected an array [ ... ], not %s",
+		    type_name(t));
+	len = config_setting_length(s);
+	if (f->max > 0 && len > f->max)
+		return fail(c, s, where, "more than %g entries", f->max);
+	*list = calloc(len > 0 ? (size_t)len : 1, sizeof(**list));
+	if (*list == NULL)
+		return fail(c, s, where, "out of memory");
+	for (int i = 0; i < len; i++) {
+		setpath(sub, sizeof(sub), "%s[%d]", where, i);
+		if (copy_string(c, config_setting_get_elem(s, i), sub,
+		        f->check, &(*list)[i]) < 0)
+			return -1;
+		*n = (size_t)i + 1;
+	}
+	return 0;
+}
+
+static int
+parse_field(struct ctx *c, const config_setting_t *s, const char *where,
+    const struct field *f, void *dst)
+{
+	char *p = (char *)dst + f->off;
+	const char *v;
+	double d;
+
+	switch (f->kind) {
+	case K_STR: return copy_string(c, s, where, f->check, (char **)p);
+	case K_INT:
+		if (get_number(c, s, where, f, &d) < 0)
+			return -1;
+		*(int *)p = (int)d;
+		return 0;
+	case K_SIZE:
+		if (get_number(c, s, where, f, &d) < 0)
+			return -1;
+		*(size_t *)p = (size_t)d;
+		return 0;
+	case K_NUM: return get_number(c, s, where, f, (double *)p);
+	case K_API:
+		if (want_type(c, s, where, CONFIG_TYPE_STRING) < 0)
+			return -1;
+		v = config_setting_get_string(s);
+		if (strcmp(v, "http") == 0)
+			*(enum lb_api *)p = LB_API_HTTP;
+		else if (strcmp(v, "rest") == 0)
+			*(enum lb_api *)p = LB_API_REST;
+		else
+			return fail(c, s, where,
+			    "'%s': expected \"http\" or \"rest\"", v);
+		return 0;
+	case K_PAYLOAD:
+		if (want_type(c, s, where, CONFIG_TYPE_STRING) < 0)
+			return -1;
+		v = config_setting_get_string(s);
+		if (strcmp(v, "1.0") == 0)
+			*(int *)p = 1;
+		else if (strcmp(v, "2.0") == 0)
+			*(int *)p = 2;
+		else
+			return fail(c, s, where,
+			    "'%s': expected \"1.0\" or \"2.0\"", v);
+		return 0;
+	case K_KV:
+		return parse_kv(c, s, where, f, (struct lb_kv **)p,
+		    (size_t *)((char *)dst + f->count_off));
+	case K_STRLIST:
+		return parse_strlist(c, s, where, f, (char ***)p,
+		    (size_t *)((char *)dst + f->count_off));
+	}
+	return fail(c, s, where, "internal error: unknown kind");
+}
+
+/*
+ * Applies the table `fields` to group `s` (named `where` in messages),
+ * storing into `dst`: unknown names, wrong types, bad values and missing
+ * required settings are errors.
+ */
+static int
+parse_group(struct ctx *c, const config_setting_t *s, const char *where,
+    const struct field *fields, size_t nfields, void *dst)
+{
+	char sub[256];
+	int len;
+
+	if (want_type(c, s, where, CONFIG_TYPE_GROUP) < 0)
+		return -1;
+	len = config_setting_length(s);
+	for (int i = 0; i < len; i++) {
+		const config_setting_t *e = config_setting_get_elem(s, i);
+		const char *name = config_setting_name(e);
+		const struct field *f = NULL;
+
+		for (size_t j = 0; j < nfields && f == NULL; j++)
+			if (strcmp(fields[j].name, name) == 0)
+				f = &fields[j];
+		setpath(sub, sizeof(sub), "%s.%s", where, name);
+		if (f == NULL)
+			return fail(c, e, sub, "unknown setting");
+		if (parse_field(c, e, sub, f, dst) < 0)
+			return -1;
+	}
+	for (size_t j = 0; j < nfields; j++) {
+		if (!(fields[j].flags & F_REQUIRED) ||
+		    config_setting_get_member(s, fields[j].name) != NULL)
+			continue;
+		setpath(sub, sizeof(sub), "%s.%s", where, fields[j].name);
+		return fail(c, s, sub, "missing (required)");
+	}
+	return 0;
+}
+
+/* ---- helpers ---- */
+
+static void
+free_kv(struct lb_kv *kv, size_t n)
+{
+	if (kv == NULL)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		free(kv[i].key);
+		free(kv[i].value);
+	}
+	free(kv);
+}
+
+static char *
+dup_default(char **dst, const char *v)
+{
+	if (*dst == NULL)
+		*dst = strdup(v);
+	return *dst;
+}
+
+/* 10 lowercase alphanumerics from an FNV-1a hash of `s`. */
+static void
+derive_api_id(const char *s, char out[11])
+{
+	static const char digits[] = "0123456789abcdefghijklmnopqrstuvwxyz";
+	uint64_t h = 14695981039346656037ull;
+
+	for (; *s != '\0'; s++) {
+		h ^= (unsigned char)*s;
+		h *= 1099511628211ull;
+	}
+	for (int i = 0; i < 10; i++) {
+		out[i] = digits[h % 36];
+		h /= 36;
+	}
+	out[10] = '\0';
+}
+
+/* The member `name` of group `g`, else `g` itself (for a line number). */
+static const config_setting_t *
+member_or(const config_setting_t *g, const char *name)
+{
+	const config_setting_t *s = config_setting_get_member(g, name);
+
+	return s != NULL ? s : g;
+}
+
+/* ---- sections ---- */
+
+static int
+load_gateway(struct ctx *c, const config_setting_t *g, struct lb_config *cfg)
+{
+	/* defaults that do not depend on the API type */
+	cfg->api = LB_API_HTTP;
+	cfg->account_concurrency = 1000;
+	cfg->max_request_body = 10485760;
+	cfg->threads = 64;
+	if (g != NULL && parse_group(c, g, "gateway", gateway_fields,
+	                     NFIELDS(gateway_fields), cfg) < 0)
+		return -1;
+	if (cfg->payload_format == 0)
+		cfg->payload_format = cfg->api == LB_API_REST ? 1 : 2;
+	else if (cfg->api == LB_API_REST && cfg->payload_format != 1) {
+		return fail(c, member_or(g, "payload_format"), "gateway.payload_format",
+		    "REST APIs support only payload format \"1.0\"");
+	}
+	if (cfg->integration_timeout == 0)
+		cfg->integration_timeout = cfg->api == LB_API_REST ? 29 : 30;
+	else if (cfg->api == LB_API_HTTP && cfg->integration_timeout > 30) {
+		return fail(c, member_or(g, "integration_timeout"), "gateway.integration_timeout",
+		    "%g is out of range: must be from 0.05 to 30 for an HTTP "
+		    "API",
+		    cfg->integration_timeout);
+	}
+	if (cfg->api == LB_API_HTTP && cfg->binary_media_types != NULL) {
+		return fail(c, member_or(g, "binary_media_types"), "gateway.binary_media_types",
+		    "only REST APIs have binary media types (an HTTP API "
+		    "decides from the Content-Type)");
+	}
+	if (dup_default(&cfg->stage, "$default") == NULL ||
+	    dup_default(&cfg->region, "us-east-1") == NULL ||
+	    dup_default(&cfg->account_id, "123456789012") == NULL)
+		return fail(c, g, "gateway", "out of memory");
+	return 0;
+}
+
+static int
+load_responses(struct ctx *c, const config_setting_t *g, struct lb_config *cfg)
+{
+	char where[256];
+	int len;
+
+	if (want_type(c, g, "gateway_responses", CONFIG_TYPE_GROUP) < 0)
+		return -1;
+	len = config_setting_length(g);
+	for (int i = 0; i < len; i++) {
+		const config_setting_t *e = config_setting_get_elem(g, i);
+		const char *name = config_setting_name(e);
+		enum lb_gwerr type = lb_gwerror_from_name(name);
+		struct lb_gateway_response *r;
+
+		setpath(where, sizeof(where), "gateway_responses.%s", name);
+		if (type <= LB_GWERR_NONE || type >= LB_GWERR_COUNT)
+			return fail(c, e, where,
+			    "unknown gateway response type (see "
+			    "docs/configuration.md)");
+		r = &cfg->responses[type];
+		if (parse_group(c, e, where, response_fields,
+		        NFIELDS(response_fields), r) < 0)
+			return -1;
+		r->set = 1;
+	}
+	return 0;
+}
+
+/* Resolves f->module against `dir` and checks that the file is there. */
+static int
+resolve_module(struct ctx *c, const config_setting_t *fs, const char *where,
+    const char *dir, struct lb_function *f)
+{
+	const config_setting_t *s = config_setting_get_member(fs, "module");
+	char joined[PATH_MAX + 1], sub[256];
+	char *real;
+	struct stat st;
+	int n;
+
+	setpath(sub, sizeof(sub), "%s.module", where);
+	if (f->module[0] == '/')
+		n = snprintf(joined, sizeof(joined), "%s", f->module);
+	else
+		n = snprintf(joined, sizeof(joined), "%s/%s", dir, f->module);
+	if (n < 0 || (size_t)n >= sizeof(joined))
+		return fail(c, s, sub, "path too long");
+	real = realpath(joined, NULL);
+	if (real == NULL)
+		return fail(c, s, sub, "cannot find module '%s': %s", joined,
+		    strerror(errno));
+	if (stat(real, &st) < 0 || !S_ISREG(st.st_mode)) {
+		fail(c, s, sub, "module '%s' is not a regular file", real);
+		free(real);
+		return -1;
+	}
+	free(f->module);
+	f->module = real;
+	return 0;
+}
+
+static int
+load_functions(struct ctx *c, const config_setting_t *list, const char *dir,
+    struct lb_config *cfg)
+{
+	char where[64];
+	int len;
+
+	if (want_type(c, list, "functions", CONFIG_TYPE_LIST) < 0)
+		return -1;
+	len = config_setting_length(list);
+	cfg->functions = calloc(len > 0 ? (size_t)len : 1,
+	    sizeof(*cfg->functions));
+	if (cfg->functions == NULL)
+		return fail(c, list, "functions", "out of memory");
+	for (int i = 0; i < len; i++) {
+		const config_setting_t *fs = config_setting_get_elem(list, i);
+		struct lb_function *f = &cfg->functions[i];
+		size_t envsize = 0;
+
+		cfg->nfunctions = (size_t)i + 1;
+		f->timeout = 3;
+		f->memory = 128;
+		f->reserved_concurrency = -1;
+		f->idle_timeout = 300;
+		f->line = (int)config_setting_source_line(fs);
+		setpath(where, sizeof(where), "functions[%d]", i);
+		if (parse_group(c, fs, where, function_fields,
+		        NFIELDS(function_fields), f) < 0)
+			return -1;
+		if (dup_default(&f->version, "$LATEST") == NULL)
+			return fail(c, fs, where, "out of memory");
+		for (int j = 0; j < i; j++) {
+			if (strcmp(cfg->functions[j].name, f->name) != 0)
+				continue;
+			setpath(where, sizeof(where), "functions[%d].name",
+			    i);
+			return fail(c, config_setting_get_member(fs, "name"),
+			    where,
+			    "duplicate function '%s' (first defined at line "
+			    "%d)",
+			    f->name, cfg->functions[j].line);
+		}
+		for (size_t j = 0; j < f->nenvironment; j++)
+			envsize += strlen(f->environment[j].key) +
+			    strlen(f->environment[j].value);
+		if (envsize > ENV_TOTAL_MAX) {
+			setpath(where, sizeof(where),
+			    "functions[%d].environment", i);
+			return fail(c,
+			    config_setting_get_member(fs, "environment"),
+			    where,
+			    "%zu bytes of variables: Lambda allows at most "
+			    "%d",
+			    envsize, ENV_TOTAL_MAX);
+		}
+		if (resolve_module(c, fs, where, dir, f) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * Concurrency as Lambda accounts it: reserved concurrency comes out of the
+ * account's pool, and the unreserved rest must keep room for the functions
+ * without a reservation (Lambda keeps 100; we keep 1).
+ */
+static int
+check_concurrency(
+    struct ctx *c, const config_setting_t *list, struct lb_config *cfg)
+{
+	long reserved = 0, provisioned = 0;
+	int unreserved = 0;
+	char where[64];
+
+	for (size_t i = 0; i < cfg->nfunctions; i++)
+		if (cfg->functions[i].reserved_concurrency < 0)
+			unreserved = 1;
+	for (size_t i = 0; i < cfg->nfunctions; i++) {
+		const struct lb_function *f = &cfg->functions[i];
+		const config_setting_t *fs =
+		    config_setting_get_elem(list, (unsigned)i);
+		long pool;
+
+		if (f->reserved_concurrency < 0)
+			continue;
+		setpath(where, sizeof(where),
+		    "functions[%zu].reserved_concurrency", i);
+		reserved += f->reserved_concurrency;
+		pool = cfg->account_concurrency - (unreserved ? 1 : 0);
+		if (reserved > pool)
+			return fail(c,
+			    config_setting_get_member(
+				fs, "reserved_concurrency"),
+			    where,
+			    "%ld reserved in total, over the %ld the account "
+			    "can reserve (gateway.account_concurrency %d%s)",
+			    reserved, pool, cfg->account_concurrency,
+			    unreserved ? " minus 1 left for the unreserved "
+			                 "functions"
+			               : "");
+		if (f->provisioned > f->reserved_concurrency) {
+			setpath(where, sizeof(where),
+			    "functions[%zu].provisioned", i);
+			return fail(c,
+			    config_setting_get_member(fs, "provisioned"),
+			    where,
+			    "%d is more than the function's "
+			    "reserved_concurrency (%d)",
+			    f->provisioned, f->reserved_concurrency);
+		}
+	}
+	for (size_t i = 0; i < cfg->nfunctions; i++) {
+		const struct lb_function *f = &cfg->functions[i];
+
+		if (f->reserved_concurrency >= 0 || f->provisioned == 0)
+			continue;
+		provisioned += f->provisioned;
+		if (provisioned > cfg->account_concurrency - reserved) {
+			setpath(where, sizeof(where),
+			    "functions[%zu].provisioned", i);
+			return fail(c,
+			    config_setting_get_member(
+				config_setting_get_elem(list, (unsigned)i),
+				"provisioned"),
+			    where,
+			    "%ld provisioned in total for unreserved "
+			    "functions, over the %ld unreserved account "
+			    "concurrency",
+			    provisioned, cfg->account_concurrency - reserved);
+		}
+	}
+	return 0;
+}
+
+static int
+load_routes(
+    struct ctx *c, const config_setting_t *list, struct lb_config *cfg)
+{
+	char where[64], why[512];
+	struct lb_router *router;
+	size_t bad;
+	int len;
+
+	if (want_type(c, list, "routes", CONFIG_TYPE_LIST) < 0)
+		return -1;
+	len = config_setting_length(list);
+	cfg->routes = calloc(len > 0 ? (size_t)len : 1, sizeof(*cfg->routes));
+	if (cfg->routes == NULL)
+		return fail(c, list, "routes", "out of memory");
+	for (int i = 0; i < len; i++) {
+		const config_setting_t *rs = config_setting_get_elem(list, i);
+		struct lb_route *r = &cfg->routes[i];
+		struct route_src src = { NULL, NULL, 0 };
+		int fn, rc = -1;
+
+		cfg->nroutes = (size_t)i + 1;
+		r->line = (int)config_setting_source_line(rs);
+		setpath(where, sizeof(where), "routes[%d]", i);
+		if (parse_group(c, rs, where, route_fields,
+		        NFIELDS(route_fields), &src) < 0)
+			goto next;
+		r->key = src.route;
+		src.route = NULL;
+		setpath(where, sizeof(where), "routes[%d].route", i);
+		if (lb_router_parse_key(r->key, &r->method, &r->path, why,
+		        sizeof(why)) < 0) {
+			fail(c, config_setting_get_member(rs, "route"), where,
+			    "%s", why);
+			goto next;
+		}
+		setpath(where, sizeof(where), "routes[%d].function", i);
+		fn = lb_config_function_index(cfg, src.function);
+		if (fn < 0) {
+			fail(c, config_setting_get_member(rs, "function"),
+			    where, "no function named '%s'", src.function);
+			goto next;
+		}
+		r->function = (size_t)fn;
+		r->payload_format = src.payload_format != 0
+		    ? src.payload_format
+		    : cfg->payload_format;
+		if (cfg->api == LB_API_REST && r->payload_format != 1) {
+			setpath(where, sizeof(where),
+			    "routes[%d].payload_format", i);
+			fail(c, config_setting_get_member(rs, "payload_format"),
+			    where,
+			    "REST APIs support only payload format \"1.0\"");
+			goto next;
+		}
+		rc = 0;
+	next:
+		free(src.route);
+		free(src.function);
+		if (rc < 0)
+			return -1;
+	}
+	/* conflicts (same method and template) are the router's to find */
+	router = lb_router_new(cfg->routes, cfg->nroutes, &bad, why,
+	    sizeof(why));
+	if (router == NULL) {
+		const config_setting_t *rs =
+		    config_setting_get_elem(list, (unsigned)bad);
+
+		setpath(where, sizeof(where), "routes[%zu].route", bad);
+		return fail(c, config_setting_get_member(rs, "route"), where,
+		    "%s", why);
+	}
+	lb_router_free(router);
+	return 0;
+}
+
+static int
+probe_modules(struct ctx *c, const config_setting_t *list,
+    lb_config_probe *probe, struct lb_config *cfg)
+{
+	char where[64], why[512];
+
+	for (size_t i = 0; i < cfg->nfunctions; i++) {
+		const struct lb_function *f = &cfg->functions[i];
+		const config_setting_t *fs =
+		    config_setting_get_elem(list, (unsigned)i);
+
+		why[0] = '\0';
+		if (probe(f->module, f->handler, why, sizeof(why)) == 0)
+			continue;
+		setpath(where, sizeof(where), "functions[%zu].handler", i);
+		return fail(c, config_setting_get_member(fs, "handler"), where,
+		    "cannot use '%s' from module '%s': %s", f->handler,
+		    f->module, why[0] != '\0' ? why : "probe failed");
+	}
+	return 0;
+}
+
+/* The directory of the (real) config file, and the file's real path. */
+static int
+config_dir(struct ctx *c, char **real, char **dir)
+{
+	char *slash;
+
+	*real = realpath(c->path, NULL);
+	if (*real == NULL) {
+		snprintf(c->err, c->errlen, "cannot read '%s': %s", c->path,
+		    strerror(errno));
+		return -1;
+	}
+	*dir = strdup(*real);
+	if (*dir == NULL) {
+		snprintf(c->err, c->errlen, "out of memory");
+		return -1;
+	}
+	slash = strrchr(*dir, '/');
+	if (slash == *dir)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	return 0;
+}
+
+/* Checks that `path` is a readable regular file, for a clear message. */
+static int
+check_readable(struct ctx *c)
+{
+	struct stat st;
+	int fd = open(c->path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0) {
+		snprintf(c->err, c->errlen, "cannot read '%s': %s", c->path,
+		    strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) < 0 || S_ISDIR(st.st_mode)) {
+		snprintf(c->err, c->errlen, "cannot read '%s': %s", c->path,
+		    strerror(S_ISDIR(st.st_mode) ? EISDIR : errno));
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
 
 struct lb_config *
 lb_config_load(
     const char *path, lb_config_probe *probe, char *err, size_t errlen)
 {
-	(void)probe;
-	snprintf(
-	    err, errlen, "%s: configuration loading is not built yet", path);
+	static const char *const sections[] = { "gateway", "gateway_responses",
+		"functions", "routes" };
+	struct ctx c = { path, err, errlen };
+	struct lb_config *cfg = NULL;
+	char *real = NULL, *dir = NULL;
+	const config_setting_t *root, *s;
+	config_t lc;
+	char api_id[11];
+
+	if (errlen > 0)
+		err[0] = '\0';
+	if (check_readable(&c) < 0 || config_dir(&c, &real, &dir) < 0)
+		goto fail_path;
+	config_init(&lc);
+	config_set_options(&lc, 0); /* no auto-conversion between types */
+	config_set_include_dir(&lc, dir);
+	if (!config_read_file(&lc, path)) {
+		const char *file = config_error_file(&lc);
+
+		if (config_error_type(&lc) == CONFIG_ERR_FILE_IO && file == NULL)
+			snprintf(err, errlen, "cannot read '%s': %s", path,
+			    config_error_text(&lc));
+		else
+			snprintf(err, errlen, "%s:%d: %s%s",
+			    file != NULL ? file : path, config_error_line(&lc),
+			    strncmp(config_error_text(&lc), "syntax error",
+			        12) == 0
+			        ? ""
+			        : "syntax error: ",
+			    config_error_text(&lc));
+		goto fail_read;
+	}
+	cfg = calloc(1, sizeof(*cfg));
+	if (cfg == NULL || (cfg->path = strdup(path)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto fail_read;
+	}
+	root = config_root_setting(&lc);
+	for (int i = 0; i < config_setting_length(root); i++) {
+		const config_setting_t *e = config_setting_get_elem(root, i);
+		const char *name = config_setting_name(e);
+		size_t j = 0;
+
+		while (j < NFIELDS(sections) && strcmp(sections[j], name) != 0)
+			j++;
+		if (j == NFIELDS(sections)) {
+			fail(&c, e, name,
+			    "unknown setting (sections are gateway, "
+			    "gateway_responses, functions and routes)");
+			goto fail_read;
+		}
+	}
+	if (load_gateway(&c, config_setting_get_member(root, "gateway"),
+	        cfg) < 0)
+		goto fail_read;
+	if (cfg->api_id == NULL) {
+		derive_api_id(real, api_id);
+		if ((cfg->api_id = strdup(api_id)) == NULL) {
+			snprintf(err, errlen, "out of memory");
+			goto fail_read;
+		}
+	}
+	s = config_setting_get_member(root, "gateway_responses");
+	if (s != NULL && load_responses(&c, s, cfg) < 0)
+		goto fail_read;
+	s = config_setting_get_member(root, "functions");
+	if (s != NULL && (load_functions(&c, s, dir, cfg) < 0 ||
+	                     check_concurrency(&c, s, cfg) < 0))
+		goto fail_read;
+	s = config_setting_get_member(root, "routes");
+	if (s != NULL && load_routes(&c, s, cfg) < 0)
+		goto fail_read;
+	/* last: probing may start a process per function */
+	s = config_setting_get_member(root, "functions");
+	if (s != NULL && probe != NULL && probe_modules(&c, s, probe, cfg) < 0)
+		goto fail_read;
+	config_destroy(&lc);
+	free(real);
+	free(dir);
+	return cfg;
+fail_read:
+	config_destroy(&lc);
+fail_path:
+	lb_config_free(cfg);
+	free(real);
+	free(dir);
 	return NULL;
 }
 
 void
 lb_config_free(struct lb_config *cfg)
 {
+	if (cfg == NULL)
+		return;
+	free(cfg->path);
+	free(cfg->listen);
+	free(cfg->stage);
+	free_kv(cfg->stage_variables, cfg->nstage_variables);
+	for (size_t i = 0; i < cfg->nbinary_media_types; i++)
+		free(cfg->binary_media_types[i]);
+	free(cfg->binary_media_types);
+	free(cfg->region);
+	free(cfg->account_id);
+	free(cfg->api_id);
+	free(cfg->domain_name);
+	for (size_t i = 0; i < cfg->nfunctions; i++) {
+		struct lb_function *f = &cfg->functions[i];
+
+		free(f->name);
+		free(f->module);
+		free(f->handler);
+		free(f->version);
+		free_kv(f->environment, f->nenvironment);
+	}
+	free(cfg->functions);
+	for (size_t i = 0; i < cfg->nroutes; i++) {
+		free(cfg->routes[i].key);
+		free(cfg->routes[i].method);
+		free(cfg->routes[i].path);
+	}
+	free(cfg->routes);
+	for (size_t i = 0; i < LB_GWERR_COUNT; i++) {
+		free(cfg->responses[i].body);
+		free_kv(cfg->responses[i].headers, cfg->responses[i].nheaders);
+	}
 	free(cfg);
 }
 
@@ -25,7 +1196,78 @@ int
 lb_config_function_index(const struct lb_config *cfg, const char *name)
 {
 	for (size_t i = 0; i < cfg->nfunctions; i++)
-		if (strcmp(cfg->functions[i].name, name) == 0)
+		if (cfg->functions[i].name != NULL &&
+		    strcmp(cfg->functions[i].name, name) == 0)
 			return (int)i;
 	return -1;
+}
+
+static int
+width(const char *s, int w)
+{
+	int n = (int)strlen(s);
+
+	return n > w ? n : w;
+}
+
+void
+lb_config_dump(const struct lb_config *cfg, FILE *out)
+{
+	int wk = (int)strlen("ROUTE"), wf = (int)strlen("FUNCTION");
+	int wm = (int)strlen("MODULE:HANDLER");
+	char buf[PATH_MAX + 300];
+
+	fprintf(out, "config: %s\n", cfg->path);
+	fprintf(out, "api:    %s (payload %s by default)\n",
+	    cfg->api == LB_API_REST ? "rest" : "http",
+	    cfg->payload_format == 1 ? "1.0" : "2.0");
+	fprintf(out, "listen: %s\n",
+	    cfg->listen != NULL ? cfg->listen : "(inherited socket)");
+	fprintf(out, "stage:  %s\n", cfg->stage);
+	fprintf(out,
+	    "limits: integration timeout %gs, account concurrency %d, "
+	    "request body %zu bytes\n",
+	    cfg->integration_timeout, cfg->account_concurrency,
+	    cfg->max_request_body);
+	for (size_t i = 0; i < cfg->nroutes; i++) {
+		const struct lb_route *r = &cfg->routes[i];
+		const struct lb_function *f = &cfg->functions[r->function];
+
+		wk = width(r->key, wk);
+		wf = width(f->name, wf);
+		snprintf(buf, sizeof(buf), "%s:%s", f->module, f->handler);
+		wm = width(buf, wm);
+	}
+	fprintf(out, "routes:\n");
+	if (cfg->nroutes == 0) {
+		fprintf(out, "  (none: every request gets the API's "
+		             "no-route error)\n");
+		return;
+	}
+	fprintf(out, "  %-*s  %-*s  %-7s  %-*s  %7s  %8s  %s\n", wk, "ROUTE",
+	    wf, "FUNCTION", "PAYLOAD", wm, "MODULE:HANDLER", "TIMEOUT",
+	    "MEMORY", "CONCURRENCY");
+	for (size_t i = 0; i < cfg->nroutes; i++) {
+		const struct lb_route *r = &cfg->routes[i];
+		const struct lb_function *f = &cfg->functions[r->function];
+		char tmo[32], mem[32], conc[64];
+
+		snprintf(buf, sizeof(buf), "%s:%s", f->module, f->handler);
+		snprintf(tmo, sizeof(tmo), "%gs", f->timeout);
+		snprintf(mem, sizeof(mem), "%d MB", f->memory);
+		if (f->reserved_concurrency >= 0)
+			snprintf(conc, sizeof(conc), "reserved %d",
+			    f->reserved_concurrency);
+		else
+			snprintf(conc, sizeof(conc), "unreserved");
+		if (f->provisioned > 0) {
+			size_t n = strlen(conc);
+
+			snprintf(conc + n, sizeof(conc) - n,
+			    ", provisioned %d", f->provisioned);
+		}
+		fprintf(out, "  %-*s  %-*s  %-7s  %-*s  %7s  %8s  %s\n", wk,
+		    r->key, wf, f->name, r->payload_format == 1 ? "1.0" : "2.0",
+		    wm, buf, tmo, mem, conc);
+	}
 }
