@@ -1,33 +1,995 @@
-/* event.c - STUB, replaced by the real event builder. */
+/*
+ * event.c - the API Gateway proxy event, payload 1.0 and 2.0 (APIGW.md
+ * sections 1 and 2; the choices FastCGI forces are in docs/events.md).
+ *
+ * Every string that comes from the request goes through jstr(): bytes that
+ * are not UTF-8 are replaced with U+FFFD so the event is always valid JSON,
+ * and strings are built with their length so NUL bytes survive.  Scratch
+ * buffers live in the per-call builder: no globals, no per-request state
+ * outside the call.
+ */
+#include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
 
+#include "b64.h"
 #include "event.h"
+#include "headers.h"
+#include "media.h"
+#include "url.h"
+
+#define ADD_CONST (JSON_C_OBJECT_ADD_KEY_IS_NEW | JSON_C_OBJECT_ADD_CONSTANT_KEY)
+
+/* A scratch buffer: a small inline area, a heap one when that is short. */
+struct buf {
+	char *heap;
+	size_t cap;
+	char small[512];
+};
+
+/* The state of one lb_event_build call. */
+struct bld {
+	const struct lb_event_input *in;
+	const struct lb_config *cfg;
+	const struct lb_http_request *req;
+	const struct lb_route *route;
+	int rest;   /* REST API (else HTTP API) */
+	int oom;    /* sticky: an allocation failed */
+	struct lb_headers hdr;
+	const char *path; /* stage-less raw path */
+	size_t path_len;
+	const char *full; /* raw path with the stage, as requested */
+	size_t full_len;
+	char *full_heap; /* owned, when full had to be rebuilt */
+	const char *stage;
+	const char *api_id;
+	char api_id_buf[16];
+	const char *content_type;
+	const char *user_agent;
+	const char *source_ip;
+	const char *protocol;
+	struct buf key, val, san, tmp;
+};
+
+static char *
+buf_get(struct bld *b, struct buf *s, size_t n)
+{
+	char *p;
+
+	if (n <= sizeof(s->small))
+		return s->small;
+	if (n <= s->cap)
+		return s->heap;
+	p = realloc(s->heap, n);
+	if (p == NULL) {
+		b->oom = 1;
+		return NULL;
+	}
+	s->heap = p;
+	s->cap = n;
+	return p;
+}
+
+static void
+buf_free(struct buf *s)
+{
+	free(s->heap);
+	s->heap = NULL;
+	s->cap = 0;
+}
+
+/* A JSON string of bytes that are known to be UTF-8. */
+static json_object *
+jraw(struct bld *b, const char *s, size_t len)
+{
+	json_object *o;
+
+	if (len > INT_MAX) {
+		b->oom = 1;
+		return NULL;
+	}
+	o = json_object_new_string_len(s, (int)len);
+	if (o == NULL)
+		b->oom = 1;
+	return o;
+}
+
+/* A JSON string of request bytes: invalid UTF-8 becomes U+FFFD. */
+static json_object *
+jstr(struct bld *b, const char *s, size_t len)
+{
+	char *d;
+
+	if (lb_url_utf8_valid(s, len))
+		return jraw(b, s, len);
+	if (len > SIZE_MAX / 3 || (d = buf_get(b, &b->san, len * 3)) == NULL) {
+		b->oom = 1;
+		return NULL;
+	}
+	return jraw(b, d, lb_url_utf8_sanitize(s, len, d));
+}
+
+static json_object *
+jcstr(struct bld *b, const char *s)
+{
+	return jstr(b, s, strlen(s));
+}
+
+/*
+ * An object key from request bytes, NUL-terminated in `s`: valid UTF-8, and
+ * NUL-free (json-c keys are C strings; callers never pass NULs).
+ */
+static const char *
+jkey(struct bld *b, struct buf *s, const char *k, size_t len)
+{
+	char *d;
+
+	if (len > SIZE_MAX / 3 - 1 || (d = buf_get(b, s, len * 3 + 1)) == NULL) {
+		b->oom = 1;
+		return NULL;
+	}
+	if (lb_url_utf8_valid(k, len)) {
+		memmove(d, k, len);
+		d[len] = '\0';
+	} else {
+		d[lb_url_utf8_sanitize(k, len, d)] = '\0';
+	}
+	return d;
+}
+
+/* Adds `val` under the constant, new `key`; NULL val means out of memory. */
+static void
+put(struct bld *b, json_object *obj, const char *key, json_object *val)
+{
+	if (obj == NULL || val == NULL ||
+	    json_object_object_add_ex(obj, key, val, ADD_CONST) != 0) {
+		json_object_put(val);
+		b->oom = 1;
+	}
+}
+
+static void
+put_null(struct bld *b, json_object *obj, const char *key)
+{
+	if (obj == NULL ||
+	    json_object_object_add_ex(obj, key, NULL, ADD_CONST) != 0)
+		b->oom = 1;
+}
+
+/* Adds `val` under a key from the request (copied; replaces a duplicate). */
+static void
+put_dyn(struct bld *b, json_object *obj, const char *key, json_object *val)
+{
+	if (obj == NULL || val == NULL || key == NULL ||
+	    json_object_object_add(obj, key, val) != 0) {
+		json_object_put(val);
+		b->oom = 1;
+	}
+}
+
+static json_object *
+new_obj(struct bld *b)
+{
+	json_object *o = json_object_new_object();
+
+	if (o == NULL)
+		b->oom = 1;
+	return o;
+}
+
+static json_object *
+new_arr(struct bld *b)
+{
+	json_object *o = json_object_new_array();
+
+	if (o == NULL)
+		b->oom = 1;
+	return o;
+}
+
+static void
+arr_add(struct bld *b, json_object *arr, json_object *val)
+{
+	if (arr == NULL || val == NULL ||
+	    json_object_array_add(arr, val) != 0) {
+		json_object_put(val);
+		b->oom = 1;
+	}
+}
+
+/*
+ * Percent-decodes (flags: LB_URL_PLUS or 0) into `s`.  A result holding a NUL
+ * byte cannot be a key or a path, so with `nul_raw` the raw bytes are kept
+ * instead.  Sets *out and returns the length; the result is not yet UTF-8
+ * checked.
+ */
+static size_t
+decode(struct bld *b, struct buf *s, const char *src, size_t len, int flags,
+    int nul_raw, const char **out)
+{
+	char *d;
+	size_t n;
+
+	*out = src;
+	if (!lb_url_needs_decode(src, len, flags))
+		return len;
+	if ((d = buf_get(b, s, len + 1)) == NULL)
+		return 0;
+	n = lb_url_decode(src, len, d, flags);
+	if (nul_raw && memchr(d, '\0', n) != NULL)
+		return len;
+	*out = d;
+	return n;
+}
+
+static int
+is_named_stage(const char *stage)
+{
+	return stage != NULL && *stage != '\0' && strcmp(stage, "$default") != 0;
+}
 
 int
 lb_event_split_uri(
     const char *uri, const char **path, size_t *path_len, const char **query)
 {
-	const char *q = strchr(uri, '?');
+	const char *p = uri;
 
-	*path = uri;
-	*path_len = q != NULL ? (size_t)(q - uri) : strlen(uri);
-	*query = q != NULL && q[1] != '\0' ? q + 1 : NULL;
-	return *path_len > 0 && uri[0] == '/' ? 0 : -1;
+	*path = NULL;
+	*path_len = 0;
+	*query = NULL;
+	if (uri == NULL || *uri == '\0')
+		return -1;
+	if (*p != '/') {
+		/* absolute-form "scheme://authority/path" (Apache passes it) */
+		const char *s = strstr(uri, "://");
+
+		if (s == NULL || s == uri)
+			return -1;
+		for (const char *c = uri; c < s; c++)
+			if (!((*c >= 'a' && *c <= 'z') ||
+			        (*c >= 'A' && *c <= 'Z') ||
+			        (c > uri &&
+			            ((*c >= '0' && *c <= '9') || *c == '+' ||
+			                *c == '-' || *c == '.'))))
+				return -1;
+		p = s + 3 + strcspn(s + 3, "/?#");
+		if (*p != '/')
+			return -1;
+	}
+	*path = p;
+	*path_len = strcspn(p, "?");
+	if (p[*path_len] == '?' && p[*path_len + 1] != '\0')
+		*query = p + *path_len + 1;
+	return 0;
 }
 
 int
 lb_event_locate(const struct lb_config *cfg, const char *uri, const char **path,
     size_t *path_len, const char **query)
 {
-	(void)cfg;
-	return lb_event_split_uri(uri, path, path_len, query);
+	const char *stage = cfg != NULL ? cfg->stage : NULL, *p;
+	size_t slen, len;
+
+	if (lb_event_split_uri(uri, path, path_len, query) != 0)
+		return -1;
+	if (!is_named_stage(stage))
+		return 0;
+	p = *path;
+	len = *path_len;
+	slen = strlen(stage);
+	if (len < 1 + slen || memcmp(p + 1, stage, slen) != 0 ||
+	    (len > 1 + slen && p[1 + slen] != '/'))
+		return -1;
+	if (len == 1 + slen) {
+		*path = "/";
+		*path_len = 1;
+		return 0;
+	}
+	p += 1 + slen;
+	len -= 1 + slen;
+	/* "/stage//x" routes as "/x" (APIGW.md 1.4) */
+	while (len > 1 && p[1] == '/') {
+		p++;
+		len--;
+	}
+	*path = p;
+	*path_len = len;
+	return 0;
+}
+
+/* --- shared pieces ------------------------------------------------------ */
+
+/* Last value of header `name`, or NULL. */
+static const char *
+header_last(const struct lb_headers *h, const char *name)
+{
+	size_t i = lb_headers_find(h, name);
+
+	return i == LB_HEADERS_NONE ? NULL : h->v[h->v[i].last].value;
+}
+
+static const char *
+header_first(const struct lb_headers *h, const char *name)
+{
+	size_t i = lb_headers_find(h, name);
+
+	return i == LB_HEADERS_NONE ? NULL : h->v[i].value;
+}
+
+static const char *
+param_nonempty(const struct lb_http_request *req, const char *name)
+{
+	const char *v = lb_http_param(req, name);
+
+	return v != NULL && *v != '\0' ? v : NULL;
+}
+
+/* 6 (or n) lowercase alphanumerics derived from a string: stable ids. */
+static void
+derive_id(const char *a, const char *c, char *out, size_t n)
+{
+	static const char alnum[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+	uint64_t h = 1469598103934665603ULL;
+
+	for (const char *s = a; s != NULL && *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	h = (h ^ 0xff) * 1099511628211ULL;
+	for (const char *s = c; s != NULL && *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	for (size_t i = 0; i < n; i++) {
+		out[i] = alnum[h % 36];
+		h /= 36;
+		if (h == 0)
+			h = 0x9e3779b97f4a7c15ULL ^ i;
+	}
+	out[n] = '\0';
+}
+
+/* "10/Jul/2026:19:19:04 +0000", locale-independent, UTC. */
+static void
+format_time(int64_t ms, char *out, size_t len)
+{
+	static const char months[12][4] = { "Jan", "Feb", "Mar", "Apr", "May",
+		"Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	int64_t secs = ms >= 0 ? ms / 1000 : (ms - 999) / 1000;
+	time_t t = (time_t)secs;
+	struct tm tm;
+
+	if (gmtime_r(&t, &tm) == NULL || tm.tm_mon < 0 || tm.tm_mon > 11) {
+		snprintf(out, len, "01/Jan/1970:00:00:00 +0000");
+		return;
+	}
+	snprintf(out, len, "%02d/%s/%04d:%02d:%02d:%02d +0000", tm.tm_mday,
+	    months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
+	    tm.tm_sec);
+}
+
+/* domainName: the configured one, else the Host as sent. */
+static const char *
+domain_name(const struct bld *b)
+{
+	const char *d = b->cfg->domain_name;
+
+	if (d != NULL && *d != '\0')
+		return d;
+	d = header_first(&b->hdr, "host");
+	if (d != NULL && *d != '\0')
+		return d;
+	d = param_nonempty(b->req, "SERVER_NAME");
+	return d != NULL ? d : "localhost";
+}
+
+/* domainPrefix: the first label (an IPv6 literal or a port ends it too). */
+static size_t
+domain_prefix_len(const char *d)
+{
+	if (*d == '[') {
+		const char *e = strchr(d, ']');
+
+		return e != NULL ? (size_t)(e - d + 1) : strlen(d);
+	}
+	return strcspn(d, ".:");
+}
+
+static void
+put_common_context(struct bld *b, json_object *rc)
+{
+	const char *dn = domain_name(b), *acct = b->cfg->account_id;
+
+	if (acct == NULL || *acct == '\0')
+		acct = "123456789012";
+	put(b, rc, "accountId", jcstr(b, acct));
+	put(b, rc, "apiId", jcstr(b, b->api_id));
+	put(b, rc, "domainName", jcstr(b, dn));
+	put(b, rc, "domainPrefix", jstr(b, dn, domain_prefix_len(dn)));
+}
+
+/* Is the body text that JSON carries losslessly (UTF-8 without NUL)? */
+static int
+body_is_text(const char *body, size_t len)
+{
+	return memchr(body, '\0', len) == NULL && lb_url_utf8_valid(body, len);
+}
+
+/* HTTP API: text content types (APIGW.md 2.6); everything else is binary. */
+static int
+http_api_text_type(const char *ct)
+{
+	static const char *const text[] = { "application/json",
+		"application/xml", "application/javascript", NULL };
+	size_t len;
+
+	if (ct == NULL)
+		return 0;
+	while (*ct == ' ' || *ct == '\t')
+		ct++;
+	len = strcspn(ct, ";");
+	while (len > 0 && (ct[len - 1] == ' ' || ct[len - 1] == '\t'))
+		len--;
+	if (len > 5 && strncasecmp(ct, "text/", 5) == 0)
+		return 1;
+	for (size_t i = 0; text[i] != NULL; i++)
+		if (strlen(text[i]) == len && strncasecmp(ct, text[i], len) == 0)
+			return 1;
+	return 0;
+}
+
+/* Adds body (or null/omitted when empty) and isBase64Encoded. */
+static void
+put_body(struct bld *b, json_object *ev, int v2)
+{
+	const char *body = b->req->body;
+	size_t len = b->req->body_len;
+	int binary;
+	json_object *o;
+
+	if (body == NULL || len == 0) {
+		if (!v2)
+			put_null(b, ev, "body");
+		put(b, ev, "isBase64Encoded", json_object_new_boolean(0));
+		return;
+	}
+	if (b->rest)
+		binary = lb_media_match(b->content_type,
+		    b->cfg->binary_media_types, b->cfg->nbinary_media_types);
+	else
+		binary = !http_api_text_type(b->content_type);
+	/* never corrupt bytes: what JSON text cannot carry goes base64 */
+	if (!binary && !body_is_text(body, len))
+		binary = 1;
+	if (binary) {
+		size_t n = lb_b64_encoded_size(len);
+		char *d;
+
+		if (n < len || (d = buf_get(b, &b->tmp, n)) == NULL) {
+			b->oom = 1;
+			return;
+		}
+		o = jraw(b, d, lb_b64_encode(body, len, d));
+	} else {
+		o = jraw(b, body, len);
+	}
+	put(b, ev, "body", o);
+	put(b, ev, "isBase64Encoded", json_object_new_boolean(binary));
+}
+
+static void
+put_stage_variables(struct bld *b, json_object *ev, int v2)
+{
+	json_object *sv;
+
+	if (b->cfg->nstage_variables == 0) {
+		if (!v2)
+			put_null(b, ev, "stageVariables");
+		return;
+	}
+	sv = new_obj(b);
+	for (size_t i = 0; i < b->cfg->nstage_variables; i++) {
+		const struct lb_kv *kv = &b->cfg->stage_variables[i];
+
+		put_dyn(b, sv, jkey(b, &b->key, kv->key, strlen(kv->key)),
+		    jcstr(b, kv->value));
+	}
+	put(b, ev, "stageVariables", sv);
+}
+
+/*
+ * pathParameters: REST keeps the raw values (APIGW.md 1.4), the HTTP API
+ * decodes them (its paths are decoded; a NUL keeps the value raw).
+ */
+static void
+put_path_parameters(struct bld *b, json_object *ev, int v2)
+{
+	const struct lb_router_match *m = b->in->match;
+	json_object *pp;
+
+	if (m->nparams == 0) {
+		if (!v2)
+			put_null(b, ev, "pathParameters");
+		return;
+	}
+	pp = new_obj(b);
+	for (size_t i = 0; i < m->nparams && i < LB_ROUTER_MAX_PARAMS; i++) {
+		const struct lb_router_param *p = &m->params[i];
+		const char *v = p->value != NULL ? p->value : "";
+		size_t len = p->value != NULL ? p->value_len : 0;
+
+		if (!b->rest)
+			len = decode(b, &b->val, v, len, 0, 1, &v);
+		put_dyn(b, pp, jkey(b, &b->key, p->name, p->name_len),
+		    jstr(b, v, len));
+	}
+	put(b, ev, "pathParameters", pp);
+}
+
+/*
+ * Parses the query into an object of arrays (every value, in order), keys
+ * and values decoded with '+' as a space.  Returns NULL when there is no
+ * query or no pair in it.  REST also splits on ';' (APIGW.md 1.3).
+ */
+static json_object *
+query_multi(struct bld *b)
+{
+	const char *q = b->in->query, *end;
+	int flags = LB_URL_PLUS | (b->rest ? LB_URL_SEMICOLON : 0);
+	struct lb_url_pair p;
+	json_object *mv = NULL;
+
+	if (q == NULL)
+		return NULL;
+	end = q + strlen(q);
+	while (!b->oom && lb_url_query_next(&q, end, flags, &p)) {
+		const char *k, *v, *key;
+		size_t klen, vlen;
+		json_object *arr;
+
+		if (mv == NULL && (mv = new_obj(b)) == NULL)
+			return NULL;
+		klen = decode(b, &b->tmp, p.key, p.key_len, LB_URL_PLUS, 1, &k);
+		key = jkey(b, &b->key, k, klen);
+		vlen = decode(b, &b->val, p.value, p.value_len, LB_URL_PLUS, 0,
+		    &v);
+		if (key == NULL)
+			break;
+		if (json_object_object_get_ex(mv, key, &arr)) {
+			arr_add(b, arr, jstr(b, v, vlen));
+			continue;
+		}
+		arr = new_arr(b);
+		arr_add(b, arr, jstr(b, v, vlen));
+		put_dyn(b, mv, key, arr);
+	}
+	return mv;
+}
+
+/* --- payload 1.0 -------------------------------------------------------- */
+
+static void
+put_headers_v1(struct bld *b, json_object *ev)
+{
+	json_object *single, *multi;
+
+	if (b->hdr.n == 0) {
+		put_null(b, ev, "headers");
+		put_null(b, ev, "multiValueHeaders");
+		return;
+	}
+	single = new_obj(b);
+	multi = new_obj(b);
+	for (size_t i = 0; i < b->hdr.n && !b->oom; i++) {
+		const struct lb_headers_entry *e = &b->hdr.v[i];
+		json_object *arr, *last = NULL;
+		const char *key;
+
+		if (!e->first)
+			continue;
+		if (b->rest) {
+			char *t = buf_get(b, &b->tmp, e->name_len + 1);
+
+			if (t == NULL)
+				break;
+			lb_headers_title_case(e->name, e->name_len, t);
+			key = jkey(b, &b->key, t, e->name_len);
+		} else {
+			key = jkey(b, &b->key, e->name, e->name_len);
+		}
+		arr = new_arr(b);
+		for (size_t j = i; j != LB_HEADERS_NONE; j = b->hdr.v[j].next) {
+			last = jstr(b, b->hdr.v[j].value, b->hdr.v[j].value_len);
+			arr_add(b, arr, last);
+		}
+		/* the single-value map shares the last value's string */
+		put_dyn(b, single, key, b->oom ? NULL : json_object_get(last));
+		put_dyn(b, multi, key, arr);
+	}
+	put(b, ev, "headers", single);
+	put(b, ev, "multiValueHeaders", multi);
+}
+
+static void
+put_query_v1(struct bld *b, json_object *ev)
+{
+	json_object *multi = query_multi(b), *single;
+
+	if (multi == NULL) {
+		put_null(b, ev, "queryStringParameters");
+		put_null(b, ev, "multiValueQueryStringParameters");
+		return;
+	}
+	single = new_obj(b);
+	json_object_object_foreach(multi, key, arr)
+	{
+		size_t n = json_object_array_length(arr);
+
+		put_dyn(b, single, key,
+		    n > 0 ? json_object_get(json_object_array_get_idx(arr, n - 1))
+			  : NULL);
+	}
+	put(b, ev, "queryStringParameters", single);
+	put(b, ev, "multiValueQueryStringParameters", multi);
+}
+
+/* An HTTP API path: decoded, kept raw when decoding would yield a NUL. */
+static json_object *
+decoded_path(struct bld *b, const char *p, size_t len)
+{
+	len = decode(b, &b->val, p, len, 0, 1, &p);
+	return jstr(b, p, len);
+}
+
+static json_object *
+identity_v1(struct bld *b)
+{
+	static const char *const nulls[] = { "accessKey", "accountId",
+		"caller", "cognitoAuthenticationProvider",
+		"cognitoAuthenticationType", "cognitoIdentityId",
+		"cognitoIdentityPoolId", "principalOrgId", NULL };
+	json_object *id = new_obj(b);
+
+	for (size_t i = 0; nulls[i] != NULL; i++)
+		put_null(b, id, nulls[i]);
+	put(b, id, "sourceIp", jcstr(b, b->source_ip));
+	put_null(b, id, "user");
+	if (b->user_agent != NULL)
+		put(b, id, "userAgent", jcstr(b, b->user_agent));
+	else
+		put_null(b, id, "userAgent");
+	put_null(b, id, "userArn");
+	return id;
+}
+
+static json_object *
+context_v1(struct bld *b, const char *resource)
+{
+	const struct lb_event_input *in = b->in;
+	json_object *rc = new_obj(b);
+	char id[16], when[40];
+
+	put_common_context(b, rc);
+	if (b->rest) {
+		derive_id(b->api_id, b->stage, id, 6);
+		put(b, rc, "deploymentId", jcstr(b, id));
+	}
+	put(b, rc, "extendedRequestId", jcstr(b, in->short_id));
+	put(b, rc, "httpMethod", jcstr(b, b->req->method));
+	put(b, rc, "identity", identity_v1(b));
+	if (b->rest)
+		put(b, rc, "path", jstr(b, b->full, b->full_len));
+	else
+		put(b, rc, "path", decoded_path(b, b->full, b->full_len));
+	put(b, rc, "protocol", jcstr(b, b->protocol));
+	put(b, rc, "requestId",
+	    jcstr(b, b->rest ? in->request_id : in->short_id));
+	format_time(in->time_ms, when, sizeof(when));
+	put(b, rc, "requestTime", jcstr(b, when));
+	put(b, rc, "requestTimeEpoch", json_object_new_int64(in->time_ms));
+	if (b->rest) {
+		derive_id(resource, NULL, id, 6);
+		put(b, rc, "resourceId", jcstr(b, id));
+	} else {
+		put_null(b, rc, "resourceId");
+	}
+	put(b, rc, "resourcePath", jcstr(b, resource));
+	put(b, rc, "stage", jcstr(b, b->stage));
+	return rc;
+}
+
+static json_object *
+build_v1(struct bld *b)
+{
+	json_object *ev = new_obj(b);
+	const char *resource = b->route->path != NULL ? b->route->path
+						      : "$default";
+
+	if (!b->rest)
+		put(b, ev, "version", json_object_new_string("1.0"));
+	put(b, ev, "resource", jcstr(b, resource));
+	if (b->rest)
+		put(b, ev, "path", jstr(b, b->path, b->path_len));
+	else
+		put(b, ev, "path", decoded_path(b, b->full, b->full_len));
+	put(b, ev, "httpMethod", jcstr(b, b->req->method));
+	put_headers_v1(b, ev);
+	put_query_v1(b, ev);
+	put_path_parameters(b, ev, 0);
+	put_stage_variables(b, ev, 0);
+	put(b, ev, "requestContext", context_v1(b, resource));
+	put_body(b, ev, 0);
+	return ev;
+}
+
+/* --- payload 2.0 -------------------------------------------------------- */
+
+/* Joins the chain of header entry i with ",". */
+static json_object *
+joined_header(struct bld *b, size_t i)
+{
+	const struct lb_headers_entry *e = &b->hdr.v[i];
+	size_t total = 0;
+	char *d, *o;
+
+	if (e->count == 1)
+		return jstr(b, e->value, e->value_len);
+	for (size_t j = i; j != LB_HEADERS_NONE; j = b->hdr.v[j].next)
+		total += b->hdr.v[j].value_len + 1;
+	if ((d = buf_get(b, &b->tmp, total)) == NULL)
+		return NULL;
+	o = d;
+	for (size_t j = i; j != LB_HEADERS_NONE; j = b->hdr.v[j].next) {
+		if (o != d)
+			*o++ = ',';
+		memcpy(o, b->hdr.v[j].value, b->hdr.v[j].value_len);
+		o += b->hdr.v[j].value_len;
+	}
+	return jstr(b, d, (size_t)(o - d));
+}
+
+/* cookies: every Cookie header split on ';', pairs trimmed (APIGW.md 2.3). */
+static void
+put_cookies(struct bld *b, json_object *ev)
+{
+	size_t i = lb_headers_find(&b->hdr, "cookie");
+	json_object *arr = NULL;
+
+	for (; i != LB_HEADERS_NONE; i = b->hdr.v[i].next) {
+		const char *s = b->hdr.v[i].value;
+		const char *end = s + b->hdr.v[i].value_len;
+
+		while (s < end) {
+			const char *e = memchr(s, ';', (size_t)(end - s));
+			const char *a = s, *z = e != NULL ? e : end;
+
+			while (a < z && (*a == ' ' || *a == '\t'))
+				a++;
+			while (z > a && (z[-1] == ' ' || z[-1] == '\t'))
+				z--;
+			if (z > a) {
+				if (arr == NULL)
+					arr = new_arr(b);
+				arr_add(b, arr, jstr(b, a, (size_t)(z - a)));
+			}
+			s = e != NULL ? e + 1 : end;
+		}
+	}
+	if (arr != NULL)
+		put(b, ev, "cookies", arr);
+}
+
+static void
+put_headers_v2(struct bld *b, json_object *ev)
+{
+	json_object *h = new_obj(b);
+
+	for (size_t i = 0; i < b->hdr.n && !b->oom; i++) {
+		const struct lb_headers_entry *e = &b->hdr.v[i];
+
+		if (!e->first || strcmp(e->name, "cookie") == 0)
+			continue;
+		put_dyn(b, h, jkey(b, &b->key, e->name, e->name_len),
+		    joined_header(b, i));
+	}
+	put(b, ev, "headers", h);
+}
+
+static void
+put_query_v2(struct bld *b, json_object *ev)
+{
+	json_object *q = query_multi(b);
+
+	if (q == NULL)
+		return;
+	json_object_object_foreach(q, key, arr)
+	{
+		size_t n = json_object_array_length(arr), total = 0;
+		json_object *v;
+		char *d, *o;
+
+		if (b->oom)
+			break;
+		if (n == 1) {
+			v = json_object_get(json_object_array_get_idx(arr, 0));
+		} else {
+			for (size_t i = 0; i < n; i++)
+				total += (size_t)json_object_get_string_len(
+				             json_object_array_get_idx(arr, i)) +
+				    1;
+			if ((d = buf_get(b, &b->tmp, total)) == NULL)
+				break;
+			o = d;
+			for (size_t i = 0; i < n; i++) {
+				json_object *s = json_object_array_get_idx(arr, i);
+				size_t l = (size_t)json_object_get_string_len(s);
+
+				if (i > 0)
+					*o++ = ',';
+				memcpy(o, json_object_get_string(s), l);
+				o += l;
+			}
+			v = jraw(b, d, (size_t)(o - d));
+		}
+		/* replacing the value of the current key keeps the iteration */
+		put_dyn(b, q, key, v);
+	}
+	put(b, ev, "queryStringParameters", q);
+}
+
+static json_object *
+context_v2(struct bld *b)
+{
+	const struct lb_event_input *in = b->in;
+	json_object *rc = new_obj(b), *http = new_obj(b);
+	char when[40];
+
+	put_common_context(b, rc);
+	put(b, http, "method", jcstr(b, b->req->method));
+	put(b, http, "path", decoded_path(b, b->full, b->full_len));
+	put(b, http, "protocol", jcstr(b, b->protocol));
+	put(b, http, "sourceIp", jcstr(b, b->source_ip));
+	put(b, http, "userAgent",
+	    jcstr(b, b->user_agent != NULL ? b->user_agent : ""));
+	put(b, rc, "http", http);
+	put(b, rc, "requestId", jcstr(b, in->short_id));
+	put(b, rc, "routeKey",
+	    jcstr(b, b->route->key != NULL ? b->route->key : "$default"));
+	put(b, rc, "stage", jcstr(b, b->stage));
+	format_time(in->time_ms, when, sizeof(when));
+	put(b, rc, "time", jcstr(b, when));
+	put(b, rc, "timeEpoch", json_object_new_int64(in->time_ms));
+	return rc;
+}
+
+static json_object *
+build_v2(struct bld *b)
+{
+	json_object *ev = new_obj(b);
+	const char *q = b->in->query;
+
+	put(b, ev, "version", json_object_new_string("2.0"));
+	put(b, ev, "routeKey",
+	    jcstr(b, b->route->key != NULL ? b->route->key : "$default"));
+	put(b, ev, "rawPath", decoded_path(b, b->full, b->full_len));
+	put(b, ev, "rawQueryString", q != NULL ? jcstr(b, q) : jraw(b, "", 0));
+	put_cookies(b, ev);
+	put_headers_v2(b, ev);
+	put_query_v2(b, ev);
+	put_path_parameters(b, ev, 1);
+	put_stage_variables(b, ev, 1);
+	put(b, ev, "requestContext", context_v2(b));
+	put_body(b, ev, 1);
+	return ev;
+}
+
+/* --- entry point -------------------------------------------------------- */
+
+/*
+ * The raw path as requested, stage included: from REQUEST_URI, or rebuilt
+ * as "/{stage}" + path when the URI is unusable (hand-made inputs).
+ */
+static void
+full_path(struct bld *b)
+{
+	const char *p, *q;
+	size_t len, slen, n;
+
+	if (lb_event_split_uri(b->req->uri, &p, &len, &q) == 0) {
+		b->full = p;
+		b->full_len = len;
+		return;
+	}
+	b->full = b->path;
+	b->full_len = b->path_len;
+	if (!is_named_stage(b->stage))
+		return;
+	slen = strlen(b->stage);
+	n = 1 + slen + b->path_len;
+	if ((b->full_heap = malloc(n)) == NULL) {
+		b->oom = 1;
+		return;
+	}
+	b->full_heap[0] = '/';
+	memcpy(b->full_heap + 1, b->stage, slen);
+	memcpy(b->full_heap + 1 + slen, b->path, b->path_len);
+	b->full = b->full_heap;
+	b->full_len = n;
 }
 
 json_object *
 lb_event_build(const struct lb_event_input *in, char *err, size_t errlen)
 {
-	(void)in;
-	snprintf(err, errlen, "event building is not built yet");
-	return NULL;
+	struct bld *b;
+	struct lb_http_request req;
+	json_object *ev = NULL;
+	const char *v;
+	int v2;
+
+	if (in == NULL || in->cfg == NULL || in->req == NULL ||
+	    in->match == NULL || in->match->route == NULL ||
+	    in->request_id == NULL || in->short_id == NULL) {
+		snprintf(err, errlen, "incomplete event input");
+		return NULL;
+	}
+	b = calloc(1, sizeof(*b));
+	if (b == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	/* a robust copy: never a NULL method or URI */
+	req = *in->req;
+	if (req.method == NULL)
+		req.method = "";
+	if (req.uri == NULL)
+		req.uri = "";
+	if (req.params == NULL)
+		req.nparams = 0;
+	if (req.body == NULL)
+		req.body_len = 0;
+	b->in = in;
+	b->cfg = in->cfg;
+	b->req = &req;
+	b->route = in->match->route;
+	b->rest = in->cfg->api == LB_API_REST;
+	b->stage = in->cfg->stage != NULL ? in->cfg->stage : "$default";
+	b->api_id = in->cfg->api_id;
+	if (b->api_id == NULL || *b->api_id == '\0') {
+		derive_id(in->cfg->path, "api", b->api_id_buf, 10);
+		b->api_id = b->api_id_buf;
+	}
+	b->path = in->path != NULL && in->path_len > 0 ? in->path : "/";
+	b->path_len = in->path != NULL && in->path_len > 0 ? in->path_len : 1;
+	v2 = b->route->payload_format == 2;
+
+	if (lb_headers_collect(&b->hdr, &req,
+	        v2 ? LB_HEADERS_V2 : LB_HEADERS_V1, in->trace_id,
+	        in->cfg->domain_name) != 0) {
+		snprintf(err, errlen, "out of memory");
+		free(b);
+		return NULL;
+	}
+	full_path(b);
+	b->content_type = header_first(&b->hdr, "content-type");
+	b->user_agent = header_last(&b->hdr, "user-agent");
+	v = param_nonempty(&req, "REMOTE_ADDR");
+	b->source_ip = v != NULL ? v : "";
+	v = param_nonempty(&req, "SERVER_PROTOCOL");
+	b->protocol = v != NULL ? v : "HTTP/1.1";
+
+	if (!b->oom)
+		ev = v2 ? build_v2(b) : build_v1(b);
+	if (b->oom) {
+		json_object_put(ev);
+		ev = NULL;
+		snprintf(err, errlen, "out of memory");
+	}
+	free(b->full_heap);
+	lb_headers_free(&b->hdr);
+	buf_free(&b->key);
+	buf_free(&b->val);
+	buf_free(&b->san);
+	buf_free(&b->tmp);
+	free(b);
+	return ev;
 }
