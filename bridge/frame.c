@@ -1,0 +1,343 @@
+/*
+ * frame.c - length-prefixed frames over the gateway <-> worker socketpair.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "frame.h"
+#include "ids.h"
+
+#define MAX_IOV 8
+
+static void
+put32(unsigned char *p, uint32_t v)
+{
+	p[0] = (unsigned char)v;
+	p[1] = (unsigned char)(v >> 8);
+	p[2] = (unsigned char)(v >> 16);
+	p[3] = (unsigned char)(v >> 24);
+}
+
+static uint32_t
+get32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	    (uint32_t)p[3] << 24;
+}
+
+static void
+put64(unsigned char *p, uint64_t v)
+{
+	put32(p, (uint32_t)v);
+	put32(p + 4, (uint32_t)(v >> 32));
+}
+
+static uint64_t
+get64(const unsigned char *p)
+{
+	return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
+}
+
+static void
+put16(unsigned char *p, uint16_t v)
+{
+	p[0] = (unsigned char)v;
+	p[1] = (unsigned char)(v >> 8);
+}
+
+static uint16_t
+get16(const unsigned char *p)
+{
+	return (uint16_t)(p[0] | p[1] << 8);
+}
+
+void
+lb_frame_header_encode(unsigned char *out, uint32_t type, uint32_t payload_len)
+{
+	put32(out, payload_len);
+	put32(out + 4, type);
+}
+
+int
+lb_frame_header_decode(const unsigned char *in, uint32_t *type,
+    uint32_t *payload_len, uint32_t max)
+{
+	*payload_len = get32(in);
+	*type = get32(in + 4);
+	if (*type < LB_FRAME_READY || *type > LB_FRAME_TYPE_MAX)
+		return LB_FRAME_BADTYPE;
+	if (*payload_len > max)
+		return LB_FRAME_TOOBIG;
+	return 0;
+}
+
+int
+lb_frame_has_meta(uint32_t type)
+{
+	return type >= LB_FRAME_READY && type <= LB_FRAME_TYPE_MAX &&
+	    type != LB_FRAME_INVOKE;
+}
+
+void
+lb_frame_meta_encode(unsigned char *out, const struct lb_frame_meta *m)
+{
+	put64(out, m->duration_us);
+	put64(out + 8, m->maxrss_kb);
+}
+
+void
+lb_frame_meta_decode(const unsigned char *in, struct lb_frame_meta *m)
+{
+	m->duration_us = get64(in);
+	m->maxrss_kb = get64(in + 8);
+}
+
+size_t
+lb_frame_invoke_encode(unsigned char *out, const struct lb_frame_invoke *iv)
+{
+	size_t n = LB_FRAME_INVOKE_FIXED;
+
+	if (iv->request_id_len > 255 || iv->trace_id_len > 255)
+		return 0;
+	put64(out, (uint64_t)iv->deadline_ms);
+	put16(out + 8, (uint16_t)iv->request_id_len);
+	put16(out + 10, (uint16_t)iv->trace_id_len);
+	memcpy(out + n, iv->request_id, iv->request_id_len);
+	n += iv->request_id_len;
+	if (iv->trace_id_len > 0)
+		memcpy(out + n, iv->trace_id, iv->trace_id_len);
+	return n + iv->trace_id_len;
+}
+
+int
+lb_frame_invoke_decode(
+    const char *payload, size_t len, struct lb_frame_invoke *iv)
+{
+	const unsigned char *p = (const unsigned char *)payload;
+	size_t off = LB_FRAME_INVOKE_FIXED;
+
+	if (len < LB_FRAME_INVOKE_FIXED)
+		return -1;
+	iv->deadline_ms = (int64_t)get64(p);
+	iv->request_id_len = get16(p + 8);
+	iv->trace_id_len = get16(p + 10);
+	if (iv->request_id_len > 255 || iv->trace_id_len > 255 ||
+	    len - off < iv->request_id_len + iv->trace_id_len)
+		return -1;
+	iv->request_id = payload + off;
+	off += iv->request_id_len;
+	iv->trace_id = payload + off;
+	off += iv->trace_id_len;
+	iv->event = payload + off;
+	iv->event_len = len - off;
+	return 0;
+}
+
+/* Waits until fd is writable or the deadline passes; 0 or -1 (errno). */
+static int
+wait_writable(int fd, int64_t deadline_mono_ms)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+
+	for (;;) {
+		int timeout = -1, r;
+
+		if (deadline_mono_ms > 0) {
+			int64_t left = deadline_mono_ms - lb_mono_ms();
+
+			if (left <= 0) {
+				errno = ETIMEDOUT;
+				return -1;
+			}
+			timeout = left > INT_MAX ? INT_MAX : (int)left;
+		}
+		r = poll(&pfd, 1, timeout);
+		if (r > 0)
+			return 0;
+		if (r < 0 && errno != EINTR)
+			return -1;
+	}
+}
+
+int
+lb_frame_send(int fd, uint32_t type, const struct iovec *iov, int iovcnt,
+    int64_t deadline_mono_ms)
+{
+	unsigned char hdr[LB_FRAME_HDR_LEN];
+	struct iovec v[MAX_IOV], *cur = v;
+	int n = 1, use_send = 1;
+	uint64_t total = 0;
+
+	if (iovcnt < 0 || iovcnt > MAX_IOV - 1) {
+		errno = EINVAL;
+		return -1;
+	}
+	for (int i = 0; i < iovcnt; i++) {
+		total += iov[i].iov_len;
+		if (iov[i].iov_len > 0)
+			v[n++] = iov[i];
+	}
+	if (total > UINT32_MAX) {
+		errno = EMSGSIZE;
+		return -1;
+	}
+	lb_frame_header_encode(hdr, type, (uint32_t)total);
+	v[0].iov_base = hdr;
+	v[0].iov_len = sizeof(hdr);
+	while (n > 0) {
+		ssize_t w;
+
+		if (use_send) {
+			struct msghdr msg;
+
+			memset(&msg, 0, sizeof(msg));
+			msg.msg_iov = cur;
+			msg.msg_iovlen = (size_t)n;
+			w = sendmsg(fd, &msg, MSG_NOSIGNAL);
+			if (w < 0 && errno == ENOTSOCK) {
+				use_send = 0;
+				continue;
+			}
+		} else {
+			w = writev(fd, cur, n);
+		}
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK) {
+				if (wait_writable(fd, deadline_mono_ms) < 0)
+					return -1;
+				continue;
+			}
+			return -1;
+		}
+		/* skip what was written, possibly ending inside an iovec */
+		while (n > 0 && (size_t)w >= cur->iov_len) {
+			w -= (ssize_t)cur->iov_len;
+			cur++;
+			n--;
+		}
+		if (n > 0 && w > 0) {
+			cur->iov_base = (char *)cur->iov_base + w;
+			cur->iov_len -= (size_t)w;
+		}
+	}
+	return 0;
+}
+
+void
+lb_frame_reader_init(struct lb_frame_reader *r, uint32_t max, int replies)
+{
+	memset(r, 0, sizeof(*r));
+	r->max = max;
+	r->replies = replies;
+}
+
+void
+lb_frame_reader_reset(struct lb_frame_reader *r)
+{
+	free(r->body);
+	lb_frame_reader_init(r, r->max, r->replies);
+}
+
+char *
+lb_frame_reader_take(struct lb_frame_reader *r, size_t *len)
+{
+	char *b = r->body;
+
+	if (len != NULL)
+		*len = r->body_len;
+	r->body = NULL;
+	lb_frame_reader_reset(r);
+	return b;
+}
+
+/* read(2) with EINTR handled; maps EOF and errors to LB_FRAME_* codes. */
+static int
+read_some(int fd, void *buf, size_t len, size_t *got)
+{
+	for (;;) {
+		ssize_t n = read(fd, buf, len);
+
+		if (n > 0) {
+			*got += (size_t)n;
+			return 1;
+		}
+		if (n == 0)
+			return LB_FRAME_EOF;
+		if (errno == EINTR)
+			continue;
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			return LB_FRAME_AGAIN;
+		if (errno == ECONNRESET)
+			return LB_FRAME_EOF;
+		return LB_FRAME_EIO;
+	}
+}
+
+/* The header (and metadata) is complete: set up the body buffer. */
+static int
+start_body(struct lb_frame_reader *r)
+{
+	if (lb_frame_has_meta(r->type)) {
+		lb_frame_meta_decode(r->hdr + LB_FRAME_HDR_LEN, &r->meta);
+		r->body_len = r->len - LB_FRAME_META_LEN;
+	} else {
+		r->body_len = r->len;
+	}
+	r->body = malloc(r->body_len + 1);
+	if (r->body == NULL)
+		return LB_FRAME_EIO;
+	r->body_got = 0;
+	r->have_hdr = 1;
+	return 0;
+}
+
+int
+lb_frame_reader_pump(struct lb_frame_reader *r, int fd)
+{
+	int rc;
+
+	while (!r->have_hdr) {
+		size_t need = LB_FRAME_HDR_LEN;
+
+		if (r->have_type ? lb_frame_has_meta(r->type) : r->replies)
+			need += LB_FRAME_META_LEN;
+		if (r->have_type && r->hdr_got == need) {
+			rc = start_body(r);
+			if (rc < 0)
+				return rc;
+			break;
+		}
+		rc = read_some(
+		    fd, r->hdr + r->hdr_got, need - r->hdr_got, &r->hdr_got);
+		if (rc <= 0)
+			return rc;
+		if (!r->have_type && r->hdr_got >= LB_FRAME_HDR_LEN) {
+			rc = lb_frame_header_decode(
+			    r->hdr, &r->type, &r->len, r->max);
+			if (rc < 0)
+				return rc;
+			if (r->replies && !lb_frame_has_meta(r->type))
+				return LB_FRAME_BADTYPE;
+			if (lb_frame_has_meta(r->type) &&
+			    r->len < LB_FRAME_META_LEN)
+				return LB_FRAME_SHORT;
+			r->have_type = 1;
+		}
+	}
+	while (r->body_got < r->body_len) {
+		rc = read_some(fd, r->body + r->body_got,
+		    r->body_len - r->body_got, &r->body_got);
+		if (rc <= 0)
+			return rc;
+	}
+	r->body[r->body_len] = '\0';
+	return LB_FRAME_DONE;
+}

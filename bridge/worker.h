@@ -1,0 +1,67 @@
+/*
+ * worker.h - the worker side of an execution environment (`lambdabridge
+ * __worker`), the process-spawning helper shared with env.c and the probe,
+ * and the per-invocation state behind the handler runtime helpers
+ * (lb_error, lb_remaining_time_ms in runtime.c).
+ *
+ * lb_worker_main, lb_worker_probe and lb_self_exe are declared in env.h.
+ */
+#ifndef LB_WORKER_H
+#define LB_WORKER_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* The fd on which a worker finds its socket to the gateway. */
+#define LB_WORKER_FD 3
+
+/*
+ * Worker argv after "__worker": the frame version, then these in order.
+ * All of them are strings; env.c builds them, lb_worker_main parses them.
+ */
+enum lb_worker_arg {
+	LB_WARG_VERSION,  /* LB_FRAME_VERSION */
+	LB_WARG_MODULE,   /* absolute path of the .so */
+	LB_WARG_HANDLER,  /* symbol */
+	LB_WARG_FUNCTION, /* function name */
+	LB_WARG_FVERSION, /* "$LATEST" */
+	LB_WARG_MEMORY,   /* MB */
+	LB_WARG_ARN,      /* invoked_function_arn */
+	LB_WARG_GROUP,    /* log group */
+	LB_WARG_STREAM,   /* log stream */
+	LB_WARG_COUNT,
+};
+
+/* How lb_worker_spawn wires the child's descriptors. */
+struct lb_spawn {
+	const char *exe;   /* path to execve */
+	char *const *argv; /* NULL-terminated */
+	char *const *envp; /* NULL-terminated: the child's whole environment */
+	int fd3;           /* becomes fd 3 in the child, or -1 */
+	int out_fd;        /* becomes fds 1 and 2, or -1 for /dev/null */
+	int err_fd;        /* becomes fd 2 instead when >= 0 */
+};
+
+/*
+ * Starts `sp->exe` by fork+exec.  Safe in a multithreaded process: the
+ * child only makes async-signal-safe calls (reset signal mask and
+ * dispositions, dup2 the given fds onto 0-3, close every other fd, no core
+ * dumps, execve).  stdin is /dev/null.  Returns the pid, or -1 with the
+ * reason in err.
+ */
+pid_t lb_worker_spawn(const struct lb_spawn *sp, char *err, size_t errlen);
+
+/*
+ * Per-invocation runtime state (the worker is single-threaded): starts an
+ * invocation whose context lb_remaining_time_ms will see, clearing any
+ * recorded lb_error.
+ */
+void lb_runtime_begin(void);
+
+/*
+ * The error the handler recorded with lb_error during this invocation:
+ * returns 1 and sets the borrowed strings, or 0 when there was none.
+ */
+int lb_runtime_error(const char **type, const char **message);
+
+#endif /* LB_WORKER_H */
