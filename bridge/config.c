@@ -717,7 +717,7 @@ load_gateway(struct ctx *c, const config_setting_t *g, struct lb_config *cfg)
 		    "API",
 		    cfg->integration_timeout);
 	}
-	if (cfg->api == LB_API_HTTP && cfg->binary_media_types != NULL) {
+	if (cfg->api == LB_API_HTTP && cfg->nbinary_media_types > 0) {
 		return fail(c, member_or(g, "binary_media_types"),
 		    "gateway.binary_media_types",
 		    "only REST APIs have binary media types (an HTTP API "

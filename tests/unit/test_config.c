@@ -22,6 +22,7 @@ void lb_test_suite_config(void);
 /* The last load's config file and the real path of its directory. */
 static char cfg_path[PATH_MAX];
 static char cfg_dir[PATH_MAX];
+static char cfg_dir_sub[PATH_MAX];
 
 /* The message of the last expected error. */
 static char last_err[1024];
@@ -119,8 +120,9 @@ load(const char *text, lb_config_probe *probe, char *err, size_t errlen)
 	rm(dir, "mod.so");
 	rm(dir, "other.so");
 	rm(dir, "bad.so");
-	rm(dir, "sub");
-	rmdir(dir);
+	snprintf(cfg_dir_sub, sizeof(cfg_dir_sub), "%s/sub", dir);
+	CU_ASSERT_EQUAL(rmdir(cfg_dir_sub), 0);
+	CU_ASSERT_EQUAL(rmdir(dir), 0);
 	return cfg;
 }
 
@@ -444,6 +446,24 @@ test_full(void)
 	CU_ASSERT_EQUAL(cfg->routes[1].function, 0);
 	CU_ASSERT_PTR_NULL(cfg->routes[2].method);
 	CU_ASSERT_PTR_NULL(cfg->routes[2].path);
+	lb_config_free(cfg);
+}
+
+/* An empty binary_media_types is fine for an HTTP API. */
+static void
+test_empty_lists(void)
+{
+	struct lb_config *cfg;
+	char err[1024];
+
+	cfg = load("gateway: { binary_media_types = [ ]; stage_variables = "
+	           "{ }; };\nfunctions = ( );\nroutes = ( );\n",
+	    NULL, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
+	CU_ASSERT_EQUAL(cfg->nbinary_media_types, 0);
+	CU_ASSERT_EQUAL(cfg->nstage_variables, 0);
+	CU_ASSERT_EQUAL(cfg->nfunctions, 0);
+	CU_ASSERT_EQUAL(cfg->nroutes, 0);
 	lb_config_free(cfg);
 }
 
@@ -1014,6 +1034,7 @@ lb_test_suite_config(void)
 		{ "defaults: function", test_defaults_function },
 		{ "every setting", test_full },
 		{ "payload formats", test_payload_formats_http },
+		{ "empty lists", test_empty_lists },
 		{ "reject: syntax", test_reject_syntax },
 		{ "reject: root", test_reject_root },
 		{ "reject: gateway", test_reject_gateway },
