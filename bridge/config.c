@@ -30,6 +30,7 @@
 
 struct ctx {
 	const char *path; /* as given, for messages */
+	const char *dir; /* the config's real directory, for @include'd files */
 	char *err;
 	size_t errlen;
 };
@@ -52,7 +53,14 @@ fail(struct ctx *c, const config_setting_t *s, const char *where,
 			file = config_setting_source_file(s);
 		line = config_setting_source_line(s);
 	}
-	n = snprintf(c->err, c->errlen, "%s:%u: %s: ", file, line, where);
+	/* libconfig names an @include'd file as written: relative to dir */
+	if (file != c->path && strcmp(file, c->path) != 0 && file[0] != '/' &&
+	    c->dir != NULL)
+		n = snprintf(c->err, c->errlen, "%s/%s:%u: %s: ", c->dir, file,
+		    line, where);
+	else
+		n = snprintf(
+		    c->err, c->errlen, "%s:%u: %s: ", file, line, where);
 	if (n < 0 || (size_t)n >= c->errlen)
 		return -1;
 	va_start(ap, fmt);
@@ -1073,7 +1081,7 @@ lb_config_load(
 {
 	static const char *const sections[] = { "gateway", "gateway_responses",
 		"functions", "routes" };
-	struct ctx c = { path, err, errlen };
+	struct ctx c = { path, NULL, err, errlen };
 	struct lb_config *cfg = NULL;
 	char *real = NULL, *dir = NULL;
 	const config_setting_t *root, *s;
@@ -1084,6 +1092,7 @@ lb_config_load(
 		err[0] = '\0';
 	if (check_readable(&c) < 0 || config_dir(&c, &real, &dir) < 0)
 		goto fail_path;
+	c.dir = dir;
 	config_init(&lc);
 	config_set_options(&lc, 0); /* no auto-conversion between types */
 	config_set_include_dir(&lc, dir);

@@ -24,6 +24,9 @@ static char cfg_path[PATH_MAX];
 static char cfg_dir[PATH_MAX];
 static char cfg_dir_sub[PATH_MAX];
 
+/* An extra file load() writes next to the config (for @include). */
+static const char *extra_name, *extra_text;
+
 /* The message of the last expected error. */
 static char last_err[1024];
 
@@ -106,6 +109,13 @@ load(const char *text, lb_config_probe *probe, char *err, size_t errlen)
 	touch(dir, "bad.so");
 	snprintf(cfg_path, sizeof(cfg_path), "%s/sub", dir);
 	CU_ASSERT_EQUAL_FATAL(mkdir(cfg_path, 0700), 0);
+	if (extra_name != NULL) {
+		snprintf(cfg_path, sizeof(cfg_path), "%s/%s", dir, extra_name);
+		f = fopen(cfg_path, "w");
+		CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+		fputs(extra_text, f);
+		fclose(f);
+	}
 	snprintf(cfg_path, sizeof(cfg_path), "%s/testXXXXXX.conf", dir);
 	fd = mkstemps(cfg_path, 5);
 	CU_ASSERT_FATAL(fd >= 0);
@@ -120,6 +130,8 @@ load(const char *text, lb_config_probe *probe, char *err, size_t errlen)
 	rm(dir, "mod.so");
 	rm(dir, "other.so");
 	rm(dir, "bad.so");
+	if (extra_name != NULL)
+		rm(dir, extra_name);
 	snprintf(cfg_dir_sub, sizeof(cfg_dir_sub), "%s/sub", dir);
 	CU_ASSERT_EQUAL(rmdir(cfg_dir_sub), 0);
 	CU_ASSERT_EQUAL(rmdir(dir), 0);
@@ -643,6 +655,10 @@ test_reject_responses(void)
 {
 	response_error("NOT_A_TYPE = { status = 500; };",
 	    "gateway_responses.NOT_A_TYPE", "unknown gateway response type");
+	/* internal kinds are not gateway response types */
+	response_error("FUNCTION_ERROR = { status = 500; };",
+	    "gateway_responses.FUNCTION_ERROR",
+	    "unknown gateway response type");
 	response_error("NONE = { status = 500; };", "gateway_responses.NONE",
 	    "unknown gateway response type");
 	response_error("THROTTLED = { status = 99; };",
@@ -1011,6 +1027,44 @@ test_dump(void)
 	lb_config_free(cfg);
 }
 
+/* @include is relative to the config's directory; errors name its file. */
+static void
+test_include(void)
+{
+	struct lb_config *cfg;
+	char err[1024], want[PATH_MAX + 64];
+
+	extra_name = "inc.conf";
+	extra_text = "functions = (\n"
+	             "  { name = \"a\"; module = \"mod.so\"; handler = "
+	             "\"h\"; }\n"
+	             ");\n";
+	cfg = load("@include \"inc.conf\"\n"
+	           "routes = ( { route = \"GET /\"; function = \"a\"; } );\n",
+	    NULL, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL(cfg);
+	if (cfg != NULL)
+		CU_ASSERT_EQUAL(cfg->nfunctions, 1);
+	lb_config_free(cfg);
+
+	extra_text = "gateway: {\n"
+	             "  memory = 128;\n"
+	             "};\n";
+	err[0] = '\0';
+	cfg = load(
+	    "# first line\n@include \"inc.conf\"\n", NULL, err, sizeof(err));
+	CU_ASSERT_PTR_NULL(cfg);
+	snprintf(want, sizeof(want),
+	    "%s/inc.conf:2: gateway.memory: unknown "
+	    "setting",
+	    cfg_dir);
+	if (strcmp(err, want) != 0)
+		fprintf(stderr, "\n  got:  %s\n  want: %s\n", err, want);
+	CU_ASSERT_STRING_EQUAL(err, want);
+	extra_name = NULL;
+	extra_text = NULL;
+}
+
 /* A short error buffer is cut, never overrun. */
 static void
 test_short_err(void)
@@ -1045,6 +1099,7 @@ lb_test_suite_config(void)
 		{ "reject: routes", test_reject_routes },
 		{ "dump", test_dump },
 		{ "short error buffer", test_short_err },
+		{ "@include", test_include },
 		CU_TEST_INFO_NULL,
 	};
 
