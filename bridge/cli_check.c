@@ -60,8 +60,8 @@ lb_cli_check(int argc, char **argv)
 	}
 	/* lb_config_load checks routes with the router already; the gateway
 	 * builds its own, so build one here too rather than trust that */
-	router = lb_router_new(cfg->routes, cfg->nroutes, &bad, err,
-	    sizeof(err));
+	router =
+	    lb_router_new(cfg->routes, cfg->nroutes, &bad, err, sizeof(err));
 	if (router == NULL) {
 		fprintf(stderr, "lambdabridge: %s:%d: routes[%zu].route: %s\n",
 		    cfg->path, bad < cfg->nroutes ? cfg->routes[bad].line : 0,

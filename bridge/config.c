@@ -26,17 +26,17 @@
 #include "router.h"
 
 #define MAX_REQUEST_BODY_CAP (64u * 1024 * 1024)
-#define ENV_TOTAL_MAX 4096 /* Lambda: 4 KB of environment variables */
+#define ENV_TOTAL_MAX        4096 /* Lambda: 4 KB of environment variables */
 
 struct ctx {
 	const char *path; /* as given, for messages */
+	const char *dir; /* the config's real directory, for @include'd files */
 	char *err;
 	size_t errlen;
 };
 
 /* Writes "FILE:LINE: WHERE: reason" to the error buffer; returns -1. */
-static int
-fail(struct ctx *c, const config_setting_t *s, const char *where,
+static int fail(struct ctx *c, const config_setting_t *s, const char *where,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 static int
@@ -53,7 +53,14 @@ fail(struct ctx *c, const config_setting_t *s, const char *where,
 			file = config_setting_source_file(s);
 		line = config_setting_source_line(s);
 	}
-	n = snprintf(c->err, c->errlen, "%s:%u: %s: ", file, line, where);
+	/* libconfig names an @include'd file as written: relative to dir */
+	if (file != c->path && strcmp(file, c->path) != 0 && file[0] != '/' &&
+	    c->dir != NULL)
+		n = snprintf(c->err, c->errlen, "%s/%s:%u: %s: ", c->dir, file,
+		    line, where);
+	else
+		n = snprintf(
+		    c->err, c->errlen, "%s:%u: %s: ", file, line, where);
 	if (n < 0 || (size_t)n >= c->errlen)
 		return -1;
 	va_start(ap, fmt);
@@ -63,8 +70,7 @@ fail(struct ctx *c, const config_setting_t *s, const char *where,
 }
 
 /* Formats a setting's dotted path; a long one is cut (messages only). */
-static void
-setpath(char *buf, size_t len, const char *fmt, ...)
+static void setpath(char *buf, size_t len, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 static void
@@ -277,7 +283,7 @@ static const char *
 check_header_name(const char *s)
 {
 	return chars_ok(s, "!#$%&'*+-.^_`|~", 255) ? NULL
-	                                            : "invalid header name";
+	                                           : "invalid header name";
 }
 
 static const char *
@@ -313,17 +319,27 @@ struct field {
 	size_t count_off;
 	unsigned flags;
 	double min, max; /* numbers: the range; K_KV/K_STRLIST: max entries */
-	const char *(*check)(const char *); /* strings, K_KV keys */
+	const char *(*check)(const char *);       /* strings, K_KV keys */
 	const char *(*check_value)(const char *); /* K_KV values */
 };
 
 #define STR(n, t, m, fl, chk) \
-	{ n, K_STR, offsetof(t, m), 0, fl, 0, 0, chk, NULL }
-#define INT(n, t, m, lo, hi) { n, K_INT, offsetof(t, m), 0, 0, lo, hi, NULL, NULL }
+	{ \
+		n, K_STR, offsetof(t, m), 0, fl, 0, 0, chk, NULL \
+	}
+#define INT(n, t, m, lo, hi) \
+	{ \
+		n, K_INT, offsetof(t, m), 0, 0, lo, hi, NULL, NULL \
+	}
 #define NUM(n, t, m, fl, lo, hi) \
-	{ n, K_NUM, offsetof(t, m), 0, fl, lo, hi, NULL, NULL }
+	{ \
+		n, K_NUM, offsetof(t, m), 0, fl, lo, hi, NULL, NULL \
+	}
 #define KV(n, t, m, cnt, max, kchk, vchk) \
-	{ n, K_KV, offsetof(t, m), offsetof(t, cnt), 0, 0, max, kchk, vchk }
+	{ \
+		n, K_KV, offsetof(t, m), offsetof(t, cnt), 0, 0, max, kchk, \
+		    vchk \
+	}
 
 static const struct field gateway_fields[] = {
 	{ "api", K_API, offsetof(struct lb_config, api), 0, 0, 0, 0, NULL,
@@ -359,8 +375,8 @@ static const struct field function_fields[] = {
 	STR("handler", struct lb_function, handler, F_REQUIRED, check_symbol),
 	NUM("timeout", struct lb_function, timeout, F_MIN_EXCL, 0, 900),
 	INT("memory", struct lb_function, memory, 128, 10240),
-	INT("reserved_concurrency", struct lb_function, reserved_concurrency,
-	    0, 100000),
+	INT("reserved_concurrency", struct lb_function, reserved_concurrency, 0,
+	    100000),
 	INT("provisioned", struct lb_function, provisioned, 0, 100000),
 	KV("environment", struct lb_function, environment, nenvironment, 0,
 	    check_env_key, NULL),
@@ -413,15 +429,14 @@ type_name(int type)
 }
 
 static int
-want_type(struct ctx *c, const config_setting_t *s, const char *where,
-    int type)
+want_type(struct ctx *c, const config_setting_t *s, const char *where, int type)
 {
 	int t = config_setting_type(s);
 
 	if (t == type || (type == CONFIG_TYPE_INT && t == CONFIG_TYPE_INT64))
 		return 0;
-	return fail(c, s, where, "expected %s, not %s", type_name(type),
-	    type_name(t));
+	return fail(
+	    c, s, where, "expected %s, not %s", type_name(type), type_name(t));
 }
 
 static int
@@ -529,8 +544,8 @@ parse_strlist(struct ctx *c, const config_setting_t *s, const char *where,
 		return fail(c, s, where, "out of memory");
 	for (int i = 0; i < len; i++) {
 		setpath(sub, sizeof(sub), "%s[%d]", where, i);
-		if (copy_string(c, config_setting_get_elem(s, i), sub,
-		        f->check, &(*list)[i]) < 0)
+		if (copy_string(c, config_setting_get_elem(s, i), sub, f->check,
+		        &(*list)[i]) < 0)
 			return -1;
 		*n = (size_t)i + 1;
 	}
@@ -690,25 +705,29 @@ load_gateway(struct ctx *c, const config_setting_t *g, struct lb_config *cfg)
 	cfg->account_concurrency = 1000;
 	cfg->max_request_body = 10485760;
 	cfg->threads = 64;
-	if (g != NULL && parse_group(c, g, "gateway", gateway_fields,
-	                     NFIELDS(gateway_fields), cfg) < 0)
+	if (g != NULL &&
+	    parse_group(c, g, "gateway", gateway_fields,
+	        NFIELDS(gateway_fields), cfg) < 0)
 		return -1;
 	if (cfg->payload_format == 0)
 		cfg->payload_format = cfg->api == LB_API_REST ? 1 : 2;
 	else if (cfg->api == LB_API_REST && cfg->payload_format != 1) {
-		return fail(c, member_or(g, "payload_format"), "gateway.payload_format",
+		return fail(c, member_or(g, "payload_format"),
+		    "gateway.payload_format",
 		    "REST APIs support only payload format \"1.0\"");
 	}
 	if (cfg->integration_timeout == 0)
 		cfg->integration_timeout = cfg->api == LB_API_REST ? 29 : 30;
 	else if (cfg->api == LB_API_HTTP && cfg->integration_timeout > 30) {
-		return fail(c, member_or(g, "integration_timeout"), "gateway.integration_timeout",
+		return fail(c, member_or(g, "integration_timeout"),
+		    "gateway.integration_timeout",
 		    "%g is out of range: must be from 0.05 to 30 for an HTTP "
 		    "API",
 		    cfg->integration_timeout);
 	}
-	if (cfg->api == LB_API_HTTP && cfg->binary_media_types != NULL) {
-		return fail(c, member_or(g, "binary_media_types"), "gateway.binary_media_types",
+	if (cfg->api == LB_API_HTTP && cfg->nbinary_media_types > 0) {
+		return fail(c, member_or(g, "binary_media_types"),
+		    "gateway.binary_media_types",
 		    "only REST APIs have binary media types (an HTTP API "
 		    "decides from the Content-Type)");
 	}
@@ -790,8 +809,8 @@ load_functions(struct ctx *c, const config_setting_t *list, const char *dir,
 	if (want_type(c, list, "functions", CONFIG_TYPE_LIST) < 0)
 		return -1;
 	len = config_setting_length(list);
-	cfg->functions = calloc(len > 0 ? (size_t)len : 1,
-	    sizeof(*cfg->functions));
+	cfg->functions =
+	    calloc(len > 0 ? (size_t)len : 1, sizeof(*cfg->functions));
 	if (cfg->functions == NULL)
 		return fail(c, list, "functions", "out of memory");
 	for (int i = 0; i < len; i++) {
@@ -814,8 +833,7 @@ load_functions(struct ctx *c, const config_setting_t *list, const char *dir,
 		for (int j = 0; j < i; j++) {
 			if (strcmp(cfg->functions[j].name, f->name) != 0)
 				continue;
-			setpath(where, sizeof(where), "functions[%d].name",
-			    i);
+			setpath(where, sizeof(where), "functions[%d].name", i);
 			return fail(c, config_setting_get_member(fs, "name"),
 			    where,
 			    "duplicate function '%s' (first defined at line "
@@ -829,8 +847,7 @@ load_functions(struct ctx *c, const config_setting_t *list, const char *dir,
 			setpath(where, sizeof(where),
 			    "functions[%d].environment", i);
 			return fail(c,
-			    config_setting_get_member(fs, "environment"),
-			    where,
+			    config_setting_get_member(fs, "environment"), where,
 			    "%zu bytes of variables: Lambda allows at most "
 			    "%d",
 			    envsize, ENV_TOTAL_MAX);
@@ -872,7 +889,7 @@ check_concurrency(
 		if (reserved > pool)
 			return fail(c,
 			    config_setting_get_member(
-				fs, "reserved_concurrency"),
+			        fs, "reserved_concurrency"),
 			    where,
 			    "%ld reserved in total, over the %ld the account "
 			    "can reserve (gateway.account_concurrency %d%s)",
@@ -884,8 +901,7 @@ check_concurrency(
 			setpath(where, sizeof(where),
 			    "functions[%zu].provisioned", i);
 			return fail(c,
-			    config_setting_get_member(fs, "provisioned"),
-			    where,
+			    config_setting_get_member(fs, "provisioned"), where,
 			    "%d is more than the function's "
 			    "reserved_concurrency (%d)",
 			    f->provisioned, f->reserved_concurrency);
@@ -902,8 +918,8 @@ check_concurrency(
 			    "functions[%zu].provisioned", i);
 			return fail(c,
 			    config_setting_get_member(
-				config_setting_get_elem(list, (unsigned)i),
-				"provisioned"),
+			        config_setting_get_elem(list, (unsigned)i),
+			        "provisioned"),
 			    where,
 			    "%ld provisioned in total for unreserved "
 			    "functions, over the %ld unreserved account "
@@ -915,8 +931,7 @@ check_concurrency(
 }
 
 static int
-load_routes(
-    struct ctx *c, const config_setting_t *list, struct lb_config *cfg)
+load_routes(struct ctx *c, const config_setting_t *list, struct lb_config *cfg)
 {
 	char where[64], why[512];
 	struct lb_router *router;
@@ -944,8 +959,8 @@ load_routes(
 		r->key = src.route;
 		src.route = NULL;
 		setpath(where, sizeof(where), "routes[%d].route", i);
-		if (lb_router_parse_key(r->key, &r->method, &r->path, why,
-		        sizeof(why)) < 0) {
+		if (lb_router_parse_key(
+		        r->key, &r->method, &r->path, why, sizeof(why)) < 0) {
 			fail(c, config_setting_get_member(rs, "route"), where,
 			    "%s", why);
 			goto next;
@@ -977,8 +992,8 @@ load_routes(
 			return -1;
 	}
 	/* conflicts (same method and template) are the router's to find */
-	router = lb_router_new(cfg->routes, cfg->nroutes, &bad, why,
-	    sizeof(why));
+	router =
+	    lb_router_new(cfg->routes, cfg->nroutes, &bad, why, sizeof(why));
 	if (router == NULL) {
 		const config_setting_t *rs =
 		    config_setting_get_elem(list, (unsigned)bad);
@@ -1066,7 +1081,7 @@ lb_config_load(
 {
 	static const char *const sections[] = { "gateway", "gateway_responses",
 		"functions", "routes" };
-	struct ctx c = { path, err, errlen };
+	struct ctx c = { path, NULL, err, errlen };
 	struct lb_config *cfg = NULL;
 	char *real = NULL, *dir = NULL;
 	const config_setting_t *root, *s;
@@ -1077,20 +1092,22 @@ lb_config_load(
 		err[0] = '\0';
 	if (check_readable(&c) < 0 || config_dir(&c, &real, &dir) < 0)
 		goto fail_path;
+	c.dir = dir;
 	config_init(&lc);
 	config_set_options(&lc, 0); /* no auto-conversion between types */
 	config_set_include_dir(&lc, dir);
 	if (!config_read_file(&lc, path)) {
 		const char *file = config_error_file(&lc);
 
-		if (config_error_type(&lc) == CONFIG_ERR_FILE_IO && file == NULL)
+		if (config_error_type(&lc) == CONFIG_ERR_FILE_IO &&
+		    file == NULL)
 			snprintf(err, errlen, "cannot read '%s': %s", path,
 			    config_error_text(&lc));
 		else
 			snprintf(err, errlen, "%s:%d: %s%s",
 			    file != NULL ? file : path, config_error_line(&lc),
-			    strncmp(config_error_text(&lc), "syntax error",
-			        12) == 0
+			    strncmp(
+			        config_error_text(&lc), "syntax error", 12) == 0
 			        ? ""
 			        : "syntax error: ",
 			    config_error_text(&lc));
@@ -1116,8 +1133,8 @@ lb_config_load(
 			goto fail_read;
 		}
 	}
-	if (load_gateway(&c, config_setting_get_member(root, "gateway"),
-	        cfg) < 0)
+	if (load_gateway(&c, config_setting_get_member(root, "gateway"), cfg) <
+	    0)
 		goto fail_read;
 	if (cfg->api_id == NULL) {
 		derive_api_id(real, api_id);
@@ -1130,8 +1147,9 @@ lb_config_load(
 	if (s != NULL && load_responses(&c, s, cfg) < 0)
 		goto fail_read;
 	s = config_setting_get_member(root, "functions");
-	if (s != NULL && (load_functions(&c, s, dir, cfg) < 0 ||
-	                     check_concurrency(&c, s, cfg) < 0))
+	if (s != NULL &&
+	    (load_functions(&c, s, dir, cfg) < 0 ||
+	        check_concurrency(&c, s, cfg) < 0))
 		goto fail_read;
 	s = config_setting_get_member(root, "routes");
 	if (s != NULL && load_routes(&c, s, cfg) < 0)
@@ -1240,8 +1258,9 @@ lb_config_dump(const struct lb_config *cfg, FILE *out)
 	}
 	fprintf(out, "routes:\n");
 	if (cfg->nroutes == 0) {
-		fprintf(out, "  (none: every request gets the API's "
-		             "no-route error)\n");
+		fprintf(out,
+		    "  (none: every request gets the API's "
+		    "no-route error)\n");
 		return;
 	}
 	fprintf(out, "  %-*s  %-*s  %-7s  %-*s  %7s  %8s  %s\n", wk, "ROUTE",
@@ -1263,8 +1282,8 @@ lb_config_dump(const struct lb_config *cfg, FILE *out)
 		if (f->provisioned > 0) {
 			size_t n = strlen(conc);
 
-			snprintf(conc + n, sizeof(conc) - n,
-			    ", provisioned %d", f->provisioned);
+			snprintf(conc + n, sizeof(conc) - n, ", provisioned %d",
+			    f->provisioned);
 		}
 		fprintf(out, "  %-*s  %-*s  %-7s  %-*s  %7s  %8s  %s\n", wk,
 		    r->key, wf, f->name, r->payload_format == 1 ? "1.0" : "2.0",

@@ -32,7 +32,7 @@ static const char *const methods[] = {
 	"ANY",
 };
 #define NMETHODS (sizeof(methods) / sizeof(methods[0]))
-#define ANY_IDX ((int)NMETHODS - 1)
+#define ANY_IDX  ((int)NMETHODS - 1)
 
 /* A route with its variable names, in template order. */
 struct rinfo {
@@ -76,7 +76,8 @@ static int
 method_index(const char *m, size_t len)
 {
 	for (size_t i = 0; i < NMETHODS; i++)
-		if (strlen(methods[i]) == len && memcmp(methods[i], m, len) == 0)
+		if (strlen(methods[i]) == len &&
+		    memcmp(methods[i], m, len) == 0)
 			return (int)i;
 	return -1;
 }
@@ -122,7 +123,8 @@ next_segment(const char **p, struct seg *sg, char *err, size_t errlen)
 
 		if (*ne != '}') {
 			snprintf(err, errlen,
-			    "segment '%.*s' must be static or a whole {variable}",
+			    "segment '%.*s' must be static or a whole "
+			    "{variable}",
 			    (int)sg->len, s);
 			return -1;
 		}
@@ -154,7 +156,8 @@ next_segment(const char **p, struct seg *sg, char *err, size_t errlen)
 	for (const char *q = s; q < e; q++) {
 		if (*q == '{' || *q == '}') {
 			snprintf(err, errlen,
-			    "segment '%.*s' must be static or a whole {variable}",
+			    "segment '%.*s' must be static or a whole "
+			    "{variable}",
 			    (int)sg->len, s);
 			return -1;
 		}
@@ -353,8 +356,8 @@ child_for(struct node *n, const struct seg *sg)
 
 /* Puts `ri` in `*slot`, or explains the conflict with the route there. */
 static int
-take_slot(const struct rinfo **slot, const struct rinfo *ri, char *err,
-    size_t errlen)
+take_slot(
+    const struct rinfo **slot, const struct rinfo *ri, char *err, size_t errlen)
 {
 	const struct lb_route *other;
 
@@ -433,8 +436,8 @@ lb_router_new(const struct lb_route *routes, size_t nroutes, size_t *bad,
 		*bad = i;
 		if (routes[i].path != NULL &&
 		    check_template(routes[i].path, ri, why, sizeof(why)) < 0) {
-			snprintf(err, errlen, "route '%s': %s", routes[i].key,
-			    why);
+			snprintf(
+			    err, errlen, "route '%s': %s", routes[i].key, why);
 			goto fail;
 		}
 		if (insert(r, ri, err, errlen) < 0)
@@ -520,8 +523,8 @@ walk(const struct node *n, const char *rest, struct walk *w)
 }
 
 int
-lb_router_match(const struct lb_router *r, const char *method,
-    const char *path, size_t path_len, struct lb_router_match *m)
+lb_router_match(const struct lb_router *r, const char *method, const char *path,
+    size_t path_len, struct lb_router_match *m)
 {
 	const struct rinfo *ri = NULL;
 	struct walk w;
