@@ -204,9 +204,9 @@ arr_add(struct bld *b, json_object *arr, json_object *val)
 }
 
 /*
- * Percent-decodes (flags: LB_URL_PLUS or 0) into `s`.  A result holding a NUL
- * byte cannot be a key or a path, so with `nul_raw` the raw bytes are kept
- * instead.  Sets *out and returns the length; the result is not yet UTF-8
+ * Percent-decodes (flags: LB_URL_PLUS or 0) into `s`.  A NUL byte cannot be
+ * in a key (json-c keys are C strings), so with `nul_raw` "%00" stays as
+ * is.  Sets *out and returns the length; the result is not yet UTF-8
  * checked.
  */
 static size_t
@@ -214,18 +214,16 @@ decode(struct bld *b, struct buf *s, const char *src, size_t len, int flags,
     int nul_raw, const char **out)
 {
 	char *d;
-	size_t n;
 
 	*out = src;
+	if (nul_raw)
+		flags |= LB_URL_KEEP_NUL;
 	if (!lb_url_needs_decode(src, len, flags))
 		return len;
 	if ((d = buf_get(b, s, len + 1)) == NULL)
 		return 0;
-	n = lb_url_decode(src, len, d, flags);
-	if (nul_raw && memchr(d, '\0', n) != NULL)
-		return len;
 	*out = d;
-	return n;
+	return lb_url_decode(src, len, d, flags);
 }
 
 static int
@@ -523,7 +521,7 @@ put_stage_variables(struct bld *b, json_object *ev, int v2)
 
 /*
  * pathParameters: REST keeps the raw values (APIGW.md 1.4), the HTTP API
- * decodes them (its paths are decoded; a NUL keeps the value raw).
+ * decodes them like its paths (APIGW.md 2.5; "%00" stays as is).
  */
 static void
 put_path_parameters(struct bld *b, json_object *ev, int v2)
@@ -659,7 +657,7 @@ put_query_v1(struct bld *b, json_object *ev)
 	put(b, ev, "multiValueQueryStringParameters", multi);
 }
 
-/* An HTTP API path: decoded, kept raw when decoding would yield a NUL. */
+/* An HTTP API path: decoded, except "%00" (a path holds no NUL). */
 static json_object *
 decoded_path(struct bld *b, const char *p, size_t len)
 {
