@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <json-c/json.h>
 
@@ -1006,6 +1007,92 @@ test_cli(void)
 	json_object_put(ev);
 }
 
+/* -c FILE: the file's API, stage and routes; v1 forced on an HTTP API. */
+static void
+test_cli_config(void)
+{
+	static char out[65536];
+	char dir[] = "/tmp/lb-event-test-XXXXXX", mod[128], conf[128],
+	     args[512];
+	json_object *ev, *rc, *v;
+	FILE *f;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+	snprintf(mod, sizeof(mod), "%s/m.so", dir);
+	snprintf(conf, sizeof(conf), "%s/lb.conf", dir);
+	f = fopen(mod, "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	fclose(f);
+	f = fopen(conf, "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	fprintf(f,
+	    "gateway: { api = \"http\"; stage = \"dev\";\n"
+	    "  stage_variables = { env = \"dev\"; }; };\n"
+	    "functions = ( { name = \"f\"; module = \"m.so\"; "
+	    "handler = \"h\"; } );\n"
+	    "routes = ( { route = \"ANY /items/{id}\"; function = \"f\"; } "
+	    ");\n");
+	fclose(f);
+
+	snprintf(
+	    args, sizeof(args), "v1 GET '/dev/items/a%%20b?x=1' -c %s", conf);
+	CU_ASSERT(run_cli(args, out, sizeof(out)) == 0);
+	ev = json_tokener_parse(out);
+	CU_ASSERT_PTR_NOT_NULL(ev);
+	if (ev != NULL) {
+		CU_ASSERT_STRING_EQUAL(sget(ev, "version"), "1.0");
+		CU_ASSERT_STRING_EQUAL(sget(ev, "path"), "/dev/items/a b");
+		CU_ASSERT(json_object_object_get_ex(ev, "pathParameters", &v) &&
+		    strcmp(sget(v, "id"), "a b") == 0);
+		CU_ASSERT(json_object_object_get_ex(ev, "stageVariables", &v) &&
+		    strcmp(sget(v, "env"), "dev") == 0);
+		CU_ASSERT(json_object_object_get_ex(ev, "requestContext", &rc));
+		CU_ASSERT(matches(RE_SHORT, sget(rc, "requestId")));
+		CU_ASSERT(json_object_object_get_ex(rc, "resourceId", &v) &&
+		    v == NULL);
+		json_object_put(ev);
+	}
+	/* not under the stage, and no such route: exit 1 */
+	snprintf(args, sizeof(args), "v2 GET /items/a -c %s", conf);
+	CU_ASSERT(run_cli(args, out, sizeof(out)) == 1);
+	snprintf(args, sizeof(args), "v2 GET /dev/other -c %s", conf);
+	CU_ASSERT(run_cli(args, out, sizeof(out)) == 1);
+	remove(conf);
+	remove(mod);
+	rmdir(dir);
+}
+
+/* REST splits the query on ';' too; the HTTP API does not. */
+static void
+test_semicolon(void)
+{
+	struct tconf t;
+	static struct treq r;
+	struct tcall c;
+	json_object *ev, *q;
+
+	CU_ASSERT_FATAL(tconf_init(&t, LB_API_REST, "$default", rest_routes,
+	                    NULL, NULL) == 0);
+	treq_nginx(&r, "GET", "/a?x=1;y=2", NULL);
+	ev = tbuild(&t, &r, "GET", "/a?x=1;y=2", NULL, 0, &c);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ev);
+	CU_ASSERT_FATAL(
+	    json_object_object_get_ex(ev, "queryStringParameters", &q));
+	CU_ASSERT_STRING_EQUAL(sget(q, "x"), "1");
+	CU_ASSERT_STRING_EQUAL(sget(q, "y"), "2");
+	json_object_put(ev);
+	tconf_free(&t);
+	CU_ASSERT_FATAL(tconf_init(&t, LB_API_HTTP, "$default", http_routes,
+	                    NULL, NULL) == 0);
+	ev = tbuild(&t, &r, "GET", "/a?x=1;y=2", NULL, 0, &c);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ev);
+	CU_ASSERT_FATAL(
+	    json_object_object_get_ex(ev, "queryStringParameters", &q));
+	CU_ASSERT_STRING_EQUAL(sget(q, "x"), "1;y=2");
+	json_object_put(ev);
+	tconf_free(&t);
+}
+
 void
 lb_test_suite_event(void)
 {
@@ -1028,6 +1115,8 @@ lb_test_suite_event(void)
 		{ "title case", test_title_case },
 		{ "headers apache", test_headers_apache },
 		{ "cli", test_cli },
+		{ "cli with a config", test_cli_config },
+		{ "semicolon in query", test_semicolon },
 		CU_TEST_INFO_NULL,
 	};
 
