@@ -22,7 +22,8 @@
 #include "media.h"
 #include "url.h"
 
-#define ADD_CONST (JSON_C_OBJECT_ADD_KEY_IS_NEW | JSON_C_OBJECT_ADD_CONSTANT_KEY)
+#define ADD_CONST \
+	(JSON_C_OBJECT_ADD_KEY_IS_NEW | JSON_C_OBJECT_ADD_CONSTANT_KEY)
 
 /* A scratch buffer: a small inline area, a heap one when that is short. */
 struct buf {
@@ -37,8 +38,8 @@ struct bld {
 	const struct lb_config *cfg;
 	const struct lb_http_request *req;
 	const struct lb_route *route;
-	int rest;   /* REST API (else HTTP API) */
-	int oom;    /* sticky: an allocation failed */
+	int rest; /* REST API (else HTTP API) */
+	int oom;  /* sticky: an allocation failed */
 	struct lb_headers hdr;
 	const char *path; /* stage-less raw path */
 	size_t path_len;
@@ -128,7 +129,8 @@ jkey(struct bld *b, struct buf *s, const char *k, size_t len)
 {
 	char *d;
 
-	if (len > SIZE_MAX / 3 - 1 || (d = buf_get(b, s, len * 3 + 1)) == NULL) {
+	if (len > SIZE_MAX / 3 - 1 ||
+	    (d = buf_get(b, s, len * 3 + 1)) == NULL) {
 		b->oom = 1;
 		return NULL;
 	}
@@ -202,9 +204,9 @@ arr_add(struct bld *b, json_object *arr, json_object *val)
 }
 
 /*
- * Percent-decodes (flags: LB_URL_PLUS or 0) into `s`.  A result holding a NUL
- * byte cannot be a key or a path, so with `nul_raw` the raw bytes are kept
- * instead.  Sets *out and returns the length; the result is not yet UTF-8
+ * Percent-decodes (flags: LB_URL_PLUS or 0) into `s`.  A NUL byte cannot be
+ * in a key (json-c keys are C strings), so with `nul_raw` "%00" stays as
+ * is.  Sets *out and returns the length; the result is not yet UTF-8
  * checked.
  */
 static size_t
@@ -212,24 +214,23 @@ decode(struct bld *b, struct buf *s, const char *src, size_t len, int flags,
     int nul_raw, const char **out)
 {
 	char *d;
-	size_t n;
 
 	*out = src;
+	if (nul_raw)
+		flags |= LB_URL_KEEP_NUL;
 	if (!lb_url_needs_decode(src, len, flags))
 		return len;
 	if ((d = buf_get(b, s, len + 1)) == NULL)
 		return 0;
-	n = lb_url_decode(src, len, d, flags);
-	if (nul_raw && memchr(d, '\0', n) != NULL)
-		return len;
 	*out = d;
-	return n;
+	return lb_url_decode(src, len, d, flags);
 }
 
 static int
 is_named_stage(const char *stage)
 {
-	return stage != NULL && *stage != '\0' && strcmp(stage, "$default") != 0;
+	return stage != NULL && *stage != '\0' &&
+	    strcmp(stage, "$default") != 0;
 }
 
 int
@@ -368,51 +369,71 @@ format_time(int64_t ms, char *out, size_t len)
 	    tm.tm_sec);
 }
 
-/* domainName: the configured one, else the Host as sent. */
-static const char *
-domain_name(const struct bld *b)
-{
-	const char *d = b->cfg->domain_name;
-
-	if (d != NULL && *d != '\0')
-		return d;
-	d = header_first(&b->hdr, "host");
-	if (d != NULL && *d != '\0')
-		return d;
-	d = param_nonempty(b->req, "SERVER_NAME");
-	return d != NULL ? d : "localhost";
-}
-
-/* domainPrefix: the first label (an IPv6 literal or a port ends it too). */
+/* Length of a host name without its ":port" (IPv6 literals kept whole). */
 static size_t
-domain_prefix_len(const char *d)
+host_len(const char *d)
 {
 	if (*d == '[') {
 		const char *e = strchr(d, ']');
 
 		return e != NULL ? (size_t)(e - d + 1) : strlen(d);
 	}
-	return strcspn(d, ".:");
+	return strcspn(d, ":");
+}
+
+/*
+ * domainName: the configured one, else the Host (SERVER_NAME, "localhost")
+ * without a port: a DNS name, as on AWS.  Sets *len.
+ */
+static const char *
+domain_name(const struct bld *b, size_t *len)
+{
+	const char *d = b->cfg->domain_name;
+
+	if (d == NULL || *d == '\0')
+		d = header_first(&b->hdr, "host");
+	if (d == NULL || *d == '\0')
+		d = param_nonempty(b->req, "SERVER_NAME");
+	if (d == NULL || *d == '\0' || host_len(d) == 0)
+		d = "localhost";
+	*len = host_len(d);
+	return d;
+}
+
+/* domainPrefix: the first label (an IPv6 literal or a port ends it too). */
+static size_t
+domain_prefix_len(const char *d, size_t len)
+{
+	size_t n;
+
+	if (*d == '[')
+		return len;
+	n = strcspn(d, ".:");
+	return n < len ? n : len;
 }
 
 static void
 put_common_context(struct bld *b, json_object *rc)
 {
-	const char *dn = domain_name(b), *acct = b->cfg->account_id;
+	size_t dlen;
+	const char *dn = domain_name(b, &dlen), *acct = b->cfg->account_id;
 
 	if (acct == NULL || *acct == '\0')
 		acct = "123456789012";
 	put(b, rc, "accountId", jcstr(b, acct));
 	put(b, rc, "apiId", jcstr(b, b->api_id));
-	put(b, rc, "domainName", jcstr(b, dn));
-	put(b, rc, "domainPrefix", jstr(b, dn, domain_prefix_len(dn)));
+	put(b, rc, "domainName", jstr(b, dn, dlen));
+	put(b, rc, "domainPrefix", jstr(b, dn, domain_prefix_len(dn, dlen)));
 }
 
-/* Is the body text that JSON carries losslessly (UTF-8 without NUL)? */
+/*
+ * Can the body go into the event as a JSON string without changing a byte?
+ * Any well-formed UTF-8 can (a NUL byte becomes "\u0000", as on AWS).
+ */
 static int
 body_is_text(const char *body, size_t len)
 {
-	return memchr(body, '\0', len) == NULL && lb_url_utf8_valid(body, len);
+	return lb_url_utf8_valid(body, len);
 }
 
 /* HTTP API: text content types (APIGW.md 2.6); everything else is binary. */
@@ -433,7 +454,8 @@ http_api_text_type(const char *ct)
 	if (len > 5 && strncasecmp(ct, "text/", 5) == 0)
 		return 1;
 	for (size_t i = 0; text[i] != NULL; i++)
-		if (strlen(text[i]) == len && strncasecmp(ct, text[i], len) == 0)
+		if (strlen(text[i]) == len &&
+		    strncasecmp(ct, text[i], len) == 0)
 			return 1;
 	return 0;
 }
@@ -499,7 +521,7 @@ put_stage_variables(struct bld *b, json_object *ev, int v2)
 
 /*
  * pathParameters: REST keeps the raw values (APIGW.md 1.4), the HTTP API
- * decodes them (its paths are decoded; a NUL keeps the value raw).
+ * decodes them like its paths (APIGW.md 2.5; "%00" stays as is).
  */
 static void
 put_path_parameters(struct bld *b, json_object *ev, int v2)
@@ -551,8 +573,8 @@ query_multi(struct bld *b)
 			return NULL;
 		klen = decode(b, &b->tmp, p.key, p.key_len, LB_URL_PLUS, 1, &k);
 		key = jkey(b, &b->key, k, klen);
-		vlen = decode(b, &b->val, p.value, p.value_len, LB_URL_PLUS, 0,
-		    &v);
+		vlen = decode(
+		    b, &b->val, p.value, p.value_len, LB_URL_PLUS, 0, &v);
 		if (key == NULL)
 			break;
 		if (json_object_object_get_ex(mv, key, &arr)) {
@@ -599,7 +621,8 @@ put_headers_v1(struct bld *b, json_object *ev)
 		}
 		arr = new_arr(b);
 		for (size_t j = i; j != LB_HEADERS_NONE; j = b->hdr.v[j].next) {
-			last = jstr(b, b->hdr.v[j].value, b->hdr.v[j].value_len);
+			last =
+			    jstr(b, b->hdr.v[j].value, b->hdr.v[j].value_len);
 			arr_add(b, arr, last);
 		}
 		/* the single-value map shares the last value's string */
@@ -626,14 +649,15 @@ put_query_v1(struct bld *b, json_object *ev)
 		size_t n = json_object_array_length(arr);
 
 		put_dyn(b, single, key,
-		    n > 0 ? json_object_get(json_object_array_get_idx(arr, n - 1))
-			  : NULL);
+		    n > 0
+		        ? json_object_get(json_object_array_get_idx(arr, n - 1))
+		        : NULL);
 	}
 	put(b, ev, "queryStringParameters", single);
 	put(b, ev, "multiValueQueryStringParameters", multi);
 }
 
-/* An HTTP API path: decoded, kept raw when decoding would yield a NUL. */
+/* An HTTP API path: decoded, except "%00" (a path holds no NUL). */
 static json_object *
 decoded_path(struct bld *b, const char *p, size_t len)
 {
@@ -644,10 +668,10 @@ decoded_path(struct bld *b, const char *p, size_t len)
 static json_object *
 identity_v1(struct bld *b)
 {
-	static const char *const nulls[] = { "accessKey", "accountId",
-		"caller", "cognitoAuthenticationProvider",
-		"cognitoAuthenticationType", "cognitoIdentityId",
-		"cognitoIdentityPoolId", "principalOrgId", NULL };
+	static const char *const nulls[] = { "accessKey", "accountId", "caller",
+		"cognitoAuthenticationProvider", "cognitoAuthenticationType",
+		"cognitoIdentityId", "cognitoIdentityPoolId", "principalOrgId",
+		NULL };
 	json_object *id = new_obj(b);
 
 	for (size_t i = 0; nulls[i] != NULL; i++)
@@ -702,8 +726,8 @@ static json_object *
 build_v1(struct bld *b)
 {
 	json_object *ev = new_obj(b);
-	const char *resource = b->route->path != NULL ? b->route->path
-						      : "$default";
+	const char *resource =
+	    b->route->path != NULL ? b->route->path : "$default";
 
 	if (!b->rest)
 		put(b, ev, "version", json_object_new_string("1.0"));
@@ -748,7 +772,24 @@ joined_header(struct bld *b, size_t i)
 	return jstr(b, d, (size_t)(o - d));
 }
 
-/* cookies: every Cookie header split on ';', pairs trimmed (APIGW.md 2.3). */
+/*
+ * The next separator of cookie pairs in [s, end): ';', or ", " (Apache joins
+ * repeated Cookie headers with ", "; a cookie value never holds ", "), or
+ * NULL.
+ */
+static const char *
+cookie_sep(const char *s, const char *end)
+{
+	for (; s < end; s++)
+		if (*s == ';' || (*s == ',' && s + 1 < end && s[1] == ' '))
+			return s;
+	return NULL;
+}
+
+/*
+ * cookies: every Cookie header split into its pairs, trimmed, values as sent
+ * (APIGW.md 2.3).
+ */
 static void
 put_cookies(struct bld *b, json_object *ev)
 {
@@ -760,7 +801,7 @@ put_cookies(struct bld *b, json_object *ev)
 		const char *end = s + b->hdr.v[i].value_len;
 
 		while (s < end) {
-			const char *e = memchr(s, ';', (size_t)(end - s));
+			const char *e = cookie_sep(s, end);
 			const char *a = s, *z = e != NULL ? e : end;
 
 			while (a < z && (*a == ' ' || *a == '\t'))
@@ -814,15 +855,18 @@ put_query_v2(struct bld *b, json_object *ev)
 			v = json_object_get(json_object_array_get_idx(arr, 0));
 		} else {
 			for (size_t i = 0; i < n; i++)
-				total += (size_t)json_object_get_string_len(
-				             json_object_array_get_idx(arr, i)) +
+				total +=
+				    (size_t)json_object_get_string_len(
+				        json_object_array_get_idx(arr, i)) +
 				    1;
 			if ((d = buf_get(b, &b->tmp, total)) == NULL)
 				break;
 			o = d;
 			for (size_t i = 0; i < n; i++) {
-				json_object *s = json_object_array_get_idx(arr, i);
-				size_t l = (size_t)json_object_get_string_len(s);
+				json_object *s =
+				    json_object_array_get_idx(arr, i);
+				size_t l =
+				    (size_t)json_object_get_string_len(s);
 
 				if (i > 0)
 					*o++ = ',';
@@ -962,8 +1006,9 @@ lb_event_build(const struct lb_event_input *in, char *err, size_t errlen)
 	b->path_len = in->path != NULL && in->path_len > 0 ? in->path_len : 1;
 	v2 = b->route->payload_format == 2;
 
+	/* the header rules belong to the API type, not the payload format */
 	if (lb_headers_collect(&b->hdr, &req,
-	        v2 ? LB_HEADERS_V2 : LB_HEADERS_V1, in->trace_id,
+	        b->rest ? LB_HEADERS_V1 : LB_HEADERS_V2, in->trace_id,
 	        in->cfg->domain_name) != 0) {
 		snprintf(err, errlen, "out of memory");
 		free(b);

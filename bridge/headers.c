@@ -5,6 +5,7 @@
  * X-Forwarded-For value.
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -75,6 +76,7 @@ struct scan {
 	size_t name_size; /* bytes for their rebuilt names */
 	size_t xff_size;  /* bytes for the joined X-Forwarded-For */
 	int has_host;
+	int has_http_cl; /* an HTTP_CONTENT_LENGTH param */
 };
 
 static const char *
@@ -100,6 +102,8 @@ scan_params(const struct lb_http_request *req, struct scan *s)
 				s->xff_size += strlen(v) + 2;
 			else if (cgi_is(n + 5, "host"))
 				s->has_host = 1;
+			else if (cgi_is(n + 5, "content-length"))
+				s->has_http_cl = 1;
 		} else if (strcmp(n, "CONTENT_TYPE") == 0) {
 			if (s->ct == LB_HEADERS_NONE && *v != '\0')
 				s->ct = i;
@@ -126,8 +130,7 @@ scan_params(const struct lb_http_request *req, struct scan *s)
 }
 
 static enum special
-classify(const char *name, enum lb_headers_format format,
-    const struct scan *s)
+classify(const char *name, enum lb_headers_format format, const struct scan *s)
 {
 	switch (name[0]) {
 	case 'c':
@@ -253,7 +256,7 @@ lb_headers_collect(struct lb_headers *h, const struct lb_http_request *req,
 	struct scan s;
 	size_t cap, tsize = 8, size;
 	size_t *table;
-	char *arena, *xffbuf, *xff;
+	char *arena, *xffbuf, *xff, *clbuf;
 	int seen_xff = 0, seen_port = 0, seen_proto = 0, seen_trace = 0;
 	const char *proto;
 
@@ -267,7 +270,7 @@ lb_headers_collect(struct lb_headers *h, const struct lb_http_request *req,
 	while (tsize < cap * 2)
 		tsize *= 2;
 	size = cap * sizeof(struct lb_headers_entry) + tsize * sizeof(size_t) +
-	    s.name_size + s.xff_size;
+	    s.name_size + s.xff_size + 24;
 	h->mem = malloc(size);
 	if (h->mem == NULL)
 		return -1;
@@ -275,6 +278,7 @@ lb_headers_collect(struct lb_headers *h, const struct lb_http_request *req,
 	table = (size_t *)(h->v + cap);
 	arena = (char *)(table + tsize);
 	xffbuf = arena + s.name_size;
+	clbuf = xffbuf + s.xff_size;
 
 	if (s.https != NULL && strcasecmp(s.https, "on") == 0)
 		proto = "https";
@@ -336,8 +340,7 @@ lb_headers_collect(struct lb_headers *h, const struct lb_http_request *req,
 				if (strstr(v, "Root=") != NULL)
 					add(h, "x-amzn-trace-id", 15, v);
 				else if (trace_id != NULL)
-					add(h, "x-amzn-trace-id", 15,
-					    trace_id);
+					add(h, "x-amzn-trace-id", 15, trace_id);
 			}
 			seen_trace = 1;
 			continue;
@@ -359,6 +362,13 @@ lb_headers_collect(struct lb_headers *h, const struct lb_http_request *req,
 		add(h, "x-forwarded-port", 16, s.server_port);
 	if (!seen_proto)
 		add(h, "x-forwarded-proto", 17, proto);
+	/* the HTTP API always reports a length, "0" on a body-less GET */
+	if (format == LB_HEADERS_V2 && s.cl == LB_HEADERS_NONE &&
+	    !s.has_http_cl) {
+		snprintf(
+		    clbuf, 24, "%zu", req->body != NULL ? req->body_len : 0);
+		add(h, "content-length", 14, clbuf);
+	}
 	link_names(h, table, tsize);
 	return 0;
 }

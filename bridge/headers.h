@@ -14,8 +14,8 @@
 
 /* The header rules to apply: which headers the payload format drops. */
 enum lb_headers_format {
-	LB_HEADERS_V1 = 1, /* payload 1.0: drops content-length, hop-by-hop */
-	LB_HEADERS_V2 = 2, /* payload 2.0: keeps content-length */
+	LB_HEADERS_V1 = 1, /* REST API: drops content-length, hop-by-hop */
+	LB_HEADERS_V2 = 2, /* HTTP API (both payloads): keeps content-length */
 };
 
 /*
@@ -57,7 +57,9 @@ struct lb_headers {
  *   REQUEST_SCHEME, else http), x-amzn-trace-id (the client's value when it
  *   carries a "Root=", else `trace_id`); `host` (borrowed, may be NULL) is
  *   appended when the request has no Host header;
- * - `format` drops what that payload format drops (see docs/events.md).
+ * - `format` drops what that payload format drops (see docs/events.md);
+ *   with LB_HEADERS_V2, a request without any Content-Length gets
+ *   content-length: <body_len> ("0" without a body), as the HTTP API does.
  * Returns 0, or -1 when out of memory (h is then empty).
  */
 int lb_headers_collect(struct lb_headers *h, const struct lb_http_request *req,

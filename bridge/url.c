@@ -29,7 +29,8 @@ lb_url_decode(const char *src, size_t len, char *dst, int flags)
 
 		if (c == '%' && i + 2 < len &&
 		    (hi = hexval((unsigned char)src[i + 1])) >= 0 &&
-		    (lo = hexval((unsigned char)src[i + 2])) >= 0) {
+		    (lo = hexval((unsigned char)src[i + 2])) >= 0 &&
+		    !((flags & LB_URL_KEEP_NUL) && hi == 0 && lo == 0)) {
 			dst[o++] = (char)(hi << 4 | lo);
 			i += 3;
 			continue;
@@ -48,7 +49,9 @@ lb_url_needs_decode(const char *s, size_t len, int flags)
 			return 1;
 		if (s[i] == '%' && i + 2 < len &&
 		    hexval((unsigned char)s[i + 1]) >= 0 &&
-		    hexval((unsigned char)s[i + 2]) >= 0)
+		    hexval((unsigned char)s[i + 2]) >= 0 &&
+		    !((flags & LB_URL_KEEP_NUL) && s[i + 1] == '0' &&
+		        s[i + 2] == '0'))
 			return 1;
 	}
 	return 0;

@@ -11,12 +11,14 @@
 /* Flags of lb_url_decode and lb_url_query_next. */
 #define LB_URL_PLUS      0x1 /* decode: '+' means a space (query strings) */
 #define LB_URL_SEMICOLON 0x2 /* query: ';' separates pairs like '&' */
+#define LB_URL_KEEP_NUL  0x4 /* decode: "%00" stays as is (C strings) */
 
 /*
  * Percent-decodes `len` bytes of `src` into `dst` (room for `len` bytes; it
  * may be `src` itself).  "%XX" with two hex digits becomes one byte; a '%'
  * that does not start such a triplet ("%zz", a trailing "%4") is kept
- * literally, as are the bytes after it.  With LB_URL_PLUS, '+' becomes ' '.
+ * literally, as are the bytes after it.  With LB_URL_PLUS, '+' becomes ' ';
+ * with LB_URL_KEEP_NUL, "%00" is kept literally (the result has no NUL).
  * Never fails; returns the decoded length (not NUL-terminated).
  */
 size_t lb_url_decode(const char *src, size_t len, char *dst, int flags);
