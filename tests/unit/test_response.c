@@ -444,6 +444,44 @@ test_header_injection(void)
 	    REST, "{\"multiValueHeaders\":{\"X\":[\"ok\",\"a\\rb\"]}}");
 }
 
+/* At most 1024 header lines; function-controlled names logged sanitised. */
+static void
+test_header_limits(void)
+{
+	size_t cap = 1100 * 8 + 64, off;
+	char *s = malloc(cap);
+	struct run x;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+	off = (size_t)snprintf(s, cap, "{\"statusCode\":200,\"cookies\":[");
+	for (int i = 0; i < 1023; i++)
+		off += (size_t)snprintf(
+		    s + off, cap - off, "%s\"c\"", i ? "," : "");
+	snprintf(s + off, cap - off, "]}");
+	/* 1023 cookies + the default Content-Type: accepted */
+	map(&x, HTTP2, s);
+	CU_ASSERT_EQUAL(x.rc, 0);
+	CU_ASSERT_EQUAL(x.r.nheaders, 1024);
+	done(&x);
+	/* 1025 lines from the function: rejected */
+	snprintf(s + off, cap - off, ",\"d\",\"e\"]}");
+	map(&x, HTTP2, s);
+	CU_ASSERT_TRUE(failed(&x, -1));
+	done(&x);
+	free(s);
+
+	/* the reason names the header without its control characters */
+	map(&x, REST, "{\"headers\":{\"a\\nb\":\"v\"}}");
+	CU_ASSERT_TRUE(failed(&x, -1));
+	CU_ASSERT_PTR_NULL(strchr(x.err, '\n'));
+	CU_ASSERT_PTR_NOT_NULL(strstr(x.err, "'a?b'"));
+	done(&x);
+	map(&x, REST, "{\"unknown\\r\\n\":1}");
+	CU_ASSERT_TRUE(failed(&x, -1));
+	CU_ASSERT_PTR_NULL(strpbrk(x.err, "\r\n"));
+	done(&x);
+}
+
 /* ---- HTTP API, payload 1.0 (APIGW.md 3.4) ---- */
 
 static void
@@ -749,6 +787,7 @@ lb_test_suite_response(void)
 		{ "default Content-Type", test_content_type },
 		{ "remapped headers", test_remapped },
 		{ "header injection", test_header_injection },
+		{ "header limits and log safety", test_header_limits },
 		{ "HTTP API payload 1.0", test_http_v1 },
 		{ "HTTP API 2.0 structured", test_http_v2_structured },
 		{ "HTTP API 2.0 inference", test_http_v2_inferred },
