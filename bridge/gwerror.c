@@ -16,8 +16,8 @@ struct row {
 };
 
 /* REST bodies: spaced ones come from integrations, unspaced from templates */
-#define R_ISE "{\"message\": \"Internal server error\"}"
-#define R_ISE_T "InternalServerErrorException"
+#define R_ISE      "{\"message\": \"Internal server error\"}"
+#define R_ISE_T    "InternalServerErrorException"
 #define R_TOO_LONG "{\"message\": \"Request Too Long\"}"
 
 static const struct row rest_rows[LB_GWERR_COUNT] = {
@@ -42,8 +42,8 @@ static const struct row rest_rows[LB_GWERR_COUNT] = {
 	    "AccessDeniedException", 0 },
 	[LB_GWERR_UNAUTHORIZED] = { 401, "{\"message\":\"Unauthorized\"}",
 	    "UnauthorizedException", 0 },
-	[LB_GWERR_REQUEST_TOO_LARGE] = { 413, R_TOO_LONG,
-	    "BadRequestException", 0 },
+	[LB_GWERR_REQUEST_TOO_LARGE] = { 413, R_TOO_LONG, "BadRequestException",
+	    0 },
 	[LB_GWERR_EVENT_TOO_LARGE] = { 413, R_TOO_LONG, "BadRequestException",
 	    0 },
 	[LB_GWERR_BAD_REQUEST_BODY] = { 400,
@@ -56,12 +56,12 @@ static const struct row rest_rows[LB_GWERR_COUNT] = {
 };
 
 /* HTTP API bodies are the reason phrase; no x-amzn-ErrorType at all */
-#define H_ISE "{\"message\":\"Internal Server Error\"}"
+#define H_ISE       "{\"message\":\"Internal Server Error\"}"
 #define H_NOT_FOUND "{\"message\":\"Not Found\"}"
 #define H_TOO_LARGE "{\"message\":\"Request Entity Too Large\"}"
 #define H_FORBIDDEN "{\"message\":\"Forbidden\"}"
-#define H_TOO_MANY "{\"message\":\"Too Many Requests\"}"
-#define H_BAD "{\"message\":\"Bad Request\"}"
+#define H_TOO_MANY  "{\"message\":\"Too Many Requests\"}"
+#define H_BAD       "{\"message\":\"Bad Request\"}"
 
 static const struct row http_rows[LB_GWERR_COUNT] = {
 	[LB_GWERR_MISSING_AUTHENTICATION_TOKEN] = { 404, H_NOT_FOUND, NULL, 0 },
@@ -74,8 +74,8 @@ static const struct row http_rows[LB_GWERR_COUNT] = {
 	[LB_GWERR_QUOTA_EXCEEDED] = { 429, H_TOO_MANY, NULL, 0 },
 	[LB_GWERR_INVALID_API_KEY] = { 403, H_FORBIDDEN, NULL, 0 },
 	[LB_GWERR_ACCESS_DENIED] = { 403, H_FORBIDDEN, NULL, 0 },
-	[LB_GWERR_UNAUTHORIZED] = { 401, "{\"message\":\"Unauthorized\"}",
-	    NULL, 0 },
+	[LB_GWERR_UNAUTHORIZED] = { 401, "{\"message\":\"Unauthorized\"}", NULL,
+	    0 },
 	[LB_GWERR_REQUEST_TOO_LARGE] = { 413, H_TOO_LARGE, NULL, 0 },
 	[LB_GWERR_EVENT_TOO_LARGE] = { 413, H_TOO_LARGE, NULL, 0 },
 	[LB_GWERR_BAD_REQUEST_BODY] = { 400, H_BAD, NULL, 0 },
@@ -86,7 +86,8 @@ static const struct row http_rows[LB_GWERR_COUNT] = {
 
 /* Gateway response type names; NULL for our internal kinds. */
 static const char *const aws_names[LB_GWERR_COUNT] = {
-	[LB_GWERR_MISSING_AUTHENTICATION_TOKEN] = "MISSING_AUTHENTICATION_TOKEN",
+	[LB_GWERR_MISSING_AUTHENTICATION_TOKEN] =
+	    "MISSING_AUTHENTICATION_TOKEN",
 	[LB_GWERR_RESOURCE_NOT_FOUND] = "RESOURCE_NOT_FOUND",
 	[LB_GWERR_INTEGRATION_FAILURE] = "INTEGRATION_FAILURE",
 	[LB_GWERR_INTEGRATION_TIMEOUT] = "INTEGRATION_TIMEOUT",
@@ -104,11 +105,12 @@ static const char *const aws_names[LB_GWERR_COUNT] = {
 
 /*
  * The gateway response type whose override applies to an internal kind
- * before DEFAULT_4XX/DEFAULT_5XX.  On AWS a Lambda function error is logged
- * and customised as INTEGRATION_FAILURE (docs/responses.md).
+ * before DEFAULT_4XX/DEFAULT_5XX.  A function error (502/500) has none: on
+ * AWS it is customised only through DEFAULT_5XX, and INTEGRATION_FAILURE
+ * is the Lambda throttle, which DESIGN.md's example turns into a 429
+ * without touching function errors (docs/responses.md).
  */
 static const enum lb_gwerr parent[LB_GWERR_COUNT] = {
-	[LB_GWERR_FUNCTION_ERROR] = LB_GWERR_INTEGRATION_FAILURE,
 	[LB_GWERR_EVENT_TOO_LARGE] = LB_GWERR_REQUEST_TOO_LARGE,
 };
 
@@ -147,14 +149,10 @@ const char *
 lb_gwerror_name(enum lb_gwerr type)
 {
 	switch (type) {
-	case LB_GWERR_NONE:
-		return "NONE";
-	case LB_GWERR_FUNCTION_ERROR:
-		return "FUNCTION_ERROR";
-	case LB_GWERR_EVENT_TOO_LARGE:
-		return "EVENT_TOO_LARGE";
-	default:
-		return valid(type) ? aws_names[type] : "UNKNOWN";
+	case LB_GWERR_NONE: return "NONE";
+	case LB_GWERR_FUNCTION_ERROR: return "FUNCTION_ERROR";
+	case LB_GWERR_EVENT_TOO_LARGE: return "EVENT_TOO_LARGE";
+	default: return valid(type) ? aws_names[type] : "UNKNOWN";
 	}
 }
 
@@ -164,8 +162,8 @@ lb_gwerror_name(enum lb_gwerr type)
  * DEFAULT_4XX or DEFAULT_5XX by the class of the default status.
  */
 static const struct lb_gateway_response *
-find_override(enum lb_gwerr type, int status,
-    const struct lb_gateway_response *overrides)
+find_override(
+    enum lb_gwerr type, int status, const struct lb_gateway_response *overrides)
 {
 	enum lb_gwerr p = parent[type];
 
@@ -177,7 +175,8 @@ find_override(enum lb_gwerr type, int status,
 		return &overrides[p];
 	if (type == LB_GWERR_DEFAULT_4XX || type == LB_GWERR_DEFAULT_5XX)
 		return NULL;
-	if (status >= 400 && status < 500 && overrides[LB_GWERR_DEFAULT_4XX].set)
+	if (status >= 400 && status < 500 &&
+	    overrides[LB_GWERR_DEFAULT_4XX].set)
 		return &overrides[LB_GWERR_DEFAULT_4XX];
 	if (status >= 500 && overrides[LB_GWERR_DEFAULT_5XX].set)
 		return &overrides[LB_GWERR_DEFAULT_5XX];

@@ -16,11 +16,11 @@
 #include "media.h"
 #include "response.h"
 
-#define MALFORMED "malformed Lambda proxy response: "
-#define MAX_DEPTH 64      /* json_tokener nesting limit */
-#define MAX_HEADERS 1024  /* header lines one response may produce */
-#define MAX_ACCEPT 256    /* longest first Accept media type considered */
-#define DEFAULT_CT "application/json"
+#define MALFORMED   "malformed Lambda proxy response: "
+#define MAX_DEPTH   64   /* json_tokener nesting limit */
+#define MAX_HEADERS 1024 /* header lines one response may produce */
+#define MAX_ACCEPT  256  /* longest first Accept media type considered */
+#define DEFAULT_CT  "application/json"
 
 /* A header line before validation; name and value are borrowed from json-c. */
 struct hdr {
@@ -82,6 +82,30 @@ is_json_ws(char c)
 }
 
 /*
+ * Does the text use a single quote outside a string?  json-c's strict mode
+ * still accepts 'single-quoted' strings, which are not JSON.
+ */
+static int
+has_single_quote(const char *s, size_t len)
+{
+	int in_str = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		if (in_str) {
+			if (s[i] == '\\')
+				i++;
+			else if (s[i] == '"')
+				in_str = 0;
+		} else if (s[i] == '"') {
+			in_str = 1;
+		} else if (s[i] == '\'') {
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/*
  * Parses exactly `len` bytes of JSON (no terminating NUL needed) with a
  * depth limit; anything but whitespace after the value is an error.
  * Returns a new reference, or NULL with err set.  *is_null is set when the
@@ -96,12 +120,18 @@ parse(const char *s, size_t len, int *is_null, char *err, size_t errlen)
 	size_t end;
 
 	*is_null = 0;
+	if (has_single_quote(s, len)) {
+		fail(err, errlen, MALFORMED "invalid JSON (%s)",
+		    "single-quoted string");
+		return NULL;
+	}
 	tok = json_tokener_new_ex(MAX_DEPTH);
 	if (tok == NULL) {
 		fail(err, errlen, "out of memory");
 		return NULL;
 	}
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	json_tokener_set_flags(
+	    tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
 	obj = json_tokener_parse_ex(tok, s, (int)len);
 	jerr = json_tokener_get_error(tok);
 	end = json_tokener_get_parse_end(tok);
@@ -144,9 +174,7 @@ parse_status(json_object *v, int *status, char *err, size_t errlen)
 	int64_t n = -1;
 
 	switch (json_object_get_type(v)) {
-	case json_type_int:
-		n = json_object_get_int64(v);
-		break;
+	case json_type_int: n = json_object_get_int64(v); break;
 	case json_type_double: {
 		double d = json_object_get_double(v);
 
@@ -169,8 +197,7 @@ parse_status(json_object *v, int *status, char *err, size_t errlen)
 		}
 		break;
 	}
-	default:
-		goto bad;
+	default: goto bad;
 	}
 	if (n < 100 || n > 599)
 		return fail(err, errlen,
@@ -179,20 +206,21 @@ parse_status(json_object *v, int *status, char *err, size_t errlen)
 	*status = (int)n;
 	return 0;
 bad:
-	return fail(err, errlen, MALFORMED "'statusCode' is not a valid integer");
+	return fail(
+	    err, errlen, MALFORMED "'statusCode' is not a valid integer");
 }
 
 /*
- * A header value as a string: strings as they are, booleans and numbers
- * stringified ("true", "42", "1.5" as the function wrote it).  Returns 0,
- * 1 for null (the header is left out), -1 for an object or array.
+ * A header value as a string: strings as they are, booleans stringified
+ * ("true"), and on an HTTP API numbers too ("42", "1.5" as the function
+ * wrote it); a REST API accepts only strings and booleans.  Returns 0, 1 for
+ * null (the header is left out), -1 for anything else.
  */
 static int
-scalar(json_object *v, const char **s, size_t *len)
+scalar(json_object *v, int rest, const char **s, size_t *len)
 {
 	switch (json_object_get_type(v)) {
-	case json_type_null:
-		return 1;
+	case json_type_null: return 1;
 	case json_type_string:
 		*s = json_object_get_string(v);
 		*len = (size_t)json_object_get_string_len(v);
@@ -203,24 +231,25 @@ scalar(json_object *v, const char **s, size_t *len)
 		return 0;
 	case json_type_int:
 	case json_type_double:
+		if (rest)
+			return -1;
 		/* the string belongs to v, which outlives the mapping */
 		*s = json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
 		if (*s == NULL)
 			return -1;
 		*len = strlen(*s);
 		return 0;
-	default:
-		return -1;
+	default: return -1;
 	}
 }
 
 static int
-push(struct hdrs *h, size_t at, const char *name, const char *value,
-    size_t len, char *err, size_t errlen)
+push(struct hdrs *h, size_t at, const char *name, const char *value, size_t len,
+    char *err, size_t errlen)
 {
 	if (h->n >= MAX_HEADERS)
-		return fail(err, errlen,
-		    MALFORMED "more than %d header lines", MAX_HEADERS);
+		return fail(err, errlen, MALFORMED "more than %d header lines",
+		    MAX_HEADERS);
 	if (h->n == h->cap) {
 		size_t cap = h->cap ? h->cap * 2 : 16;
 		struct hdr *v = realloc(h->v, cap * sizeof(*v));
@@ -253,7 +282,8 @@ merge_single(struct hdrs *h, const char *name, const char *value, size_t len,
 	for (size_t i = 0; i < h->n; i++) {
 		if (strcasecmp(h->v[i].name, name) != 0)
 			continue;
-		if (h->v[i].len == len && memcmp(h->v[i].value, value, len) == 0)
+		if (h->v[i].len == len &&
+		    memcmp(h->v[i].value, value, len) == 0)
 			return 0;
 		last = i;
 	}
@@ -266,15 +296,13 @@ static int
 is_tchar(unsigned char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9') || (c != '\0' && strchr("!#$%&'*+-.^_`|~", c));
+	    (c >= '0' && c <= '9') ||
+	    (c != '\0' && strchr("!#$%&'*+-.^_`|~", c));
 }
 
 /* Names the gateway renames, with their canonical spelling. */
 static const char *const remapped[] = {
-	"Connection",
-	"Content-Length",
-	"Date",
-	"Server",
+	"Connection", "Content-Length", "Date", "Server",
 	"Status", /* would set the CGI status in the FastCGI layer */
 };
 
@@ -312,7 +340,7 @@ emit_headers(const struct hdrs *h, struct lb_http_response *resp, char *err,
 				return fail(err, errlen,
 				    MALFORMED "value of header '%s' contains "
 				              "CR, LF or NUL",
-				    name);
+				    printable(name, buf, sizeof(buf)));
 		if (strcasecmp(name, "Transfer-Encoding") == 0)
 			continue;
 		for (j = 0; j < sizeof(remapped) / sizeof(*remapped); j++) {
@@ -328,8 +356,9 @@ emit_headers(const struct hdrs *h, struct lb_http_response *resp, char *err,
 		if (lb_http_response_add_header(resp, name, value, len) < 0)
 			return fail(err, errlen, "out of memory");
 	}
-	if (!has_ct && lb_http_response_add_header(resp, "Content-Type",
-	                   DEFAULT_CT, sizeof(DEFAULT_CT) - 1) < 0)
+	if (!has_ct &&
+	    lb_http_response_add_header(
+	        resp, "Content-Type", DEFAULT_CT, sizeof(DEFAULT_CT) - 1) < 0)
 		return fail(err, errlen, "out of memory");
 	return 0;
 }
@@ -358,9 +387,13 @@ is_b64_ws(char c)
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
-/* Decodes a base64 body (line breaks tolerated) into a buffer resp takes. */
+/*
+ * Decodes a base64 body (line breaks tolerated) into a buffer resp takes.
+ * Invalid base64 is an API configuration error on a REST API (500) and a
+ * malformed response on an HTTP API.
+ */
 static int
-set_b64_body(struct lb_http_response *resp, const char *s, size_t len,
+set_b64_body(struct lb_http_response *resp, const char *s, size_t len, int rest,
     char *err, size_t errlen)
 {
 	char *out, *tmp = NULL;
@@ -390,9 +423,11 @@ set_b64_body(struct lb_http_response *resp, const char *s, size_t len,
 	free(tmp);
 	if (n < 0) {
 		free(out);
-		return fail(err, errlen,
-		    MALFORMED "'body' is not valid base64 although "
-		              "'isBase64Encoded' is true");
+		fail(err, errlen,
+		    "%s'body' is not valid base64 although 'isBase64Encoded' "
+		    "is true",
+		    rest ? "API configuration error: " : MALFORMED);
+		return rest ? LB_RESPONSE_ECONFIG : -1;
 	}
 	out[n] = '\0';
 	lb_http_response_take_body(resp, out, (size_t)n);
@@ -401,12 +436,13 @@ set_b64_body(struct lb_http_response *resp, const char *s, size_t len,
 
 static int
 set_body(struct lb_http_response *resp, const struct shape *sh, int decode,
-    char *err, size_t errlen)
+    int rest, char *err, size_t errlen)
 {
 	if (sh->body == NULL || sh->body_len == 0)
 		return 0;
 	if (decode)
-		return set_b64_body(resp, sh->body, sh->body_len, err, errlen);
+		return set_b64_body(
+		    resp, sh->body, sh->body_len, rest, err, errlen);
 	if (lb_http_response_set_body(resp, sh->body, sh->body_len) < 0)
 		return fail(err, errlen, "out of memory");
 	return 0;
@@ -507,19 +543,21 @@ map_v1(const struct lb_response_input *in, json_object *root,
 				    printable(name, buf, sizeof(buf)));
 			n = json_object_array_length(arr);
 			for (size_t i = 0; i < n; i++) {
-				json_object *e = json_object_array_get_idx(arr, i);
+				json_object *e =
+				    json_object_array_get_idx(arr, i);
 				const char *s = NULL;
 				size_t len = 0;
-				int r = scalar(e, &s, &len);
+				int r = scalar(e, in->rest, &s, &len);
 
 				if (r < 0)
 					return fail(err, errlen,
 					    MALFORMED "'multiValueHeaders' "
-					              "value of '%s' holds an "
-					              "object or array",
+					              "value of '%s' holds a "
+					              "value of the wrong type",
 					    printable(name, buf, sizeof(buf)));
-				if (r == 0 && push(h, h->n, name, s, len, err,
-				                  errlen) < 0)
+				if (r == 0 &&
+				    push(h, h->n, name, s, len, err, errlen) <
+				        0)
 					return -1;
 			}
 		}
@@ -529,12 +567,12 @@ map_v1(const struct lb_response_input *in, json_object *root,
 		{
 			const char *s = NULL;
 			size_t len = 0;
-			int r = scalar(v, &s, &len);
+			int r = scalar(v, in->rest, &s, &len);
 
 			if (r < 0)
 				return fail(err, errlen,
-				    MALFORMED "value of header '%s' is an "
-				              "object or array",
+				    MALFORMED "value of header '%s' is not a "
+				              "string",
 				    printable(name, buf, sizeof(buf)));
 			if (r == 0 &&
 			    merge_single(h, name, s, len, err, errlen) < 0)
@@ -546,7 +584,8 @@ map_v1(const struct lb_response_input *in, json_object *root,
 	if (emit_headers(h, resp, err, errlen) < 0)
 		return -1;
 	return set_body(resp, &sh,
-	    sh.b64 && (!in->rest || accept_is_binary(in)), err, errlen);
+	    sh.b64 && (!in->rest || accept_is_binary(in)), in->rest, err,
+	    errlen);
 }
 
 /* Payload 2.0 with a statusCode: APIGW.md section 3.5, structured form. */
@@ -604,14 +643,15 @@ map_v2_structured(json_object *root, struct lb_http_response *resp,
 		{
 			const char *s = NULL;
 			size_t len = 0;
-			int r = scalar(v, &s, &len);
+			int r = scalar(v, 0, &s, &len);
 
 			if (r < 0)
 				return fail(err, errlen,
-				    MALFORMED "value of header '%s' is an "
-				              "object or array",
+				    MALFORMED "value of header '%s' is not a "
+				              "string",
 				    printable(name, buf, sizeof(buf)));
-			if (r == 0 && push(h, h->n, name, s, len, err, errlen) < 0)
+			if (r == 0 &&
+			    push(h, h->n, name, s, len, err, errlen) < 0)
 				return -1;
 		}
 	}
@@ -619,7 +659,7 @@ map_v2_structured(json_object *root, struct lb_http_response *resp,
 	resp->status = sh.status;
 	if (emit_headers(h, resp, err, errlen) < 0)
 		return -1;
-	return set_body(resp, &sh, sh.b64, err, errlen);
+	return set_body(resp, &sh, sh.b64, 0, err, errlen);
 }
 
 /*
@@ -635,8 +675,8 @@ map_v2_inferred(const struct lb_response_input *in, json_object *root,
 	size_t len = in->output_len;
 
 	resp->status = 200;
-	if (lb_http_response_add_header(resp, "Content-Type", DEFAULT_CT,
-	        sizeof(DEFAULT_CT) - 1) < 0)
+	if (lb_http_response_add_header(
+	        resp, "Content-Type", DEFAULT_CT, sizeof(DEFAULT_CT) - 1) < 0)
 		return fail(err, errlen, "out of memory");
 	if (json_object_is_type(root, json_type_string)) {
 		s = json_object_get_string(root);
@@ -682,7 +722,8 @@ lb_response_map(const struct lb_response_input *in,
 			goto out;
 		}
 		rc = map_v1(in, root, resp, &h, err, errlen);
-	} else if (root != NULL && json_object_is_type(root, json_type_object) &&
+	} else if (root != NULL &&
+	    json_object_is_type(root, json_type_object) &&
 	    json_object_object_get_ex(root, "statusCode", NULL)) {
 		rc = map_v2_structured(root, resp, &h, err, errlen);
 	} else {

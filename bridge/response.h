@@ -25,11 +25,19 @@ struct lb_response_input {
 };
 
 /*
+ * lb_response_map() result when a REST API cannot base64-decode a body it
+ * must decode (binary media type): API Gateway answers that with
+ * API_CONFIGURATION_ERROR (500), not the function-error 502.
+ */
+#define LB_RESPONSE_ECONFIG (-2)
+
+/*
  * Maps the output into `resp` (which must be empty): status, headers, body.
  * Returns 0, or -1 when the output is not a valid proxy response for the
  * API type (the caller answers the function-error response) with the reason
- * in err, e.g. "malformed Lambda proxy response: 'body' is not a string".
- * On -1, resp is left empty.
+ * in err, e.g. "malformed Lambda proxy response: 'body' is not a string",
+ * or LB_RESPONSE_ECONFIG (-2, also < 0) for a REST binary body that is not
+ * valid base64.  On failure, resp is left empty.
  */
 int lb_response_map(const struct lb_response_input *in,
     struct lb_http_response *resp, char *err, size_t errlen);
