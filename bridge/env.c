@@ -55,26 +55,3 @@ lb_envs_dump_stats(struct lb_envs *envs, FILE *out)
 	(void)envs;
 	(void)out;
 }
-
-int
-lb_worker_main(int argc, char **argv)
-{
-	(void)argc;
-	(void)argv;
-	return 1;
-}
-
-int
-lb_worker_probe(
-    const char *module, const char *symbol, char *err, size_t errlen)
-{
-	(void)symbol;
-	snprintf(err, errlen, "cannot probe '%s'", module);
-	return -1;
-}
-
-const char *
-lb_self_exe(void)
-{
-	return "/proc/self/exe";
-}
