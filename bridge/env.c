@@ -43,14 +43,14 @@
 #include "log.h"
 #include "worker.h"
 
-#define INIT_TIMEOUT_MS 10000 /* Lambda's init phase limit */
-#define REAP_GRACE_MS   1000  /* after EOF or a retire, before SIGKILL */
-#define REAP_POLL_MS    5     /* waitpid retry period while reaping */
-#define RESPAWN_BACKOFF_MS 5000 /* provisioned restart after a failure */
-#define LOG_LINE_MAX    8000  /* longer lines are split */
-#define LOG_READ_MAX    (256 * 1024) /* per pipe per poll round */
-#define ID_MAX          256
-#define NO_DEADLINE     INT64_MAX
+#define INIT_TIMEOUT_MS    10000 /* Lambda's init phase limit */
+#define REAP_GRACE_MS      1000  /* after EOF or a retire, before SIGKILL */
+#define REAP_POLL_MS       5     /* waitpid retry period while reaping */
+#define RESPAWN_BACKOFF_MS 5000  /* provisioned restart after a failure */
+#define LOG_LINE_MAX       8000  /* longer lines are split */
+#define LOG_READ_MAX       (256 * 1024) /* per pipe per poll round */
+#define ID_MAX             256
+#define NO_DEADLINE        INT64_MAX
 
 enum env_state {
 	ENV_STARTING, /* spawned, waiting for READY */
@@ -141,7 +141,7 @@ struct lb_envs {
 	int closing;   /* lb_envs_free started: no new invocations */
 	int stop;      /* the supervisor shuts everything down and exits */
 	struct env *all;
-	int wake[2]; /* self-pipe to interrupt the supervisor's poll */
+	int wake[2];      /* self-pipe to interrupt the supervisor's poll */
 	int64_t sup_next; /* when the supervisor's poll ends at the latest */
 	pthread_t sup;
 	int sup_started;
@@ -177,8 +177,8 @@ mono_to_timespec(int64_t ms, struct timespec *ts)
 	ts->tv_nsec = (long)(ms % 1000) * 1000000L;
 }
 
-static char *
-xstrdup_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *xstrdup_printf(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
 
 static char *
 xstrdup_printf(const char *fmt, ...)
@@ -202,8 +202,8 @@ set_error_payload(struct lb_invoke_result *res)
 
 	if (o == NULL)
 		return;
-	json_object_object_add(o, "errorMessage",
-	    json_object_new_string(res->error_message));
+	json_object_object_add(
+	    o, "errorMessage", json_object_new_string(res->error_message));
 	json_object_object_add(
 	    o, "errorType", json_object_new_string(res->error_type));
 	s = json_object_to_json_string_ext(
@@ -214,8 +214,7 @@ set_error_payload(struct lb_invoke_result *res)
 	json_object_put(o);
 }
 
-static void
-set_error(struct lb_invoke_result *res, enum lb_invoke_status st,
+static void set_error(struct lb_invoke_result *res, enum lb_invoke_status st,
     const char *type, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
@@ -236,8 +235,8 @@ set_error(struct lb_invoke_result *res, enum lb_invoke_status st,
 /* Takes `body` (an error JSON from the worker) as res's payload and copies
  * its errorType and errorMessage; `deftype` when it has none. */
 static void
-take_error_body(struct lb_invoke_result *res, char *body, size_t len,
-    const char *deftype)
+take_error_body(
+    struct lb_invoke_result *res, char *body, size_t len, const char *deftype)
 {
 	json_tokener *tok = json_tokener_new_ex(32);
 	json_object *o = NULL, *v;
@@ -252,21 +251,19 @@ take_error_body(struct lb_invoke_result *res, char *body, size_t len,
 		if (json_object_object_get_ex(o, "errorType", &v) &&
 		    json_object_is_type(v, json_type_string) &&
 		    json_object_get_string_len(v) > 0)
-			snprintf(res->error_type, sizeof(res->error_type),
-			    "%s", json_object_get_string(v));
+			snprintf(res->error_type, sizeof(res->error_type), "%s",
+			    json_object_get_string(v));
 		if (json_object_object_get_ex(o, "errorMessage", &v) &&
 		    json_object_is_type(v, json_type_string))
-			snprintf(res->error_message,
-			    sizeof(res->error_message), "%s",
-			    json_object_get_string(v));
+			snprintf(res->error_message, sizeof(res->error_message),
+			    "%s", json_object_get_string(v));
 		free(res->payload);
 		res->payload = body;
 		res->payload_len = len;
 	} else {
 		if (body != NULL && len > 0)
-			snprintf(res->error_message,
-			    sizeof(res->error_message), "%.*s",
-			    (int)(len > 200 ? 200 : len), body);
+			snprintf(res->error_message, sizeof(res->error_message),
+			    "%.*s", (int)(len > 200 ? 200 : len), body);
 		free(body);
 		set_error_payload(res);
 	}
@@ -334,8 +331,8 @@ emit_line(struct env *env, const char *reqid)
 
 	if (n > 0 && env->line[n - 1] == '\r')
 		n--;
-	lb_log_function(env->pool->fn->name, reqid[0] ? reqid : "-",
-	    env->line, n);
+	lb_log_function(
+	    env->pool->fn->name, reqid[0] ? reqid : "-", env->line, n);
 	env->linelen = 0;
 }
 
@@ -355,7 +352,8 @@ read_logs(struct env *env, const char *reqid, size_t cap, int flush)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
-			if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) {
+			if (n == 0 ||
+			    (errno != EAGAIN && errno != EWOULDBLOCK)) {
 				close(env->logfd);
 				env->logfd = -1;
 			}
@@ -418,8 +416,9 @@ env_spawn(struct pool *p, int provisioned, char *err, size_t errlen)
 	lb_frame_reader_init(&env->rd, LB_FRAME_MAX, 1);
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0 ||
 	    pipe2(lp, O_CLOEXEC) < 0) {
-		snprintf(err, errlen, "cannot create the environment's "
-				      "channels: %s",
+		snprintf(err, errlen,
+		    "cannot create the environment's "
+		    "channels: %s",
 		    strerror(errno));
 		goto fail;
 	}
@@ -621,8 +620,8 @@ inv_complete(struct lb_envs *E, struct inv *inv, uint64_t maxrss_kb)
 		char line[512];
 		double d = res->duration_ms;
 
-		snprintf(line, sizeof(line), "END RequestId: %s",
-		    inv->request_id);
+		snprintf(
+		    line, sizeof(line), "END RequestId: %s", inv->request_id);
 		lb_log_raw(line);
 		if (inv->cold)
 			snprintf(line, sizeof(line),
@@ -709,7 +708,7 @@ handle_frame(struct lb_envs *E, struct env *env, uint32_t type,
 	}
 	if (env->state == ENV_BUSY && inv != NULL && inv->phase == INV_SENT &&
 	    (type == LB_FRAME_RESULT || type == LB_FRAME_ERROR ||
-		type == LB_FRAME_OOM)) {
+	        type == LB_FRAME_OOM)) {
 		res->duration_ms = (double)meta->duration_us / 1000.0;
 		env->requests++;
 		if (type == LB_FRAME_RESULT && len > LB_FRAME_PAYLOAD_LIMIT) {
@@ -724,8 +723,11 @@ handle_frame(struct lb_envs *E, struct env *env, uint32_t type,
 			res->payload = body;
 			res->payload_len = len;
 		} else if (type == LB_FRAME_ERROR) {
-			res->status = LB_INVOKE_FUNCTION_ERROR;
 			take_error_body(res, body, len, "Unhandled");
+			res->status = strcmp(res->error_type,
+			                  "Function.ResponseSizeTooLarge") == 0
+			    ? LB_INVOKE_TOO_LARGE
+			    : LB_INVOKE_FUNCTION_ERROR;
 		} else {
 			free(body);
 			env->oom = 1;
@@ -746,7 +748,7 @@ handle_frame(struct lb_envs *E, struct env *env, uint32_t type,
 	lb_log(LB_LOG_ERROR,
 	    "function '%s': environment %ld sent an unexpected frame %u",
 	    env->pool->fn->name, (long)env->pid, type);
-	if (inv != NULL && inv->phase != INV_WAIT_READY) {
+	if (inv != NULL && inv->phase == INV_SENT) {
 		set_error(res, LB_INVOKE_CRASH, "Runtime.ExitError",
 		    "RequestId: %s Error: Runtime sent an invalid response",
 		    inv->request_id);
@@ -806,7 +808,8 @@ env_try_reap(struct lb_envs *E, struct env *env, int64_t now)
 	int st = 0;
 	pid_t r;
 
-	if (env->sending)
+	/* a READY invocation is its caller's until it is sent */
+	if (env->sending || (env->inv != NULL && env->inv->phase == INV_READY))
 		return 0;
 	do
 		r = wait4(env->pid, &st, WNOHANG, &ru);
@@ -834,7 +837,7 @@ env_try_reap(struct lb_envs *E, struct env *env, int64_t now)
 		if (r > 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0 && !oom)
 			set_error(&inv->res,
 			    inv->phase == INV_WAIT_READY ? LB_INVOKE_INIT_ERROR
-							 : LB_INVOKE_CRASH,
+			                                 : LB_INVOKE_CRASH,
 			    "Runtime.ExitError",
 			    "RequestId: %s Error: Runtime exited without "
 			    "providing a reason",
@@ -842,13 +845,13 @@ env_try_reap(struct lb_envs *E, struct env *env, int64_t now)
 		else
 			set_error(&inv->res,
 			    inv->phase == INV_WAIT_READY ? LB_INVOKE_INIT_ERROR
-							 : LB_INVOKE_CRASH,
+			                                 : LB_INVOKE_CRASH,
 			    oom ? "Runtime.OutOfMemory" : "Runtime.ExitError",
-			    "RequestId: %s Error: Runtime exited with error: %s",
+			    "RequestId: %s Error: Runtime exited with error: "
+			    "%s",
 			    inv->request_id, why);
 		if (inv->start_mono > 0)
-			inv->res.duration_ms =
-			    (double)(now - inv->start_mono);
+			inv->res.duration_ms = (double)(now - inv->start_mono);
 		if (inv->phase != INV_WAIT_READY)
 			lb_log_function(env->pool->fn->name, inv->request_id,
 			    inv->res.error_message,
@@ -932,8 +935,8 @@ replenish(struct lb_envs *E, int64_t now)
 	for (size_t i = 0; i < E->npools && !E->stop; i++) {
 		struct pool *p = &E->pools[i];
 
-		while (p->nlive < p->fn->provisioned && now >= p->respawn_after &&
-		    !E->stop) {
+		while (p->nlive < p->fn->provisioned &&
+		    now >= p->respawn_after && !E->stop) {
 			char err[256];
 			struct env *env;
 
@@ -963,6 +966,7 @@ service_sock(struct lb_envs *E, struct env *env)
 		uint32_t type;
 		size_t len;
 		char *body;
+		int closing;
 
 		if (rc == LB_FRAME_AGAIN)
 			return;
@@ -974,8 +978,9 @@ service_sock(struct lb_envs *E, struct env *env)
 			/* the function's output precedes its reply */
 			read_logs(env, env->reqid, LOG_READ_MAX, 1);
 			handle_frame(E, env, type, &meta, body, len);
+			closing = env->state == ENV_CLOSING;
 			pthread_mutex_unlock(&E->mu);
-			if (env->state == ENV_CLOSING)
+			if (closing)
 				return;
 			continue;
 		}
@@ -1074,8 +1079,8 @@ supervisor(void *arg)
 		else if (next <= now)
 			timeout = 0;
 		else
-			timeout = next - now > INT_MAX ? INT_MAX
-						       : (int)(next - now);
+			timeout =
+			    next - now > INT_MAX ? INT_MAX : (int)(next - now);
 		E->sup_next = next;
 		pthread_mutex_unlock(&E->mu);
 
@@ -1175,22 +1180,22 @@ pool_env_build(struct lb_envs *E, struct pool *p)
 	slash = strrchr(root, '/');
 	if (slash != NULL)
 		*(slash == root ? slash + 1 : slash) = '\0';
-	rc |= envp_add(p, cap,
-	    xstrdup_printf("AWS_LAMBDA_FUNCTION_NAME=%s", fn->name));
+	rc |= envp_add(
+	    p, cap, xstrdup_printf("AWS_LAMBDA_FUNCTION_NAME=%s", fn->name));
 	rc |= envp_add(p, cap,
 	    xstrdup_printf("AWS_LAMBDA_FUNCTION_MEMORY_SIZE=%d", fn->memory));
 	rc |= envp_add(p, cap,
 	    xstrdup_printf("AWS_LAMBDA_FUNCTION_VERSION=%s", fn->version));
-	rc |= envp_add(p, cap,
-	    xstrdup_printf("AWS_LAMBDA_LOG_GROUP_NAME=%s", p->group));
+	rc |= envp_add(
+	    p, cap, xstrdup_printf("AWS_LAMBDA_LOG_GROUP_NAME=%s", p->group));
 	rc |= envp_add(p, cap, xstrdup_printf("AWS_REGION=%s", cfg->region));
-	rc |= envp_add(p, cap,
-	    xstrdup_printf("AWS_DEFAULT_REGION=%s", cfg->region));
+	rc |= envp_add(
+	    p, cap, xstrdup_printf("AWS_DEFAULT_REGION=%s", cfg->region));
 	rc |= envp_add(p, cap, strdup("AWS_EXECUTION_ENV=lambdabridge"));
 	rc |= envp_add(p, cap, xstrdup_printf("_HANDLER=%s", fn->handler));
 	rc |= envp_add(p, cap, xstrdup_printf("LAMBDA_TASK_ROOT=%s", root));
-	rc |= envp_add(p, cap,
-	    xstrdup_printf("LAMBDA_RUNTIME_DIR=%s", E->runtime_dir));
+	rc |= envp_add(
+	    p, cap, xstrdup_printf("LAMBDA_RUNTIME_DIR=%s", E->runtime_dir));
 	free(root);
 	if (!fn_sets(fn, "TZ"))
 		rc |= envp_add(p, cap, strdup("TZ=UTC"));
@@ -1199,21 +1204,20 @@ pool_env_build(struct lb_envs *E, struct pool *p)
 	if (!fn_sets(fn, "PATH"))
 		rc |= envp_add(p, cap,
 		    xstrdup_printf("PATH=%s",
-			path != NULL ? path
-				     : "/usr/local/bin:/usr/bin:/bin"));
+		        path != NULL ? path : "/usr/local/bin:/usr/bin:/bin"));
 	for (size_t i = 0; i < sizeof(passthrough) / sizeof(*passthrough);
 	     i++) {
 		const char *v = getenv(passthrough[i]);
 
 		if (v != NULL && !fn_sets(fn, passthrough[i]))
-			rc |= envp_add(p, cap,
-			    xstrdup_printf("%s=%s", passthrough[i], v));
+			rc |= envp_add(
+			    p, cap, xstrdup_printf("%s=%s", passthrough[i], v));
 	}
 	for (size_t i = 0; i < fn->nenvironment; i++)
 		if (!is_reserved(fn->environment[i].key))
 			rc |= envp_add(p, cap,
 			    xstrdup_printf("%s=%s", fn->environment[i].key,
-				fn->environment[i].value));
+			        fn->environment[i].value));
 	return rc != 0 ? -1 : 0;
 }
 
@@ -1270,8 +1274,8 @@ lb_envs_new(
 		snprintf(p->arn, sizeof(p->arn),
 		    "arn:aws:lambda:%s:%s:function:%s", cfg->region,
 		    cfg->account_id, fn->name);
-		snprintf(p->group, sizeof(p->group), "/aws/lambda/%s",
-		    fn->name);
+		snprintf(
+		    p->group, sizeof(p->group), "/aws/lambda/%s", fn->name);
 		snprintf(p->memory, sizeof(p->memory), "%d", fn->memory);
 		if (pool_env_build(E, p) < 0)
 			goto fail_mem;
@@ -1336,8 +1340,8 @@ abandon(struct inv *inv, struct lb_invoke_result *res)
 	res->status = LB_INVOKE_INTEGRATION_TIMEOUT;
 	res->cold = inv->cold;
 	res->env_pid = inv->env != NULL ? inv->env->pid : 0;
-	snprintf(res->error_type, sizeof(res->error_type),
-	    "IntegrationTimeout");
+	snprintf(
+	    res->error_type, sizeof(res->error_type), "IntegrationTimeout");
 	snprintf(res->error_message, sizeof(res->error_message),
 	    "integration timeout reached before the function returned");
 }
@@ -1365,14 +1369,15 @@ lb_envs_invoke(struct lb_envs *E, size_t function,
 		return -1;
 	p = &E->pools[function];
 	if (rq->integration_deadline_ms > 0) {
-		integ = lb_mono_ms() + (rq->integration_deadline_ms - lb_now_ms());
+		integ =
+		    lb_mono_ms() + (rq->integration_deadline_ms - lb_now_ms());
 		if (integ <= 0)
 			integ = 1;
 	}
 	inv = calloc(1, sizeof(*inv));
 	if (inv == NULL) {
-		set_error(res, LB_INVOKE_CRASH, "Runtime.Unknown",
-		    "out of memory");
+		set_error(
+		    res, LB_INVOKE_CRASH, "Runtime.Unknown", "out of memory");
 		return 0;
 	}
 	pthread_condattr_init(&ca);
@@ -1380,11 +1385,10 @@ lb_envs_invoke(struct lb_envs *E, size_t function,
 	pthread_cond_init(&inv->cond, &ca);
 	pthread_condattr_destroy(&ca);
 	inv->pool = p;
-	snprintf(inv->request_id, sizeof(inv->request_id), "%s",
-	    rq->request_id);
+	snprintf(
+	    inv->request_id, sizeof(inv->request_id), "%s", rq->request_id);
 
 	pthread_mutex_lock(&E->mu);
-	p->invocations++;
 	if (E->closing || slot_acquire(E, p) < 0) {
 		p->throttles++;
 		pthread_mutex_unlock(&E->mu);
@@ -1394,6 +1398,7 @@ lb_envs_invoke(struct lb_envs *E, size_t function,
 		return 0;
 	}
 	E->ninflight++;
+	p->invocations++;
 	env = p->idle;
 	if (env != NULL) {
 		p->idle = env->idle_next;
@@ -1545,7 +1550,7 @@ lb_envs_dump_stats(struct lb_envs *E, FILE *out)
 	pthread_mutex_lock(&E->mu);
 	for (size_t i = 0; i < E->npools; i++) {
 		const struct pool *p = &E->pools[i];
-		uint64_t ran = p->invocations - p->throttles;
+		uint64_t ran = p->invocations;
 		int nidle = 0;
 
 		for (const struct env *e = p->idle; e != NULL; e = e->idle_next)
