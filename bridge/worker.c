@@ -528,7 +528,7 @@ invoke(struct worker *w, const char *payload, size_t len)
 	json_object *event = NULL, *result;
 	enum json_tokener_error jerr;
 	int64_t started = mono_us();
-	size_t outlen;
+	size_t outlen, end;
 	lb_context ctx;
 	int rc;
 
@@ -547,11 +547,16 @@ invoke(struct worker *w, const char *payload, size_t len)
 
 	json_tokener_reset(w->tok);
 	errno = 0;
-	event = json_tokener_parse_ex(w->tok, iv.event, (int)iv.event_len);
+	/*
+	 * The reader NUL-terminates the payload: passing the NUL too tells
+	 * json-c where the input ends (else a bare number stays "continue").
+	 */
+	event = json_tokener_parse_ex(w->tok, iv.event, (int)iv.event_len + 1);
 	jerr = json_tokener_get_error(w->tok);
+	end = json_tokener_get_parse_end(w->tok);
 	if (jerr != json_tokener_success ||
-	    !only_space(iv.event + json_tokener_get_parse_end(w->tok),
-	        iv.event_len - json_tokener_get_parse_end(w->tok))) {
+	    (end < iv.event_len &&
+	        !only_space(iv.event + end, iv.event_len - end))) {
 		if (errno == ENOMEM)
 			die_oom(started);
 		json_object_put(event);
