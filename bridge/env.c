@@ -1354,7 +1354,7 @@ lb_envs_invoke(struct lb_envs *E, size_t function,
 	struct inv *inv;
 	struct env *env;
 	pthread_condattr_t ca;
-	int64_t integ = 0;
+	int64_t integ = 0, send_deadline;
 	unsigned char prefix[LB_FRAME_INVOKE_MAX];
 	struct lb_frame_invoke fi;
 	struct iovec iov[2];
@@ -1458,6 +1458,9 @@ lb_envs_invoke(struct lb_envs *E, size_t function,
 	inv->phase = INV_SENT;
 	inv->start_mono = lb_mono_ms();
 	env->deadline = inv->start_mono + (int64_t)(p->fn->timeout * 1000.0);
+	send_deadline = env->deadline;
+	if (integ > 0 && integ < send_deadline)
+		send_deadline = integ;
 	if (env->deadline < E->sup_next)
 		wake_supervisor(E);
 	pthread_mutex_unlock(&E->mu);
@@ -1482,13 +1485,7 @@ lb_envs_invoke(struct lb_envs *E, size_t function,
 	 * (the supervisor sees EOF), and a half-sent frame leaves the worker
 	 * waiting until the function timeout kills it.
 	 */
-	{
-		int64_t dl = env->deadline;
-
-		if (integ > 0 && integ < dl)
-			dl = integ;
-		(void)lb_frame_send(env->sock, LB_FRAME_INVOKE, iov, 2, dl);
-	}
+	(void)lb_frame_send(env->sock, LB_FRAME_INVOKE, iov, 2, send_deadline);
 	pthread_mutex_lock(&E->mu);
 	env->sending = 0;
 	if (env->state == ENV_CLOSING)

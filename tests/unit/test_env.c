@@ -55,19 +55,22 @@ module(const char *name, char *buf, size_t len)
 
 /*
  * Writes a config whose functions are `functions` (libconfig text, with
- * "@T" standing for env_test.so and "@I" for env_initfail.so) and starts
+ * "@T" standing for env_test.so, "@I" for env_initfail.so and "@L" for
+ * the worker tests' leak.so) and starts
  * its pools.  Returns 0, or -1 (and fails the test).
  */
 static int
 world_start(struct world *w, const char *gateway, const char *functions)
 {
-	char test_so[PATH_MAX], init_so[PATH_MAX], err[512];
+	char test_so[PATH_MAX], init_so[PATH_MAX], leak_so[PATH_MAX];
+	char err[512];
 	FILE *f;
 	int fd;
 
 	memset(w, 0, sizeof(*w));
 	module("env_test", test_so, sizeof(test_so));
 	module("env_initfail", init_so, sizeof(init_so));
+	module("leak", leak_so, sizeof(leak_so));
 	snprintf(w->path, sizeof(w->path), "/tmp/lb-test-env-XXXXXX");
 	fd = mkstemp(w->path);
 	CU_ASSERT_FATAL(fd >= 0);
@@ -81,6 +84,9 @@ world_start(struct world *w, const char *gateway, const char *functions)
 			p++;
 		} else if (p[0] == '@' && p[1] == 'I') {
 			fputs(init_so, f);
+			p++;
+		} else if (p[0] == '@' && p[1] == 'L') {
+			fputs(leak_so, f);
 			p++;
 		} else {
 			fputc(*p, f);
@@ -446,6 +452,36 @@ test_init_error(void)
 }
 
 static void
+test_out_of_memory(void)
+{
+	struct world w;
+	struct lb_invoke_result r1, r2;
+
+	/* an ASan worker has no RLIMIT_AS: the handler would eat the host */
+	if (strstr(lb_test_bin(), "asan") != NULL)
+		return;
+	if (world_start(&w, NULL,
+	        "{ name = \"f\"; module = \"@L\"; handler = \"leak_handler\"; "
+	        "memory = 128; timeout = 10.0; }") < 0)
+		return;
+	/* malloc fails: the worker says so */
+	invoke(&w, "f", "{}", 0, &r1);
+	CU_ASSERT_EQUAL(r1.status, LB_INVOKE_CRASH);
+	CU_ASSERT_STRING_EQUAL(r1.error_type, "Runtime.OutOfMemory");
+	/* the handler writes through NULL at the limit: a SIGSEGV at the
+	 * limit counts as out of memory too */
+	invoke(
+	    &w, "f", "{\"queryStringParameters\":{\"mode\":\"use\"}}", 0, &r2);
+	CU_ASSERT_EQUAL(r2.status, LB_INVOKE_CRASH);
+	CU_ASSERT(r2.cold);
+	CU_ASSERT_STRING_EQUAL(r2.error_type, "Runtime.OutOfMemory");
+	CU_ASSERT_PTR_NOT_NULL(strstr(r2.error_message, "signal: "));
+	lb_invoke_result_clear(&r1);
+	lb_invoke_result_clear(&r2);
+	world_stop(&w);
+}
+
+static void
 test_environment(void)
 {
 	struct world w;
@@ -592,6 +628,7 @@ lb_test_suite_env(void)
 		{ "account concurrency", test_account_concurrency },
 		{ "too large", test_too_large },
 		{ "init error", test_init_error },
+		{ "out of memory", test_out_of_memory },
 		{ "environment", test_environment },
 		{ "recycle", test_recycle },
 		{ "provisioned", test_provisioned },
