@@ -423,7 +423,7 @@ parse_args(struct worker *w, int argc, char **argv, char *err, size_t errlen)
 }
 
 /* The virtual memory the process has mapped now, in bytes (0 if unknown). */
-static uint64_t
+static __attribute__((unused)) uint64_t
 vm_size(void)
 {
 	FILE *f = fopen("/proc/self/statm", "r");
