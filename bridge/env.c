@@ -92,7 +92,9 @@ struct env {
 	int logfd; /* read end of the stdout/stderr pipe, non-blocking */
 	enum env_state state;
 	int killed;  /* SIGKILL sent */
-	int sending; /* a request thread is writing to sock */
+	int sending; /* request threads writing to sock (a count: a fast
+		      * reply can hand env to the next caller before the
+		      * first one's send returns) */
 	int oom;     /* the worker reported OOM */
 	struct inv *inv;
 	int64_t deadline; /* lb_mono_ms: init, function or reap deadline */
@@ -1454,7 +1456,7 @@ lb_envs_invoke(struct lb_envs *E, size_t function,
 	lb_log_raw(line);
 	pthread_mutex_lock(&E->mu);
 	memcpy(env->reqid, inv->request_id, sizeof(env->reqid));
-	env->sending = 1;
+	env->sending++;
 	inv->phase = INV_SENT;
 	inv->start_mono = lb_mono_ms();
 	env->deadline = inv->start_mono + (int64_t)(p->fn->timeout * 1000.0);
@@ -1487,7 +1489,7 @@ lb_envs_invoke(struct lb_envs *E, size_t function,
 	 */
 	(void)lb_frame_send(env->sock, LB_FRAME_INVOKE, iov, 2, send_deadline);
 	pthread_mutex_lock(&E->mu);
-	env->sending = 0;
+	env->sending--;
 	if (env->state == ENV_CLOSING)
 		wake_supervisor(E);
 	while (inv->phase != INV_DONE)
