@@ -47,9 +47,10 @@ extern char **environ;
  * The worker's address-space limit is the function's `memory` plus what the
  * runtime itself has mapped when the worker starts (the binary, libc, json-c,
  * ... typically 10-20 MB of virtual memory), plus this fixed allowance for
- * the runtime's per-invocation buffers and stack growth.
+ * stack growth.  The runtime's per-invocation buffers (event, parsed event,
+ * serialised result) count against `memory`, as on Lambda.
  */
-#define RUNTIME_ALLOWANCE_MB 16
+#define RUNTIME_ALLOWANCE_MB 4
 
 /* Depth cap for parsing the event (API Gateway events are shallow). */
 #define EVENT_MAX_DEPTH 64
@@ -288,11 +289,29 @@ mono_us(void)
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
+/* /proc/self/status, opened once (close-on-exec), or -1. */
+static int status_fd = -1;
+
+/*
+ * The peak resident set size of this process in KB.  VmHWM belongs to the
+ * address space, which execve replaced; getrusage's ru_maxrss would also
+ * count the gateway's RSS at fork time (Linux keeps it across execve).
+ */
 static uint64_t
 maxrss_kb(void)
 {
 	struct rusage ru;
+	char buf[2048];
+	const char *p;
+	ssize_t n;
 
+	if (status_fd >= 0 &&
+	    (n = pread(status_fd, buf, sizeof(buf) - 1, 0)) > 0) {
+		buf[n] = '\0';
+		p = strstr(buf, "VmHWM:");
+		if (p != NULL)
+			return strtoull(p + 6, NULL, 10);
+	}
 	if (getrusage(RUSAGE_SELF, &ru) < 0)
 		return 0;
 	return (uint64_t)ru.ru_maxrss;
@@ -627,6 +646,7 @@ lb_worker_main(int argc, char **argv)
 	/* Log lines reach the gateway as they are written, like Lambda's. */
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	limit_memory(w.ctx.memory_limit_in_mb);
+	status_fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
 
 	w.tok = json_tokener_new_ex(EVENT_MAX_DEPTH);
 	if (w.tok == NULL)
