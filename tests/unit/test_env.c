@@ -589,6 +589,79 @@ test_provisioned(void)
 	world_stop(&w);
 }
 
+/* Invokes the first function and returns what it logged to stderr (new). */
+static char *
+capture_stderr(
+    struct world *w, const char *event, struct lb_invoke_result *r, char *rid)
+{
+	char path[] = "/tmp/lb-test-env-log-XXXXXX", *buf;
+	int saved = dup(STDERR_FILENO), fd = mkstemp(path);
+	struct lb_invoke_request rq;
+	long n;
+	FILE *f;
+
+	CU_ASSERT_FATAL(saved >= 0 && fd >= 0);
+	unlink(path);
+	lb_ids_uuid(rid);
+	memset(&rq, 0, sizeof(rq));
+	rq.request_id = rid;
+	rq.event = event;
+	rq.event_len = strlen(event);
+	dup2(fd, STDERR_FILENO);
+	lb_envs_invoke(w->envs, 0, &rq, r);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	n = lseek(fd, 0, SEEK_END);
+	buf = calloc(1, (size_t)n + 1);
+	f = fdopen(fd, "r");
+	CU_ASSERT_FATAL(buf != NULL && f != NULL);
+	rewind(f);
+	if (fread(buf, 1, (size_t)n, f) != (size_t)n)
+		buf[0] = '\0';
+	fclose(f);
+	return buf;
+}
+
+static void
+test_log_lines(void)
+{
+	struct world w;
+	struct lb_invoke_result r;
+	char rid[LB_IDS_UUID_LEN + 1], want[256], *log;
+
+	if (world_start(&w, NULL,
+	        "{ name = \"f\"; module = \"@T\"; handler = \"env_print\"; "
+	        "memory = 192; }") < 0)
+		return;
+	log = capture_stderr(&w, "{\"lines\":2,\"width\":3}", &r, rid);
+	CU_ASSERT_EQUAL(r.status, LB_INVOKE_OK);
+	snprintf(
+	    want, sizeof(want), "START RequestId: %s Version: $LATEST\n", rid);
+	CU_ASSERT_PTR_NOT_NULL(strstr(log, want));
+	/* the function's own lines, tagged with the request id, in order */
+	snprintf(want, sizeof(want), "\t%s\t[f]\tline 0 yyy\n", rid);
+	CU_ASSERT_PTR_NOT_NULL(strstr(log, want));
+	snprintf(want, sizeof(want), "\t%s\t[f]\tline 1 yyy\n", rid);
+	CU_ASSERT_PTR_NOT_NULL(strstr(log, want));
+	snprintf(want, sizeof(want), "END RequestId: %s\n", rid);
+	CU_ASSERT(strstr(log, want) != NULL &&
+	    strstr(log, want) > strstr(log, "line 1 yyy"));
+	snprintf(want, sizeof(want), "REPORT RequestId: %s\tDuration: ", rid);
+	CU_ASSERT_PTR_NOT_NULL(strstr(log, want));
+	CU_ASSERT_PTR_NOT_NULL(strstr(log, "\tMemory Size: 192 MB\t"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(log, "\tInit Duration: "));
+	free(log);
+	lb_invoke_result_clear(&r);
+	/* warm: no init duration */
+	log = capture_stderr(&w, "{\"lines\":0}", &r, rid);
+	CU_ASSERT_EQUAL(r.status, LB_INVOKE_OK);
+	CU_ASSERT_PTR_NOT_NULL(strstr(log, "REPORT RequestId: "));
+	CU_ASSERT_PTR_NULL(strstr(log, "Init Duration"));
+	free(log);
+	lb_invoke_result_clear(&r);
+	world_stop(&w);
+}
+
 static void
 test_log_flood(void)
 {
@@ -634,6 +707,7 @@ lb_test_suite_env(void)
 		{ "environment", test_environment },
 		{ "recycle", test_recycle },
 		{ "provisioned", test_provisioned },
+		{ "log lines", test_log_lines },
 		{ "log flood", test_log_flood },
 		CU_TEST_INFO_NULL,
 	};
