@@ -1,80 +1,1572 @@
-/* env.c - STUB, replaced by the real execution environments. */
+/*
+ * env.c - execution environments, the gateway's side (DESIGN.md section 1).
+ *
+ * Each function has a pool of worker processes.  Request threads take an
+ * idle environment (LIFO) or start one under the function's and the
+ * account's concurrency caps, send the INVOKE frame themselves and then
+ * sleep on their invocation's condition variable.  One supervisor thread per
+ * lb_envs owns everything else: it polls every environment's socket and
+ * log pipe, reads the replies, logs the functions' output line by line,
+ * enforces the function timeouts, init timeouts and idle timeouts, reaps
+ * the children, and completes invocations, including those whose caller
+ * already left at its integration deadline.
+ *
+ * Locking: one mutex (lb_envs.mu) guards the lists, states, invocations and
+ * counters.  Only the supervisor frees an environment, so it may use an
+ * environment pointer without the lock; the frame reader, the log line
+ * buffer and reading from the fds belong to the supervisor alone.  A
+ * request thread writes to env->sock only while env->sending is set, and the
+ * supervisor never closes the socket of an environment that is sending.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
 
 #include "env.h"
+#include "frame.h"
+#include "ids.h"
+#include "log.h"
+#include "worker.h"
+
+#define INIT_TIMEOUT_MS    10000 /* Lambda's init phase limit */
+#define REAP_GRACE_MS      1000  /* after EOF or a retire, before SIGKILL */
+#define REAP_POLL_MS       5     /* waitpid retry period while reaping */
+#define RESPAWN_BACKOFF_MS 5000  /* provisioned restart after a failure */
+#define LOG_LINE_MAX       8000  /* longer lines are split */
+#define LOG_READ_MAX       (256 * 1024) /* per pipe per poll round */
+#define ID_MAX             256
+#define NO_DEADLINE        INT64_MAX
+
+enum env_state {
+	ENV_STARTING, /* spawned, waiting for READY */
+	ENV_IDLE,     /* on its pool's idle stack */
+	ENV_BUSY,     /* an invocation is attached */
+	ENV_CLOSING,  /* being shut down or dead, waiting to be reaped */
+};
+
+enum inv_phase {
+	INV_WAIT_READY, /* cold start: waiting for the environment's READY */
+	INV_READY,      /* the caller may send INVOKE */
+	INV_SENT,       /* INVOKE sent (or being sent): the function runs */
+	INV_DONE,       /* res is filled */
+};
+
+struct pool;
+
+/* One invocation; owned by its caller until abandoned, then by the
+ * supervisor, which frees it when it completes. */
+struct inv {
+	pthread_cond_t cond;
+	struct pool *pool;
+	struct env *env;
+	enum inv_phase phase;
+	int abandoned;
+	int cold;
+	double init_ms;
+	int64_t start_mono; /* INVOKE sent; 0 before */
+	char request_id[ID_MAX];
+	struct lb_invoke_result res;
+};
+
+struct env {
+	struct pool *pool;
+	struct env *prev, *next; /* lb_envs.all */
+	struct env *idle_next;   /* pool->idle stack */
+	pid_t pid;
+	int sock;  /* gateway end of the socketpair, non-blocking */
+	int logfd; /* read end of the stdout/stderr pipe, non-blocking */
+	enum env_state state;
+	int killed;  /* SIGKILL sent */
+	int sending; /* request threads writing to sock (a count: a fast
+		      * reply can hand env to the next caller before the
+		      * first one's send returns) */
+	int oom;     /* the worker reported OOM */
+	struct inv *inv;
+	int64_t deadline; /* lb_mono_ms: init, function or reap deadline */
+	int64_t idle_since;
+	int requests;
+	double init_ms;
+	uint64_t maxrss_kb;
+	char reqid[ID_MAX]; /* tags the function's log lines */
+	/* supervisor-only: */
+	struct lb_frame_reader rd;
+	char line[LOG_LINE_MAX];
+	size_t linelen;
+};
+
+struct pool {
+	struct lb_envs *envs;
+	const struct lb_function *fn;
+	char **envp; /* "K=V" strings, NULL-terminated; owned */
+	size_t nenvp;
+	char arn[256];
+	char group[256];
+	char memory[16];
+	char version[16];
+	struct env *idle; /* LIFO */
+	int nlive;        /* environments not CLOSING */
+	int nenvs;        /* all of them, until reaped */
+	int active;       /* invocations holding a concurrency slot */
+	int64_t respawn_after;
+	/* counters */
+	uint64_t invocations, errors, throttles, timeouts, cold_starts;
+	int max_active;
+	double total_ms, max_ms;
+};
 
 struct lb_envs {
 	const struct lb_config *cfg;
+	char *self_exe;
+	char *runtime_dir;
+	struct pool *pools;
+	size_t npools;
+	pthread_mutex_t mu;
+	pthread_cond_t drained;
+	int unreserved_cap;
+	int unreserved_active;
+	int ninflight; /* invocations not yet completed */
+	int closing;   /* lb_envs_free started: no new invocations */
+	int stop;      /* the supervisor shuts everything down and exits */
+	struct env *all;
+	int wake[2];      /* self-pipe to interrupt the supervisor's poll */
+	int64_t sup_next; /* when the supervisor's poll ends at the latest */
+	pthread_t sup;
+	int sup_started;
 };
+
+/* ---- small helpers ---- */
+
+static void
+wake_supervisor(struct lb_envs *E)
+{
+	char c = 1;
+	ssize_t r;
+
+	do
+		r = write(E->wake[1], &c, 1);
+	while (r < 0 && errno == EINTR);
+}
+
+static int
+set_nonblock(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
+		return -1;
+	return 0;
+}
+
+static void
+mono_to_timespec(int64_t ms, struct timespec *ts)
+{
+	ts->tv_sec = (time_t)(ms / 1000);
+	ts->tv_nsec = (long)(ms % 1000) * 1000000L;
+}
+
+static char *xstrdup_printf(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+
+static char *
+xstrdup_printf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s = NULL;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	return n < 0 ? NULL : s;
+}
+
+/* A {"errorMessage","errorType"} document (malloc'ed) into res->payload. */
+static void
+set_error_payload(struct lb_invoke_result *res)
+{
+	json_object *o = json_object_new_object();
+	const char *s;
+
+	if (o == NULL)
+		return;
+	json_object_object_add(
+	    o, "errorMessage", json_object_new_string(res->error_message));
+	json_object_object_add(
+	    o, "errorType", json_object_new_string(res->error_type));
+	s = json_object_to_json_string_ext(
+	    o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	free(res->payload);
+	res->payload = s != NULL ? strdup(s) : NULL;
+	res->payload_len = res->payload != NULL ? strlen(res->payload) : 0;
+	json_object_put(o);
+}
+
+static void set_error(struct lb_invoke_result *res, enum lb_invoke_status st,
+    const char *type, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void
+set_error(struct lb_invoke_result *res, enum lb_invoke_status st,
+    const char *type, const char *fmt, ...)
+{
+	va_list ap;
+
+	res->status = st;
+	snprintf(res->error_type, sizeof(res->error_type), "%s", type);
+	va_start(ap, fmt);
+	vsnprintf(res->error_message, sizeof(res->error_message), fmt, ap);
+	va_end(ap);
+	set_error_payload(res);
+}
+
+/* Takes `body` (an error JSON from the worker) as res's payload and copies
+ * its errorType and errorMessage; `deftype` when it has none. */
+static void
+take_error_body(
+    struct lb_invoke_result *res, char *body, size_t len, const char *deftype)
+{
+	json_tokener *tok = json_tokener_new_ex(32);
+	json_object *o = NULL, *v;
+
+	snprintf(res->error_type, sizeof(res->error_type), "%s", deftype);
+	res->error_message[0] = '\0';
+	if (tok != NULL && body != NULL)
+		o = json_tokener_parse_ex(tok, body, (int)len);
+	if (tok != NULL)
+		json_tokener_free(tok);
+	if (o != NULL && json_object_is_type(o, json_type_object)) {
+		if (json_object_object_get_ex(o, "errorType", &v) &&
+		    json_object_is_type(v, json_type_string) &&
+		    json_object_get_string_len(v) > 0)
+			snprintf(res->error_type, sizeof(res->error_type), "%s",
+			    json_object_get_string(v));
+		if (json_object_object_get_ex(o, "errorMessage", &v) &&
+		    json_object_is_type(v, json_type_string))
+			snprintf(res->error_message, sizeof(res->error_message),
+			    "%s", json_object_get_string(v));
+		free(res->payload);
+		res->payload = body;
+		res->payload_len = len;
+	} else {
+		if (body != NULL && len > 0)
+			snprintf(res->error_message, sizeof(res->error_message),
+			    "%.*s", (int)(len > 200 ? 200 : len), body);
+		free(body);
+		set_error_payload(res);
+	}
+	json_object_put(o);
+}
+
+/* "signal: segmentation fault", "exit status 1", as Lambda (Go) says it. */
+static void
+describe_exit(int st, char *buf, size_t len)
+{
+	if (WIFSIGNALED(st)) {
+		const char *d = sigdescr_np(WTERMSIG(st));
+		char low[64];
+		size_t i;
+
+		if (d == NULL)
+			d = "unknown signal";
+		for (i = 0; d[i] != '\0' && i < sizeof(low) - 1; i++)
+			low[i] = i == 0 && d[i] >= 'A' && d[i] <= 'Z'
+			    ? (char)(d[i] - 'A' + 'a')
+			    : d[i];
+		low[i] = '\0';
+		snprintf(buf, len, "signal: %s", low);
+	} else if (WIFEXITED(st)) {
+		snprintf(buf, len, "exit status %d", WEXITSTATUS(st));
+	} else {
+		snprintf(buf, len, "unknown status %d", st);
+	}
+}
+
+/* ---- concurrency ---- */
+
+/* Takes a concurrency slot for pool p; 0, or -1 when at a cap.  Locked. */
+static int
+slot_acquire(struct lb_envs *E, struct pool *p)
+{
+	if (p->fn->reserved_concurrency >= 0) {
+		if (p->active >= p->fn->reserved_concurrency)
+			return -1;
+	} else {
+		if (E->unreserved_active >= E->unreserved_cap)
+			return -1;
+		E->unreserved_active++;
+	}
+	p->active++;
+	if (p->active > p->max_active)
+		p->max_active = p->active;
+	return 0;
+}
+
+static void
+slot_release(struct lb_envs *E, struct pool *p)
+{
+	p->active--;
+	if (p->fn->reserved_concurrency < 0)
+		E->unreserved_active--;
+}
+
+/* ---- logging of the function's output ---- */
+
+static void
+emit_line(struct env *env, const char *reqid)
+{
+	size_t n = env->linelen;
+
+	if (n > 0 && env->line[n - 1] == '\r')
+		n--;
+	lb_log_function(
+	    env->pool->fn->name, reqid[0] ? reqid : "-", env->line, n);
+	env->linelen = 0;
+}
+
+/*
+ * Reads what the log pipe has (at most `cap` bytes) and logs whole lines;
+ * `flush` also logs a trailing partial line.  Supervisor only.
+ */
+static void
+read_logs(struct env *env, const char *reqid, size_t cap, int flush)
+{
+	char buf[16384];
+	size_t total = 0;
+
+	while (env->logfd >= 0 && total < cap) {
+		ssize_t n = read(env->logfd, buf, sizeof(buf));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n == 0 ||
+			    (errno != EAGAIN && errno != EWOULDBLOCK)) {
+				close(env->logfd);
+				env->logfd = -1;
+			}
+			break;
+		}
+		total += (size_t)n;
+		for (ssize_t i = 0; i < n; i++) {
+			if (buf[i] == '\n') {
+				emit_line(env, reqid);
+				continue;
+			}
+			env->line[env->linelen++] = buf[i];
+			if (env->linelen == sizeof(env->line))
+				emit_line(env, reqid);
+		}
+	}
+	if (flush && env->linelen > 0)
+		emit_line(env, reqid);
+}
+
+/* ---- environments ---- */
+
+static void
+env_free(struct env *env)
+{
+	lb_frame_reader_reset(&env->rd);
+	if (env->sock >= 0)
+		close(env->sock);
+	if (env->logfd >= 0)
+		close(env->logfd);
+	free(env);
+}
+
+/*
+ * Starts a worker for pool p (no lock needed: reads only immutable pool
+ * fields).  Returns a new STARTING environment not yet on any list, or NULL
+ * with the reason in err.
+ */
+static struct env *
+env_spawn(struct pool *p, int provisioned, char *err, size_t errlen)
+{
+	struct lb_envs *E = p->envs;
+	struct env *env = calloc(1, sizeof(*env));
+	int sv[2] = { -1, -1 }, lp[2] = { -1, -1 };
+	char uuid[LB_IDS_UUID_LEN + 1], stream[128], day[16];
+	char *argv[LB_WARG_COUNT + 3], **envp = NULL;
+	char *stream_env = NULL, *init_env = NULL, version[16];
+	struct lb_spawn sp;
+	struct tm tm;
+	time_t now = time(NULL);
+	size_t n = 0;
+
+	if (env == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	env->pool = p;
+	env->sock = env->logfd = -1;
+	env->pid = -1;
+	lb_frame_reader_init(&env->rd, LB_FRAME_MAX, 1);
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0 ||
+	    pipe2(lp, O_CLOEXEC) < 0) {
+		snprintf(err, errlen,
+		    "cannot create the environment's "
+		    "channels: %s",
+		    strerror(errno));
+		goto fail;
+	}
+	lb_ids_uuid(uuid);
+	gmtime_r(&now, &tm);
+	strftime(day, sizeof(day), "%Y/%m/%d", &tm);
+	/* Lambda's stream name: date, [version], 32 hex digits */
+	{
+		char hex[33];
+		size_t h = 0;
+
+		for (size_t i = 0; uuid[i] != '\0' && h < 32; i++)
+			if (uuid[i] != '-')
+				hex[h++] = uuid[i];
+		hex[h] = '\0';
+		snprintf(stream, sizeof(stream), "%s/[%s]%s", day,
+		    p->fn->version, hex);
+	}
+	snprintf(version, sizeof(version), "%d", LB_FRAME_VERSION);
+	argv[0] = E->self_exe;
+	argv[1] = "__worker";
+	argv[2 + LB_WARG_VERSION] = version;
+	argv[2 + LB_WARG_MODULE] = p->fn->module;
+	argv[2 + LB_WARG_HANDLER] = p->fn->handler;
+	argv[2 + LB_WARG_FUNCTION] = p->fn->name;
+	argv[2 + LB_WARG_FVERSION] = p->fn->version;
+	argv[2 + LB_WARG_MEMORY] = p->memory;
+	argv[2 + LB_WARG_ARN] = p->arn;
+	argv[2 + LB_WARG_GROUP] = p->group;
+	argv[2 + LB_WARG_STREAM] = stream;
+	argv[2 + LB_WARG_COUNT] = NULL;
+
+	stream_env = xstrdup_printf("AWS_LAMBDA_LOG_STREAM_NAME=%s", stream);
+	init_env = xstrdup_printf("AWS_LAMBDA_INITIALIZATION_TYPE=%s",
+	    provisioned ? "provisioned-concurrency" : "on-demand");
+	envp = calloc(p->nenvp + 3, sizeof(*envp));
+	if (stream_env == NULL || init_env == NULL || envp == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	for (size_t i = 0; i < p->nenvp; i++)
+		envp[n++] = p->envp[i];
+	envp[n++] = stream_env;
+	envp[n++] = init_env;
+	envp[n] = NULL;
+
+	memset(&sp, 0, sizeof(sp));
+	sp.exe = E->self_exe;
+	sp.argv = argv;
+	sp.envp = envp;
+	sp.fd3 = sv[1];
+	sp.out_fd = lp[1];
+	sp.err_fd = -1;
+	env->pid = lb_worker_spawn(&sp, err, errlen);
+	close(sv[1]);
+	close(lp[1]);
+	sv[1] = lp[1] = -1;
+	if (env->pid < 0)
+		goto fail;
+	env->sock = sv[0];
+	env->logfd = lp[0];
+	sv[0] = lp[0] = -1;
+	if (set_nonblock(env->sock) < 0 || set_nonblock(env->logfd) < 0) {
+		/* cannot happen on fresh fds; keep going blocking is unsafe */
+		kill(env->pid, SIGKILL);
+		waitpid(env->pid, NULL, 0);
+		snprintf(err, errlen, "fcntl: %s", strerror(errno));
+		goto fail;
+	}
+	env->state = ENV_STARTING;
+	env->deadline = lb_mono_ms() + INIT_TIMEOUT_MS;
+	free(stream_env);
+	free(init_env);
+	free(envp);
+	return env;
+fail:
+	for (int i = 0; i < 2; i++) {
+		if (sv[i] >= 0)
+			close(sv[i]);
+		if (lp[i] >= 0)
+			close(lp[i]);
+	}
+	free(stream_env);
+	free(init_env);
+	free(envp);
+	env_free(env);
+	return NULL;
+}
+
+/* Adds a new environment to the lists.  Locked. */
+static void
+env_link(struct lb_envs *E, struct env *env)
+{
+	env->prev = NULL;
+	env->next = E->all;
+	if (E->all != NULL)
+		E->all->prev = env;
+	E->all = env;
+	env->pool->nenvs++;
+	env->pool->nlive++;
+}
+
+static void
+env_unlink(struct lb_envs *E, struct env *env)
+{
+	if (env->prev != NULL)
+		env->prev->next = env->next;
+	else
+		E->all = env->next;
+	if (env->next != NULL)
+		env->next->prev = env->prev;
+	env->pool->nenvs--;
+}
+
+static void
+idle_remove(struct pool *p, struct env *env)
+{
+	for (struct env **pp = &p->idle; *pp != NULL; pp = &(*pp)->idle_next)
+		if (*pp == env) {
+			*pp = env->idle_next;
+			env->idle_next = NULL;
+			return;
+		}
+}
+
+/*
+ * Starts shutting env down: with `kill` by SIGKILL, else by closing its
+ * socket so that the worker runs lb_shutdown and exits.  Locked.
+ */
+static void
+env_close(struct lb_envs *E, struct env *env, int kill_it)
+{
+	(void)E;
+	if (env->state == ENV_IDLE)
+		idle_remove(env->pool, env);
+	if (env->state != ENV_CLOSING) {
+		env->pool->nlive--;
+		env->state = ENV_CLOSING;
+		env->deadline = lb_mono_ms() + REAP_GRACE_MS;
+		if (env->sock >= 0)
+			shutdown(env->sock, SHUT_RDWR);
+	}
+	if (kill_it && !env->killed) {
+		kill(env->pid, SIGKILL);
+		env->killed = 1;
+	}
+}
+
+/* Returns env to its pool's idle stack, or retires it.  Locked. */
+static void
+env_release(struct lb_envs *E, struct env *env)
+{
+	struct pool *p = env->pool;
+
+	env->inv = NULL;
+	env->reqid[0] = '\0';
+	if (E->stop ||
+	    (p->fn->max_requests > 0 && env->requests >= p->fn->max_requests)) {
+		env_close(E, env, 0);
+		return;
+	}
+	env->state = ENV_IDLE;
+	env->idle_since = lb_mono_ms();
+	env->deadline = NO_DEADLINE;
+	env->idle_next = p->idle;
+	p->idle = env;
+}
+
+/* ---- completing invocations ---- */
+
+static void
+inv_free(struct inv *inv)
+{
+	pthread_cond_destroy(&inv->cond);
+	free(inv->res.payload);
+	free(inv);
+}
+
+/*
+ * Finishes inv (its res is filled): logs END and REPORT when it started,
+ * counts it, frees its concurrency slot and detaches it from its
+ * environment; then wakes its caller, or frees it when the caller left.
+ * Locked.
+ */
+static void
+inv_complete(struct lb_envs *E, struct inv *inv, uint64_t maxrss_kb)
+{
+	struct pool *p = inv->pool;
+	struct lb_invoke_result *res = &inv->res;
+
+	if (inv->env != NULL) {
+		res->env_pid = inv->env->pid;
+		if (inv->env->inv == inv)
+			inv->env->inv = NULL;
+		inv->env = NULL;
+	}
+	res->cold = inv->cold;
+	if (inv->start_mono > 0) {
+		char line[512];
+		double d = res->duration_ms;
+
+		snprintf(
+		    line, sizeof(line), "END RequestId: %s", inv->request_id);
+		lb_log_raw(line);
+		if (inv->cold)
+			snprintf(line, sizeof(line),
+			    "REPORT RequestId: %s\tDuration: %.2f ms\t"
+			    "Billed Duration: %lld ms\tMemory Size: %d MB\t"
+			    "Max Memory Used: %llu MB\tInit Duration: %.2f ms",
+			    inv->request_id, d, (long long)(d + 0.999999),
+			    p->fn->memory,
+			    (unsigned long long)((maxrss_kb + 1023) / 1024),
+			    inv->init_ms);
+		else
+			snprintf(line, sizeof(line),
+			    "REPORT RequestId: %s\tDuration: %.2f ms\t"
+			    "Billed Duration: %lld ms\tMemory Size: %d MB\t"
+			    "Max Memory Used: %llu MB",
+			    inv->request_id, d, (long long)(d + 0.999999),
+			    p->fn->memory,
+			    (unsigned long long)((maxrss_kb + 1023) / 1024));
+		lb_log_raw(line);
+		p->total_ms += d;
+		if (d > p->max_ms)
+			p->max_ms = d;
+	}
+	if (res->status != LB_INVOKE_OK &&
+	    res->status != LB_INVOKE_INTEGRATION_TIMEOUT)
+		p->errors++;
+	if (res->status == LB_INVOKE_TIMEOUT)
+		p->timeouts++;
+	slot_release(E, p);
+	if (--E->ninflight == 0)
+		pthread_cond_broadcast(&E->drained);
+	if (inv->abandoned) {
+		inv_free(inv);
+		return;
+	}
+	inv->phase = INV_DONE;
+	pthread_cond_signal(&inv->cond);
+}
+
+/* Handles one complete reply frame from env.  Locked; takes body. */
+static void
+handle_frame(struct lb_envs *E, struct env *env, uint32_t type,
+    const struct lb_frame_meta *meta, char *body, size_t len)
+{
+	struct inv *inv = env->inv;
+	struct lb_invoke_result *res = inv != NULL ? &inv->res : NULL;
+
+	if (meta->maxrss_kb > env->maxrss_kb)
+		env->maxrss_kb = meta->maxrss_kb;
+	if (env->state == ENV_STARTING && type == LB_FRAME_READY) {
+		free(body);
+		env->init_ms = (double)meta->duration_us / 1000.0;
+		if (inv == NULL) {
+			env_release(E, env);
+		} else if (inv->abandoned) {
+			/* its caller left during init: the event is gone */
+			inv->res.status = LB_INVOKE_INTEGRATION_TIMEOUT;
+			inv_complete(E, inv, env->maxrss_kb);
+			env_release(E, env);
+		} else {
+			env->state = ENV_BUSY;
+			env->deadline = NO_DEADLINE;
+			inv->init_ms = env->init_ms;
+			inv->phase = INV_READY;
+			pthread_cond_signal(&inv->cond);
+		}
+		return;
+	}
+	if (env->state == ENV_STARTING && type == LB_FRAME_INIT_ERROR) {
+		if (inv != NULL) {
+			res->status = LB_INVOKE_INIT_ERROR;
+			take_error_body(res, body, len, "Runtime.InitError");
+			inv_complete(E, inv, env->maxrss_kb);
+		} else {
+			lb_log(LB_LOG_ERROR, "function '%s': init failed: %.*s",
+			    env->pool->fn->name, (int)(len > 300 ? 300 : len),
+			    body != NULL ? body : "");
+			free(body);
+			env->pool->respawn_after =
+			    lb_mono_ms() + RESPAWN_BACKOFF_MS;
+		}
+		env_close(E, env, 0);
+		return;
+	}
+	if (env->state == ENV_BUSY && inv != NULL && inv->phase == INV_SENT &&
+	    (type == LB_FRAME_RESULT || type == LB_FRAME_ERROR ||
+	        type == LB_FRAME_OOM)) {
+		res->duration_ms = (double)meta->duration_us / 1000.0;
+		env->requests++;
+		if (type == LB_FRAME_RESULT && len > LB_FRAME_PAYLOAD_LIMIT) {
+			free(body);
+			set_error(res, LB_INVOKE_TOO_LARGE,
+			    "Function.ResponseSizeTooLarge",
+			    "Response payload size exceeded maximum allowed "
+			    "payload size (%d bytes).",
+			    LB_FRAME_PAYLOAD_LIMIT);
+		} else if (type == LB_FRAME_RESULT) {
+			res->status = LB_INVOKE_OK;
+			res->payload = body;
+			res->payload_len = len;
+		} else if (type == LB_FRAME_ERROR) {
+			take_error_body(res, body, len, "Unhandled");
+			res->status = strcmp(res->error_type,
+			                  "Function.ResponseSizeTooLarge") == 0
+			    ? LB_INVOKE_TOO_LARGE
+			    : LB_INVOKE_FUNCTION_ERROR;
+		} else {
+			free(body);
+			env->oom = 1;
+			set_error(res, LB_INVOKE_CRASH, "Runtime.OutOfMemory",
+			    "RequestId: %s Error: Runtime exited with error: "
+			    "out of memory (limit %d MB)",
+			    inv->request_id, env->pool->fn->memory);
+		}
+		inv_complete(E, inv, env->maxrss_kb);
+		if (type == LB_FRAME_OOM)
+			env_close(E, env, 1);
+		else
+			env_release(E, env);
+		return;
+	}
+	/* anything else breaks the protocol: the environment is unusable */
+	free(body);
+	lb_log(LB_LOG_ERROR,
+	    "function '%s': environment %ld sent an unexpected frame %u",
+	    env->pool->fn->name, (long)env->pid, type);
+	if (inv != NULL && inv->phase == INV_SENT) {
+		set_error(res, LB_INVOKE_CRASH, "Runtime.ExitError",
+		    "RequestId: %s Error: Runtime sent an invalid response",
+		    inv->request_id);
+		inv_complete(E, inv, env->maxrss_kb);
+	}
+	env_close(E, env, 1);
+}
+
+/* The function's own timeout: kill, report.  Locked. */
+static void
+env_timeout(struct lb_envs *E, struct env *env)
+{
+	struct inv *inv = env->inv;
+	double t = env->pool->fn->timeout;
+	char msg[128];
+
+	env_close(E, env, 1);
+	if (inv == NULL)
+		return;
+	read_logs(env, env->reqid, LOG_READ_MAX, 1);
+	snprintf(msg, sizeof(msg), "Task timed out after %.2f seconds", t);
+	lb_log_function(env->pool->fn->name, inv->request_id, msg, strlen(msg));
+	inv->res.duration_ms = t * 1000.0;
+	set_error(&inv->res, LB_INVOKE_TIMEOUT, "Sandbox.Timedout",
+	    "RequestId: %s Error: %s", inv->request_id, msg);
+	inv_complete(E, inv, env->maxrss_kb);
+}
+
+/* Init took too long.  Locked. */
+static void
+env_init_timeout(struct lb_envs *E, struct env *env)
+{
+	struct inv *inv = env->inv;
+
+	env_close(E, env, 1);
+	lb_log(LB_LOG_ERROR, "function '%s': init timed out after %d ms",
+	    env->pool->fn->name, INIT_TIMEOUT_MS);
+	if (inv == NULL) {
+		env->pool->respawn_after = lb_mono_ms() + RESPAWN_BACKOFF_MS;
+		return;
+	}
+	set_error(&inv->res, LB_INVOKE_INIT_ERROR, "Runtime.InitError",
+	    "RequestId: %s Error: init timed out after %.2f seconds",
+	    inv->request_id, INIT_TIMEOUT_MS / 1000.0);
+	inv_complete(E, inv, env->maxrss_kb);
+}
+
+/*
+ * Tries to reap a CLOSING environment; when it is gone, completes the
+ * invocation still attached (a crash), closes its fds and frees it.
+ * Returns 1 when env was freed.  Locked.
+ */
+static int
+env_try_reap(struct lb_envs *E, struct env *env, int64_t now)
+{
+	struct rusage ru;
+	int st = 0;
+	pid_t r;
+
+	/* a READY invocation is its caller's until it is sent */
+	if (env->sending || (env->inv != NULL && env->inv->phase == INV_READY))
+		return 0;
+	do
+		r = wait4(env->pid, &st, WNOHANG, &ru);
+	while (r < 0 && errno == EINTR);
+	if (r == 0) {
+		if (now >= env->deadline && !env->killed) {
+			kill(env->pid, SIGKILL);
+			env->killed = 1;
+		}
+		return 0;
+	}
+	if (r > 0 && (uint64_t)ru.ru_maxrss > env->maxrss_kb)
+		env->maxrss_kb = (uint64_t)ru.ru_maxrss;
+	read_logs(env, env->reqid, LOG_READ_MAX, 1);
+	if (env->inv != NULL) {
+		struct inv *inv = env->inv;
+		uint64_t limit_kb = (uint64_t)env->pool->fn->memory * 1024;
+		int oom = env->oom || env->maxrss_kb * 100 >= limit_kb * 95;
+		char why[96];
+
+		if (r < 0)
+			snprintf(why, sizeof(why), "unknown status");
+		else
+			describe_exit(st, why, sizeof(why));
+		if (r > 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0 && !oom)
+			set_error(&inv->res,
+			    inv->phase == INV_WAIT_READY ? LB_INVOKE_INIT_ERROR
+			                                 : LB_INVOKE_CRASH,
+			    "Runtime.ExitError",
+			    "RequestId: %s Error: Runtime exited without "
+			    "providing a reason",
+			    inv->request_id);
+		else
+			set_error(&inv->res,
+			    inv->phase == INV_WAIT_READY ? LB_INVOKE_INIT_ERROR
+			                                 : LB_INVOKE_CRASH,
+			    oom ? "Runtime.OutOfMemory" : "Runtime.ExitError",
+			    "RequestId: %s Error: Runtime exited with error: "
+			    "%s",
+			    inv->request_id, why);
+		if (inv->start_mono > 0)
+			inv->res.duration_ms = (double)(now - inv->start_mono);
+		if (inv->phase != INV_WAIT_READY)
+			lb_log_function(env->pool->fn->name, inv->request_id,
+			    inv->res.error_message,
+			    strlen(inv->res.error_message));
+		inv_complete(E, inv, env->maxrss_kb);
+	}
+	env_unlink(E, env);
+	env_free(env);
+	return 1;
+}
+
+/* ---- the supervisor ---- */
+
+struct watch {
+	struct env *env;
+	int is_log;
+};
+
+/* Runs the timers: deadlines, reaping, idle timeouts.  Locked.  Returns the
+ * next time it must run again. */
+static int64_t
+run_timers(struct lb_envs *E, int64_t now)
+{
+	int64_t next = NO_DEADLINE;
+	struct env *env, *nx;
+
+	for (env = E->all; env != NULL; env = nx) {
+		const struct lb_function *fn = env->pool->fn;
+
+		nx = env->next;
+		if (E->stop && env->state != ENV_CLOSING && env->inv == NULL)
+			env_close(E, env, 0);
+		switch (env->state) {
+		case ENV_CLOSING:
+			if (env_try_reap(E, env, now))
+				continue;
+			if (now + REAP_POLL_MS < next)
+				next = now + REAP_POLL_MS;
+			continue;
+		case ENV_STARTING:
+			if (now >= env->deadline) {
+				env_init_timeout(E, env);
+				next = now;
+				continue;
+			}
+			break;
+		case ENV_BUSY:
+			if (now >= env->deadline) {
+				env_timeout(E, env);
+				next = now;
+				continue;
+			}
+			break;
+		case ENV_IDLE: {
+			int64_t exp = env->idle_since +
+			    (int64_t)(fn->idle_timeout * 1000.0);
+
+			if (env->pool->nlive > fn->provisioned) {
+				if (now >= exp) {
+					env_close(E, env, 0);
+					next = now;
+					continue;
+				}
+				if (exp < next)
+					next = exp;
+			}
+			continue;
+		}
+		}
+		if (env->deadline < next)
+			next = env->deadline;
+	}
+	return next;
+}
+
+/* Starts missing provisioned environments.  Locked; drops the lock while
+ * it spawns. */
+static void
+replenish(struct lb_envs *E, int64_t now)
+{
+	for (size_t i = 0; i < E->npools && !E->stop; i++) {
+		struct pool *p = &E->pools[i];
+
+		while (p->nlive < p->fn->provisioned &&
+		    now >= p->respawn_after && !E->stop) {
+			char err[256];
+			struct env *env;
+
+			pthread_mutex_unlock(&E->mu);
+			env = env_spawn(p, 1, err, sizeof(err));
+			pthread_mutex_lock(&E->mu);
+			if (env == NULL) {
+				lb_log(LB_LOG_ERROR,
+				    "function '%s': cannot start a provisioned "
+				    "environment: %s",
+				    p->fn->name, err);
+				p->respawn_after = now + RESPAWN_BACKOFF_MS;
+				break;
+			}
+			env_link(E, env);
+		}
+	}
+}
+
+/* Reads everything pending on env's socket and handles complete frames. */
+static void
+service_sock(struct lb_envs *E, struct env *env)
+{
+	for (;;) {
+		int rc = lb_frame_reader_pump(&env->rd, env->sock);
+		struct lb_frame_meta meta;
+		uint32_t type;
+		size_t len;
+		char *body;
+		int closing;
+
+		if (rc == LB_FRAME_AGAIN)
+			return;
+		pthread_mutex_lock(&E->mu);
+		if (rc == LB_FRAME_DONE) {
+			type = env->rd.type;
+			meta = env->rd.meta;
+			body = lb_frame_reader_take(&env->rd, &len);
+			/* the function's output precedes its reply */
+			read_logs(env, env->reqid, LOG_READ_MAX, 1);
+			handle_frame(E, env, type, &meta, body, len);
+			closing = env->state == ENV_CLOSING;
+			pthread_mutex_unlock(&E->mu);
+			if (closing)
+				return;
+			continue;
+		}
+		if (rc == LB_FRAME_TOOBIG && env->inv != NULL &&
+		    env->inv->phase == INV_SENT) {
+			struct inv *inv = env->inv;
+
+			/* too big to drain: the environment goes */
+			set_error(&inv->res, LB_INVOKE_TOO_LARGE,
+			    "Function.ResponseSizeTooLarge",
+			    "Response payload size exceeded maximum allowed "
+			    "payload size (%d bytes).",
+			    LB_FRAME_PAYLOAD_LIMIT);
+			inv->res.duration_ms =
+			    (double)(lb_mono_ms() - inv->start_mono);
+			read_logs(env, env->reqid, LOG_READ_MAX, 1);
+			inv_complete(E, inv, env->maxrss_kb);
+			env_close(E, env, 1);
+		} else if (rc != LB_FRAME_EOF) {
+			lb_log(LB_LOG_ERROR,
+			    "function '%s': bad frame from environment %ld "
+			    "(%d)",
+			    env->pool->fn->name, (long)env->pid, rc);
+			env_close(E, env, 1);
+		} else {
+			/* EOF: the invocation, if any, completes on reap */
+			env_close(E, env, 0);
+		}
+		pthread_mutex_unlock(&E->mu);
+		return;
+	}
+}
+
+static void *
+supervisor(void *arg)
+{
+	struct lb_envs *E = arg;
+	struct pollfd *pfd = NULL;
+	struct watch *w = NULL;
+	size_t cap = 0;
+
+	pthread_mutex_lock(&E->mu);
+	for (;;) {
+		int64_t now = lb_mono_ms(), next;
+		size_t n = 0, nenv = 0;
+		int timeout, r;
+
+		replenish(E, now);
+		next = run_timers(E, now);
+		if (E->stop && E->all == NULL)
+			break;
+		for (struct env *env = E->all; env != NULL; env = env->next)
+			nenv++;
+		if (2 * nenv + 1 > cap) {
+			size_t ncap = 2 * nenv + 16;
+			struct pollfd *np = realloc(pfd, ncap * sizeof(*np));
+			struct watch *nw;
+
+			if (np != NULL)
+				pfd = np;
+			nw = realloc(w, ncap * sizeof(*nw));
+			if (nw != NULL)
+				w = nw;
+			if (np == NULL || nw == NULL) {
+				/* retry shortly rather than die */
+				pthread_mutex_unlock(&E->mu);
+				usleep(10000);
+				pthread_mutex_lock(&E->mu);
+				continue;
+			}
+			cap = ncap;
+		}
+		pfd[n].fd = E->wake[0];
+		pfd[n].events = POLLIN;
+		w[n].env = NULL;
+		n++;
+		for (struct env *env = E->all; env != NULL; env = env->next) {
+			if (env->state != ENV_CLOSING && env->sock >= 0) {
+				pfd[n].fd = env->sock;
+				pfd[n].events = POLLIN;
+				w[n].env = env;
+				w[n].is_log = 0;
+				n++;
+			}
+			if (env->logfd >= 0) {
+				pfd[n].fd = env->logfd;
+				pfd[n].events = POLLIN;
+				w[n].env = env;
+				w[n].is_log = 1;
+				n++;
+			}
+		}
+		now = lb_mono_ms();
+		if (next == NO_DEADLINE)
+			timeout = -1;
+		else if (next <= now)
+			timeout = 0;
+		else
+			timeout =
+			    next - now > INT_MAX ? INT_MAX : (int)(next - now);
+		E->sup_next = next;
+		pthread_mutex_unlock(&E->mu);
+
+		r = poll(pfd, n, timeout);
+		if (r < 0 && errno != EINTR)
+			usleep(1000);
+		for (size_t i = 0; r > 0 && i < n; i++) {
+			struct env *env = w[i].env;
+
+			if (pfd[i].revents == 0)
+				continue;
+			if (env == NULL) {
+				char buf[256];
+
+				while (read(E->wake[0], buf, sizeof(buf)) > 0)
+					;
+			} else if (w[i].is_log) {
+				char reqid[ID_MAX];
+
+				pthread_mutex_lock(&E->mu);
+				memcpy(reqid, env->reqid, sizeof(reqid));
+				pthread_mutex_unlock(&E->mu);
+				read_logs(env, reqid, LOG_READ_MAX, 0);
+			} else {
+				service_sock(E, env);
+			}
+		}
+		pthread_mutex_lock(&E->mu);
+	}
+	pthread_mutex_unlock(&E->mu);
+	free(pfd);
+	free(w);
+	return NULL;
+}
+
+/* ---- pools ---- */
+
+static int
+is_reserved(const char *key)
+{
+	static const char *const names[] = { "_HANDLER", "_X_AMZN_TRACE_ID",
+		"AWS_DEFAULT_REGION", "AWS_REGION", "AWS_EXECUTION_ENV",
+		"LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR", "AWS_ACCESS_KEY",
+		"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
+		"AWS_SESSION_TOKEN" };
+
+	if (strncmp(key, "AWS_LAMBDA_", 11) == 0)
+		return 1;
+	for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++)
+		if (strcmp(key, names[i]) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+envp_add(struct pool *p, size_t cap, char *s)
+{
+	if (s == NULL || p->nenvp + 1 >= cap) {
+		free(s);
+		return -1;
+	}
+	p->envp[p->nenvp++] = s;
+	p->envp[p->nenvp] = NULL;
+	return 0;
+}
+
+/* Whether the function's own environment sets `key`. */
+static int
+fn_sets(const struct lb_function *fn, const char *key)
+{
+	for (size_t i = 0; i < fn->nenvironment; i++)
+		if (strcmp(fn->environment[i].key, key) == 0)
+			return 1;
+	return 0;
+}
+
+/* Builds the pool's constant environment block (everything but the
+ * per-environment stream name and initialization type). */
+static int
+pool_env_build(struct lb_envs *E, struct pool *p)
+{
+	const struct lb_config *cfg = E->cfg;
+	const struct lb_function *fn = p->fn;
+	size_t cap = 32 + fn->nenvironment;
+	const char *path = getenv("PATH");
+	const char *passthrough[] = { "LD_LIBRARY_PATH", "ASAN_OPTIONS",
+		"UBSAN_OPTIONS", "LSAN_OPTIONS" };
+	char *root, *slash;
+	int rc = 0;
+
+	p->envp = calloc(cap, sizeof(*p->envp));
+	if (p->envp == NULL)
+		return -1;
+	root = strdup(fn->module);
+	if (root == NULL)
+		return -1;
+	slash = strrchr(root, '/');
+	if (slash != NULL)
+		*(slash == root ? slash + 1 : slash) = '\0';
+	rc |= envp_add(
+	    p, cap, xstrdup_printf("AWS_LAMBDA_FUNCTION_NAME=%s", fn->name));
+	rc |= envp_add(p, cap,
+	    xstrdup_printf("AWS_LAMBDA_FUNCTION_MEMORY_SIZE=%d", fn->memory));
+	rc |= envp_add(p, cap,
+	    xstrdup_printf("AWS_LAMBDA_FUNCTION_VERSION=%s", fn->version));
+	rc |= envp_add(
+	    p, cap, xstrdup_printf("AWS_LAMBDA_LOG_GROUP_NAME=%s", p->group));
+	rc |= envp_add(p, cap, xstrdup_printf("AWS_REGION=%s", cfg->region));
+	rc |= envp_add(
+	    p, cap, xstrdup_printf("AWS_DEFAULT_REGION=%s", cfg->region));
+	rc |= envp_add(p, cap, strdup("AWS_EXECUTION_ENV=lambdabridge"));
+	rc |= envp_add(p, cap, xstrdup_printf("_HANDLER=%s", fn->handler));
+	rc |= envp_add(p, cap, xstrdup_printf("LAMBDA_TASK_ROOT=%s", root));
+	rc |= envp_add(
+	    p, cap, xstrdup_printf("LAMBDA_RUNTIME_DIR=%s", E->runtime_dir));
+	free(root);
+	if (!fn_sets(fn, "TZ"))
+		rc |= envp_add(p, cap, strdup("TZ=UTC"));
+	if (!fn_sets(fn, "LANG"))
+		rc |= envp_add(p, cap, strdup("LANG=en_US.UTF-8"));
+	if (!fn_sets(fn, "PATH"))
+		rc |= envp_add(p, cap,
+		    xstrdup_printf("PATH=%s",
+		        path != NULL ? path : "/usr/local/bin:/usr/bin:/bin"));
+	for (size_t i = 0; i < sizeof(passthrough) / sizeof(*passthrough);
+	     i++) {
+		const char *v = getenv(passthrough[i]);
+
+		if (v != NULL && !fn_sets(fn, passthrough[i]))
+			rc |= envp_add(
+			    p, cap, xstrdup_printf("%s=%s", passthrough[i], v));
+	}
+	for (size_t i = 0; i < fn->nenvironment; i++)
+		if (!is_reserved(fn->environment[i].key))
+			rc |= envp_add(p, cap,
+			    xstrdup_printf("%s=%s", fn->environment[i].key,
+			        fn->environment[i].value));
+	return rc != 0 ? -1 : 0;
+}
+
+static void
+pools_free(struct lb_envs *E)
+{
+	for (size_t i = 0; i < E->npools; i++) {
+		struct pool *p = &E->pools[i];
+
+		for (size_t j = 0; p->envp != NULL && j < p->nenvp; j++)
+			free(p->envp[j]);
+		free(p->envp);
+	}
+	free(E->pools);
+}
 
 struct lb_envs *
 lb_envs_new(
     const struct lb_config *cfg, const char *self_exe, char *err, size_t errlen)
 {
-	(void)self_exe;
-	(void)err;
-	(void)errlen;
-	struct lb_envs *e = calloc(1, sizeof(*e));
+	struct lb_envs *E;
+	pthread_condattr_t ca;
+	long reserved = 0;
+	char *slash;
 
-	if (e != NULL)
-		e->cfg = cfg;
-	return e;
+	if (cfg == NULL || self_exe == NULL) {
+		snprintf(err, errlen, "no configuration or binary");
+		return NULL;
+	}
+	E = calloc(1, sizeof(*E));
+	if (E == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	E->cfg = cfg;
+	E->wake[0] = E->wake[1] = -1;
+	E->self_exe = strdup(self_exe);
+	E->runtime_dir = strdup(self_exe);
+	E->pools = calloc(cfg->nfunctions + 1, sizeof(*E->pools));
+	if (E->self_exe == NULL || E->runtime_dir == NULL || E->pools == NULL)
+		goto fail_mem;
+	slash = strrchr(E->runtime_dir, '/');
+	if (slash != NULL)
+		*(slash == E->runtime_dir ? slash + 1 : slash) = '\0';
+	else
+		snprintf(E->runtime_dir, strlen(E->runtime_dir) + 1, ".");
+	E->npools = cfg->nfunctions;
+	for (size_t i = 0; i < cfg->nfunctions; i++) {
+		struct pool *p = &E->pools[i];
+		const struct lb_function *fn = &cfg->functions[i];
+
+		p->envs = E;
+		p->fn = fn;
+		snprintf(p->arn, sizeof(p->arn),
+		    "arn:aws:lambda:%s:%s:function:%s", cfg->region,
+		    cfg->account_id, fn->name);
+		snprintf(
+		    p->group, sizeof(p->group), "/aws/lambda/%s", fn->name);
+		snprintf(p->memory, sizeof(p->memory), "%d", fn->memory);
+		if (pool_env_build(E, p) < 0)
+			goto fail_mem;
+		if (fn->reserved_concurrency >= 0)
+			reserved += fn->reserved_concurrency;
+	}
+	E->unreserved_cap = cfg->account_concurrency - (int)reserved;
+	if (E->unreserved_cap < 0)
+		E->unreserved_cap = 0;
+	if (pipe2(E->wake, O_CLOEXEC | O_NONBLOCK) < 0) {
+		snprintf(err, errlen, "pipe: %s", strerror(errno));
+		goto fail;
+	}
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&E->drained, &ca);
+	pthread_condattr_destroy(&ca);
+	pthread_mutex_init(&E->mu, NULL);
+	/* provisioned environments: the supervisor starts them at once */
+	if (pthread_create(&E->sup, NULL, supervisor, E) != 0) {
+		snprintf(err, errlen, "cannot start the supervisor thread");
+		pthread_cond_destroy(&E->drained);
+		pthread_mutex_destroy(&E->mu);
+		goto fail;
+	}
+	E->sup_started = 1;
+	return E;
+fail_mem:
+	snprintf(err, errlen, "out of memory");
+fail:
+	if (E->wake[0] >= 0) {
+		close(E->wake[0]);
+		close(E->wake[1]);
+	}
+	if (E->pools != NULL)
+		pools_free(E);
+	free(E->self_exe);
+	free(E->runtime_dir);
+	free(E);
+	return NULL;
+}
+
+/* ---- invoking ---- */
+
+static int
+cond_wait_until(pthread_cond_t *c, pthread_mutex_t *m, int64_t until_mono)
+{
+	struct timespec ts;
+
+	if (until_mono == 0)
+		return pthread_cond_wait(c, m);
+	mono_to_timespec(until_mono, &ts);
+	return pthread_cond_timedwait(c, m, &ts);
+}
+
+/* The caller gives up at its integration deadline.  Locked. */
+static void
+abandon(struct inv *inv, struct lb_invoke_result *res)
+{
+	inv->abandoned = 1;
+	memset(res, 0, sizeof(*res));
+	res->status = LB_INVOKE_INTEGRATION_TIMEOUT;
+	res->cold = inv->cold;
+	res->env_pid = inv->env != NULL ? inv->env->pid : 0;
+	snprintf(
+	    res->error_type, sizeof(res->error_type), "IntegrationTimeout");
+	snprintf(res->error_message, sizeof(res->error_message),
+	    "integration timeout reached before the function returned");
 }
 
 int
-lb_envs_invoke(struct lb_envs *envs, size_t function,
+lb_envs_invoke(struct lb_envs *E, size_t function,
     const struct lb_invoke_request *rq, struct lb_invoke_result *res)
 {
-	(void)envs;
-	(void)function;
-	(void)rq;
+	struct pool *p;
+	struct inv *inv;
+	struct env *env;
+	pthread_condattr_t ca;
+	int64_t integ = 0, send_deadline;
+	unsigned char prefix[LB_FRAME_INVOKE_MAX];
+	struct lb_frame_invoke fi;
+	struct iovec iov[2];
+	size_t plen;
+	char line[ID_MAX + 64];
+
+	if (res == NULL)
+		return -1;
 	memset(res, 0, sizeof(*res));
-	res->status = LB_INVOKE_INIT_ERROR;
-	snprintf(res->error_type, sizeof(res->error_type), "Runtime.Unknown");
+	if (E == NULL || rq == NULL || function >= E->npools ||
+	    rq->request_id == NULL || rq->event == NULL)
+		return -1;
+	p = &E->pools[function];
+	if (rq->integration_deadline_ms > 0) {
+		integ =
+		    lb_mono_ms() + (rq->integration_deadline_ms - lb_now_ms());
+		if (integ <= 0)
+			integ = 1;
+	}
+	inv = calloc(1, sizeof(*inv));
+	if (inv == NULL) {
+		set_error(
+		    res, LB_INVOKE_CRASH, "Runtime.Unknown", "out of memory");
+		return 0;
+	}
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&inv->cond, &ca);
+	pthread_condattr_destroy(&ca);
+	inv->pool = p;
+	snprintf(
+	    inv->request_id, sizeof(inv->request_id), "%s", rq->request_id);
+
+	pthread_mutex_lock(&E->mu);
+	if (E->closing || slot_acquire(E, p) < 0) {
+		p->throttles++;
+		pthread_mutex_unlock(&E->mu);
+		inv_free(inv);
+		set_error(res, LB_INVOKE_THROTTLED, "TooManyRequestsException",
+		    "Rate Exceeded.");
+		return 0;
+	}
+	E->ninflight++;
+	p->invocations++;
+	env = p->idle;
+	if (env != NULL) {
+		p->idle = env->idle_next;
+		env->idle_next = NULL;
+		env->state = ENV_BUSY;
+		env->inv = inv;
+		inv->env = env;
+		inv->phase = INV_READY;
+	}
+	pthread_mutex_unlock(&E->mu);
+
+	if (env == NULL) {
+		char err[256];
+
+		env = env_spawn(p, 0, err, sizeof(err));
+		pthread_mutex_lock(&E->mu);
+		inv->cold = 1;
+		p->cold_starts++;
+		if (env == NULL) {
+			lb_log(LB_LOG_ERROR,
+			    "%s function '%s': cannot start an environment: "
+			    "%s",
+			    inv->request_id, p->fn->name, err);
+			set_error(&inv->res, LB_INVOKE_INIT_ERROR,
+			    "Runtime.Unknown",
+			    "RequestId: %s Error: cannot start the runtime: %s",
+			    inv->request_id, err);
+			inv_complete(E, inv, 0);
+			goto done;
+		}
+		env->inv = inv;
+		inv->env = env;
+		inv->phase = INV_WAIT_READY;
+		env_link(E, env);
+		wake_supervisor(E);
+		while (inv->phase == INV_WAIT_READY)
+			if (cond_wait_until(&inv->cond, &E->mu, integ) ==
+			    ETIMEDOUT)
+				break;
+		if (inv->phase == INV_WAIT_READY) {
+			abandon(inv, res);
+			pthread_mutex_unlock(&E->mu);
+			return 0;
+		}
+		if (inv->phase == INV_DONE)
+			goto done;
+		pthread_mutex_unlock(&E->mu);
+	}
+
+	/* INV_READY: env is BUSY with inv attached and cannot go away */
+	snprintf(line, sizeof(line), "START RequestId: %s Version: %s",
+	    inv->request_id, p->fn->version);
+	lb_log_raw(line);
+	pthread_mutex_lock(&E->mu);
+	memcpy(env->reqid, inv->request_id, sizeof(env->reqid));
+	env->sending++;
+	inv->phase = INV_SENT;
+	inv->start_mono = lb_mono_ms();
+	env->deadline = inv->start_mono + (int64_t)(p->fn->timeout * 1000.0);
+	send_deadline = env->deadline;
+	if (integ > 0 && integ < send_deadline)
+		send_deadline = integ;
+	if (env->deadline < E->sup_next)
+		wake_supervisor(E);
+	pthread_mutex_unlock(&E->mu);
+
+	memset(&fi, 0, sizeof(fi));
+	fi.deadline_ms = lb_now_ms() + (int64_t)(p->fn->timeout * 1000.0);
+	fi.request_id = inv->request_id;
+	fi.request_id_len = strlen(inv->request_id);
+	fi.trace_id = rq->trace_id;
+	fi.trace_id_len = rq->trace_id != NULL ? strlen(rq->trace_id) : 0;
+	if (fi.trace_id_len > 255)
+		fi.trace_id_len = 255;
+	if (fi.request_id_len > 255)
+		fi.request_id_len = 255;
+	plen = lb_frame_invoke_encode(prefix, &fi);
+	iov[0].iov_base = prefix;
+	iov[0].iov_len = plen;
+	iov[1].iov_base = (void *)rq->event;
+	iov[1].iov_len = rq->event_len;
+	/*
+	 * A failed send needs nothing here: EPIPE means the worker is gone
+	 * (the supervisor sees EOF), and a half-sent frame leaves the worker
+	 * waiting until the function timeout kills it.
+	 */
+	(void)lb_frame_send(env->sock, LB_FRAME_INVOKE, iov, 2, send_deadline);
+	pthread_mutex_lock(&E->mu);
+	env->sending--;
+	if (env->state == ENV_CLOSING)
+		wake_supervisor(E);
+	while (inv->phase != INV_DONE)
+		if (cond_wait_until(&inv->cond, &E->mu, integ) == ETIMEDOUT)
+			break;
+	if (inv->phase != INV_DONE) {
+		abandon(inv, res);
+		pthread_mutex_unlock(&E->mu);
+		return 0;
+	}
+done:
+	pthread_mutex_unlock(&E->mu);
+	*res = inv->res;
+	inv->res.payload = NULL;
+	inv_free(inv);
 	return 0;
 }
 
 void
 lb_invoke_result_clear(struct lb_invoke_result *res)
 {
+	if (res == NULL)
+		return;
 	free(res->payload);
 	res->payload = NULL;
+	res->payload_len = 0;
 }
 
 void
-lb_envs_free(struct lb_envs *envs)
+lb_envs_free(struct lb_envs *E)
 {
-	free(envs);
+	if (E == NULL)
+		return;
+	pthread_mutex_lock(&E->mu);
+	E->closing = 1;
+	while (E->ninflight > 0)
+		pthread_cond_wait(&E->drained, &E->mu);
+	E->stop = 1;
+	wake_supervisor(E);
+	pthread_mutex_unlock(&E->mu);
+	pthread_join(E->sup, NULL);
+	pthread_cond_destroy(&E->drained);
+	pthread_mutex_destroy(&E->mu);
+	close(E->wake[0]);
+	close(E->wake[1]);
+	pools_free(E);
+	free(E->self_exe);
+	free(E->runtime_dir);
+	free(E);
 }
 
 void
-lb_envs_dump_stats(struct lb_envs *envs, FILE *out)
+lb_envs_dump_stats(struct lb_envs *E, FILE *out)
 {
-	(void)envs;
-	(void)out;
-}
+	if (E == NULL || out == NULL)
+		return;
+	pthread_mutex_lock(&E->mu);
+	for (size_t i = 0; i < E->npools; i++) {
+		const struct pool *p = &E->pools[i];
+		uint64_t ran = p->invocations;
+		int nidle = 0;
 
-int
-lb_worker_main(int argc, char **argv)
-{
-	(void)argc;
-	(void)argv;
-	return 1;
-}
-
-int
-lb_worker_probe(
-    const char *module, const char *symbol, char *err, size_t errlen)
-{
-	(void)symbol;
-	snprintf(err, errlen, "cannot probe '%s'", module);
-	return -1;
-}
-
-const char *
-lb_self_exe(void)
-{
-	return "/proc/self/exe";
+		for (const struct env *e = p->idle; e != NULL; e = e->idle_next)
+			nidle++;
+		fprintf(out,
+		    "function %s: invocations=%llu errors=%llu throttles=%llu "
+		    "timeouts=%llu cold_starts=%llu concurrent=%d "
+		    "max_concurrent=%d avg_duration_ms=%.2f "
+		    "max_duration_ms=%.2f total_duration_ms=%.2f "
+		    "environments=%d idle=%d\n",
+		    p->fn->name, (unsigned long long)p->invocations,
+		    (unsigned long long)p->errors,
+		    (unsigned long long)p->throttles,
+		    (unsigned long long)p->timeouts,
+		    (unsigned long long)p->cold_starts, p->active,
+		    p->max_active, ran > 0 ? p->total_ms / (double)ran : 0.0,
+		    p->max_ms, p->total_ms, p->nlive, nidle);
+	}
+	pthread_mutex_unlock(&E->mu);
 }

@@ -1,0 +1,716 @@
+/*
+ * test_env.c - execution environments with real workers: the lambdabridge
+ * binary under test (lb_test_bin) in worker mode, running the handlers of
+ * tests/handlers/env_test.c and env_initfail.c.  Every wait is bounded by
+ * the functions' own (short) timeouts.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "config.h"
+#include "env.h"
+#include "ids.h"
+#include "test.h"
+
+void lb_test_suite_env(void);
+
+/* One test's world: a config written to a temp file and its pools. */
+struct world {
+	char path[64];
+	struct lb_config *cfg;
+	struct lb_envs *envs;
+};
+
+static void
+sleep_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) != 0)
+		;
+}
+
+/* The absolute path of a test handler module. */
+static const char *
+module(const char *name, char *buf, size_t len)
+{
+	char rel[128], tmp[PATH_MAX];
+
+	snprintf(rel, sizeof(rel), "tests/handlers/%s.so", name);
+	lb_test_build_path(rel, tmp, sizeof(tmp));
+	if (realpath(tmp, buf) == NULL)
+		snprintf(buf, len, "%s", tmp);
+	return buf;
+}
+
+/*
+ * Writes a config whose functions are `functions` (libconfig text, with
+ * "@T" standing for env_test.so, "@I" for env_initfail.so and "@L" for
+ * the worker tests' leak.so) and starts
+ * its pools.  Returns 0, or -1 (and fails the test).
+ */
+static int
+world_start(struct world *w, const char *gateway, const char *functions)
+{
+	char test_so[PATH_MAX], init_so[PATH_MAX], leak_so[PATH_MAX];
+	char err[512];
+	FILE *f;
+	int fd;
+
+	memset(w, 0, sizeof(*w));
+	module("env_test", test_so, sizeof(test_so));
+	module("env_initfail", init_so, sizeof(init_so));
+	module("leak", leak_so, sizeof(leak_so));
+	snprintf(w->path, sizeof(w->path), "/tmp/lb-test-env-XXXXXX");
+	fd = mkstemp(w->path);
+	CU_ASSERT_FATAL(fd >= 0);
+	f = fdopen(fd, "w");
+	CU_ASSERT_FATAL(f != NULL);
+	fprintf(f, "gateway: { api = \"http\"; %s };\nfunctions = (\n",
+	    gateway != NULL ? gateway : "");
+	for (const char *p = functions; *p != '\0'; p++) {
+		if (p[0] == '@' && p[1] == 'T') {
+			fputs(test_so, f);
+			p++;
+		} else if (p[0] == '@' && p[1] == 'I') {
+			fputs(init_so, f);
+			p++;
+		} else if (p[0] == '@' && p[1] == 'L') {
+			fputs(leak_so, f);
+			p++;
+		} else {
+			fputc(*p, f);
+		}
+	}
+	fprintf(f,
+	    "\n);\nroutes = ( { route = \"$default\"; "
+	    "function = \"f\"; } );\n");
+	fclose(f);
+	w->cfg = lb_config_load(w->path, NULL, err, sizeof(err));
+	if (w->cfg == NULL) {
+		fprintf(stderr, "config: %s\n", err);
+		unlink(w->path);
+		CU_FAIL_FATAL("config");
+		return -1;
+	}
+	w->envs = lb_envs_new(w->cfg, lb_test_bin(), err, sizeof(err));
+	if (w->envs == NULL) {
+		fprintf(stderr, "envs: %s\n", err);
+		CU_FAIL_FATAL("envs");
+		return -1;
+	}
+	return 0;
+}
+
+static void
+world_stop(struct world *w)
+{
+	lb_envs_free(w->envs);
+	lb_config_free(w->cfg);
+	unlink(w->path);
+}
+
+/* Invokes function `name` with `event`; integration deadline in ms from
+ * now (0 = none). */
+static void
+invoke(struct world *w, const char *name, const char *event, int integ_ms,
+    struct lb_invoke_result *res)
+{
+	struct lb_invoke_request rq;
+	char rid[LB_IDS_UUID_LEN + 1];
+	int fn = lb_config_function_index(w->cfg, name);
+
+	CU_ASSERT_FATAL(fn >= 0);
+	lb_ids_uuid(rid);
+	memset(&rq, 0, sizeof(rq));
+	rq.request_id = rid;
+	rq.trace_id = "Root=1-5f84c7a9-6e1b2a3c4d5e6f7a8b9c0d1e";
+	rq.event = event;
+	rq.event_len = strlen(event);
+	rq.integration_deadline_ms = integ_ms > 0 ? lb_now_ms() + integ_ms : 0;
+	CU_ASSERT_EQUAL(lb_envs_invoke(w->envs, (size_t)fn, &rq, res), 0);
+}
+
+/* Whether res's payload is the JSON `want`. */
+static int
+payload_is(const struct lb_invoke_result *res, const char *want)
+{
+	json_object *a, *b;
+	int eq;
+
+	if (res->payload == NULL)
+		return 0;
+	a = json_tokener_parse(res->payload);
+	b = json_tokener_parse(want);
+	eq = a != NULL && b != NULL && json_object_equal(a, b);
+	if (!eq)
+		fprintf(
+		    stderr, "payload %.200s, want %s\n", res->payload, want);
+	json_object_put(a);
+	json_object_put(b);
+	return eq;
+}
+
+static void
+test_cold_then_warm(void)
+{
+	struct world w;
+	struct lb_invoke_result r1, r2, r3;
+
+	if (world_start(&w, NULL,
+	        "{ name = \"f\"; module = \"@T\"; handler = \"env_count\"; }") <
+	    0)
+		return;
+	invoke(&w, "f", "{}", 0, &r1);
+	invoke(&w, "f", "{}", 0, &r2);
+	invoke(&w, "f", "{\"x\":1}", 0, &r3);
+	CU_ASSERT_EQUAL(r1.status, LB_INVOKE_OK);
+	CU_ASSERT_EQUAL(r2.status, LB_INVOKE_OK);
+	CU_ASSERT_EQUAL(r3.status, LB_INVOKE_OK);
+	CU_ASSERT(r1.cold);
+	CU_ASSERT(!r2.cold);
+	CU_ASSERT(!r3.cold);
+	CU_ASSERT(r1.env_pid > 0);
+	CU_ASSERT_EQUAL(r1.env_pid, r2.env_pid);
+	CU_ASSERT_EQUAL(r2.env_pid, r3.env_pid);
+	/* the handler's static state survives between warm invocations */
+	CU_ASSERT(payload_is(&r1, "{\"count\":1}"));
+	CU_ASSERT(payload_is(&r2, "{\"count\":2}"));
+	CU_ASSERT(payload_is(&r3, "{\"count\":3}"));
+	lb_invoke_result_clear(&r1);
+	lb_invoke_result_clear(&r2);
+	lb_invoke_result_clear(&r3);
+	world_stop(&w);
+}
+
+static void
+test_function_error(void)
+{
+	struct world w;
+	struct lb_invoke_result r1, r2;
+
+	if (world_start(&w, NULL,
+	        "{ name = \"f\"; module = \"@T\"; handler = \"env_error\"; }") <
+	    0)
+		return;
+	invoke(&w, "f", "{}", 0, &r1);
+	CU_ASSERT_EQUAL(r1.status, LB_INVOKE_FUNCTION_ERROR);
+	CU_ASSERT_STRING_EQUAL(r1.error_type, "ValidationError");
+	CU_ASSERT_STRING_EQUAL(r1.error_message, "bad input 42");
+	CU_ASSERT(payload_is(&r1,
+	    "{\"errorMessage\":\"bad input 42\","
+	    "\"errorType\":\"ValidationError\"}"));
+	/* a function error keeps the environment */
+	invoke(&w, "f", "{}", 0, &r2);
+	CU_ASSERT_EQUAL(r2.status, LB_INVOKE_FUNCTION_ERROR);
+	CU_ASSERT(!r2.cold);
+	CU_ASSERT_EQUAL(r1.env_pid, r2.env_pid);
+	lb_invoke_result_clear(&r1);
+	lb_invoke_result_clear(&r2);
+	world_stop(&w);
+}
+
+static void
+test_crash(void)
+{
+	struct world w;
+	struct lb_invoke_result r1, r2, r3;
+
+	if (world_start(&w, NULL,
+	        "{ name = \"f\"; module = \"@T\"; handler = \"env_crash\"; },"
+	        "{ name = \"x\"; module = \"@T\"; handler = \"env_exit\"; }") <
+	    0)
+		return;
+	invoke(&w, "f", "{}", 0, &r1);
+	invoke(&w, "f", "{}", 0, &r2);
+	invoke(&w, "x", "{\"status\":3}", 0, &r3);
+	CU_ASSERT_EQUAL(r1.status, LB_INVOKE_CRASH);
+	CU_ASSERT_STRING_EQUAL(r1.error_type, "Runtime.ExitError");
+	/* (an ASan worker turns the SIGSEGV into a report and exit 1) */
+	CU_ASSERT(strstr(r1.error_message, "signal: segmentation fault") ||
+	    (strstr(lb_test_bin(), "asan") != NULL &&
+	        strstr(r1.error_message, "exit status ")));
+	CU_ASSERT_PTR_NOT_NULL(strstr(r1.error_message, "RequestId: "));
+	CU_ASSERT_PTR_NOT_NULL(r1.payload);
+	/* the crashed environment is gone: the next one is a cold start */
+	CU_ASSERT_EQUAL(r2.status, LB_INVOKE_CRASH);
+	CU_ASSERT(r1.cold && r2.cold);
+	CU_ASSERT(r1.env_pid != r2.env_pid);
+	/* reaped: no zombie left */
+	CU_ASSERT(kill((pid_t)r1.env_pid, 0) < 0 && errno == ESRCH);
+	CU_ASSERT_EQUAL(r3.status, LB_INVOKE_CRASH);
+	CU_ASSERT_PTR_NOT_NULL(strstr(r3.error_message, "exit status 3"));
+	lb_invoke_result_clear(&r1);
+	lb_invoke_result_clear(&r2);
+	lb_invoke_result_clear(&r3);
+	world_stop(&w);
+}
+
+static void
+test_timeout(void)
+{
+	struct world w;
+	struct lb_invoke_result r1, r2;
+	int64_t t0;
+
+	if (world_start(&w, NULL,
+	        "{ name = \"f\"; module = \"@T\"; handler = \"env_sleep\"; "
+	        "timeout = 1.0; }") < 0)
+		return;
+	t0 = lb_mono_ms();
+	invoke(&w, "f", "{\"ms\":10000}", 0, &r1);
+	CU_ASSERT_EQUAL(r1.status, LB_INVOKE_TIMEOUT);
+	CU_ASSERT(lb_mono_ms() - t0 >= 900);
+	CU_ASSERT(lb_mono_ms() - t0 < 5000);
+	CU_ASSERT_STRING_EQUAL(r1.error_type, "Sandbox.Timedout");
+	CU_ASSERT_PTR_NOT_NULL(
+	    strstr(r1.error_message, "Task timed out after 1.00 seconds"));
+	/* the timed-out environment was killed */
+	invoke(&w, "f", "{\"ms\":0}", 0, &r2);
+	CU_ASSERT_EQUAL(r2.status, LB_INVOKE_OK);
+	CU_ASSERT(r2.cold);
+	CU_ASSERT(r1.env_pid != r2.env_pid);
+	lb_invoke_result_clear(&r1);
+	lb_invoke_result_clear(&r2);
+	world_stop(&w);
+}
+
+static void
+test_integration_timeout(void)
+{
+	struct world w;
+	struct lb_invoke_result r1, r2, r3;
+	int64_t t0, t1;
+
+	if (world_start(&w, NULL,
+	        "{ name = \"f\"; module = \"@T\"; handler = \"env_sleep\"; "
+	        "timeout = 1.0; reserved_concurrency = 1; }") < 0)
+		return;
+	t0 = lb_mono_ms();
+	invoke(&w, "f", "{\"ms\":10000}", 200, &r1);
+	t1 = lb_mono_ms();
+	CU_ASSERT_EQUAL(r1.status, LB_INVOKE_INTEGRATION_TIMEOUT);
+	CU_ASSERT(t1 - t0 >= 150);
+	CU_ASSERT(t1 - t0 < 800);
+	/* it still holds the only slot */
+	invoke(&w, "f", "{\"ms\":0}", 0, &r2);
+	CU_ASSERT_EQUAL(r2.status, LB_INVOKE_THROTTLED);
+	lb_invoke_result_clear(&r2);
+	/* until its own timeout kills it (bounded wait) */
+	do {
+		sleep_ms(50);
+		invoke(&w, "f", "{\"ms\":0}", 0, &r3);
+		if (r3.status == LB_INVOKE_THROTTLED)
+			lb_invoke_result_clear(&r3);
+	} while (r3.status == LB_INVOKE_THROTTLED && lb_mono_ms() - t0 < 4000);
+	CU_ASSERT_EQUAL(r3.status, LB_INVOKE_OK);
+	CU_ASSERT(lb_mono_ms() - t0 >= 900);
+	CU_ASSERT(r3.cold);
+	CU_ASSERT(r3.env_pid != r1.env_pid);
+	lb_invoke_result_clear(&r1);
+	lb_invoke_result_clear(&r3);
+	world_stop(&w);
+}
+
+struct bg {
+	struct world *w;
+	struct lb_invoke_result res;
+};
+
+static void *
+bg_invoke(void *arg)
+{
+	struct bg *b = arg;
+
+	invoke(b->w, "f", "{\"ms\":1000}", 0, &b->res);
+	return NULL;
+}
+
+static void
+test_throttle(void)
+{
+	struct world w;
+	struct bg b;
+	struct lb_invoke_result r;
+	pthread_t t;
+	char stats[1024];
+	FILE *f;
+
+	if (world_start(&w, NULL,
+	        "{ name = \"f\"; module = \"@T\"; handler = \"env_sleep\"; "
+	        "reserved_concurrency = 1; }") < 0)
+		return;
+	b.w = &w;
+	CU_ASSERT_FATAL(pthread_create(&t, NULL, bg_invoke, &b) == 0);
+	sleep_ms(300); /* the 1 s invocation is running by then */
+	invoke(&w, "f", "{\"ms\":0}", 0, &r);
+	CU_ASSERT_EQUAL(r.status, LB_INVOKE_THROTTLED);
+	lb_invoke_result_clear(&r);
+	pthread_join(t, NULL);
+	CU_ASSERT_EQUAL(b.res.status, LB_INVOKE_OK);
+	CU_ASSERT(payload_is(&b.res, "{\"slept\":1000}"));
+	lb_invoke_result_clear(&b.res);
+	/* the slot is free again */
+	invoke(&w, "f", "{\"ms\":0}", 0, &r);
+	CU_ASSERT_EQUAL(r.status, LB_INVOKE_OK);
+	CU_ASSERT(!r.cold);
+	lb_invoke_result_clear(&r);
+	f = fmemopen(stats, sizeof(stats), "w");
+	CU_ASSERT_FATAL(f != NULL);
+	lb_envs_dump_stats(w.envs, f);
+	fclose(f);
+	CU_ASSERT_PTR_NOT_NULL(strstr(stats, "function f:"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(stats, "invocations=2 "));
+	CU_ASSERT_PTR_NOT_NULL(strstr(stats, "throttles=1 "));
+	CU_ASSERT_PTR_NOT_NULL(strstr(stats, "cold_starts=1 "));
+	CU_ASSERT_PTR_NOT_NULL(strstr(stats, "max_concurrent=1 "));
+	world_stop(&w);
+}
+
+static void
+test_account_concurrency(void)
+{
+	struct world w;
+	struct bg b;
+	struct lb_invoke_result r;
+	pthread_t t;
+
+	/* account 2, 1 reserved by "r": "f" and "g" share 1 */
+	if (world_start(&w, "account_concurrency = 2;",
+	        "{ name = \"f\"; module = \"@T\"; handler = \"env_sleep\"; },"
+	        "{ name = \"g\"; module = \"@T\"; handler = \"env_count\"; },"
+	        "{ name = \"r\"; module = \"@T\"; handler = \"env_count\"; "
+	        "reserved_concurrency = 1; }") < 0)
+		return;
+	b.w = &w;
+	CU_ASSERT_FATAL(pthread_create(&t, NULL, bg_invoke, &b) == 0);
+	sleep_ms(300);
+	invoke(&w, "g", "{}", 0, &r);
+	CU_ASSERT_EQUAL(r.status, LB_INVOKE_THROTTLED);
+	lb_invoke_result_clear(&r);
+	invoke(&w, "r", "{}", 0, &r);
+	CU_ASSERT_EQUAL(r.status, LB_INVOKE_OK);
+	lb_invoke_result_clear(&r);
+	pthread_join(t, NULL);
+	CU_ASSERT_EQUAL(b.res.status, LB_INVOKE_OK);
+	lb_invoke_result_clear(&b.res);
+	world_stop(&w);
+}
+
+static void
+test_too_large(void)
+{
+	struct world w;
+	struct lb_invoke_result r1, r2;
+
+	if (world_start(&w, NULL,
+	        "{ name = \"f\"; module = \"@T\"; handler = \"env_big\"; }") <
+	    0)
+		return;
+	invoke(&w, "f", "{\"bytes\":7340032}", 0, &r1);
+	CU_ASSERT_EQUAL(r1.status, LB_INVOKE_TOO_LARGE);
+	CU_ASSERT_STRING_EQUAL(r1.error_type, "Function.ResponseSizeTooLarge");
+	invoke(&w, "f", "{\"bytes\":1000}", 0, &r2);
+	CU_ASSERT_EQUAL(r2.status, LB_INVOKE_OK);
+	CU_ASSERT_EQUAL(r2.payload_len, 1002);
+	lb_invoke_result_clear(&r1);
+	lb_invoke_result_clear(&r2);
+	world_stop(&w);
+}
+
+static void
+test_init_error(void)
+{
+	struct world w;
+	struct lb_invoke_result r1, r2;
+
+	if (world_start(&w, NULL,
+	        "{ name = \"f\"; module = \"@I\"; handler = \"env_never\"; },"
+	        "{ name = \"g\"; module = \"@T\"; handler = \"env_missing\"; "
+	        "}") < 0)
+		return;
+	invoke(&w, "f", "{}", 0, &r1);
+	CU_ASSERT_EQUAL(r1.status, LB_INVOKE_INIT_ERROR);
+	CU_ASSERT_STRING_EQUAL(r1.error_type, "Runtime.InitError");
+	CU_ASSERT_PTR_NOT_NULL(
+	    strstr(r1.error_message, "no database configured"));
+	CU_ASSERT_PTR_NOT_NULL(r1.payload);
+	invoke(&w, "g", "{}", 0, &r2);
+	CU_ASSERT_EQUAL(r2.status, LB_INVOKE_INIT_ERROR);
+	CU_ASSERT_PTR_NOT_NULL(strstr(r2.error_message, "env_missing"));
+	lb_invoke_result_clear(&r1);
+	lb_invoke_result_clear(&r2);
+	world_stop(&w);
+}
+
+static void
+test_out_of_memory(void)
+{
+	struct world w;
+	struct lb_invoke_result r1, r2;
+
+	/* an ASan worker has no RLIMIT_AS: the handler would eat the host */
+	if (strstr(lb_test_bin(), "asan") != NULL)
+		return;
+	if (world_start(&w, NULL,
+	        "{ name = \"f\"; module = \"@L\"; handler = \"leak_handler\"; "
+	        "memory = 128; timeout = 10.0; }") < 0)
+		return;
+	/* malloc fails: the worker says so */
+	invoke(&w, "f", "{}", 0, &r1);
+	CU_ASSERT_EQUAL(r1.status, LB_INVOKE_CRASH);
+	CU_ASSERT_STRING_EQUAL(r1.error_type, "Runtime.OutOfMemory");
+	/* the handler writes through NULL at the limit: a SIGSEGV at the
+	 * limit counts as out of memory too */
+	invoke(
+	    &w, "f", "{\"queryStringParameters\":{\"mode\":\"use\"}}", 0, &r2);
+	CU_ASSERT_EQUAL(r2.status, LB_INVOKE_CRASH);
+	CU_ASSERT(r2.cold);
+	CU_ASSERT_STRING_EQUAL(r2.error_type, "Runtime.OutOfMemory");
+	CU_ASSERT_PTR_NOT_NULL(strstr(r2.error_message, "signal: "));
+	lb_invoke_result_clear(&r1);
+	lb_invoke_result_clear(&r2);
+	world_stop(&w);
+}
+
+static void
+test_environment(void)
+{
+	struct world w;
+	struct lb_invoke_result r;
+	json_object *o, *v;
+	char root[PATH_MAX], *slash;
+
+	if (world_start(&w, "",
+	        "{ name = \"f\"; module = \"@T\"; handler = \"env_getenv\"; "
+	        "memory = 256; environment = { FOO = \"bar\"; "
+	        "TZ = \"Europe/Paris\"; }; }") < 0)
+		return;
+	invoke(&w, "f",
+	    "{\"names\":[\"FOO\",\"TZ\",\"LANG\",\"AWS_LAMBDA_FUNCTION_NAME\","
+	    "\"AWS_LAMBDA_FUNCTION_MEMORY_SIZE\","
+	    "\"AWS_LAMBDA_FUNCTION_VERSION\",\"AWS_LAMBDA_LOG_GROUP_NAME\","
+	    "\"AWS_LAMBDA_LOG_STREAM_NAME\",\"AWS_REGION\","
+	    "\"AWS_DEFAULT_REGION\",\"AWS_EXECUTION_ENV\",\"_HANDLER\","
+	    "\"LAMBDA_TASK_ROOT\",\"PATH\",\"_X_AMZN_TRACE_ID\"]}",
+	    0, &r);
+	CU_ASSERT_EQUAL_FATAL(r.status, LB_INVOKE_OK);
+	o = json_tokener_parse(r.payload);
+	CU_ASSERT_FATAL(o != NULL);
+#define ENV_IS(k, want) \
+	CU_ASSERT(json_object_object_get_ex(o, k, &v) && v != NULL && \
+	    strcmp(json_object_get_string(v), want) == 0)
+	ENV_IS("FOO", "bar");
+	ENV_IS("TZ", "Europe/Paris");
+	ENV_IS("LANG", "en_US.UTF-8");
+	ENV_IS("AWS_LAMBDA_FUNCTION_NAME", "f");
+	ENV_IS("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256");
+	ENV_IS("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST");
+	ENV_IS("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/f");
+	ENV_IS("AWS_REGION", "us-east-1");
+	ENV_IS("AWS_DEFAULT_REGION", "us-east-1");
+	ENV_IS("AWS_EXECUTION_ENV", "lambdabridge");
+	ENV_IS("_HANDLER", "env_getenv");
+	ENV_IS("_X_AMZN_TRACE_ID", "Root=1-5f84c7a9-6e1b2a3c4d5e6f7a8b9c0d1e");
+	module("env_test", root, sizeof(root));
+	slash = strrchr(root, '/');
+	if (slash != NULL)
+		*slash = '\0';
+	ENV_IS("LAMBDA_TASK_ROOT", root);
+	CU_ASSERT(
+	    json_object_object_get_ex(o, "AWS_LAMBDA_LOG_STREAM_NAME", &v) &&
+	    v != NULL && strstr(json_object_get_string(v), "/[$LATEST]"));
+	CU_ASSERT(json_object_object_get_ex(o, "PATH", &v) && v != NULL);
+#undef ENV_IS
+	json_object_put(o);
+	lb_invoke_result_clear(&r);
+	world_stop(&w);
+}
+
+static void
+test_recycle(void)
+{
+	struct world w;
+	struct lb_invoke_result r[4];
+
+	if (world_start(&w, NULL,
+	        "{ name = \"f\"; module = \"@T\"; handler = \"env_count\"; "
+	        "max_requests = 2; },"
+	        "{ name = \"g\"; module = \"@T\"; handler = \"env_count\"; "
+	        "idle_timeout = 0.2; }") < 0)
+		return;
+	for (int i = 0; i < 3; i++)
+		invoke(&w, "f", "{}", 0, &r[i]);
+	CU_ASSERT_EQUAL(r[0].env_pid, r[1].env_pid);
+	CU_ASSERT(r[2].env_pid != r[1].env_pid);
+	CU_ASSERT(r[2].cold);
+	CU_ASSERT(payload_is(&r[2], "{\"count\":1}"));
+	for (int i = 0; i < 3; i++)
+		lb_invoke_result_clear(&r[i]);
+	invoke(&w, "g", "{}", 0, &r[0]);
+	invoke(&w, "g", "{}", 0, &r[1]);
+	sleep_ms(700); /* idle_timeout 0.2 s */
+	invoke(&w, "g", "{}", 0, &r[2]);
+	CU_ASSERT(!r[1].cold);
+	CU_ASSERT_EQUAL(r[0].env_pid, r[1].env_pid);
+	CU_ASSERT(r[2].cold);
+	CU_ASSERT(r[2].env_pid != r[1].env_pid);
+	CU_ASSERT(kill((pid_t)r[1].env_pid, 0) < 0 && errno == ESRCH);
+	for (int i = 0; i < 3; i++)
+		lb_invoke_result_clear(&r[i]);
+	world_stop(&w);
+}
+
+static void
+test_provisioned(void)
+{
+	struct world w;
+	struct lb_invoke_result r;
+
+	if (world_start(&w, NULL,
+	        "{ name = \"f\"; module = \"@T\"; handler = \"env_count\"; "
+	        "provisioned = 1; idle_timeout = 0.1; }") < 0)
+		return;
+	sleep_ms(500); /* started and initialised by then; never reaped */
+	invoke(&w, "f", "{}", 0, &r);
+	CU_ASSERT_EQUAL(r.status, LB_INVOKE_OK);
+	CU_ASSERT(!r.cold);
+	lb_invoke_result_clear(&r);
+	world_stop(&w);
+}
+
+/* Invokes the first function and returns what it logged to stderr (new). */
+static char *
+capture_stderr(
+    struct world *w, const char *event, struct lb_invoke_result *r, char *rid)
+{
+	char path[] = "/tmp/lb-test-env-log-XXXXXX", *buf;
+	int saved = dup(STDERR_FILENO), fd = mkstemp(path);
+	struct lb_invoke_request rq;
+	long n;
+	FILE *f;
+
+	CU_ASSERT_FATAL(saved >= 0 && fd >= 0);
+	unlink(path);
+	lb_ids_uuid(rid);
+	memset(&rq, 0, sizeof(rq));
+	rq.request_id = rid;
+	rq.event = event;
+	rq.event_len = strlen(event);
+	dup2(fd, STDERR_FILENO);
+	lb_envs_invoke(w->envs, 0, &rq, r);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	n = lseek(fd, 0, SEEK_END);
+	buf = calloc(1, (size_t)n + 1);
+	f = fdopen(fd, "r");
+	CU_ASSERT_FATAL(buf != NULL && f != NULL);
+	rewind(f);
+	if (fread(buf, 1, (size_t)n, f) != (size_t)n)
+		buf[0] = '\0';
+	fclose(f);
+	return buf;
+}
+
+static void
+test_log_lines(void)
+{
+	struct world w;
+	struct lb_invoke_result r;
+	char rid[LB_IDS_UUID_LEN + 1], want[256], *log;
+
+	if (world_start(&w, NULL,
+	        "{ name = \"f\"; module = \"@T\"; handler = \"env_print\"; "
+	        "memory = 192; }") < 0)
+		return;
+	log = capture_stderr(&w, "{\"lines\":2,\"width\":3}", &r, rid);
+	CU_ASSERT_EQUAL(r.status, LB_INVOKE_OK);
+	snprintf(
+	    want, sizeof(want), "START RequestId: %s Version: $LATEST\n", rid);
+	CU_ASSERT_PTR_NOT_NULL(strstr(log, want));
+	/* the function's own lines, tagged with the request id, in order */
+	snprintf(want, sizeof(want), "\t%s\t[f]\tline 0 yyy\n", rid);
+	CU_ASSERT_PTR_NOT_NULL(strstr(log, want));
+	snprintf(want, sizeof(want), "\t%s\t[f]\tline 1 yyy\n", rid);
+	CU_ASSERT_PTR_NOT_NULL(strstr(log, want));
+	snprintf(want, sizeof(want), "END RequestId: %s\n", rid);
+	CU_ASSERT(strstr(log, want) != NULL &&
+	    strstr(log, want) > strstr(log, "line 1 yyy"));
+	snprintf(want, sizeof(want), "REPORT RequestId: %s\tDuration: ", rid);
+	CU_ASSERT_PTR_NOT_NULL(strstr(log, want));
+	CU_ASSERT_PTR_NOT_NULL(strstr(log, "\tMemory Size: 192 MB\t"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(log, "\tInit Duration: "));
+	free(log);
+	lb_invoke_result_clear(&r);
+	/* warm: no init duration */
+	log = capture_stderr(&w, "{\"lines\":0}", &r, rid);
+	CU_ASSERT_EQUAL(r.status, LB_INVOKE_OK);
+	CU_ASSERT_PTR_NOT_NULL(strstr(log, "REPORT RequestId: "));
+	CU_ASSERT_PTR_NULL(strstr(log, "Init Duration"));
+	free(log);
+	lb_invoke_result_clear(&r);
+	world_stop(&w);
+}
+
+static void
+test_log_flood(void)
+{
+	struct world w;
+	struct lb_invoke_result r;
+	int saved = dup(STDERR_FILENO), null = open("/dev/null", O_WRONLY);
+	int64_t t0;
+
+	CU_ASSERT_FATAL(saved >= 0 && null >= 0);
+	if (world_start(&w, NULL,
+	        "{ name = \"f\"; module = \"@T\"; handler = \"env_print\"; "
+	        "timeout = 10.0; }") < 0)
+		return;
+	/* 8 MB of output, with lines longer than the line cap: the worker
+	 * must never block on the pipe */
+	dup2(null, STDERR_FILENO);
+	t0 = lb_mono_ms();
+	invoke(&w, "f", "{\"lines\":400,\"width\":20000}", 0, &r);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	close(null);
+	CU_ASSERT_EQUAL(r.status, LB_INVOKE_OK);
+	CU_ASSERT(payload_is(&r, "400"));
+	CU_ASSERT(lb_mono_ms() - t0 < 8000);
+	lb_invoke_result_clear(&r);
+	world_stop(&w);
+}
+
+void
+lb_test_suite_env(void)
+{
+	static CU_TestInfo tests[] = {
+		{ "cold then warm", test_cold_then_warm },
+		{ "function error", test_function_error },
+		{ "crash", test_crash },
+		{ "timeout", test_timeout },
+		{ "integration timeout", test_integration_timeout },
+		{ "throttle", test_throttle },
+		{ "account concurrency", test_account_concurrency },
+		{ "too large", test_too_large },
+		{ "init error", test_init_error },
+		{ "out of memory", test_out_of_memory },
+		{ "environment", test_environment },
+		{ "recycle", test_recycle },
+		{ "provisioned", test_provisioned },
+		{ "log lines", test_log_lines },
+		{ "log flood", test_log_flood },
+		CU_TEST_INFO_NULL,
+	};
+
+	LB_TEST_SUITE("env", tests);
+}

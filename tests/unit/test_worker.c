@@ -1,0 +1,414 @@
+/*
+ * test_worker.c - worker.c: lb_worker_spawn (fds, environment, limits,
+ * exec failures), the __probe subcommand, and a worker spoken to directly
+ * over its socketpair (READY, RESULT, ERROR, INIT_ERROR, OOM, EOF).  Runs
+ * the binary under test (lb_test_bin) and the test handlers; every read is
+ * bounded by a socket timeout.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "frame.h"
+#include "ids.h"
+#include "test.h"
+#include "worker.h"
+
+void lb_test_suite_worker(void);
+
+extern char **environ;
+
+/* Reads fd until EOF (bounded by its receive timeout) into buf. */
+static size_t
+slurp(int fd, char *buf, size_t len)
+{
+	size_t got = 0;
+	ssize_t n;
+
+	while (got < len - 1 && (n = read(fd, buf + got, len - 1 - got)) > 0)
+		got += (size_t)n;
+	buf[got] = '\0';
+	return got;
+}
+
+static int
+wait_status(pid_t pid)
+{
+	int status = -1;
+
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	return status;
+}
+
+static void
+set_timeout(int fd, int sec)
+{
+	struct timeval tv = { sec, 0 };
+
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+}
+
+/* Runs argv with out+err captured; returns the wait status. */
+static int
+run(char *const *argv, char *const *envp, int fd3, char *out, size_t len)
+{
+	struct lb_spawn sp = { 0 };
+	char err[256];
+	int p[2], status;
+	pid_t pid;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p) < 0)
+		return -1;
+	set_timeout(p[0], 20);
+	sp.exe = argv[0];
+	sp.argv = argv;
+	sp.envp = envp;
+	sp.fd3 = fd3;
+	sp.out_fd = p[1];
+	sp.err_fd = -1;
+	pid = lb_worker_spawn(&sp, err, sizeof(err));
+	close(p[1]);
+	if (pid < 0) {
+		close(p[0]);
+		return -1;
+	}
+	slurp(p[0], out, len);
+	close(p[0]);
+	status = wait_status(pid);
+	return status;
+}
+
+static void
+test_spawn_exec_failure(void)
+{
+	char *argv[] = { "/nonexistent/lambdabridge", NULL };
+	struct lb_spawn sp = { 0 };
+	char err[256] = "";
+
+	sp.exe = argv[0];
+	sp.argv = argv;
+	sp.envp = environ;
+	sp.fd3 = -1;
+	sp.out_fd = -1;
+	sp.err_fd = -1;
+	CU_ASSERT_EQUAL(lb_worker_spawn(&sp, err, sizeof(err)), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "execve"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "No such file"));
+}
+
+/* The child sees exactly fds 0-3, its own environment and no core dumps. */
+static void
+test_spawn_fds_env_limits(void)
+{
+	char *argv[] = { "/bin/sh", "-c",
+		"echo X=$X; ulimit -c; ls /proc/self/fd | tr '\\n' ' '", NULL };
+	char *envp[] = { "X=42", "PATH=/usr/bin:/bin", NULL };
+	char out[1024];
+	int sv[2], stray, status;
+
+	CU_ASSERT_FATAL(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+	/* a descriptor without close-on-exec that must not leak */
+	stray = fcntl(sv[1], F_DUPFD, 50);
+	CU_ASSERT_FATAL(stray >= 50);
+	status = run(argv, envp, sv[0], out, sizeof(out));
+	CU_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "X=42\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\n0\n"));
+	/* ls lists 0 1 2 3 and the directory it reads (4) */
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "0 1 2 3 "));
+	CU_ASSERT_PTR_NULL(strstr(out, "50"));
+	CU_ASSERT_PTR_NULL(strstr(out, " 5 "));
+	close(stray);
+	close(sv[0]);
+	close(sv[1]);
+}
+
+static int
+probe(const char *module, const char *symbol, char *out, size_t len)
+{
+	char path[512];
+	char *argv[] = { (char *)lb_test_bin(), "__probe", path, (char *)symbol,
+		NULL };
+	int status;
+
+	lb_test_build_path(module, path, sizeof(path));
+	status = run(argv, environ, -1, out, len);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 100;
+}
+
+static void
+test_probe(void)
+{
+	char out[1024];
+
+	CU_ASSERT_EQUAL(
+	    probe("tests/handlers/sleep.so", "sleep_handler", out, 1024), 0);
+	CU_ASSERT_EQUAL(probe("tests/handlers/sleep.so", "nope", out, 1024), 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "does not export 'nope'"));
+	CU_ASSERT_EQUAL(
+	    probe("tests/handlers/noabi.so", "noabi_handler", out, 1024), 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "lb_abi_version"));
+	CU_ASSERT_EQUAL(
+	    probe("tests/handlers/badabi.so", "badabi_handler", out, 1024), 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "ABI 999"));
+	CU_ASSERT_EQUAL(probe("tests/handlers/missing.so", "x", out, 1024), 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "cannot load"));
+}
+
+/* A worker on the other end of a socketpair. */
+struct wk {
+	int fd;
+	pid_t pid;
+	struct lb_frame_reader r;
+};
+
+static int
+wk_start(
+    struct wk *w, const char *module, const char *symbol, const char *memory)
+{
+	char path[512], err[256];
+	char *argv[4 + LB_WARG_COUNT];
+	struct lb_spawn sp = { 0 };
+	char ver[16];
+	int sv[2];
+
+	lb_test_build_path(module, path, sizeof(path));
+	snprintf(ver, sizeof(ver), "%d", LB_FRAME_VERSION);
+	argv[0] = (char *)lb_test_bin();
+	argv[1] = "__worker";
+	argv[2 + LB_WARG_VERSION] = ver;
+	argv[2 + LB_WARG_MODULE] = path;
+	argv[2 + LB_WARG_HANDLER] = (char *)symbol;
+	argv[2 + LB_WARG_FUNCTION] = "fn";
+	argv[2 + LB_WARG_FVERSION] = "$LATEST";
+	argv[2 + LB_WARG_MEMORY] = (char *)memory;
+	argv[2 + LB_WARG_ARN] = "arn:aws:lambda:us-east-1:0:function:fn";
+	argv[2 + LB_WARG_GROUP] = "/aws/lambda/fn";
+	argv[2 + LB_WARG_STREAM] = "stream";
+	argv[2 + LB_WARG_COUNT] = NULL;
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		return -1;
+	set_timeout(sv[0], 20);
+	sp.exe = argv[0];
+	sp.argv = argv;
+	sp.envp = environ;
+	sp.fd3 = sv[1];
+	sp.out_fd = -1;
+	sp.err_fd = -1;
+	w->pid = lb_worker_spawn(&sp, err, sizeof(err));
+	close(sv[1]);
+	w->fd = sv[0];
+	lb_frame_reader_init(&w->r, LB_FRAME_MAX, 1);
+	return w->pid < 0 ? -1 : 0;
+}
+
+/* Reads one reply; returns its type or a negative LB_FRAME_* code. */
+static int
+wk_read(struct wk *w)
+{
+	int rc;
+
+	lb_frame_reader_reset(&w->r);
+	rc = lb_frame_reader_pump(&w->r, w->fd);
+	return rc == LB_FRAME_DONE ? (int)w->r.type : rc;
+}
+
+static int
+wk_invoke(struct wk *w, const char *rid, const char *event)
+{
+	unsigned char pre[LB_FRAME_INVOKE_MAX];
+	struct lb_frame_invoke iv = { 0 };
+	struct iovec iov[2];
+
+	iv.deadline_ms = lb_now_ms() + 10000;
+	iv.request_id = rid;
+	iv.request_id_len = strlen(rid);
+	iv.trace_id = "Root=1-test";
+	iv.trace_id_len = 11;
+	iov[0] = (struct iovec){ pre, lb_frame_invoke_encode(pre, &iv) };
+	iov[1] = (struct iovec){ (void *)event, strlen(event) };
+	if (lb_frame_send(w->fd, LB_FRAME_INVOKE, iov, 2, 0) < 0)
+		return -1;
+	return wk_read(w);
+}
+
+/* Closes the socket and returns the worker's wait status. */
+static int
+wk_stop(struct wk *w)
+{
+	lb_frame_reader_reset(&w->r);
+	close(w->fd);
+	return wait_status(w->pid);
+}
+
+/* The body's member `key` as a string (static buffer), or "". */
+static const char *
+body_str(struct wk *w, const char *key)
+{
+	static char buf[512];
+	json_object *o = json_tokener_parse(w->r.body), *v;
+
+	buf[0] = '\0';
+	if (o != NULL && json_object_object_get_ex(o, key, &v))
+		snprintf(buf, sizeof(buf), "%s", json_object_get_string(v));
+	json_object_put(o);
+	return buf;
+}
+
+static void
+test_worker_session(void)
+{
+	struct wk w;
+	int status;
+
+	CU_ASSERT_FATAL(
+	    wk_start(&w, "tests/handlers/env.so", "env_handler", "256") == 0);
+	CU_ASSERT_EQUAL_FATAL(wk_read(&w), LB_FRAME_READY);
+	CU_ASSERT(w.r.meta.maxrss_kb > 0);
+	CU_ASSERT_EQUAL(wk_invoke(&w, "rid-1", "{\"x\":1}"), LB_FRAME_RESULT);
+	CU_ASSERT_EQUAL(w.r.body[w.r.body_len], '\0');
+	{
+		json_object *res = json_tokener_parse(w.r.body), *body = NULL,
+		            *ctx, *v;
+		json_object *text = NULL;
+
+		if (res != NULL &&
+		    json_object_object_get_ex(res, "body", &text))
+			body = json_tokener_parse(json_object_get_string(text));
+		CU_ASSERT_PTR_NOT_NULL(body);
+		CU_ASSERT(json_object_object_get_ex(body, "context", &ctx));
+		CU_ASSERT(
+		    json_object_object_get_ex(ctx, "aws_request_id", &v) &&
+		    strcmp(json_object_get_string(v), "rid-1") == 0);
+		CU_ASSERT(
+		    json_object_object_get_ex(ctx, "memory_limit_in_mb", &v) &&
+		    json_object_get_int(v) == 256);
+		CU_ASSERT(json_object_object_get_ex(body, "trace_id", &v) &&
+		    strcmp(json_object_get_string(v), "Root=1-test") == 0);
+		CU_ASSERT(json_object_object_get_ex(body, "remaining_ms", &v) &&
+		    json_object_get_int64(v) > 0 &&
+		    json_object_get_int64(v) <= 10000);
+		json_object_put(body);
+		json_object_put(res);
+	}
+	/* an event that is not JSON is an error, and the worker lives on */
+	CU_ASSERT_EQUAL(wk_invoke(&w, "rid-2", "{\"x\":"), LB_FRAME_ERROR);
+	CU_ASSERT_STRING_EQUAL(
+	    body_str(&w, "errorType"), "Runtime.InvalidEvent");
+	CU_ASSERT_EQUAL(wk_invoke(&w, "rid-3", "{}"), LB_FRAME_RESULT);
+	status = wk_stop(&w);
+	CU_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+static void
+test_worker_errors(void)
+{
+	struct wk w;
+	int status;
+
+	CU_ASSERT_FATAL(wk_start(&w, "tests/handlers/error.so", "error_handler",
+	                    "128") == 0);
+	CU_ASSERT_EQUAL_FATAL(wk_read(&w), LB_FRAME_READY);
+	CU_ASSERT_EQUAL(wk_invoke(&w, "r1", "{}"), LB_FRAME_ERROR);
+	CU_ASSERT_STRING_EQUAL(body_str(&w, "errorType"), "ValidationError");
+	CU_ASSERT_STRING_EQUAL(
+	    body_str(&w, "errorMessage"), "bad request 'r1' (\"quoted\")");
+	CU_ASSERT_EQUAL(wk_invoke(&w, "r2",
+	                    "{\"queryStringParameters\":{\"mode\":\"null\"}}"),
+	    LB_FRAME_ERROR);
+	CU_ASSERT_STRING_EQUAL(
+	    body_str(&w, "errorType"), "Runtime.HandlerError");
+	/* the previous invocation's lb_error does not leak into this one */
+	CU_ASSERT_EQUAL(
+	    wk_invoke(
+	        &w, "r3", "{\"queryStringParameters\":{\"mode\":\"ignored\"}}"),
+	    LB_FRAME_RESULT);
+	status = wk_stop(&w);
+	CU_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+
+	/* lb_init fails: INIT_ERROR, then exit */
+	CU_ASSERT_FATAL(wk_start(&w, "tests/handlers/initfail.so",
+	                    "initfail_handler", "128") == 0);
+	CU_ASSERT_EQUAL(wk_read(&w), LB_FRAME_INIT_ERROR);
+	CU_ASSERT_STRING_EQUAL(body_str(&w, "errorType"), "Runtime.InitError");
+	CU_ASSERT_EQUAL(wk_read(&w), LB_FRAME_EOF);
+	status = wk_stop(&w);
+	CU_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) != 0);
+
+	/* a missing symbol */
+	CU_ASSERT_FATAL(
+	    wk_start(&w, "tests/handlers/error.so", "nope", "128") == 0);
+	CU_ASSERT_EQUAL(wk_read(&w), LB_FRAME_INIT_ERROR);
+	CU_ASSERT_STRING_EQUAL(
+	    body_str(&w, "errorType"), "Runtime.HandlerNotFound");
+	wk_stop(&w);
+
+	/* a result over 6 MB */
+	CU_ASSERT_FATAL(
+	    wk_start(&w, "tests/handlers/big.so", "big_handler", "128") == 0);
+	CU_ASSERT_EQUAL_FATAL(wk_read(&w), LB_FRAME_READY);
+	CU_ASSERT_EQUAL(wk_invoke(&w, "r4", "{}"), LB_FRAME_ERROR);
+	CU_ASSERT_STRING_EQUAL(
+	    body_str(&w, "errorType"), "Function.ResponseSizeTooLarge");
+	wk_stop(&w);
+}
+
+static void
+test_worker_crash_and_oom(void)
+{
+	struct wk w;
+	int status;
+
+	CU_ASSERT_FATAL(wk_start(&w, "tests/handlers/crash.so", "crash_handler",
+	                    "128") == 0);
+	CU_ASSERT_EQUAL_FATAL(wk_read(&w), LB_FRAME_READY);
+	CU_ASSERT_EQUAL(wk_invoke(&w, "r1",
+	                    "{\"queryStringParameters\":{\"how\":\"exit\"}}"),
+	    LB_FRAME_EOF);
+	status = wk_stop(&w);
+	CU_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 3);
+
+	/* no RLIMIT_AS under ASan: the leak would take the machine */
+	if (strstr(lb_test_bin(), "asan") != NULL)
+		return;
+	CU_ASSERT_FATAL(
+	    wk_start(&w, "tests/handlers/leak.so", "leak_handler", "128") == 0);
+	CU_ASSERT_EQUAL_FATAL(wk_read(&w), LB_FRAME_READY);
+	/* 64 MB fit in 128 MB; then allocating until failure is an OOM */
+	CU_ASSERT_EQUAL(
+	    wk_invoke(&w, "r1", "{\"queryStringParameters\":{\"mb\":\"64\"}}"),
+	    LB_FRAME_RESULT);
+	CU_ASSERT_EQUAL(wk_invoke(&w, "r2", "{}"), LB_FRAME_OOM);
+	CU_ASSERT_STRING_EQUAL(
+	    body_str(&w, "errorType"), "Runtime.OutOfMemory");
+	CU_ASSERT(w.r.meta.maxrss_kb > 100 * 1024);
+	CU_ASSERT(w.r.meta.maxrss_kb < 256 * 1024);
+	status = wk_stop(&w);
+	CU_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 137);
+}
+
+void
+lb_test_suite_worker(void)
+{
+	static CU_TestInfo tests[] = {
+		{ "spawn exec failure", test_spawn_exec_failure },
+		{ "spawn fds, environment, limits", test_spawn_fds_env_limits },
+		{ "probe", test_probe },
+		{ "worker session", test_worker_session },
+		{ "worker errors", test_worker_errors },
+		{ "worker crash and oom", test_worker_crash_and_oom },
+		CU_TEST_INFO_NULL,
+	};
+
+	LB_TEST_SUITE("worker", tests);
+}
