@@ -192,14 +192,30 @@ def client_disconnect_keeps_environment(fx):
     h.ok(fx.bridge.alive(), "the bridge died")
 
 
-def _load(port, total, threads, stop_at=None):
-    """`total` requests over `threads` threads; returns the non-2xx ones."""
+def _load(port, total, threads, busy_until=None):
+    """At least `total` requests over `threads` threads, going on while the
+    `busy_until` event is unset (at most 3 x total, 60 s); returns the
+    non-2xx ones and the number sent."""
     bad = []
+    sent = [0]
     lock = threading.Lock()
-    per = total // threads
+    deadline = time.monotonic() + 60
+
+    def more():
+        with lock:
+            n = sent[0]
+            if n >= 3 * total or time.monotonic() > deadline:
+                return None
+            if n >= total and (busy_until is None or busy_until.is_set()):
+                return None
+            sent[0] = n + 1
+            return n
 
     def worker(k):
-        for i in range(per):
+        while True:
+            i = more()
+            if i is None:
+                return
             path = "/echo" if i % 2 else "/ctl?do=pid"
             try:
                 r = h.http(port, "GET", path, timeout=20)
@@ -209,8 +225,8 @@ def _load(port, total, threads, stop_at=None):
             if not (isinstance(st, int) and 200 <= st < 300):
                 with lock:
                     bad.append((k, i, path, st))
-    h.parallel([lambda k=k: worker(k) for k in range(threads)], timeout=120)
-    return bad
+    h.parallel([lambda k=k: worker(k) for k in range(threads)], timeout=90)
+    return bad, sent[0]
 
 
 def _write(fx, value=None, text=None):
@@ -234,19 +250,24 @@ def echo_value(fx):
 def sighup_reload_under_load(fx):
     h.eq(echo_value(fx), "v1", "INTEG_VALUE before the reload")
     off = fx.bridge.log_size()
+    done = threading.Event()
 
     def hupper():
-        for i in range(3):
+        try:
+            for i in range(3):
+                time.sleep(0.25)
+                _write(fx, "v%d" % (i + 2))
+                fx.bridge.signal(signal.SIGHUP)
             time.sleep(0.25)
-            _write(fx, "v%d" % (i + 2))
-            fx.bridge.signal(signal.SIGHUP)
+        finally:
+            done.set()
     t = threading.Thread(target=hupper, daemon=True)
     t.start()
     try:
-        bad = _load(fx.port, 200, 3)
+        bad, sent = _load(fx.port, 200, 3, busy_until=done)
     finally:
         t.join(5)
-    h.eq(bad, [], "non-2xx responses during SIGHUP reloads")
+    h.eq(bad, [], "non-2xx responses among %d during 3 SIGHUP reloads" % sent)
     h.ok(fx.bridge.alive(), "the bridge died")
     fx.bridge.wait_log(r"reloaded", 5, off)
     h.wait_until(lambda: echo_value(fx) == "v4", 5, "INTEG_VALUE v4 after the reloads")
