@@ -9,6 +9,7 @@ second bridge with api = "rest".
 import json
 import os
 import re
+import shutil
 
 import harness as h
 
@@ -21,8 +22,11 @@ class Fx:
 
 
 def _stack(env, api):
-    cfg = h.write_config(env, "foundation", api=api)
+    vanish = env.path(env.unique("vanish") + ".so")
+    shutil.copy(os.path.join(h.TEST_HANDLERS, "integ_fn.so"), vanish)
+    cfg = h.write_config(env, "foundation", api=api, vanish=vanish)
     bridge = h.start_bridge(env, cfg)
+    os.unlink(vanish)  # loaded by nothing yet: its first environment cannot load it
     nginx = h.start_nginx(env, bridge.sock)
     return cfg, bridge, nginx
 
@@ -37,6 +41,9 @@ def _setup(env):
     fx.port = fx.server.port
     fx.rest_config, fx.rest_bridge, fx.rest_server = _stack(env, "rest")
     fx.rest_port = fx.rest_server.port
+    # for check and invoke: every module present
+    fx.good_config = h.write_config(env, "foundation", name="good.conf", api="http",
+                                    vanish=os.path.join(h.TEST_HANDLERS, "integ_fn.so"))
     return fx
 
 
@@ -134,6 +141,19 @@ def init_failure_is_5xx_others_serve(fx):
     h.ok(fx.bridge.alive() and fx.rest_bridge.alive(), "a bridge died")
 
 
+@g.test
+def module_gone_is_5xx_others_serve(fx):
+    """The module was deleted after start-up: the environment cannot load it."""
+    for port, status, body in ((fx.port, 500, HTTP_ISE), (fx.rest_port, 502, REST_ISE)):
+        for _ in range(2):
+            r = h.http(port, "GET", "/vanish")
+            h.status_is(r, status)
+            h.eq(r.body, body, "body of a function whose module cannot load")
+        h.status_is(h.http(port, "GET", "/hello"), 200)
+        h.status_is(h.http(port, "GET", "/echo"), 200)
+    h.ok(fx.bridge.alive() and fx.rest_bridge.alive(), "a bridge died")
+
+
 # ------------------------------------------------------------- check / invoke
 
 def check(path):
@@ -142,7 +162,7 @@ def check(path):
 
 @g.test
 def check_good_config(fx):
-    r = check(fx.config)
+    r = check(fx.good_config)
     h.eq(r.returncode, 0, "exit status (stderr %r)" % r.stderr)
     for route in ("GET /hello", "ANY /echo/{proxy+}", "GET /counter"):
         h.ok(route in r.stdout, "route %r not in the route table:\n%s" % (route, r.stdout))
@@ -186,7 +206,7 @@ def check_bad_configs(fx):
 
 
 def invoke(fx, fn, event, extra=()):
-    return h.run_cmd([h.LB_BIN, "invoke", "-c", fx.config, fn, "-"] + list(extra),
+    return h.run_cmd([h.LB_BIN, "invoke", "-c", fx.good_config, fn, "-"] + list(extra),
                      input=json.dumps(event), timeout=30)
 
 
@@ -208,7 +228,7 @@ def invoke_hello_and_event_file(fx):
     path = fx.env.path("event.json")
     with open(path, "w") as f:
         json.dump({"rawPath": "/hello", "headers": {}, "requestContext": {}}, f)
-    r = h.run_cmd([h.LB_BIN, "invoke", "-c", fx.config, "hello", path], timeout=30)
+    r = h.run_cmd([h.LB_BIN, "invoke", "-c", fx.good_config, "hello", path], timeout=30)
     h.eq(r.returncode, 0, "exit status (stderr %r)" % r.stderr)
     json.loads(r.stdout)
     h.ok("Bonjour-integ" in r.stdout, "GREETING not in %r" % r.stdout[:300])
