@@ -24,6 +24,17 @@ REST_TIMEOUT = b'{"message": "Endpoint request timed out"}'
 HTTP_TIMEOUT = b'{"message":"Service Unavailable"}'
 
 
+# Every request here is answered within a few seconds by a working bridge
+# (integration timeout 2 s, function timeouts 1 and 5 s); a shorter bound
+# than the harness default keeps a broken bridge from stalling the run.
+LIMIT = 12.0
+
+
+def http(port, method, path, **kw):
+    kw.setdefault("timeout", LIMIT)
+    return h.http(port, method, path, **kw)
+
+
 class Fx:
     pass
 
@@ -49,14 +60,14 @@ g = h.Group("limits", "timeouts, throttling, crashes, disconnects, SIGHUP/SIGUSR
 
 
 def pid(port, fn="ctl"):
-    r = h.http(port, "GET", "/%s?do=pid" % fn)
+    r = http(port, "GET", "/%s?do=pid" % fn)
     h.status_is(r, 200)
     return r.json()["pid"]
 
 
 def timed(port, path):
     t0 = time.monotonic()
-    r = h.http(port, "GET", path)
+    r = http(port, "GET", path)
     return r, time.monotonic() - t0
 
 
@@ -100,14 +111,14 @@ def integration_timeout_http(fx):
 
 
 def _throttle(port, status, body):
-    results = h.parallel([lambda: h.http(port, "GET", "/one?do=sleep&ms=1500"),
-                          lambda: (time.sleep(0.3), h.http(port, "GET", "/one?do=pid"))[1]])
+    results = h.parallel([lambda: http(port, "GET", "/one?do=sleep&ms=1500"),
+                          lambda: (time.sleep(0.3), http(port, "GET", "/one?do=pid"))[1]])
     statuses = sorted(r.status for r in results)
     h.eq(statuses, sorted([200, status]),
          "statuses with reserved_concurrency = 1 and 2 clients (%r)" % [r.body for r in results])
     h.eq(results[1].body, body, "throttled body")
     # the slot is free again
-    h.status_is(h.http(port, "GET", "/one?do=pid"), 200)
+    h.status_is(http(port, "GET", "/one?do=pid"), 200)
 
 
 @g.test
@@ -122,11 +133,11 @@ def reserved_concurrency_http(fx):
 
 
 def _fails_then_serves(fx, action, status=502, body=REST_ISE):
-    r = h.http(fx.port, "GET", "/ctl?do=" + action)
+    r = http(fx.port, "GET", "/ctl?do=" + action)
     expect_error(r, status, body, "do=" + action)
     h.ok(fx.bridge.alive(), "the bridge died")
     for i in range(2):
-        r = h.http(fx.port, "GET", "/ctl?do=pid")
+        r = http(fx.port, "GET", "/ctl?do=pid")
         h.status_is(r, 200)
 
 
@@ -162,7 +173,7 @@ def response_over_six_megabytes(fx):
 
 @g.test
 def response_under_six_megabytes(fx):
-    r = h.http(fx.port, "GET", "/ctl?do=big&n=%d" % (5 * 1024 * 1024))
+    r = http(fx.port, "GET", "/ctl?do=big&n=%d" % (5 * 1024 * 1024))
     h.status_is(r, 200)
     h.eq(len(r.body), 5 * 1024 * 1024, "body length")
 
@@ -171,9 +182,9 @@ def response_under_six_megabytes(fx):
 def log_flood(fx):
     """8 MB of log lines in one invocation: logged, not a failure."""
     off = fx.bridge.log_size()
-    r = h.http(fx.port, "GET", "/ctl?do=flood")
+    r = http(fx.port, "GET", "/ctl?do=flood")
     h.status_is(r, 200)
-    h.status_is(h.http(fx.port, "GET", "/ctl?do=pid"), 200)
+    h.status_is(http(fx.port, "GET", "/ctl?do=pid"), 200)
     h.ok("flood line 99999" in fx.bridge.wait_log("flood line 99999", 5, off),
          "the last flood line is not in the log")
 
@@ -218,7 +229,7 @@ def _load(port, total, threads, busy_until=None):
                 return
             path = "/echo" if i % 2 else "/ctl?do=pid"
             try:
-                r = h.http(port, "GET", path, timeout=20)
+                r = http(port, "GET", path, timeout=20)
                 st = r.status
             except AssertionError as e:
                 st = str(e)
@@ -241,7 +252,7 @@ def _write(fx, value=None, text=None):
 
 
 def echo_value(fx):
-    r = h.http(fx.port, "GET", "/echo")
+    r = http(fx.port, "GET", "/echo")
     h.status_is(r, 200)
     return r.json()["env"]
 
@@ -283,7 +294,7 @@ def sighup_bad_config_keeps_old(fx):
     fx.bridge.signal(signal.SIGHUP)
     fx.bridge.wait_log(r"reload rejected", 5, off)
     h.eq(echo_value(fx), "v5", "INTEG_VALUE after a rejected reload")
-    h.status_is(h.http(fx.port, "GET", "/ctl?do=pid"), 200)
+    h.status_is(http(fx.port, "GET", "/ctl?do=pid"), 200)
     _write(fx, "v5")
 
 
@@ -302,7 +313,7 @@ def sigterm_drains_and_exits_0(fx):
     box = {}
 
     def request():
-        box["r"] = h.http(fx.port, "GET", "/slow?do=sleep&ms=1200")
+        box["r"] = http(fx.port, "GET", "/slow?do=sleep&ms=1200")
     t = threading.Thread(target=request, daemon=True)
     t.start()
     time.sleep(0.4)
