@@ -238,6 +238,38 @@ class Bridge:
     def alive(self):
         return self.proc.alive()
 
+    def log_text(self):
+        """Everything the bridge (and its environments) logged so far."""
+        try:
+            with open(self.proc.log, "rb") as f:
+                return f.read().decode("utf-8", "replace")
+        except OSError:
+            return ""
+
+    def log_size(self):
+        try:
+            return os.path.getsize(self.proc.log)
+        except OSError:
+            return 0
+
+    def log_since(self, offset):
+        """The log from byte `offset` (a log_size() taken earlier) on."""
+        try:
+            with open(self.proc.log, "rb") as f:
+                f.seek(offset)
+                return f.read().decode("utf-8", "replace")
+        except OSError:
+            return ""
+
+    def signal(self, sig):
+        os.kill(self.proc.pid, sig)
+
+    def wait_log(self, pattern, timeout, offset=0):
+        """Waits (bounded) until the log after `offset` matches the regex."""
+        wait_until(lambda: re.search(pattern, self.log_since(offset)), timeout,
+                   "%r in the bridge log" % pattern)
+        return self.log_since(offset)
+
 
 def start_bridge(env, config, extra_args=(), binary=None):
     """Starts `lambdabridge -c CONFIG -l unix:SOCK` and waits until the
@@ -253,6 +285,57 @@ def start_bridge(env, config, extra_args=(), binary=None):
     if IS_ROOT:
         os.chmod(sock, 0o666)  # nginx/Apache workers run as nobody
     return Bridge(proc, sock, config)
+
+
+HANDLERS = os.path.join(BUILD, "handlers")
+TEST_HANDLERS = os.path.join(BUILD, "tests", "handlers")
+
+
+def write_config(env, template, name=None, **values):
+    """Writes tests/integration/conf/TEMPLATE.conf.in into the temp dir with
+    @HANDLERS@, @TEST_HANDLERS@ and the given @KEY@ values substituted;
+    returns the path."""
+    vals = {"HANDLERS": HANDLERS, "TEST_HANDLERS": TEST_HANDLERS}
+    vals.update({k.upper(): str(v) for k, v in values.items()})
+    text = substitute(os.path.join(CONF_DIR, template + ".conf.in"), vals)
+    path = env.path(name or (env.unique(template) + ".conf"))
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
+def need_modules(*paths):
+    missing = [p for p in paths if not os.path.exists(p)]
+    if missing:
+        raise SetupError("not built (make all, or merge main): " + ", ".join(missing))
+
+
+def parallel(fns, timeout=HTTP_TIMEOUT + 5):
+    """Runs the callables on threads at once; returns their results (or raises
+    the first exception).  Bounded: a thread still running after `timeout`
+    is an AssertionError."""
+    import threading
+    results = [None] * len(fns)
+    errors = [None] * len(fns)
+
+    def run(i, fn):
+        try:
+            results[i] = fn()
+        except BaseException as e:  # reported below
+            errors[i] = e
+    threads = [threading.Thread(target=run, args=(i, fn), daemon=True)
+               for i, fn in enumerate(fns)]
+    for t in threads:
+        t.start()
+    deadline = time.monotonic() + timeout
+    for t in threads:
+        t.join(max(0.0, deadline - time.monotonic()))
+        if t.is_alive():
+            raise AssertionError("a parallel request did not finish within %.0f s" % timeout)
+    for e in errors:
+        if e is not None:
+            raise e
+    return results
 
 
 class Server:

@@ -1,0 +1,330 @@
+"""Group limits (issue 4): timeouts, concurrency caps, crashes, client
+disconnects and the daemon's signals, through nginx, with integ_ctl
+(tests/handlers/integ_fn.c) from conf/limits.conf.in:
+
+    ctl   timeout 1 s, 128 MB        slow  timeout 5 s
+    one   reserved_concurrency = 1   echo  integ_echo, INTEG_VALUE = @VALUE@
+    integration_timeout = 2 s
+
+A REST bridge and an HTTP API bridge run side by side; the signal tests use
+the REST one and SIGTERM comes last (it stops that bridge).
+"""
+
+import os
+import signal
+import socket
+import threading
+import time
+
+import harness as h
+
+REST_ISE = b'{"message": "Internal server error"}'
+HTTP_ISE = b'{"message":"Internal Server Error"}'
+REST_TIMEOUT = b'{"message": "Endpoint request timed out"}'
+HTTP_TIMEOUT = b'{"message":"Service Unavailable"}'
+
+
+# Every request here is answered within a few seconds by a working bridge
+# (integration timeout 2 s, function timeouts 1 and 5 s); a shorter bound
+# than the harness default keeps a broken bridge from stalling the run.
+LIMIT = 12.0
+
+
+def http(port, method, path, **kw):
+    kw.setdefault("timeout", LIMIT)
+    return h.http(port, method, path, **kw)
+
+
+class Fx:
+    pass
+
+
+def _setup(env):
+    h.need_modules(os.path.join(h.TEST_HANDLERS, "integ_fn.so"))
+    fx = Fx()
+    fx.env = env
+    fx.config = h.write_config(env, "limits", name="limits-rest.conf", api="rest", value="v1")
+    fx.bridge = h.start_bridge(env, fx.config)
+    fx.server = h.start_nginx(env, fx.bridge.sock)
+    fx.port = fx.server.port
+    fx.http_config = h.write_config(env, "limits", name="limits-http.conf", api="http",
+                                    value="v1")
+    fx.http_bridge = h.start_bridge(env, fx.http_config)
+    fx.http_server = h.start_nginx(env, fx.http_bridge.sock)
+    fx.http_port = fx.http_server.port
+    return fx
+
+
+g = h.Group("limits", "timeouts, throttling, crashes, disconnects, SIGHUP/SIGUSR1/SIGTERM",
+            setup=_setup)
+
+
+def pid(port, fn="ctl"):
+    r = http(port, "GET", "/%s?do=pid" % fn)
+    h.status_is(r, 200)
+    return r.json()["pid"]
+
+
+def timed(port, path):
+    t0 = time.monotonic()
+    r = http(port, "GET", path)
+    return r, time.monotonic() - t0
+
+
+def expect_error(r, status, body, what):
+    if r.status != status:
+        raise AssertionError("%s: expected %d, got %d %r" % (what, status, r.status, r.body[:300]))
+    h.eq(r.body, body, what + " body")
+
+
+@g.test
+def function_timeout_rest(fx):
+    before = pid(fx.port)
+    r, took = timed(fx.port, "/ctl?do=sleep&ms=3000")
+    expect_error(r, 502, REST_ISE, "function timeout (timeout = 1)")
+    h.eq(r.header("x-amzn-ErrorType"), "InternalServerErrorException", "x-amzn-ErrorType")
+    h.ok(0.8 <= took <= 2.5, "502 after %.2f s, expected about 1 s" % took)
+    after = pid(fx.port)
+    h.ok(after != before, "the environment that timed out served again (pid %d)" % after)
+
+
+@g.test
+def function_timeout_http(fx):
+    r, took = timed(fx.http_port, "/ctl?do=spin")
+    expect_error(r, 500, HTTP_ISE, "spinning function (timeout = 1)")
+    h.ok(0.8 <= took <= 2.5, "500 after %.2f s, expected about 1 s" % took)
+    pid(fx.http_port)
+
+
+@g.test
+def integration_timeout_rest(fx):
+    r, took = timed(fx.port, "/slow?do=sleep&ms=3500")
+    expect_error(r, 504, REST_TIMEOUT, "integration timeout (2 s) before the function's (5 s)")
+    h.ok(1.7 <= took <= 3.2, "504 after %.2f s, expected about 2 s" % took)
+
+
+@g.test
+def integration_timeout_http(fx):
+    r, took = timed(fx.http_port, "/slow?do=sleep&ms=3500")
+    expect_error(r, 503, HTTP_TIMEOUT, "integration timeout (2 s) before the function's (5 s)")
+    h.ok(1.7 <= took <= 3.2, "503 after %.2f s, expected about 2 s" % took)
+
+
+def _throttle(port, status, body):
+    results = h.parallel([lambda: http(port, "GET", "/one?do=sleep&ms=1500"),
+                          lambda: (time.sleep(0.3), http(port, "GET", "/one?do=pid"))[1]])
+    statuses = sorted(r.status for r in results)
+    h.eq(statuses, sorted([200, status]),
+         "statuses with reserved_concurrency = 1 and 2 clients (%r)" % [r.body for r in results])
+    h.eq(results[1].body, body, "throttled body")
+    # the slot is free again
+    h.status_is(http(port, "GET", "/one?do=pid"), 200)
+
+
+@g.test
+def reserved_concurrency_rest(fx):
+    """DESIGN.md 2: a Lambda throttle is INTEGRATION_FAILURE, 500 on REST."""
+    _throttle(fx.port, 500, REST_ISE)
+
+
+@g.test
+def reserved_concurrency_http(fx):
+    _throttle(fx.http_port, 500, HTTP_ISE)
+
+
+def _fails_then_serves(fx, action, status=502, body=REST_ISE):
+    r = http(fx.port, "GET", "/ctl?do=" + action)
+    expect_error(r, status, body, "do=" + action)
+    h.ok(fx.bridge.alive(), "the bridge died")
+    for i in range(2):
+        r = http(fx.port, "GET", "/ctl?do=pid")
+        h.status_is(r, 200)
+
+
+@g.test
+def crash(fx):
+    _fails_then_serves(fx, "crash")
+
+
+@g.test
+def abort(fx):
+    _fails_then_serves(fx, "abort")
+
+
+@g.test
+def exit_(fx):
+    _fails_then_serves(fx, "exit")
+
+
+@g.test
+def leak_to_memory_limit(fx):
+    _fails_then_serves(fx, "leak")
+
+
+@g.test
+def function_error(fx):
+    _fails_then_serves(fx, "error")
+
+
+@g.test
+def response_over_six_megabytes(fx):
+    _fails_then_serves(fx, "big&n=%d" % (7 * 1024 * 1024))
+
+
+@g.test
+def response_under_six_megabytes(fx):
+    r = http(fx.port, "GET", "/ctl?do=big&n=%d" % (5 * 1024 * 1024))
+    h.status_is(r, 200)
+    h.eq(len(r.body), 5 * 1024 * 1024, "body length")
+
+
+@g.test
+def log_flood(fx):
+    """8 MB of log lines in one invocation: logged, not a failure."""
+    off = fx.bridge.log_size()
+    r = http(fx.port, "GET", "/ctl?do=flood")
+    h.status_is(r, 200)
+    h.status_is(http(fx.port, "GET", "/ctl?do=pid"), 200)
+    h.ok("flood line 99999" in fx.bridge.wait_log("flood line 99999", 5, off),
+         "the last flood line is not in the log")
+
+
+@g.test
+def client_disconnect_keeps_environment(fx):
+    before = pid(fx.port, "slow")
+    s = socket.create_connection(("127.0.0.1", fx.port), timeout=5)
+    t0 = time.monotonic()
+    s.sendall(b"GET /slow?do=sleep&ms=1000 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    time.sleep(0.3)
+    s.close()
+    time.sleep(max(0.0, 1.6 - (time.monotonic() - t0)))   # the invocation is over
+    after = pid(fx.port, "slow")
+    h.eq(after, before, "environment after a client disconnect (pid)")
+    h.ok(fx.bridge.alive(), "the bridge died")
+
+
+def _load(port, total, threads, busy_until=None):
+    """At least `total` requests over `threads` threads, going on while the
+    `busy_until` event is unset (at most 3 x total, 60 s); returns the
+    non-2xx ones and the number sent."""
+    bad = []
+    sent = [0]
+    lock = threading.Lock()
+    deadline = time.monotonic() + 60
+
+    def more():
+        with lock:
+            n = sent[0]
+            if n >= 3 * total or time.monotonic() > deadline:
+                return None
+            if n >= total and (busy_until is None or busy_until.is_set()):
+                return None
+            sent[0] = n + 1
+            return n
+
+    def worker(k):
+        while True:
+            i = more()
+            if i is None:
+                return
+            path = "/echo" if i % 2 else "/ctl?do=pid"
+            try:
+                r = http(port, "GET", path, timeout=20)
+                st = r.status
+            except AssertionError as e:
+                st = str(e)
+            if not (isinstance(st, int) and 200 <= st < 300):
+                with lock:
+                    bad.append((k, i, path, st))
+    h.parallel([lambda k=k: worker(k) for k in range(threads)], timeout=90)
+    return bad, sent[0]
+
+
+def _write(fx, value=None, text=None):
+    if text is None:
+        text = h.substitute(os.path.join(h.CONF_DIR, "limits.conf.in"),
+                            {"HANDLERS": h.HANDLERS, "TEST_HANDLERS": h.TEST_HANDLERS,
+                             "API": "rest", "VALUE": value})
+    tmp = fx.config + ".tmp"
+    with open(tmp, "w") as f:
+        f.write(text)
+    os.rename(tmp, fx.config)
+
+
+def echo_value(fx):
+    r = http(fx.port, "GET", "/echo")
+    h.status_is(r, 200)
+    return r.json()["env"]
+
+
+@g.test
+def sighup_reload_under_load(fx):
+    h.eq(echo_value(fx), "v1", "INTEG_VALUE before the reload")
+    off = fx.bridge.log_size()
+    done = threading.Event()
+
+    def hupper():
+        try:
+            for i in range(3):
+                time.sleep(0.25)
+                _write(fx, "v%d" % (i + 2))
+                fx.bridge.signal(signal.SIGHUP)
+            time.sleep(0.25)
+        finally:
+            done.set()
+    t = threading.Thread(target=hupper, daemon=True)
+    t.start()
+    try:
+        bad, sent = _load(fx.port, 200, 3, busy_until=done)
+    finally:
+        t.join(5)
+    h.eq(bad, [], "non-2xx responses among %d during 3 SIGHUP reloads" % sent)
+    h.ok(fx.bridge.alive(), "the bridge died")
+    fx.bridge.wait_log(r"reloaded", 5, off)
+    h.wait_until(lambda: echo_value(fx) == "v4", 5, "INTEG_VALUE v4 after the reloads")
+
+
+@g.test
+def sighup_bad_config_keeps_old(fx):
+    _write(fx, "v5")
+    fx.bridge.signal(signal.SIGHUP)
+    h.wait_until(lambda: echo_value(fx) == "v5", 5, "INTEG_VALUE v5")
+    off = fx.bridge.log_size()
+    _write(fx, text="gateway: { api = \"rest\"; };\nfunctions = ( { name = ; } );\n")
+    fx.bridge.signal(signal.SIGHUP)
+    fx.bridge.wait_log(r"reload rejected", 5, off)
+    h.eq(echo_value(fx), "v5", "INTEG_VALUE after a rejected reload")
+    h.status_is(http(fx.port, "GET", "/ctl?do=pid"), 200)
+    _write(fx, "v5")
+
+
+@g.test
+def sigusr1_prints_counters(fx):
+    off = fx.bridge.log_size()
+    fx.bridge.signal(signal.SIGUSR1)
+    text = fx.bridge.wait_log(r"\bctl\b", 5, off)
+    h.ok(fx.bridge.alive(), "the bridge died on SIGUSR1")
+    h.ok(any(c.isdigit() for c in text), "no numbers in the counters: %r" % text[:500])
+
+
+@g.test
+def sigterm_drains_and_exits_0(fx):
+    """Last: stops the REST bridge."""
+    box = {}
+
+    def request():
+        box["r"] = http(fx.port, "GET", "/slow?do=sleep&ms=1200")
+    t = threading.Thread(target=request, daemon=True)
+    t.start()
+    time.sleep(0.4)
+    t0 = time.monotonic()
+    fx.bridge.signal(signal.SIGTERM)
+    try:
+        fx.bridge.proc.p.wait(15)
+    except Exception:
+        raise AssertionError("the bridge did not exit within 15 s of SIGTERM")
+    t.join(10)
+    h.ok("r" in box, "the in-flight request got no response")
+    h.status_is(box["r"], 200)
+    h.eq(fx.bridge.proc.p.returncode, 0, "exit status after SIGTERM")
+    h.ok(time.monotonic() - t0 < 10, "drain took too long")
