@@ -32,23 +32,23 @@
 #define LB_FRAME_INVOKE_MAX   (LB_FRAME_INVOKE_FIXED + 2 * 255)
 
 enum lb_frame_type {
-	LB_FRAME_READY = 1,   /* worker -> gateway: module loaded, init ran */
-	LB_FRAME_INIT_ERROR,  /* worker -> gateway: error JSON, then exit */
-	LB_FRAME_INVOKE,      /* gateway -> worker: one event */
-	LB_FRAME_RESULT,      /* worker -> gateway: the handler's JSON */
-	LB_FRAME_ERROR,       /* worker -> gateway: error JSON */
-	LB_FRAME_OOM,         /* worker -> gateway: dying at its memory limit */
+	LB_FRAME_READY = 1,  /* worker -> gateway: module loaded, init ran */
+	LB_FRAME_INIT_ERROR, /* worker -> gateway: error JSON, then exit */
+	LB_FRAME_INVOKE,     /* gateway -> worker: one event */
+	LB_FRAME_RESULT,     /* worker -> gateway: the handler's JSON */
+	LB_FRAME_ERROR,      /* worker -> gateway: error JSON */
+	LB_FRAME_OOM,        /* worker -> gateway: dying at its memory limit */
 	LB_FRAME_TYPE_MAX = LB_FRAME_OOM,
 };
 
 /* Results of lb_frame_header_decode and lb_frame_reader_pump. */
-#define LB_FRAME_AGAIN  0  /* nothing complete yet (non-blocking fd) */
-#define LB_FRAME_DONE   1  /* a whole frame is in the reader */
-#define LB_FRAME_EOF    -1 /* peer closed (between or inside frames) */
-#define LB_FRAME_EIO    -2 /* read error; errno is set */
+#define LB_FRAME_AGAIN   0  /* nothing complete yet (non-blocking fd) */
+#define LB_FRAME_DONE    1  /* a whole frame is in the reader */
+#define LB_FRAME_EOF     -1 /* peer closed (between or inside frames) */
+#define LB_FRAME_EIO     -2 /* read error; errno is set */
 #define LB_FRAME_BADTYPE -3
-#define LB_FRAME_TOOBIG -4 /* length over the reader's cap */
-#define LB_FRAME_SHORT  -5 /* a reply shorter than its metadata */
+#define LB_FRAME_TOOBIG  -4 /* length over the reader's cap */
+#define LB_FRAME_SHORT   -5 /* a reply shorter than its metadata */
 
 /* Metadata at the start of every reply's payload. */
 struct lb_frame_meta {
@@ -91,7 +91,8 @@ void lb_frame_meta_decode(const unsigned char *in, struct lb_frame_meta *m);
  * as the next iovec) into out[LB_FRAME_INVOKE_MAX]; returns its length, or 0
  * when an id is longer than 255 bytes.  Pure.
  */
-size_t lb_frame_invoke_encode(unsigned char *out, const struct lb_frame_invoke *iv);
+size_t lb_frame_invoke_encode(
+    unsigned char *out, const struct lb_frame_invoke *iv);
 
 /*
  * Splits an INVOKE payload into *iv (pointers into `payload`, which the
@@ -119,7 +120,7 @@ int lb_frame_send(int fd, uint32_t type, const struct iovec *iov, int iovcnt,
  */
 struct lb_frame_reader {
 	uint32_t max; /* cap on the payload length */
-	int replies;  /* only reply types expected: read header + meta at once */
+	int replies; /* only reply types expected: read header + meta at once */
 	unsigned char hdr[LB_FRAME_HDR_LEN + LB_FRAME_META_LEN];
 	size_t hdr_got;
 	int have_type;

@@ -379,6 +379,7 @@ stage_map(struct lb_call *c, struct lb_http_response *resp)
 	const struct lb_config *cfg = c->gen->cfg;
 	struct lb_response_input in;
 	char err[256];
+	int rc;
 
 	memset(&in, 0, sizeof(in));
 	in.rest = c->rest;
@@ -388,12 +389,15 @@ stage_map(struct lb_call *c, struct lb_http_response *resp)
 	in.accept = lb_http_param(c->req, "HTTP_ACCEPT");
 	in.binary_media_types = cfg->binary_media_types;
 	in.nbinary_media_types = cfg->nbinary_media_types;
-	if (lb_response_map(&in, resp, err, sizeof(err)) < 0) {
+	rc = lb_response_map(&in, resp, err, sizeof(err));
+	if (rc < 0) {
 		lb_log(LB_LOG_WARN,
 		    "%s Execution failed due to configuration "
 		    "error: %s",
 		    c->request_id, err);
-		return LB_GWERR_FUNCTION_ERROR;
+		return rc == LB_RESPONSE_ECONFIG
+		    ? LB_GWERR_API_CONFIGURATION_ERROR
+		    : LB_GWERR_FUNCTION_ERROR;
 	}
 	return LB_GWERR_NONE;
 }

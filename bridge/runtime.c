@@ -54,11 +54,11 @@ lb_error(const char *error_type, const char *fmt, ...)
 
 	snprintf(last_error.type, sizeof(last_error.type), "%s",
 	    error_type != NULL && *error_type != '\0' ? error_type
-						      : "Function.Error");
+	                                              : "Function.Error");
 	if (fmt != NULL) {
 		va_start(ap, fmt);
-		vsnprintf(last_error.message, sizeof(last_error.message), fmt,
-		    ap);
+		vsnprintf(
+		    last_error.message, sizeof(last_error.message), fmt, ap);
 		va_end(ap);
 	} else {
 		last_error.message[0] = '\0';
