@@ -415,6 +415,8 @@ lb_cli_event(int argc, char **argv)
 	}
 	st->router =
 	    lb_router_new(cfg->routes, cfg->nroutes, &bad, err, sizeof(err));
+	if (st->router != NULL)
+		lb_router_set_rest(st->router, cfg->api == LB_API_REST);
 	if (st->router == NULL) {
 		fprintf(stderr, "lambdabridge: %s\n", err);
 		goto cleanup;

@@ -94,6 +94,8 @@ gen_new(struct lb_config *cfg, char *err, size_t errlen)
 	g->refs = 1;
 	g->router =
 	    lb_router_new(cfg->routes, cfg->nroutes, &bad, why, sizeof(why));
+	if (g->router != NULL)
+		lb_router_set_rest(g->router, cfg->api == LB_API_REST);
 	if (g->router == NULL) {
 		if (bad < cfg->nroutes)
 			snprintf(err, errlen, "%s:%d: routes[%zu]: %s",

@@ -59,6 +59,7 @@ struct lb_router {
 	struct node *root;
 	struct rinfo *infos; /* one per route */
 	const struct rinfo *deflt;
+	int rest; /* REST: a resource without the method is "no route" */
 };
 
 /* One segment of a template: [s, s + len), its kind and variable name. */
@@ -452,6 +453,12 @@ fail:
 }
 
 void
+lb_router_set_rest(struct lb_router *r, int rest)
+{
+	r->rest = rest;
+}
+
+void
 lb_router_free(struct lb_router *r)
 {
 	if (r == NULL)
@@ -462,7 +469,9 @@ lb_router_free(struct lb_router *r)
 }
 
 struct walk {
-	int method; /* index into methods, or -1 for an unlisted method */
+	int method;  /* index into methods, or -1 for an unlisted method */
+	int rest;    /* REST rules (lb_router_set_rest) */
+	int blocked; /* REST: the path matched a resource without the method */
 	const char *end;
 	size_t nvals;
 	struct {
@@ -472,11 +481,17 @@ struct walk {
 };
 
 static const struct rinfo *
-pick(const struct rinfo *const *slots, int method)
+pick(const struct rinfo *const *slots, struct walk *w)
 {
-	if (method >= 0 && slots[method] != NULL)
-		return slots[method];
-	return slots[ANY_IDX];
+	if (w->method >= 0 && slots[w->method] != NULL)
+		return slots[w->method];
+	if (slots[ANY_IDX] != NULL || !w->rest)
+		return slots[ANY_IDX];
+	/* REST matches the resource by path first, then the method */
+	for (size_t i = 0; i < NMETHODS; i++)
+		if (slots[i] != NULL)
+			w->blocked = 1;
+	return NULL;
 }
 
 /*
@@ -492,7 +507,7 @@ walk(const struct node *n, const char *rest, struct walk *w)
 	size_t len, nvals = w->nvals;
 
 	if (rest == w->end)
-		return pick(n->here, w->method);
+		return pick(n->here, w);
 	seg = rest + 1;
 	e = memchr(seg, '/', (size_t)(w->end - seg));
 	if (e == NULL)
@@ -503,6 +518,8 @@ walk(const struct node *n, const char *rest, struct walk *w)
 
 		if (c != NULL && (ri = walk(c, e, w)) != NULL)
 			return ri;
+		if (w->blocked)
+			return NULL;
 		if (n->var != NULL && nvals < LB_ROUTER_MAX_PARAMS) {
 			w->vals[nvals].s = seg;
 			w->vals[nvals].len = len;
@@ -510,10 +527,12 @@ walk(const struct node *n, const char *rest, struct walk *w)
 			if ((ri = walk(n->var, e, w)) != NULL)
 				return ri;
 			w->nvals = nvals;
+			if (w->blocked)
+				return NULL;
 		}
 	}
 	/* {proxy+}: one or more segments, never an empty value */
-	if (seg < w->end && (ri = pick(n->greedy, w->method)) != NULL) {
+	if (seg < w->end && (ri = pick(n->greedy, w)) != NULL) {
 		w->vals[nvals].s = seg;
 		w->vals[nvals].len = (size_t)(w->end - seg);
 		w->nvals = nvals + 1;
@@ -531,8 +550,10 @@ lb_router_match(const struct lb_router *r, const char *method, const char *path,
 
 	m->route = NULL;
 	m->nparams = 0;
+	w.blocked = 0;
 	if (path_len > 0 && path[0] == '/') {
 		w.method = method_index(method, strlen(method));
+		w.rest = r->rest;
 		w.end = path + path_len;
 		/* "/payment/" is "/payment"; a greedy value loses the slash */
 		if (w.end[-1] == '/')
@@ -541,7 +562,7 @@ lb_router_match(const struct lb_router *r, const char *method, const char *path,
 		ri = walk(r->root, path, &w);
 	}
 	if (ri == NULL) {
-		if (r->deflt == NULL)
+		if (r->deflt == NULL || (r->rest && w.blocked))
 			return -1;
 		m->route = r->deflt->route;
 		return 0;

@@ -47,6 +47,14 @@ int lb_router_parse_key(
 struct lb_router *lb_router_new(const struct lb_route *routes, size_t nroutes,
     size_t *bad, char *err, size_t errlen);
 
+/*
+ * REST API rules (APIGW.md section 1.4): the most specific resource is
+ * chosen by path alone, and a method it does not define (without ANY) is
+ * "no route" rather than a fall-through to a less specific resource.  Off
+ * by default (HTTP API rules).
+ */
+void lb_router_set_rest(struct lb_router *r, int rest);
+
 /* Frees a router; NULL is fine. */
 void lb_router_free(struct lb_router *r);
 

@@ -554,6 +554,33 @@ test_many_routes(void)
 	table_free(&t);
 }
 
+/* REST: the resource is chosen by path; a method it lacks is no route. */
+static void
+test_rest_wrong_method(void)
+{
+	static const char *const keys[] = { "GET /pets/{id}", "POST /pets",
+		"ANY /{proxy+}", "GET /shop/{proxy+}", "GET /", NULL };
+	struct table t;
+
+	table_build(&t, keys);
+	/* HTTP API rules: fall through to the less specific ANY route */
+	ASSERT_ROUTE(&t, "DELETE", "/pets/7", "ANY /{proxy+}");
+	ASSERT_ROUTE(&t, "GET", "/pets", "ANY /{proxy+}");
+	ASSERT_ROUTE(&t, "POST", "/shop/a/b", "ANY /{proxy+}");
+
+	lb_router_set_rest(t.router, 1);
+	ASSERT_ROUTE(&t, "GET", "/pets/7", "GET /pets/{id}");
+	ASSERT_ROUTE(&t, "POST", "/pets", "POST /pets");
+	ASSERT_ROUTE(&t, "GET", "/other/x", "ANY /{proxy+}");
+	ASSERT_ROUTE(&t, "GET", "/shop/a/b", "GET /shop/{proxy+}");
+	ASSERT_ROUTE(&t, "GET", "/", "GET /");
+	ASSERT_NO_ROUTE(&t, "DELETE", "/pets/7");
+	ASSERT_NO_ROUTE(&t, "GET", "/pets");
+	ASSERT_NO_ROUTE(&t, "POST", "/shop/a/b");
+	ASSERT_NO_ROUTE(&t, "POST", "/");
+	table_free(&t);
+}
+
 void
 lb_test_suite_router(void)
 {
@@ -569,6 +596,7 @@ lb_test_suite_router(void)
 		{ "conflicts", test_conflicts },
 		{ "stages", test_stages },
 		{ "many routes", test_many_routes },
+		{ "REST wrong method", test_rest_wrong_method },
 		CU_TEST_INFO_NULL,
 	};
 
