@@ -298,6 +298,58 @@ def sighup_bad_config_keeps_old(fx):
     _write(fx, "v5")
 
 
+def children(ppid):
+    """(pid, state, cmdline) of every child process of ppid."""
+    out = []
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % d) as f:
+                stat = f.read()
+            with open("/proc/%s/cmdline" % d, "rb") as f:
+                cmd = f.read().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2:].split()
+        if int(fields[1]) == ppid:
+            out.append((int(d), fields[0], cmd))
+    return out
+
+
+@g.test
+def provisioned_and_max_requests(fx):
+    """`provisioned = 1` exists before the first request; `max_requests = 2`
+    recycles the environment after its second request."""
+    bpid = fx.http_bridge.proc.p.pid
+    prov = [c for c in children(bpid) if " prov " in c[2]]
+    h.eq(len(prov), 1, "provisioned environments before any request (%r)" % prov)
+    first = pid(fx.http_port, "prov")
+    h.eq(first, prov[0][0], "the first request runs in the provisioned environment")
+    h.eq(pid(fx.http_port, "prov"), first, "second request, same environment")
+    h.ok(pid(fx.http_port, "prov") != first, "third request: a recycled environment")
+
+
+@g.test
+def no_fd_or_zombie_leak(fx):
+    """Crashes, timeouts and errors leave no descriptors or zombies behind."""
+    bpid = fx.http_bridge.proc.p.pid
+
+    def fds():
+        return len(os.listdir("/proc/%d/fd" % bpid))
+    http(fx.http_port, "GET", "/ctl?do=pid")
+    before = fds()
+    for q in ("crash", "abort", "exit", "error", "pid", "crash"):
+        http(fx.http_port, "GET", "/ctl?do=" + q)
+    http(fx.http_port, "GET", "/ctl?do=sleep&ms=1500")  # function timeout
+    http(fx.http_port, "GET", "/ctl?do=pid")
+    h.wait_until(lambda: not [c for c in children(bpid) if c[1] == "Z"], 5,
+                 "zombies of the bridge to be reaped")
+    after = fds()
+    h.ok(after <= before, "the bridge's descriptors grew from %d to %d" % (before, after))
+    h.ok(fx.http_bridge.alive(), "the bridge died")
+
+
 @g.test
 def sigusr1_prints_counters(fx):
     off = fx.bridge.log_size()
