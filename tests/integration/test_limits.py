@@ -351,6 +351,34 @@ def no_fd_or_zombie_leak(fx):
 
 
 @g.test
+def watch_reloads_on_config_and_module_change(fx):
+    """`--watch` reloads when the config file or a module file changes."""
+    import shutil
+    mods = fx.env.path(fx.env.unique("watchmods"))
+    os.mkdir(mods)
+    shutil.copy(os.path.join(h.TEST_HANDLERS, "integ_fn.so"), mods)
+    w = Fx()
+    w.config = h.write_config(fx.env, "limits", name="watch.conf", api="rest", value="w1",
+                              test_handlers=mods)
+    bridge = h.start_bridge(fx.env, w.config, extra_args=["--watch"])
+    w.port = h.start_nginx(fx.env, bridge.sock).port
+    h.eq(echo_value(w), "w1", "INTEG_VALUE before any change")
+    text = h.substitute(os.path.join(h.CONF_DIR, "limits.conf.in"),
+                        {"HANDLERS": h.HANDLERS, "TEST_HANDLERS": mods,
+                         "API": "rest", "VALUE": "w2"})
+    _write(w, text=text)
+    h.wait_until(lambda: echo_value(w) == "w2", 5, "INTEG_VALUE w2 after editing the config")
+    first = pid(w.port, "echo")
+    off = bridge.log_size()
+    later = time.time() + 5
+    os.utime(os.path.join(mods, "integ_fn.so"), (later, later))
+    bridge.wait_log(r"reloaded", 5, off)
+    h.wait_until(lambda: pid(w.port, "echo") != first, 5,
+                 "a new environment after the module changed")
+    h.ok(bridge.alive(), "the bridge died")
+
+
+@g.test
 def sigusr1_prints_counters(fx):
     off = fx.bridge.log_size()
     fx.bridge.signal(signal.SIGUSR1)
