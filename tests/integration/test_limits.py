@@ -380,11 +380,34 @@ def watch_reloads_on_config_and_module_change(fx):
 
 @g.test
 def sigusr1_prints_counters(fx):
+    """Counters cover the running configuration (a reload starts new ones)."""
+    for q in ("pid", "pid", "crash", "abort", "exit", "pid", "sleep&ms=1500", "pid"):
+        http(fx.port, "GET", "/ctl?do=" + q)
+    box = {}
+    t = threading.Thread(target=lambda: box.update(r=http(fx.port, "GET", "/one?do=sleep&ms=800")),
+                         daemon=True)
+    t.start()
+    time.sleep(0.3)
+    h.status_is(http(fx.port, "GET", "/one?do=pid"), 500)  # throttled
+    t.join(5)
     off = fx.bridge.log_size()
     fx.bridge.signal(signal.SIGUSR1)
-    text = fx.bridge.wait_log(r"\bctl\b", 5, off)
+    text = fx.bridge.wait_log(r"function one: .*max_duration_ms", 5, off)
     h.ok(fx.bridge.alive(), "the bridge died on SIGUSR1")
-    h.ok(any(c.isdigit() for c in text), "no numbers in the counters: %r" % text[:500])
+    import re
+    line = re.search(r"function ctl: (.*)", text)
+    h.ok(line, "no counters line for ctl: %r" % text[:800])
+    c = dict(kv.split("=") for kv in line.group(1).split())
+    for k in ("invocations", "errors", "throttles", "timeouts", "cold_starts",
+              "concurrent", "max_duration_ms"):
+        h.ok(k in c, "counter %s missing: %r" % (k, line.group(0)))
+    h.ok(int(c["invocations"]) > 5, "ctl invocations: %r" % line.group(0))
+    h.ok(int(c["errors"]) >= 3, "ctl errors (crash, abort, exit...): %r" % line.group(0))
+    h.ok(int(c["timeouts"]) >= 1, "ctl timeouts: %r" % line.group(0))
+    h.ok(int(c["cold_starts"]) >= 2, "ctl cold starts: %r" % line.group(0))
+    one = re.search(r"function one: (.*)", text).group(1)
+    h.ok(int(dict(kv.split("=") for kv in one.split())["throttles"]) >= 1,
+         "throttles of the reserved function: %r" % one)
 
 
 @g.test
