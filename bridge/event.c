@@ -444,13 +444,7 @@ http_api_text_type(const char *ct)
 		"application/xml", "application/javascript", NULL };
 	size_t len;
 
-	if (ct == NULL)
-		return 0;
-	while (*ct == ' ' || *ct == '\t')
-		ct++;
-	len = strcspn(ct, ";");
-	while (len > 0 && (ct[len - 1] == ' ' || ct[len - 1] == '\t'))
-		len--;
+	ct = lb_media_essence(ct, &len);
 	if (len > 5 && strncasecmp(ct, "text/", 5) == 0)
 		return 1;
 	for (size_t i = 0; text[i] != NULL; i++)

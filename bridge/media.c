@@ -20,19 +20,30 @@ match_one(const char *ct, size_t ctlen, const char *pat)
 	return ctlen == plen && strncasecmp(ct, pat, plen) == 0;
 }
 
+const char *
+lb_media_essence(const char *content_type, size_t *len)
+{
+	size_t n;
+
+	*len = 0;
+	if (content_type == NULL)
+		return NULL;
+	while (*content_type == ' ' || *content_type == '\t')
+		content_type++;
+	n = strcspn(content_type, ";");
+	while (n > 0 &&
+	    (content_type[n - 1] == ' ' || content_type[n - 1] == '\t'))
+		n--;
+	*len = n;
+	return content_type;
+}
+
 int
 lb_media_match(const char *content_type, char *const *types, size_t ntypes)
 {
 	size_t len;
 
-	if (content_type == NULL)
-		return 0;
-	while (*content_type == ' ' || *content_type == '\t')
-		content_type++;
-	len = strcspn(content_type, ";");
-	while (len > 0 &&
-	    (content_type[len - 1] == ' ' || content_type[len - 1] == '\t'))
-		len--;
+	content_type = lb_media_essence(content_type, &len);
 	if (len == 0)
 		return 0;
 	for (size_t i = 0; i < ntypes; i++)

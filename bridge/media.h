@@ -11,4 +11,11 @@
  */
 int lb_media_match(const char *content_type, char *const *types, size_t ntypes);
 
+/*
+ * The essence of `content_type` ("type/subtype"): returns it with leading
+ * blanks skipped and sets *len to its length without parameters and
+ * trailing blanks.  NULL gives NULL and *len = 0.
+ */
+const char *lb_media_essence(const char *content_type, size_t *len);
+
 #endif /* LB_MEDIA_H */
