@@ -3,20 +3,24 @@
  *
  * Each function has a pool of worker processes.  Request threads take an
  * idle environment (LIFO) or start one under the function's and the
- * account's concurrency caps, send the INVOKE frame themselves and then
- * sleep on their invocation's condition variable.  One supervisor thread per
- * lb_envs owns everything else: it polls every environment's socket and
- * log pipe, reads the replies, logs the functions' output line by line,
- * enforces the function timeouts, init timeouts and idle timeouts, reaps
- * the children, and completes invocations, including those whose caller
- * already left at its integration deadline.
+ * account's concurrency caps, send the INVOKE frame and read the reply
+ * themselves: on the hot path a request costs two wake-ups (the worker's and
+ * the caller's), nothing else.  One supervisor thread per lb_envs owns
+ * everything else: it reads READY frames of starting environments, watches
+ * idle workers through pidfds, logs the functions' output line by line,
+ * enforces the function timeouts (SIGKILL; the caller then sees EOF), init
+ * timeouts and idle timeouts, reaps the children, and completes
+ * invocations whose caller left at its integration deadline or whose
+ * environment died.
  *
  * Locking: one mutex (lb_envs.mu) guards the lists, states, invocations and
  * counters.  Only the supervisor frees an environment, so it may use an
- * environment pointer without the lock; the frame reader, the log line
- * buffer and reading from the fds belong to the supervisor alone.  A
- * request thread writes to env->sock only while env->sending is set, and the
- * supervisor never closes the socket of an environment that is sending.
+ * environment pointer without the lock.  env->sock and env->rd belong to the
+ * request thread while env->owned is set (from taking the environment to
+ * handling its reply, or handing it to the supervisor at the integration
+ * deadline), and to the supervisor otherwise; the supervisor never reaps an
+ * owned environment.  The log line buffer is guarded by env->logmu (taken
+ * after lb_envs.mu, never before).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -28,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/pidfd.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -88,23 +93,24 @@ struct env {
 	struct env *prev, *next; /* lb_envs.all */
 	struct env *idle_next;   /* pool->idle stack */
 	pid_t pid;
-	int sock;  /* gateway end of the socketpair, non-blocking */
-	int logfd; /* read end of the stdout/stderr pipe, non-blocking */
+	int sock;    /* gateway end of the socketpair, non-blocking */
+	int logfd;   /* read end of the stdout/stderr pipe, non-blocking */
+	int log_eof; /* the pipe reached EOF (atomic; the fd is closed with
+		      * the environment) */
+	int pidfd;   /* readable when the worker exits; -1 without pidfds */
 	enum env_state state;
-	int killed;  /* SIGKILL sent */
-	int sending; /* request threads writing to sock (a count: a fast
-		      * reply can hand env to the next caller before the
-		      * first one's send returns) */
-	int oom;     /* the worker reported OOM */
+	int killed; /* SIGKILL sent */
+	int owned;  /* a request thread holds sock and rd (see the top) */
+	int oom;    /* the worker reported OOM */
 	struct inv *inv;
 	int64_t deadline; /* lb_mono_ms: init, function or reap deadline */
 	int64_t idle_since;
 	int requests;
 	double init_ms;
 	uint64_t maxrss_kb;
-	char reqid[ID_MAX]; /* tags the function's log lines */
-	/* supervisor-only: */
-	struct lb_frame_reader rd;
+	char reqid[ID_MAX];        /* tags the function's log lines */
+	struct lb_frame_reader rd; /* the owner's: see the top */
+	pthread_mutex_t logmu;     /* guards line and linelen */
 	char line[LOG_LINE_MAX];
 	size_t linelen;
 };
@@ -160,6 +166,19 @@ wake_supervisor(struct lb_envs *E)
 	do
 		r = write(E->wake[1], &c, 1);
 	while (r < 0 && errno == EINTR);
+}
+
+/*
+ * Makes sure the supervisor runs its timers at `when` (lb_mono_ms) at the
+ * latest: wakes it only when it plans to sleep past that.  Locked.
+ */
+static void
+supervisor_due(struct lb_envs *E, int64_t when)
+{
+	if (when < E->sup_next) {
+		E->sup_next = when;
+		wake_supervisor(E);
+	}
 }
 
 static int
@@ -340,7 +359,7 @@ emit_line(struct env *env, const char *reqid)
 
 /*
  * Reads what the log pipe has (at most `cap` bytes) and logs whole lines;
- * `flush` also logs a trailing partial line.  Supervisor only.
+ * `flush` also logs a trailing partial line.  Any thread; takes env->logmu.
  */
 static void
 read_logs(struct env *env, const char *reqid, size_t cap, int flush)
@@ -348,17 +367,17 @@ read_logs(struct env *env, const char *reqid, size_t cap, int flush)
 	char buf[16384];
 	size_t total = 0;
 
-	while (env->logfd >= 0 && total < cap) {
+	pthread_mutex_lock(&env->logmu);
+	while (env->logfd >= 0 &&
+	    !__atomic_load_n(&env->log_eof, __ATOMIC_RELAXED) && total < cap) {
 		ssize_t n = read(env->logfd, buf, sizeof(buf));
 
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
-			if (n == 0 ||
-			    (errno != EAGAIN && errno != EWOULDBLOCK)) {
-				close(env->logfd);
-				env->logfd = -1;
-			}
+			if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK))
+				__atomic_store_n(
+				    &env->log_eof, 1, __ATOMIC_RELAXED);
 			break;
 		}
 		total += (size_t)n;
@@ -374,6 +393,7 @@ read_logs(struct env *env, const char *reqid, size_t cap, int flush)
 	}
 	if (flush && env->linelen > 0)
 		emit_line(env, reqid);
+	pthread_mutex_unlock(&env->logmu);
 }
 
 /* ---- environments ---- */
@@ -386,6 +406,9 @@ env_free(struct env *env)
 		close(env->sock);
 	if (env->logfd >= 0)
 		close(env->logfd);
+	if (env->pidfd >= 0)
+		close(env->pidfd);
+	pthread_mutex_destroy(&env->logmu);
 	free(env);
 }
 
@@ -413,8 +436,9 @@ env_spawn(struct pool *p, int provisioned, char *err, size_t errlen)
 		return NULL;
 	}
 	env->pool = p;
-	env->sock = env->logfd = -1;
+	env->sock = env->logfd = env->pidfd = -1;
 	env->pid = -1;
+	pthread_mutex_init(&env->logmu, NULL);
 	lb_frame_reader_init(&env->rd, LB_FRAME_MAX, 1);
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0 ||
 	    pipe2(lp, O_CLOEXEC) < 0) {
@@ -483,6 +507,9 @@ env_spawn(struct pool *p, int provisioned, char *err, size_t errlen)
 	env->sock = sv[0];
 	env->logfd = lp[0];
 	sv[0] = lp[0] = -1;
+	/* without pidfds (Linux < 5.3) an idle worker's death is seen when
+	 * the environment is next used */
+	env->pidfd = pidfd_open(env->pid, 0); /* close-on-exec */
 	if (set_nonblock(env->sock) < 0 || set_nonblock(env->logfd) < 0) {
 		/* cannot happen on fresh fds; keep going blocking is unsafe */
 		kill(env->pid, SIGKILL);
@@ -553,7 +580,6 @@ idle_remove(struct pool *p, struct env *env)
 static void
 env_close(struct lb_envs *E, struct env *env, int kill_it)
 {
-	(void)E;
 	if (env->state == ENV_IDLE)
 		idle_remove(env->pool, env);
 	if (env->state != ENV_CLOSING) {
@@ -562,6 +588,7 @@ env_close(struct lb_envs *E, struct env *env, int kill_it)
 		env->deadline = lb_mono_ms() + REAP_GRACE_MS;
 		if (env->sock >= 0)
 			shutdown(env->sock, SHUT_RDWR);
+		wake_supervisor(E); /* to reap it */
 	}
 	if (kill_it && !env->killed) {
 		kill(env->pid, SIGKILL);
@@ -587,6 +614,9 @@ env_release(struct lb_envs *E, struct env *env)
 	env->deadline = NO_DEADLINE;
 	env->idle_next = p->idle;
 	p->idle = env;
+	if (p->nlive > p->fn->provisioned)
+		supervisor_due(E,
+		    env->idle_since + (int64_t)(p->fn->idle_timeout * 1000.0));
 }
 
 /* ---- completing invocations ---- */
@@ -686,6 +716,7 @@ handle_frame(struct lb_envs *E, struct env *env, uint32_t type,
 		} else {
 			env->state = ENV_BUSY;
 			env->deadline = NO_DEADLINE;
+			env->owned = 1; /* the caller's from now on */
 			inv->init_ms = env->init_ms;
 			inv->phase = INV_READY;
 			pthread_cond_signal(&inv->cond);
@@ -810,8 +841,8 @@ env_try_reap(struct lb_envs *E, struct env *env, int64_t now)
 	int st = 0;
 	pid_t r;
 
-	/* a READY invocation is its caller's until it is sent */
-	if (env->sending || (env->inv != NULL && env->inv->phase == INV_READY))
+	/* a request thread still uses sock and rd */
+	if (env->owned)
 		return 0;
 	do
 		r = wait4(env->pid, &st, WNOHANG, &ru);
@@ -867,9 +898,11 @@ env_try_reap(struct lb_envs *E, struct env *env, int64_t now)
 
 /* ---- the supervisor ---- */
 
+enum watch_kind { W_WAKE, W_SOCK, W_LOG, W_PID };
+
 struct watch {
 	struct env *env;
-	int is_log;
+	enum watch_kind kind;
 };
 
 /* Runs the timers: deadlines, reaping, idle timeouts.  Locked.  Returns the
@@ -958,62 +991,70 @@ replenish(struct lb_envs *E, int64_t now)
 	}
 }
 
-/* Reads everything pending on env's socket and handles complete frames. */
+/*
+ * Handles what lb_frame_reader_pump returned for env when it is not
+ * LB_FRAME_AGAIN: a whole frame, or the end of the environment.  Called by
+ * whoever reads env's socket, with the lock held.
+ */
+static void
+sock_event(struct lb_envs *E, struct env *env, int rc)
+{
+	if (rc == LB_FRAME_DONE) {
+		uint32_t type = env->rd.type;
+		struct lb_frame_meta meta = env->rd.meta;
+		size_t len;
+		char *body = lb_frame_reader_take(&env->rd, &len);
+
+		/* the function's output precedes its reply */
+		read_logs(env, env->reqid, LOG_READ_MAX, 1);
+		handle_frame(E, env, type, &meta, body, len);
+	} else if (rc == LB_FRAME_TOOBIG && env->inv != NULL &&
+	    env->inv->phase == INV_SENT) {
+		struct inv *inv = env->inv;
+
+		/* too big to drain: the environment goes */
+		set_error(&inv->res, LB_INVOKE_TOO_LARGE,
+		    "Function.ResponseSizeTooLarge",
+		    "Response payload size exceeded maximum allowed "
+		    "payload size (%d bytes).",
+		    LB_FRAME_PAYLOAD_LIMIT);
+		inv->res.duration_ms = (double)(lb_mono_ms() - inv->start_mono);
+		read_logs(env, env->reqid, LOG_READ_MAX, 1);
+		inv_complete(E, inv, env->maxrss_kb);
+		env_close(E, env, 1);
+	} else if (rc != LB_FRAME_EOF) {
+		lb_log(LB_LOG_ERROR,
+		    "function '%s': bad frame from environment %ld (%d)",
+		    env->pool->fn->name, (long)env->pid, rc);
+		env_close(E, env, 1);
+	} else {
+		/* EOF: the invocation, if any, completes on reap */
+		env_close(E, env, 0);
+	}
+}
+
+/*
+ * The supervisor reads env's socket only while env is starting or its
+ * invocation was handed over; a starting environment becomes its caller's
+ * only through handle_frame, called here, so one frame is handled per call.
+ */
 static void
 service_sock(struct lb_envs *E, struct env *env)
 {
-	for (;;) {
-		int rc = lb_frame_reader_pump(&env->rd, env->sock);
-		struct lb_frame_meta meta;
-		uint32_t type;
-		size_t len;
-		char *body;
-		int closing;
+	int rc, mine;
 
-		if (rc == LB_FRAME_AGAIN)
-			return;
-		pthread_mutex_lock(&E->mu);
-		if (rc == LB_FRAME_DONE) {
-			type = env->rd.type;
-			meta = env->rd.meta;
-			body = lb_frame_reader_take(&env->rd, &len);
-			/* the function's output precedes its reply */
-			read_logs(env, env->reqid, LOG_READ_MAX, 1);
-			handle_frame(E, env, type, &meta, body, len);
-			closing = env->state == ENV_CLOSING;
-			pthread_mutex_unlock(&E->mu);
-			if (closing)
-				return;
-			continue;
-		}
-		if (rc == LB_FRAME_TOOBIG && env->inv != NULL &&
-		    env->inv->phase == INV_SENT) {
-			struct inv *inv = env->inv;
-
-			/* too big to drain: the environment goes */
-			set_error(&inv->res, LB_INVOKE_TOO_LARGE,
-			    "Function.ResponseSizeTooLarge",
-			    "Response payload size exceeded maximum allowed "
-			    "payload size (%d bytes).",
-			    LB_FRAME_PAYLOAD_LIMIT);
-			inv->res.duration_ms =
-			    (double)(lb_mono_ms() - inv->start_mono);
-			read_logs(env, env->reqid, LOG_READ_MAX, 1);
-			inv_complete(E, inv, env->maxrss_kb);
-			env_close(E, env, 1);
-		} else if (rc != LB_FRAME_EOF) {
-			lb_log(LB_LOG_ERROR,
-			    "function '%s': bad frame from environment %ld "
-			    "(%d)",
-			    env->pool->fn->name, (long)env->pid, rc);
-			env_close(E, env, 1);
-		} else {
-			/* EOF: the invocation, if any, completes on reap */
-			env_close(E, env, 0);
-		}
-		pthread_mutex_unlock(&E->mu);
+	pthread_mutex_lock(&E->mu);
+	mine = !env->owned &&
+	    (env->state == ENV_STARTING || env->state == ENV_BUSY);
+	pthread_mutex_unlock(&E->mu);
+	if (!mine)
 		return;
-	}
+	rc = lb_frame_reader_pump(&env->rd, env->sock);
+	if (rc == LB_FRAME_AGAIN)
+		return;
+	pthread_mutex_lock(&E->mu);
+	sock_event(E, env, rc);
+	pthread_mutex_unlock(&E->mu);
 }
 
 static void *
@@ -1058,20 +1099,34 @@ supervisor(void *arg)
 		pfd[n].fd = E->wake[0];
 		pfd[n].events = POLLIN;
 		w[n].env = NULL;
+		w[n].kind = W_WAKE;
 		n++;
 		for (struct env *env = E->all; env != NULL; env = env->next) {
-			if (env->state != ENV_CLOSING && env->sock >= 0) {
-				pfd[n].fd = env->sock;
+			int fd = -1;
+			enum watch_kind kind = W_SOCK;
+
+			/* never a socket a request thread is reading */
+			if (!env->owned &&
+			    (env->state == ENV_STARTING ||
+			        env->state == ENV_BUSY))
+				fd = env->sock;
+			else if (env->state == ENV_IDLE) {
+				fd = env->pidfd;
+				kind = W_PID;
+			}
+			if (fd >= 0) {
+				pfd[n].fd = fd;
 				pfd[n].events = POLLIN;
 				w[n].env = env;
-				w[n].is_log = 0;
+				w[n].kind = kind;
 				n++;
 			}
-			if (env->logfd >= 0) {
+			if (env->logfd >= 0 &&
+			    !__atomic_load_n(&env->log_eof, __ATOMIC_RELAXED)) {
 				pfd[n].fd = env->logfd;
 				pfd[n].events = POLLIN;
 				w[n].env = env;
-				w[n].is_log = 1;
+				w[n].kind = W_LOG;
 				n++;
 			}
 		}
@@ -1094,18 +1149,24 @@ supervisor(void *arg)
 
 			if (pfd[i].revents == 0)
 				continue;
-			if (env == NULL) {
+			if (w[i].kind == W_WAKE) {
 				char buf[256];
 
 				while (read(E->wake[0], buf, sizeof(buf)) > 0)
 					;
-			} else if (w[i].is_log) {
+			} else if (w[i].kind == W_LOG) {
 				char reqid[ID_MAX];
 
 				pthread_mutex_lock(&E->mu);
 				memcpy(reqid, env->reqid, sizeof(reqid));
 				pthread_mutex_unlock(&E->mu);
 				read_logs(env, reqid, LOG_READ_MAX, 0);
+			} else if (w[i].kind == W_PID) {
+				/* an idle worker died (killed from outside) */
+				pthread_mutex_lock(&E->mu);
+				if (env->state == ENV_IDLE)
+					env_close(E, env, 0);
+				pthread_mutex_unlock(&E->mu);
 			} else {
 				service_sock(E, env);
 			}
@@ -1348,6 +1409,60 @@ abandon(struct inv *inv, struct lb_invoke_result *res)
 	    "integration timeout reached before the function returned");
 }
 
+/*
+ * Reads env's reply as its owner and handles it, or hands env to the
+ * supervisor at the integration deadline.  Returns with the lock held: 1
+ * when inv is done, 0 when the caller must abandon it.
+ */
+static int
+await_reply(struct lb_envs *E, struct env *env, struct inv *inv, int64_t integ)
+{
+	int rc;
+
+	for (;;) {
+		struct pollfd pf = { .fd = env->sock, .events = POLLIN };
+		int64_t now;
+		int t = -1;
+
+		rc = lb_frame_reader_pump(&env->rd, env->sock);
+		if (rc != LB_FRAME_AGAIN)
+			break;
+		if (integ > 0) {
+			now = lb_mono_ms();
+			if (now >= integ)
+				break;
+			t = integ - now > INT_MAX ? INT_MAX
+			                          : (int)(integ - now);
+		}
+		/* the supervisor's timeout kill shuts the socket: POLLHUP */
+		if (poll(&pf, 1, t) == 0)
+			break;
+	}
+	pthread_mutex_lock(&E->mu);
+	env->owned = 0;
+	if (inv->phase == INV_DONE) {
+		/* the supervisor finished it first (function timeout) */
+		if (rc == LB_FRAME_DONE)
+			free(lb_frame_reader_take(&env->rd, NULL));
+		wake_supervisor(E); /* to reap env */
+		return 1;
+	}
+	if (rc == LB_FRAME_AGAIN) {
+		/* integration deadline: the supervisor takes over */
+		wake_supervisor(E);
+		return 0;
+	}
+	sock_event(E, env, rc);
+	if (inv->phase == INV_DONE)
+		return 1;
+	/* env is closing: the supervisor completes inv when it reaps it */
+	wake_supervisor(E);
+	while (inv->phase != INV_DONE)
+		if (cond_wait_until(&inv->cond, &E->mu, integ) == ETIMEDOUT)
+			break;
+	return inv->phase == INV_DONE;
+}
+
 int
 lb_envs_invoke(struct lb_envs *E, size_t function,
     const struct lb_invoke_request *rq, struct lb_invoke_result *res)
@@ -1406,6 +1521,7 @@ lb_envs_invoke(struct lb_envs *E, size_t function,
 		p->idle = env->idle_next;
 		env->idle_next = NULL;
 		env->state = ENV_BUSY;
+		env->owned = 1;
 		env->inv = inv;
 		inv->env = env;
 		inv->phase = INV_READY;
@@ -1456,15 +1572,13 @@ lb_envs_invoke(struct lb_envs *E, size_t function,
 	lb_log_raw(line);
 	pthread_mutex_lock(&E->mu);
 	memcpy(env->reqid, inv->request_id, sizeof(env->reqid));
-	env->sending++;
 	inv->phase = INV_SENT;
 	inv->start_mono = lb_mono_ms();
 	env->deadline = inv->start_mono + (int64_t)(p->fn->timeout * 1000.0);
 	send_deadline = env->deadline;
 	if (integ > 0 && integ < send_deadline)
 		send_deadline = integ;
-	if (env->deadline < E->sup_next)
-		wake_supervisor(E);
+	supervisor_due(E, env->deadline);
 	pthread_mutex_unlock(&E->mu);
 
 	memset(&fi, 0, sizeof(fi));
@@ -1484,18 +1598,11 @@ lb_envs_invoke(struct lb_envs *E, size_t function,
 	iov[1].iov_len = rq->event_len;
 	/*
 	 * A failed send needs nothing here: EPIPE means the worker is gone
-	 * (the supervisor sees EOF), and a half-sent frame leaves the worker
+	 * (reading gives EOF), and a half-sent frame leaves the worker
 	 * waiting until the function timeout kills it.
 	 */
 	(void)lb_frame_send(env->sock, LB_FRAME_INVOKE, iov, 2, send_deadline);
-	pthread_mutex_lock(&E->mu);
-	env->sending--;
-	if (env->state == ENV_CLOSING)
-		wake_supervisor(E);
-	while (inv->phase != INV_DONE)
-		if (cond_wait_until(&inv->cond, &E->mu, integ) == ETIMEDOUT)
-			break;
-	if (inv->phase != INV_DONE) {
+	if (!await_reply(E, env, inv, integ)) {
 		abandon(inv, res);
 		pthread_mutex_unlock(&E->mu);
 		return 0;
