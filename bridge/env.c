@@ -85,6 +85,7 @@ struct inv {
 	double init_ms;
 	int64_t start_mono; /* INVOKE sent; 0 before */
 	char request_id[ID_MAX];
+	char tail[2 * ID_MAX + 256]; /* END and REPORT lines, to be logged */
 	struct lb_invoke_result res;
 };
 
@@ -510,7 +511,9 @@ env_spawn(struct pool *p, int provisioned, char *err, size_t errlen)
 	/* without pidfds (Linux < 5.3) an idle worker's death is seen when
 	 * the environment is next used */
 	env->pidfd = pidfd_open(env->pid, 0); /* close-on-exec */
-	if (set_nonblock(env->sock) < 0 || set_nonblock(env->logfd) < 0) {
+	/* the socket stays blocking: its owner's reads block (the caller's)
+	 * or pass MSG_DONTWAIT (the supervisor's) */
+	if (set_nonblock(env->logfd) < 0) {
 		/* cannot happen on fresh fds; keep going blocking is unsafe */
 		kill(env->pid, SIGKILL);
 		waitpid(env->pid, NULL, 0);
@@ -649,30 +652,19 @@ inv_complete(struct lb_envs *E, struct inv *inv, uint64_t maxrss_kb)
 	}
 	res->cold = inv->cold;
 	if (inv->start_mono > 0) {
-		char line[512];
 		double d = res->duration_ms;
+		int n = snprintf(inv->tail, sizeof(inv->tail),
+		    "END RequestId: %s\n"
+		    "REPORT RequestId: %s\tDuration: %.2f ms\t"
+		    "Billed Duration: %lld ms\tMemory Size: %d MB\t"
+		    "Max Memory Used: %llu MB",
+		    inv->request_id, inv->request_id, d,
+		    (long long)(d + 0.999999), p->fn->memory,
+		    (unsigned long long)((maxrss_kb + 1023) / 1024));
 
-		snprintf(
-		    line, sizeof(line), "END RequestId: %s", inv->request_id);
-		lb_log_raw(line);
-		if (inv->cold)
-			snprintf(line, sizeof(line),
-			    "REPORT RequestId: %s\tDuration: %.2f ms\t"
-			    "Billed Duration: %lld ms\tMemory Size: %d MB\t"
-			    "Max Memory Used: %llu MB\tInit Duration: %.2f ms",
-			    inv->request_id, d, (long long)(d + 0.999999),
-			    p->fn->memory,
-			    (unsigned long long)((maxrss_kb + 1023) / 1024),
-			    inv->init_ms);
-		else
-			snprintf(line, sizeof(line),
-			    "REPORT RequestId: %s\tDuration: %.2f ms\t"
-			    "Billed Duration: %lld ms\tMemory Size: %d MB\t"
-			    "Max Memory Used: %llu MB",
-			    inv->request_id, d, (long long)(d + 0.999999),
-			    p->fn->memory,
-			    (unsigned long long)((maxrss_kb + 1023) / 1024));
-		lb_log_raw(line);
+		if (inv->cold && n > 0 && (size_t)n < sizeof(inv->tail))
+			snprintf(inv->tail + n, sizeof(inv->tail) - (size_t)n,
+			    "\tInit Duration: %.2f ms", inv->init_ms);
 		p->total_ms += d;
 		if (d > p->max_ms)
 			p->max_ms = d;
@@ -686,9 +678,12 @@ inv_complete(struct lb_envs *E, struct inv *inv, uint64_t maxrss_kb)
 	if (--E->ninflight == 0)
 		pthread_cond_broadcast(&E->drained);
 	if (inv->abandoned) {
+		if (inv->tail[0] != '\0')
+			lb_log_raw(inv->tail);
 		inv_free(inv);
 		return;
 	}
+	/* the caller logs inv->tail once it dropped the lock */
 	inv->phase = INV_DONE;
 	pthread_cond_signal(&inv->cond);
 }
@@ -997,7 +992,7 @@ replenish(struct lb_envs *E, int64_t now)
  * whoever reads env's socket, with the lock held.
  */
 static void
-sock_event(struct lb_envs *E, struct env *env, int rc)
+sock_event(struct lb_envs *E, struct env *env, int rc, int logs_read)
 {
 	if (rc == LB_FRAME_DONE) {
 		uint32_t type = env->rd.type;
@@ -1006,7 +1001,8 @@ sock_event(struct lb_envs *E, struct env *env, int rc)
 		char *body = lb_frame_reader_take(&env->rd, &len);
 
 		/* the function's output precedes its reply */
-		read_logs(env, env->reqid, LOG_READ_MAX, 1);
+		if (!logs_read)
+			read_logs(env, env->reqid, LOG_READ_MAX, 1);
 		handle_frame(E, env, type, &meta, body, len);
 	} else if (rc == LB_FRAME_TOOBIG && env->inv != NULL &&
 	    env->inv->phase == INV_SENT) {
@@ -1049,11 +1045,11 @@ service_sock(struct lb_envs *E, struct env *env)
 	pthread_mutex_unlock(&E->mu);
 	if (!mine)
 		return;
-	rc = lb_frame_reader_pump(&env->rd, env->sock);
+	rc = lb_frame_reader_pump_nb(&env->rd, env->sock);
 	if (rc == LB_FRAME_AGAIN)
 		return;
 	pthread_mutex_lock(&E->mu);
-	sock_event(E, env, rc);
+	sock_event(E, env, rc, 0);
 	pthread_mutex_unlock(&E->mu);
 }
 
@@ -1410,34 +1406,56 @@ abandon(struct inv *inv, struct lb_invoke_result *res)
 }
 
 /*
+ * inv is about to be sent to env (owned by the caller): starts the
+ * function's clock.  Returns the function's deadline.  Locked.
+ */
+static int64_t
+mark_sent(struct lb_envs *E, struct env *env, struct inv *inv)
+{
+	memcpy(env->reqid, inv->request_id, sizeof(env->reqid));
+	inv->phase = INV_SENT;
+	inv->start_mono = lb_mono_ms();
+	env->deadline =
+	    inv->start_mono + (int64_t)(env->pool->fn->timeout * 1000.0);
+	supervisor_due(E, env->deadline);
+	return env->deadline;
+}
+
+/*
  * Reads env's reply as its owner and handles it, or hands env to the
- * supervisor at the integration deadline.  Returns with the lock held: 1
- * when inv is done, 0 when the caller must abandon it.
+ * supervisor at the integration deadline.  `fn_deadline` is when the
+ * supervisor kills the worker, which ends a blocking read with EOF.
+ * Returns with the lock held: 1 when inv is done, 0 when the caller must
+ * abandon it.
  */
 static int
-await_reply(struct lb_envs *E, struct env *env, struct inv *inv, int64_t integ)
+await_reply(struct lb_envs *E, struct env *env, struct inv *inv, int64_t integ,
+    int64_t fn_deadline)
 {
 	int rc;
 
-	for (;;) {
-		struct pollfd pf = { .fd = env->sock, .events = POLLIN };
-		int64_t now;
-		int t = -1;
-
+	if (integ == 0 || integ >= fn_deadline) {
+		/* one blocking read: the hot path */
 		rc = lb_frame_reader_pump(&env->rd, env->sock);
-		if (rc != LB_FRAME_AGAIN)
-			break;
-		if (integ > 0) {
-			now = lb_mono_ms();
-			if (now >= integ)
+	} else {
+		for (;;) {
+			struct pollfd pf = { .fd = env->sock,
+				.events = POLLIN };
+			int64_t left = integ - lb_mono_ms();
+
+			rc = LB_FRAME_AGAIN;
+			if (left <= 0 ||
+			    poll(&pf, 1,
+			        left > INT_MAX ? INT_MAX : (int)left) == 0)
 				break;
-			t = integ - now > INT_MAX ? INT_MAX
-			                          : (int)(integ - now);
+			rc = lb_frame_reader_pump_nb(&env->rd, env->sock);
+			if (rc != LB_FRAME_AGAIN)
+				break;
 		}
-		/* the supervisor's timeout kill shuts the socket: POLLHUP */
-		if (poll(&pf, 1, t) == 0)
-			break;
 	}
+	/* the function's output precedes its reply; read it unlocked */
+	if (rc == LB_FRAME_DONE)
+		read_logs(env, env->reqid, LOG_READ_MAX, 1);
 	pthread_mutex_lock(&E->mu);
 	env->owned = 0;
 	if (inv->phase == INV_DONE) {
@@ -1452,7 +1470,7 @@ await_reply(struct lb_envs *E, struct env *env, struct inv *inv, int64_t integ)
 		wake_supervisor(E);
 		return 0;
 	}
-	sock_event(E, env, rc);
+	sock_event(E, env, rc, 1);
 	if (inv->phase == INV_DONE)
 		return 1;
 	/* env is closing: the supervisor completes inv when it reaps it */
@@ -1471,7 +1489,7 @@ lb_envs_invoke(struct lb_envs *E, size_t function,
 	struct inv *inv;
 	struct env *env;
 	pthread_condattr_t ca;
-	int64_t integ = 0, send_deadline;
+	int64_t integ = 0, send_deadline, fn_deadline = 0;
 	unsigned char prefix[LB_FRAME_INVOKE_MAX];
 	struct lb_frame_invoke fi;
 	struct iovec iov[2];
@@ -1524,7 +1542,7 @@ lb_envs_invoke(struct lb_envs *E, size_t function,
 		env->owned = 1;
 		env->inv = inv;
 		inv->env = env;
-		inv->phase = INV_READY;
+		fn_deadline = mark_sent(E, env, inv);
 	}
 	pthread_mutex_unlock(&E->mu);
 
@@ -1563,23 +1581,17 @@ lb_envs_invoke(struct lb_envs *E, size_t function,
 		}
 		if (inv->phase == INV_DONE)
 			goto done;
+		/* INV_READY: env is BUSY, owned, with inv attached */
+		fn_deadline = mark_sent(E, env, inv);
 		pthread_mutex_unlock(&E->mu);
 	}
 
-	/* INV_READY: env is BUSY with inv attached and cannot go away */
 	snprintf(line, sizeof(line), "START RequestId: %s Version: %s",
 	    inv->request_id, p->fn->version);
 	lb_log_raw(line);
-	pthread_mutex_lock(&E->mu);
-	memcpy(env->reqid, inv->request_id, sizeof(env->reqid));
-	inv->phase = INV_SENT;
-	inv->start_mono = lb_mono_ms();
-	env->deadline = inv->start_mono + (int64_t)(p->fn->timeout * 1000.0);
-	send_deadline = env->deadline;
+	send_deadline = fn_deadline;
 	if (integ > 0 && integ < send_deadline)
 		send_deadline = integ;
-	supervisor_due(E, env->deadline);
-	pthread_mutex_unlock(&E->mu);
 
 	memset(&fi, 0, sizeof(fi));
 	fi.deadline_ms = lb_now_ms() + (int64_t)(p->fn->timeout * 1000.0);
@@ -1602,13 +1614,15 @@ lb_envs_invoke(struct lb_envs *E, size_t function,
 	 * waiting until the function timeout kills it.
 	 */
 	(void)lb_frame_send(env->sock, LB_FRAME_INVOKE, iov, 2, send_deadline);
-	if (!await_reply(E, env, inv, integ)) {
+	if (!await_reply(E, env, inv, integ, fn_deadline)) {
 		abandon(inv, res);
 		pthread_mutex_unlock(&E->mu);
 		return 0;
 	}
 done:
 	pthread_mutex_unlock(&E->mu);
+	if (inv->tail[0] != '\0')
+		lb_log_raw(inv->tail);
 	*res = inv->res;
 	inv->res.payload = NULL;
 	inv_free(inv);

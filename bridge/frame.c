@@ -199,7 +199,7 @@ lb_frame_send(int fd, uint32_t type, const struct iovec *iov, int iovcnt,
 			memset(&msg, 0, sizeof(msg));
 			msg.msg_iov = cur;
 			msg.msg_iovlen = (size_t)n;
-			w = sendmsg(fd, &msg, MSG_NOSIGNAL);
+			w = sendmsg(fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
 			if (w < 0 && errno == ENOTSOCK) {
 				use_send = 0;
 				continue;
@@ -243,7 +243,12 @@ void
 lb_frame_reader_reset(struct lb_frame_reader *r)
 {
 	free(r->body);
-	lb_frame_reader_init(r, r->max, r->replies);
+	r->body = NULL;
+	r->body_len = r->body_got = 0;
+	r->hdr_got = 0;
+	r->have_type = r->have_hdr = 0;
+	r->type = r->len = 0;
+	memset(&r->meta, 0, sizeof(r->meta));
 }
 
 char *
@@ -258,13 +263,26 @@ lb_frame_reader_take(struct lb_frame_reader *r, size_t *len)
 	return b;
 }
 
-/* read(2) with EINTR handled; maps EOF and errors to LB_FRAME_* codes. */
+/*
+ * One recv(2) (read(2) when fd is not a socket) with EINTR handled; maps EOF
+ * and errors to LB_FRAME_* codes.  Returns 1 with *got advanced.
+ */
 static int
-read_some(int fd, void *buf, size_t len, size_t *got)
+read_some(struct lb_frame_reader *r, int fd, void *buf, size_t len, size_t *got,
+    int flags)
 {
 	for (;;) {
-		ssize_t n = read(fd, buf, len);
+		ssize_t n;
 
+		if (r->notsock) {
+			n = read(fd, buf, len);
+		} else {
+			n = recv(fd, buf, len, flags);
+			if (n < 0 && errno == ENOTSOCK) {
+				r->notsock = 1;
+				continue;
+			}
+		}
 		if (n > 0) {
 			*got += (size_t)n;
 			return 1;
@@ -279,6 +297,21 @@ read_some(int fd, void *buf, size_t len, size_t *got)
 			return LB_FRAME_EOF;
 		return LB_FRAME_EIO;
 	}
+}
+
+/* Copies up to `len` read-ahead bytes to dst; returns how many. */
+static size_t
+take_ahead(struct lb_frame_reader *r, void *dst, size_t len)
+{
+	size_t n = r->ahead_len - r->ahead_off;
+
+	if (n > len)
+		n = len;
+	memcpy(dst, r->ahead + r->ahead_off, n);
+	r->ahead_off += n;
+	if (r->ahead_off == r->ahead_len)
+		r->ahead_off = r->ahead_len = 0;
+	return n;
 }
 
 /* The header (and metadata) is complete: set up the body buffer. */
@@ -299,8 +332,8 @@ start_body(struct lb_frame_reader *r)
 	return 0;
 }
 
-int
-lb_frame_reader_pump(struct lb_frame_reader *r, int fd)
+static int
+pump(struct lb_frame_reader *r, int fd, int flags)
 {
 	int rc;
 
@@ -315,10 +348,14 @@ lb_frame_reader_pump(struct lb_frame_reader *r, int fd)
 				return rc;
 			break;
 		}
-		rc = read_some(
-		    fd, r->hdr + r->hdr_got, need - r->hdr_got, &r->hdr_got);
-		if (rc <= 0)
-			return rc;
+		if (r->ahead_len == 0) {
+			rc = read_some(r, fd, r->ahead, sizeof(r->ahead),
+			    &r->ahead_len, flags);
+			if (rc <= 0)
+				return rc;
+		}
+		r->hdr_got +=
+		    take_ahead(r, r->hdr + r->hdr_got, need - r->hdr_got);
 		if (!r->have_type && r->hdr_got >= LB_FRAME_HDR_LEN) {
 			rc = lb_frame_header_decode(
 			    r->hdr, &r->type, &r->len, r->max);
@@ -332,12 +369,28 @@ lb_frame_reader_pump(struct lb_frame_reader *r, int fd)
 			r->have_type = 1;
 		}
 	}
+	if (r->ahead_len > 0)
+		r->body_got += take_ahead(
+		    r, r->body + r->body_got, r->body_len - r->body_got);
+	/* the rest straight into the body, never past this frame */
 	while (r->body_got < r->body_len) {
-		rc = read_some(fd, r->body + r->body_got,
-		    r->body_len - r->body_got, &r->body_got);
+		rc = read_some(r, fd, r->body + r->body_got,
+		    r->body_len - r->body_got, &r->body_got, flags);
 		if (rc <= 0)
 			return rc;
 	}
 	r->body[r->body_len] = '\0';
 	return LB_FRAME_DONE;
+}
+
+int
+lb_frame_reader_pump(struct lb_frame_reader *r, int fd)
+{
+	return pump(r, fd, 0);
+}
+
+int
+lb_frame_reader_pump_nb(struct lb_frame_reader *r, int fd)
+{
+	return pump(r, fd, MSG_DONTWAIT);
 }

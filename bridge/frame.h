@@ -112,15 +112,23 @@ int lb_frame_invoke_decode(
 int lb_frame_send(int fd, uint32_t type, const struct iovec *iov, int iovcnt,
     int64_t deadline_mono_ms);
 
+/* Bytes read ahead with a frame's header: a small frame takes one read. */
+#define LB_FRAME_AHEAD 4096
+
 /*
  * An incremental frame reader, for blocking and non-blocking fds.  For types
  * with metadata the first LB_FRAME_META_LEN payload bytes land in `meta`
  * and the rest (the "body") in a malloc'ed, NUL-terminated buffer, so the
- * body can be handed on without a copy.
+ * body can be handed on without a copy.  The header is read together with
+ * up to LB_FRAME_AHEAD following bytes; what belongs to the next frame is
+ * kept for it.
  */
 struct lb_frame_reader {
 	uint32_t max; /* cap on the payload length */
-	int replies; /* only reply types expected: read header + meta at once */
+	int replies;  /* only reply types expected */
+	int notsock;  /* fd is not a socket: read(2), not recv(2) */
+	unsigned char ahead[LB_FRAME_AHEAD];
+	size_t ahead_off, ahead_len;
 	unsigned char hdr[LB_FRAME_HDR_LEN + LB_FRAME_META_LEN];
 	size_t hdr_got;
 	int have_type;
@@ -135,8 +143,7 @@ struct lb_frame_reader {
 
 /*
  * Prepares an empty reader whose payloads may be up to `max` bytes.  With
- * `replies` set (the gateway's side) every frame must be a reply type, and
- * the header and metadata are read with one read(2).
+ * `replies` set (the gateway's side) every frame must be a reply type.
  */
 void lb_frame_reader_init(struct lb_frame_reader *r, uint32_t max, int replies);
 
@@ -148,10 +155,14 @@ void lb_frame_reader_init(struct lb_frame_reader *r, uint32_t max, int replies);
  */
 int lb_frame_reader_pump(struct lb_frame_reader *r, int fd);
 
+/* The same, never blocking even on a blocking socket (MSG_DONTWAIT). */
+int lb_frame_reader_pump_nb(struct lb_frame_reader *r, int fd);
+
 /* Returns the completed frame's body (the caller frees it) and resets. */
 char *lb_frame_reader_take(struct lb_frame_reader *r, size_t *len);
 
-/* Frees any partial frame and makes the reader ready for the next one. */
+/* Frees any partial frame and makes the reader ready for the next one
+ * (bytes already read ahead stay for it). */
 void lb_frame_reader_reset(struct lb_frame_reader *r);
 
 #endif /* LB_FRAME_H */

@@ -122,6 +122,10 @@ lb_log_raw(const char *line)
 	size_t n = strlen(line);
 
 	if (to_syslog) {
+		/* a message per line, as on stderr */
+		for (const char *nl; (nl = strchr(line, '\n')) != NULL;
+		     line = nl + 1)
+			syslog(LOG_INFO, "%.*s", (int)(nl - line), line);
 		syslog(LOG_INFO, "%s", line);
 		return;
 	}
