@@ -43,7 +43,7 @@ struct lb_spawn {
 };
 
 /*
- * Starts `sp->exe` by fork+exec.  Safe in a multithreaded process: the
+ * Starts `sp->exe` by vfork+exec.  Safe in a multithreaded process: the
  * child only makes async-signal-safe calls (reset signal mask and
  * dispositions, dup2 the given fds onto 0-3, close every other fd, no core
  * dumps, execve).  stdin is /dev/null.  Returns the pid, or -1 with the
