@@ -364,9 +364,37 @@ format_time(int64_t ms, char *out, size_t len)
 		snprintf(out, len, "01/Jan/1970:00:00:00 +0000");
 		return;
 	}
-	snprintf(out, len, "%02d/%s/%04d:%02d:%02d:%02d +0000", tm.tm_mday,
-	    months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
-	    tm.tm_sec);
+	if (len < sizeof("01/Jan/1970:00:00:00 +0000") || tm.tm_year < -1900 ||
+	    tm.tm_year > 9999 - 1900) {
+		snprintf(out, len, "01/Jan/1970:00:00:00 +0000");
+		return;
+	}
+	/* by hand: snprintf costs more than the rest of the event's fields */
+	{
+		int y = tm.tm_year + 1900;
+		char *o = out;
+
+		*o++ = (char)('0' + tm.tm_mday / 10);
+		*o++ = (char)('0' + tm.tm_mday % 10);
+		*o++ = '/';
+		memcpy(o, months[tm.tm_mon], 3);
+		o += 3;
+		*o++ = '/';
+		*o++ = (char)('0' + y / 1000);
+		*o++ = (char)('0' + y / 100 % 10);
+		*o++ = (char)('0' + y / 10 % 10);
+		*o++ = (char)('0' + y % 10);
+		for (int i = 0; i < 3; i++) {
+			int v = i == 0 ? tm.tm_hour
+			    : i == 1   ? tm.tm_min
+			               : tm.tm_sec;
+
+			*o++ = ':';
+			*o++ = (char)('0' + v / 10);
+			*o++ = (char)('0' + v % 10);
+		}
+		memcpy(o, " +0000", 7);
+	}
 }
 
 /* Length of a host name without its ":port" (IPv6 literals kept whole). */

@@ -5,6 +5,7 @@
  */
 #include <stdarg.h>
 #include <stdint.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,6 +106,49 @@ has_single_quote(const char *s, size_t len)
 	return 0;
 }
 
+static pthread_key_t tok_key;
+static pthread_once_t tok_once = PTHREAD_ONCE_INIT;
+
+static void
+tok_free(void *tok)
+{
+	json_tokener_free(tok);
+}
+
+static void
+tok_key_init(void)
+{
+	(void)pthread_key_create(&tok_key, tok_free);
+}
+
+/*
+ * The calling thread's tokener, reset (creating one costs more than
+ * parsing a small result); freed when the thread exits.  NULL when out of
+ * memory.
+ */
+static struct json_tokener *
+thread_tokener(void)
+{
+	struct json_tokener *tok;
+
+	pthread_once(&tok_once, tok_key_init);
+	tok = pthread_getspecific(tok_key);
+	if (tok != NULL) {
+		json_tokener_reset(tok);
+		return tok;
+	}
+	tok = json_tokener_new_ex(MAX_DEPTH);
+	if (tok == NULL)
+		return NULL;
+	json_tokener_set_flags(
+	    tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+	if (pthread_setspecific(tok_key, tok) != 0) {
+		json_tokener_free(tok);
+		return NULL;
+	}
+	return tok;
+}
+
 /*
  * Parses exactly `len` bytes of JSON (no terminating NUL needed) with a
  * depth limit; anything but whitespace after the value is an error.
@@ -125,13 +169,11 @@ parse(const char *s, size_t len, int *is_null, char *err, size_t errlen)
 		    "single-quoted string");
 		return NULL;
 	}
-	tok = json_tokener_new_ex(MAX_DEPTH);
+	tok = thread_tokener();
 	if (tok == NULL) {
 		fail(err, errlen, "out of memory");
 		return NULL;
 	}
-	json_tokener_set_flags(
-	    tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
 	obj = json_tokener_parse_ex(tok, s, (int)len);
 	jerr = json_tokener_get_error(tok);
 	end = json_tokener_get_parse_end(tok);
@@ -146,11 +188,9 @@ parse(const char *s, size_t len, int *is_null, char *err, size_t errlen)
 		    jerr == json_tokener_error_depth
 		        ? "nested deeper than 64 levels"
 		        : json_tokener_error_desc(jerr));
-		json_tokener_free(tok);
 		json_object_put(obj);
 		return NULL;
 	}
-	json_tokener_free(tok);
 	for (; end < len; end++) {
 		if (!is_json_ws(s[end])) {
 			fail(err, errlen, MALFORMED "invalid JSON (%s)",

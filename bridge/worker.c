@@ -340,6 +340,27 @@ maxrss_kb(void)
 	return hwm = (uint64_t)ru.ru_maxrss;
 }
 
+/*
+ * Sets _X_AMZN_TRACE_ID for one invocation, or removes it.  putenv with a
+ * buffer of our own: environ then points at it, and later invocations only
+ * rewrite the buffer (setenv would allocate and scan every time).
+ */
+static void
+set_trace_env(const char *trace)
+{
+	static const char name[] = "_X_AMZN_TRACE_ID=";
+	static char var[sizeof(name) + 256];
+
+	if (trace[0] == '\0') {
+		unsetenv("_X_AMZN_TRACE_ID");
+		return;
+	}
+	snprintf(var, sizeof(var), "%s%s", name, trace);
+	/* the handler may have set it itself: then point environ back */
+	if (getenv("_X_AMZN_TRACE_ID") != var + sizeof(name) - 1)
+		putenv(var);
+}
+
 /* Sends a reply frame: metadata then `body`.  0 or -1. */
 static int
 send_reply(uint32_t type, int64_t started_us, const char *body, size_t len)
@@ -579,10 +600,7 @@ invoke(struct worker *w, const char *payload, size_t len)
 		    "Runtime.InvalidInvoke", "malformed INVOKE frame");
 	copy_id(rid, iv.request_id, iv.request_id_len);
 	copy_id(trace, iv.trace_id, iv.trace_id_len);
-	if (trace[0] != '\0')
-		setenv("_X_AMZN_TRACE_ID", trace, 1);
-	else
-		unsetenv("_X_AMZN_TRACE_ID");
+	set_trace_env(trace);
 	ctx = w->ctx;
 	ctx.aws_request_id = rid;
 	ctx.deadline_ms = iv.deadline_ms;
