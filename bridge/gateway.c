@@ -23,6 +23,7 @@
 #include "gateway.h"
 #include "gwerror.h"
 #include "ids.h"
+#include "json.h"
 #include "log.h"
 #include "response.h"
 #include "router.h"
@@ -59,8 +60,7 @@ struct lb_call {
 	const char *query;
 	struct lb_router_match match;
 	const struct lb_function *fn;
-	json_object *ev;   /* the event, owned */
-	const char *event; /* its serialisation, owned by ev */
+	char *event; /* the serialised event, owned */
 	size_t event_len;
 	struct lb_invoke_result res;
 	int invoked;
@@ -291,7 +291,7 @@ stage_event(struct lb_call *c)
 {
 	struct lb_event_input in;
 	json_object *ev;
-	const char *s;
+	char *s;
 	size_t len;
 	char err[256];
 
@@ -312,22 +312,19 @@ stage_event(struct lb_call *c)
 		    c->request_id, err);
 		return LB_GWERR_API_CONFIGURATION_ERROR;
 	}
-	s = json_object_to_json_string_length(
-	    ev, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
-	if (s == NULL) {
-		json_object_put(ev);
+	/* json-c's output, written a string run at a time (json.h) */
+	s = lb_json_serialize(ev, &len);
+	json_object_put(ev);
+	if (s == NULL)
 		return LB_GWERR_API_CONFIGURATION_ERROR;
-	}
 	if (len > LB_EVENT_MAX) {
-		json_object_put(ev);
+		free(s);
 		lb_log(LB_LOG_WARN,
 		    "%s event of %zu bytes is over Lambda's "
 		    "6 MB payload limit",
 		    c->request_id, len);
 		return LB_GWERR_EVENT_TOO_LARGE;
 	}
-	/* sent straight from json-c's buffer: no copy */
-	c->ev = ev;
 	c->event = s;
 	c->event_len = len;
 	return LB_GWERR_NONE;
@@ -473,6 +470,6 @@ lb_gateway_handle(void *arg, const struct lb_http_request *req,
 	access_log(&c, resp);
 	if (c.invoked)
 		lb_invoke_result_clear(&c.res);
-	json_object_put(c.ev);
+	free(c.event);
 	gen_release(gw, c.gen);
 }

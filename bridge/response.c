@@ -14,6 +14,7 @@
 #include <json-c/json.h>
 
 #include "b64.h"
+#include "json.h"
 #include "media.h"
 #include "response.h"
 
@@ -164,6 +165,10 @@ parse(const char *s, size_t len, int *is_null, char *err, size_t errlen)
 	size_t end;
 
 	*is_null = 0;
+	/* most results take the fast path; anything else is json-c's */
+	obj = lb_json_parse(s, len, MAX_DEPTH);
+	if (obj != NULL)
+		return obj;
 	if (has_single_quote(s, len)) {
 		fail(err, errlen, MALFORMED "invalid JSON (%s)",
 		    "single-quoted string");

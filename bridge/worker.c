@@ -30,6 +30,7 @@
 #include "env.h"
 #include "frame.h"
 #include "ids.h"
+#include "json.h"
 #include "lambdabridge.h"
 #include "worker.h"
 
@@ -605,15 +606,24 @@ invoke(struct worker *w, const char *payload, size_t len)
 	ctx.aws_request_id = rid;
 	ctx.deadline_ms = iv.deadline_ms;
 
-	json_tokener_reset(w->tok);
-	errno = 0;
-	/*
-	 * The reader NUL-terminates the payload: passing the NUL too tells
-	 * json-c where the input ends (else a bare number stays "continue").
-	 */
-	event = json_tokener_parse_ex(w->tok, iv.event, (int)iv.event_len + 1);
-	jerr = json_tokener_get_error(w->tok);
-	end = json_tokener_get_parse_end(w->tok);
+	/* the gateway's events take the fast path (json.h) */
+	event = lb_json_parse(iv.event, iv.event_len, EVENT_MAX_DEPTH);
+	if (event == NULL) {
+		json_tokener_reset(w->tok);
+		errno = 0;
+		/*
+		 * The reader NUL-terminates the payload: passing the NUL too
+		 * tells json-c where the input ends (else a bare number stays
+		 * "continue").
+		 */
+		event = json_tokener_parse_ex(
+		    w->tok, iv.event, (int)iv.event_len + 1);
+		jerr = json_tokener_get_error(w->tok);
+		end = json_tokener_get_parse_end(w->tok);
+	} else {
+		jerr = json_tokener_success;
+		end = iv.event_len;
+	}
 	if (jerr != json_tokener_success ||
 	    (end < iv.event_len &&
 	        !only_space(iv.event + end, iv.event_len - end))) {

@@ -1,0 +1,562 @@
+/*
+ * json.c - the fast path for the bridge's own JSON (see json.h).
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+#include "url.h"
+
+/* ---- parsing ----------------------------------------------------------- */
+
+struct jp {
+	const unsigned char *p, *end;
+	int depth, max_depth;
+	char *scratch; /* unescaped strings and NUL-terminated keys */
+	size_t cap;
+};
+
+static void
+skip_ws(struct jp *j)
+{
+	while (j->p < j->end &&
+	    (*j->p == ' ' || *j->p == '\n' || *j->p == '\r' || *j->p == '\t'))
+		j->p++;
+}
+
+static char *
+scratch(struct jp *j, size_t n)
+{
+	char *s;
+
+	if (n <= j->cap)
+		return j->scratch;
+	if (n < 256)
+		n = 256;
+	s = realloc(j->scratch, n);
+	if (s == NULL)
+		return NULL;
+	j->scratch = s;
+	j->cap = n;
+	return s;
+}
+
+static int
+hex4(const unsigned char *p, unsigned *out)
+{
+	unsigned v = 0;
+
+	for (int i = 0; i < 4; i++) {
+		unsigned c = p[i];
+
+		if (c >= '0' && c <= '9')
+			c -= '0';
+		else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
+			c = (c | 0x20) - 'a' + 10;
+		else
+			return -1;
+		v = v << 4 | c;
+	}
+	*out = v;
+	return 0;
+}
+
+static size_t
+put_utf8(char *d, unsigned cp)
+{
+	if (cp < 0x80) {
+		d[0] = (char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		d[0] = (char)(0xc0 | cp >> 6);
+		d[1] = (char)(0x80 | (cp & 0x3f));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		d[0] = (char)(0xe0 | cp >> 12);
+		d[1] = (char)(0x80 | (cp >> 6 & 0x3f));
+		d[2] = (char)(0x80 | (cp & 0x3f));
+		return 3;
+	}
+	d[0] = (char)(0xf0 | cp >> 18);
+	d[1] = (char)(0x80 | (cp >> 12 & 0x3f));
+	d[2] = (char)(0x80 | (cp >> 6 & 0x3f));
+	d[3] = (char)(0x80 | (cp & 0x3f));
+	return 4;
+}
+
+/*
+ * A string; j->p is past the opening quote.  Sets *out (into the input
+ * when there is nothing to unescape, else into the scratch buffer) and
+ * *len.  -1 declines.
+ */
+static int
+string(struct jp *j, const char **out, size_t *len)
+{
+	const unsigned char *s = j->p, *q;
+	unsigned char bad = 0, hi = 0;
+	char *d;
+	size_t n = 0;
+
+	q = memchr(s, '"', (size_t)(j->end - s));
+	if (q == NULL)
+		return -1;
+	for (const unsigned char *c = s; c < q; c++) {
+		bad |= (unsigned char)(*c == '\\') | (unsigned char)(*c < 0x20);
+		hi |= *c;
+	}
+	if (!bad) {
+		if ((hi & 0x80) &&
+		    !lb_url_utf8_valid((const char *)s, (size_t)(q - s)))
+			return -1;
+		*out = (const char *)s;
+		*len = (size_t)(q - s);
+		j->p = q + 1;
+		return 0;
+	}
+	/* escapes: never longer unescaped than escaped */
+	hi = 0;
+	d = scratch(j, (size_t)(j->end - s) + 1);
+	if (d == NULL)
+		return -1;
+	for (const unsigned char *c = s;;) {
+		unsigned cp, lo;
+
+		if (c >= j->end || *c < 0x20)
+			return -1;
+		if (*c == '"') {
+			j->p = c + 1;
+			break;
+		}
+		if (*c != '\\') {
+			hi |= *c;
+			d[n++] = (char)*c++;
+			continue;
+		}
+		if (c + 1 >= j->end)
+			return -1;
+		switch (c[1]) {
+		case '"': d[n++] = '"'; break;
+		case '\\': d[n++] = '\\'; break;
+		case '/': d[n++] = '/'; break;
+		case 'b': d[n++] = '\b'; break;
+		case 'f': d[n++] = '\f'; break;
+		case 'n': d[n++] = '\n'; break;
+		case 'r': d[n++] = '\r'; break;
+		case 't': d[n++] = '\t'; break;
+		case 'u':
+			if (j->end - c < 6 || hex4(c + 2, &cp) < 0)
+				return -1;
+			if (cp >= 0xdc00 && cp <= 0xdfff)
+				return -1; /* lone low surrogate: json-c's call */
+			if (cp >= 0xd800 && cp <= 0xdbff) {
+				if (j->end - c < 12 || c[6] != '\\' ||
+				    c[7] != 'u' || hex4(c + 8, &lo) < 0 ||
+				    lo < 0xdc00 || lo > 0xdfff)
+					return -1;
+				cp = 0x10000 + ((cp - 0xd800) << 10) +
+				    (lo - 0xdc00);
+				c += 6;
+			}
+			/* 6 escaped bytes become at most 4 */
+			n += put_utf8(d + n, cp);
+			c += 6;
+			continue;
+		default: return -1;
+		}
+		c += 2;
+	}
+	if ((hi & 0x80) && !lb_url_utf8_valid(d, n))
+		return -1;
+	*out = d;
+	*len = n;
+	return 0;
+}
+
+static int value(struct jp *j, json_object **out);
+
+static int
+number(struct jp *j, json_object **out)
+{
+	const unsigned char *p = j->p;
+	int neg = 0;
+	uint64_t v = 0;
+
+	if (*p == '-') {
+		neg = 1;
+		p++;
+	}
+	if (p >= j->end || *p < '0' || *p > '9')
+		return -1;
+	if (*p == '0' && p + 1 < j->end && p[1] >= '0' && p[1] <= '9')
+		return -1;
+	for (; p < j->end && *p >= '0' && *p <= '9'; p++) {
+		if (v > (UINT64_MAX - 9) / 10)
+			return -1;
+		v = v * 10 + (uint64_t)(*p - '0');
+	}
+	/* fractions and exponents are json-c's (it keeps their text) */
+	if (p < j->end && (*p == '.' || *p == 'e' || *p == 'E'))
+		return -1;
+	if (p < j->end &&
+	    !(*p == ',' || *p == ']' || *p == '}' || *p == ' ' || *p == '\n' ||
+	        *p == '\r' || *p == '\t'))
+		return -1;
+	/* out of int64 range, or "-0" (a double to json-c): json-c's */
+	if (v > (uint64_t)INT64_MAX + (uint64_t)neg || (neg && v == 0))
+		return -1;
+	*out = json_object_new_int64(neg ? (int64_t)(0 - v) : (int64_t)v);
+	if (*out == NULL)
+		return -1;
+	j->p = p;
+	return 0;
+}
+
+static int
+literal(struct jp *j, const char *word, json_object **out, int b)
+{
+	size_t n = strlen(word);
+
+	if ((size_t)(j->end - j->p) < n || memcmp(j->p, word, n) != 0)
+		return -1;
+	j->p += n;
+	if (b < 0) {
+		*out = NULL;
+		return 0;
+	}
+	*out = json_object_new_boolean(b);
+	return *out == NULL ? -1 : 0;
+}
+
+static int
+object(struct jp *j, json_object **out)
+{
+	json_object *o = json_object_new_object();
+	int rc;
+
+	if (o == NULL)
+		return -1;
+	j->p++; /* '{' */
+	skip_ws(j);
+	if (j->p < j->end && *j->p == '}') {
+		j->p++;
+		*out = o;
+		return 0;
+	}
+	for (;;) {
+		char kbuf[256], *key;
+		const char *k;
+		size_t klen;
+		json_object *v;
+
+		if (j->p >= j->end || *j->p != '"')
+			goto fail;
+		j->p++;
+		if (string(j, &k, &klen) < 0 || memchr(k, '\0', klen) != NULL)
+			goto fail;
+		/* a NUL-terminated copy (the value may reuse the scratch) */
+		key = klen < sizeof(kbuf) ? kbuf : malloc(klen + 1);
+		if (key == NULL)
+			goto fail;
+		memcpy(key, k, klen);
+		key[klen] = '\0';
+		skip_ws(j);
+		if (j->p >= j->end || *j->p != ':' ||
+		    (j->p++, value(j, &v)) < 0) {
+			if (key != kbuf)
+				free(key);
+			goto fail;
+		}
+		/* json-c copies the key; a repeated key replaces the value */
+		rc = json_object_object_add(o, key, v);
+		if (key != kbuf)
+			free(key);
+		if (rc != 0) {
+			json_object_put(v);
+			goto fail;
+		}
+		skip_ws(j);
+		if (j->p < j->end && *j->p == ',') {
+			j->p++;
+			skip_ws(j);
+			continue;
+		}
+		if (j->p < j->end && *j->p == '}') {
+			j->p++;
+			*out = o;
+			return 0;
+		}
+		goto fail;
+	}
+fail:
+	json_object_put(o);
+	return -1;
+}
+
+static int
+array(struct jp *j, json_object **out)
+{
+	json_object *a = json_object_new_array();
+
+	if (a == NULL)
+		return -1;
+	j->p++; /* '[' */
+	skip_ws(j);
+	if (j->p < j->end && *j->p == ']') {
+		j->p++;
+		*out = a;
+		return 0;
+	}
+	for (;;) {
+		json_object *v;
+
+		if (value(j, &v) < 0)
+			break;
+		if (json_object_array_add(a, v) != 0) {
+			json_object_put(v);
+			break;
+		}
+		skip_ws(j);
+		if (j->p < j->end && *j->p == ',') {
+			j->p++;
+			continue;
+		}
+		if (j->p < j->end && *j->p == ']') {
+			j->p++;
+			*out = a;
+			return 0;
+		}
+		break;
+	}
+	json_object_put(a);
+	return -1;
+}
+
+/* One value; JSON null is *out == NULL.  -1 declines. */
+static int
+value(struct jp *j, json_object **out)
+{
+	const char *s;
+	size_t n;
+	int rc;
+
+	skip_ws(j);
+	if (j->p >= j->end)
+		return -1;
+	switch (*j->p) {
+	case '{':
+	case '[':
+		/* json-c's own limit decides at the edge */
+		if (j->depth + 2 >= j->max_depth)
+			return -1;
+		j->depth++;
+		rc = *j->p == '{' ? object(j, out) : array(j, out);
+		j->depth--;
+		return rc;
+	case '"':
+		j->p++;
+		if (string(j, &s, &n) < 0 || n > INT32_MAX)
+			return -1;
+		*out = json_object_new_string_len(s, (int)n);
+		return *out == NULL ? -1 : 0;
+	case 't': return literal(j, "true", out, 1);
+	case 'f': return literal(j, "false", out, 0);
+	case 'n': return literal(j, "null", out, -1);
+	default: return number(j, out);
+	}
+}
+
+json_object *
+lb_json_parse(const char *s, size_t len, int max_depth)
+{
+	struct jp j = { .p = (const unsigned char *)s,
+		.end = (const unsigned char *)s + len,
+		.max_depth = max_depth };
+	json_object *o = NULL;
+	int rc = value(&j, &o);
+
+	free(j.scratch);
+	if (rc == 0)
+		skip_ws(&j);
+	/* only a whole document; trailing data is json-c's to report */
+	if (rc < 0 || o == NULL || j.p != j.end) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}
+
+/* ---- serialising ------------------------------------------------------- */
+
+struct sb {
+	char *buf;
+	size_t len, cap;
+	int oom;
+};
+
+static int
+sb_grow(struct sb *b, size_t n)
+{
+	size_t cap = b->cap ? b->cap : 1024;
+	char *p;
+
+	if (b->oom)
+		return -1;
+	while (cap - b->len < n + 1) {
+		if (cap > SIZE_MAX / 2) {
+			b->oom = 1;
+			return -1;
+		}
+		cap *= 2;
+	}
+	if (cap == b->cap)
+		return 0;
+	p = realloc(b->buf, cap);
+	if (p == NULL) {
+		b->oom = 1;
+		return -1;
+	}
+	b->buf = p;
+	b->cap = cap;
+	return 0;
+}
+
+static void
+sb_put(struct sb *b, const char *s, size_t n)
+{
+	if (b->cap - b->len < n + 1 && sb_grow(b, n) < 0)
+		return;
+	memcpy(b->buf + b->len, s, n);
+	b->len += n;
+}
+
+/* As json-c escapes with JSON_C_TO_STRING_NOSLASHESCAPE. */
+static void
+sb_string(struct sb *b, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t run = 0;
+
+	sb_put(b, "\"", 1);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		char esc[6];
+		size_t el = 2;
+
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		sb_put(b, s + run, i - run);
+		run = i + 1;
+		esc[0] = '\\';
+		switch (c) {
+		case '"': esc[1] = '"'; break;
+		case '\\': esc[1] = '\\'; break;
+		case '\b': esc[1] = 'b'; break;
+		case '\f': esc[1] = 'f'; break;
+		case '\n': esc[1] = 'n'; break;
+		case '\r': esc[1] = 'r'; break;
+		case '\t': esc[1] = 't'; break;
+		default:
+			memcpy(esc + 1, "u00", 3);
+			esc[4] = hex[c >> 4];
+			esc[5] = hex[c & 15];
+			el = 6;
+		}
+		sb_put(b, esc, el);
+	}
+	sb_put(b, s + run, n - run);
+	sb_put(b, "\"", 1);
+}
+
+static void
+sb_value(struct sb *b, json_object *o)
+{
+	char num[24];
+	int first = 1;
+
+	switch (json_object_get_type(o)) {
+	case json_type_null: sb_put(b, "null", 4); return;
+	case json_type_boolean:
+		if (json_object_get_boolean(o))
+			sb_put(b, "true", 4);
+		else
+			sb_put(b, "false", 5);
+		return;
+	case json_type_int: {
+		int64_t v = json_object_get_int64(o);
+		uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+		size_t i = sizeof(num);
+
+		if (v == INT64_MAX)
+			break; /* maybe a larger uint64: json-c's */
+		do
+			num[--i] = (char)('0' + u % 10);
+		while ((u /= 10) != 0);
+		if (v < 0)
+			num[--i] = '-';
+		sb_put(b, num + i, sizeof(num) - i);
+		return;
+	}
+	case json_type_string:
+		sb_string(b, json_object_get_string(o),
+		    (size_t)json_object_get_string_len(o));
+		return;
+	case json_type_object:
+		sb_put(b, "{", 1);
+		json_object_object_foreach(o, k, v)
+		{
+			if (!first)
+				sb_put(b, ",", 1);
+			first = 0;
+			sb_string(b, k, strlen(k));
+			sb_put(b, ":", 1);
+			sb_value(b, v);
+		}
+		sb_put(b, "}", 1);
+		return;
+	case json_type_array: {
+		size_t n = json_object_array_length(o);
+
+		sb_put(b, "[", 1);
+		for (size_t i = 0; i < n; i++) {
+			if (i > 0)
+				sb_put(b, ",", 1);
+			sb_value(b, json_object_array_get_idx(o, i));
+		}
+		sb_put(b, "]", 1);
+		return;
+	}
+	case json_type_double: break;
+	}
+	/* doubles (and custom serializers on them) as json-c writes them */
+	{
+		size_t n;
+		const char *s = json_object_to_json_string_length(o,
+		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE,
+		    &n);
+
+		if (s == NULL)
+			b->oom = 1;
+		else
+			sb_put(b, s, n);
+	}
+}
+
+char *
+lb_json_serialize(json_object *o, size_t *len)
+{
+	struct sb b = { 0 };
+
+	sb_value(&b, o);
+	if (b.oom || sb_grow(&b, 0) < 0) {
+		free(b.buf);
+		errno = ENOMEM;
+		return NULL;
+	}
+	b.buf[b.len] = '\0';
+	*len = b.len;
+	return b.buf;
+}

@@ -1,0 +1,306 @@
+/*
+ * test_json.c - json.c, differentially against json-c: whatever
+ * lb_json_parse accepts, json-c parses to an equal object ending at the
+ * same place; lb_json_serialize writes json-c's exact bytes.  Declining is
+ * always allowed by the contract, so the accept cases are asserted too
+ * (a parser that declined everything would pass the differential part).
+ */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "json.h"
+#include "test.h"
+
+#define FLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
+
+void lb_test_suite_json(void);
+
+/* json-c's parse of s, strict, as one whole document; NULL on error. */
+static json_object *
+reference(const char *s, size_t len)
+{
+	size_t end = len;
+	json_tokener *tok = json_tokener_new_ex(64);
+	json_object *o;
+
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	o = json_tokener_parse_ex(tok, s, (int)len);
+	if (json_tokener_get_error(tok) == json_tokener_continue)
+		o = json_tokener_parse_ex(tok, "", 1);
+	else
+		end = json_tokener_get_parse_end(tok);
+	while (end < len && strchr(" \t\r\n", s[end]) != NULL)
+		end++;
+	if (json_tokener_get_error(tok) != json_tokener_success || end != len) {
+		json_object_put(o);
+		o = NULL;
+	}
+	json_tokener_free(tok);
+	return o;
+}
+
+/*
+ * Checks one input; returns 1 when the fast path took it.  Whatever it
+ * takes must equal json-c's reading, and serialise as json-c does.
+ */
+static int
+check(const char *s, size_t len)
+{
+	json_object *o = lb_json_parse(s, len, 64), *r;
+	char *out;
+	size_t outlen;
+
+	if (o == NULL)
+		return 0;
+	r = reference(s, len);
+	CU_ASSERT_PTR_NOT_NULL(r);
+	if (r == NULL || !json_object_equal(o, r))
+		fprintf(stderr, "differs from json-c: %.*s\n", (int)len, s);
+	if (r != NULL)
+		CU_ASSERT(json_object_equal(o, r));
+	out = lb_json_serialize(o, &outlen);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+	CU_ASSERT_STRING_EQUAL(out, json_object_to_json_string_ext(o, FLAGS));
+	CU_ASSERT_EQUAL(
+	    outlen, strlen(json_object_to_json_string_ext(o, FLAGS)));
+	free(out);
+	json_object_put(o);
+	json_object_put(r);
+	return 1;
+}
+
+static int
+check_str(const char *s)
+{
+	return check(s, strlen(s));
+}
+
+static void
+test_accepts(void)
+{
+	static const char *ok[] = {
+		"{}",
+		"[]",
+		" {\"a\":1} ",
+		"{\"a\":-42,\"b\":[true,false,null],\"c\":{\"d\":\"e\"}}",
+		"{\"dup\":1,\"dup\":2}",
+		"[9223372036854775807,-9223372036854775808,0]",
+		"\"esc \\\" \\\\ \\/ \\b \\f \\n \\r \\t\"",
+		"\"\\u00e9\\u2713\\ud83d\\ude00 caf\xc3\xa9\"",
+		"\"nul \\u0000 inside\"",
+		"{\"k\\u00e9y\":\"v\", \"\":\"empty key\"}",
+		"[ 1 , [ 2 , [ 3 ] ] ]",
+		"\"ctl \\u0001\\u001f\"",
+		"123",
+		"true",
+		" [1] \n",
+	};
+
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		int took = check_str(ok[i]);
+
+		if (!took)
+			fprintf(stderr, "declined: %s\n", ok[i]);
+		CU_ASSERT(took);
+	}
+}
+
+static void
+test_declines(void)
+{
+	static const char *no[] = {
+		"1.5",
+		"[1e3]",
+		"18446744073709551615",
+		"9223372036854775808",
+		"-0",
+		"\"\\ud800\"",
+		"\"\\udc00\"",
+		"\"\\ud800\\u0041\"",
+		"\"bad \xe9 utf-8\"",
+		"{\"a\\u0000b\":1}",
+		"{\"a\":1,}",
+		"[1,]",
+		"{'a':1}",
+		"\"raw \x01 control\"",
+		"\"unterminated",
+		"[1 2]",
+		"TRUE",
+		"nul",
+		"",
+		"   ",
+		"null",
+		"01",
+		"\"bad escape \\x\"",
+		"{\"a\" 1}",
+		"[1] x",
+		"1 2",
+	};
+
+	for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++) {
+		json_object *o = lb_json_parse(no[i], strlen(no[i]), 64);
+
+		if (o != NULL)
+			fprintf(stderr, "accepted: %s\n", no[i]);
+		CU_ASSERT_PTR_NULL(o);
+		json_object_put(o);
+	}
+}
+
+static void
+test_depth(void)
+{
+	char deep[200];
+	json_object *o;
+
+	memset(deep, '[', 100);
+	memset(deep + 100, ']', 100);
+	o = lb_json_parse(deep, sizeof(deep), 64);
+	CU_ASSERT_PTR_NULL(o);           /* json-c decides at its limit */
+	CU_ASSERT(check(deep + 70, 60)); /* 30 levels */
+}
+
+/* Reads a file whole; NULL when missing. */
+static char *
+slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf;
+	long n;
+
+	if (f == NULL)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	buf = malloc((size_t)n + 1);
+	if (buf != NULL && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+		free(buf);
+		buf = NULL;
+	}
+	fclose(f);
+	if (buf != NULL) {
+		buf[n] = '\0';
+		*len = (size_t)n;
+	}
+	return buf;
+}
+
+/*
+ * Every event fixture goes through the fast path, and so do thousands of
+ * byte mutations of them (bounded): each either declines or agrees.
+ */
+static void
+test_fixtures_and_mutations(void)
+{
+	static const char repl[] = "\"\\{}[],:0-9etu \x80\xc3\xa9";
+	DIR *d = opendir("tests/fixtures/events");
+	struct dirent *e;
+	unsigned seed = 12345;
+	int files = 0, taken = 0;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+	while ((e = readdir(d)) != NULL) {
+		char path[512];
+		size_t len = 0;
+		char *buf;
+
+		if (strstr(e->d_name, ".json") == NULL)
+			continue;
+		snprintf(
+		    path, sizeof(path), "tests/fixtures/events/%s", e->d_name);
+		buf = slurp(path, &len);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(buf);
+		files++;
+		CU_ASSERT(check(buf, len));
+		for (int m = 0; m < 400; m++) {
+			char *mut = malloc(len + 1);
+			size_t at;
+
+			memcpy(mut, buf, len + 1);
+			for (int k = 0; k < 1 + m % 3; k++) {
+				seed = seed * 1103515245u + 12345u;
+				at = (seed >> 8) % len;
+				mut[at] =
+				    repl[(seed >> 20) % (sizeof(repl) - 1)];
+			}
+			taken += check(mut, len);
+			free(mut);
+		}
+		free(buf);
+	}
+	closedir(d);
+	CU_ASSERT(files >= 5);
+	CU_ASSERT(taken > 0);
+}
+
+/* Long strings with escapes scattered through them (the body path). */
+static void
+test_long_strings(void)
+{
+	size_t n = 200000;
+	char *s = malloc(n + 3);
+	json_object *o;
+	char *out;
+	size_t outlen;
+
+	s[0] = '"';
+	for (size_t i = 1; i <= n; i++)
+		s[i] = (char)('a' + i % 26);
+	s[5000] = '\\';
+	s[5001] = 'n';
+	s[n + 1] = '"';
+	s[n + 2] = '\0';
+	CU_ASSERT(check(s, n + 2));
+	/* serialising raw control bytes and quotes */
+	for (size_t i = 1; i <= n; i += 97)
+		s[i] = (char)(i % 3 == 0 ? '"' : i % 3 == 1 ? '\x01' : '\\');
+	o = json_object_new_string_len(s + 1, (int)n);
+	out = lb_json_serialize(o, &outlen);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+	CU_ASSERT_STRING_EQUAL(out, json_object_to_json_string_ext(o, FLAGS));
+	free(out);
+	json_object_put(o);
+	free(s);
+}
+
+/* Types the parser never makes still serialise as json-c does. */
+static void
+test_serialize_other(void)
+{
+	json_object *o = json_object_new_object();
+	char *out;
+	size_t len;
+
+	json_object_object_add(o, "d", json_object_new_double(1.5));
+	json_object_object_add(o, "u", json_object_new_uint64(UINT64_MAX));
+	json_object_object_add(o, "m", json_object_new_int64(INT64_MAX));
+	json_object_object_add(o, "n", json_object_new_int64(INT64_MIN));
+	json_object_object_add(o, "z", NULL);
+	json_object_object_add(o, "s/", json_object_new_string("a/b"));
+	out = lb_json_serialize(o, &len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+	CU_ASSERT_STRING_EQUAL(out, json_object_to_json_string_ext(o, FLAGS));
+	free(out);
+	json_object_put(o);
+}
+
+void
+lb_test_suite_json(void)
+{
+	static CU_TestInfo tests[] = {
+		{ "accepts", test_accepts },
+		{ "declines", test_declines },
+		{ "depth", test_depth },
+		{ "fixtures and mutations", test_fixtures_and_mutations },
+		{ "long strings", test_long_strings },
+		{ "serialize other types", test_serialize_other },
+		CU_TEST_INFO_NULL,
+	};
+
+	LB_TEST_SUITE("json", tests);
+}
