@@ -9,6 +9,41 @@
 #include "json.h"
 #include "url.h"
 
+/* ---- eight bytes at a time ---------------------------------------------- */
+
+#define ONES  0x0101010101010101ULL
+#define HIGHS 0x8080808080808080ULL
+
+static uint64_t
+load8(const void *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+/* Non-zero when a byte of v is below n (n <= 128). */
+static uint64_t
+has_less(uint64_t v, unsigned n)
+{
+	return (v - ONES * n) & ~v & HIGHS;
+}
+
+/* Non-zero when a byte of v equals b. */
+static uint64_t
+has_byte(uint64_t v, unsigned b)
+{
+	return has_less(v ^ (ONES * b), 1);
+}
+
+/* Non-zero when a byte of v must be escaped in a JSON string. */
+static uint64_t
+needs_escape8(uint64_t v)
+{
+	return has_less(v, 0x20) | has_byte(v, '"') | has_byte(v, '\\');
+}
+
 /* ---- parsing ----------------------------------------------------------- */
 
 struct jp {
@@ -104,9 +139,22 @@ string(struct jp *j, const char **out, size_t *len)
 	q = memchr(s, '"', (size_t)(j->end - s));
 	if (q == NULL)
 		return -1;
-	for (const unsigned char *c = s; c < q; c++) {
-		bad |= (unsigned char)(*c == '\\') | (unsigned char)(*c < 0x20);
-		hi |= *c;
+	{
+		const unsigned char *c = s;
+		uint64_t h = 0;
+
+		for (; q - c >= 8 && !bad; c += 8) {
+			uint64_t v = load8(c);
+
+			bad = has_less(v, 0x20) || has_byte(v, '\\');
+			h |= v & HIGHS;
+		}
+		hi = h != 0 ? 0x80 : 0;
+		for (; c < q; c++) {
+			bad |= (unsigned char)(*c == '\\') |
+			    (unsigned char)(*c < 0x20);
+			hi |= *c;
+		}
 	}
 	if (!bad) {
 		if ((hi & 0x80) &&
@@ -442,10 +490,16 @@ sb_string(struct sb *b, const char *s, size_t n)
 
 	sb_put(b, "\"", 1);
 	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
+		unsigned char c;
 		char esc[6];
 		size_t el = 2;
 
+		/* skip eight plain bytes at a time */
+		while (n - i >= 8 && !needs_escape8(load8(s + i)))
+			i += 8;
+		if (i == n)
+			break;
+		c = (unsigned char)s[i];
 		if (c >= 0x20 && c != '"' && c != '\\')
 			continue;
 		sb_put(b, s + run, i - run);
