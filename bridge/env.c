@@ -43,6 +43,7 @@
 #include <json-c/json.h>
 
 #include "env.h"
+#include "fmt.h"
 #include "frame.h"
 #include "ids.h"
 #include "log.h"
@@ -653,18 +654,28 @@ inv_complete(struct lb_envs *E, struct inv *inv, uint64_t maxrss_kb)
 	res->cold = inv->cold;
 	if (inv->start_mono > 0) {
 		double d = res->duration_ms;
-		int n = snprintf(inv->tail, sizeof(inv->tail),
-		    "END RequestId: %s\n"
-		    "REPORT RequestId: %s\tDuration: %.2f ms\t"
-		    "Billed Duration: %lld ms\tMemory Size: %d MB\t"
-		    "Max Memory Used: %llu MB",
-		    inv->request_id, inv->request_id, d,
-		    (long long)(d + 0.999999), p->fn->memory,
-		    (unsigned long long)((maxrss_kb + 1023) / 1024));
+		struct lb_fmt f;
 
-		if (inv->cold && n > 0 && (size_t)n < sizeof(inv->tail))
-			snprintf(inv->tail + n, sizeof(inv->tail) - (size_t)n,
-			    "\tInit Duration: %.2f ms", inv->init_ms);
+		lb_fmt_init(&f, inv->tail, sizeof(inv->tail));
+		lb_fmt_str(&f, "END RequestId: ");
+		lb_fmt_str(&f, inv->request_id);
+		lb_fmt_str(&f, "\nREPORT RequestId: ");
+		lb_fmt_str(&f, inv->request_id);
+		lb_fmt_str(&f, "\tDuration: ");
+		lb_fmt_fixed2(&f, d);
+		lb_fmt_str(&f, " ms\tBilled Duration: ");
+		lb_fmt_i64(&f, (int64_t)(d + 0.999999));
+		lb_fmt_str(&f, " ms\tMemory Size: ");
+		lb_fmt_i64(&f, p->fn->memory);
+		lb_fmt_str(&f, " MB\tMax Memory Used: ");
+		lb_fmt_u64(&f, (maxrss_kb + 1023) / 1024);
+		lb_fmt_str(&f, " MB");
+		if (inv->cold) {
+			lb_fmt_str(&f, "\tInit Duration: ");
+			lb_fmt_fixed2(&f, inv->init_ms);
+			lb_fmt_str(&f, " ms");
+		}
+		lb_fmt_done(&f, inv->tail);
 		p->total_ms += d;
 		if (d > p->max_ms)
 			p->max_ms = d;
@@ -1586,8 +1597,16 @@ lb_envs_invoke(struct lb_envs *E, size_t function,
 		pthread_mutex_unlock(&E->mu);
 	}
 
-	snprintf(line, sizeof(line), "START RequestId: %s Version: %s",
-	    inv->request_id, p->fn->version);
+	{
+		struct lb_fmt f;
+
+		lb_fmt_init(&f, line, sizeof(line));
+		lb_fmt_str(&f, "START RequestId: ");
+		lb_fmt_str(&f, inv->request_id);
+		lb_fmt_str(&f, " Version: ");
+		lb_fmt_str(&f, p->fn->version);
+		lb_fmt_done(&f, line);
+	}
 	lb_log_raw(line);
 	send_deadline = fn_deadline;
 	if (integ > 0 && integ < send_deadline)

@@ -29,6 +29,7 @@
 #include <fcgiapp.h>
 
 #include "fcgi.h"
+#include "fmt.h"
 #include "log.h"
 
 extern char **environ;
@@ -322,6 +323,7 @@ format_head(struct lb_fcgi_scratch *sc, const struct lb_http_response *resp)
 {
 	size_t need = 64, off;
 	int status = resp->status ? resp->status : 500;
+	struct lb_fmt f;
 
 	for (size_t i = 0; i < resp->nheaders; i++)
 		need += strlen(resp->headers[i].name) +
@@ -335,8 +337,13 @@ format_head(struct lb_fcgi_scratch *sc, const struct lb_http_response *resp)
 		sc->head = h;
 		sc->cap_head = need;
 	}
-	off = (size_t)snprintf(sc->head, sc->cap_head, "Status: %d %s\r\n",
-	    status, lb_http_reason(status));
+	lb_fmt_init(&f, sc->head, sc->cap_head);
+	lb_fmt_str(&f, "Status: ");
+	lb_fmt_i64(&f, status);
+	lb_fmt_str(&f, " ");
+	lb_fmt_str(&f, lb_http_reason(status));
+	lb_fmt_str(&f, "\r\n");
+	off = lb_fmt_done(&f, sc->head);
 	for (size_t i = 0; i < resp->nheaders; i++) {
 		size_t nl = strlen(resp->headers[i].name);
 		size_t vl = strlen(resp->headers[i].value);
@@ -351,8 +358,11 @@ format_head(struct lb_fcgi_scratch *sc, const struct lb_http_response *resp)
 		off += 2;
 	}
 	/* always say how long the body is, so keep-alive needs no chunking */
-	off += (size_t)snprintf(sc->head + off, sc->cap_head - off,
-	    "Content-Length: %zu\r\n\r\n", resp->body_len);
+	lb_fmt_init(&f, sc->head + off, sc->cap_head - off);
+	lb_fmt_str(&f, "Content-Length: ");
+	lb_fmt_u64(&f, resp->body_len);
+	lb_fmt_str(&f, "\r\n\r\n");
+	off += lb_fmt_done(&f, sc->head + off);
 	return (long)off;
 }
 

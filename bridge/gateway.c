@@ -20,6 +20,7 @@
 
 #include "env.h"
 #include "event.h"
+#include "fmt.h"
 #include "gateway.h"
 #include "gwerror.h"
 #include "ids.h"
@@ -422,16 +423,29 @@ access_log(struct lb_call *c, const struct lb_http_response *resp)
 {
 	const char *ip = lb_http_param(c->req, "REMOTE_ADDR");
 	const char *proto = lb_http_param(c->req, "SERVER_PROTOCOL");
+	const char *uri = c->req->uri[0] ? c->req->uri : "-";
 	char line[2048];
+	struct lb_fmt f;
 
-	snprintf(line, sizeof(line),
-	    "%s - - \"%s %.1024s %s\" %d %zu %lld ms %s %s", ip ? ip : "-",
-	    c->req->method[0] ? c->req->method : "-",
-	    c->req->uri[0] ? c->req->uri : "-", proto ? proto : "-",
-	    resp->status, resp->body_len,
-	    (long long)(lb_mono_ms() - c->start_mono),
-	    c->rest ? c->request_id : c->short_id,
-	    c->fn != NULL ? c->fn->name : "-");
+	lb_fmt_init(&f, line, sizeof(line));
+	lb_fmt_str(&f, ip ? ip : "-");
+	lb_fmt_str(&f, " - - \"");
+	lb_fmt_str(&f, c->req->method[0] ? c->req->method : "-");
+	lb_fmt_str(&f, " ");
+	lb_fmt_mem(&f, uri, strnlen(uri, 1024));
+	lb_fmt_str(&f, " ");
+	lb_fmt_str(&f, proto ? proto : "-");
+	lb_fmt_str(&f, "\" ");
+	lb_fmt_i64(&f, resp->status);
+	lb_fmt_str(&f, " ");
+	lb_fmt_u64(&f, resp->body_len);
+	lb_fmt_str(&f, " ");
+	lb_fmt_i64(&f, lb_mono_ms() - c->start_mono);
+	lb_fmt_str(&f, " ms ");
+	lb_fmt_str(&f, c->rest ? c->request_id : c->short_id);
+	lb_fmt_str(&f, " ");
+	lb_fmt_str(&f, c->fn != NULL ? c->fn->name : "-");
+	lb_fmt_done(&f, line);
 	lb_log_raw(line);
 }
 
