@@ -351,6 +351,33 @@ def no_fd_or_zombie_leak(fx):
 
 
 @g.test
+def idle_environment_killed_from_outside(fx):
+    """An idle environment killed from outside (the OOM killer, an operator)
+    is noticed while idle (its pidfd): it is reaped at once, a provisioned
+    one is replaced without waiting for a request, and the next request runs
+    in a working environment instead of failing."""
+    bpid = fx.http_bridge.proc.p.pid
+    victim = pid(fx.http_port)  # idle again once answered
+    os.kill(victim, signal.SIGKILL)
+    h.wait_until(lambda: victim not in [c[0] for c in children(bpid)], 5,
+                 "the killed idle environment to be reaped")
+    r = http(fx.http_port, "GET", "/ctl?do=pid")
+    h.status_is(r, 200)
+    h.ok(r.json()["pid"] != victim, "the next request ran in another environment")
+    # every environment of the provisioned function (earlier tests may have
+    # left an on-demand one beside the provisioned one)
+    prov = [c[0] for c in children(bpid) if " prov " in c[2] and c[1] != "Z"]
+    h.ok(prov, "no environment of the provisioned function")
+    for p in prov:
+        os.kill(p, signal.SIGKILL)
+    h.wait_until(lambda: [c for c in children(bpid)
+                          if " prov " in c[2] and c[0] not in prov and c[1] != "Z"],
+                 5, "a replacement provisioned environment")
+    h.wait_until(lambda: not set(prov) & {c[0] for c in children(bpid)}, 5,
+                 "the killed environments to be reaped")
+
+
+@g.test
 def watch_reloads_on_config_and_module_change(fx):
     """`--watch` reloads when the config file or a module file changes."""
     import shutil
