@@ -420,7 +420,8 @@ serve_one(
 		req.uri = "";
 	if (read_body(sc, fcgx_reader, fr->in,
 	        find_param(sc->params, nparams, "CONTENT_LENGTH"),
-	        srv->max_body, &body_len, &too_large) < 0)
+	        __atomic_load_n(&srv->max_body, __ATOMIC_RELAXED), &body_len,
+	        &too_large) < 0)
 		goto oom;
 	req.body = body_len > 0 ? sc->body : "";
 	req.body_len = body_len;
@@ -520,6 +521,9 @@ lb_fcgi_start(struct lb_fcgi_server *srv)
 	pthread_attr_init(&attr);
 	/* request threads need little stack: the work happens in workers */
 	pthread_attr_setstacksize(&attr, 256 * 1024);
+	/* never joined: lb_fcgi_stop waits for the busy ones, and threads
+	 * parked on kept connections end with the process */
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	for (int i = 0; i < srv->threads; i++) {
 		if (pthread_create(&st->tids[i], &attr, request_thread, srv) !=
 		    0) {

@@ -21,9 +21,10 @@ typedef void lb_fcgi_handler(void *arg, const struct lb_http_request *req,
     int body_too_large, struct lb_http_response *resp);
 
 struct lb_fcgi_server {
-	int fd;                   /* listening socket */
-	int threads;              /* request threads */
-	volatile size_t max_body; /* bodies over this are drained, not kept */
+	int fd;          /* listening socket */
+	int threads;     /* request threads */
+	size_t max_body; /* bodies over this are drained, not kept (atomic:
+			  * a reload changes it) */
 	lb_fcgi_handler *handler;
 	void *arg;
 	/* private to fcgi.c */

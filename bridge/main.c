@@ -183,7 +183,8 @@ housekeeping(struct server_ctx *ctx)
 				    err);
 				continue;
 			}
-			ctx->srv.max_body = lb_gateway_max_body(ctx->gw);
+			__atomic_store_n(&ctx->srv.max_body,
+			    lb_gateway_max_body(ctx->gw), __ATOMIC_RELAXED);
 			lb_log(LB_LOG_INFO, "reloaded '%s'", ctx->config_path);
 		}
 		if (stats_flag) {
