@@ -531,6 +531,9 @@ sb_value(struct sb *b, json_object *o)
 	char num[24];
 	int first = 1;
 
+	/* a custom serializer keeps its data there: json-c writes the node */
+	if (o != NULL && json_object_get_userdata(o) != NULL)
+		goto json_c;
 	switch (json_object_get_type(o)) {
 	case json_type_null: sb_put(b, "null", 4); return;
 	case json_type_boolean:
@@ -585,7 +588,8 @@ sb_value(struct sb *b, json_object *o)
 	}
 	case json_type_double: break;
 	}
-	/* doubles (and custom serializers on them) as json-c writes them */
+json_c:
+	/* doubles and custom serializers as json-c writes them */
 	{
 		size_t n;
 		const char *s = json_object_to_json_string_length(o,

@@ -32,9 +32,10 @@ json_object *lb_json_parse(const char *s, size_t len, int max_depth);
  * Writes `o` as json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
  * JSON_C_TO_STRING_NOSLASHESCAPE) would, into a malloc'ed NUL-terminated
  * buffer (*len without the NUL), escaping long strings a run at a time.
- * For objects the bridge built itself: custom serializers set with
- * json_object_set_serializer are honoured for doubles only.  NULL when out
- * of memory.
+ * Doubles and nodes with userdata (json_object_new_double_s, custom
+ * serializers set with json_object_set_serializer and their userdata) are
+ * written by json-c itself; a custom serializer without userdata is not
+ * seen.  NULL when out of memory.
  */
 char *lb_json_serialize(json_object *o, size_t *len);
 

@@ -588,7 +588,8 @@ invoke(struct worker *w, const char *payload, size_t len)
 {
 	struct lb_frame_invoke iv;
 	char rid[256], trace[256], msg[512];
-	const char *etype, *emsg, *out;
+	const char *etype, *emsg;
+	char *out;
 	json_object *event = NULL, *result;
 	enum json_tokener_error jerr;
 	int64_t started = mono_us();
@@ -656,8 +657,9 @@ invoke(struct worker *w, const char *payload, size_t len)
 		}
 		return send_error(LB_FRAME_ERROR, started, etype, emsg);
 	}
-	out = json_object_to_json_string_length(result,
-	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &outlen);
+	/* json-c's text, written a string run at a time (json.h) */
+	out = lb_json_serialize(result, &outlen);
+	json_object_put(result);
 	if (out == NULL)
 		die_oom(started);
 	if (outlen > LB_FRAME_PAYLOAD_LIMIT) {
@@ -666,12 +668,12 @@ invoke(struct worker *w, const char *payload, size_t len)
 		    "Response payload size (%zu bytes) exceeded maximum "
 		    "allowed payload size (%d bytes).",
 		    outlen, LB_FRAME_PAYLOAD_LIMIT);
-		json_object_put(result);
+		free(out);
 		return send_error(LB_FRAME_ERROR, started,
 		    "Function.ResponseSizeTooLarge", msg);
 	}
 	rc = send_reply(LB_FRAME_RESULT, started, out, outlen);
-	json_object_put(result);
+	free(out);
 	return rc;
 }
 

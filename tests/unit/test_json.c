@@ -282,9 +282,21 @@ test_serialize_other(void)
 	json_object_object_add(o, "n", json_object_new_int64(INT64_MIN));
 	json_object_object_add(o, "z", NULL);
 	json_object_object_add(o, "s/", json_object_new_string("a/b"));
+	/* custom serializers with userdata: raw JSON text kept as written */
+	json_object_object_add(o, "ds", json_object_new_double_s(1.0, "1.000"));
+	{
+		json_object *raw = json_object_new_string("replaced");
+
+		json_object_set_serializer(raw,
+		    json_object_userdata_to_json_string,
+		    strdup("{\"embedded\":[1,2]}"), json_object_free_userdata);
+		json_object_object_add(o, "raw", raw);
+	}
 	out = lb_json_serialize(o, &len);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(out);
 	CU_ASSERT_STRING_EQUAL(out, json_object_to_json_string_ext(o, FLAGS));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"raw\":{\"embedded\":[1,2]}"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"ds\":1.000"));
 	free(out);
 	json_object_put(o);
 }
