@@ -171,8 +171,20 @@ string(struct jp *j, const char **out, size_t *len)
 	if (d == NULL)
 		return -1;
 	for (const unsigned char *c = s;;) {
+		const unsigned char *run = c;
 		unsigned cp, lo;
 
+		/* copy plain runs eight bytes at a time */
+		while (j->end - run >= 8 && !needs_escape8(load8(run))) {
+			if (load8(run) & HIGHS)
+				hi = 0x80;
+			run += 8;
+		}
+		if (run > c) {
+			memcpy(d + n, c, (size_t)(run - c));
+			n += (size_t)(run - c);
+			c = run;
+		}
 		if (c >= j->end || *c < 0x20)
 			return -1;
 		if (*c == '"') {

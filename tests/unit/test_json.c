@@ -98,6 +98,8 @@ test_accepts(void)
 		"123",
 		"true",
 		" [1] \n",
+		"\"\\n then a long plain run, caf\xc3\xa9, and more plain "
+		"text\"",
 	};
 
 	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
@@ -139,6 +141,7 @@ test_declines(void)
 		"{\"a\" 1}",
 		"[1] x",
 		"1 2",
+		"\"\\n then a long plain run, caf\xe9, and more plain text\"",
 	};
 
 	for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++) {
