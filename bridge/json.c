@@ -451,14 +451,8 @@ lb_json_parse(const char *s, size_t len, int max_depth)
 
 /* ---- serialising ------------------------------------------------------- */
 
-struct sb {
-	char *buf;
-	size_t len, cap;
-	int oom;
-};
-
 static int
-sb_grow(struct sb *b, size_t n)
+sb_grow(struct lb_jbuf *b, size_t n)
 {
 	size_t cap = b->cap ? b->cap : 1024;
 	char *p;
@@ -484,8 +478,8 @@ sb_grow(struct sb *b, size_t n)
 	return 0;
 }
 
-static void
-sb_put(struct sb *b, const char *s, size_t n)
+void
+lb_jbuf_put(struct lb_jbuf *b, const char *s, size_t n)
 {
 	if (b->cap - b->len < n + 1 && sb_grow(b, n) < 0)
 		return;
@@ -494,13 +488,13 @@ sb_put(struct sb *b, const char *s, size_t n)
 }
 
 /* As json-c escapes with JSON_C_TO_STRING_NOSLASHESCAPE. */
-static void
-sb_string(struct sb *b, const char *s, size_t n)
+void
+lb_jbuf_string(struct lb_jbuf *b, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
 	size_t run = 0;
 
-	sb_put(b, "\"", 1);
+	lb_jbuf_put(b, "\"", 1);
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c;
 		char esc[6];
@@ -514,7 +508,7 @@ sb_string(struct sb *b, const char *s, size_t n)
 		c = (unsigned char)s[i];
 		if (c >= 0x20 && c != '"' && c != '\\')
 			continue;
-		sb_put(b, s + run, i - run);
+		lb_jbuf_put(b, s + run, i - run);
 		run = i + 1;
 		esc[0] = '\\';
 		switch (c) {
@@ -531,71 +525,63 @@ sb_string(struct sb *b, const char *s, size_t n)
 			esc[5] = hex[c & 15];
 			el = 6;
 		}
-		sb_put(b, esc, el);
+		lb_jbuf_put(b, esc, el);
 	}
-	sb_put(b, s + run, n - run);
-	sb_put(b, "\"", 1);
+	lb_jbuf_put(b, s + run, n - run);
+	lb_jbuf_put(b, "\"", 1);
 }
 
 static void
-sb_value(struct sb *b, json_object *o)
+sb_value(struct lb_jbuf *b, json_object *o)
 {
-	char num[24];
 	int first = 1;
 
 	/* a custom serializer keeps its data there: json-c writes the node */
 	if (o != NULL && json_object_get_userdata(o) != NULL)
 		goto json_c;
 	switch (json_object_get_type(o)) {
-	case json_type_null: sb_put(b, "null", 4); return;
+	case json_type_null: lb_jbuf_put(b, "null", 4); return;
 	case json_type_boolean:
 		if (json_object_get_boolean(o))
-			sb_put(b, "true", 4);
+			lb_jbuf_put(b, "true", 4);
 		else
-			sb_put(b, "false", 5);
+			lb_jbuf_put(b, "false", 5);
 		return;
 	case json_type_int: {
 		int64_t v = json_object_get_int64(o);
-		uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
-		size_t i = sizeof(num);
 
 		if (v == INT64_MAX)
 			break; /* maybe a larger uint64: json-c's */
-		do
-			num[--i] = (char)('0' + u % 10);
-		while ((u /= 10) != 0);
-		if (v < 0)
-			num[--i] = '-';
-		sb_put(b, num + i, sizeof(num) - i);
+		lb_jbuf_i64(b, v);
 		return;
 	}
 	case json_type_string:
-		sb_string(b, json_object_get_string(o),
+		lb_jbuf_string(b, json_object_get_string(o),
 		    (size_t)json_object_get_string_len(o));
 		return;
 	case json_type_object:
-		sb_put(b, "{", 1);
+		lb_jbuf_put(b, "{", 1);
 		json_object_object_foreach(o, k, v)
 		{
 			if (!first)
-				sb_put(b, ",", 1);
+				lb_jbuf_put(b, ",", 1);
 			first = 0;
-			sb_string(b, k, strlen(k));
-			sb_put(b, ":", 1);
+			lb_jbuf_string(b, k, strlen(k));
+			lb_jbuf_put(b, ":", 1);
 			sb_value(b, v);
 		}
-		sb_put(b, "}", 1);
+		lb_jbuf_put(b, "}", 1);
 		return;
 	case json_type_array: {
 		size_t n = json_object_array_length(o);
 
-		sb_put(b, "[", 1);
+		lb_jbuf_put(b, "[", 1);
 		for (size_t i = 0; i < n; i++) {
 			if (i > 0)
-				sb_put(b, ",", 1);
+				lb_jbuf_put(b, ",", 1);
 			sb_value(b, json_object_array_get_idx(o, i));
 		}
-		sb_put(b, "]", 1);
+		lb_jbuf_put(b, "]", 1);
 		return;
 	}
 	case json_type_double: break;
@@ -611,22 +597,44 @@ json_c:
 		if (s == NULL)
 			b->oom = 1;
 		else
-			sb_put(b, s, n);
+			lb_jbuf_put(b, s, n);
 	}
+}
+
+void
+lb_jbuf_i64(struct lb_jbuf *b, int64_t v)
+{
+	char num[24];
+	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+	size_t i = sizeof(num);
+
+	do
+		num[--i] = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	if (v < 0)
+		num[--i] = '-';
+	lb_jbuf_put(b, num + i, sizeof(num) - i);
+}
+
+char *
+lb_jbuf_finish(struct lb_jbuf *b, size_t *len)
+{
+	if (b->oom || sb_grow(b, 0) < 0) {
+		free(b->buf);
+		b->buf = NULL;
+		errno = ENOMEM;
+		return NULL;
+	}
+	b->buf[b->len] = '\0';
+	*len = b->len;
+	return b->buf;
 }
 
 char *
 lb_json_serialize(json_object *o, size_t *len)
 {
-	struct sb b = { 0 };
+	struct lb_jbuf b = { 0 };
 
 	sb_value(&b, o);
-	if (b.oom || sb_grow(&b, 0) < 0) {
-		free(b.buf);
-		errno = ENOMEM;
-		return NULL;
-	}
-	b.buf[b.len] = '\0';
-	*len = b.len;
-	return b.buf;
+	return lb_jbuf_finish(&b, len);
 }

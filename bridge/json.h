@@ -17,6 +17,7 @@
 #define LB_JSON_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <json-c/json.h>
 
@@ -38,5 +39,27 @@ json_object *lb_json_parse(const char *s, size_t len, int max_depth);
  * seen.  NULL when out of memory.
  */
 char *lb_json_serialize(json_object *o, size_t *len);
+
+/*
+ * A growing output buffer for JSON text, shared with the event writer.
+ * Start from { 0 }; a failed allocation sets oom and later calls do
+ * nothing.
+ */
+struct lb_jbuf {
+	char *buf;
+	size_t len, cap;
+	int oom;
+};
+
+void lb_jbuf_put(struct lb_jbuf *b, const char *s, size_t n);
+
+/* s[0..n) as a quoted JSON string, escaped as json-c escapes it. */
+void lb_jbuf_string(struct lb_jbuf *b, const char *s, size_t n);
+
+void lb_jbuf_i64(struct lb_jbuf *b, int64_t v);
+
+/* NUL-terminates and returns the text (the caller frees it), or NULL
+ * (buffer freed, errno ENOMEM) when an allocation failed. */
+char *lb_jbuf_finish(struct lb_jbuf *b, size_t *len);
 
 #endif /* LB_JSON_H */
