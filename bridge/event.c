@@ -7,8 +7,16 @@
  * and strings are built with their length so NUL bytes survive.  Scratch
  * buffers live in the per-call builder: no globals, no per-request state
  * outside the call.
+ *
+ * The event is built as a small tree in one arena (struct ev), then either
+ * written out as JSON text directly (lb_event_build_text: the gateway's hot
+ * path, no per-node allocation) or turned into json-c objects
+ * (lb_event_build: `lambdabridge event` and the tests).  Both give the same
+ * JSON: keys in insertion order, a repeated dynamic key replacing the
+ * value in place, strings escaped as json-c escapes them.
  */
 #include <limits.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,11 +27,44 @@
 #include "b64.h"
 #include "event.h"
 #include "headers.h"
+#include "json.h"
 #include "media.h"
 #include "url.h"
 
-#define ADD_CONST \
-	(JSON_C_OBJECT_ADD_KEY_IS_NEW | JSON_C_OBJECT_ADD_CONSTANT_KEY)
+/* ---- the event tree ---- */
+
+enum ev_type { EV_NULL, EV_BOOL, EV_INT, EV_STR, EV_OBJ, EV_ARR };
+
+struct ev;
+
+/* An object member (key set) or an array item (key NULL). */
+struct ev_item {
+	const char *key; /* NUL-terminated */
+	struct ev *val;  /* NULL is JSON null */
+	struct ev_item *next;
+};
+
+struct ev {
+	enum ev_type type;
+	int64_t num;     /* EV_BOOL, EV_INT */
+	const char *str; /* EV_STR */
+	size_t len;
+	struct ev_item *first, *last; /* EV_OBJ, EV_ARR */
+	size_t count;
+	struct ev_item **index; /* big objects: open addressing by key */
+	size_t index_cap;       /* a power of two, over twice count */
+};
+
+#define INDEX_FROM 16 /* members before an object gets an index */
+
+/* Allocation for one build, freed at once. */
+struct arena_chunk {
+	struct arena_chunk *next;
+	size_t used, cap;
+	max_align_t data[];
+};
+
+#define ARENA_CHUNK 16384
 
 /* A scratch buffer: a small inline area, a heap one when that is short. */
 struct buf {
@@ -54,7 +95,166 @@ struct bld {
 	const char *source_ip;
 	const char *protocol;
 	struct buf key, val, san, tmp;
+	struct arena_chunk *arena;
+	struct lb_http_request req_copy;
 };
+
+/* n bytes from the build's arena (NULL sets oom). */
+static void *
+alloc(struct bld *b, size_t n)
+{
+	struct arena_chunk *c = b->arena;
+	void *p;
+
+	n = (n + sizeof(max_align_t) - 1) & ~(sizeof(max_align_t) - 1);
+	if (c == NULL || c->cap - c->used < n) {
+		size_t cap = n > ARENA_CHUNK ? n : ARENA_CHUNK;
+
+		if (b->oom || (c = malloc(sizeof(*c) + cap)) == NULL) {
+			b->oom = 1;
+			return NULL;
+		}
+		c->cap = cap;
+		c->used = 0;
+		/* a big block goes behind the current chunk, keeping its room */
+		if (b->arena != NULL && n > ARENA_CHUNK) {
+			c->next = b->arena->next;
+			b->arena->next = c;
+		} else {
+			c->next = b->arena;
+			b->arena = c;
+		}
+	}
+	p = (char *)c->data + c->used;
+	c->used += n;
+	return p;
+}
+
+static void
+arena_free(struct bld *b)
+{
+	while (b->arena != NULL) {
+		struct arena_chunk *c = b->arena;
+
+		b->arena = c->next;
+		free(c);
+	}
+}
+
+static struct ev *
+ev_new(struct bld *b, enum ev_type type)
+{
+	struct ev *e = alloc(b, sizeof(*e));
+
+	if (e != NULL) {
+		memset(e, 0, sizeof(*e));
+		e->type = type;
+	}
+	return e;
+}
+
+static struct ev *
+ev_int(struct bld *b, int64_t v)
+{
+	struct ev *e = ev_new(b, EV_INT);
+
+	if (e != NULL)
+		e->num = v;
+	return e;
+}
+
+static struct ev *
+ev_bool(struct bld *b, int v)
+{
+	struct ev *e = ev_new(b, EV_BOOL);
+
+	if (e != NULL)
+		e->num = v != 0;
+	return e;
+}
+
+static size_t
+key_hash(const char *k)
+{
+	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+
+	while (*k != '\0')
+		h = (h ^ (unsigned char)*k++) * 1099511628211ULL;
+	return (size_t)h;
+}
+
+static void
+index_put(struct ev *o, struct ev_item *it)
+{
+	size_t mask = o->index_cap - 1, i = key_hash(it->key) & mask;
+
+	while (o->index[i] != NULL)
+		i = (i + 1) & mask;
+	o->index[i] = it;
+}
+
+/* (Re)builds o's index with room for twice its members. */
+static void
+index_grow(struct bld *b, struct ev *o)
+{
+	size_t cap = 64;
+	struct ev_item **ix;
+
+	while (cap < 4 * o->count)
+		cap *= 2;
+	if ((ix = alloc(b, cap * sizeof(*ix))) == NULL)
+		return;
+	memset(ix, 0, cap * sizeof(*ix));
+	o->index = ix;
+	o->index_cap = cap;
+	for (struct ev_item *it = o->first; it != NULL; it = it->next)
+		index_put(o, it);
+}
+
+/* Appends an item; `key` must outlive the build (constant or arena). */
+static void
+ev_append(struct bld *b, struct ev *c, const char *key, struct ev *val)
+{
+	struct ev_item *it;
+
+	if (c == NULL || (it = alloc(b, sizeof(*it))) == NULL) {
+		b->oom = 1;
+		return;
+	}
+	it->key = key;
+	it->val = val;
+	it->next = NULL;
+	if (c->last != NULL)
+		c->last->next = it;
+	else
+		c->first = it;
+	c->last = it;
+	c->count++;
+	/* objects with many request keys (query, headers) get an index */
+	if (key != NULL && c->count >= INDEX_FROM) {
+		if (c->index == NULL || 2 * c->count > c->index_cap)
+			index_grow(b, c);
+		else
+			index_put(c, it);
+	}
+}
+
+static struct ev_item *
+ev_find(struct ev *o, const char *key)
+{
+	if (o->index != NULL) {
+		size_t mask = o->index_cap - 1, i = key_hash(key) & mask;
+
+		for (; o->index[i] != NULL; i = (i + 1) & mask)
+			if (strcmp(o->index[i]->key, key) == 0)
+				return o->index[i];
+		return NULL;
+	}
+	for (struct ev_item *it = o->first; it != NULL; it = it->next)
+		if (strcmp(it->key, key) == 0)
+			return it;
+	return NULL;
+}
 
 static char *
 buf_get(struct bld *b, struct buf *s, size_t n)
@@ -83,24 +283,42 @@ buf_free(struct buf *s)
 	s->cap = 0;
 }
 
-/* A JSON string of bytes that are known to be UTF-8. */
-static json_object *
+/* A JSON string of bytes that are known to be UTF-8 (copied). */
+static struct ev *
 jraw(struct bld *b, const char *s, size_t len)
 {
-	json_object *o;
+	struct ev *o;
+	char *d;
 
-	if (len > INT_MAX) {
+	if (len > INT_MAX || (o = ev_new(b, EV_STR)) == NULL ||
+	    (d = alloc(b, len + 1)) == NULL) {
 		b->oom = 1;
 		return NULL;
 	}
-	o = json_object_new_string_len(s, (int)len);
-	if (o == NULL)
+	memcpy(d, s, len);
+	d[len] = '\0';
+	o->str = d;
+	o->len = len;
+	return o;
+}
+
+/* The same without a copy: s must outlive the build. */
+static struct ev *
+jborrow(struct bld *b, const char *s, size_t len)
+{
+	struct ev *o = ev_new(b, EV_STR);
+
+	if (o == NULL || len > INT_MAX) {
 		b->oom = 1;
+		return NULL;
+	}
+	o->str = s;
+	o->len = len;
 	return o;
 }
 
 /* A JSON string of request bytes: invalid UTF-8 becomes U+FFFD. */
-static json_object *
+static struct ev *
 jstr(struct bld *b, const char *s, size_t len)
 {
 	char *d;
@@ -114,7 +332,7 @@ jstr(struct bld *b, const char *s, size_t len)
 	return jraw(b, d, lb_url_utf8_sanitize(s, len, d));
 }
 
-static json_object *
+static struct ev *
 jcstr(struct bld *b, const char *s)
 {
 	return jstr(b, s, strlen(s));
@@ -145,62 +363,67 @@ jkey(struct bld *b, struct buf *s, const char *k, size_t len)
 
 /* Adds `val` under the constant, new `key`; NULL val means out of memory. */
 static void
-put(struct bld *b, json_object *obj, const char *key, json_object *val)
+put(struct bld *b, struct ev *obj, const char *key, struct ev *val)
 {
-	if (obj == NULL || val == NULL ||
-	    json_object_object_add_ex(obj, key, val, ADD_CONST) != 0) {
-		json_object_put(val);
+	if (val == NULL) {
 		b->oom = 1;
+		return;
 	}
+	ev_append(b, obj, key, val);
 }
 
 static void
-put_null(struct bld *b, json_object *obj, const char *key)
+put_null(struct bld *b, struct ev *obj, const char *key)
 {
-	if (obj == NULL ||
-	    json_object_object_add_ex(obj, key, NULL, ADD_CONST) != 0)
-		b->oom = 1;
+	ev_append(b, obj, key, NULL);
 }
 
-/* Adds `val` under a key from the request (copied; replaces a duplicate). */
+/*
+ * Adds `val` under a key from the request (copied); a key already there
+ * keeps its place and takes the new value, as json-c does.
+ */
 static void
-put_dyn(struct bld *b, json_object *obj, const char *key, json_object *val)
+put_dyn(struct bld *b, struct ev *obj, const char *key, struct ev *val)
 {
-	if (obj == NULL || val == NULL || key == NULL ||
-	    json_object_object_add(obj, key, val) != 0) {
-		json_object_put(val);
+	struct ev_item *it;
+	size_t n;
+	char *k;
+
+	if (obj == NULL || val == NULL || key == NULL) {
 		b->oom = 1;
+		return;
 	}
+	if ((it = ev_find(obj, key)) != NULL) {
+		it->val = val;
+		return;
+	}
+	n = strlen(key);
+	if ((k = alloc(b, n + 1)) == NULL)
+		return;
+	memcpy(k, key, n + 1);
+	ev_append(b, obj, k, val);
 }
 
-static json_object *
+static struct ev *
 new_obj(struct bld *b)
 {
-	json_object *o = json_object_new_object();
-
-	if (o == NULL)
-		b->oom = 1;
-	return o;
+	return ev_new(b, EV_OBJ);
 }
 
-static json_object *
+static struct ev *
 new_arr(struct bld *b)
 {
-	json_object *o = json_object_new_array();
-
-	if (o == NULL)
-		b->oom = 1;
-	return o;
+	return ev_new(b, EV_ARR);
 }
 
 static void
-arr_add(struct bld *b, json_object *arr, json_object *val)
+arr_add(struct bld *b, struct ev *arr, struct ev *val)
 {
-	if (arr == NULL || val == NULL ||
-	    json_object_array_add(arr, val) != 0) {
-		json_object_put(val);
+	if (val == NULL) {
 		b->oom = 1;
+		return;
 	}
+	ev_append(b, arr, NULL, val);
 }
 
 /*
@@ -441,7 +664,7 @@ domain_prefix_len(const char *d, size_t len)
 }
 
 static void
-put_common_context(struct bld *b, json_object *rc)
+put_common_context(struct bld *b, struct ev *rc)
 {
 	size_t dlen;
 	const char *dn = domain_name(b, &dlen), *acct = b->cfg->account_id;
@@ -484,17 +707,17 @@ http_api_text_type(const char *ct)
 
 /* Adds body (or null/omitted when empty) and isBase64Encoded. */
 static void
-put_body(struct bld *b, json_object *ev, int v2)
+put_body(struct bld *b, struct ev *ev, int v2)
 {
 	const char *body = b->req->body;
 	size_t len = b->req->body_len;
 	int binary;
-	json_object *o;
+	struct ev *o;
 
 	if (body == NULL || len == 0) {
 		if (!v2)
 			put_null(b, ev, "body");
-		put(b, ev, "isBase64Encoded", json_object_new_boolean(0));
+		put(b, ev, "isBase64Encoded", ev_bool(b, 0));
 		return;
 	}
 	if (b->rest)
@@ -509,22 +732,23 @@ put_body(struct bld *b, json_object *ev, int v2)
 		size_t n = lb_b64_encoded_size(len);
 		char *d;
 
-		if (n < len || (d = buf_get(b, &b->tmp, n)) == NULL) {
+		if (n < len || (d = alloc(b, n)) == NULL) {
 			b->oom = 1;
 			return;
 		}
-		o = jraw(b, d, lb_b64_encode(body, len, d));
+		o = jborrow(b, d, lb_b64_encode(body, len, d));
 	} else {
-		o = jraw(b, body, len);
+		/* the request's body outlives the build: no copy */
+		o = jborrow(b, body, len);
 	}
 	put(b, ev, "body", o);
-	put(b, ev, "isBase64Encoded", json_object_new_boolean(binary));
+	put(b, ev, "isBase64Encoded", ev_bool(b, binary));
 }
 
 static void
-put_stage_variables(struct bld *b, json_object *ev, int v2)
+put_stage_variables(struct bld *b, struct ev *ev, int v2)
 {
-	json_object *sv;
+	struct ev *sv;
 
 	if (b->cfg->nstage_variables == 0) {
 		if (!v2)
@@ -546,10 +770,10 @@ put_stage_variables(struct bld *b, json_object *ev, int v2)
  * decodes them like its paths (APIGW.md 2.5; "%00" stays as is).
  */
 static void
-put_path_parameters(struct bld *b, json_object *ev, int v2)
+put_path_parameters(struct bld *b, struct ev *ev, int v2)
 {
 	const struct lb_router_match *m = b->in->match;
-	json_object *pp;
+	struct ev *pp;
 
 	if (m->nparams == 0) {
 		if (!v2)
@@ -575,13 +799,13 @@ put_path_parameters(struct bld *b, json_object *ev, int v2)
  * and values decoded with '+' as a space.  Returns NULL when there is no
  * query or no pair in it.  REST also splits on ';' (APIGW.md 1.3).
  */
-static json_object *
+static struct ev *
 query_multi(struct bld *b)
 {
 	const char *q = b->in->query, *end;
 	int flags = LB_URL_PLUS | (b->rest ? LB_URL_SEMICOLON : 0);
 	struct lb_url_pair p;
-	json_object *mv = NULL;
+	struct ev *mv = NULL;
 
 	if (q == NULL)
 		return NULL;
@@ -589,7 +813,8 @@ query_multi(struct bld *b)
 	while (!b->oom && lb_url_query_next(&q, end, flags, &p)) {
 		const char *k, *v, *key;
 		size_t klen, vlen;
-		json_object *arr;
+		struct ev *arr;
+		struct ev_item *it;
 
 		if (mv == NULL && (mv = new_obj(b)) == NULL)
 			return NULL;
@@ -599,8 +824,8 @@ query_multi(struct bld *b)
 		    b, &b->val, p.value, p.value_len, LB_URL_PLUS, 0, &v);
 		if (key == NULL)
 			break;
-		if (json_object_object_get_ex(mv, key, &arr)) {
-			arr_add(b, arr, jstr(b, v, vlen));
+		if ((it = ev_find(mv, key)) != NULL) {
+			arr_add(b, it->val, jstr(b, v, vlen));
 			continue;
 		}
 		arr = new_arr(b);
@@ -613,9 +838,9 @@ query_multi(struct bld *b)
 /* --- payload 1.0 -------------------------------------------------------- */
 
 static void
-put_headers_v1(struct bld *b, json_object *ev)
+put_headers_v1(struct bld *b, struct ev *ev)
 {
-	json_object *single, *multi;
+	struct ev *single, *multi;
 
 	if (b->hdr.n == 0) {
 		put_null(b, ev, "headers");
@@ -626,7 +851,7 @@ put_headers_v1(struct bld *b, json_object *ev)
 	multi = new_obj(b);
 	for (size_t i = 0; i < b->hdr.n && !b->oom; i++) {
 		const struct lb_headers_entry *e = &b->hdr.v[i];
-		json_object *arr, *last = NULL;
+		struct ev *arr, *last = NULL;
 		const char *key;
 
 		if (!e->first)
@@ -648,7 +873,7 @@ put_headers_v1(struct bld *b, json_object *ev)
 			arr_add(b, arr, last);
 		}
 		/* the single-value map shares the last value's string */
-		put_dyn(b, single, key, b->oom ? NULL : json_object_get(last));
+		put_dyn(b, single, key, b->oom ? NULL : last);
 		put_dyn(b, multi, key, arr);
 	}
 	put(b, ev, "headers", single);
@@ -656,9 +881,9 @@ put_headers_v1(struct bld *b, json_object *ev)
 }
 
 static void
-put_query_v1(struct bld *b, json_object *ev)
+put_query_v1(struct bld *b, struct ev *ev)
 {
-	json_object *multi = query_multi(b), *single;
+	struct ev *multi = query_multi(b), *single;
 
 	if (multi == NULL) {
 		put_null(b, ev, "queryStringParameters");
@@ -666,35 +891,29 @@ put_query_v1(struct bld *b, json_object *ev)
 		return;
 	}
 	single = new_obj(b);
-	json_object_object_foreach(multi, key, arr)
-	{
-		size_t n = json_object_array_length(arr);
-
-		put_dyn(b, single, key,
-		    n > 0
-		        ? json_object_get(json_object_array_get_idx(arr, n - 1))
-		        : NULL);
-	}
+	for (struct ev_item *m = multi->first; m != NULL; m = m->next)
+		put_dyn(b, single, m->key,
+		    m->val->last != NULL ? m->val->last->val : NULL);
 	put(b, ev, "queryStringParameters", single);
 	put(b, ev, "multiValueQueryStringParameters", multi);
 }
 
 /* An HTTP API path: decoded, except "%00" (a path holds no NUL). */
-static json_object *
+static struct ev *
 decoded_path(struct bld *b, const char *p, size_t len)
 {
 	len = decode(b, &b->val, p, len, 0, 1, &p);
 	return jstr(b, p, len);
 }
 
-static json_object *
+static struct ev *
 identity_v1(struct bld *b)
 {
 	static const char *const nulls[] = { "accessKey", "accountId", "caller",
 		"cognitoAuthenticationProvider", "cognitoAuthenticationType",
 		"cognitoIdentityId", "cognitoIdentityPoolId", "principalOrgId",
 		NULL };
-	json_object *id = new_obj(b);
+	struct ev *id = new_obj(b);
 
 	for (size_t i = 0; nulls[i] != NULL; i++)
 		put_null(b, id, nulls[i]);
@@ -708,11 +927,11 @@ identity_v1(struct bld *b)
 	return id;
 }
 
-static json_object *
+static struct ev *
 context_v1(struct bld *b, const char *resource)
 {
 	const struct lb_event_input *in = b->in;
-	json_object *rc = new_obj(b);
+	struct ev *rc = new_obj(b);
 	char id[16], when[40];
 
 	put_common_context(b, rc);
@@ -732,7 +951,7 @@ context_v1(struct bld *b, const char *resource)
 	    jcstr(b, b->rest ? in->request_id : in->short_id));
 	format_time(in->time_ms, when, sizeof(when));
 	put(b, rc, "requestTime", jcstr(b, when));
-	put(b, rc, "requestTimeEpoch", json_object_new_int64(in->time_ms));
+	put(b, rc, "requestTimeEpoch", ev_int(b, in->time_ms));
 	if (b->rest) {
 		derive_id(resource, NULL, id, 6);
 		put(b, rc, "resourceId", jcstr(b, id));
@@ -744,15 +963,15 @@ context_v1(struct bld *b, const char *resource)
 	return rc;
 }
 
-static json_object *
+static struct ev *
 build_v1(struct bld *b)
 {
-	json_object *ev = new_obj(b);
+	struct ev *ev = new_obj(b);
 	const char *resource =
 	    b->route->path != NULL ? b->route->path : "$default";
 
 	if (!b->rest)
-		put(b, ev, "version", json_object_new_string("1.0"));
+		put(b, ev, "version", jborrow(b, "1.0", 3));
 	put(b, ev, "resource", jcstr(b, resource));
 	if (b->rest)
 		put(b, ev, "path", jstr(b, b->path, b->path_len));
@@ -771,7 +990,7 @@ build_v1(struct bld *b)
 /* --- payload 2.0 -------------------------------------------------------- */
 
 /* Joins the chain of header entry i with ",". */
-static json_object *
+static struct ev *
 joined_header(struct bld *b, size_t i)
 {
 	const struct lb_headers_entry *e = &b->hdr.v[i];
@@ -813,10 +1032,10 @@ cookie_sep(const char *s, const char *end)
  * (APIGW.md 2.3).
  */
 static void
-put_cookies(struct bld *b, json_object *ev)
+put_cookies(struct bld *b, struct ev *ev)
 {
 	size_t i = lb_headers_find(&b->hdr, "cookie");
-	json_object *arr = NULL;
+	struct ev *arr = NULL;
 
 	for (; i != LB_HEADERS_NONE; i = b->hdr.v[i].next) {
 		const char *s = b->hdr.v[i].value;
@@ -843,9 +1062,9 @@ put_cookies(struct bld *b, json_object *ev)
 }
 
 static void
-put_headers_v2(struct bld *b, json_object *ev)
+put_headers_v2(struct bld *b, struct ev *ev)
 {
-	json_object *h = new_obj(b);
+	struct ev *h = new_obj(b);
 
 	for (size_t i = 0; i < b->hdr.n && !b->oom; i++) {
 		const struct lb_headers_entry *e = &b->hdr.v[i];
@@ -859,55 +1078,44 @@ put_headers_v2(struct bld *b, json_object *ev)
 }
 
 static void
-put_query_v2(struct bld *b, json_object *ev)
+put_query_v2(struct bld *b, struct ev *ev)
 {
-	json_object *q = query_multi(b);
+	struct ev *q = query_multi(b);
 
 	if (q == NULL)
 		return;
-	json_object_object_foreach(q, key, arr)
-	{
-		size_t n = json_object_array_length(arr), total = 0;
-		json_object *v;
+	for (struct ev_item *m = q->first; m != NULL && !b->oom; m = m->next) {
+		struct ev *arr = m->val;
+		size_t total = 0;
 		char *d, *o;
 
-		if (b->oom)
-			break;
-		if (n == 1) {
-			v = json_object_get(json_object_array_get_idx(arr, 0));
-		} else {
-			for (size_t i = 0; i < n; i++)
-				total +=
-				    (size_t)json_object_get_string_len(
-				        json_object_array_get_idx(arr, i)) +
-				    1;
-			if ((d = buf_get(b, &b->tmp, total)) == NULL)
-				break;
-			o = d;
-			for (size_t i = 0; i < n; i++) {
-				json_object *s =
-				    json_object_array_get_idx(arr, i);
-				size_t l =
-				    (size_t)json_object_get_string_len(s);
-
-				if (i > 0)
-					*o++ = ',';
-				memcpy(o, json_object_get_string(s), l);
-				o += l;
-			}
-			v = jraw(b, d, (size_t)(o - d));
+		if (arr->count == 1) {
+			m->val = arr->first->val;
+			continue;
 		}
-		/* replacing the value of the current key keeps the iteration */
-		put_dyn(b, q, key, v);
+		for (struct ev_item *it = arr->first; it != NULL; it = it->next)
+			total += it->val->len + 1;
+		if ((d = alloc(b, total)) == NULL)
+			break;
+		o = d;
+		for (struct ev_item *it = arr->first; it != NULL;
+		     it = it->next) {
+			if (it != arr->first)
+				*o++ = ',';
+			memcpy(o, it->val->str, it->val->len);
+			o += it->val->len;
+		}
+		/* the joined values, in place of the list */
+		m->val = jborrow(b, d, (size_t)(o - d));
 	}
 	put(b, ev, "queryStringParameters", q);
 }
 
-static json_object *
+static struct ev *
 context_v2(struct bld *b)
 {
 	const struct lb_event_input *in = b->in;
-	json_object *rc = new_obj(b), *http = new_obj(b);
+	struct ev *rc = new_obj(b), *http = new_obj(b);
 	char when[40];
 
 	put_common_context(b, rc);
@@ -924,17 +1132,17 @@ context_v2(struct bld *b)
 	put(b, rc, "stage", jcstr(b, b->stage));
 	format_time(in->time_ms, when, sizeof(when));
 	put(b, rc, "time", jcstr(b, when));
-	put(b, rc, "timeEpoch", json_object_new_int64(in->time_ms));
+	put(b, rc, "timeEpoch", ev_int(b, in->time_ms));
 	return rc;
 }
 
-static json_object *
+static struct ev *
 build_v2(struct bld *b)
 {
-	json_object *ev = new_obj(b);
+	struct ev *ev = new_obj(b);
 	const char *q = b->in->query;
 
-	put(b, ev, "version", json_object_new_string("2.0"));
+	put(b, ev, "version", jborrow(b, "2.0", 3));
 	put(b, ev, "routeKey",
 	    jcstr(b, b->route->key != NULL ? b->route->key : "$default"));
 	put(b, ev, "rawPath", decoded_path(b, b->full, b->full_len));
@@ -983,15 +1191,113 @@ full_path(struct bld *b)
 	b->full_len = n;
 }
 
-json_object *
-lb_event_build(const struct lb_event_input *in, char *err, size_t errlen)
+/* ---- output ---- */
+
+static json_object *
+ev_to_json(struct ev *e, int *oom)
+{
+	json_object *o = NULL;
+
+	if (e == NULL)
+		return NULL;
+	switch (e->type) {
+	case EV_NULL: return NULL;
+	case EV_BOOL: o = json_object_new_boolean((int)e->num); break;
+	case EV_INT: o = json_object_new_int64(e->num); break;
+	case EV_STR: o = json_object_new_string_len(e->str, (int)e->len); break;
+	case EV_OBJ:
+		o = json_object_new_object();
+		for (struct ev_item *it = e->first; o != NULL && it != NULL;
+		     it = it->next) {
+			json_object *v = ev_to_json(it->val, oom);
+
+			if (json_object_object_add(o, it->key, v) != 0) {
+				json_object_put(v);
+				*oom = 1;
+			}
+		}
+		break;
+	case EV_ARR:
+		o = json_object_new_array();
+		for (struct ev_item *it = e->first; o != NULL && it != NULL;
+		     it = it->next) {
+			json_object *v = ev_to_json(it->val, oom);
+
+			if (json_object_array_add(o, v) != 0) {
+				json_object_put(v);
+				*oom = 1;
+			}
+		}
+		break;
+	}
+	if (o == NULL)
+		*oom = 1;
+	return o;
+}
+
+static void
+ev_write(struct lb_jbuf *jb, const struct ev *e)
+{
+	if (e == NULL) {
+		lb_jbuf_put(jb, "null", 4);
+		return;
+	}
+	switch (e->type) {
+	case EV_NULL: lb_jbuf_put(jb, "null", 4); return;
+	case EV_BOOL:
+		if (e->num)
+			lb_jbuf_put(jb, "true", 4);
+		else
+			lb_jbuf_put(jb, "false", 5);
+		return;
+	case EV_INT: lb_jbuf_i64(jb, e->num); return;
+	case EV_STR: lb_jbuf_string(jb, e->str, e->len); return;
+	case EV_OBJ:
+	case EV_ARR:
+		lb_jbuf_put(jb, e->type == EV_OBJ ? "{" : "[", 1);
+		for (const struct ev_item *it = e->first; it != NULL;
+		     it = it->next) {
+			if (it != e->first)
+				lb_jbuf_put(jb, ",", 1);
+			if (e->type == EV_OBJ) {
+				lb_jbuf_string(jb, it->key, strlen(it->key));
+				lb_jbuf_put(jb, ":", 1);
+			}
+			ev_write(jb, it->val);
+		}
+		lb_jbuf_put(jb, e->type == EV_OBJ ? "}" : "]", 1);
+		return;
+	}
+}
+
+static void
+bld_free(struct bld *b)
+{
+	free(b->full_heap);
+	lb_headers_free(&b->hdr);
+	buf_free(&b->key);
+	buf_free(&b->val);
+	buf_free(&b->san);
+	buf_free(&b->tmp);
+	arena_free(b);
+	free(b);
+}
+
+/*
+ * Builds the event tree for `in`.  Returns the builder (free it with
+ * bld_free; the tree lives in its arena) with *root set, or NULL with the
+ * reason in err.
+ */
+static struct bld *
+build_tree(
+    const struct lb_event_input *in, struct ev **root, char *err, size_t errlen)
 {
 	struct bld *b;
-	struct lb_http_request req;
-	json_object *ev = NULL;
+	struct lb_http_request *req;
 	const char *v;
 	int v2;
 
+	*root = NULL;
 	if (in == NULL || in->cfg == NULL || in->req == NULL ||
 	    in->match == NULL || in->match->route == NULL ||
 	    in->request_id == NULL || in->short_id == NULL) {
@@ -1004,18 +1310,19 @@ lb_event_build(const struct lb_event_input *in, char *err, size_t errlen)
 		return NULL;
 	}
 	/* a robust copy: never a NULL method or URI */
-	req = *in->req;
-	if (req.method == NULL)
-		req.method = "";
-	if (req.uri == NULL)
-		req.uri = "";
-	if (req.params == NULL)
-		req.nparams = 0;
-	if (req.body == NULL)
-		req.body_len = 0;
+	req = &b->req_copy;
+	*req = *in->req;
+	if (req->method == NULL)
+		req->method = "";
+	if (req->uri == NULL)
+		req->uri = "";
+	if (req->params == NULL)
+		req->nparams = 0;
+	if (req->body == NULL)
+		req->body_len = 0;
 	b->in = in;
 	b->cfg = in->cfg;
-	b->req = &req;
+	b->req = req;
 	b->route = in->match->route;
 	b->rest = in->cfg->api == LB_API_REST;
 	b->stage = in->cfg->stage != NULL ? in->cfg->stage : "$default";
@@ -1029,7 +1336,7 @@ lb_event_build(const struct lb_event_input *in, char *err, size_t errlen)
 	v2 = b->route->payload_format == 2;
 
 	/* the header rules belong to the API type, not the payload format */
-	if (lb_headers_collect(&b->hdr, &req,
+	if (lb_headers_collect(&b->hdr, req,
 	        b->rest ? LB_HEADERS_V1 : LB_HEADERS_V2, in->trace_id,
 	        in->cfg->domain_name) != 0) {
 		snprintf(err, errlen, "out of memory");
@@ -1039,24 +1346,56 @@ lb_event_build(const struct lb_event_input *in, char *err, size_t errlen)
 	full_path(b);
 	b->content_type = header_first(&b->hdr, "content-type");
 	b->user_agent = header_last(&b->hdr, "user-agent");
-	v = param_nonempty(&req, "REMOTE_ADDR");
+	v = param_nonempty(req, "REMOTE_ADDR");
 	b->source_ip = v != NULL ? v : "";
-	v = param_nonempty(&req, "SERVER_PROTOCOL");
+	v = param_nonempty(req, "SERVER_PROTOCOL");
 	b->protocol = v != NULL ? v : "HTTP/1.1";
 
 	if (!b->oom)
-		ev = v2 ? build_v2(b) : build_v1(b);
-	if (b->oom) {
-		json_object_put(ev);
-		ev = NULL;
+		*root = v2 ? build_v2(b) : build_v1(b);
+	if (b->oom || *root == NULL) {
 		snprintf(err, errlen, "out of memory");
+		bld_free(b);
+		return NULL;
 	}
-	free(b->full_heap);
-	lb_headers_free(&b->hdr);
-	buf_free(&b->key);
-	buf_free(&b->val);
-	buf_free(&b->san);
-	buf_free(&b->tmp);
-	free(b);
-	return ev;
+	return b;
+}
+
+json_object *
+lb_event_build(const struct lb_event_input *in, char *err, size_t errlen)
+{
+	struct ev *root;
+	struct bld *b = build_tree(in, &root, err, errlen);
+	json_object *o;
+	int oom = 0;
+
+	if (b == NULL)
+		return NULL;
+	o = ev_to_json(root, &oom);
+	bld_free(b);
+	if (oom) {
+		json_object_put(o);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	return o;
+}
+
+char *
+lb_event_build_text(
+    const struct lb_event_input *in, size_t *len, char *err, size_t errlen)
+{
+	struct ev *root;
+	struct bld *b = build_tree(in, &root, err, errlen);
+	struct lb_jbuf jb = { 0 };
+	char *s;
+
+	if (b == NULL)
+		return NULL;
+	ev_write(&jb, root);
+	bld_free(b);
+	s = lb_jbuf_finish(&jb, len);
+	if (s == NULL)
+		snprintf(err, errlen, "out of memory");
+	return s;
 }

@@ -59,4 +59,14 @@ int lb_event_locate(const struct lb_config *cfg, const char *uri,
 json_object *lb_event_build(
     const struct lb_event_input *in, char *err, size_t errlen);
 
+/*
+ * The same event as JSON text, written straight from the builder: exactly
+ * json_object_to_json_string_ext(lb_event_build(in),
+ * JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE), several times
+ * cheaper.  Returns a malloc'ed NUL-terminated string with *len set, or
+ * NULL with the reason in err.
+ */
+char *lb_event_build_text(
+    const struct lb_event_input *in, size_t *len, char *err, size_t errlen);
+
 #endif /* LB_EVENT_H */

@@ -24,7 +24,6 @@
 #include "gateway.h"
 #include "gwerror.h"
 #include "ids.h"
-#include "json.h"
 #include "log.h"
 #include "response.h"
 #include "router.h"
@@ -291,7 +290,6 @@ static enum lb_gwerr
 stage_event(struct lb_call *c)
 {
 	struct lb_event_input in;
-	json_object *ev;
 	char *s;
 	size_t len;
 	char err[256];
@@ -307,17 +305,13 @@ stage_event(struct lb_call *c)
 	in.short_id = c->short_id;
 	in.trace_id = c->trace_id;
 	in.time_ms = c->time_ms;
-	ev = lb_event_build(&in, err, sizeof(err));
-	if (ev == NULL) {
+	/* written straight from the builder: no json-c objects */
+	s = lb_event_build_text(&in, &len, err, sizeof(err));
+	if (s == NULL) {
 		lb_log(LB_LOG_ERROR, "%s cannot build the event: %s",
 		    c->request_id, err);
 		return LB_GWERR_API_CONFIGURATION_ERROR;
 	}
-	/* json-c's output, written a string run at a time (json.h) */
-	s = lb_json_serialize(ev, &len);
-	json_object_put(ev);
-	if (s == NULL)
-		return LB_GWERR_API_CONFIGURATION_ERROR;
 	if (len > LB_EVENT_MAX) {
 		free(s);
 		lb_log(LB_LOG_WARN,

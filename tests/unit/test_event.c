@@ -163,6 +163,30 @@ struct tcall {
  * Routes and builds like gateway.c (stage_route, stage_event).  Returns the
  * event, or NULL when there is no route or the build failed.
  */
+/*
+ * lb_event_build, checked against lb_event_build_text: the gateway sends
+ * the text, the tests read the objects, so both must be the same JSON to
+ * the byte.
+ */
+static json_object *
+build_checked(const struct lb_event_input *in, char *err, size_t errlen)
+{
+	json_object *ev = lb_event_build(in, err, errlen);
+	size_t len = 0;
+	char *text = lb_event_build_text(in, &len, err, errlen);
+
+	CU_ASSERT_EQUAL(ev == NULL, text == NULL);
+	if (ev != NULL && text != NULL) {
+		const char *ref = json_object_to_json_string_ext(ev,
+		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+
+		CU_ASSERT_STRING_EQUAL(text, ref);
+		CU_ASSERT_EQUAL(len, strlen(ref));
+	}
+	free(text);
+	return ev;
+}
+
 static json_object *
 tbuild(const struct tconf *t, const struct treq *r, const char *method,
     const char *uri, const char *body, size_t body_len, struct tcall *c)
@@ -201,7 +225,7 @@ tbuild(const struct tconf *t, const struct treq *r, const char *method,
 	in.short_id = c->short_id;
 	in.trace_id = c->trace_id;
 	in.time_ms = c->time_ms;
-	ev = lb_event_build(&in, err, sizeof(err));
+	ev = build_checked(&in, err, sizeof(err));
 	if (ev == NULL)
 		fprintf(stderr, "\nlb_event_build: %s\n", err);
 	return ev;
@@ -734,6 +758,70 @@ test_many_headers(void)
 }
 
 /*
+ * Thousands of query keys, distinct and repeated (the builder indexes big
+ * objects): the last value wins, every value is kept in order, and the
+ * text is json-c's to the byte.
+ */
+static void
+test_many_query_keys(void)
+{
+	struct tconf t;
+	struct lb_http_request req;
+	struct lb_router_match m;
+	struct lb_event_input in;
+	char err[128], *q, *o;
+	json_object *ev, *single, *multi, *v;
+	const size_t n = 3000;
+
+	CU_ASSERT_FATAL(tconf_init(&t, LB_API_HTTP, "$default", http_routes,
+	                    NULL, NULL) == 0);
+	q = malloc(n * 16);
+	CU_ASSERT_FATAL(q != NULL);
+	o = q;
+	for (size_t i = 0; i < n; i++)
+		o += sprintf(o, "%sk%zu=v%zu", i ? "&" : "", i % 1000, i);
+	memset(&req, 0, sizeof(req));
+	memset(&m, 0, sizeof(m));
+	memset(&in, 0, sizeof(in));
+	req.method = "GET";
+	req.uri = "/any";
+	m.route = &t.routes[2];
+	in.cfg = &t.cfg;
+	in.req = &req;
+	in.match = &m;
+	in.path = "/any";
+	in.path_len = 4;
+	in.query = q;
+	in.request_id = "00000000-0000-4000-8000-000000000000";
+	in.short_id = "AAAAAAAAAAAAAAA=";
+	for (int fmt = 1; fmt <= 2; fmt++) {
+		t.routes[2].payload_format = fmt;
+		ev = build_checked(&in, err, sizeof(err));
+		CU_ASSERT_PTR_NOT_NULL_FATAL(ev);
+		CU_ASSERT(json_object_object_get_ex(
+		    ev, "queryStringParameters", &single));
+		CU_ASSERT_EQUAL(json_object_object_length(single), 1000);
+		CU_ASSERT(json_object_object_get_ex(single, "k7", &v));
+		if (fmt == 1) {
+			/* 1.0: the last value, and all three in multiValue */
+			CU_ASSERT_STRING_EQUAL(
+			    json_object_get_string(v), "v2007");
+			CU_ASSERT(json_object_object_get_ex(
+			    ev, "multiValueQueryStringParameters", &multi));
+			CU_ASSERT(json_object_object_get_ex(multi, "k7", &v));
+			CU_ASSERT_EQUAL(json_object_array_length(v), 3);
+		} else {
+			/* 2.0: the values joined with commas */
+			CU_ASSERT_STRING_EQUAL(
+			    json_object_get_string(v), "v7,v1007,v2007");
+		}
+		json_object_put(ev);
+	}
+	free(q);
+	tconf_free(&t);
+}
+
+/*
  * Odd requests straight into lb_event_build: empty method, no params, NULL
  * body and URI, every byte value in the URI.  They must build or fail
  * cleanly.
@@ -762,7 +850,7 @@ test_odd_inputs(void)
 	in.short_id = "AAAAAAAAAAAAAAA=";
 	for (int v = 1; v <= 2; v++) {
 		t.routes[2].payload_format = v;
-		ev = lb_event_build(&in, err, sizeof(err));
+		ev = build_checked(&in, err, sizeof(err));
 		CU_ASSERT_PTR_NOT_NULL(ev);
 		json_object_put(ev);
 	}
@@ -782,7 +870,7 @@ test_odd_inputs(void)
 		in.path = p;
 		in.path_len = len;
 		in.query = q;
-		ev = lb_event_build(&in, err, sizeof(err));
+		ev = build_checked(&in, err, sizeof(err));
 		CU_ASSERT_PTR_NOT_NULL(ev);
 		/* whatever came in, the output is valid JSON text */
 		if (ev != NULL) {
@@ -1111,6 +1199,7 @@ lb_test_suite_event(void)
 		{ "v2 malformed", test_v2_malformed },
 		{ "many headers", test_many_headers },
 		{ "odd inputs", test_odd_inputs },
+		{ "many query keys", test_many_query_keys },
 		{ "split and locate", test_split_locate },
 		{ "title case", test_title_case },
 		{ "headers apache", test_headers_apache },
