@@ -646,7 +646,6 @@ invoke(struct worker *w, const char *payload, size_t len)
 	if (result == NULL && errno == ENOMEM &&
 	    !lb_runtime_error(&etype, &emsg))
 		die_oom(started);
-	json_object_put(event);
 	fflush(stdout);
 	fflush(stderr);
 
@@ -655,11 +654,12 @@ invoke(struct worker *w, const char *payload, size_t len)
 			etype = "Runtime.HandlerError";
 			emsg = "the handler returned NULL";
 		}
-		return send_error(LB_FRAME_ERROR, started, etype, emsg);
+		rc = send_error(LB_FRAME_ERROR, started, etype, emsg);
+		json_object_put(event);
+		return rc;
 	}
 	/* json-c's text, written a string run at a time (json.h) */
 	out = lb_json_serialize(result, &outlen);
-	json_object_put(result);
 	if (out == NULL)
 		die_oom(started);
 	if (outlen > LB_FRAME_PAYLOAD_LIMIT) {
@@ -669,11 +669,15 @@ invoke(struct worker *w, const char *payload, size_t len)
 		    "allowed payload size (%d bytes).",
 		    outlen, LB_FRAME_PAYLOAD_LIMIT);
 		free(out);
-		return send_error(LB_FRAME_ERROR, started,
+		rc = send_error(LB_FRAME_ERROR, started,
 		    "Function.ResponseSizeTooLarge", msg);
+	} else {
+		rc = send_reply(LB_FRAME_RESULT, started, out, outlen);
+		free(out);
 	}
-	rc = send_reply(LB_FRAME_RESULT, started, out, outlen);
-	free(out);
+	/* freed once the reply is on its way: the gateway goes on meanwhile */
+	json_object_put(result);
+	json_object_put(event);
 	return rc;
 }
 
