@@ -66,6 +66,9 @@ struct arena_chunk {
 
 #define ARENA_CHUNK 16384
 
+/* Each thread keeps one chunk between builds: no malloc for most events. */
+static __thread struct arena_chunk *spare_chunk;
+
 /* A scratch buffer: a small inline area, a heap one when that is short. */
 struct buf {
 	char *heap;
@@ -110,7 +113,10 @@ alloc(struct bld *b, size_t n)
 	if (c == NULL || c->cap - c->used < n) {
 		size_t cap = n > ARENA_CHUNK ? n : ARENA_CHUNK;
 
-		if (b->oom || (c = malloc(sizeof(*c) + cap)) == NULL) {
+		if (cap == ARENA_CHUNK && spare_chunk != NULL) {
+			c = spare_chunk;
+			spare_chunk = NULL;
+		} else if (b->oom || (c = malloc(sizeof(*c) + cap)) == NULL) {
 			b->oom = 1;
 			return NULL;
 		}
@@ -137,7 +143,11 @@ arena_free(struct bld *b)
 		struct arena_chunk *c = b->arena;
 
 		b->arena = c->next;
-		free(c);
+		/* one standard chunk stays with the thread for the next build */
+		if (c->cap == ARENA_CHUNK && spare_chunk == NULL)
+			spare_chunk = c;
+		else
+			free(c);
 	}
 }
 
@@ -1304,11 +1314,16 @@ build_tree(
 		snprintf(err, errlen, "incomplete event input");
 		return NULL;
 	}
-	b = calloc(1, sizeof(*b));
+	/* zeroed but for the scratch buffers' inline areas (2 KB) */
+	b = malloc(sizeof(*b));
 	if (b == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	memset(b, 0, offsetof(struct bld, key));
+	b->key.heap = b->val.heap = b->san.heap = b->tmp.heap = NULL;
+	b->key.cap = b->val.cap = b->san.cap = b->tmp.cap = 0;
+	b->arena = NULL;
 	/* a robust copy: never a NULL method or URI */
 	req = &b->req_copy;
 	*req = *in->req;
@@ -1392,6 +1407,10 @@ lb_event_build_text(
 
 	if (b == NULL)
 		return NULL;
+	/* one allocation for most events: the body (maybe base64) and 4 KB */
+	jb.buf = malloc(jb.cap = b->req->body_len / 3 * 4 + 4096);
+	if (jb.buf == NULL)
+		jb.cap = 0;
 	ev_write(&jb, root);
 	bld_free(b);
 	s = lb_jbuf_finish(&jb, len);

@@ -492,43 +492,52 @@ void
 lb_jbuf_string(struct lb_jbuf *b, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
-	size_t run = 0;
+	size_t i = 0;
+	char *d;
 
-	lb_jbuf_put(b, "\"", 1);
-	for (size_t i = 0; i < n; i++) {
+	/* room for the plain case at once; escapes reserve their own */
+	if (b->cap - b->len < n + 3 && sb_grow(b, n + 2) < 0)
+		return;
+	d = b->buf + b->len;
+	*d++ = '"';
+	for (;;) {
+		size_t start = i;
 		unsigned char c;
-		char esc[6];
-		size_t el = 2;
 
-		/* skip eight plain bytes at a time */
 		while (n - i >= 8 && !needs_escape8(load8(s + i)))
 			i += 8;
+		while (i < n && (unsigned char)s[i] >= 0x20 && s[i] != '"' &&
+		    s[i] != '\\')
+			i++;
+		memcpy(d, s + start, i - start);
+		d += i - start;
 		if (i == n)
 			break;
-		c = (unsigned char)s[i];
-		if (c >= 0x20 && c != '"' && c != '\\')
-			continue;
-		lb_jbuf_put(b, s + run, i - run);
-		run = i + 1;
-		esc[0] = '\\';
+		/* an escape: up to 6 bytes for 1, plus the closing quote */
+		b->len = (size_t)(d - b->buf);
+		if (b->cap - b->len < (n - i) + 8 &&
+		    sb_grow(b, (n - i) + 7) < 0)
+			return;
+		d = b->buf + b->len;
+		c = (unsigned char)s[i++];
+		*d++ = '\\';
 		switch (c) {
-		case '"': esc[1] = '"'; break;
-		case '\\': esc[1] = '\\'; break;
-		case '\b': esc[1] = 'b'; break;
-		case '\f': esc[1] = 'f'; break;
-		case '\n': esc[1] = 'n'; break;
-		case '\r': esc[1] = 'r'; break;
-		case '\t': esc[1] = 't'; break;
+		case '"': *d++ = '"'; break;
+		case '\\': *d++ = '\\'; break;
+		case '\b': *d++ = 'b'; break;
+		case '\f': *d++ = 'f'; break;
+		case '\n': *d++ = 'n'; break;
+		case '\r': *d++ = 'r'; break;
+		case '\t': *d++ = 't'; break;
 		default:
-			memcpy(esc + 1, "u00", 3);
-			esc[4] = hex[c >> 4];
-			esc[5] = hex[c & 15];
-			el = 6;
+			memcpy(d, "u00", 3);
+			d[3] = hex[c >> 4];
+			d[4] = hex[c & 15];
+			d += 5;
 		}
-		lb_jbuf_put(b, esc, el);
 	}
-	lb_jbuf_put(b, s + run, n - run);
-	lb_jbuf_put(b, "\"", 1);
+	*d++ = '"';
+	b->len = (size_t)(d - b->buf);
 }
 
 static void
