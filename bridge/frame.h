@@ -104,8 +104,10 @@ int lb_frame_invoke_decode(
 /*
  * Sends one frame: the header followed by `iov` (the payload, any number of
  * pieces up to 6) with as few writev/sendmsg calls as the socket allows,
- * retrying on EINTR and short writes.  On a non-blocking fd it waits with
- * poll() until `deadline_mono_ms` (lb_mono_ms clock; 0 = no limit).  Never
+ * retrying on EINTR and short writes.  A socket is written with
+ * MSG_DONTWAIT whatever its mode; when it (or a non-blocking fd) is full,
+ * this waits with poll() until `deadline_mono_ms` (lb_mono_ms clock; 0 = no
+ * limit).  Never
  * raises SIGPIPE on a socket.  Returns 0, or -1 with errno (ETIMEDOUT when
  * the deadline passed, EPIPE when the peer is gone).
  */
