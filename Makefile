@@ -36,10 +36,10 @@ TEST_HANDLER_SO := $(patsubst tests/handlers/%.c,$(BUILD)/tests/handlers/%.so,$(
 BENCH_SRC   := $(wildcard bench/*.c)
 BENCH_BIN   := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 FORMAT_SRC  := $(wildcard bridge/*.[ch] bridge/include/*.h handlers/*/*.c \
-		 tests/unit/*.[ch] tests/handlers/*.c bench/*.c)
+		 tests/unit/*.[ch] tests/handlers/*.c tests/fuzz/*.c bench/*.c)
 
 .PHONY: all run test unit unit-asan integration format format-check bench \
-	bench-smoke clean deps
+	bench-smoke clean deps fuzz
 all: $(BUILD)/lambdabridge $(HANDLER_SO) $(TEST_HANDLER_SO) $(BENCH_BIN)
 
 $(BUILD)/libbridge.a: $(BRIDGE_OBJ)
@@ -121,6 +121,20 @@ bench: all
 
 bench-smoke: all
 	BENCH_DURATION=2 BENCH_SMOKE=1 bench/run
+
+# libFuzzer (clang) on json.c against json-c; FUZZ_TIME seconds, not part
+# of `make test`.
+FUZZ_TIME ?= 60
+$(BUILD)/fuzz/fuzz_json: tests/fuzz/fuzz_json.c bridge/json.c bridge/url.c
+	@mkdir -p $(dir $@)
+	clang -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS_BRIDGE) \
+		-o $@ $^ $(PKG_LIBS)
+
+fuzz: $(BUILD)/fuzz/fuzz_json
+	mkdir -p $(BUILD)/fuzz/corpus
+	cp tests/fixtures/events/*.json $(BUILD)/fuzz/corpus/
+	$(BUILD)/fuzz/fuzz_json -max_total_time=$(FUZZ_TIME) -max_len=8192 \
+		$(BUILD)/fuzz/corpus
 
 format:
 	clang-format -i $(FORMAT_SRC)
