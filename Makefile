@@ -130,7 +130,9 @@ $(BUILD)/fuzz/fuzz_json: tests/fuzz/fuzz_json.c bridge/json.c bridge/url.c
 	clang -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS_BRIDGE) \
 		-o $@ $^ $(PKG_LIBS)
 
-fuzz: $(BUILD)/fuzz/fuzz_json
+fuzz:
+	scripts/install-deps fuzz
+	$(MAKE) $(BUILD)/fuzz/fuzz_json
 	mkdir -p $(BUILD)/fuzz/corpus
 	cp tests/fixtures/events/*.json $(BUILD)/fuzz/corpus/
 	$(BUILD)/fuzz/fuzz_json -max_total_time=$(FUZZ_TIME) -max_len=8192 \
