@@ -279,17 +279,18 @@ serve(int argc, char **argv)
 }
 
 /*
- * Bodies up to 6 MB pass through malloc several times per request.  With
- * glibc's defaults a buffer over 128 KB is mmap'ed and unmapped each time,
- * or the heap grows and is trimmed back each time: page faults and
- * zeroing for every large request.  Keep such buffers on the heap and
- * trim only above 32 MB (the gateway and the worker alike).
+ * Bodies pass through malloc several times per request.  With glibc's
+ * defaults a buffer over 128 KB is mmap'ed and unmapped each time, or the
+ * heap grows and is trimmed back each time: page faults and zeroing for
+ * every 100 KB request.  Keep buffers up to 4 MB on the heap and trim only
+ * above 8 MB per arena (the gateway and the worker alike), which bounds
+ * what a burst of large requests leaves behind.
  */
 static void
 tune_malloc(void)
 {
-	mallopt(M_MMAP_THRESHOLD, 16 * 1024 * 1024);
-	mallopt(M_TRIM_THRESHOLD, 32 * 1024 * 1024);
+	mallopt(M_MMAP_THRESHOLD, 4 * 1024 * 1024);
+	mallopt(M_TRIM_THRESHOLD, 8 * 1024 * 1024);
 }
 
 int
