@@ -86,7 +86,7 @@ struct inv {
 	double init_ms;
 	int64_t start_mono; /* INVOKE sent; 0 before */
 	char request_id[ID_MAX];
-	char tail[2 * ID_MAX + 256]; /* END and REPORT lines, to be logged */
+	char tail[LB_INVOKE_REPORT_MAX]; /* END and REPORT, to be logged */
 	struct lb_invoke_result res;
 };
 
@@ -1640,9 +1640,11 @@ lb_envs_invoke(struct lb_envs *E, size_t function,
 	}
 done:
 	pthread_mutex_unlock(&E->mu);
-	if (inv->tail[0] != '\0')
-		lb_log_raw(inv->tail);
 	*res = inv->res;
+	if (inv->tail[0] != '\0' && rq->defer_report)
+		memcpy(res->report, inv->tail, sizeof(res->report));
+	else if (inv->tail[0] != '\0')
+		lb_log_raw(inv->tail);
 	inv->res.payload = NULL;
 	inv_free(inv);
 	return 0;

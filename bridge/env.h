@@ -36,7 +36,10 @@ struct lb_invoke_request {
 	const char *event;    /* JSON text */
 	size_t event_len;
 	int64_t integration_deadline_ms; /* wall clock; 0 = none */
+	int defer_report; /* END and REPORT go to res->report, not the log */
 };
+
+#define LB_INVOKE_REPORT_MAX 768
 
 struct lb_invoke_result {
 	enum lb_invoke_status status;
@@ -48,6 +51,8 @@ struct lb_invoke_result {
 	int cold; /* a new environment was started for it */
 	double duration_ms;
 	int64_t env_pid; /* the worker that ran it, for tests and logs */
+	char report[LB_INVOKE_REPORT_MAX]; /* END and REPORT lines, with
+					    * defer_report; else "" */
 };
 
 /*

@@ -16,6 +16,7 @@
  * value in place, strings escaped as json-c escapes them.
  */
 #include <limits.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -66,8 +67,41 @@ struct arena_chunk {
 
 #define ARENA_CHUNK 16384
 
-/* Each thread keeps one chunk between builds: no malloc for most events. */
-static __thread struct arena_chunk *spare_chunk;
+/*
+ * Each thread keeps one chunk between builds, so most events need no
+ * malloc; a thread that exits frees its chunk (a key destructor).
+ */
+static pthread_key_t spare_key;
+static pthread_once_t spare_once = PTHREAD_ONCE_INIT;
+
+static void
+spare_key_init(void)
+{
+	(void)pthread_key_create(&spare_key, free);
+}
+
+static struct arena_chunk *
+spare_take(void)
+{
+	struct arena_chunk *c;
+
+	pthread_once(&spare_once, spare_key_init);
+	c = pthread_getspecific(spare_key);
+	if (c != NULL)
+		(void)pthread_setspecific(spare_key, NULL);
+	return c;
+}
+
+/* Keeps c for the thread's next build; 0, or -1 when it has one. */
+static int
+spare_give(struct arena_chunk *c)
+{
+	pthread_once(&spare_once, spare_key_init);
+	if (pthread_getspecific(spare_key) != NULL ||
+	    pthread_setspecific(spare_key, c) != 0)
+		return -1;
+	return 0;
+}
 
 /* A scratch buffer: a small inline area, a heap one when that is short. */
 struct buf {
@@ -113,10 +147,9 @@ alloc(struct bld *b, size_t n)
 	if (c == NULL || c->cap - c->used < n) {
 		size_t cap = n > ARENA_CHUNK ? n : ARENA_CHUNK;
 
-		if (cap == ARENA_CHUNK && spare_chunk != NULL) {
-			c = spare_chunk;
-			spare_chunk = NULL;
-		} else if (b->oom || (c = malloc(sizeof(*c) + cap)) == NULL) {
+		c = cap == ARENA_CHUNK ? spare_take() : NULL;
+		if (c == NULL &&
+		    (b->oom || (c = malloc(sizeof(*c) + cap)) == NULL)) {
 			b->oom = 1;
 			return NULL;
 		}
@@ -144,9 +177,7 @@ arena_free(struct bld *b)
 
 		b->arena = c->next;
 		/* one standard chunk stays with the thread for the next build */
-		if (c->cap == ARENA_CHUNK && spare_chunk == NULL)
-			spare_chunk = c;
-		else
+		if (c->cap != ARENA_CHUNK || spare_give(c) < 0)
 			free(c);
 	}
 }

@@ -42,6 +42,7 @@ struct lb_fcgi_scratch {
 	size_t cap_body;
 	char *head; /* response header block */
 	size_t cap_head;
+	char *after_log; /* the response's log lines, written after it */
 };
 
 #define SCRATCH_KEEP (256 * 1024)
@@ -438,6 +439,8 @@ serve_one(
 		    "client went away before the response "
 		    "was written: %s",
 		    strerror(FCGX_GetError(fr->out)));
+	sc->after_log = resp.log;
+	resp.log = NULL;
 	lb_http_response_clear(&resp);
 	return;
 oom:
@@ -486,6 +489,12 @@ request_thread(void *p)
 		}
 		serve_one(srv, &sc, &fr);
 		FCGX_Finish_r(&fr);
+		/* the access line and END/REPORT: off the response's path */
+		if (sc.after_log != NULL) {
+			lb_log_raw(sc.after_log);
+			free(sc.after_log);
+			sc.after_log = NULL;
+		}
 		scratch_trim(&sc);
 		pthread_mutex_lock(&st->mu);
 		if (--st->busy == 0)
@@ -618,6 +627,8 @@ lb_fcgi_serve_cgi(struct lb_fcgi_server *srv)
 	if (head >= 0 && cgi_write(sc.head, (size_t)head) == 0 &&
 	    cgi_write(resp.body != NULL ? resp.body : "", resp.body_len) == 0)
 		rc = 0;
+	if (resp.log != NULL)
+		lb_log_raw(resp.log);
 	lb_http_response_clear(&resp);
 out:
 	if (env != NULL)

@@ -337,6 +337,7 @@ stage_invoke(struct lb_call *c)
 	rq.trace_id = c->trace_id;
 	rq.event = c->event;
 	rq.event_len = c->event_len;
+	rq.defer_report = 1; /* logged with the access line (access_log) */
 	rq.integration_deadline_ms =
 	    c->time_ms + (int64_t)(cfg->integration_timeout * 1000.0);
 	lb_envs_invoke(c->gen->envs, c->match.route->function, &rq, &c->res);
@@ -412,14 +413,20 @@ add_id_headers(struct lb_call *c, struct lb_http_response *resp)
 	}
 }
 
+/*
+ * The access line, after the invocation's END and REPORT lines: handed to
+ * the FastCGI layer in resp->log, which writes them in one go once the
+ * response is on its way.
+ */
 static void
-access_log(struct lb_call *c, const struct lb_http_response *resp)
+access_log(struct lb_call *c, struct lb_http_response *resp)
 {
 	const char *ip = lb_http_param(c->req, "REMOTE_ADDR");
 	const char *proto = lb_http_param(c->req, "SERVER_PROTOCOL");
 	const char *uri = c->req->uri[0] ? c->req->uri : "-";
 	char line[2048];
 	struct lb_fmt f;
+	size_t n;
 
 	lb_fmt_init(&f, line, sizeof(line));
 	lb_fmt_str(&f, ip ? ip : "-");
@@ -439,8 +446,23 @@ access_log(struct lb_call *c, const struct lb_http_response *resp)
 	lb_fmt_str(&f, c->rest ? c->request_id : c->short_id);
 	lb_fmt_str(&f, " ");
 	lb_fmt_str(&f, c->fn != NULL ? c->fn->name : "-");
-	lb_fmt_done(&f, line);
-	lb_log_raw(line);
+	n = lb_fmt_done(&f, line);
+	if (c->invoked && c->res.report[0] != '\0') {
+		size_t r = strlen(c->res.report);
+
+		resp->log = malloc(r + 1 + n + 1);
+		if (resp->log == NULL) {
+			lb_log_raw(c->res.report);
+		} else {
+			memcpy(resp->log, c->res.report, r);
+			resp->log[r] = '\n';
+			memcpy(resp->log + r + 1, line, n + 1);
+			return;
+		}
+	}
+	resp->log = strdup(line);
+	if (resp->log == NULL)
+		lb_log_raw(line);
 }
 
 void

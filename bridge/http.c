@@ -107,6 +107,7 @@ lb_http_response_clear(struct lb_http_response *resp)
 	}
 	free(resp->headers);
 	free(resp->body);
+	free(resp->log);
 	memset(resp, 0, sizeof(*resp));
 }
 
