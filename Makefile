@@ -36,7 +36,7 @@ TEST_HANDLER_SO := $(patsubst tests/handlers/%.c,$(BUILD)/tests/handlers/%.so,$(
 BENCH_SRC   := $(wildcard bench/*.c)
 BENCH_BIN   := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 FORMAT_SRC  := $(wildcard bridge/*.[ch] bridge/include/*.h handlers/*/*.c \
-		 tests/unit/*.[ch] tests/handlers/*.c tests/fuzz/*.c bench/*.c)
+		 tests/unit/*.[ch] tests/handlers/*.[ch] tests/fuzz/*.c bench/*.c)
 
 .PHONY: all run test unit unit-asan integration format format-check bench \
 	bench-smoke clean deps fuzz
@@ -71,7 +71,8 @@ $(BUILD)/handlers/%.so: handlers/%/*.c bridge/include/lambdabridge.h
 	$(CC) $(CSTD) $(OPT) $(WARN) -fPIC -shared -Ibridge/include \
 		$(PKG_CFLAGS) -o $@ $(filter %.c,$^) -ljson-c
 
-$(BUILD)/tests/handlers/%.so: tests/handlers/%.c bridge/include/lambdabridge.h
+$(BUILD)/tests/handlers/%.so: tests/handlers/%.c tests/handlers/handler_util.h \
+		bridge/include/lambdabridge.h
 	@mkdir -p $(@D)
 	$(CC) $(CSTD) $(OPT) $(WARN) -fPIC -shared -Ibridge/include \
 		$(PKG_CFLAGS) -o $@ $< -ljson-c

@@ -33,6 +33,8 @@
 
 #include <lambdabridge.h>
 
+#include "handler_util.h"
+
 lb_handler integ_echo;
 lb_handler integ_respond;
 lb_handler integ_ctl;
@@ -80,17 +82,6 @@ integ_echo(json_object *event, const lb_context *ctx)
 	    greeting != NULL ? json_object_new_string(greeting) : NULL);
 	json_object_object_add(out, "event", json_object_get(event));
 	return json_result(out);
-}
-
-static const char *
-field(json_object *obj, const char *key)
-{
-	json_object *v;
-
-	if (!json_object_object_get_ex(obj, key, &v) ||
-	    !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
 }
 
 static int
@@ -142,7 +133,7 @@ b64decode(const char *s, size_t *outlen)
 json_object *
 integ_respond(json_object *event, const lb_context *ctx)
 {
-	const char *body = field(event, "body");
+	const char *body = th_field(event, "body");
 	json_object *b64, *res;
 	char *dec = NULL;
 	size_t len;
@@ -162,17 +153,6 @@ integ_respond(json_object *event, const lb_context *ctx)
 	if (res == NULL)
 		return lb_error("IntegError", "body is not JSON");
 	return res;
-}
-
-static const char *
-query(json_object *event, const char *key)
-{
-	json_object *q;
-
-	if (!json_object_object_get_ex(event, "queryStringParameters", &q) ||
-	    !json_object_is_type(q, json_type_object))
-		return NULL;
-	return field(q, key);
 }
 
 static json_object *
@@ -234,14 +214,14 @@ big(const char *n)
 json_object *
 integ_ctl(json_object *event, const lb_context *ctx)
 {
-	const char *what = query(event, "do");
+	const char *what = th_query(event, "do");
 	volatile unsigned long spin = 0;
 
 	(void)ctx;
 	if (what == NULL || strcmp(what, "pid") == 0)
 		return pid_result(NULL, NULL);
 	if (strcmp(what, "sleep") == 0) {
-		const char *ms = query(event, "ms");
+		const char *ms = th_query(event, "ms");
 
 		sleep_ms(ms != NULL ? atol(ms) : 1000);
 		return pid_result(NULL, NULL);
@@ -270,11 +250,11 @@ integ_ctl(json_object *event, const lb_context *ctx)
 		return pid_result(NULL, NULL);
 	}
 	if (strcmp(what, "big") == 0)
-		return big(query(event, "n"));
+		return big(th_query(event, "n"));
 	if (strcmp(what, "error") == 0)
 		return lb_error("IntegError", "asked to fail");
 	if (strcmp(what, "env") == 0) {
-		const char *name = query(event, "name");
+		const char *name = th_query(event, "name");
 		const char *v = name != NULL ? getenv(name) : NULL;
 
 		return pid_result(

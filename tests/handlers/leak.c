@@ -17,28 +17,18 @@
 
 #include <lambdabridge.h>
 
+#include "handler_util.h"
+
 lb_handler leak_handler;
 
 #define MB (1024 * 1024)
 
 static long total_mb; /* kept across warm invocations */
 
-static const char *
-query(json_object *event, const char *name)
-{
-	json_object *qs, *v;
-
-	if (!json_object_object_get_ex(event, "queryStringParameters", &qs) ||
-	    !json_object_object_get_ex(qs, name, &v) ||
-	    !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
-
 json_object *
 leak_handler(json_object *event, const lb_context *ctx)
 {
-	const char *mb = query(event, "mb"), *mode = query(event, "mode");
+	const char *mb = th_query(event, "mb"), *mode = th_query(event, "mode");
 	long want = mb != NULL ? strtol(mb, NULL, 10) : -1;
 	json_object *res;
 	char body[96];

@@ -14,24 +14,14 @@
 
 #include <lambdabridge.h>
 
+#include "handler_util.h"
+
 lb_handler sleep_handler;
-
-static const char *
-query(json_object *event, const char *name)
-{
-	json_object *qs, *v;
-
-	if (!json_object_object_get_ex(event, "queryStringParameters", &qs) ||
-	    !json_object_object_get_ex(qs, name, &v) ||
-	    !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
 
 json_object *
 sleep_handler(json_object *event, const lb_context *ctx)
 {
-	const char *s = query(event, "ms");
+	const char *s = th_query(event, "ms");
 	json_object *body, *res, *b;
 	struct timespec ts;
 	long ms = 0;
