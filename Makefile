@@ -126,7 +126,7 @@ bench-smoke: all
 # libFuzzer (clang) on json.c against json-c; FUZZ_TIME seconds, not part
 # of `make test`.
 FUZZ_TIME ?= 60
-$(BUILD)/fuzz/fuzz_json: tests/fuzz/fuzz_json.c bridge/json.c bridge/url.c
+$(BUILD)/fuzz/fuzz_json: tests/fuzz/fuzz_json.c bridge/json.c bridge/url.c bridge/fmt.c
 	@mkdir -p $(dir $@)
 	clang -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS_BRIDGE) \
 		-o $@ $^ $(PKG_LIBS)

@@ -34,7 +34,8 @@
 
 /* ---- the event tree ---- */
 
-enum ev_type { EV_NULL, EV_BOOL, EV_INT, EV_STR, EV_OBJ, EV_ARR };
+/* JSON null is a NULL node pointer. */
+enum ev_type { EV_BOOL, EV_INT, EV_STR, EV_OBJ, EV_ARR };
 
 struct ev;
 
@@ -324,26 +325,8 @@ buf_free(struct buf *s)
 	s->cap = 0;
 }
 
-/* A JSON string of bytes that are known to be UTF-8 (copied). */
-static struct ev *
-jraw(struct bld *b, const char *s, size_t len)
-{
-	struct ev *o;
-	char *d;
-
-	if (len > INT_MAX || (o = ev_new(b, EV_STR)) == NULL ||
-	    (d = alloc(b, len + 1)) == NULL) {
-		b->oom = 1;
-		return NULL;
-	}
-	memcpy(d, s, len);
-	d[len] = '\0';
-	o->str = d;
-	o->len = len;
-	return o;
-}
-
-/* The same without a copy: s must outlive the build. */
+/* A JSON string of bytes that are known to be UTF-8, not copied: s must
+ * outlive the build. */
 static struct ev *
 jborrow(struct bld *b, const char *s, size_t len)
 {
@@ -356,6 +339,20 @@ jborrow(struct bld *b, const char *s, size_t len)
 	o->str = s;
 	o->len = len;
 	return o;
+}
+
+/* The same, copied into the build's arena. */
+static struct ev *
+jraw(struct bld *b, const char *s, size_t len)
+{
+	char *d = len <= INT_MAX ? alloc(b, len) : NULL;
+
+	if (d == NULL) {
+		b->oom = 1;
+		return NULL;
+	}
+	memcpy(d, s, len);
+	return jborrow(b, d, len);
 }
 
 /* A JSON string of request bytes: invalid UTF-8 becomes U+FFFD. */
@@ -1242,7 +1239,6 @@ ev_to_json(struct ev *e, int *oom)
 	if (e == NULL)
 		return NULL;
 	switch (e->type) {
-	case EV_NULL: return NULL;
 	case EV_BOOL: o = json_object_new_boolean((int)e->num); break;
 	case EV_INT: o = json_object_new_int64(e->num); break;
 	case EV_STR: o = json_object_new_string_len(e->str, (int)e->len); break;
@@ -1284,7 +1280,6 @@ ev_write(struct lb_jbuf *jb, const struct ev *e)
 		return;
 	}
 	switch (e->type) {
-	case EV_NULL: lb_jbuf_put(jb, "null", 4); return;
 	case EV_BOOL:
 		if (e->num)
 			lb_jbuf_put(jb, "true", 4);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fmt.h"
 #include "json.h"
 #include "url.h"
 
@@ -614,15 +615,11 @@ void
 lb_jbuf_i64(struct lb_jbuf *b, int64_t v)
 {
 	char num[24];
-	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
-	size_t i = sizeof(num);
+	struct lb_fmt f;
 
-	do
-		num[--i] = (char)('0' + u % 10);
-	while ((u /= 10) != 0);
-	if (v < 0)
-		num[--i] = '-';
-	lb_jbuf_put(b, num + i, sizeof(num) - i);
+	lb_fmt_init(&f, num, sizeof(num));
+	lb_fmt_i64(&f, v);
+	lb_jbuf_put(b, num, lb_fmt_done(&f, num));
 }
 
 char *
