@@ -95,7 +95,7 @@ struct env {
 	struct env *prev, *next; /* lb_envs.all */
 	struct env *idle_next;   /* pool->idle stack */
 	pid_t pid;
-	int sock;    /* gateway end of the socketpair, non-blocking */
+	int sock;    /* gateway end of the socketpair, blocking (see the top) */
 	int logfd;   /* read end of the stdout/stderr pipe, non-blocking */
 	int log_eof; /* the pipe reached EOF (atomic; the fd is closed with
 		      * the environment) */
@@ -694,7 +694,8 @@ inv_complete(struct lb_envs *E, struct inv *inv, uint64_t maxrss_kb)
 		inv_free(inv);
 		return;
 	}
-	/* the caller logs inv->tail once it dropped the lock */
+	/* the caller logs inv->tail (or returns it in res->report) once it
+	 * dropped the lock */
 	inv->phase = INV_DONE;
 	pthread_cond_signal(&inv->cond);
 }
@@ -1484,8 +1485,8 @@ await_reply(struct lb_envs *E, struct env *env, struct inv *inv, int64_t integ,
 	sock_event(E, env, rc, 1);
 	if (inv->phase == INV_DONE)
 		return 1;
-	/* env is closing: the supervisor completes inv when it reaps it */
-	wake_supervisor(E);
+	/* env is closing (env_close woke the supervisor, which may reap it
+	 * now that it is not owned): inv completes on reap */
 	while (inv->phase != INV_DONE)
 		if (cond_wait_until(&inv->cond, &E->mu, integ) == ETIMEDOUT)
 			break;
