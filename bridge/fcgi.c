@@ -344,26 +344,17 @@ format_head(struct lb_fcgi_scratch *sc, const struct lb_http_response *resp)
 	lb_fmt_str(&f, " ");
 	lb_fmt_str(&f, lb_http_reason(status));
 	lb_fmt_str(&f, "\r\n");
-	off = lb_fmt_done(&f, sc->head);
 	for (size_t i = 0; i < resp->nheaders; i++) {
-		size_t nl = strlen(resp->headers[i].name);
-		size_t vl = strlen(resp->headers[i].value);
-
-		memcpy(sc->head + off, resp->headers[i].name, nl);
-		off += nl;
-		memcpy(sc->head + off, ": ", 2);
-		off += 2;
-		memcpy(sc->head + off, resp->headers[i].value, vl);
-		off += vl;
-		memcpy(sc->head + off, "\r\n", 2);
-		off += 2;
+		lb_fmt_str(&f, resp->headers[i].name);
+		lb_fmt_str(&f, ": ");
+		lb_fmt_str(&f, resp->headers[i].value);
+		lb_fmt_str(&f, "\r\n");
 	}
 	/* always say how long the body is, so keep-alive needs no chunking */
-	lb_fmt_init(&f, sc->head + off, sc->cap_head - off);
 	lb_fmt_str(&f, "Content-Length: ");
 	lb_fmt_u64(&f, resp->body_len);
 	lb_fmt_str(&f, "\r\n\r\n");
-	off += lb_fmt_done(&f, sc->head + off);
+	off = lb_fmt_done(&f, sc->head);
 	return (long)off;
 }
 
