@@ -48,7 +48,7 @@ struct ev_item {
 
 struct ev {
 	enum ev_type type;
-	int64_t num;     /* EV_BOOL, EV_INT */
+	int64_t num;     /* EV_BOOL, EV_INT; EV_STR: 1 if it needs no escapes */
 	const char *str; /* EV_STR */
 	size_t len;
 	struct ev_item *first, *last; /* EV_OBJ, EV_ARR */
@@ -775,6 +775,8 @@ put_body(struct bld *b, struct ev *ev, int v2)
 			return;
 		}
 		o = jborrow(b, d, lb_b64_encode(body, len, d));
+		if (o != NULL)
+			o->num = 1; /* base64 needs no escapes */
 	} else {
 		/* the request's body outlives the build: no copy */
 		o = jborrow(b, body, len);
@@ -1287,7 +1289,14 @@ ev_write(struct lb_jbuf *jb, const struct ev *e)
 			lb_jbuf_put(jb, "false", 5);
 		return;
 	case EV_INT: lb_jbuf_i64(jb, e->num); return;
-	case EV_STR: lb_jbuf_string(jb, e->str, e->len); return;
+	case EV_STR:
+		if (e->num) {
+			lb_jbuf_put(jb, "\"", 1);
+			lb_jbuf_put(jb, e->str, e->len);
+			lb_jbuf_put(jb, "\"", 1);
+		} else
+			lb_jbuf_string(jb, e->str, e->len);
+		return;
 	case EV_OBJ:
 	case EV_ARR:
 		lb_jbuf_put(jb, e->type == EV_OBJ ? "{" : "[", 1);

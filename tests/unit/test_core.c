@@ -1,6 +1,7 @@
 /* test_core.c - b64, media, ids and http: the small pure helpers. */
 #include <ctype.h>
 #include <regex.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -57,6 +58,76 @@ test_b64_invalid(void)
 	CU_ASSERT_EQUAL(d[0], 'f');
 	CU_ASSERT_EQUAL(lb_b64_decode("dGVzdC1kYXRh", 12, d), 9);
 	CU_ASSERT(memcmp(d, "test-data", 9) == 0);
+}
+
+/* The bit-at-a-time codec the table-driven one must agree with. */
+static size_t
+ref_encode(const unsigned char *s, size_t len, char *d)
+{
+	static const char a[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	                        "abcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t n = 0, bits = 0;
+	uint32_t acc = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		acc = acc << 8 | s[i];
+		for (bits += 8; bits >= 6; bits -= 6)
+			d[n++] = a[(acc >> (bits - 6)) & 63];
+	}
+	if (bits > 0)
+		d[n++] = a[(acc << (6 - bits)) & 63];
+	while (n % 4 != 0)
+		d[n++] = '=';
+	d[n] = '\0';
+	return n;
+}
+
+static void
+test_b64_lengths(void)
+{
+	static unsigned char raw[600], back[600];
+	static char got[900], want[900];
+	unsigned seed = 12345;
+
+	for (size_t i = 0; i < sizeof(raw); i++) {
+		seed = seed * 1103515245u + 12345u;
+		raw[i] = (unsigned char)(seed >> 16);
+	}
+	for (size_t len = 0; len <= sizeof(raw); len++) {
+		size_t n = lb_b64_encode(raw, len, got);
+		long m;
+
+		CU_ASSERT_EQUAL_FATAL(n, ref_encode(raw, len, want));
+		CU_ASSERT_STRING_EQUAL_FATAL(got, want);
+		memset(back, 0xaa, sizeof(back));
+		m = lb_b64_decode(got, n, back);
+		CU_ASSERT_EQUAL_FATAL(m, (long)len);
+		CU_ASSERT_FATAL(memcmp(back, raw, len) == 0);
+		/* without the padding, too */
+		while (n > 0 && got[n - 1] == '=')
+			n--;
+		CU_ASSERT_EQUAL_FATAL(lb_b64_decode(got, n, back), (long)len);
+		CU_ASSERT_FATAL(memcmp(back, raw, len) == 0);
+	}
+	/* a bad character anywhere is seen, in whole groups and in the tail */
+	lb_b64_encode(raw, 300, got);
+	for (size_t at = 0; at < 400; at++) {
+		const char bad[] = { '!', '-', '_', '\0', '\x80', ' ' };
+		char keep = got[at];
+
+		got[at] = bad[at % sizeof(bad)];
+		CU_ASSERT_EQUAL_FATAL(lb_b64_decode(got, 400, back), -1);
+		got[at] = keep;
+	}
+	for (size_t at = 396; at < 399; at++) { /* a 3-character tail */
+		char keep = got[at];
+
+		CU_ASSERT_EQUAL(lb_b64_decode(got, 399, back), 299);
+		got[at] = '*';
+		CU_ASSERT_EQUAL(lb_b64_decode(got, 399, back), -1);
+		got[at] = keep;
+	}
+	CU_ASSERT_EQUAL(lb_b64_decode(got, 397, back), -1); /* len % 4 == 1 */
 }
 
 static void
@@ -152,6 +223,7 @@ lb_test_suite_core(void)
 	static CU_TestInfo tests[] = {
 		{ "b64 vectors", test_b64_vectors },
 		{ "b64 invalid", test_b64_invalid },
+		{ "b64 every length against a reference", test_b64_lengths },
 		{ "media match", test_media_match },
 		{ "ids formats", test_ids_formats },
 		{ "http response", test_http_response },
