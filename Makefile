@@ -61,9 +61,11 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS_BRIDGE) $(CFLAGS) -c -o $@ $<
 
+# The ASan build also takes the portable code paths (json.c scans strings
+# with SSE2 where it can), so the unit tests cover both.
 $(BUILD)/asan/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS_BRIDGE) $(CFLAGS) $(ASAN) -c -o $@ $<
+	$(CC) $(CPPFLAGS_BRIDGE) $(CFLAGS) $(ASAN) -U__SSE2__ -c -o $@ $<
 
 # Handlers see only the public header; they link json-c like any module would.
 $(BUILD)/handlers/%.so: handlers/%/*.c bridge/include/lambdabridge.h
