@@ -15,8 +15,8 @@
  *
  * Locking: one mutex (lb_envs.mu) guards the lists, states, invocations and
  * counters.  Only the supervisor frees an environment, so it may use an
- * environment pointer without the lock.  env->sock and env->rd belong to the
- * request thread while env->owned is set (from taking the environment to
+ * environment pointer without the lock.  env->rx, env->tx and env->rd belong
+ * to the request thread while env->owned is set (from taking the environment to
  * handling its reply, or handing it to the supervisor at the integration
  * deadline), and to the supervisor otherwise; the supervisor never reaps an
  * owned environment.  The log line buffer is guarded by env->logmu (taken
@@ -34,7 +34,6 @@
 #include <string.h>
 #include <sys/pidfd.h>
 #include <sys/resource.h>
-#include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -57,6 +56,7 @@
 #define LOG_READ_MAX       (256 * 1024) /* per pipe per poll round */
 #define ID_MAX             256
 #define NO_DEADLINE        INT64_MAX
+#define PIPE_ROOM          (256 * 1024) /* bytes a channel pipe holds */
 
 enum env_state {
 	ENV_STARTING, /* spawned, waiting for READY */
@@ -95,14 +95,15 @@ struct env {
 	struct env *prev, *next; /* lb_envs.all */
 	struct env *idle_next;   /* pool->idle stack */
 	pid_t pid;
-	int sock;    /* gateway end of the socketpair, blocking (see the top) */
+	int rx, tx;  /* pipes: the worker's frames (blocking), ours to it
+		      * (non-blocking); see the top */
 	int logfd;   /* read end of the stdout/stderr pipe, non-blocking */
 	int log_eof; /* the pipe reached EOF (atomic; the fd is closed with
 		      * the environment) */
 	int pidfd;   /* readable when the worker exits; -1 without pidfds */
 	enum env_state state;
 	int killed; /* SIGKILL sent */
-	int owned;  /* a request thread holds sock and rd (see the top) */
+	int owned;  /* a request thread holds rx, tx and rd (see the top) */
 	int oom;    /* the worker reported OOM */
 	struct inv *inv;
 	int64_t deadline; /* lb_mono_ms: init, function or reap deadline */
@@ -404,8 +405,10 @@ static void
 env_free(struct env *env)
 {
 	lb_frame_reader_reset(&env->rd);
-	if (env->sock >= 0)
-		close(env->sock);
+	if (env->rx >= 0)
+		close(env->rx);
+	if (env->tx >= 0)
+		close(env->tx);
 	if (env->logfd >= 0)
 		close(env->logfd);
 	if (env->pidfd >= 0)
@@ -424,7 +427,7 @@ env_spawn(struct pool *p, int provisioned, char *err, size_t errlen)
 {
 	struct lb_envs *E = p->envs;
 	struct env *env = calloc(1, sizeof(*env));
-	int sv[2] = { -1, -1 }, lp[2] = { -1, -1 };
+	int rq[2] = { -1, -1 }, rp[2] = { -1, -1 }, lp[2] = { -1, -1 };
 	char uuid[LB_IDS_UUID_LEN + 1], stream[128], day[16];
 	char *argv[LB_WARG_COUNT + 3], **envp = NULL;
 	char *stream_env = NULL, *init_env = NULL, version[16];
@@ -438,11 +441,17 @@ env_spawn(struct pool *p, int provisioned, char *err, size_t errlen)
 		return NULL;
 	}
 	env->pool = p;
-	env->sock = env->logfd = env->pidfd = -1;
+	env->rx = env->tx = env->logfd = env->pidfd = -1;
 	env->pid = -1;
 	pthread_mutex_init(&env->logmu, NULL);
 	lb_frame_reader_init(&env->rd, LB_FRAME_MAX, 1);
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0 ||
+	/*
+	 * Pipes, not a socketpair: a unix socket wakes whoever sleeps on it
+	 * each time its peer consumes what it sent (write space), so a
+	 * request thread waiting for the reply and an idle worker waiting for
+	 * work were each woken for nothing once per request.
+	 */
+	if (pipe2(rq, O_CLOEXEC) < 0 || pipe2(rp, O_CLOEXEC) < 0 ||
 	    pipe2(lp, O_CLOEXEC) < 0) {
 		snprintf(err, errlen,
 		    "cannot create the environment's "
@@ -497,24 +506,30 @@ env_spawn(struct pool *p, int provisioned, char *err, size_t errlen)
 	sp.exe = E->self_exe;
 	sp.argv = argv;
 	sp.envp = envp;
-	sp.fd3 = sv[1];
+	sp.fd3 = rq[0];
+	sp.fd4 = rp[1];
 	sp.out_fd = lp[1];
 	sp.err_fd = -1;
 	env->pid = lb_worker_spawn(&sp, err, errlen);
-	close(sv[1]);
+	close(rq[0]);
+	close(rp[1]);
 	close(lp[1]);
-	sv[1] = lp[1] = -1;
+	rq[0] = rp[1] = lp[1] = -1;
 	if (env->pid < 0)
 		goto fail;
-	env->sock = sv[0];
+	env->rx = rp[0];
+	env->tx = rq[1];
 	env->logfd = lp[0];
-	sv[0] = lp[0] = -1;
+	rp[0] = rq[1] = lp[0] = -1;
 	/* without pidfds (Linux < 5.3) an idle worker's death is seen when
 	 * the environment is next used */
 	env->pidfd = pidfd_open(env->pid, 0); /* close-on-exec */
-	/* the socket stays blocking: its owner's reads block (the caller's)
-	 * or pass MSG_DONTWAIT (the supervisor's) */
-	if (set_nonblock(env->logfd) < 0) {
+	/* rx stays blocking: its owner's reads block (the caller's) or poll
+	 * first (the supervisor's); tx waits for room only until a deadline.
+	 * Room for a large event at once, where the system allows it. */
+	(void)fcntl(env->tx, F_SETPIPE_SZ, PIPE_ROOM);
+	(void)fcntl(env->rx, F_SETPIPE_SZ, PIPE_ROOM);
+	if (set_nonblock(env->logfd) < 0 || set_nonblock(env->tx) < 0) {
 		/* cannot happen on fresh fds; keep going blocking is unsafe */
 		kill(env->pid, SIGKILL);
 		waitpid(env->pid, NULL, 0);
@@ -529,8 +544,10 @@ env_spawn(struct pool *p, int provisioned, char *err, size_t errlen)
 	return env;
 fail:
 	for (int i = 0; i < 2; i++) {
-		if (sv[i] >= 0)
-			close(sv[i]);
+		if (rq[i] >= 0)
+			close(rq[i]);
+		if (rp[i] >= 0)
+			close(rp[i]);
 		if (lp[i] >= 0)
 			close(lp[i]);
 	}
@@ -579,7 +596,7 @@ idle_remove(struct pool *p, struct env *env)
 
 /*
  * Starts shutting env down: with `kill` by SIGKILL, else by closing its
- * socket so that the worker runs lb_shutdown and exits.  Locked.
+ * pipe to it so that the worker runs lb_shutdown and exits.  Locked.
  */
 static void
 env_close(struct lb_envs *E, struct env *env, int kill_it)
@@ -590,8 +607,12 @@ env_close(struct lb_envs *E, struct env *env, int kill_it)
 		env->pool->nlive--;
 		env->state = ENV_CLOSING;
 		env->deadline = lb_mono_ms() + REAP_GRACE_MS;
-		if (env->sock >= 0)
-			shutdown(env->sock, SHUT_RDWR);
+		/* EOF for the worker; an owned one is killed after the
+		 * grace if its owner's invocation keeps it (env_try_reap) */
+		if (env->tx >= 0 && !env->owned) {
+			close(env->tx);
+			env->tx = -1;
+		}
 		wake_supervisor(E); /* to reap it */
 	}
 	if (kill_it && !env->killed) {
@@ -848,7 +869,7 @@ env_try_reap(struct lb_envs *E, struct env *env, int64_t now)
 	int st = 0;
 	pid_t r;
 
-	/* a request thread still uses sock and rd */
+	/* a request thread still uses rx, tx and rd */
 	if (env->owned)
 		return 0;
 	do
@@ -905,7 +926,7 @@ env_try_reap(struct lb_envs *E, struct env *env, int64_t now)
 
 /* ---- the supervisor ---- */
 
-enum watch_kind { W_WAKE, W_SOCK, W_LOG, W_PID };
+enum watch_kind { W_WAKE, W_RX, W_LOG, W_PID };
 
 struct watch {
 	struct env *env;
@@ -1001,10 +1022,10 @@ replenish(struct lb_envs *E, int64_t now)
 /*
  * Handles what lb_frame_reader_pump returned for env when it is not
  * LB_FRAME_AGAIN: a whole frame, or the end of the environment.  Called by
- * whoever reads env's socket, with the lock held.
+ * whoever reads env's rx pipe, with the lock held.
  */
 static void
-sock_event(struct lb_envs *E, struct env *env, int rc, int logs_read)
+rx_event(struct lb_envs *E, struct env *env, int rc, int logs_read)
 {
 	if (rc == LB_FRAME_DONE) {
 		uint32_t type = env->rd.type;
@@ -1042,12 +1063,12 @@ sock_event(struct lb_envs *E, struct env *env, int rc, int logs_read)
 }
 
 /*
- * The supervisor reads env's socket only while env is starting or its
+ * The supervisor reads env's rx pipe only while env is starting or its
  * invocation was handed over; a starting environment becomes its caller's
  * only through handle_frame, called here, so one frame is handled per call.
  */
 static void
-service_sock(struct lb_envs *E, struct env *env)
+service_rx(struct lb_envs *E, struct env *env)
 {
 	int rc, mine;
 
@@ -1057,11 +1078,11 @@ service_sock(struct lb_envs *E, struct env *env)
 	pthread_mutex_unlock(&E->mu);
 	if (!mine)
 		return;
-	rc = lb_frame_reader_pump_nb(&env->rd, env->sock);
+	rc = lb_frame_reader_pump_nb(&env->rd, env->rx);
 	if (rc == LB_FRAME_AGAIN)
 		return;
 	pthread_mutex_lock(&E->mu);
-	sock_event(E, env, rc, 0);
+	rx_event(E, env, rc, 0);
 	pthread_mutex_unlock(&E->mu);
 }
 
@@ -1111,13 +1132,13 @@ supervisor(void *arg)
 		n++;
 		for (struct env *env = E->all; env != NULL; env = env->next) {
 			int fd = -1;
-			enum watch_kind kind = W_SOCK;
+			enum watch_kind kind = W_RX;
 
-			/* never a socket a request thread is reading */
+			/* never a pipe a request thread is reading */
 			if (!env->owned &&
 			    (env->state == ENV_STARTING ||
 			        env->state == ENV_BUSY))
-				fd = env->sock;
+				fd = env->rx;
 			else if (env->state == ENV_IDLE) {
 				fd = env->pidfd;
 				kind = W_PID;
@@ -1176,7 +1197,7 @@ supervisor(void *arg)
 					env_close(E, env, 0);
 				pthread_mutex_unlock(&E->mu);
 			} else {
-				service_sock(E, env);
+				service_rx(E, env);
 			}
 		}
 		pthread_mutex_lock(&E->mu);
@@ -1448,11 +1469,10 @@ await_reply(struct lb_envs *E, struct env *env, struct inv *inv, int64_t integ,
 
 	if (integ == 0 || integ >= fn_deadline) {
 		/* one blocking read: the hot path */
-		rc = lb_frame_reader_pump(&env->rd, env->sock);
+		rc = lb_frame_reader_pump(&env->rd, env->rx);
 	} else {
 		for (;;) {
-			struct pollfd pf = { .fd = env->sock,
-				.events = POLLIN };
+			struct pollfd pf = { .fd = env->rx, .events = POLLIN };
 			int64_t left = integ - lb_mono_ms();
 
 			rc = LB_FRAME_AGAIN;
@@ -1460,7 +1480,7 @@ await_reply(struct lb_envs *E, struct env *env, struct inv *inv, int64_t integ,
 			    poll(&pf, 1,
 			        left > INT_MAX ? INT_MAX : (int)left) == 0)
 				break;
-			rc = lb_frame_reader_pump_nb(&env->rd, env->sock);
+			rc = lb_frame_reader_pump_nb(&env->rd, env->rx);
 			if (rc != LB_FRAME_AGAIN)
 				break;
 		}
@@ -1482,7 +1502,7 @@ await_reply(struct lb_envs *E, struct env *env, struct inv *inv, int64_t integ,
 		wake_supervisor(E);
 		return 0;
 	}
-	sock_event(E, env, rc, 1);
+	rx_event(E, env, rc, 1);
 	if (inv->phase == INV_DONE)
 		return 1;
 	/* env is closing (env_close woke the supervisor, which may reap it
@@ -1633,7 +1653,7 @@ lb_envs_invoke(struct lb_envs *E, size_t function,
 	 * (reading gives EOF), and a half-sent frame leaves the worker
 	 * waiting until the function timeout kills it.
 	 */
-	(void)lb_frame_send(env->sock, LB_FRAME_INVOKE, iov, 2, send_deadline);
+	(void)lb_frame_write(env->tx, LB_FRAME_INVOKE, iov, 2, send_deadline);
 	if (!await_reply(E, env, inv, integ, fn_deadline)) {
 		abandon(inv, res);
 		pthread_mutex_unlock(&E->mu);

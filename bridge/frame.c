@@ -165,13 +165,13 @@ wait_writable(int fd, int64_t deadline_mono_ms)
 	}
 }
 
-int
-lb_frame_send(int fd, uint32_t type, const struct iovec *iov, int iovcnt,
-    int64_t deadline_mono_ms)
+static int
+send_frame(int fd, uint32_t type, const struct iovec *iov, int iovcnt,
+    int64_t deadline_mono_ms, int use_send)
 {
 	unsigned char hdr[LB_FRAME_HDR_LEN];
 	struct iovec v[MAX_IOV], *cur = v;
-	int n = 1, use_send = 1;
+	int n = 1;
 	uint64_t total = 0;
 
 	if (iovcnt < 0 || iovcnt > MAX_IOV - 1) {
@@ -231,6 +231,20 @@ lb_frame_send(int fd, uint32_t type, const struct iovec *iov, int iovcnt,
 	return 0;
 }
 
+int
+lb_frame_send(int fd, uint32_t type, const struct iovec *iov, int iovcnt,
+    int64_t deadline_mono_ms)
+{
+	return send_frame(fd, type, iov, iovcnt, deadline_mono_ms, 1);
+}
+
+int
+lb_frame_write(int fd, uint32_t type, const struct iovec *iov, int iovcnt,
+    int64_t deadline_mono_ms)
+{
+	return send_frame(fd, type, iov, iovcnt, deadline_mono_ms, 0);
+}
+
 void
 lb_frame_reader_init(struct lb_frame_reader *r, uint32_t max, int replies)
 {
@@ -275,6 +289,11 @@ read_some(struct lb_frame_reader *r, int fd, void *buf, size_t len, size_t *got,
 		ssize_t n;
 
 		if (r->notsock) {
+			/* a pipe has no MSG_DONTWAIT: ask first */
+			struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+			if ((flags & MSG_DONTWAIT) && poll(&pfd, 1, 0) == 0)
+				return LB_FRAME_AGAIN;
 			n = read(fd, buf, len);
 		} else {
 			n = recv(fd, buf, len, flags);

@@ -114,6 +114,14 @@ int lb_frame_invoke_decode(
 int lb_frame_send(int fd, uint32_t type, const struct iovec *iov, int iovcnt,
     int64_t deadline_mono_ms);
 
+/*
+ * The same for a pipe (or any fd that is not a socket): writev(2) straight
+ * away.  Waits for room until the deadline only when fd is non-blocking;
+ * the caller ignores SIGPIPE.
+ */
+int lb_frame_write(int fd, uint32_t type, const struct iovec *iov, int iovcnt,
+    int64_t deadline_mono_ms);
+
 /* Bytes read ahead with a frame's header: a small frame takes one read. */
 #define LB_FRAME_AHEAD 4096
 
@@ -157,7 +165,8 @@ void lb_frame_reader_init(struct lb_frame_reader *r, uint32_t max, int replies);
  */
 int lb_frame_reader_pump(struct lb_frame_reader *r, int fd);
 
-/* The same, never blocking even on a blocking socket (MSG_DONTWAIT). */
+/* The same, never blocking even on a blocking fd (MSG_DONTWAIT on a
+ * socket; on a pipe a zero-timeout poll before each read). */
 int lb_frame_reader_pump_nb(struct lb_frame_reader *r, int fd);
 
 /* Returns the completed frame's body (the caller frees it) and resets. */

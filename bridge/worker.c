@@ -3,8 +3,8 @@
  * __worker`), the fork+exec helper shared with env.c, and the module probe.
  *
  * A worker is single-threaded.  It loads one module, runs its lb_init once,
- * says READY, then answers INVOKE frames one at a time on LB_WORKER_FD until
- * the gateway closes the socket (or kills it).  Everything that goes wrong
+ * says READY, then answers INVOKE frames read from LB_WORKER_FD one at a
+ * time on LB_WORKER_OUT_FD until the gateway closes its end (or kills it).  Everything that goes wrong
  * inside it becomes a frame the gateway can map: INIT_ERROR, ERROR or OOM;
  * a crash is seen by the gateway as EOF plus the exit status.
  */
@@ -99,7 +99,7 @@ child_run(const struct lb_spawn *sp, int errpipe, long maxfd)
 	struct sigaction sa;
 	struct rlimit core = { 0, 0 };
 	sigset_t none;
-	int hi_err = -1, hi3 = -1, hiout = -1, hierr = -1, null;
+	int hi_err = -1, hi3 = -1, hi4 = -1, hiout = -1, hierr = -1, null;
 
 	/* Default dispositions first, then unblock (the parent blocked all). */
 	memset(&sa, 0, sizeof(sa));
@@ -120,6 +120,9 @@ child_run(const struct lb_spawn *sp, int errpipe, long maxfd)
 	errpipe = hi_err;
 	if (sp->fd3 >= 0 && (hi3 = fcntl(sp->fd3, F_DUPFD_CLOEXEC, 10)) < 0)
 		child_fail(errpipe, STEP_DUP);
+	if (sp->fd3 >= 0 && sp->fd4 >= 0 &&
+	    (hi4 = fcntl(sp->fd4, F_DUPFD_CLOEXEC, 10)) < 0)
+		child_fail(errpipe, STEP_DUP);
 	if (sp->out_fd >= 0 &&
 	    (hiout = fcntl(sp->out_fd, F_DUPFD_CLOEXEC, 10)) < 0)
 		child_fail(errpipe, STEP_DUP);
@@ -138,8 +141,12 @@ child_run(const struct lb_spawn *sp, int errpipe, long maxfd)
 		child_fail(errpipe, STEP_DUP);
 	if (hi3 >= 0 && dup2(hi3, LB_WORKER_FD) < 0)
 		child_fail(errpipe, STEP_DUP);
-	child_close_from(
-	    hi3 >= 0 ? LB_WORKER_FD + 1 : LB_WORKER_FD, errpipe, maxfd);
+	if (hi4 >= 0 && dup2(hi4, LB_WORKER_OUT_FD) < 0)
+		child_fail(errpipe, STEP_DUP);
+	child_close_from(hi4 >= 0 ? LB_WORKER_OUT_FD + 1
+	        : hi3 >= 0        ? LB_WORKER_FD + 1
+	                          : LB_WORKER_FD,
+	    errpipe, maxfd);
 
 	setrlimit(RLIMIT_CORE, &core);
 	/* Own process group: a Ctrl-C meant for the gateway must not kill
@@ -378,7 +385,7 @@ send_reply(uint32_t type, int64_t started_us, const char *body, size_t len)
 	iov[0].iov_len = sizeof(meta);
 	iov[1].iov_base = (void *)(uintptr_t)body;
 	iov[1].iov_len = len;
-	return lb_frame_send(LB_WORKER_FD, type, iov, 2, 0);
+	return lb_frame_write(LB_WORKER_OUT_FD, type, iov, 2, 0);
 }
 
 /*
@@ -747,7 +754,7 @@ lb_worker_main(int argc, char **argv)
 	}
 	lb_frame_reader_reset(&rd);
 	json_tokener_free(w.tok);
-	/* Orderly shutdown (the gateway closed the socket): lb_shutdown. */
+	/* Orderly shutdown (the gateway closed its end): lb_shutdown. */
 	if (rc == 0 && w.shutdown != NULL)
 		w.shutdown();
 	fflush(stdout);
@@ -779,7 +786,7 @@ lb_worker_probe(
 	sp.exe = lb_self_exe();
 	sp.argv = argv;
 	sp.envp = environ;
-	sp.fd3 = -1;
+	sp.fd3 = sp.fd4 = -1;
 	sp.out_fd = p[1];
 	sp.err_fd = -1;
 	pid = lb_worker_spawn(&sp, err, errlen);

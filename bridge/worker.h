@@ -12,8 +12,11 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-/* The fd on which a worker finds its socket to the gateway. */
-#define LB_WORKER_FD 3
+/* The fds on which a worker reads frames from the gateway and writes its
+ * own: pipes (a socketpair wakes a reader on every write-space change).
+ * Both may be the same socket (the unit tests' workers). */
+#define LB_WORKER_FD     3
+#define LB_WORKER_OUT_FD 4
 
 /*
  * Worker argv after "__worker": the frame version, then these in order.
@@ -38,6 +41,7 @@ struct lb_spawn {
 	char *const *argv; /* NULL-terminated */
 	char *const *envp; /* NULL-terminated: the child's whole environment */
 	int fd3;           /* becomes fd 3 in the child, or -1 */
+	int fd4;           /* becomes fd 4 (only with fd3), or -1 */
 	int out_fd;        /* becomes fds 1 and 2, or -1 for /dev/null */
 	int err_fd;        /* becomes fd 2 instead when >= 0 */
 };
@@ -45,7 +49,7 @@ struct lb_spawn {
 /*
  * Starts `sp->exe` by vfork+exec.  Safe in a multithreaded process: the
  * child only makes async-signal-safe calls (reset signal mask and
- * dispositions, dup2 the given fds onto 0-3, close every other fd, no core
+ * dispositions, dup2 the given fds onto 0-4, close every other fd, no core
  * dumps, execve).  stdin is /dev/null.  Returns the pid, or -1 with the
  * reason in err.
  */

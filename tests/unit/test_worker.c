@@ -74,6 +74,7 @@ run(char *const *argv, char *const *envp, int fd3, char *out, size_t len)
 	sp.argv = argv;
 	sp.envp = envp;
 	sp.fd3 = fd3;
+	sp.fd4 = -1;
 	sp.out_fd = p[1];
 	sp.err_fd = -1;
 	pid = lb_worker_spawn(&sp, err, sizeof(err));
@@ -98,7 +99,7 @@ test_spawn_exec_failure(void)
 	sp.exe = argv[0];
 	sp.argv = argv;
 	sp.envp = environ;
-	sp.fd3 = -1;
+	sp.fd3 = sp.fd4 = -1;
 	sp.out_fd = -1;
 	sp.err_fd = -1;
 	CU_ASSERT_EQUAL(lb_worker_spawn(&sp, err, sizeof(err)), -1);
@@ -202,7 +203,7 @@ wk_start(
 	sp.exe = argv[0];
 	sp.argv = argv;
 	sp.envp = environ;
-	sp.fd3 = sv[1];
+	sp.fd3 = sp.fd4 = sv[1]; /* one socket both ways */
 	sp.out_fd = -1;
 	sp.err_fd = -1;
 	w->pid = lb_worker_spawn(&sp, err, sizeof(err));
