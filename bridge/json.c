@@ -15,7 +15,7 @@
 
 /* ---- runs of plain string bytes ------------------------------------------ */
 
-#ifndef __SSE2__ /* eight bytes at a time */
+/* eight bytes at a time */
 
 #define ONES  0x0101010101010101ULL
 #define HIGHS 0x8080808080808080ULL
@@ -49,13 +49,12 @@ needs_escape8(uint64_t v)
 {
 	return has_less(v, 0x20) | has_byte(v, '"') | has_byte(v, '\\');
 }
-#endif
 
 /*
  * The length of the run at s (at most n bytes) that a JSON string carries
  * as is: it ends before the first '"', '\\' or control character.  Sets
  * 0x80 in *hi when the run has a byte above 0x7f.  Bodies make these runs
- * long: sixteen bytes a step where SSE2 is (every x86-64), else eight.
+ * long: sixteen bytes a step where SSE2 is (every x86-64), then eight.
  */
 static size_t
 plain_run(const unsigned char *s, size_t n, unsigned *hi)
@@ -87,10 +86,10 @@ plain_run(const unsigned char *s, size_t n, unsigned *hi)
 		}
 		h |= high;
 	}
-#else
+#endif
+	/* what is left: eight bytes a step (short strings end here) */
 	for (; n - i >= 8 && !needs_escape8(load8(s + i)); i += 8)
 		h |= load8(s + i) & HIGHS;
-#endif
 	for (; i < n && s[i] >= 0x20 && s[i] != '"' && s[i] != '\\'; i++)
 		h |= s[i] & 0x80;
 #ifdef __SSE2__

@@ -119,6 +119,24 @@ test_b64_lengths(void)
 		CU_ASSERT_EQUAL_FATAL(lb_b64_decode(got, 400, back), -1);
 		got[at] = keep;
 	}
+	/* every byte value, inside a 16-character block and in the tail */
+	for (int c = 0; c < 256; c++) {
+		static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		                               "abcdefghijklmnopqrstuvwxyz"
+		                               "0123456789+/";
+		int valid = c != 0 && strchr(alphabet, c) != NULL;
+
+		for (size_t at = 5; at < 400; at += 390) {
+			char keep = got[at];
+
+			got[at] = (char)c;
+			CU_ASSERT_EQUAL_FATAL(
+			    lb_b64_decode(got, 400, back) == 300, valid);
+			CU_ASSERT_EQUAL_FATAL(
+			    lb_b64_decode(got, 400, back) == -1, !valid);
+			got[at] = keep;
+		}
+	}
 	for (size_t at = 396; at < 399; at++) { /* a 3-character tail */
 		char keep = got[at];
 
