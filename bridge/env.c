@@ -55,6 +55,7 @@
 #define LOG_LINE_MAX       8000  /* longer lines are split */
 #define LOG_READ_MAX       (256 * 1024) /* per pipe per poll round */
 #define ID_MAX             256
+#define START_MAX          (ID_MAX + 64) /* "START RequestId: ... Version: ..." */
 #define NO_DEADLINE        INT64_MAX
 #define PIPE_ROOM          (256 * 1024) /* bytes a channel pipe holds */
 
@@ -86,7 +87,7 @@ struct inv {
 	double init_ms;
 	int64_t start_mono; /* INVOKE sent; 0 before */
 	char request_id[ID_MAX];
-	char tail[LB_INVOKE_REPORT_MAX]; /* END and REPORT, to be logged */
+	char tail[LB_INVOKE_REPORT_MAX]; /* [START,] END, REPORT to be logged */
 	struct lb_invoke_result res;
 };
 
@@ -113,9 +114,13 @@ struct env {
 	uint64_t maxrss_kb;
 	char reqid[ID_MAX];        /* tags the function's log lines */
 	struct lb_frame_reader rd; /* the owner's: see the top */
-	pthread_mutex_t logmu;     /* guards line and linelen */
+	pthread_mutex_t logmu;     /* guards line, linelen and start */
 	char line[LOG_LINE_MAX];
 	size_t linelen;
+	/* the invocation's START line until it is logged: before the
+	 * function's first line, else together with END and REPORT (one
+	 * write fewer per request) */
+	char start[START_MAX];
 };
 
 struct pool {
@@ -348,11 +353,32 @@ slot_release(struct lb_envs *E, struct pool *p)
 
 /* ---- logging of the function's output ---- */
 
+/* Logs env's pending START line, if any.  Holds env->logmu. */
+static void
+start_flush(struct env *env)
+{
+	if (env->start[0] != '\0') {
+		lb_log_raw(env->start);
+		env->start[0] = '\0';
+	}
+}
+
+/* Logs one line of env's invocation, after its START.  Takes env->logmu. */
+static void
+log_inv_line(struct env *env, const char *reqid, const char *msg)
+{
+	pthread_mutex_lock(&env->logmu);
+	start_flush(env);
+	lb_log_function(env->pool->fn->name, reqid, msg, strlen(msg));
+	pthread_mutex_unlock(&env->logmu);
+}
+
 static void
 emit_line(struct env *env, const char *reqid)
 {
 	size_t n = env->linelen;
 
+	start_flush(env);
 	if (n > 0 && env->line[n - 1] == '\r')
 		n--;
 	lb_log_function(
@@ -655,7 +681,8 @@ inv_free(struct inv *inv)
 }
 
 /*
- * Finishes inv (its res is filled): logs END and REPORT when it started,
+ * Finishes inv (its res is filled): logs END and REPORT (after START, if
+ * the function logged nothing) when it started,
  * counts it, frees its concurrency slot and detaches it from its
  * environment; then wakes its caller, or frees it when the caller left.
  * Locked.
@@ -665,6 +692,7 @@ inv_complete(struct lb_envs *E, struct inv *inv, uint64_t maxrss_kb)
 {
 	struct pool *p = inv->pool;
 	struct lb_invoke_result *res = &inv->res;
+	struct env *env = inv->env;
 
 	if (inv->env != NULL) {
 		res->env_pid = inv->env->pid;
@@ -678,6 +706,15 @@ inv_complete(struct lb_envs *E, struct inv *inv, uint64_t maxrss_kb)
 		struct lb_fmt f;
 
 		lb_fmt_init(&f, inv->tail, sizeof(inv->tail));
+		if (env != NULL) {
+			pthread_mutex_lock(&env->logmu);
+			if (env->start[0] != '\0') {
+				lb_fmt_str(&f, env->start);
+				lb_fmt_str(&f, "\n");
+				env->start[0] = '\0';
+			}
+			pthread_mutex_unlock(&env->logmu);
+		}
 		lb_fmt_str(&f, "END RequestId: ");
 		lb_fmt_str(&f, inv->request_id);
 		lb_fmt_str(&f, "\nREPORT RequestId: ");
@@ -831,7 +868,7 @@ env_timeout(struct lb_envs *E, struct env *env)
 		return;
 	read_logs(env, env->reqid, LOG_READ_MAX, 1);
 	snprintf(msg, sizeof(msg), "Task timed out after %.2f seconds", t);
-	lb_log_function(env->pool->fn->name, inv->request_id, msg, strlen(msg));
+	log_inv_line(env, inv->request_id, msg);
 	inv->res.duration_ms = t * 1000.0;
 	set_error(&inv->res, LB_INVOKE_TIMEOUT, "Sandbox.Timedout",
 	    "RequestId: %s Error: %s", inv->request_id, msg);
@@ -914,9 +951,8 @@ env_try_reap(struct lb_envs *E, struct env *env, int64_t now)
 		if (inv->start_mono > 0)
 			inv->res.duration_ms = (double)(now - inv->start_mono);
 		if (inv->phase != INV_WAIT_READY)
-			lb_log_function(env->pool->fn->name, inv->request_id,
-			    inv->res.error_message,
-			    strlen(inv->res.error_message));
+			log_inv_line(
+			    env, inv->request_id, inv->res.error_message);
 		inv_complete(E, inv, env->maxrss_kb);
 	}
 	env_unlink(E, env);
@@ -1445,7 +1481,17 @@ abandon(struct inv *inv, struct lb_invoke_result *res)
 static int64_t
 mark_sent(struct lb_envs *E, struct env *env, struct inv *inv)
 {
+	struct lb_fmt f;
+
 	memcpy(env->reqid, inv->request_id, sizeof(env->reqid));
+	pthread_mutex_lock(&env->logmu);
+	lb_fmt_init(&f, env->start, sizeof(env->start));
+	lb_fmt_str(&f, "START RequestId: ");
+	lb_fmt_str(&f, inv->request_id);
+	lb_fmt_str(&f, " Version: ");
+	lb_fmt_str(&f, env->pool->fn->version);
+	lb_fmt_done(&f, env->start);
+	pthread_mutex_unlock(&env->logmu);
 	inv->phase = INV_SENT;
 	inv->start_mono = lb_mono_ms();
 	env->deadline =
@@ -1526,7 +1572,6 @@ lb_envs_invoke(struct lb_envs *E, size_t function,
 	struct lb_frame_invoke fi;
 	struct iovec iov[2];
 	size_t plen;
-	char line[ID_MAX + 64];
 
 	if (res == NULL)
 		return -1;
@@ -1618,17 +1663,6 @@ lb_envs_invoke(struct lb_envs *E, size_t function,
 		pthread_mutex_unlock(&E->mu);
 	}
 
-	{
-		struct lb_fmt f;
-
-		lb_fmt_init(&f, line, sizeof(line));
-		lb_fmt_str(&f, "START RequestId: ");
-		lb_fmt_str(&f, inv->request_id);
-		lb_fmt_str(&f, " Version: ");
-		lb_fmt_str(&f, p->fn->version);
-		lb_fmt_done(&f, line);
-	}
-	lb_log_raw(line);
 	send_deadline = fn_deadline;
 	if (integ > 0 && integ < send_deadline)
 		send_deadline = integ;

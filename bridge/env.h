@@ -39,7 +39,7 @@ struct lb_invoke_request {
 	int defer_report; /* END and REPORT go to res->report, not the log */
 };
 
-#define LB_INVOKE_REPORT_MAX 768
+#define LB_INVOKE_REPORT_MAX 1024
 
 struct lb_invoke_result {
 	enum lb_invoke_status status;
@@ -51,7 +51,7 @@ struct lb_invoke_result {
 	int cold; /* a new environment was started for it */
 	double duration_ms;
 	int64_t env_pid; /* the worker that ran it, for tests and logs */
-	char report[LB_INVOKE_REPORT_MAX]; /* END and REPORT lines, with
+	char report[LB_INVOKE_REPORT_MAX]; /* [START,] END and REPORT, with
 					    * defer_report; else "" */
 };
 

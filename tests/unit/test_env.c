@@ -637,7 +637,8 @@ test_log_lines(void)
 	CU_ASSERT_EQUAL(r.status, LB_INVOKE_OK);
 	snprintf(
 	    want, sizeof(want), "START RequestId: %s Version: $LATEST\n", rid);
-	CU_ASSERT_PTR_NOT_NULL(strstr(log, want));
+	CU_ASSERT(strstr(log, want) != NULL &&
+	    strstr(log, want) < strstr(log, "line 0 yyy"));
 	/* the function's own lines, tagged with the request id, in order */
 	snprintf(want, sizeof(want), "\t%s\t[f]\tline 0 yyy\n", rid);
 	CU_ASSERT_PTR_NOT_NULL(strstr(log, want));
@@ -652,9 +653,14 @@ test_log_lines(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(log, "\tInit Duration: "));
 	free(log);
 	lb_invoke_result_clear(&r);
-	/* warm: no init duration */
+	/* warm, and silent: START comes with END; no init duration */
 	log = capture_stderr(&w, "{\"lines\":0}", &r, rid);
 	CU_ASSERT_EQUAL(r.status, LB_INVOKE_OK);
+	snprintf(want, sizeof(want),
+	    "START RequestId: %s Version: $LATEST\nEND RequestId: %s\n", rid,
+	    rid);
+	CU_ASSERT_PTR_NOT_NULL(strstr(log, want));
+	CU_ASSERT_PTR_NULL(strstr(strstr(log, "START") + 1, "START"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(log, "REPORT RequestId: "));
 	CU_ASSERT_PTR_NULL(strstr(log, "Init Duration"));
 	free(log);
