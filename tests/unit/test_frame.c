@@ -293,6 +293,7 @@ struct big_send {
 	const char *buf;
 	size_t len;
 	int rc;
+	int pipe; /* lb_frame_write, not lb_frame_send */
 };
 
 static void *
@@ -303,7 +304,8 @@ big_sender(void *arg)
 	struct iovec iov[2] = { { meta, sizeof(meta) },
 		{ (void *)b->buf, b->len } };
 
-	b->rc = lb_frame_send(b->fd, LB_FRAME_RESULT, iov, 2, 0);
+	b->rc = b->pipe ? lb_frame_write(b->fd, LB_FRAME_RESULT, iov, 2, 0)
+	                : lb_frame_send(b->fd, LB_FRAME_RESULT, iov, 2, 0);
 	return NULL;
 }
 
@@ -322,7 +324,7 @@ test_large_frame(void)
 	CU_ASSERT_FATAL(pair(sv) == 0);
 	for (size_t i = 0; i < n; i++)
 		buf[i] = (char)('a' + i % 26);
-	b = (struct big_send){ sv[0], buf, n, -1 };
+	b = (struct big_send){ sv[0], buf, n, -1, 0 };
 	CU_ASSERT_FATAL(pthread_create(&t, NULL, big_sender, &b) == 0);
 	lb_frame_reader_init(&r, LB_FRAME_MAX, 1);
 	CU_ASSERT_EQUAL(lb_frame_reader_pump(&r, sv[1]), LB_FRAME_DONE);
@@ -334,6 +336,57 @@ test_large_frame(void)
 	free(buf);
 	close(sv[0]);
 	close(sv[1]);
+}
+
+/*
+ * The gateway's channels are pipes: a large frame through a non-blocking
+ * write end, a non-blocking read of an empty blocking pipe, a deadline on
+ * a full pipe, and EOF.
+ */
+static void
+test_pipes(void)
+{
+	static char blob[256 * 1024];
+	struct iovec iov = { blob, sizeof(blob) };
+	struct big_send b;
+	struct lb_frame_reader r;
+	pthread_t t;
+	size_t n = 3 * 1024 * 1024;
+	char *buf = malloc(n);
+	int p[2], rc = 0;
+
+	CU_ASSERT_FATAL(buf != NULL);
+	CU_ASSERT_FATAL(pipe(p) == 0);
+	fcntl(p[1], F_SETFL, O_NONBLOCK);
+	for (size_t i = 0; i < n; i++)
+		buf[i] = (char)('a' + i % 26);
+	lb_frame_reader_init(&r, LB_FRAME_MAX, 1);
+	CU_ASSERT_EQUAL(lb_frame_reader_pump_nb(&r, p[0]), LB_FRAME_AGAIN);
+	b = (struct big_send){ p[1], buf, n, -1, 1 };
+	CU_ASSERT_FATAL(pthread_create(&t, NULL, big_sender, &b) == 0);
+	CU_ASSERT_EQUAL(lb_frame_reader_pump(&r, p[0]), LB_FRAME_DONE);
+	pthread_join(t, NULL);
+	CU_ASSERT_EQUAL(b.rc, 0);
+	CU_ASSERT_EQUAL(r.body_len, n);
+	CU_ASSERT(r.body != NULL && memcmp(r.body, buf, n) == 0);
+	lb_frame_reader_reset(&r);
+	CU_ASSERT_EQUAL(lb_frame_reader_pump_nb(&r, p[0]), LB_FRAME_AGAIN);
+	/* nobody reads: the pipe fills, then the deadline passes */
+	for (int i = 0; i < 64 && rc == 0; i++)
+		rc = lb_frame_write(
+		    p[1], LB_FRAME_INVOKE, &iov, 1, lb_mono_ms() + 50);
+	CU_ASSERT_EQUAL(rc, -1);
+	CU_ASSERT_EQUAL(errno, ETIMEDOUT);
+	close(p[1]);
+	close(p[0]);
+	/* the writer's end closed: EOF */
+	CU_ASSERT_FATAL(pipe(p) == 0);
+	close(p[1]);
+	lb_frame_reader_init(&r, LB_FRAME_MAX, 1);
+	CU_ASSERT_EQUAL(lb_frame_reader_pump(&r, p[0]), LB_FRAME_EOF);
+	lb_frame_reader_reset(&r);
+	close(p[0]);
+	free(buf);
 }
 
 /* Sending to a closed peer fails with EPIPE instead of raising SIGPIPE. */
@@ -383,6 +436,7 @@ lb_test_suite_frame(void)
 		{ "reader errors", test_reader_errors },
 		{ "invoke round trip", test_invoke_roundtrip },
 		{ "large frame", test_large_frame },
+		{ "pipes", test_pipes },
 		{ "send to closed peer", test_send_closed_peer },
 		{ "send deadline", test_send_deadline },
 		CU_TEST_INFO_NULL,
