@@ -34,6 +34,7 @@
 #include <string.h>
 #include <sys/pidfd.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -57,7 +58,7 @@
 #define ID_MAX             256
 #define START_MAX          (ID_MAX + 64) /* "START RequestId: ... Version: ..." */
 #define NO_DEADLINE        INT64_MAX
-#define PIPE_ROOM          (256 * 1024) /* bytes a channel pipe holds */
+#define PIPE_ROOM          (256 * 1024) /* bytes the pipe to a worker holds */
 
 enum env_state {
 	ENV_STARTING, /* spawned, waiting for READY */
@@ -96,8 +97,8 @@ struct env {
 	struct env *prev, *next; /* lb_envs.all */
 	struct env *idle_next;   /* pool->idle stack */
 	pid_t pid;
-	int rx, tx;  /* pipes: the worker's frames (blocking), ours to it
-		      * (non-blocking); see the top */
+	int rx;      /* the worker's frames: a socket, blocking */
+	int tx;      /* ours to the worker: a pipe, non-blocking */
 	int logfd;   /* read end of the stdout/stderr pipe, non-blocking */
 	int log_eof; /* the pipe reached EOF (atomic; the fd is closed with
 		      * the environment) */
@@ -472,12 +473,17 @@ env_spawn(struct pool *p, int provisioned, char *err, size_t errlen)
 	pthread_mutex_init(&env->logmu, NULL);
 	lb_frame_reader_init(&env->rd, LB_FRAME_MAX, 1);
 	/*
-	 * Pipes, not a socketpair: a unix socket wakes whoever sleeps on it
-	 * each time its peer consumes what it sent (write space), so a
-	 * request thread waiting for the reply and an idle worker waiting for
-	 * work were each woken for nothing once per request.
+	 * One way each.  A unix socket wakes whoever sleeps on it each time
+	 * its peer consumes what it sent (write space): over one socketpair
+	 * both ways, a request thread waiting for the reply and an idle worker
+	 * waiting for work were each woken for nothing once per request.  So
+	 * frames to the worker go through a pipe, and the worker's replies
+	 * through a socket nobody waits on at the worker's end; a socket
+	 * because shutdown() ends our blocking read even when a child of the
+	 * handler still holds the worker's end.
 	 */
-	if (pipe2(rq, O_CLOEXEC) < 0 || pipe2(rp, O_CLOEXEC) < 0 ||
+	if (pipe2(rq, O_CLOEXEC) < 0 ||
+	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, rp) < 0 ||
 	    pipe2(lp, O_CLOEXEC) < 0) {
 		snprintf(err, errlen,
 		    "cannot create the environment's "
@@ -550,11 +556,11 @@ env_spawn(struct pool *p, int provisioned, char *err, size_t errlen)
 	/* without pidfds (Linux < 5.3) an idle worker's death is seen when
 	 * the environment is next used */
 	env->pidfd = pidfd_open(env->pid, 0); /* close-on-exec */
-	/* rx stays blocking: its owner's reads block (the caller's) or poll
-	 * first (the supervisor's); tx waits for room only until a deadline.
-	 * Room for a large event at once, where the system allows it. */
+	/* rx stays blocking: its owner's reads block (the caller's) or pass
+	 * MSG_DONTWAIT (the supervisor's); tx waits for room only until a
+	 * deadline.  Room for a large event at once, where the system allows
+	 * it. */
 	(void)fcntl(env->tx, F_SETPIPE_SZ, PIPE_ROOM);
-	(void)fcntl(env->rx, F_SETPIPE_SZ, PIPE_ROOM);
 	if (set_nonblock(env->logfd) < 0 || set_nonblock(env->tx) < 0) {
 		/* cannot happen on fresh fds; keep going blocking is unsafe */
 		kill(env->pid, SIGKILL);
@@ -621,7 +627,7 @@ idle_remove(struct pool *p, struct env *env)
 }
 
 /*
- * Starts shutting env down: with `kill` by SIGKILL, else by closing its
+ * Starts shutting env down: with `kill` by SIGKILL, else by closing our
  * pipe to it so that the worker runs lb_shutdown and exits.  Locked.
  */
 static void
@@ -633,6 +639,9 @@ env_close(struct lb_envs *E, struct env *env, int kill_it)
 		env->pool->nlive--;
 		env->state = ENV_CLOSING;
 		env->deadline = lb_mono_ms() + REAP_GRACE_MS;
+		/* ends a blocking read of rx, whoever holds the other end */
+		if (env->rx >= 0)
+			shutdown(env->rx, SHUT_RDWR);
 		/* EOF for the worker; an owned one is killed after the
 		 * grace if its owner's invocation keeps it (env_try_reap) */
 		if (env->tx >= 0 && !env->owned) {
@@ -1058,7 +1067,7 @@ replenish(struct lb_envs *E, int64_t now)
 /*
  * Handles what lb_frame_reader_pump returned for env when it is not
  * LB_FRAME_AGAIN: a whole frame, or the end of the environment.  Called by
- * whoever reads env's rx pipe, with the lock held.
+ * whoever reads env's rx, with the lock held.
  */
 static void
 rx_event(struct lb_envs *E, struct env *env, int rc, int logs_read)
@@ -1099,7 +1108,7 @@ rx_event(struct lb_envs *E, struct env *env, int rc, int logs_read)
 }
 
 /*
- * The supervisor reads env's rx pipe only while env is starting or its
+ * The supervisor reads env's rx only while env is starting or its
  * invocation was handed over; a starting environment becomes its caller's
  * only through handle_frame, called here, so one frame is handled per call.
  */
@@ -1170,7 +1179,7 @@ supervisor(void *arg)
 			int fd = -1;
 			enum watch_kind kind = W_RX;
 
-			/* never a pipe a request thread is reading */
+			/* never an rx a request thread is reading */
 			if (!env->owned &&
 			    (env->state == ENV_STARTING ||
 			        env->state == ENV_BUSY))

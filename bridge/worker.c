@@ -385,7 +385,7 @@ send_reply(uint32_t type, int64_t started_us, const char *body, size_t len)
 	iov[0].iov_len = sizeof(meta);
 	iov[1].iov_base = (void *)(uintptr_t)body;
 	iov[1].iov_len = len;
-	return lb_frame_write(LB_WORKER_OUT_FD, type, iov, 2, 0);
+	return lb_frame_send(LB_WORKER_OUT_FD, type, iov, 2, 0);
 }
 
 /*

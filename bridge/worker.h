@@ -12,9 +12,9 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-/* The fds on which a worker reads frames from the gateway and writes its
- * own: pipes (a socketpair wakes a reader on every write-space change).
- * Both may be the same socket (the unit tests' workers). */
+/* The fds on which a worker reads frames from the gateway (a pipe) and
+ * sends its own (a socket): env.c says why.  Both may be one socket (the
+ * unit tests' workers). */
 #define LB_WORKER_FD     3
 #define LB_WORKER_OUT_FD 4
 

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <lambdabridge.h>
 
@@ -44,17 +45,34 @@ event_int(json_object *event, const char *key, int def)
 	return def;
 }
 
-/* Sleeps {"ms": N} milliseconds, then answers {"slept": N}. */
+static void
+sleep_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) != 0)
+		;
+}
+
+/*
+ * Sleeps {"ms": N} milliseconds, then answers {"slept": N}.  With
+ * {"child": M} it first leaves a child behind, in a session of its own,
+ * that keeps every inherited descriptor for M milliseconds.
+ */
 json_object *
 env_sleep(json_object *event, const lb_context *ctx)
 {
 	int ms = event_int(event, "ms", 0);
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+	int child = event_int(event, "child", 0);
 	json_object *o;
 
 	(void)ctx;
-	while (nanosleep(&ts, &ts) != 0)
-		;
+	if (child > 0 && fork() == 0) {
+		setsid();
+		sleep_ms(child);
+		_exit(0);
+	}
+	sleep_ms(ms);
 	o = json_object_new_object();
 	json_object_object_add(o, "slept", json_object_new_int(ms));
 	return o;

@@ -282,6 +282,13 @@ test_timeout(void)
 	CU_ASSERT(r1.env_pid != r2.env_pid);
 	lb_invoke_result_clear(&r1);
 	lb_invoke_result_clear(&r2);
+	/* a child that outlives the worker with its descriptors (its own
+	 * session: the kill does not reach it) delays nothing */
+	t0 = lb_mono_ms();
+	invoke(&w, "f", "{\"ms\":10000,\"child\":6000}", 0, &r1);
+	CU_ASSERT_EQUAL(r1.status, LB_INVOKE_TIMEOUT);
+	CU_ASSERT(lb_mono_ms() - t0 < 4000);
+	lb_invoke_result_clear(&r1);
 	world_stop(&w);
 }
 
