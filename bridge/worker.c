@@ -4,9 +4,10 @@
  *
  * A worker is single-threaded.  It loads one module, runs its lb_init once,
  * says READY, then answers INVOKE frames read from LB_WORKER_FD one at a
- * time on LB_WORKER_OUT_FD until the gateway closes its end (or kills it).  Everything that goes wrong
- * inside it becomes a frame the gateway can map: INIT_ERROR, ERROR or OOM;
- * a crash is seen by the gateway as EOF plus the exit status.
+ * time on LB_WORKER_OUT_FD until the gateway closes its end (or kills it).
+ * Everything that goes wrong inside it becomes a frame the gateway can map:
+ * INIT_ERROR, ERROR or OOM; a crash is seen by the gateway as EOF plus the
+ * exit status.
  */
 #include <dlfcn.h>
 #include <errno.h>
