@@ -107,6 +107,7 @@ struct env {
 	int killed; /* SIGKILL sent */
 	int owned;  /* a request thread holds rx, tx and rd (see the top) */
 	int oom;    /* the worker reported OOM */
+	int exited; /* its pidfd fired while it was starting or busy */
 	struct inv *inv;
 	int64_t deadline; /* lb_mono_ms: init, function or reap deadline */
 	int64_t idle_since;
@@ -978,6 +979,18 @@ struct watch {
 	enum watch_kind kind;
 };
 
+static void
+watch_add(struct pollfd *pfd, struct watch *w, size_t *n, int fd,
+    struct env *env, enum watch_kind kind)
+{
+	pfd[*n].fd = fd;
+	pfd[*n].events = POLLIN;
+	pfd[*n].revents = 0;
+	w[*n].env = env;
+	w[*n].kind = kind;
+	(*n)++;
+}
+
 /* Runs the timers: deadlines, reaping, idle timeouts.  Locked.  Returns the
  * next time it must run again. */
 static int64_t
@@ -1151,8 +1164,8 @@ supervisor(void *arg)
 			break;
 		for (struct env *env = E->all; env != NULL; env = env->next)
 			nenv++;
-		if (2 * nenv + 1 > cap) {
-			size_t ncap = 2 * nenv + 16;
+		if (3 * nenv + 1 > cap) {
+			size_t ncap = 3 * nenv + 16;
 			struct pollfd *np = realloc(pfd, ncap * sizeof(*np));
 			struct watch *nw;
 
@@ -1170,39 +1183,22 @@ supervisor(void *arg)
 			}
 			cap = ncap;
 		}
-		pfd[n].fd = E->wake[0];
-		pfd[n].events = POLLIN;
-		w[n].env = NULL;
-		w[n].kind = W_WAKE;
-		n++;
+		watch_add(pfd, w, &n, E->wake[0], NULL, W_WAKE);
 		for (struct env *env = E->all; env != NULL; env = env->next) {
-			int fd = -1;
-			enum watch_kind kind = W_RX;
+			int live = env->state == ENV_STARTING ||
+			    env->state == ENV_BUSY;
 
 			/* never an rx a request thread is reading */
-			if (!env->owned &&
-			    (env->state == ENV_STARTING ||
-			        env->state == ENV_BUSY))
-				fd = env->rx;
-			else if (env->state == ENV_IDLE) {
-				fd = env->pidfd;
-				kind = W_PID;
-			}
-			if (fd >= 0) {
-				pfd[n].fd = fd;
-				pfd[n].events = POLLIN;
-				w[n].env = env;
-				w[n].kind = kind;
-				n++;
-			}
+			if (live && !env->owned && env->rx >= 0)
+				watch_add(pfd, w, &n, env->rx, env, W_RX);
+			/* the worker's exit, even when a child of the handler
+			 * keeps its end of rx open (no EOF then) */
+			if (env->pidfd >= 0 &&
+			    (env->state == ENV_IDLE || (live && !env->exited)))
+				watch_add(pfd, w, &n, env->pidfd, env, W_PID);
 			if (env->logfd >= 0 &&
-			    !__atomic_load_n(&env->log_eof, __ATOMIC_RELAXED)) {
-				pfd[n].fd = env->logfd;
-				pfd[n].events = POLLIN;
-				w[n].env = env;
-				w[n].kind = W_LOG;
-				n++;
-			}
+			    !__atomic_load_n(&env->log_eof, __ATOMIC_RELAXED))
+				watch_add(pfd, w, &n, env->logfd, env, W_LOG);
 		}
 		now = lb_mono_ms();
 		if (next == NO_DEADLINE)
@@ -1236,10 +1232,18 @@ supervisor(void *arg)
 				pthread_mutex_unlock(&E->mu);
 				read_logs(env, reqid, LOG_READ_MAX, 0);
 			} else if (w[i].kind == W_PID) {
-				/* an idle worker died (killed from outside) */
 				pthread_mutex_lock(&E->mu);
-				if (env->state == ENV_IDLE)
+				if (env->state == ENV_IDLE) {
+					/* killed from outside */
 					env_close(E, env, 0);
+				} else if ((env->state == ENV_STARTING ||
+				               env->state == ENV_BUSY) &&
+				    !env->exited) {
+					/* whoever reads rx sees EOF now: the
+					 * crash is reported at once */
+					env->exited = 1;
+					shutdown(env->rx, SHUT_RDWR);
+				}
 				pthread_mutex_unlock(&E->mu);
 			} else {
 				service_rx(E, env);

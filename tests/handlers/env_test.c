@@ -55,23 +55,30 @@ sleep_ms(int ms)
 }
 
 /*
- * Sleeps {"ms": N} milliseconds, then answers {"slept": N}.  With
- * {"child": M} it first leaves a child behind, in a session of its own,
- * that keeps every inherited descriptor for M milliseconds.
+ * With {"child": M}: leaves a child behind, in a session of its own, that
+ * keeps every inherited descriptor for M milliseconds.
  */
-json_object *
-env_sleep(json_object *event, const lb_context *ctx)
+static void
+leave_child(json_object *event)
 {
-	int ms = event_int(event, "ms", 0);
 	int child = event_int(event, "child", 0);
-	json_object *o;
 
-	(void)ctx;
 	if (child > 0 && fork() == 0) {
 		setsid();
 		sleep_ms(child);
 		_exit(0);
 	}
+}
+
+/* Sleeps {"ms": N} milliseconds, then answers {"slept": N}; "child". */
+json_object *
+env_sleep(json_object *event, const lb_context *ctx)
+{
+	int ms = event_int(event, "ms", 0);
+	json_object *o;
+
+	(void)ctx;
+	leave_child(event);
 	sleep_ms(ms);
 	o = json_object_new_object();
 	json_object_object_add(o, "slept", json_object_new_int(ms));
@@ -81,8 +88,8 @@ env_sleep(json_object *event, const lb_context *ctx)
 json_object *
 env_crash(json_object *event, const lb_context *ctx)
 {
-	(void)event;
 	(void)ctx;
+	leave_child(event);
 	fflush(stdout);
 	raise(SIGSEGV);
 	return NULL;

@@ -225,9 +225,11 @@ test_crash(void)
 {
 	struct world w;
 	struct lb_invoke_result r1, r2, r3;
+	int64_t t0;
 
 	if (world_start(&w, NULL,
-	        "{ name = \"f\"; module = \"@T\"; handler = \"env_crash\"; },"
+	        "{ name = \"f\"; module = \"@T\"; handler = \"env_crash\"; "
+	        "timeout = 10.0; },"
 	        "{ name = \"x\"; module = \"@T\"; handler = \"env_exit\"; }") <
 	    0)
 		return;
@@ -253,6 +255,13 @@ test_crash(void)
 	lb_invoke_result_clear(&r1);
 	lb_invoke_result_clear(&r2);
 	lb_invoke_result_clear(&r3);
+	/* a child that keeps the worker's descriptors (no EOF) does not
+	 * delay the crash report until the timeout: the exit is seen */
+	t0 = lb_mono_ms();
+	invoke(&w, "f", "{\"child\":6000}", 0, &r1);
+	CU_ASSERT_EQUAL(r1.status, LB_INVOKE_CRASH);
+	CU_ASSERT(lb_mono_ms() - t0 < 2000);
+	lb_invoke_result_clear(&r1);
 	world_stop(&w);
 }
 
