@@ -1375,6 +1375,24 @@ pools_free(struct lb_envs *E)
 	free(E->pools);
 }
 
+/*
+ * Frames go to a worker through a pipe: when the worker is dead (killed
+ * while idle, before the supervisor saw it), the write must fail with
+ * EPIPE, not kill the process that embeds us.  Only a default disposition
+ * is changed: a handler the program set stays.
+ */
+static void
+ignore_sigpipe(void)
+{
+	struct sigaction sa;
+
+	if (sigaction(SIGPIPE, NULL, &sa) == 0 && sa.sa_handler == SIG_DFL &&
+	    !(sa.sa_flags & SA_SIGINFO)) {
+		sa.sa_handler = SIG_IGN;
+		sigaction(SIGPIPE, &sa, NULL);
+	}
+}
+
 struct lb_envs *
 lb_envs_new(
     const struct lb_config *cfg, const char *self_exe, char *err, size_t errlen)
@@ -1388,6 +1406,7 @@ lb_envs_new(
 		snprintf(err, errlen, "no configuration or binary");
 		return NULL;
 	}
+	ignore_sigpipe();
 	E = calloc(1, sizeof(*E));
 	if (E == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -1624,6 +1643,7 @@ lb_envs_invoke(struct lb_envs *E, size_t function,
 	}
 	E->ninflight++;
 	p->invocations++;
+again:
 	env = p->idle;
 	if (env != NULL) {
 		p->idle = env->idle_next;
@@ -1696,11 +1716,23 @@ lb_envs_invoke(struct lb_envs *E, size_t function,
 	iov[1].iov_base = (void *)rq->event;
 	iov[1].iov_len = rq->event_len;
 	/*
-	 * A failed send needs nothing here: EPIPE means the worker is gone
-	 * (reading gives EOF), and a half-sent frame leaves the worker
-	 * waiting until the function timeout kills it.
+	 * EPIPE from a warm environment: its worker died while idle (killed
+	 * from outside, its pidfd not seen yet) and got nothing of the event,
+	 * so the request goes to another environment.  Any other failure
+	 * needs nothing here: a half-sent frame leaves the worker waiting
+	 * until the function timeout kills it, and a dead one gives EOF.
 	 */
-	(void)lb_frame_write(env->tx, LB_FRAME_INVOKE, iov, 2, send_deadline);
+	if (lb_frame_write(env->tx, LB_FRAME_INVOKE, iov, 2, send_deadline) <
+	        0 &&
+	    errno == EPIPE && !inv->cold) {
+		pthread_mutex_lock(&E->mu);
+		env->owned = 0;
+		env->inv = NULL;
+		inv->env = NULL;
+		inv->start_mono = 0;
+		env_close(E, env, 1);
+		goto again;
+	}
 	if (!await_reply(E, env, inv, integ, fn_deadline)) {
 		abandon(inv, res);
 		pthread_mutex_unlock(&E->mu);

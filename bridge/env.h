@@ -58,8 +58,9 @@ struct lb_invoke_result {
 /*
  * Creates the pools for `cfg` (borrowed: it must outlive the result) and
  * starts each function's provisioned environments.  `self_exe` is the path
- * of the lambdabridge binary to exec in worker mode.  Returns NULL with the
- * reason in err.
+ * of the lambdabridge binary to exec in worker mode.  Sets SIGPIPE to
+ * ignored if it is at its default (a write to a dead worker must fail, not
+ * kill the process).  Returns NULL with the reason in err.
  */
 struct lb_envs *lb_envs_new(const struct lb_config *cfg, const char *self_exe,
     char *err, size_t errlen);

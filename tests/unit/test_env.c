@@ -193,6 +193,61 @@ test_cold_then_warm(void)
 	world_stop(&w);
 }
 
+/* Waits until pid has exited (a zombie, or reaped already). */
+static void
+wait_dead(pid_t pid)
+{
+	char path[64], buf[256];
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	for (int i = 0; i < 1000; i++) {
+		FILE *f = fopen(path, "r");
+		char *rp;
+
+		if (f == NULL)
+			return;
+		rp = fgets(buf, sizeof(buf), f) ? strrchr(buf, ')') : NULL;
+		fclose(f);
+		if (rp != NULL && rp[1] == ' ' &&
+		    (rp[2] == 'Z' || rp[2] == 'X'))
+			return;
+		usleep(1000);
+	}
+}
+
+/*
+ * An idle worker killed from outside and used at once, maybe before the
+ * supervisor saw its pidfd: the event then meets a pipe nobody reads
+ * (EPIPE, no SIGPIPE), and the request goes to a new environment instead.
+ */
+static void
+test_killed_idle_used_at_once(void)
+{
+	struct world w;
+	struct lb_invoke_result r1, r2;
+
+	if (world_start(&w, NULL,
+	        "{ name = \"f\"; module = \"@T\"; handler = \"env_count\"; }") <
+	    0)
+		return;
+	/* which of the two sees the death first varies: many rounds */
+	for (int i = 0; i < 50; i++) {
+		invoke(&w, "f", "{}", 0, &r1);
+		CU_ASSERT_EQUAL_FATAL(r1.status, LB_INVOKE_OK);
+		kill((pid_t)r1.env_pid, SIGKILL);
+		wait_dead((pid_t)r1.env_pid);
+		invoke(&w, "f", "{}", 0, &r2);
+		CU_ASSERT_EQUAL(r2.status, LB_INVOKE_OK);
+		CU_ASSERT(r2.cold && r2.env_pid != r1.env_pid);
+		lb_invoke_result_clear(&r1);
+		lb_invoke_result_clear(&r2);
+	}
+	invoke(&w, "f", "{}", 0, &r1);
+	CU_ASSERT_EQUAL(r1.status, LB_INVOKE_OK);
+	lb_invoke_result_clear(&r1);
+	world_stop(&w);
+}
+
 static void
 test_function_error(void)
 {
@@ -719,6 +774,7 @@ lb_test_suite_env(void)
 		{ "cold then warm", test_cold_then_warm },
 		{ "function error", test_function_error },
 		{ "crash", test_crash },
+		{ "killed idle, used at once", test_killed_idle_used_at_once },
 		{ "timeout", test_timeout },
 		{ "integration timeout", test_integration_timeout },
 		{ "throttle", test_throttle },
