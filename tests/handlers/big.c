@@ -9,20 +9,19 @@
 
 #include <lambdabridge.h>
 
+#include "handler_util.h"
+
 lb_handler big_handler;
 
 json_object *
 big_handler(json_object *event, const lb_context *ctx)
 {
-	json_object *qs, *v, *res;
-	long n = 7L * 1024 * 1024;
+	json_object *res;
+	const char *bytes = th_query(event, "bytes");
+	long n = bytes != NULL ? strtol(bytes, NULL, 10) : 7L * 1024 * 1024;
 	char *body;
 
 	(void)ctx;
-	if (json_object_object_get_ex(event, "queryStringParameters", &qs) &&
-	    json_object_object_get_ex(qs, "bytes", &v) &&
-	    json_object_is_type(v, json_type_string))
-		n = strtol(json_object_get_string(v), NULL, 10);
 	if (n < 0 || n > 64L * 1024 * 1024)
 		return lb_error("BadRequest", "bytes must be 0..64M");
 	body = malloc((size_t)n + 1);

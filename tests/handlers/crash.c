@@ -16,20 +16,20 @@
 
 #include <lambdabridge.h>
 
+#include "handler_util.h"
+
 lb_handler crash_handler;
 
 json_object *
 crash_handler(json_object *event, const lb_context *ctx)
 {
-	json_object *qs, *v, *res;
-	const char *how = "segv";
+	json_object *res;
+	const char *how = th_query(event, "how");
 	char body[64];
 
 	(void)ctx;
-	if (json_object_object_get_ex(event, "queryStringParameters", &qs) &&
-	    json_object_object_get_ex(qs, "how", &v) &&
-	    json_object_is_type(v, json_type_string))
-		how = json_object_get_string(v);
+	if (how == NULL)
+		how = "segv";
 	fprintf(stderr, "crash: about to '%s'\n", how);
 	fflush(stderr);
 	if (strcmp(how, "abort") == 0) {

@@ -10,18 +10,18 @@
 
 #include <lambdabridge.h>
 
+#include "handler_util.h"
+
 lb_handler error_handler;
 
 json_object *
 error_handler(json_object *event, const lb_context *ctx)
 {
-	json_object *qs, *v, *res;
-	const char *mode = "lb_error";
+	json_object *res;
+	const char *mode = th_query(event, "mode");
 
-	if (json_object_object_get_ex(event, "queryStringParameters", &qs) &&
-	    json_object_object_get_ex(qs, "mode", &v) &&
-	    json_object_is_type(v, json_type_string))
-		mode = json_object_get_string(v);
+	if (mode == NULL)
+		mode = "lb_error";
 	if (strcmp(mode, "null") == 0)
 		return NULL;
 	if (strcmp(mode, "ignored") == 0) {

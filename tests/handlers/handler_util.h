@@ -1,6 +1,7 @@
 /*
- * handler_util.h - helpers shared by the test handlers.  Header-only: each
- * handler is a standalone module built against the public ABI alone.
+ * handler_util.h - helpers shared by the test handlers (and test_event.c).
+ * Header-only: each handler is a standalone module built against the
+ * public ABI alone.
  */
 #ifndef LB_TEST_HANDLER_UTIL_H
 #define LB_TEST_HANDLER_UTIL_H

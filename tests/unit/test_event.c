@@ -23,6 +23,7 @@
 
 #include "config.h"
 #include "event.h"
+#include "../handlers/handler_util.h" /* th_field */
 #include "headers.h"
 #include "http.h"
 #include "ids.h"
@@ -255,17 +256,6 @@ matches(const char *re, const char *s)
 	"[0-9]{4}:[0-2][0-9]:[0-5][0-9]:[0-5][0-9] \\+0000$"
 #define RE_TRACE "^Root=1-[0-9a-f]{8}-[0-9a-f]{24}$"
 
-static const char *
-sget(json_object *o, const char *key)
-{
-	json_object *v;
-
-	if (!json_object_object_get_ex(o, key, &v) ||
-	    !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
-
 /* Does "dd/Mon/yyyy:HH:MM:SS +0000" name the second of `ms`? */
 static int
 time_matches(const char *s, int64_t ms)
@@ -304,8 +294,8 @@ norm_trace(json_object *ev, const char *name, const struct tcall *c)
 	json_object *h, *mv, *arr;
 
 	CU_ASSERT_FATAL(json_object_object_get_ex(ev, "headers", &h));
-	CU_ASSERT(matches(RE_TRACE, sget(h, name)));
-	CU_ASSERT_STRING_EQUAL(sget(h, name), c->trace_id);
+	CU_ASSERT(matches(RE_TRACE, th_field(h, name)));
+	CU_ASSERT_STRING_EQUAL(th_field(h, name), c->trace_id);
 	replace(h, name, json_object_new_string("<trace-id>"));
 	if (json_object_object_get_ex(ev, "multiValueHeaders", &mv)) {
 		CU_ASSERT_FATAL(json_object_object_get_ex(mv, name, &arr));
@@ -322,15 +312,15 @@ static void
 normalize(json_object *ev, const struct tcall *c)
 {
 	json_object *rc, *ep;
-	const char *ver = sget(ev, "version");
+	const char *ver = th_field(ev, "version");
 	int v2 = ver != NULL && strcmp(ver, "2.0") == 0;
 	int rest = ver == NULL; /* only REST omits version */
 
 	CU_ASSERT_FATAL(json_object_object_get_ex(ev, "requestContext", &rc));
 	if (v2) {
-		CU_ASSERT(matches(RE_SHORT, sget(rc, "requestId")));
-		CU_ASSERT(matches(RE_TIME, sget(rc, "time")));
-		CU_ASSERT(time_matches(sget(rc, "time"), c->time_ms));
+		CU_ASSERT(matches(RE_SHORT, th_field(rc, "requestId")));
+		CU_ASSERT(matches(RE_TIME, th_field(rc, "time")));
+		CU_ASSERT(time_matches(th_field(rc, "time"), c->time_ms));
 		CU_ASSERT_FATAL(
 		    json_object_object_get_ex(rc, "timeEpoch", &ep));
 		CU_ASSERT(json_object_is_type(ep, json_type_int));
@@ -345,12 +335,13 @@ normalize(json_object *ev, const struct tcall *c)
 		return;
 	}
 	/* REST: a UUID v4; HTTP API 1.0: the short form */
-	CU_ASSERT(matches(rest ? RE_UUID4 : RE_SHORT, sget(rc, "requestId")));
+	CU_ASSERT(
+	    matches(rest ? RE_UUID4 : RE_SHORT, th_field(rc, "requestId")));
 	CU_ASSERT_STRING_EQUAL(
-	    sget(rc, "requestId"), rest ? c->request_id : c->short_id);
-	CU_ASSERT(matches(RE_SHORT, sget(rc, "extendedRequestId")));
-	CU_ASSERT(matches(RE_TIME, sget(rc, "requestTime")));
-	CU_ASSERT(time_matches(sget(rc, "requestTime"), c->time_ms));
+	    th_field(rc, "requestId"), rest ? c->request_id : c->short_id);
+	CU_ASSERT(matches(RE_SHORT, th_field(rc, "extendedRequestId")));
+	CU_ASSERT(matches(RE_TIME, th_field(rc, "requestTime")));
+	CU_ASSERT(time_matches(th_field(rc, "requestTime"), c->time_ms));
 	CU_ASSERT_FATAL(json_object_object_get_ex(rc, "requestTimeEpoch", &ep));
 	CU_ASSERT(json_object_is_type(ep, json_type_int));
 	CU_ASSERT(json_object_get_int64(ep) == c->time_ms);
@@ -541,7 +532,7 @@ test_v1_rest_text_bodies(void)
 	json_object_put(ev);
 	ev = tbuild(&t, &r, "PUT", "/live/x", latin1, 4, &c);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(ev);
-	CU_ASSERT_STRING_EQUAL(sget(ev, "body"), "Y2Fm6Q==");
+	CU_ASSERT_STRING_EQUAL(th_field(ev, "body"), "Y2Fm6Q==");
 	CU_ASSERT_FATAL(json_object_object_get_ex(ev, "isBase64Encoded", &v));
 	CU_ASSERT(json_object_get_boolean(v));
 	json_object_put(ev);
@@ -689,7 +680,7 @@ test_v2_base64_rule(void)
 			fprintf(stderr, "\ncontent type '%s'\n", cases[i].ct);
 		CU_ASSERT(json_object_get_boolean(v) == cases[i].b64);
 		CU_ASSERT_STRING_EQUAL(
-		    sget(ev, "body"), cases[i].b64 ? "YT1i" : "a=b");
+		    th_field(ev, "body"), cases[i].b64 ? "YT1i" : "a=b");
 		json_object_put(ev);
 	}
 	tconf_free(&t);
@@ -1069,16 +1060,16 @@ test_cli(void)
 	                    out, sizeof(out)) == 0);
 	ev = json_tokener_parse(out);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(ev);
-	CU_ASSERT_STRING_EQUAL(sget(ev, "version"), "2.0");
-	CU_ASSERT_STRING_EQUAL(sget(ev, "routeKey"), "$default");
-	CU_ASSERT_STRING_EQUAL(sget(ev, "rawPath"), "/a b");
-	CU_ASSERT_STRING_EQUAL(sget(ev, "rawQueryString"), "x=1&x=2");
-	CU_ASSERT_STRING_EQUAL(sget(ev, "body"), "{\"k\":1}");
+	CU_ASSERT_STRING_EQUAL(th_field(ev, "version"), "2.0");
+	CU_ASSERT_STRING_EQUAL(th_field(ev, "routeKey"), "$default");
+	CU_ASSERT_STRING_EQUAL(th_field(ev, "rawPath"), "/a b");
+	CU_ASSERT_STRING_EQUAL(th_field(ev, "rawQueryString"), "x=1&x=2");
+	CU_ASSERT_STRING_EQUAL(th_field(ev, "body"), "{\"k\":1}");
 	CU_ASSERT(json_object_object_get_ex(ev, "cookies", &v) &&
 	    json_object_array_length(v) == 2);
 	CU_ASSERT(json_object_object_get_ex(ev, "headers", &v) &&
-	    strcmp(sget(v, "content-length"), "7") == 0 &&
-	    strcmp(sget(v, "content-type"), "application/json") == 0);
+	    strcmp(th_field(v, "content-length"), "7") == 0 &&
+	    strcmp(th_field(v, "content-type"), "application/json") == 0);
 	json_object_put(ev);
 
 	CU_ASSERT_FATAL(run_cli("v1 GET '/x/y?a=1' -H 'X-Dup: 1' -H 'X-Dup: 2'",
@@ -1086,12 +1077,12 @@ test_cli(void)
 	ev = json_tokener_parse(out);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(ev);
 	CU_ASSERT(!json_object_object_get_ex(ev, "version", NULL));
-	CU_ASSERT_STRING_EQUAL(sget(ev, "resource"), "/{proxy+}");
-	CU_ASSERT_STRING_EQUAL(sget(ev, "path"), "/x/y");
+	CU_ASSERT_STRING_EQUAL(th_field(ev, "resource"), "/{proxy+}");
+	CU_ASSERT_STRING_EQUAL(th_field(ev, "path"), "/x/y");
 	CU_ASSERT(json_object_object_get_ex(ev, "headers", &v) &&
-	    strcmp(sget(v, "X-Dup"), "2") == 0);
+	    strcmp(th_field(v, "X-Dup"), "2") == 0);
 	CU_ASSERT(json_object_object_get_ex(ev, "requestContext", &v) &&
-	    matches(RE_UUID4, sget(v, "requestId")));
+	    matches(RE_UUID4, th_field(v, "requestId")));
 	json_object_put(ev);
 }
 
@@ -1128,14 +1119,14 @@ test_cli_config(void)
 	ev = json_tokener_parse(out);
 	CU_ASSERT_PTR_NOT_NULL(ev);
 	if (ev != NULL) {
-		CU_ASSERT_STRING_EQUAL(sget(ev, "version"), "1.0");
-		CU_ASSERT_STRING_EQUAL(sget(ev, "path"), "/dev/items/a b");
+		CU_ASSERT_STRING_EQUAL(th_field(ev, "version"), "1.0");
+		CU_ASSERT_STRING_EQUAL(th_field(ev, "path"), "/dev/items/a b");
 		CU_ASSERT(json_object_object_get_ex(ev, "pathParameters", &v) &&
-		    strcmp(sget(v, "id"), "a b") == 0);
+		    strcmp(th_field(v, "id"), "a b") == 0);
 		CU_ASSERT(json_object_object_get_ex(ev, "stageVariables", &v) &&
-		    strcmp(sget(v, "env"), "dev") == 0);
+		    strcmp(th_field(v, "env"), "dev") == 0);
 		CU_ASSERT(json_object_object_get_ex(ev, "requestContext", &rc));
-		CU_ASSERT(matches(RE_SHORT, sget(rc, "requestId")));
+		CU_ASSERT(matches(RE_SHORT, th_field(rc, "requestId")));
 		CU_ASSERT(json_object_object_get_ex(rc, "resourceId", &v) &&
 		    v == NULL);
 		json_object_put(ev);
@@ -1166,8 +1157,8 @@ test_semicolon(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(ev);
 	CU_ASSERT_FATAL(
 	    json_object_object_get_ex(ev, "queryStringParameters", &q));
-	CU_ASSERT_STRING_EQUAL(sget(q, "x"), "1");
-	CU_ASSERT_STRING_EQUAL(sget(q, "y"), "2");
+	CU_ASSERT_STRING_EQUAL(th_field(q, "x"), "1");
+	CU_ASSERT_STRING_EQUAL(th_field(q, "y"), "2");
 	json_object_put(ev);
 	tconf_free(&t);
 	CU_ASSERT_FATAL(tconf_init(&t, LB_API_HTTP, "$default", http_routes,
@@ -1176,7 +1167,7 @@ test_semicolon(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(ev);
 	CU_ASSERT_FATAL(
 	    json_object_object_get_ex(ev, "queryStringParameters", &q));
-	CU_ASSERT_STRING_EQUAL(sget(q, "x"), "1;y=2");
+	CU_ASSERT_STRING_EQUAL(th_field(q, "x"), "1;y=2");
 	json_object_put(ev);
 	tconf_free(&t);
 }
