@@ -47,8 +47,8 @@ struct lb_http_response {
 	size_t cap_headers;
 	char *body;
 	size_t body_len;
-	char *
-	    log; /* malloc'ed lines to log once the response is sent, or NULL */
+	/* malloc'ed lines to log once the response is sent, or NULL */
+	char *log;
 };
 
 /* First value of param `name`, or NULL; the result is borrowed. */
