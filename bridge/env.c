@@ -2,7 +2,8 @@
  * env.c - execution environments, the gateway's side (DESIGN.md section 1).
  *
  * Each function has a pool of worker processes.  Request threads take an
- * idle environment (LIFO) or start one under the function's and the
+ * idle environment (LIFO, preferring one whose worker last ran on the
+ * caller's CPU: pick_idle) or start one under the function's and the
  * account's concurrency caps, send the INVOKE frame and read the reply
  * themselves: on the hot path a request costs two wake-ups (the worker's and
  * the caller's), nothing else.  One supervisor thread per lb_envs owns
@@ -27,6 +28,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -58,6 +60,7 @@
 #define ID_MAX             256
 #define START_MAX          (ID_MAX + 64) /* "START RequestId: ... Version: ..." */
 #define NO_DEADLINE        INT64_MAX
+#define IDLE_SCAN          16 /* idle environments pick_idle looks at */
 #define PIPE_ROOM          (256 * 1024) /* bytes the pipe to a worker holds */
 
 enum env_state {
@@ -108,6 +111,7 @@ struct env {
 	int owned;  /* a request thread holds rx, tx and rd (see the top) */
 	int oom;    /* the worker reported OOM */
 	int exited; /* its pidfd fired while it was starting or busy */
+	int cpu;    /* the CPU its worker last replied from, or -1 */
 	struct inv *inv;
 	int64_t deadline; /* lb_mono_ms: init, function or reap deadline */
 	int64_t idle_since;
@@ -471,6 +475,7 @@ env_spawn(struct pool *p, int provisioned, char *err, size_t errlen)
 	env->pool = p;
 	env->rx = env->tx = env->logfd = env->pidfd = -1;
 	env->pid = -1;
+	env->cpu = -1;
 	pthread_mutex_init(&env->logmu, NULL);
 	lb_frame_reader_init(&env->rd, LB_FRAME_MAX, 1);
 	/*
@@ -614,6 +619,35 @@ env_unlink(struct lb_envs *E, struct env *env)
 	if (env->next != NULL)
 		env->next->prev = env->prev;
 	env->pool->nenvs--;
+}
+
+/*
+ * Takes an idle environment off p's stack: among the IDLE_SCAN most recently
+ * used, the first whose worker last ran on the caller's CPU, else the most
+ * recently used.  Writing the event wakes the worker; woken on the CPU it
+ * last ran on, which is the waking thread's, it needs no inter-processor
+ * interrupt and finds its caches warm (docs/performance.md).  Nothing is
+ * pinned, so the scheduler still balances.  NULL when none is idle.
+ * Locked.
+ */
+static struct env *
+pick_idle(struct pool *p)
+{
+	struct env **pp, **best = &p->idle, *env;
+	int cpu = sched_getcpu(), n = 0;
+
+	if (p->idle == NULL)
+		return NULL;
+	for (pp = &p->idle; *pp != NULL && n < IDLE_SCAN;
+	     pp = &(*pp)->idle_next, n++)
+		if (cpu >= 0 && (*pp)->cpu == cpu) {
+			best = pp;
+			break;
+		}
+	env = *best;
+	*best = env->idle_next;
+	env->idle_next = NULL;
+	return env;
 }
 
 static void
@@ -778,6 +812,7 @@ handle_frame(struct lb_envs *E, struct env *env, uint32_t type,
 
 	if (meta->maxrss_kb > env->maxrss_kb)
 		env->maxrss_kb = meta->maxrss_kb;
+	env->cpu = meta->cpu;
 	if (env->state == ENV_STARTING && type == LB_FRAME_READY) {
 		free(body);
 		env->init_ms = (double)meta->duration_us / 1000.0;
@@ -1644,10 +1679,8 @@ lb_envs_invoke(struct lb_envs *E, size_t function,
 	E->ninflight++;
 	p->invocations++;
 again:
-	env = p->idle;
+	env = pick_idle(p);
 	if (env != NULL) {
-		p->idle = env->idle_next;
-		env->idle_next = NULL;
 		env->state = ENV_BUSY;
 		env->owned = 1;
 		env->inv = inv;

@@ -89,6 +89,7 @@ lb_frame_meta_encode(unsigned char *out, const struct lb_frame_meta *m)
 {
 	put64(out, m->duration_us);
 	put64(out + 8, m->maxrss_kb);
+	put64(out + 16, (uint64_t)(int64_t)m->cpu);
 }
 
 void
@@ -96,6 +97,7 @@ lb_frame_meta_decode(const unsigned char *in, struct lb_frame_meta *m)
 {
 	m->duration_us = get64(in);
 	m->maxrss_kb = get64(in + 8);
+	m->cpu = (int32_t)(int64_t)get64(in + 16);
 }
 
 size_t

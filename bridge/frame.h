@@ -5,7 +5,7 @@
  * A frame is [u32 length][u32 type][payload], both numbers little-endian,
  * `length` counting the payload only.  Replies (READY, INIT_ERROR, RESULT,
  * ERROR) start their payload with LB_FRAME_META_LEN bytes of metadata
- * (duration, max RSS) followed by JSON text; INVOKE carries the request's
+ * (duration, max RSS, CPU) followed by JSON text; INVOKE carries the request's
  * ids and deadline ahead of the event (lb_frame_invoke_encode).
  *
  * The header and metadata codecs are pure; lb_frame_send and the reader do
@@ -19,10 +19,10 @@
 #include <sys/uio.h>
 
 /* Bumped whenever a frame layout changes (the worker checks it in argv). */
-#define LB_FRAME_VERSION 1
+#define LB_FRAME_VERSION 2
 
 #define LB_FRAME_HDR_LEN  8
-#define LB_FRAME_META_LEN 16
+#define LB_FRAME_META_LEN 24
 /* Lambda's synchronous payload limit, for events and results alike. */
 #define LB_FRAME_PAYLOAD_LIMIT 6291456
 /* The largest frame the gateway accepts: the limit plus room for metadata. */
@@ -54,6 +54,7 @@ enum lb_frame_type {
 struct lb_frame_meta {
 	uint64_t duration_us; /* init (READY) or handler run time */
 	uint64_t maxrss_kb;   /* getrusage(RUSAGE_SELF).ru_maxrss */
+	int32_t cpu;          /* the CPU the worker replied from, or -1 */
 };
 
 /* The request an INVOKE frame carries; pointers borrowed. */

@@ -15,6 +15,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -381,6 +382,7 @@ send_reply(uint32_t type, int64_t started_us, const char *body, size_t len)
 
 	m.duration_us = d > 0 ? (uint64_t)d : 0;
 	m.maxrss_kb = maxrss_kb();
+	m.cpu = sched_getcpu(); /* see pick_idle in env.c */
 	lb_frame_meta_encode(meta, &m);
 	iov[0].iov_base = meta;
 	iov[0].iov_len = sizeof(meta);

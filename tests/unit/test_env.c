@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -245,6 +246,101 @@ test_killed_idle_used_at_once(void)
 	invoke(&w, "f", "{}", 0, &r1);
 	CU_ASSERT_EQUAL(r1.status, LB_INVOKE_OK);
 	lb_invoke_result_clear(&r1);
+	world_stop(&w);
+}
+
+struct bg_ev {
+	struct world *w;
+	const char *event;
+	struct lb_invoke_result res;
+};
+
+static void *
+bg_invoke_ev(void *arg)
+{
+	struct bg_ev *b = arg;
+
+	invoke(b->w, "f", b->event, 0, &b->res);
+	return NULL;
+}
+
+/* Runs two invocations of `event` at once; their environments' pids. */
+static void
+invoke_two(struct world *w, const char *event, pid_t pids[2])
+{
+	struct bg_ev b[2];
+	pthread_t t[2];
+
+	for (int i = 0; i < 2; i++) {
+		b[i].w = w;
+		b[i].event = event;
+		CU_ASSERT_FATAL(
+		    pthread_create(&t[i], NULL, bg_invoke_ev, &b[i]) == 0);
+	}
+	for (int i = 0; i < 2; i++) {
+		pthread_join(t[i], NULL);
+		CU_ASSERT_EQUAL(b[i].res.status, LB_INVOKE_OK);
+		pids[i] = (pid_t)b[i].res.env_pid;
+		lb_invoke_result_clear(&b[i].res);
+	}
+}
+
+static void
+pin(pid_t pid, int cpu)
+{
+	cpu_set_t cs;
+
+	CPU_ZERO(&cs);
+	CPU_SET(cpu, &cs);
+	CU_ASSERT_EQUAL(sched_setaffinity(pid, sizeof(cs), &cs), 0);
+}
+
+/*
+ * Of two idle environments, a request takes the one whose worker last ran
+ * on the caller's CPU (pick_idle), not merely the most recently used one.
+ */
+static void
+test_same_cpu_preferred(void)
+{
+	struct world w;
+	struct lb_invoke_result r;
+	cpu_set_t mine;
+	pid_t pids[2], again[2];
+	int cpus[2], n = 0;
+
+	CU_ASSERT_FATAL(sched_getaffinity(0, sizeof(mine), &mine) == 0);
+	for (int c = 0; c < CPU_SETSIZE && n < 2; c++)
+		if (CPU_ISSET(c, &mine))
+			cpus[n++] = c;
+	if (n < 2) {
+		fprintf(stderr, "(one CPU: same-CPU preference not tested) ");
+		return;
+	}
+	if (world_start(&w, NULL,
+	        "{ name = \"f\"; module = \"@T\"; handler = \"env_sleep\"; }") <
+	    0)
+		return;
+	/* two environments, each pinned to a CPU of its own */
+	invoke_two(&w, "{\"ms\":300}", pids);
+	CU_ASSERT_FATAL(pids[0] != pids[1]);
+	pin(pids[0], cpus[0]);
+	pin(pids[1], cpus[1]);
+	/* both reply once more, from their pinned CPUs */
+	invoke_two(&w, "{\"ms\":300}", again);
+	CU_ASSERT((again[0] == pids[0] && again[1] == pids[1]) ||
+	    (again[0] == pids[1] && again[1] == pids[0]));
+	for (int round = 0; round < 4; round++) {
+		int k = round % 2;
+
+		pin(0, cpus[k]); /* this thread */
+		for (int i = 0; i < 3; i++) {
+			invoke(&w, "f", "{\"ms\":0}", 0, &r);
+			CU_ASSERT_EQUAL(r.status, LB_INVOKE_OK);
+			CU_ASSERT_EQUAL(r.env_pid, pids[k]);
+			lb_invoke_result_clear(&r);
+		}
+	}
+	CU_ASSERT(sched_setaffinity(0, sizeof(mine), &mine) == 0);
 	world_stop(&w);
 }
 
@@ -775,6 +871,7 @@ lb_test_suite_env(void)
 		{ "function error", test_function_error },
 		{ "crash", test_crash },
 		{ "killed idle, used at once", test_killed_idle_used_at_once },
+		{ "same CPU preferred", test_same_cpu_preferred },
 		{ "timeout", test_timeout },
 		{ "integration timeout", test_integration_timeout },
 		{ "throttle", test_throttle },

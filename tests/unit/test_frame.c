@@ -48,13 +48,19 @@ static void
 test_meta_codec(void)
 {
 	unsigned char b[LB_FRAME_META_LEN];
-	struct lb_frame_meta m = { 0x1122334455667788ULL, 42 }, out;
+	struct lb_frame_meta m = { 0x1122334455667788ULL, 42, 3 }, out;
 
 	lb_frame_meta_encode(b, &m);
 	lb_frame_meta_decode(b, &out);
 	CU_ASSERT_EQUAL(out.duration_us, m.duration_us);
 	CU_ASSERT_EQUAL(out.maxrss_kb, 42);
+	CU_ASSERT_EQUAL(out.cpu, 3);
 	CU_ASSERT_EQUAL(b[0], 0x88);
+	/* sched_getcpu's -1 (unknown) survives the trip */
+	m.cpu = -1;
+	lb_frame_meta_encode(b, &m);
+	lb_frame_meta_decode(b, &out);
+	CU_ASSERT_EQUAL(out.cpu, -1);
 }
 
 static void
@@ -120,7 +126,7 @@ static void
 test_send_and_read(void)
 {
 	struct lb_frame_reader r;
-	struct lb_frame_meta m = { 1234, 5678 };
+	struct lb_frame_meta m = { 1234, 5678, 1 };
 	unsigned char meta[LB_FRAME_META_LEN];
 	struct iovec iov[3];
 	int sv[2];
@@ -141,6 +147,7 @@ test_send_and_read(void)
 	CU_ASSERT_EQUAL(r.type, LB_FRAME_RESULT);
 	CU_ASSERT_EQUAL(r.meta.duration_us, 1234);
 	CU_ASSERT_EQUAL(r.meta.maxrss_kb, 5678);
+	CU_ASSERT_EQUAL(r.meta.cpu, 1);
 	body = lb_frame_reader_take(&r, &len);
 	CU_ASSERT_EQUAL(len, 18);
 	CU_ASSERT_STRING_EQUAL(body, "{\"statusCode\":200}");
@@ -165,7 +172,7 @@ test_partial_reads(void)
 {
 	struct lb_frame_reader r;
 	unsigned char raw[LB_FRAME_HDR_LEN + LB_FRAME_META_LEN + 5];
-	struct lb_frame_meta m = { 7, 8 };
+	struct lb_frame_meta m = { 7, 8, 0 };
 	int sv[2], rc = LB_FRAME_AGAIN, agains = 0;
 
 	CU_ASSERT_FATAL(pair(sv) == 0);
@@ -250,8 +257,9 @@ test_reader_errors(void)
 	/* and the exact length is fine */
 	CU_ASSERT_EQUAL(
 	    read_raw(LB_FRAME_INVOKE, 40, zeros, 40, 100, 0, 1), LB_FRAME_DONE);
-	CU_ASSERT_EQUAL(
-	    read_raw(LB_FRAME_RESULT, 16, zeros, 16, 16, 1, 1), LB_FRAME_DONE);
+	CU_ASSERT_EQUAL(read_raw(LB_FRAME_RESULT, LB_FRAME_META_LEN, zeros,
+	                    LB_FRAME_META_LEN, LB_FRAME_META_LEN, 1, 1),
+	    LB_FRAME_DONE);
 }
 
 /* An INVOKE sent as prefix + event, read back by a worker-side reader. */
