@@ -319,11 +319,68 @@ literal(struct jp *j, const char *word, json_object **out, int b)
 	return *out == NULL ? -1 : 0;
 }
 
+/*
+ * A key (j->p past its opening quote) into *k, *klen: -1 for a NUL in it,
+ * which json-c's C-string keys cannot hold.
+ */
+static int
+key(struct jp *j, const char **k, size_t *klen)
+{
+	return string(j, k, klen) < 0 || memchr(*k, '\0', *klen) != NULL ? -1
+	                                                                 : 0;
+}
+
+/*
+ * The rest of a member whose key k[0..klen) was read: the colon and the
+ * value, added to o.  json-c copies the key; a repeated key replaces the
+ * value.
+ */
+static int
+member(struct jp *j, json_object *o, const char *k, size_t klen)
+{
+	char kbuf[256], *copy;
+	json_object *v;
+	int rc = -1;
+
+	/* a NUL-terminated copy (the value may reuse the scratch) */
+	copy = klen < sizeof(kbuf) ? kbuf : malloc(klen + 1);
+	if (copy == NULL)
+		return -1;
+	memcpy(copy, k, klen);
+	copy[klen] = '\0';
+	skip_ws(j);
+	if (j->p < j->end && *j->p == ':' && (j->p++, value(j, &v)) == 0) {
+		rc = json_object_object_add(o, copy, v);
+		if (rc != 0)
+			json_object_put(v);
+	}
+	if (copy != kbuf)
+		free(copy);
+	return rc;
+}
+
+/* After a member: 1 for ',' (skipped), 0 for '}' (skipped), else -1. */
+static int
+member_end(struct jp *j)
+{
+	skip_ws(j);
+	if (j->p < j->end && *j->p == ',') {
+		j->p++;
+		skip_ws(j);
+		return 1;
+	}
+	if (j->p < j->end && *j->p == '}') {
+		j->p++;
+		return 0;
+	}
+	return -1;
+}
+
 static int
 object(struct jp *j, json_object **out)
 {
 	json_object *o = json_object_new_object();
-	int rc;
+	int more = 1;
 
 	if (o == NULL)
 		return -1;
@@ -334,52 +391,21 @@ object(struct jp *j, json_object **out)
 		*out = o;
 		return 0;
 	}
-	for (;;) {
-		char kbuf[256], *key;
+	while (more > 0) {
 		const char *k;
 		size_t klen;
-		json_object *v;
 
 		if (j->p >= j->end || *j->p != '"')
-			goto fail;
+			break;
 		j->p++;
-		if (string(j, &k, &klen) < 0 || memchr(k, '\0', klen) != NULL)
-			goto fail;
-		/* a NUL-terminated copy (the value may reuse the scratch) */
-		key = klen < sizeof(kbuf) ? kbuf : malloc(klen + 1);
-		if (key == NULL)
-			goto fail;
-		memcpy(key, k, klen);
-		key[klen] = '\0';
-		skip_ws(j);
-		if (j->p >= j->end || *j->p != ':' ||
-		    (j->p++, value(j, &v)) < 0) {
-			if (key != kbuf)
-				free(key);
-			goto fail;
-		}
-		/* json-c copies the key; a repeated key replaces the value */
-		rc = json_object_object_add(o, key, v);
-		if (key != kbuf)
-			free(key);
-		if (rc != 0) {
-			json_object_put(v);
-			goto fail;
-		}
-		skip_ws(j);
-		if (j->p < j->end && *j->p == ',') {
-			j->p++;
-			skip_ws(j);
-			continue;
-		}
-		if (j->p < j->end && *j->p == '}') {
-			j->p++;
-			*out = o;
-			return 0;
-		}
-		goto fail;
+		if (key(j, &k, &klen) < 0 || member(j, o, k, klen) < 0)
+			break;
+		more = member_end(j);
 	}
-fail:
+	if (more == 0) {
+		*out = o;
+		return 0;
+	}
 	json_object_put(o);
 	return -1;
 }
@@ -470,6 +496,213 @@ lb_json_parse(const char *s, size_t len, int max_depth)
 	if (rc == 0)
 		skip_ws(&j);
 	/* only a whole document; trailing data is json-c's to report */
+	if (rc < 0 || o == NULL || j.p != j.end) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}
+
+/* ---- parsing into an old tree ------------------------------------------ */
+
+static int value_into(struct jp *j, json_object *old, json_object **out);
+
+/* Whether the NUL-terminated key `a` is k[0..klen). */
+static int
+key_is(const char *a, const char *k, size_t klen)
+{
+	return strncmp(a, k, klen) == 0 && a[klen] == '\0';
+}
+
+/* Deletes e and the entries after it from object o. */
+static void
+trim_entries(json_object *o, struct lh_entry *e)
+{
+	while (e != NULL) {
+		struct lh_entry *next = lh_entry_next(e);
+
+		json_object_object_del(o, (const char *)lh_entry_k(e));
+		e = next;
+	}
+}
+
+/*
+ * An object's members into the old object o (j->p at '{'): members are
+ * updated in place while their keys come in the old order; from the first
+ * key that differs, the old members left are deleted and the rest added
+ * anew, as object() would.
+ */
+static int
+object_into(struct jp *j, json_object *o)
+{
+	struct lh_entry *e = lh_table_head(json_object_get_object(o));
+	int more = 1;
+
+	j->p++; /* '{' */
+	skip_ws(j);
+	if (j->p < j->end && *j->p == '}') {
+		j->p++;
+		trim_entries(o, e);
+		return 0;
+	}
+	while (more > 0) {
+		const char *k;
+		size_t klen;
+		json_object *v, *nv;
+
+		if (j->p >= j->end || *j->p != '"')
+			return -1;
+		j->p++;
+		if (key(j, &k, &klen) < 0)
+			return -1;
+		if (e != NULL && key_is((const char *)lh_entry_k(e), k, klen)) {
+			skip_ws(j);
+			if (j->p >= j->end || *j->p != ':')
+				return -1;
+			j->p++;
+			v = (json_object *)lh_entry_v(e);
+			if (value_into(j, v, &nv) < 0)
+				return -1;
+			if (nv != v) {
+				json_object_put(v);
+				lh_entry_set_val(e, nv);
+			}
+			e = lh_entry_next(e);
+		} else {
+			trim_entries(o, e);
+			e = NULL;
+			if (member(j, o, k, klen) < 0)
+				return -1;
+		}
+		more = member_end(j);
+	}
+	if (more < 0)
+		return -1;
+	trim_entries(o, e);
+	return 0;
+}
+
+/* An array's elements into the old array a (j->p at '['). */
+static int
+array_into(struct jp *j, json_object *a)
+{
+	size_t n = 0, had = json_object_array_length(a);
+
+	j->p++; /* '[' */
+	skip_ws(j);
+	if (j->p < j->end && *j->p == ']') {
+		j->p++;
+		goto trim;
+	}
+	for (;;) {
+		json_object *v =
+		    n < had ? json_object_array_get_idx(a, n) : NULL;
+		json_object *nv;
+
+		if (value_into(j, v, &nv) < 0)
+			return -1;
+		if (n >= had) {
+			if (json_object_array_add(a, nv) != 0) {
+				json_object_put(nv);
+				return -1;
+			}
+		} else if (nv != v) {
+			/* puts the old element */
+			json_object_array_put_idx(a, n, nv);
+		}
+		n++;
+		skip_ws(j);
+		if (j->p < j->end && *j->p == ',') {
+			j->p++;
+			continue;
+		}
+		if (j->p < j->end && *j->p == ']') {
+			j->p++;
+			break;
+		}
+		return -1;
+	}
+trim:
+	if (n < had && json_object_array_del_idx(a, n, had - n) != 0)
+		return -1;
+	return 0;
+}
+
+/*
+ * One value into `old` (may be NULL): *out is old, updated in place, when
+ * the text has old's type (and old has no userdata, i.e. no custom
+ * serializer), else a new value that the caller puts in old's place.  On
+ * failure old may be half updated but stays its container's.
+ */
+static int
+value_into(struct jp *j, json_object *old, json_object **out)
+{
+	enum json_type t = json_object_get_type(old);
+	const char *s;
+	size_t n;
+	int rc;
+
+	skip_ws(j);
+	if (j->p >= j->end)
+		return -1;
+	if (old == NULL || json_object_get_userdata(old) != NULL)
+		return value(j, out);
+	switch (*j->p) {
+	case '{':
+	case '[':
+		if (t != (*j->p == '{' ? json_type_object : json_type_array))
+			break;
+		if (j->depth + 2 >= j->max_depth)
+			return -1;
+		j->depth++;
+		rc = *j->p == '{' ? object_into(j, old) : array_into(j, old);
+		j->depth--;
+		*out = old;
+		return rc;
+	case '"':
+		if (t != json_type_string)
+			break;
+		j->p++;
+		if (string(j, &s, &n) < 0 || n > INT32_MAX ||
+		    !json_object_set_string_len(old, s, (int)n))
+			return -1;
+		*out = old;
+		return 0;
+	case 't':
+	case 'f':
+		if (t != json_type_boolean)
+			break;
+		rc = *j->p == 't';
+		n = rc ? 4 : 5;
+		if ((size_t)(j->end - j->p) < n ||
+		    memcmp(j->p, rc ? "true" : "false", n) != 0)
+			return -1;
+		j->p += n;
+		json_object_set_boolean(old, rc);
+		*out = old;
+		return 0;
+	default: break;
+	}
+	return value(j, out);
+}
+
+json_object *
+lb_json_reparse(json_object *prev, const char *s, size_t len, int max_depth)
+{
+	struct jp j = { .p = (const unsigned char *)s,
+		.end = (const unsigned char *)s + len,
+		.max_depth = max_depth };
+	json_object *o = NULL;
+	int rc;
+
+	if (prev == NULL)
+		return lb_json_parse(s, len, max_depth);
+	rc = value_into(&j, prev, &o);
+	free(j.scratch);
+	if (rc == 0)
+		skip_ws(&j);
+	if (o != prev) /* new, or NULL */
+		json_object_put(prev);
 	if (rc < 0 || o == NULL || j.p != j.end) {
 		json_object_put(o);
 		return NULL;

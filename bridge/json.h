@@ -30,6 +30,21 @@
 json_object *lb_json_parse(const char *s, size_t len, int max_depth);
 
 /*
+ * lb_json_parse, reusing the tree `prev` (one that lb_json_parse or this
+ * function returned, and that nobody else holds a reference to): where the
+ * new text has the same keys in the same order and values of the same
+ * types, objects, arrays, strings and booleans are updated in place, and
+ * only what differs is built anew.  A worker's events differ from one
+ * request to the next in little but their strings, so this saves most of
+ * the allocations and frees of a parse.  The result equals
+ * lb_json_parse(s, len, max_depth) in content and key order.  `prev` is
+ * consumed (reused or freed) whatever the outcome; NULL means the same as
+ * from lb_json_parse.
+ */
+json_object *lb_json_reparse(
+    json_object *prev, const char *s, size_t len, int max_depth);
+
+/*
  * Writes `o` as json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
  * JSON_C_TO_STRING_NOSLASHESCAPE) would, into a malloc'ed NUL-terminated
  * buffer (*len without the NUL), escaping long strings a run at a time.

@@ -57,6 +57,10 @@ extern char **environ;
 
 /* Depth cap for parsing the event (API Gateway events are shallow). */
 #define EVENT_MAX_DEPTH 64
+/* The last event's tree is kept for the next to be parsed into
+ * (lb_json_reparse) when its text was at most this long; a bigger one is
+ * freed rather than kept while the environment idles. */
+#define SPARE_EVENT_MAX (64 * 1024)
 
 /* How long lb_worker_probe waits for the probe process. */
 #define PROBE_TIMEOUT_MS 10000
@@ -457,6 +461,7 @@ struct worker {
 	lb_handler *fn;
 	void (*shutdown)(void);
 	json_tokener *tok;
+	json_object *spare; /* the last event's tree, or NULL: see above */
 };
 
 static int
@@ -617,8 +622,14 @@ invoke(struct worker *w, const char *payload, size_t len)
 	ctx.aws_request_id = rid;
 	ctx.deadline_ms = iv.deadline_ms;
 
-	/* the gateway's events take the fast path (json.h) */
-	event = lb_json_parse(iv.event, iv.event_len, EVENT_MAX_DEPTH);
+	/*
+	 * The gateway's events take the fast path (json.h), into the last
+	 * event's tree: the handler only borrowed it (lambdabridge.h), so
+	 * once its result is freed nobody else holds it.
+	 */
+	event =
+	    lb_json_reparse(w->spare, iv.event, iv.event_len, EVENT_MAX_DEPTH);
+	w->spare = NULL;
 	if (event == NULL) {
 		json_tokener_reset(w->tok);
 		errno = 0;
@@ -687,7 +698,10 @@ invoke(struct worker *w, const char *payload, size_t len)
 	}
 	/* freed once the reply is on its way: the gateway goes on meanwhile */
 	json_object_put(result);
-	json_object_put(event);
+	if (iv.event_len <= SPARE_EVENT_MAX)
+		w->spare = event;
+	else
+		json_object_put(event);
 	return rc;
 }
 
@@ -757,6 +771,7 @@ lb_worker_main(int argc, char **argv)
 	}
 	lb_frame_reader_reset(&rd);
 	json_tokener_free(w.tok);
+	json_object_put(w.spare);
 	/* Orderly shutdown (the gateway closed its end): lb_shutdown. */
 	if (rc == 0 && w.shutdown != NULL)
 		w.shutdown();

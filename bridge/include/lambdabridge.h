@@ -50,7 +50,7 @@ typedef struct lb_context {
 
 /*
  * A handler.  `event` is borrowed: do not free it and do not keep it past the
- * call.  The returned object is owned by the caller (the bridge puts it).
+ * call (the next event is parsed into the same objects).  The returned object is owned by the caller (the bridge puts it).
  * NULL signals a function error: the client sees the API type's 502/500 body.
  */
 typedef json_object *lb_handler(json_object *event, const lb_context *ctx);

@@ -241,6 +241,219 @@ test_fixtures_and_mutations(void)
 	CU_ASSERT(taken > 0);
 }
 
+/* ---- lb_json_reparse ---------------------------------------------------- */
+
+/* What a handler may do to the event it borrowed, before the next parse. */
+enum touch { T_NONE, T_ADD, T_DEL_FIRST, T_USERDATA, T_COUNT };
+
+static void
+touch_tree(json_object *t, enum touch how)
+{
+	struct lh_entry *e;
+
+	if (!json_object_is_type(t, json_type_object))
+		return;
+	e = lh_table_head(json_object_get_object(t));
+	switch (how) {
+	case T_ADD:
+		json_object_object_add(t, "added", json_object_new_string("x"));
+		break;
+	case T_DEL_FIRST:
+		if (e != NULL)
+			json_object_object_del(t, (const char *)lh_entry_k(e));
+		break;
+	case T_USERDATA:
+		/* a value json-c writes itself (userdata), in place of the
+		 * first member's */
+		if (e != NULL)
+			json_object_object_add(t, (const char *)lh_entry_k(e),
+			    json_object_new_double_s(1.5, "1.50"));
+		break;
+	default: break;
+	}
+}
+
+/*
+ * Parses b into the tree of a (changed first as `how` says) and compares
+ * the result with a fresh lb_json_parse of b: both decline, or both take
+ * it and write the very same text (content and key order).  Returns 1 when
+ * the reparse took b.
+ */
+static int
+check_reparse(
+    const char *a, size_t alen, const char *b, size_t blen, enum touch how)
+{
+	json_object *t = lb_json_parse(a, alen, 64), *r, *fresh;
+	int took;
+
+	if (t == NULL)
+		return 0;
+	touch_tree(t, how);
+	r = lb_json_reparse(t, b, blen, 64);
+	fresh = lb_json_parse(b, blen, 64);
+	took = r != NULL;
+	CU_ASSERT_EQUAL(took, fresh != NULL);
+	if (r != NULL && fresh != NULL) {
+		char *x = strdup(json_object_to_json_string_ext(r, FLAGS));
+		const char *y = json_object_to_json_string_ext(fresh, FLAGS);
+
+		if (strcmp(x, y) != 0)
+			fprintf(stderr,
+			    "reparse of %.*s into %.*s (%d):\n%s\n"
+			    "want %s\n",
+			    (int)blen, b, (int)alen, a, (int)how, x, y);
+		CU_ASSERT_STRING_EQUAL(x, y);
+		CU_ASSERT(json_object_equal(r, fresh));
+		free(x);
+	}
+	json_object_put(r);
+	json_object_put(fresh);
+	return took;
+}
+
+static int
+check_reparse_str(const char *a, const char *b)
+{
+	int took = 0;
+
+	for (int how = T_NONE; how < T_COUNT; how++)
+		took = check_reparse(
+		           a, strlen(a), b, strlen(b), (enum touch)how) ||
+		    took;
+	return took;
+}
+
+static void
+test_reparse(void)
+{
+	static const char base[] =
+	    "{\"a\":\"x\",\"b\":[1,2,3],\"c\":{\"d\":true,\"e\":\"f\"}}";
+	static const struct {
+		const char *a, *b;
+		int ok;
+	} cases[] = {
+		{ base, base, 1 },
+		/* same shape, other values: longer and shorter strings */
+		{ base,
+		    "{\"a\":\"a much longer string than before\",\"b\":[4],"
+		    "\"c\":{\"d\":false,\"e\":\"\"}}",
+		    1 },
+		/* members added, removed, reordered */
+		{ base, "{\"a\":\"x\",\"b\":[],\"c\":{},\"z\":1}", 1 },
+		{ base, "{\"c\":{\"e\":\"f\",\"d\":true},\"a\":\"x\"}", 1 },
+		{ base, "{\"a\":\"x\"}", 1 },
+		{ base, "{}", 1 },
+		/* types change */
+		{ base, "{\"a\":null,\"b\":{\"x\":[1]},\"c\":[true]}", 1 },
+		{ base, "{\"a\":true,\"b\":\"s\",\"c\":12}", 1 },
+		{ "{\"a\":true,\"b\":false}", "{\"a\":false,\"b\":\"false\"}",
+		    1 },
+		{ base, "[1,2]", 1 },
+		{ base, "\"just a string\"", 1 },
+		{ "[1,2]", base, 1 },
+		/* arrays grow, shrink, hold nulls and mixed types */
+		{ "{\"a\":[null,\"s\",{\"k\":\"v\"}]}",
+		    "{\"a\":[\"t\",null,{\"k\":\"w\",\"l\":[]},5,null]}", 1 },
+		{ "{\"a\":[\"t\",null,{\"k\":\"w\"},5]}",
+		    "{\"a\":[null,\"s\"]}", 1 },
+		/* a repeated key: the last value, at the first place */
+		{ base, "{\"a\":\"x\",\"a\":\"y\",\"b\":[]}", 1 },
+		{ base, "{\"b\":[],\"a\":\"x\",\"b\":[9]}", 1 },
+		/* escapes in keys and values */
+		{ "{\"k\\u00e9y\":\"v\"}",
+		    "{\"k\\u00e9y\":\"caf\\u00e9\\n\",\"k\":\"\\\"\"}", 1 },
+		/* declined: broken, trailing data, a fraction, top null */
+		{ base, "{\"a\":\"x\",\"b\":[1,2,3]", 0 },
+		{ base, "{\"a\":\"x\"} x", 0 },
+		{ base, "{\"a\":1.5}", 0 },
+		{ base, "null", 0 },
+		{ base, "{\"a\":tru}", 0 },
+		{ "{\"a\":true}", "{\"a\":fals}", 0 },
+	};
+	char deep[200], deep_old[60];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int took = check_reparse_str(cases[i].a, cases[i].b);
+
+		if (took != cases[i].ok)
+			fprintf(stderr, "reparse %s into %s: %s\n", cases[i].b,
+			    cases[i].a, took ? "taken" : "declined");
+		CU_ASSERT_EQUAL(took, cases[i].ok);
+	}
+	/* json-c's depth limit, reached inside an old tree of the same shape */
+	memset(deep, '[', 100);
+	memset(deep + 100, ']', 100);
+	memset(deep_old, '[', 30);
+	memset(deep_old + 30, ']', 30);
+	CU_ASSERT_FALSE(check_reparse(
+	    deep_old, sizeof(deep_old), deep, sizeof(deep), T_NONE));
+	CU_ASSERT(
+	    check_reparse(deep_old, sizeof(deep_old), deep + 70, 60, T_NONE));
+	/* NULL for prev is lb_json_parse */
+	{
+		json_object *o = lb_json_reparse(NULL, base, strlen(base), 64);
+
+		CU_ASSERT_PTR_NOT_NULL(o);
+		json_object_put(o);
+	}
+}
+
+/*
+ * Every event fixture parsed into every other's tree (as a worker's events
+ * follow each other), and byte mutations of each into its own tree.
+ */
+static void
+test_reparse_fixtures(void)
+{
+	static const char repl[] = "\"\\{}[],:0-9etu \x80\xc3\xa9";
+	DIR *d = opendir("tests/fixtures/events");
+	struct dirent *e;
+	char *buf[32];
+	size_t len[32];
+	unsigned seed = 777;
+	int n = 0, taken = 0;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+	while ((e = readdir(d)) != NULL && n < 32) {
+		char path[512];
+
+		if (strstr(e->d_name, ".json") == NULL)
+			continue;
+		snprintf(
+		    path, sizeof(path), "tests/fixtures/events/%s", e->d_name);
+		buf[n] = slurp(path, &len[n]);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(buf[n]);
+		n++;
+	}
+	closedir(d);
+	CU_ASSERT(n >= 5);
+	for (int i = 0; i < n; i++)
+		for (int k = 0; k < n; k++)
+			for (int how = T_NONE; how < T_COUNT; how++)
+				CU_ASSERT(check_reparse(buf[i], len[i], buf[k],
+				    len[k], (enum touch)how));
+	for (int i = 0; i < n; i++) {
+		for (int m = 0; m < 200; m++) {
+			char *mut = malloc(len[i] + 1);
+
+			memcpy(mut, buf[i], len[i] + 1);
+			for (int k = 0; k < 1 + m % 3; k++) {
+				size_t at;
+
+				seed = seed * 1103515245u + 12345u;
+				at = (seed >> 8) % len[i];
+				mut[at] =
+				    repl[(seed >> 20) % (sizeof(repl) - 1)];
+			}
+			taken += check_reparse(buf[i], len[i], mut, len[i],
+			    (enum touch)(m % T_COUNT));
+			free(mut);
+		}
+		free(buf[i]);
+	}
+	CU_ASSERT(taken > 0);
+}
+
 /* Long strings with escapes scattered through them (the body path). */
 static void
 test_long_strings(void)
@@ -314,6 +527,8 @@ lb_test_suite_json(void)
 		{ "fixtures and mutations", test_fixtures_and_mutations },
 		{ "long strings", test_long_strings },
 		{ "serialize other types", test_serialize_other },
+		{ "reparse", test_reparse },
+		{ "reparse fixtures", test_reparse_fixtures },
 		CU_TEST_INFO_NULL,
 	};
 
