@@ -363,6 +363,7 @@ static const struct field gateway_fields[] = {
 	    offsetof(struct lb_config, nbinary_media_types), 0, 0, 100,
 	    check_media_type, NULL },
 	INT("threads", struct lb_config, threads, 1, 1024),
+	INT("spare_workers", struct lb_config, spare_workers, 0, 16),
 	STR("region", struct lb_config, region, 0, check_region),
 	STR("account_id", struct lb_config, account_id, 0, check_account_id),
 	STR("api_id", struct lb_config, api_id, 0, check_api_id),
@@ -705,6 +706,7 @@ load_gateway(struct ctx *c, const config_setting_t *g, struct lb_config *cfg)
 	cfg->account_concurrency = 1000;
 	cfg->max_request_body = 10485760;
 	cfg->threads = 64;
+	cfg->spare_workers = 1;
 	if (g != NULL &&
 	    parse_group(c, g, "gateway", gateway_fields,
 	        NFIELDS(gateway_fields), cfg) < 0)

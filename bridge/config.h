@@ -59,6 +59,7 @@ struct lb_config {
 	char **binary_media_types;  /* REST only */
 	size_t nbinary_media_types;
 	int threads;       /* FastCGI request threads, default 64 */
+	int spare_workers; /* workers started ahead for cold starts, default 1 */
 	char *region;      /* AWS_REGION, default "us-east-1" */
 	char *account_id;  /* 12 digits, default "123456789012" */
 	char *api_id;      /* 10 lowercase alnum, default derived from path */

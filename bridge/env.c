@@ -143,8 +143,10 @@ struct pool {
 	int nenvs;        /* all of them, until reaped */
 	int active;       /* invocations holding a concurrency slot */
 	int64_t respawn_after;
+	int spare_ok; /* its workers may start from spares (see there) */
 	/* counters */
 	uint64_t invocations, errors, throttles, timeouts, cold_starts;
+	uint64_t spare_starts; /* cold starts from a spare worker */
 	int max_active;
 	double total_ms, max_ms;
 };
@@ -167,6 +169,13 @@ struct lb_envs {
 	int64_t sup_next; /* when the supervisor's poll ends at the latest */
 	pthread_t sup;
 	int sup_started;
+	/* spare workers (see there) */
+	struct env *spares; /* linked by idle_next */
+	int nspares;
+	pthread_cond_t spare_cond; /* the spawner waits on it */
+	char **spare_envp;         /* their environment: PATH, passthrough */
+	pthread_t spawner;
+	int spawner_started;
 };
 
 /* ---- small helpers ---- */
@@ -449,35 +458,34 @@ env_free(struct env *env)
 	free(env);
 }
 
-/*
- * Starts a worker for pool p (no lock needed: reads only immutable pool
- * fields).  Returns a new STARTING environment not yet on any list, or NULL
- * with the reason in err.
- */
+/* A new environment record for pool p (NULL for a spare), no process yet. */
 static struct env *
-env_spawn(struct pool *p, int provisioned, char *err, size_t errlen)
+env_new(struct pool *p)
 {
-	struct lb_envs *E = p->envs;
 	struct env *env = calloc(1, sizeof(*env));
-	int rq[2] = { -1, -1 }, rp[2] = { -1, -1 }, lp[2] = { -1, -1 };
-	char uuid[LB_IDS_UUID_LEN + 1], stream[128], day[16];
-	char *argv[LB_WARG_COUNT + 3], **envp = NULL;
-	char *stream_env = NULL, *init_env = NULL, version[16];
-	struct lb_spawn sp;
-	struct tm tm;
-	time_t now = time(NULL);
-	size_t n = 0;
 
-	if (env == NULL) {
-		snprintf(err, errlen, "out of memory");
+	if (env == NULL)
 		return NULL;
-	}
 	env->pool = p;
 	env->rx = env->tx = env->logfd = env->pidfd = -1;
 	env->pid = -1;
 	env->cpu = -1;
 	pthread_mutex_init(&env->logmu, NULL);
 	lb_frame_reader_init(&env->rd, LB_FRAME_MAX, 1);
+	return env;
+}
+
+/*
+ * Starts env's worker process: `argv` and `envp` for lb_worker_spawn, and
+ * the channels.  0, or -1 with the reason in err.
+ */
+static int
+env_start_process(struct lb_envs *E, struct env *env, char **argv, char **envp,
+    char *err, size_t errlen)
+{
+	int rq[2] = { -1, -1 }, rp[2] = { -1, -1 }, lp[2] = { -1, -1 };
+	struct lb_spawn sp;
+
 	/*
 	 * One way each.  A unix socket wakes whoever sleeps on it each time
 	 * its peer consumes what it sent (write space): over one socketpair
@@ -497,6 +505,198 @@ env_spawn(struct pool *p, int provisioned, char *err, size_t errlen)
 		    strerror(errno));
 		goto fail;
 	}
+	memset(&sp, 0, sizeof(sp));
+	sp.exe = E->self_exe;
+	sp.argv = argv;
+	sp.envp = envp;
+	sp.fd3 = rq[0];
+	sp.fd4 = rp[1];
+	sp.out_fd = lp[1];
+	sp.err_fd = -1;
+	env->pid = lb_worker_spawn(&sp, err, errlen);
+	close(rq[0]);
+	close(rp[1]);
+	close(lp[1]);
+	rq[0] = rp[1] = lp[1] = -1;
+	if (env->pid < 0)
+		goto fail;
+	env->rx = rp[0];
+	env->tx = rq[1];
+	env->logfd = lp[0];
+	/* without pidfds (Linux < 5.3) an idle worker's death is seen when
+	 * the environment is next used */
+	env->pidfd = pidfd_open(env->pid, 0); /* close-on-exec */
+	/* rx stays blocking: its owner's reads block (the caller's) or pass
+	 * MSG_DONTWAIT (the supervisor's); tx waits for room only until a
+	 * deadline.  Room for a large event at once, where the system allows
+	 * it. */
+	(void)fcntl(env->tx, F_SETPIPE_SZ, PIPE_ROOM);
+	if (set_nonblock(env->logfd) < 0 || set_nonblock(env->tx) < 0) {
+		/* cannot happen on fresh fds; keep going blocking is unsafe */
+		kill(env->pid, SIGKILL);
+		waitpid(env->pid, NULL, 0);
+		env->pid = -1;
+		snprintf(err, errlen, "fcntl: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+fail:
+	for (int i = 0; i < 2; i++) {
+		if (rq[i] >= 0)
+			close(rq[i]);
+		if (rp[i] >= 0)
+			close(rp[i]);
+		if (lp[i] >= 0)
+			close(lp[i]);
+	}
+	return -1;
+}
+
+/* ---- spare workers ----
+ *
+ * Starting a process (vfork, execve, the dynamic linker) is most of a cold
+ * start on this kind of machine: ~3 ms of ~5.  With gateway.spare_workers
+ * set, the spawner thread keeps that many workers started ahead, in
+ * `lambdabridge __spare` mode; a new environment takes one and sends it a
+ * START frame with the arguments and environment it would have been
+ * started with, and the spare loads the function from there.  The spare is
+ * the gateway's child like any worker.  Not for a function whose
+ * environment sets what only a process start reads (spare_ok).
+ */
+
+/* Kills and reaps a spare that will not be used. */
+static void
+spare_discard(struct env *env)
+{
+	kill(env->pid, SIGKILL);
+	while (waitpid(env->pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	env_free(env);
+}
+
+/* Starts a spare worker.  NULL on failure (logged). */
+static struct env *
+spare_spawn(struct lb_envs *E)
+{
+	/* room for the arguments the spare will show (show_args) */
+	static char pad[1024];
+	char version[16], err[256], *argv[5];
+	char **envp = E->spare_envp;
+	struct env *env = env_new(NULL);
+
+	if (env == NULL)
+		return NULL;
+	if (pad[0] == '\0')
+		memset(pad, '-', sizeof(pad) - 1);
+	snprintf(version, sizeof(version), "%d", LB_FRAME_VERSION);
+	argv[0] = E->self_exe;
+	argv[1] = "__spare";
+	argv[2] = version;
+	argv[3] = pad;
+	argv[4] = NULL;
+	if (env_start_process(E, env, argv, envp, err, sizeof(err)) < 0) {
+		lb_log(LB_LOG_ERROR, "cannot start a spare worker: %s", err);
+		env_free(env);
+		return NULL;
+	}
+	return env;
+}
+
+/*
+ * Takes a spare worker and makes it start as args/envp say (args without
+ * the program name).  NULL when there is none or it failed (it is then
+ * discarded); the caller starts a worker itself.
+ */
+static struct env *
+spare_take(struct lb_envs *E, char **args, size_t nargs, char **envp)
+{
+	struct env *env;
+	struct iovec iov;
+	char *payload;
+	size_t len;
+	int rc;
+
+	pthread_mutex_lock(&E->mu);
+	env = E->spares;
+	if (env != NULL) {
+		E->spares = env->idle_next;
+		env->idle_next = NULL;
+		E->nspares--;
+		pthread_cond_signal(&E->spare_cond); /* start another */
+	}
+	pthread_mutex_unlock(&E->mu);
+	if (env == NULL)
+		return NULL;
+	payload = lb_frame_start_encode(args, nargs, envp, &len);
+	if (payload == NULL) {
+		spare_discard(env);
+		return NULL;
+	}
+	iov.iov_base = payload;
+	iov.iov_len = len;
+	/* the pipe is empty and has room: this does not wait */
+	rc = lb_frame_write(
+	    env->tx, LB_FRAME_START, &iov, 1, lb_mono_ms() + INIT_TIMEOUT_MS);
+	free(payload);
+	if (rc < 0) {
+		/* it died while waiting (EPIPE) */
+		spare_discard(env);
+		return NULL;
+	}
+	return env;
+}
+
+/* Keeps E->spares at gateway.spare_workers. */
+static void *
+spawner(void *arg)
+{
+	struct lb_envs *E = arg;
+
+	pthread_mutex_lock(&E->mu);
+	while (!E->closing) {
+		struct env *env;
+
+		if (E->nspares >= E->cfg->spare_workers) {
+			pthread_cond_wait(&E->spare_cond, &E->mu);
+			continue;
+		}
+		pthread_mutex_unlock(&E->mu);
+		env = spare_spawn(E);
+		pthread_mutex_lock(&E->mu);
+		if (env == NULL) {
+			/* do not spin on a failing spawn */
+			struct timespec ts;
+
+			mono_to_timespec(
+			    lb_mono_ms() + RESPAWN_BACKOFF_MS, &ts);
+			pthread_cond_timedwait(&E->spare_cond, &E->mu, &ts);
+			continue;
+		}
+		env->idle_next = E->spares;
+		E->spares = env;
+		E->nspares++;
+	}
+	pthread_mutex_unlock(&E->mu);
+	return NULL;
+}
+
+/*
+ * Starts a worker for pool p (no lock needed: reads only immutable pool
+ * fields), from a spare when there is one.  Returns a new STARTING
+ * environment not yet on any list, or NULL with the reason in err.
+ */
+static struct env *
+env_spawn(struct pool *p, int provisioned, char *err, size_t errlen)
+{
+	struct lb_envs *E = p->envs;
+	struct env *env = NULL;
+	char uuid[LB_IDS_UUID_LEN + 1], stream[128], day[16];
+	char *argv[LB_WARG_COUNT + 3], **envp = NULL;
+	char *stream_env = NULL, *init_env = NULL, version[16];
+	struct tm tm;
+	time_t now = time(NULL);
+	size_t n = 0;
+
 	lb_ids_uuid(uuid);
 	gmtime_r(&now, &tm);
 	strftime(day, sizeof(day), "%Y/%m/%d", &tm);
@@ -532,7 +732,7 @@ env_spawn(struct pool *p, int provisioned, char *err, size_t errlen)
 	envp = calloc(p->nenvp + 3, sizeof(*envp));
 	if (stream_env == NULL || init_env == NULL || envp == NULL) {
 		snprintf(err, errlen, "out of memory");
-		goto fail;
+		goto out;
 	}
 	for (size_t i = 0; i < p->nenvp; i++)
 		envp[n++] = p->envp[i];
@@ -540,60 +740,32 @@ env_spawn(struct pool *p, int provisioned, char *err, size_t errlen)
 	envp[n++] = init_env;
 	envp[n] = NULL;
 
-	memset(&sp, 0, sizeof(sp));
-	sp.exe = E->self_exe;
-	sp.argv = argv;
-	sp.envp = envp;
-	sp.fd3 = rq[0];
-	sp.fd4 = rp[1];
-	sp.out_fd = lp[1];
-	sp.err_fd = -1;
-	env->pid = lb_worker_spawn(&sp, err, errlen);
-	close(rq[0]);
-	close(rp[1]);
-	close(lp[1]);
-	rq[0] = rp[1] = lp[1] = -1;
-	if (env->pid < 0)
-		goto fail;
-	env->rx = rp[0];
-	env->tx = rq[1];
-	env->logfd = lp[0];
-	rp[0] = rq[1] = lp[0] = -1;
-	/* without pidfds (Linux < 5.3) an idle worker's death is seen when
-	 * the environment is next used */
-	env->pidfd = pidfd_open(env->pid, 0); /* close-on-exec */
-	/* rx stays blocking: its owner's reads block (the caller's) or pass
-	 * MSG_DONTWAIT (the supervisor's); tx waits for room only until a
-	 * deadline.  Room for a large event at once, where the system allows
-	 * it. */
-	(void)fcntl(env->tx, F_SETPIPE_SZ, PIPE_ROOM);
-	if (set_nonblock(env->logfd) < 0 || set_nonblock(env->tx) < 0) {
-		/* cannot happen on fresh fds; keep going blocking is unsafe */
-		kill(env->pid, SIGKILL);
-		waitpid(env->pid, NULL, 0);
-		snprintf(err, errlen, "fcntl: %s", strerror(errno));
-		goto fail;
+	if (p->spare_ok)
+		env = spare_take(E, argv + 1, 1 + LB_WARG_COUNT, envp);
+	if (env != NULL) {
+		env->pool = p;
+		pthread_mutex_lock(&E->mu);
+		p->spare_starts++;
+		pthread_mutex_unlock(&E->mu);
+	} else {
+		env = env_new(p);
+		if (env == NULL) {
+			snprintf(err, errlen, "out of memory");
+			goto out;
+		}
+		if (env_start_process(E, env, argv, envp, err, errlen) < 0) {
+			env_free(env);
+			env = NULL;
+			goto out;
+		}
 	}
 	env->state = ENV_STARTING;
 	env->deadline = lb_mono_ms() + INIT_TIMEOUT_MS;
+out:
 	free(stream_env);
 	free(init_env);
 	free(envp);
 	return env;
-fail:
-	for (int i = 0; i < 2; i++) {
-		if (rq[i] >= 0)
-			close(rq[i]);
-		if (rp[i] >= 0)
-			close(rp[i]);
-		if (lp[i] >= 0)
-			close(lp[i]);
-	}
-	free(stream_env);
-	free(init_env);
-	free(envp);
-	env_free(env);
-	return NULL;
 }
 
 /* Adds a new environment to the lists.  Locked. */
@@ -1333,6 +1505,52 @@ fn_sets(const struct lb_function *fn, const char *key)
 	return 0;
 }
 
+/*
+ * Whether the function's environment sets a variable that only a process
+ * start reads (the dynamic linker's, glibc's tunables and malloc settings,
+ * the sanitizers'): its workers then never start from a spare.
+ */
+static int
+sets_startup_var(const struct lb_function *fn)
+{
+	for (size_t i = 0; i < fn->nenvironment; i++) {
+		const char *k = fn->environment[i].key;
+		size_t n = strlen(k);
+
+		if (strncmp(k, "LD_", 3) == 0 || strncmp(k, "GLIBC_", 6) == 0 ||
+		    strncmp(k, "MALLOC_", 7) == 0 ||
+		    (n >= 11 && strcmp(k + n - 11, "SAN_OPTIONS") == 0))
+			return 1;
+	}
+	return 0;
+}
+
+/* The gateway's variables its workers get (pool_env_build, spares). */
+static const char *const passthrough[] = { "LD_LIBRARY_PATH", "ASAN_OPTIONS",
+	"UBSAN_OPTIONS", "LSAN_OPTIONS" };
+#define NPASSTHROUGH (sizeof(passthrough) / sizeof(*passthrough))
+
+/* Builds the spares' environment: PATH and the passthrough variables. */
+static int
+spare_env_build(struct lb_envs *E)
+{
+	size_t n = 0;
+	const char *v = getenv("PATH");
+
+	E->spare_envp = calloc(NPASSTHROUGH + 2, sizeof(*E->spare_envp));
+	if (E->spare_envp == NULL)
+		return -1;
+	if (v != NULL &&
+	    (E->spare_envp[n++] = xstrdup_printf("PATH=%s", v)) == NULL)
+		return -1;
+	for (size_t i = 0; i < NPASSTHROUGH; i++)
+		if ((v = getenv(passthrough[i])) != NULL &&
+		    (E->spare_envp[n++] =
+		            xstrdup_printf("%s=%s", passthrough[i], v)) == NULL)
+			return -1;
+	return 0;
+}
+
 /* Builds the pool's constant environment block (everything but the
  * per-environment stream name and initialization type). */
 static int
@@ -1342,8 +1560,6 @@ pool_env_build(struct lb_envs *E, struct pool *p)
 	const struct lb_function *fn = p->fn;
 	size_t cap = 32 + fn->nenvironment;
 	const char *path = getenv("PATH");
-	const char *passthrough[] = { "LD_LIBRARY_PATH", "ASAN_OPTIONS",
-		"UBSAN_OPTIONS", "LSAN_OPTIONS" };
 	char *root, *slash;
 	int rc = 0;
 
@@ -1381,8 +1597,8 @@ pool_env_build(struct lb_envs *E, struct pool *p)
 		rc |= envp_add(p, cap,
 		    xstrdup_printf("PATH=%s",
 		        path != NULL ? path : "/usr/local/bin:/usr/bin:/bin"));
-	for (size_t i = 0; i < sizeof(passthrough) / sizeof(*passthrough);
-	     i++) {
+	p->spare_ok = !sets_startup_var(fn);
+	for (size_t i = 0; i < NPASSTHROUGH; i++) {
 		const char *v = getenv(passthrough[i]);
 
 		if (v != NULL && !fn_sets(fn, passthrough[i]))
@@ -1408,6 +1624,10 @@ pools_free(struct lb_envs *E)
 		free(p->envp);
 	}
 	free(E->pools);
+	for (size_t j = 0; E->spare_envp != NULL && E->spare_envp[j] != NULL;
+	     j++)
+		free(E->spare_envp[j]);
+	free(E->spare_envp);
 }
 
 /*
@@ -1477,6 +1697,8 @@ lb_envs_new(
 		if (fn->reserved_concurrency >= 0)
 			reserved += fn->reserved_concurrency;
 	}
+	if (spare_env_build(E) < 0)
+		goto fail_mem;
 	E->unreserved_cap = cfg->account_concurrency - (int)reserved;
 	if (E->unreserved_cap < 0)
 		E->unreserved_cap = 0;
@@ -1487,16 +1709,22 @@ lb_envs_new(
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&E->drained, &ca);
+	pthread_cond_init(&E->spare_cond, &ca);
 	pthread_condattr_destroy(&ca);
 	pthread_mutex_init(&E->mu, NULL);
 	/* provisioned environments: the supervisor starts them at once */
 	if (pthread_create(&E->sup, NULL, supervisor, E) != 0) {
 		snprintf(err, errlen, "cannot start the supervisor thread");
 		pthread_cond_destroy(&E->drained);
+		pthread_cond_destroy(&E->spare_cond);
 		pthread_mutex_destroy(&E->mu);
 		goto fail;
 	}
 	E->sup_started = 1;
+	/* without it, environments start the slow way: no error */
+	if (cfg->spare_workers > 0 &&
+	    pthread_create(&E->spawner, NULL, spawner, E) == 0)
+		E->spawner_started = 1;
 	return E;
 fail_mem:
 	snprintf(err, errlen, "out of memory");
@@ -1800,13 +2028,23 @@ lb_envs_free(struct lb_envs *E)
 		return;
 	pthread_mutex_lock(&E->mu);
 	E->closing = 1;
+	pthread_cond_signal(&E->spare_cond);
 	while (E->ninflight > 0)
 		pthread_cond_wait(&E->drained, &E->mu);
 	E->stop = 1;
 	wake_supervisor(E);
 	pthread_mutex_unlock(&E->mu);
+	if (E->spawner_started)
+		pthread_join(E->spawner, NULL);
+	while (E->spares != NULL) {
+		struct env *env = E->spares;
+
+		E->spares = env->idle_next;
+		spare_discard(env);
+	}
 	pthread_join(E->sup, NULL);
 	pthread_cond_destroy(&E->drained);
+	pthread_cond_destroy(&E->spare_cond);
 	pthread_mutex_destroy(&E->mu);
 	close(E->wake[0]);
 	close(E->wake[1]);
@@ -1834,14 +2072,16 @@ lb_envs_dump_stats(struct lb_envs *E, FILE *out)
 		    "timeouts=%llu cold_starts=%llu concurrent=%d "
 		    "max_concurrent=%d avg_duration_ms=%.2f "
 		    "max_duration_ms=%.2f total_duration_ms=%.2f "
-		    "environments=%d idle=%d\n",
+		    "environments=%d idle=%d spare_starts=%llu\n",
 		    p->fn->name, (unsigned long long)p->invocations,
 		    (unsigned long long)p->errors,
 		    (unsigned long long)p->throttles,
 		    (unsigned long long)p->timeouts,
 		    (unsigned long long)p->cold_starts, p->active,
 		    p->max_active, ran > 0 ? p->total_ms / (double)ran : 0.0,
-		    p->max_ms, p->total_ms, p->nlive, nidle);
+		    p->max_ms, p->total_ms, p->nlive, nidle,
+		    (unsigned long long)p->spare_starts);
 	}
+	fprintf(out, "spare workers: ready=%d\n", E->nspares);
 	pthread_mutex_unlock(&E->mu);
 }

@@ -98,6 +98,16 @@ void lb_envs_dump_stats(struct lb_envs *envs, FILE *out);
 int lb_worker_main(int argc, char **argv);
 
 /*
+ * Spare mode: the entry point of `lambdabridge __spare VERSION PADDING`
+ * (argv is main's, program name first).  A worker started before any
+ * function needs it waits for one START frame, takes the arguments and the
+ * environment it carries, shows them in its command line where they fit in
+ * the room PADDING left, and goes on as lb_worker_main.  Returns 0 when the
+ * gateway closes the pipe first.
+ */
+int lb_worker_spare(int argc, char **argv);
+
+/*
  * Checks in a child process that `module` loads and exports `symbol` (and
  * the ABI stamp); an lb_config_probe.  Returns 0, or -1 with the reason.
  */

@@ -81,7 +81,7 @@ int
 lb_frame_has_meta(uint32_t type)
 {
 	return type >= LB_FRAME_READY && type <= LB_FRAME_TYPE_MAX &&
-	    type != LB_FRAME_INVOKE;
+	    type != LB_FRAME_INVOKE && type != LB_FRAME_START;
 }
 
 void
@@ -138,6 +138,74 @@ lb_frame_invoke_decode(
 	off += iv->trace_id_len;
 	iv->event = payload + off;
 	iv->event_len = len - off;
+	return 0;
+}
+
+char *
+lb_frame_start_encode(
+    char *const *argv, size_t argc, char *const *envp, size_t *len)
+{
+	size_t n = 8, envc = 0, off;
+	char *out;
+
+	for (size_t i = 0; i < argc; i++)
+		n += strlen(argv[i]) + 1;
+	for (; envp[envc] != NULL; envc++)
+		n += strlen(envp[envc]) + 1;
+	if (argc > UINT32_MAX || envc > UINT32_MAX)
+		return NULL;
+	out = malloc(n);
+	if (out == NULL)
+		return NULL;
+	put32((unsigned char *)out, (uint32_t)argc);
+	put32((unsigned char *)out + 4, (uint32_t)envc);
+	off = 8;
+	for (size_t i = 0; i < argc + envc; i++) {
+		const char *s = i < argc ? argv[i] : envp[i - argc];
+		size_t l = strlen(s) + 1;
+
+		memcpy(out + off, s, l);
+		off += l;
+	}
+	*len = n;
+	return out;
+}
+
+int
+lb_frame_start_decode(
+    char *payload, size_t len, char ***argv, size_t *argc, char ***envp)
+{
+	size_t na, ne, off = 8;
+	char **v;
+
+	if (len < 8)
+		return -1;
+	na = get32((const unsigned char *)payload);
+	ne = get32((const unsigned char *)payload + 4);
+	/* every string takes a byte at least */
+	if (na > len - 8 || ne > len - 8 - na)
+		return -1;
+	v = calloc(na + ne + 2, sizeof(*v));
+	if (v == NULL)
+		return -1;
+	for (size_t i = 0; i < na + ne; i++) {
+		char *nul = memchr(payload + off, '\0', len - off);
+
+		if (nul == NULL) {
+			free(v);
+			return -1;
+		}
+		/* argv, NULL, then envp, NULL: one array */
+		v[i < na ? i : i + 1] = payload + off;
+		off = (size_t)(nul - payload) + 1;
+	}
+	if (off != len) {
+		free(v);
+		return -1;
+	}
+	*argv = v;
+	*argc = na;
+	*envp = v + na + 1;
 	return 0;
 }
 

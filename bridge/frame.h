@@ -38,7 +38,8 @@ enum lb_frame_type {
 	LB_FRAME_RESULT,     /* worker -> gateway: the handler's JSON */
 	LB_FRAME_ERROR,      /* worker -> gateway: error JSON */
 	LB_FRAME_OOM,        /* worker -> gateway: dying at its memory limit */
-	LB_FRAME_TYPE_MAX = LB_FRAME_OOM,
+	LB_FRAME_START,      /* gateway -> spare worker: become this function */
+	LB_FRAME_TYPE_MAX = LB_FRAME_START,
 };
 
 /* Results of lb_frame_header_decode and lb_frame_reader_pump. */
@@ -71,6 +72,23 @@ struct lb_frame_invoke {
 /* Writes the 8-byte header.  Pure. */
 void lb_frame_header_encode(
     unsigned char *out, uint32_t type, uint32_t payload_len);
+
+/*
+ * A START frame's payload: a spare worker's arguments and environment
+ * (u32 argc, u32 envc, then that many NUL-terminated strings).  Returns a
+ * malloc'ed payload and its length in *len, or NULL when out of memory.
+ */
+char *lb_frame_start_encode(
+    char *const *argv, size_t argc, char *const *envp, size_t *len);
+
+/*
+ * Splits a START payload (kept: the strings stay in it) into a
+ * NULL-terminated *argv of *argc strings and a NULL-terminated *envp, both
+ * in one malloc'ed array (free *argv only).  -1 when malformed or out of
+ * memory.
+ */
+int lb_frame_start_decode(
+    char *payload, size_t len, char ***argv, size_t *argc, char ***envp);
 
 /*
  * Decodes an 8-byte header into *type and *payload_len.  Returns 0, or

@@ -302,6 +302,8 @@ main(int argc, char **argv)
 
 		if (strcmp(cmd, "__worker") == 0)
 			return lb_worker_main(argc - 1, argv + 1);
+		if (strcmp(cmd, "__spare") == 0)
+			return lb_worker_spare(argc, argv);
 		if (strcmp(cmd, "__probe") == 0)
 			return lb_cli_probe(argc - 1, argv + 1);
 		if (strcmp(cmd, "check") == 0)

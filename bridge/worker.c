@@ -780,6 +780,94 @@ lb_worker_main(int argc, char **argv)
 	return rc;
 }
 
+/* ---- spare workers ----------------------------------------------------- */
+
+/* The START payload: environ and the worker point into it to the end
+ * (volatile: a store only, which must not be optimised away, so that leak
+ * checkers see the memory as referenced). */
+static char *volatile spare_payload;
+
+/*
+ * Writes args[0..n) over the spare's own arguments (from argv[0] to the end
+ * of argv[argc - 1], contiguous as execve laid them out), keeping argv[0],
+ * so that ps shows the function as for a worker started directly.  Nothing
+ * when they do not fit.
+ */
+static void
+show_args(int argc, char **argv, char **args, size_t n)
+{
+	char *start = argv[0], *end, *p;
+	size_t need = strlen(argv[0]) + 1;
+
+	for (int i = 0; i + 1 < argc; i++)
+		if (argv[i] + strlen(argv[i]) + 1 != argv[i + 1])
+			return;
+	end = argv[argc - 1] + strlen(argv[argc - 1]) + 1;
+	for (size_t i = 0; i < n; i++)
+		need += strlen(args[i]) + 1;
+	if (need > (size_t)(end - start))
+		return;
+	p = start + strlen(argv[0]) + 1;
+	for (size_t i = 0; i < n; i++) {
+		size_t l = strlen(args[i]) + 1;
+
+		memcpy(p, args[i], l);
+		p += l;
+	}
+	memset(p, '\0', (size_t)(end - p));
+}
+
+int
+lb_worker_spare(int argc, char **argv)
+{
+	struct lb_frame_reader rd;
+	char *payload, **args, **envp, *end;
+	size_t len, n;
+	int rc;
+
+	if (argc < 3 || strtol(argv[2], &end, 10) != LB_FRAME_VERSION ||
+	    *end != '\0') {
+		fprintf(stderr,
+		    "lambdabridge __spare: frame version '%s' is "
+		    "not this binary's %d\n",
+		    argc < 3 ? "" : argv[2], LB_FRAME_VERSION);
+		return 2;
+	}
+	lb_frame_reader_init(&rd, LB_FRAME_MAX, 0);
+	rc = lb_frame_reader_pump(&rd, LB_WORKER_FD);
+	if (rc == LB_FRAME_EOF) {
+		lb_frame_reader_reset(&rd);
+		return 0;
+	}
+	if (rc != LB_FRAME_DONE || rd.type != LB_FRAME_START) {
+		fprintf(stderr,
+		    "lambdabridge __spare: bad frame from the gateway (%d, "
+		    "type %u)\n",
+		    rc, (unsigned)rd.type);
+		lb_frame_reader_reset(&rd);
+		return 2;
+	}
+	payload = lb_frame_reader_take(&rd, &len);
+	lb_frame_reader_reset(&rd);
+	if (payload == NULL ||
+	    lb_frame_start_decode(payload, len, &args, &n, &envp) < 0 ||
+	    n < 1 || n > INT_MAX) {
+		fprintf(
+		    stderr, "lambdabridge __spare: malformed START frame\n");
+		return 2;
+	}
+	spare_payload = payload;
+	/* the environment the worker would have been started with */
+	clearenv();
+	for (char **e = envp; *e != NULL; e++)
+		if (putenv(*e) != 0)
+			return 2;
+	show_args(argc, argv, args, n);
+	rc = lb_worker_main((int)n, args);
+	free(args); /* the strings stay */
+	return rc;
+}
+
 /* ---- the probe --------------------------------------------------------- */
 
 int

@@ -260,6 +260,7 @@ test_defaults_empty(void)
 	CU_ASSERT_EQUAL(cfg->max_request_body, 10485760);
 	CU_ASSERT_EQUAL(cfg->nbinary_media_types, 0);
 	CU_ASSERT_EQUAL(cfg->threads, 64);
+	CU_ASSERT_EQUAL(cfg->spare_workers, 1);
 	CU_ASSERT_STRING_EQUAL(cfg->region, "us-east-1");
 	CU_ASSERT_STRING_EQUAL(cfg->account_id, "123456789012");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg->api_id);
@@ -347,6 +348,7 @@ test_full(void)
 	    "  binary_media_types = [ \"application/octet-stream\", "
 	    "\"image/*\", \"*/*\" ];\n"
 	    "  threads = 1024;\n"
+	    "  spare_workers = 16;\n"
 	    "  region = \"eu-west-3\";\n"
 	    "  account_id = \"000000000042\";\n"
 	    "  api_id = \"abc123def4\";\n"
@@ -409,6 +411,7 @@ test_full(void)
 	CU_ASSERT_EQUAL_FATAL(cfg->nbinary_media_types, 3);
 	CU_ASSERT_STRING_EQUAL(cfg->binary_media_types[1], "image/*");
 	CU_ASSERT_EQUAL(cfg->threads, 1024);
+	CU_ASSERT_EQUAL(cfg->spare_workers, 16);
 	CU_ASSERT_STRING_EQUAL(cfg->region, "eu-west-3");
 	CU_ASSERT_STRING_EQUAL(cfg->account_id, "000000000042");
 	CU_ASSERT_STRING_EQUAL(cfg->api_id, "abc123def4");
@@ -443,7 +446,7 @@ test_full(void)
 	CU_ASSERT_STRING_EQUAL(
 	    cfg->functions[0].environment[0].key, "GREETING");
 	CU_ASSERT_STRING_EQUAL(cfg->functions[0].environment[0].value, "hi");
-	CU_ASSERT_EQUAL(cfg->functions[0].line, 22);
+	CU_ASSERT_EQUAL(cfg->functions[0].line, 23);
 	CU_ASSERT_PTR_NOT_NULL(realpath("/bin/sh", want));
 	CU_ASSERT_STRING_EQUAL(cfg->functions[1].module, want);
 	CU_ASSERT_DOUBLE_EQUAL(cfg->functions[1].timeout, 0.001, 1e-9);
@@ -454,7 +457,7 @@ test_full(void)
 	CU_ASSERT_STRING_EQUAL(cfg->routes[0].path, "/hello");
 	CU_ASSERT_EQUAL(cfg->routes[0].function, 1);
 	CU_ASSERT_EQUAL(cfg->routes[0].payload_format, 1);
-	CU_ASSERT_EQUAL(cfg->routes[0].line, 29);
+	CU_ASSERT_EQUAL(cfg->routes[0].line, 30);
 	CU_ASSERT_EQUAL(cfg->routes[1].function, 0);
 	CU_ASSERT_PTR_NULL(cfg->routes[2].method);
 	CU_ASSERT_PTR_NULL(cfg->routes[2].path);
@@ -636,6 +639,10 @@ test_reject_gateway(void)
 	    "threads = 0;", "gateway.threads", "must be from 1 to 1024");
 	gateway_error(
 	    "threads = 1025;", "gateway.threads", "must be from 1 to 1024");
+	gateway_error("spare_workers = -1;", "gateway.spare_workers",
+	    "must be from 0 to 16");
+	gateway_error("spare_workers = 17;", "gateway.spare_workers",
+	    "must be from 0 to 16");
 	gateway_error("region = \"us east\";", "gateway.region",
 	    "expected a region name");
 	gateway_error("account_id = \"1234\";", "gateway.account_id",

@@ -650,19 +650,52 @@ test_out_of_memory(void)
 	world_stop(&w);
 }
 
+/* lb_envs_dump_stats into buf. */
 static void
-test_environment(void)
+stats(struct world *w, char *buf, size_t len)
+{
+	FILE *f = fmemopen(buf, len, "w");
+
+	CU_ASSERT_FATAL(f != NULL);
+	lb_envs_dump_stats(w->envs, f);
+	fclose(f);
+}
+
+/* Waits (bounded) until the spawner has a spare worker ready. */
+static void
+wait_spare(struct world *w)
+{
+	char buf[2048];
+
+	for (int i = 0; i < 500; i++) {
+		stats(w, buf, sizeof(buf));
+		if (strstr(buf, "spare workers: ready=1") != NULL)
+			return;
+		sleep_ms(10);
+	}
+	CU_FAIL("no spare worker after 5 s");
+}
+
+/*
+ * The environment a function's worker sees, started directly (spare_workers
+ * = 0) or from a spare worker, which must see exactly the same.
+ */
+static void
+check_environment(int spare)
 {
 	struct world w;
 	struct lb_invoke_result r;
 	json_object *o, *v;
-	char root[PATH_MAX], *slash;
+	char root[PATH_MAX], *slash, buf[2048], path[64];
+	FILE *f;
 
-	if (world_start(&w, "",
+	if (world_start(&w, spare ? "spare_workers = 1;" : "spare_workers = 0;",
 	        "{ name = \"f\"; module = \"@T\"; handler = \"env_getenv\"; "
 	        "memory = 256; environment = { FOO = \"bar\"; "
 	        "TZ = \"Europe/Paris\"; }; }") < 0)
 		return;
+	if (spare)
+		wait_spare(&w);
 	invoke(&w, "f",
 	    "{\"names\":[\"FOO\",\"TZ\",\"LANG\",\"AWS_LAMBDA_FUNCTION_NAME\","
 	    "\"AWS_LAMBDA_FUNCTION_MEMORY_SIZE\","
@@ -700,7 +733,58 @@ test_environment(void)
 	CU_ASSERT(json_object_object_get_ex(o, "PATH", &v) && v != NULL);
 #undef ENV_IS
 	json_object_put(o);
+	CU_ASSERT(r.cold);
+	stats(&w, buf, sizeof(buf));
+	CU_ASSERT_PTR_NOT_NULL(
+	    strstr(buf, spare ? "spare_starts=1\n" : "spare_starts=0\n"));
+	/* ps shows the function either way */
+	snprintf(
+	    path, sizeof(path), "/proc/%lld/cmdline", (long long)r.env_pid);
+	f = fopen(path, "r");
+	CU_ASSERT_FATAL(f != NULL);
+	memset(buf, 0, sizeof(buf));
+	CU_ASSERT(fread(buf, 1, sizeof(buf) - 1, f) > 0);
+	fclose(f);
+	CU_ASSERT_STRING_EQUAL(buf + strlen(buf) + 1, "__worker");
 	lb_invoke_result_clear(&r);
+	world_stop(&w);
+}
+
+static void
+test_environment(void)
+{
+	check_environment(0);
+}
+
+static void
+test_environment_spare(void)
+{
+	check_environment(1);
+}
+
+/*
+ * A function whose environment sets what only a process start reads
+ * (LD_LIBRARY_PATH here) never starts from a spare worker.
+ */
+static void
+test_spare_not_for_startup_vars(void)
+{
+	struct world w;
+	struct lb_invoke_result r;
+	char buf[2048];
+
+	if (world_start(&w, "spare_workers = 1;",
+	        "{ name = \"f\"; module = \"@T\"; handler = \"env_getenv\"; "
+	        "environment = { LD_LIBRARY_PATH = \"/nonexistent\"; }; }") < 0)
+		return;
+	wait_spare(&w);
+	invoke(&w, "f", "{\"names\":[\"LD_LIBRARY_PATH\"]}", 0, &r);
+	CU_ASSERT_EQUAL(r.status, LB_INVOKE_OK);
+	CU_ASSERT(payload_is(&r, "{\"LD_LIBRARY_PATH\":\"/nonexistent\"}"));
+	lb_invoke_result_clear(&r);
+	stats(&w, buf, sizeof(buf));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "spare_starts=0\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "spare workers: ready=1"));
 	world_stop(&w);
 }
 
@@ -880,6 +964,9 @@ lb_test_suite_env(void)
 		{ "init error", test_init_error },
 		{ "out of memory", test_out_of_memory },
 		{ "environment", test_environment },
+		{ "environment, from a spare", test_environment_spare },
+		{ "spare not for startup variables",
+		    test_spare_not_for_startup_vars },
 		{ "recycle", test_recycle },
 		{ "provisioned", test_provisioned },
 		{ "log lines", test_log_lines },

@@ -432,6 +432,52 @@ test_send_deadline(void)
 	close(sv[1]);
 }
 
+/* A spare worker's START payload: arguments and environment, both ways. */
+static void
+test_start_codec(void)
+{
+	char *argv[] = { "__worker", "2", "", "/x/hello.so" };
+	char *envp[] = { "A=1", "PATH=/bin", NULL }, *noenv[] = { NULL };
+	char *p, *bad, **av, **ev;
+	size_t len, n;
+
+	CU_ASSERT_FATAL(lb_frame_has_meta(LB_FRAME_START) == 0);
+	p = lb_frame_start_encode(argv, 4, envp, &len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	CU_ASSERT_EQUAL(lb_frame_start_decode(p, len, &av, &n, &ev), 0);
+	CU_ASSERT_EQUAL(n, 4);
+	for (size_t i = 0; i < 4; i++)
+		CU_ASSERT_STRING_EQUAL(av[i], argv[i]);
+	CU_ASSERT_PTR_NULL(av[4]);
+	CU_ASSERT_STRING_EQUAL(ev[0], "A=1");
+	CU_ASSERT_STRING_EQUAL(ev[1], "PATH=/bin");
+	CU_ASSERT_PTR_NULL(ev[2]);
+	free(av);
+	/* malformed: short, a string without its NUL, bytes left over */
+	CU_ASSERT_EQUAL(lb_frame_start_decode(p, 7, &av, &n, &ev), -1);
+	CU_ASSERT_EQUAL(lb_frame_start_decode(p, len - 1, &av, &n, &ev), -1);
+	bad = malloc(len + 1);
+	CU_ASSERT_FATAL(bad != NULL);
+	memcpy(bad, p, len);
+	bad[len] = 'x';
+	CU_ASSERT_EQUAL(lb_frame_start_decode(bad, len + 1, &av, &n, &ev), -1);
+	/* counts larger than the payload could hold */
+	memcpy(bad, p, len);
+	bad[0] = (char)0xff;
+	bad[3] = (char)0x7f;
+	CU_ASSERT_EQUAL(lb_frame_start_decode(bad, len, &av, &n, &ev), -1);
+	free(bad);
+	free(p);
+	/* no environment at all */
+	p = lb_frame_start_encode(argv, 1, noenv, &len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	CU_ASSERT_EQUAL(lb_frame_start_decode(p, len, &av, &n, &ev), 0);
+	CU_ASSERT_EQUAL(n, 1);
+	CU_ASSERT_PTR_NULL(ev[0]);
+	free(av);
+	free(p);
+}
+
 void
 lb_test_suite_frame(void)
 {
@@ -439,6 +485,7 @@ lb_test_suite_frame(void)
 		{ "header codec", test_header_codec },
 		{ "meta codec", test_meta_codec },
 		{ "invoke codec", test_invoke_codec },
+		{ "start codec", test_start_codec },
 		{ "send and read", test_send_and_read },
 		{ "partial reads", test_partial_reads },
 		{ "reader errors", test_reader_errors },
