@@ -61,6 +61,7 @@
 #define START_MAX          (ID_MAX + 64) /* "START RequestId: ... Version: ..." */
 #define NO_DEADLINE        INT64_MAX
 #define IDLE_SCAN          16 /* idle environments pick_idle looks at */
+#define SPARE_DELAY_MS     10 /* a taken spare is replaced this much later */
 #define PIPE_ROOM          (256 * 1024) /* bytes the pipe to a worker holds */
 
 enum env_state {
@@ -174,6 +175,7 @@ struct lb_envs {
 	int nspares;
 	pthread_cond_t spare_cond; /* the spawner waits on it */
 	char **spare_envp;         /* their environment: PATH, passthrough */
+	int64_t spare_after;       /* no spare is started before (lb_mono_ms) */
 	pthread_t spawner;
 	int spawner_started;
 };
@@ -622,7 +624,13 @@ spare_take(struct lb_envs *E, char **args, size_t nargs, char **envp)
 		E->spares = env->idle_next;
 		env->idle_next = NULL;
 		E->nspares--;
-		pthread_cond_signal(&E->spare_cond); /* start another */
+		/*
+		 * Start another, but not at once: starting a process takes
+		 * ~3 ms of CPU, which would compete with the cold start this
+		 * spare is for (measured: +1.3 ms instead of +3.1 ms).
+		 */
+		E->spare_after = lb_mono_ms() + SPARE_DELAY_MS;
+		pthread_cond_signal(&E->spare_cond);
 	}
 	pthread_mutex_unlock(&E->mu);
 	if (env == NULL)
@@ -655,9 +663,15 @@ spawner(void *arg)
 	pthread_mutex_lock(&E->mu);
 	while (!E->closing) {
 		struct env *env;
+		struct timespec ts;
 
 		if (E->nspares >= E->cfg->spare_workers) {
 			pthread_cond_wait(&E->spare_cond, &E->mu);
+			continue;
+		}
+		if (lb_mono_ms() < E->spare_after) {
+			mono_to_timespec(E->spare_after, &ts);
+			pthread_cond_timedwait(&E->spare_cond, &E->mu, &ts);
 			continue;
 		}
 		pthread_mutex_unlock(&E->mu);
@@ -665,8 +679,6 @@ spawner(void *arg)
 		pthread_mutex_lock(&E->mu);
 		if (env == NULL) {
 			/* do not spin on a failing spawn */
-			struct timespec ts;
-
 			mono_to_timespec(
 			    lb_mono_ms() + RESPAWN_BACKOFF_MS, &ts);
 			pthread_cond_timedwait(&E->spare_cond, &E->mu, &ts);
