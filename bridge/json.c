@@ -663,8 +663,17 @@ value_into(struct jp *j, json_object *old, json_object **out)
 		if (t != json_type_string)
 			break;
 		j->p++;
-		if (string(j, &s, &n) < 0 || n > INT32_MAX ||
-		    !json_object_set_string_len(old, s, (int)n))
+		if (string(j, &s, &n) < 0 || n > INT32_MAX)
+			return -1;
+		/*
+		 * json-c 0.16 frees a string's separate buffer when it is set
+		 * to "" and then writes into it: a new object for "" instead.
+		 */
+		if (n == 0) {
+			*out = json_object_new_string_len("", 0);
+			return *out == NULL ? -1 : 0;
+		}
+		if (!json_object_set_string_len(old, s, (int)n))
 			return -1;
 		*out = old;
 		return 0;

@@ -389,6 +389,38 @@ test_reparse(void)
 	    deep_old, sizeof(deep_old), deep, sizeof(deep), T_NONE));
 	CU_ASSERT(
 	    check_reparse(deep_old, sizeof(deep_old), deep + 70, 60, T_NONE));
+	/*
+	 * A string that grew past its first length (json-c then keeps it in
+	 * a separate buffer), then empty, then long again: json-c 0.16
+	 * mishandles the empty step in place (use after free).
+	 */
+	{
+		char longer[400];
+		json_object *o = lb_json_parse("{\"b\":\"ab\"}", 10, 64);
+		const char *texts[] = { longer, "{\"b\":\"\"}", longer,
+			"{\"b\":\"q\"}" };
+
+		memset(longer, 'x', sizeof(longer));
+		memcpy(longer, "{\"b\":\"", 6);
+		memcpy(longer + sizeof(longer) - 3, "\"}", 3);
+		for (size_t i = 0; i < 4; i++) {
+			const char *t = texts[i];
+			size_t tl =
+			    t == longer ? sizeof(longer) - 1 : strlen(t);
+			json_object *fresh = lb_json_parse(t, tl, 64);
+
+			o = lb_json_reparse(o, t, tl, 64);
+			CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+			CU_ASSERT_PTR_NOT_NULL_FATAL(fresh);
+			CU_ASSERT_STRING_EQUAL(
+			    json_object_get_string(
+			        json_object_object_get(o, "b")),
+			    json_object_get_string(
+			        json_object_object_get(fresh, "b")));
+			json_object_put(fresh);
+		}
+		json_object_put(o);
+	}
 	/* NULL for prev is lb_json_parse */
 	{
 		json_object *o = lb_json_reparse(NULL, base, strlen(base), 64);
