@@ -18,29 +18,49 @@
 #include "gateway.h"
 #include "log.h"
 
-static volatile sig_atomic_t stop_flag;
-static volatile sig_atomic_t reload_flag;
-static volatile sig_atomic_t stats_flag;
+/*
+ * Set by the signal handlers, which may run on any of the process's
+ * threads at once: atomic, read with flag_take.
+ */
+static int stop_flag;
+static int reload_flag;
+static int stats_flag;
+
+static void
+flag_set(int *flag)
+{
+	int saved = errno;
+
+	__atomic_store_n(flag, 1, __ATOMIC_SEQ_CST);
+	errno = saved;
+}
+
+/* Whether *flag was set; clears it. */
+static int
+flag_take(int *flag)
+{
+	return __atomic_exchange_n(flag, 0, __ATOMIC_SEQ_CST);
+}
 
 static void
 on_stop(int sig)
 {
 	(void)sig;
-	stop_flag = 1;
+	flag_set(&stop_flag);
 }
 
 static void
 on_hup(int sig)
 {
 	(void)sig;
-	reload_flag = 1;
+	flag_set(&reload_flag);
 }
 
 static void
 on_usr1(int sig)
 {
 	(void)sig;
-	stats_flag = 1;
+	flag_set(&stats_flag);
 }
 
 static void
@@ -152,18 +172,20 @@ housekeeping(struct server_ctx *ctx)
 {
 	char err[1024];
 
-	while (!stop_flag) {
+	while (!__atomic_load_n(&stop_flag, __ATOMIC_SEQ_CST)) {
+		int reload;
+
 		usleep(100 * 1000);
+		reload = flag_take(&reload_flag);
 		if (ctx->watch && watch_changed(ctx)) {
 			/* let a build finish writing before loading it */
 			usleep(200 * 1000);
 			watch_changed(ctx);
-			reload_flag = 1;
+			reload = 1;
 		}
-		if (reload_flag) {
+		if (reload) {
 			struct lb_config *cfg;
 
-			reload_flag = 0;
 			lb_log(LB_LOG_INFO, "reloading '%s'", ctx->config_path);
 			cfg = lb_config_load(ctx->config_path, lb_worker_probe,
 			    err, sizeof(err));
@@ -187,10 +209,8 @@ housekeeping(struct server_ctx *ctx)
 			    lb_gateway_max_body(ctx->gw), __ATOMIC_RELAXED);
 			lb_log(LB_LOG_INFO, "reloaded '%s'", ctx->config_path);
 		}
-		if (stats_flag) {
-			stats_flag = 0;
+		if (flag_take(&stats_flag))
 			lb_gateway_dump_stats(ctx->gw, stderr);
-		}
 	}
 }
 
