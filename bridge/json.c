@@ -449,27 +449,44 @@ array(struct jp *j, json_object **out)
 	return -1;
 }
 
+static int object_into(struct jp *j, json_object *o);
+static int array_into(struct jp *j, json_object *a);
+
+/*
+ * Parses the object or array at j->p (into `old` when it is not NULL) one
+ * level deeper.  json-c's own limit decides at the edge: -1 declines.
+ */
+static int
+nested(struct jp *j, json_object *old, json_object **out)
+{
+	int rc;
+
+	if (j->depth + 2 >= j->max_depth)
+		return -1;
+	j->depth++;
+	if (old == NULL)
+		rc = *j->p == '{' ? object(j, out) : array(j, out);
+	else
+		rc = *j->p == '{' ? object_into(j, old) : array_into(j, old);
+	j->depth--;
+	if (old != NULL)
+		*out = old;
+	return rc;
+}
+
 /* One value; JSON null is *out == NULL.  -1 declines. */
 static int
 value(struct jp *j, json_object **out)
 {
 	const char *s;
 	size_t n;
-	int rc;
 
 	skip_ws(j);
 	if (j->p >= j->end)
 		return -1;
 	switch (*j->p) {
 	case '{':
-	case '[':
-		/* json-c's own limit decides at the edge */
-		if (j->depth + 2 >= j->max_depth)
-			return -1;
-		j->depth++;
-		rc = *j->p == '{' ? object(j, out) : array(j, out);
-		j->depth--;
-		return rc;
+	case '[': return nested(j, NULL, out);
 	case '"':
 		j->p++;
 		if (string(j, &s, &n) < 0 || n > INT32_MAX)
@@ -652,13 +669,7 @@ value_into(struct jp *j, json_object *old, json_object **out)
 	case '[':
 		if (t != (*j->p == '{' ? json_type_object : json_type_array))
 			break;
-		if (j->depth + 2 >= j->max_depth)
-			return -1;
-		j->depth++;
-		rc = *j->p == '{' ? object_into(j, old) : array_into(j, old);
-		j->depth--;
-		*out = old;
-		return rc;
+		return nested(j, old, out);
 	case '"':
 		if (t != json_type_string)
 			break;
