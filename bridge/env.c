@@ -589,7 +589,7 @@ spare_spawn(struct lb_envs *E)
 	if (env == NULL)
 		return NULL;
 	if (pad[0] == '\0')
-		memset(pad, '-', sizeof(pad) - 1);
+		memset(pad, ' ', sizeof(pad) - 1); /* blank in ps */
 	snprintf(version, sizeof(version), "%d", LB_FRAME_VERSION);
 	argv[0] = E->self_exe;
 	argv[1] = "__spare";
