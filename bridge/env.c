@@ -580,16 +580,17 @@ spare_discard(struct env *env)
 static struct env *
 spare_spawn(struct lb_envs *E)
 {
-	/* room for the arguments the spare will show (show_args) */
-	static char pad[1024];
+	/* room for the arguments the spare will show (show_args); blank in
+	 * ps meanwhile */
+	char pad[1024];
 	char version[16], err[256], *argv[5];
 	char **envp = E->spare_envp;
 	struct env *env = env_new(NULL);
 
 	if (env == NULL)
 		return NULL;
-	if (pad[0] == '\0')
-		memset(pad, ' ', sizeof(pad) - 1); /* blank in ps */
+	memset(pad, ' ', sizeof(pad) - 1);
+	pad[sizeof(pad) - 1] = '\0';
 	snprintf(version, sizeof(version), "%d", LB_FRAME_VERSION);
 	argv[0] = E->self_exe;
 	argv[1] = "__spare";
