@@ -138,6 +138,14 @@ fuzz:
 	$(MAKE) $(BUILD)/fuzz/fuzz_json
 	mkdir -p $(BUILD)/fuzz/corpus
 	cp tests/fixtures/events/*.json $(BUILD)/fuzz/corpus/
+	# pairs "A NUL B" for lb_json_reparse
+	for a in tests/fixtures/events/*.json; do \
+	  for b in tests/fixtures/events/v1_rest_get.json \
+	           tests/fixtures/events/v2_get.json; do \
+	    { cat $$a; printf '\0'; cat $$b; } > \
+	      $(BUILD)/fuzz/corpus/pair-$$(basename $$a .json)-$$(basename $$b); \
+	  done; \
+	done
 	$(BUILD)/fuzz/fuzz_json -max_total_time=$(FUZZ_TIME) -max_len=8192 \
 		$(BUILD)/fuzz/corpus
 
