@@ -320,14 +320,28 @@ literal(struct jp *j, const char *word, json_object **out, int b)
 }
 
 /*
- * A key (j->p past its opening quote) into *k, *klen: -1 for a NUL in it,
- * which json-c's C-string keys cannot hold.
+ * A key (j->p at its opening quote) into *k, *klen: -1 when there is none,
+ * or for a NUL in it, which json-c's C-string keys cannot hold.
  */
 static int
 key(struct jp *j, const char **k, size_t *klen)
 {
+	if (j->p >= j->end || *j->p != '"')
+		return -1;
+	j->p++;
 	return string(j, k, klen) < 0 || memchr(*k, '\0', *klen) != NULL ? -1
 	                                                                 : 0;
+}
+
+/* The ':' after a key (whitespace around it skipped by value()): 0 or -1. */
+static int
+colon(struct jp *j)
+{
+	skip_ws(j);
+	if (j->p >= j->end || *j->p != ':')
+		return -1;
+	j->p++;
+	return 0;
 }
 
 /*
@@ -348,8 +362,7 @@ member(struct jp *j, json_object *o, const char *k, size_t klen)
 		return -1;
 	memcpy(copy, k, klen);
 	copy[klen] = '\0';
-	skip_ws(j);
-	if (j->p < j->end && *j->p == ':' && (j->p++, value(j, &v)) == 0) {
+	if (colon(j) == 0 && value(j, &v) == 0) {
 		rc = json_object_object_add(o, copy, v);
 		if (rc != 0)
 			json_object_put(v);
@@ -359,9 +372,28 @@ member(struct jp *j, json_object *o, const char *k, size_t klen)
 	return rc;
 }
 
-/* After a member: 1 for ',' (skipped), 0 for '}' (skipped), else -1. */
+/*
+ * Past the '{' or '[' at j->p: 1 when the container is empty (its `close`
+ * skipped too), else 0.
+ */
 static int
-member_end(struct jp *j)
+open_empty(struct jp *j, char close)
+{
+	j->p++;
+	skip_ws(j);
+	if (j->p < j->end && *j->p == close) {
+		j->p++;
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * After a member or element: 1 for ',' (skipped), 0 for `close` (skipped),
+ * else -1.
+ */
+static int
+item_end(struct jp *j, char close)
 {
 	skip_ws(j);
 	if (j->p < j->end && *j->p == ',') {
@@ -369,7 +401,7 @@ member_end(struct jp *j)
 		skip_ws(j);
 		return 1;
 	}
-	if (j->p < j->end && *j->p == '}') {
+	if (j->p < j->end && *j->p == close) {
 		j->p++;
 		return 0;
 	}
@@ -380,27 +412,18 @@ static int
 object(struct jp *j, json_object **out)
 {
 	json_object *o = json_object_new_object();
-	int more = 1;
+	int more;
 
 	if (o == NULL)
 		return -1;
-	j->p++; /* '{' */
-	skip_ws(j);
-	if (j->p < j->end && *j->p == '}') {
-		j->p++;
-		*out = o;
-		return 0;
-	}
+	more = !open_empty(j, '}');
 	while (more > 0) {
 		const char *k;
 		size_t klen;
 
-		if (j->p >= j->end || *j->p != '"')
-			break;
-		j->p++;
 		if (key(j, &k, &klen) < 0 || member(j, o, k, klen) < 0)
 			break;
-		more = member_end(j);
+		more = item_end(j, '}');
 	}
 	if (more == 0) {
 		*out = o;
@@ -414,17 +437,12 @@ static int
 array(struct jp *j, json_object **out)
 {
 	json_object *a = json_object_new_array();
+	int more;
 
 	if (a == NULL)
 		return -1;
-	j->p++; /* '[' */
-	skip_ws(j);
-	if (j->p < j->end && *j->p == ']') {
-		j->p++;
-		*out = a;
-		return 0;
-	}
-	for (;;) {
+	more = !open_empty(j, ']');
+	while (more > 0) {
 		json_object *v;
 
 		if (value(j, &v) < 0)
@@ -433,17 +451,11 @@ array(struct jp *j, json_object **out)
 			json_object_put(v);
 			break;
 		}
-		skip_ws(j);
-		if (j->p < j->end && *j->p == ',') {
-			j->p++;
-			continue;
-		}
-		if (j->p < j->end && *j->p == ']') {
-			j->p++;
-			*out = a;
-			return 0;
-		}
-		break;
+		more = item_end(j, ']');
+	}
+	if (more == 0) {
+		*out = a;
+		return 0;
 	}
 	json_object_put(a);
 	return -1;
@@ -553,32 +565,18 @@ static int
 object_into(struct jp *j, json_object *o)
 {
 	struct lh_entry *e = lh_table_head(json_object_get_object(o));
-	int more = 1;
+	int more = !open_empty(j, '}');
 
-	j->p++; /* '{' */
-	skip_ws(j);
-	if (j->p < j->end && *j->p == '}') {
-		j->p++;
-		trim_entries(o, e);
-		return 0;
-	}
 	while (more > 0) {
 		const char *k;
 		size_t klen;
 		json_object *v, *nv;
 
-		if (j->p >= j->end || *j->p != '"')
-			return -1;
-		j->p++;
 		if (key(j, &k, &klen) < 0)
 			return -1;
 		if (e != NULL && key_is((const char *)lh_entry_k(e), k, klen)) {
-			skip_ws(j);
-			if (j->p >= j->end || *j->p != ':')
-				return -1;
-			j->p++;
 			v = (json_object *)lh_entry_v(e);
-			if (value_into(j, v, &nv) < 0)
+			if (colon(j) < 0 || value_into(j, v, &nv) < 0)
 				return -1;
 			if (nv != v) {
 				json_object_put(v);
@@ -591,7 +589,7 @@ object_into(struct jp *j, json_object *o)
 			if (member(j, o, k, klen) < 0)
 				return -1;
 		}
-		more = member_end(j);
+		more = item_end(j, '}');
 	}
 	if (more < 0)
 		return -1;
@@ -604,14 +602,9 @@ static int
 array_into(struct jp *j, json_object *a)
 {
 	size_t n = 0, had = json_object_array_length(a);
+	int more = !open_empty(j, ']');
 
-	j->p++; /* '[' */
-	skip_ws(j);
-	if (j->p < j->end && *j->p == ']') {
-		j->p++;
-		goto trim;
-	}
-	for (;;) {
+	while (more > 0) {
 		json_object *v =
 		    n < had ? json_object_array_get_idx(a, n) : NULL;
 		json_object *nv;
@@ -628,18 +621,10 @@ array_into(struct jp *j, json_object *a)
 			json_object_array_put_idx(a, n, nv);
 		}
 		n++;
-		skip_ws(j);
-		if (j->p < j->end && *j->p == ',') {
-			j->p++;
-			continue;
-		}
-		if (j->p < j->end && *j->p == ']') {
-			j->p++;
-			break;
-		}
-		return -1;
+		more = item_end(j, ']');
 	}
-trim:
+	if (more < 0)
+		return -1;
 	if (n < had && json_object_array_del_idx(a, n, had - n) != 0)
 		return -1;
 	return 0;
