@@ -174,7 +174,7 @@ struct lb_envs {
 	struct env *spares; /* linked by idle_next */
 	int nspares;
 	pthread_cond_t spare_cond; /* the spawner waits on it */
-	char **spare_envp;         /* their environment: PATH, passthrough */
+	char **spare_envp;         /* their environment: the passthrough */
 	int64_t spare_after;       /* no spare is started before (lb_mono_ms) */
 	pthread_t spawner;
 	int spawner_started;
@@ -460,6 +460,15 @@ env_free(struct env *env)
 	free(env);
 }
 
+/* SIGKILLs a worker that never served and waits for it. */
+static void
+kill_reap(pid_t pid)
+{
+	kill(pid, SIGKILL);
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+}
+
 /* A new environment record for pool p (NULL for a spare), no process yet. */
 static struct env *
 env_new(struct pool *p)
@@ -535,8 +544,7 @@ env_start_process(struct lb_envs *E, struct env *env, char **argv, char **envp,
 	(void)fcntl(env->tx, F_SETPIPE_SZ, PIPE_ROOM);
 	if (set_nonblock(env->logfd) < 0 || set_nonblock(env->tx) < 0) {
 		/* cannot happen on fresh fds; keep going blocking is unsafe */
-		kill(env->pid, SIGKILL);
-		waitpid(env->pid, NULL, 0);
+		kill_reap(env->pid);
 		env->pid = -1;
 		snprintf(err, errlen, "fcntl: %s", strerror(errno));
 		return -1;
@@ -570,9 +578,7 @@ fail:
 static void
 spare_discard(struct env *env)
 {
-	kill(env->pid, SIGKILL);
-	while (waitpid(env->pid, NULL, 0) < 0 && errno == EINTR)
-		;
+	kill_reap(env->pid);
 	env_free(env);
 }
 
@@ -1543,18 +1549,19 @@ static const char *const passthrough[] = { "LD_LIBRARY_PATH", "ASAN_OPTIONS",
 	"UBSAN_OPTIONS", "LSAN_OPTIONS" };
 #define NPASSTHROUGH (sizeof(passthrough) / sizeof(*passthrough))
 
-/* Builds the spares' environment: PATH and the passthrough variables. */
+/*
+ * Builds the spares' environment until START replaces it: the passthrough
+ * variables, which the dynamic linker and the sanitizers read at the
+ * process start.
+ */
 static int
 spare_env_build(struct lb_envs *E)
 {
 	size_t n = 0;
-	const char *v = getenv("PATH");
+	const char *v;
 
-	E->spare_envp = calloc(NPASSTHROUGH + 2, sizeof(*E->spare_envp));
+	E->spare_envp = calloc(NPASSTHROUGH + 1, sizeof(*E->spare_envp));
 	if (E->spare_envp == NULL)
-		return -1;
-	if (v != NULL &&
-	    (E->spare_envp[n++] = xstrdup_printf("PATH=%s", v)) == NULL)
 		return -1;
 	for (size_t i = 0; i < NPASSTHROUGH; i++)
 		if ((v = getenv(passthrough[i])) != NULL &&

@@ -6,7 +6,8 @@
  * `length` counting the payload only.  Replies (READY, INIT_ERROR, RESULT,
  * ERROR) start their payload with LB_FRAME_META_LEN bytes of metadata
  * (duration, max RSS, CPU) followed by JSON text; INVOKE carries the request's
- * ids and deadline ahead of the event (lb_frame_invoke_encode).
+ * ids and deadline ahead of the event (lb_frame_invoke_encode), START a
+ * spare worker's arguments and environment (lb_frame_start_encode).
  *
  * The header and metadata codecs are pure; lb_frame_send and the reader do
  * the I/O.
