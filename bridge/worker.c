@@ -60,7 +60,7 @@ extern char **environ;
 /* The last event's tree is kept for the next to be parsed into
  * (lb_json_reparse) when its text was at most this long; a bigger one is
  * freed rather than kept while the environment idles. */
-#define SPARE_EVENT_MAX (64 * 1024)
+#define LAST_EVENT_MAX (64 * 1024)
 
 /* How long lb_worker_probe waits for the probe process. */
 #define PROBE_TIMEOUT_MS 10000
@@ -461,7 +461,7 @@ struct worker {
 	lb_handler *fn;
 	void (*shutdown)(void);
 	json_tokener *tok;
-	json_object *spare; /* the last event's tree, or NULL: see above */
+	json_object *last_event; /* its tree, or NULL: see LAST_EVENT_MAX */
 };
 
 static int
@@ -627,9 +627,9 @@ invoke(struct worker *w, const char *payload, size_t len)
 	 * event's tree: the handler only borrowed it (lambdabridge.h), so
 	 * once its result is freed nobody else holds it.
 	 */
-	event =
-	    lb_json_reparse(w->spare, iv.event, iv.event_len, EVENT_MAX_DEPTH);
-	w->spare = NULL;
+	event = lb_json_reparse(
+	    w->last_event, iv.event, iv.event_len, EVENT_MAX_DEPTH);
+	w->last_event = NULL;
 	if (event == NULL) {
 		json_tokener_reset(w->tok);
 		errno = 0;
@@ -698,8 +698,8 @@ invoke(struct worker *w, const char *payload, size_t len)
 	}
 	/* freed once the reply is on its way: the gateway goes on meanwhile */
 	json_object_put(result);
-	if (iv.event_len <= SPARE_EVENT_MAX)
-		w->spare = event;
+	if (iv.event_len <= LAST_EVENT_MAX)
+		w->last_event = event;
 	else
 		json_object_put(event);
 	return rc;
@@ -771,7 +771,7 @@ lb_worker_main(int argc, char **argv)
 	}
 	lb_frame_reader_reset(&rd);
 	json_tokener_free(w.tok);
-	json_object_put(w.spare);
+	json_object_put(w.last_event);
 	/* Orderly shutdown (the gateway closed its end): lb_shutdown. */
 	if (rc == 0 && w.shutdown != NULL)
 		w.shutdown();
