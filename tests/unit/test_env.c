@@ -162,6 +162,17 @@ payload_is(const struct lb_invoke_result *res, const char *want)
 	return eq;
 }
 
+/* lb_envs_dump_stats into buf. */
+static void
+stats(struct world *w, char *buf, size_t len)
+{
+	FILE *f = fmemopen(buf, len, "w");
+
+	CU_ASSERT_FATAL(f != NULL);
+	lb_envs_dump_stats(w->envs, f);
+	fclose(f);
+}
+
 static void
 test_cold_then_warm(void)
 {
@@ -510,8 +521,7 @@ test_throttle(void)
 	struct bg b;
 	struct lb_invoke_result r;
 	pthread_t t;
-	char stats[1024];
-	FILE *f;
+	char buf[1024];
 
 	if (world_start(&w, NULL,
 	        "{ name = \"f\"; module = \"@T\"; handler = \"env_sleep\"; "
@@ -532,15 +542,12 @@ test_throttle(void)
 	CU_ASSERT_EQUAL(r.status, LB_INVOKE_OK);
 	CU_ASSERT(!r.cold);
 	lb_invoke_result_clear(&r);
-	f = fmemopen(stats, sizeof(stats), "w");
-	CU_ASSERT_FATAL(f != NULL);
-	lb_envs_dump_stats(w.envs, f);
-	fclose(f);
-	CU_ASSERT_PTR_NOT_NULL(strstr(stats, "function f:"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(stats, "invocations=2 "));
-	CU_ASSERT_PTR_NOT_NULL(strstr(stats, "throttles=1 "));
-	CU_ASSERT_PTR_NOT_NULL(strstr(stats, "cold_starts=1 "));
-	CU_ASSERT_PTR_NOT_NULL(strstr(stats, "max_concurrent=1 "));
+	stats(&w, buf, sizeof(buf));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "function f:"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "invocations=2 "));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "throttles=1 "));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "cold_starts=1 "));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "max_concurrent=1 "));
 	world_stop(&w);
 }
 
@@ -648,17 +655,6 @@ test_out_of_memory(void)
 	lb_invoke_result_clear(&r1);
 	lb_invoke_result_clear(&r2);
 	world_stop(&w);
-}
-
-/* lb_envs_dump_stats into buf. */
-static void
-stats(struct world *w, char *buf, size_t len)
-{
-	FILE *f = fmemopen(buf, len, "w");
-
-	CU_ASSERT_FATAL(f != NULL);
-	lb_envs_dump_stats(w->envs, f);
-	fclose(f);
 }
 
 /* Waits (bounded) until the spawner has a spare worker ready. */
