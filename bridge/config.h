@@ -58,7 +58,7 @@ struct lb_config {
 	size_t max_request_body;    /* bytes, default 10485760 */
 	char **binary_media_types;  /* REST only */
 	size_t nbinary_media_types;
-	int threads;       /* FastCGI request threads, default 64 */
+	int threads;       /* pool threads (loop.h), default 64 */
 	int spare_workers; /* workers started ahead for cold starts, default 1 */
 	char *region;      /* AWS_REGION, default "us-east-1" */
 	char *account_id;  /* 12 digits, default "123456789012" */

@@ -1,12 +1,15 @@
 /*
  * env.c - execution environments, the gateway's side (DESIGN.md section 1).
  *
- * Each function has a pool of worker processes.  Request threads take an
- * idle environment (LIFO, preferring one whose worker last ran on the
- * caller's CPU: pick_idle) or start one under the function's and the
- * account's concurrency caps, send the INVOKE frame and read the reply
- * themselves: on the hot path a request costs two wake-ups (the worker's and
- * the caller's), nothing else.  One supervisor thread per lb_envs owns
+ * Each function has a pool of worker processes.  A caller takes an idle
+ * environment (LIFO, preferring one whose worker last ran on the caller's
+ * CPU: pick_idle) or starts one under the function's and the account's
+ * concurrency caps, sends the INVOKE frame and reads the reply itself.  On
+ * the hot path (lb_envs_invoke_async, a warm environment) the caller is a
+ * loop thread, which sends and returns to its loop; the reply's rx is
+ * armed on the loop and read by whichever loop thread it wakes (under load
+ * one that is awake anyway).  Everything that must wait (cold starts, long
+ * integration waits) blocks a pool thread (lb_envs_invoke).  One supervisor thread per lb_envs owns
  * everything else: it reads READY frames of starting environments, watches
  * idle workers through pidfds, logs the functions' output line by line,
  * enforces the function timeouts (SIGKILL; the caller then sees EOF), init
@@ -17,7 +20,7 @@
  * Locking: one mutex (lb_envs.mu) guards the lists, states, invocations and
  * counters.  Only the supervisor frees an environment, so it may use an
  * environment pointer without the lock.  env->rx, env->tx and env->rd belong
- * to the request thread while env->owned is set (from taking the environment to
+ * to the caller while env->owned is set (from taking the environment to
  * handling its reply, or handing it to the supervisor at the integration
  * deadline), and to the supervisor otherwise; the supervisor never reaps an
  * owned environment.  The log line buffer is guarded by env->logmu (taken
@@ -27,6 +30,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <stddef.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -35,6 +39,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/pidfd.h>
+#include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -49,6 +54,7 @@
 #include "frame.h"
 #include "ids.h"
 #include "log.h"
+#include "loop.h"
 #include "worker.h"
 
 #define INIT_TIMEOUT_MS    10000 /* Lambda's init phase limit */
@@ -94,6 +100,13 @@ struct inv {
 	char request_id[ID_MAX];
 	char tail[LB_INVOKE_REPORT_MAX]; /* [START,] END, REPORT to be logged */
 	struct lb_invoke_result res;
+	/* lb_envs_invoke_async's: where the result goes, and who is told */
+	const struct lb_invoke_request *rq;
+	struct lb_invoke_result *out;
+	lb_invoke_done *done;
+	void *done_arg;
+	struct lb_loop *loop;
+	int64_t integ; /* the integration deadline (lb_mono_ms), or 0 */
 };
 
 struct env {
@@ -121,7 +134,13 @@ struct env {
 	uint64_t maxrss_kb;
 	char reqid[ID_MAX];        /* tags the function's log lines */
 	struct lb_frame_reader rd; /* the owner's: see the top */
-	pthread_mutex_t logmu;     /* guards line, linelen and start */
+	/* rx on the event loop (lb_envs_invoke_async): armed while ainv
+	 * waits for its reply */
+	struct lb_watch watch;
+	struct lb_loop *loop; /* whose epoll set rx is in, or NULL */
+	struct inv *ainv;
+	int tx_room;           /* what the pipe to the worker holds */
+	pthread_mutex_t logmu; /* guards line, linelen and start */
 	char line[LOG_LINE_MAX];
 	size_t linelen;
 	/* the invocation's START line until it is logged: before the
@@ -448,8 +467,10 @@ static void
 env_free(struct env *env)
 {
 	lb_frame_reader_reset(&env->rd);
-	if (env->rx >= 0)
+	if (env->rx >= 0) {
+		lb_loop_forget(env->loop, env->rx, &env->watch);
 		close(env->rx);
+	}
 	if (env->tx >= 0)
 		close(env->tx);
 	if (env->logfd >= 0)
@@ -542,6 +563,7 @@ env_start_process(struct lb_envs *E, struct env *env, char **argv, char **envp,
 	 * deadline.  Room for a large event at once, where the system allows
 	 * it. */
 	(void)fcntl(env->tx, F_SETPIPE_SZ, PIPE_ROOM);
+	env->tx_room = fcntl(env->tx, F_GETPIPE_SZ);
 	if (set_nonblock(env->logfd) < 0 || set_nonblock(env->tx) < 0) {
 		/* cannot happen on fresh fds; keep going blocking is unsafe */
 		kill_reap(env->pid);
@@ -1816,6 +1838,64 @@ mark_sent(struct lb_envs *E, struct env *env, struct inv *inv)
 }
 
 /*
+ * Handles what the owner of env read for inv (`rc`, from
+ * lb_frame_reader_pump*), taking the lock, and gives env up.  Returns with
+ * the lock held: REPLY_DONE when inv is done, REPLY_ABANDON when the
+ * integration deadline came first (rc is LB_FRAME_AGAIN; the supervisor
+ * takes env over), REPLY_REAP when inv completes once env is reaped.
+ */
+enum { REPLY_DONE, REPLY_ABANDON, REPLY_REAP };
+
+static int
+reply_taken(struct lb_envs *E, struct env *env, struct inv *inv, int rc)
+{
+	/* the function's output precedes its reply; read it unlocked */
+	if (rc == LB_FRAME_DONE)
+		read_logs(env, env->reqid, LOG_READ_MAX, 1);
+	pthread_mutex_lock(&E->mu);
+	env->owned = 0;
+	if (inv->phase == INV_DONE) {
+		/* the supervisor finished it first (function timeout) */
+		if (rc == LB_FRAME_DONE)
+			free(lb_frame_reader_take(&env->rd, NULL));
+		wake_supervisor(E); /* to reap env */
+		return REPLY_DONE;
+	}
+	if (rc == LB_FRAME_AGAIN) {
+		/* integration deadline: the supervisor takes over */
+		wake_supervisor(E);
+		return REPLY_ABANDON;
+	}
+	rx_event(E, env, rc, 1);
+	/* else env is closing (env_close woke the supervisor, which may reap
+	 * it now that it is not owned): inv completes on reap */
+	return inv->phase == INV_DONE ? REPLY_DONE : REPLY_REAP;
+}
+
+/* Waits, locked, until inv completes on reap or the integration deadline
+ * `integ` comes.  1 when it completed. */
+static int
+await_reap(struct lb_envs *E, struct inv *inv, int64_t integ)
+{
+	while (inv->phase != INV_DONE)
+		if (cond_wait_until(&inv->cond, &E->mu, integ) == ETIMEDOUT)
+			break;
+	return inv->phase == INV_DONE;
+}
+
+/* The caller takes idle env (off its stack) for inv and sends at once:
+ * returns the function's deadline.  Locked. */
+static int64_t
+take_idle(struct lb_envs *E, struct env *env, struct inv *inv)
+{
+	env->state = ENV_BUSY;
+	env->owned = 1;
+	env->inv = inv;
+	inv->env = env;
+	return mark_sent(E, env, inv);
+}
+
+/*
  * Reads env's reply as its owner and handles it, or hands env to the
  * supervisor at the integration deadline.  `fn_deadline` is when the
  * supervisor kills the worker, which ends a blocking read with EOF.
@@ -1829,7 +1909,7 @@ await_reply(struct lb_envs *E, struct env *env, struct inv *inv, int64_t integ,
 	int rc;
 
 	if (integ == 0 || integ >= fn_deadline) {
-		/* one blocking read: the hot path */
+		/* one blocking read */
 		rc = lb_frame_reader_pump(&env->rd, env->rx);
 	} else {
 		for (;;) {
@@ -1846,66 +1926,89 @@ await_reply(struct lb_envs *E, struct env *env, struct inv *inv, int64_t integ,
 				break;
 		}
 	}
-	/* the function's output precedes its reply; read it unlocked */
-	if (rc == LB_FRAME_DONE)
-		read_logs(env, env->reqid, LOG_READ_MAX, 1);
-	pthread_mutex_lock(&E->mu);
-	env->owned = 0;
-	if (inv->phase == INV_DONE) {
-		/* the supervisor finished it first (function timeout) */
-		if (rc == LB_FRAME_DONE)
-			free(lb_frame_reader_take(&env->rd, NULL));
-		wake_supervisor(E); /* to reap env */
-		return 1;
+	switch (reply_taken(E, env, inv, rc)) {
+	case REPLY_DONE: return 1;
+	case REPLY_ABANDON: return 0;
+	default: return await_reap(E, inv, integ);
 	}
-	if (rc == LB_FRAME_AGAIN) {
-		/* integration deadline: the supervisor takes over */
-		wake_supervisor(E);
-		return 0;
-	}
-	rx_event(E, env, rc, 1);
-	if (inv->phase == INV_DONE)
-		return 1;
-	/* env is closing (env_close woke the supervisor, which may reap it
-	 * now that it is not owned): inv completes on reap */
-	while (inv->phase != INV_DONE)
-		if (cond_wait_until(&inv->cond, &E->mu, integ) == ETIMEDOUT)
-			break;
-	return inv->phase == INV_DONE;
 }
 
-int
-lb_envs_invoke(struct lb_envs *E, size_t function,
-    const struct lb_invoke_request *rq, struct lb_invoke_result *res)
+/*
+ * Sends inv's INVOKE frame to env (owned by the caller, inv marked sent),
+ * waiting for room in the pipe until `deadline` at most.  0, or -1 (errno).
+ */
+static int
+send_invoke(struct env *env, struct inv *inv,
+    const struct lb_invoke_request *rq, int64_t deadline)
 {
-	struct pool *p;
-	struct inv *inv;
-	struct env *env;
-	pthread_condattr_t ca;
-	int64_t integ = 0, send_deadline, fn_deadline = 0;
 	unsigned char prefix[LB_FRAME_INVOKE_MAX];
 	struct lb_frame_invoke fi;
 	struct iovec iov[2];
 	size_t plen;
 
-	if (res == NULL)
-		return -1;
+	memset(&fi, 0, sizeof(fi));
+	fi.deadline_ms =
+	    lb_now_ms() + (int64_t)(inv->pool->fn->timeout * 1000.0);
+	fi.request_id = inv->request_id;
+	fi.request_id_len = strlen(inv->request_id);
+	fi.trace_id = rq->trace_id;
+	fi.trace_id_len = rq->trace_id != NULL ? strlen(rq->trace_id) : 0;
+	if (fi.trace_id_len > 255)
+		fi.trace_id_len = 255;
+	if (fi.request_id_len > 255)
+		fi.request_id_len = 255;
+	plen = lb_frame_invoke_encode(prefix, &fi);
+	iov[0].iov_base = prefix;
+	iov[0].iov_len = plen;
+	iov[1].iov_base = (void *)rq->event;
+	iov[1].iov_len = rq->event_len;
+	return lb_frame_write(env->tx, LB_FRAME_INVOKE, iov, 2, deadline);
+}
+
+/*
+ * EPIPE from a warm environment: its worker died while idle (killed from
+ * outside, its pidfd not seen yet) and got nothing of the event, so the
+ * request may go to another environment.  Takes env back from inv and
+ * closes it.  Locked.
+ */
+static void
+send_failed(struct lb_envs *E, struct env *env, struct inv *inv)
+{
+	env->owned = 0;
+	env->inv = NULL;
+	inv->env = NULL;
+	inv->start_mono = 0;
+	env_close(E, env, 1);
+}
+
+/*
+ * Begins an invocation of `function`: its concurrency slot and counters.
+ * Returns inv (unlocked), or NULL with res filled (throttled, out of
+ * memory).  *integ is the integration deadline (lb_mono_ms), or 0.
+ */
+static struct inv *
+inv_begin(struct lb_envs *E, size_t function,
+    const struct lb_invoke_request *rq, struct lb_invoke_result *res,
+    int64_t *integ)
+{
+	struct pool *p;
+	struct inv *inv;
+	pthread_condattr_t ca;
+
 	memset(res, 0, sizeof(*res));
-	if (E == NULL || rq == NULL || function >= E->npools ||
-	    rq->request_id == NULL || rq->event == NULL)
-		return -1;
 	p = &E->pools[function];
+	*integ = 0;
 	if (rq->integration_deadline_ms > 0) {
-		integ =
+		*integ =
 		    lb_mono_ms() + (rq->integration_deadline_ms - lb_now_ms());
-		if (integ <= 0)
-			integ = 1;
+		if (*integ <= 0)
+			*integ = 1;
 	}
 	inv = calloc(1, sizeof(*inv));
 	if (inv == NULL) {
 		set_error(
 		    res, LB_INVOKE_CRASH, "Runtime.Unknown", "out of memory");
-		return 0;
+		return NULL;
 	}
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -1922,19 +2025,47 @@ lb_envs_invoke(struct lb_envs *E, size_t function,
 		inv_free(inv);
 		set_error(res, LB_INVOKE_THROTTLED, "TooManyRequestsException",
 		    "Rate Exceeded.");
-		return 0;
+		return NULL;
 	}
 	E->ninflight++;
 	p->invocations++;
+	pthread_mutex_unlock(&E->mu);
+	return inv;
+}
+
+/* The caller's end of a completed inv: its result goes to res, and inv is
+ * freed.  Unlocked. */
+static void
+inv_finish(struct inv *inv, const struct lb_invoke_request *rq,
+    struct lb_invoke_result *res)
+{
+	*res = inv->res;
+	if (inv->tail[0] != '\0' && rq->defer_report)
+		memcpy(res->report, inv->tail, sizeof(res->report));
+	else if (inv->tail[0] != '\0')
+		lb_log_raw(inv->tail);
+	inv->res.payload = NULL;
+	inv_free(inv);
+}
+
+/*
+ * Runs a begun inv to its end, blocking: takes an idle environment or
+ * starts one, sends the event and waits for the reply or the integration
+ * deadline.  Fills res; inv is freed (or left to the supervisor).
+ */
+static void
+inv_run(struct lb_envs *E, struct inv *inv, const struct lb_invoke_request *rq,
+    int64_t integ, struct lb_invoke_result *res)
+{
+	struct pool *p = inv->pool;
+	struct env *env;
+	int64_t send_deadline, fn_deadline = 0;
+
+	pthread_mutex_lock(&E->mu);
 again:
 	env = pick_idle(p);
-	if (env != NULL) {
-		env->state = ENV_BUSY;
-		env->owned = 1;
-		env->inv = inv;
-		inv->env = env;
-		fn_deadline = mark_sent(E, env, inv);
-	}
+	if (env != NULL)
+		fn_deadline = take_idle(E, env, inv);
 	pthread_mutex_unlock(&E->mu);
 
 	if (env == NULL) {
@@ -1968,7 +2099,7 @@ again:
 		if (inv->phase == INV_WAIT_READY) {
 			abandon(inv, res);
 			pthread_mutex_unlock(&E->mu);
-			return 0;
+			return;
 		}
 		if (inv->phase == INV_DONE)
 			goto done;
@@ -1980,55 +2111,216 @@ again:
 	send_deadline = fn_deadline;
 	if (integ > 0 && integ < send_deadline)
 		send_deadline = integ;
-
-	memset(&fi, 0, sizeof(fi));
-	fi.deadline_ms = lb_now_ms() + (int64_t)(p->fn->timeout * 1000.0);
-	fi.request_id = inv->request_id;
-	fi.request_id_len = strlen(inv->request_id);
-	fi.trace_id = rq->trace_id;
-	fi.trace_id_len = rq->trace_id != NULL ? strlen(rq->trace_id) : 0;
-	if (fi.trace_id_len > 255)
-		fi.trace_id_len = 255;
-	if (fi.request_id_len > 255)
-		fi.request_id_len = 255;
-	plen = lb_frame_invoke_encode(prefix, &fi);
-	iov[0].iov_base = prefix;
-	iov[0].iov_len = plen;
-	iov[1].iov_base = (void *)rq->event;
-	iov[1].iov_len = rq->event_len;
-	/*
-	 * EPIPE from a warm environment: its worker died while idle (killed
-	 * from outside, its pidfd not seen yet) and got nothing of the event,
-	 * so the request goes to another environment.  Any other failure
-	 * needs nothing here: a half-sent frame leaves the worker waiting
-	 * until the function timeout kills it, and a dead one gives EOF.
-	 */
-	if (lb_frame_write(env->tx, LB_FRAME_INVOKE, iov, 2, send_deadline) <
-	        0 &&
-	    errno == EPIPE && !inv->cold) {
+	/* any failure but a warm EPIPE needs nothing here: a half-sent
+	 * frame leaves the worker waiting until the function timeout kills
+	 * it, and a dead one gives EOF */
+	if (send_invoke(env, inv, rq, send_deadline) < 0 && errno == EPIPE &&
+	    !inv->cold) {
 		pthread_mutex_lock(&E->mu);
-		env->owned = 0;
-		env->inv = NULL;
-		inv->env = NULL;
-		inv->start_mono = 0;
-		env_close(E, env, 1);
+		send_failed(E, env, inv);
 		goto again;
 	}
 	if (!await_reply(E, env, inv, integ, fn_deadline)) {
 		abandon(inv, res);
 		pthread_mutex_unlock(&E->mu);
-		return 0;
+		return;
 	}
 done:
 	pthread_mutex_unlock(&E->mu);
-	*res = inv->res;
-	if (inv->tail[0] != '\0' && rq->defer_report)
-		memcpy(res->report, inv->tail, sizeof(res->report));
-	else if (inv->tail[0] != '\0')
-		lb_log_raw(inv->tail);
-	inv->res.payload = NULL;
-	inv_free(inv);
+	inv_finish(inv, rq, res);
+}
+
+int
+lb_envs_invoke(struct lb_envs *E, size_t function,
+    const struct lb_invoke_request *rq, struct lb_invoke_result *res)
+{
+	struct inv *inv;
+	int64_t integ;
+
+	if (res == NULL)
+		return -1;
+	memset(res, 0, sizeof(*res));
+	if (E == NULL || rq == NULL || function >= E->npools ||
+	    rq->request_id == NULL || rq->event == NULL)
+		return -1;
+	inv = inv_begin(E, function, rq, res, &integ);
+	if (inv != NULL)
+		inv_run(E, inv, rq, integ, res);
 	return 0;
+}
+
+/* ---- invocations on the event loop ---- */
+
+/* The blocking path on a pool thread: cold starts, large events, long
+ * functions. */
+static void
+async_run(void *arg)
+{
+	struct inv *inv = arg;
+	lb_invoke_done *done = inv->done;
+	void *done_arg = inv->done_arg;
+
+	inv_run(inv->pool->envs, inv, inv->rq, inv->integ, inv->out);
+	done(done_arg);
+}
+
+/* Tells the caller; inv is done.  Unlocked. */
+static void
+async_finish(struct inv *inv)
+{
+	lb_invoke_done *done = inv->done;
+	void *done_arg = inv->done_arg;
+
+	inv_finish(inv, inv->rq, inv->out);
+	done(done_arg);
+}
+
+/* Ends a blocking wait for inv, locked: `completed` or abandoned at the
+ * integration deadline.  Unlocks and tells the caller. */
+static void
+async_end(struct lb_envs *E, struct inv *inv, int completed)
+{
+	if (!completed) {
+		lb_invoke_done *done = inv->done;
+		void *done_arg = inv->done_arg;
+
+		abandon(inv, inv->out);
+		pthread_mutex_unlock(&E->mu);
+		done(done_arg);
+		return;
+	}
+	pthread_mutex_unlock(&E->mu);
+	async_finish(inv);
+}
+
+/* On a pool thread: inv completes once its environment is reaped. */
+static void
+async_reap(void *arg)
+{
+	struct inv *inv = arg;
+	struct lb_envs *E = inv->pool->envs;
+
+	pthread_mutex_lock(&E->mu);
+	async_end(E, inv, await_reap(E, inv, inv->integ));
+}
+
+/* On a pool thread: the loop could not watch env, so the reply is read
+ * blocking. */
+static void
+async_await(void *arg)
+{
+	struct inv *inv = arg;
+	struct lb_envs *E = inv->pool->envs;
+
+	async_end(
+	    E, inv, await_reply(E, inv->env, inv, inv->integ, NO_DEADLINE));
+}
+
+/* Runs fn(inv) on a pool thread, or here when the queue is out of memory. */
+static void
+async_defer(struct inv *inv, lb_job_fn *fn)
+{
+	if (lb_loop_defer(inv->loop, fn, inv) < 0)
+		fn(inv);
+}
+
+/* env's rx is readable (or closed): its reply, on a loop thread. */
+static void
+env_ready(struct lb_watch *w, uint32_t events)
+{
+	struct env *env =
+	    (struct env *)((char *)w - offsetof(struct env, watch));
+	struct inv *inv = env->ainv;
+	struct lb_envs *E = env->pool->envs;
+	int rc = lb_frame_reader_pump_nb(&env->rd, env->rx);
+
+	(void)events;
+	if (rc == LB_FRAME_AGAIN) {
+		if (lb_loop_arm(env->loop, env->rx, &env->watch, EPOLLIN) < 0)
+			async_defer(inv, async_await);
+		return;
+	}
+	env->ainv = NULL;
+	switch (reply_taken(E, env, inv, rc)) {
+	case REPLY_DONE:
+		pthread_mutex_unlock(&E->mu);
+		async_finish(inv);
+		break;
+	default: /* REPLY_REAP: never ABANDON without a deadline here */
+		pthread_mutex_unlock(&E->mu);
+		async_defer(inv, async_reap);
+		break;
+	}
+}
+
+void
+lb_envs_invoke_async(struct lb_envs *E, size_t function,
+    const struct lb_invoke_request *rq, struct lb_invoke_result *res,
+    struct lb_loop *loop, lb_invoke_done *done, void *arg)
+{
+	struct inv *inv;
+	struct env *env = NULL;
+	int64_t integ, fn_deadline;
+
+	memset(res, 0, sizeof(*res));
+	if (E == NULL || rq == NULL || function >= E->npools ||
+	    rq->request_id == NULL || rq->event == NULL) {
+		set_error(
+		    res, LB_INVOKE_CRASH, "Runtime.Unknown", "bad invocation");
+		done(arg);
+		return;
+	}
+	inv = inv_begin(E, function, rq, res, &integ);
+	if (inv == NULL) {
+		done(arg);
+		return;
+	}
+	inv->rq = rq;
+	inv->out = res;
+	inv->done = done;
+	inv->done_arg = arg;
+	inv->loop = loop;
+	inv->integ = integ;
+	/*
+	 * The loop's path: a warm environment, an event the pipe takes at
+	 * once, and no integration deadline before the function's own (the
+	 * supervisor's kill then ends every wait).  Anything else blocks
+	 * somewhere: a pool thread runs it.
+	 */
+	pthread_mutex_lock(&E->mu);
+	if (rq->event_len + LB_FRAME_INVOKE_MAX <= PIPE_ROOM &&
+	    (integ == 0 ||
+	        integ >=
+	            lb_mono_ms() + (int64_t)(inv->pool->fn->timeout * 1000.0)))
+		env = pick_idle(inv->pool);
+	if (env != NULL &&
+	    (size_t)env->tx_room < rq->event_len + LB_FRAME_INVOKE_MAX) {
+		/* a pipe smaller than asked for: back on the stack */
+		env->idle_next = inv->pool->idle;
+		inv->pool->idle = env;
+		env = NULL;
+	}
+	if (env == NULL) {
+		pthread_mutex_unlock(&E->mu);
+		async_defer(inv, async_run);
+		return;
+	}
+	fn_deadline = take_idle(E, env, inv);
+	pthread_mutex_unlock(&E->mu);
+	if (send_invoke(env, inv, rq, fn_deadline) < 0 && errno == EPIPE) {
+		pthread_mutex_lock(&E->mu);
+		send_failed(E, env, inv);
+		pthread_mutex_unlock(&E->mu);
+		async_defer(inv, async_run);
+		return;
+	}
+	env->ainv = inv;
+	env->loop = loop;
+	env->watch.ready = env_ready;
+	if (lb_loop_arm(loop, env->rx, &env->watch, EPOLLIN) < 0) {
+		env->ainv = NULL;
+		async_defer(inv, async_await);
+	}
 }
 
 void

@@ -79,6 +79,24 @@ struct lb_envs *lb_envs_new(const struct lb_config *cfg, const char *self_exe,
 int lb_envs_invoke(struct lb_envs *envs, size_t function,
     const struct lb_invoke_request *rq, struct lb_invoke_result *res);
 
+struct lb_loop;
+
+/* Told that an lb_envs_invoke_async result is in. */
+typedef void lb_invoke_done(void *arg);
+
+/*
+ * lb_envs_invoke without blocking the calling loop thread: fills *res and
+ * calls done(arg) exactly once, before returning (throttled, bad
+ * arguments) or later on a thread of `loop`.  A warm environment is served
+ * on the loop itself; a cold start, an event over the pipe's room or an
+ * integration deadline before the function's own run the blocking path on
+ * a pool thread.  rq, what it points to and res must stay valid until
+ * done.  Thread-safe.
+ */
+void lb_envs_invoke_async(struct lb_envs *envs, size_t function,
+    const struct lb_invoke_request *rq, struct lb_invoke_result *res,
+    struct lb_loop *loop, lb_invoke_done *done, void *arg);
+
 /* Frees what a result owns. */
 void lb_invoke_result_clear(struct lb_invoke_result *res);
 

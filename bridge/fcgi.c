@@ -1,26 +1,40 @@
 /*
- * fcgi.c - the FastCGI side of the gateway (the only file that includes
- * fcgiapp.h).
+ * fcgi.c - the FastCGI side of the gateway.
  *
- * A fixed set of request threads each loops on FCGX_Accept_r (concurrent
- * accept() needs no lock on Linux; FASTCGI.md section 3).  Every param is
- * walked (nginx repeats HTTP_* params for repeated headers), the body is read
- * to the end of FCGI_STDIN whatever CONTENT_LENGTH says, and always drained
- * so that a kept connection stays in sync.
+ * FastCGI is spoken here, on the event loop (loop.h): the listening socket
+ * and every connection are armed one-shot, so a connection is handled by one
+ * loop thread at a time.  Records are parsed from what a connection has
+ * read (FASTCGI.md section 3): BEGIN_REQUEST (role responder, keep_conn),
+ * PARAMS (every pair, in arrival order: nginx repeats HTTP_* params for
+ * repeated headers), STDIN to its empty record whatever CONTENT_LENGTH says
+ * (a body over the cap is read and dropped), ABORT_REQUEST; management
+ * records get GET_VALUES_RESULT or UNKNOWN_TYPE, a second request on a
+ * connection CANT_MPX_CONN, another role UNKNOWN_ROLE.
  *
- * Shutdown: lb_fcgi_stop() shuts the listening socket down, which makes
- * accept() fail in every thread, waits for the requests in progress, and
- * marks the server closed.  Threads idle on a connection nginx keeps open are
- * not joined: a request that still arrives on one is answered 503 without
- * touching the gateway, and the process exit closes the connection.
+ * A complete request goes to the handler, which owns the connection from
+ * then on: the connection is not armed again until lb_fcgi_respond (any
+ * thread, exactly once) has written the response.  The response is sent as
+ * STDOUT records and END_REQUEST; a slow reader gets the rest when the
+ * socket is writable.  Then the connection reads its next request, or is
+ * closed when the web server did not ask to keep it.
+ *
+ * Shutdown: lb_fcgi_stop() stops accepting and waits for the requests in
+ * progress; a request arriving after that on a kept connection is answered
+ * 503 without touching the handler.  lb_fcgi_release() closes the
+ * connections once the loop has stopped.
+ *
+ * Plain CGI (lb_fcgi_serve_cgi) reads the environment and stdin and is the
+ * only user of libfcgi left: FCGX_IsCGI tells the two apart.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -34,26 +48,84 @@
 
 extern char **environ;
 
-/* Buffers a thread keeps across requests; shrunk after a large request. */
-struct lb_fcgi_scratch {
-	struct lb_param *params;
-	size_t cap_params;
-	char *body;
-	size_t cap_body;
-	char *head; /* response header block */
-	size_t cap_head;
-	char *after_log; /* the response's log lines, written after it */
+/* FastCGI 1.0 */
+#define FCGI_HEADER_LEN        8
+#define FCGI_VERSION_1         1
+#define FCGI_BEGIN_REQUEST     1
+#define FCGI_ABORT_REQUEST     2
+#define FCGI_END_REQUEST       3
+#define FCGI_PARAMS            4
+#define FCGI_STDIN             5
+#define FCGI_STDOUT            6
+#define FCGI_GET_VALUES        9
+#define FCGI_GET_VALUES_RESULT 10
+#define FCGI_UNKNOWN_TYPE      11
+#define FCGI_RESPONDER         1
+#define FCGI_KEEP_CONN         1
+#define FCGI_REQUEST_COMPLETE  0
+#define FCGI_CANT_MPX_CONN     1
+#define FCGI_UNKNOWN_ROLE      3
+#define FCGI_MAX_CONTENT       65535
+
+#define PARAMS_MAX   (8 * 1024 * 1024) /* a request's PARAMS stream */
+#define READ_CHUNK   (64 * 1024)
+#define READ_BURST   (1024 * 1024) /* per wake-up, then others get a turn */
+#define KEEP_BUFFER  (256 * 1024)  /* larger buffers are freed after use */
+#define ACCEPT_BURST 64
+
+enum conn_state {
+	CONN_IDLE,    /* between requests */
+	CONN_PARAMS,  /* BEGIN_REQUEST seen, reading PARAMS */
+	CONN_STDIN,   /* reading STDIN */
+	CONN_HANDLER, /* the handler has the request */
+	CONN_WRITING, /* the response is being written */
 };
 
-#define SCRATCH_KEEP (256 * 1024)
-
 struct lb_fcgi_state {
+	struct lb_watch listen_watch;
+	struct lb_fcgi_server *srv;
 	pthread_mutex_t mu;
 	pthread_cond_t idle;
-	int busy;   /* requests being handled */
-	int closed; /* no request may enter the handler any more */
-	int nthreads;
-	pthread_t *tids;
+	int stopping; /* lb_fcgi_stop called: no more accepting */
+	int busy;     /* requests being handled */
+	int closed;   /* no request may enter the handler any more */
+	struct lb_fcgi_req *conns; /* every open connection */
+};
+
+/* A connection, and the request it carries (one at a time). */
+struct lb_fcgi_req {
+	struct lb_watch watch; /* first */
+	struct lb_fcgi_state *st;
+	struct lb_fcgi_req *prev, *next; /* st->conns */
+	int fd;
+	int cgi; /* lb_fcgi_serve_cgi's: responds on stdout */
+	enum conn_state state;
+	/* input not yet parsed */
+	char *in;
+	size_t in_len, in_cap;
+	/* the current request */
+	unsigned rid;
+	int keep;
+	int counted; /* holds one of st->busy */
+	int too_large;
+	size_t max_body;
+	char *params_raw; /* the PARAMS stream, decoded in place at its end */
+	size_t params_len, params_cap;
+	struct lb_param *params;
+	size_t nparams, cap_params;
+	char *body;
+	size_t body_len, body_cap;
+	struct lb_http_request req;
+	/* output not yet written */
+	char *out;
+	size_t out_len, out_off, out_cap;
+	char *head; /* the response head, formatted */
+	size_t head_cap;
+	char *after_log; /* the response's log lines, written after it */
+	/* lb_fcgi_serve_cgi's response, written by it */
+	long head_len;
+	char *cgi_body;
+	size_t cgi_body_len;
 };
 
 /* Parses "host:port" or "[v6]:port" and binds a TCP socket. */
@@ -189,37 +261,41 @@ lb_fcgi_is_cgi(void)
 	return FCGX_IsCGI();
 }
 
-/*
- * Splits each "NAME=value" of envp in place (libfcgi frees the strings
- * whole, so writing a NUL over '=' is safe) into scratch->params.
- */
+static const char busy_response[] = "Status: 503 Service Unavailable\r\n"
+                                    "Content-Type: application/json\r\n"
+                                    "Content-Length: 33\r\n\r\n"
+                                    "{\"message\":\"Service Unavailable\"}";
+
+/* ---- buffers ---- */
+
+/* Makes *buf hold at least `need` bytes.  Returns 0 or -1. */
 static int
-collect_params(struct lb_fcgi_scratch *sc, char **envp, size_t *n)
+reserve(char **buf, size_t *cap, size_t need)
 {
-	size_t count = 0;
+	size_t n = *cap ? *cap : 4096;
+	char *b;
 
-	for (char **e = envp; *e != NULL; e++)
-		count++;
-	if (count > sc->cap_params) {
-		struct lb_param *p = realloc(sc->params, count * sizeof(*p));
-
-		if (p == NULL)
-			return -1;
-		sc->params = p;
-		sc->cap_params = count;
-	}
-	*n = 0;
-	for (char **e = envp; *e != NULL; e++) {
-		char *eq = strchr(*e, '=');
-
-		if (eq == NULL)
-			continue;
-		*eq = '\0';
-		sc->params[*n].name = *e;
-		sc->params[*n].value = eq + 1;
-		(*n)++;
-	}
+	if (need <= *cap)
+		return 0;
+	while (n < need)
+		n *= 2;
+	b = realloc(*buf, n);
+	if (b == NULL)
+		return -1;
+	*buf = b;
+	*cap = n;
 	return 0;
+}
+
+/* Frees an empty buffer that a large request grew. */
+static void
+shrink(char **buf, size_t *cap)
+{
+	if (*cap > KEEP_BUFFER) {
+		free(*buf);
+		*buf = NULL;
+		*cap = 0;
+	}
 }
 
 static const char *
@@ -231,114 +307,76 @@ find_param(const struct lb_param *p, size_t n, const char *name)
 	return NULL;
 }
 
-/* Reads the body through `get` until EOF; keeps at most `max` bytes. */
-typedef int lb_fcgi_reader(void *src, char *buf, int n);
-
 static int
-read_body(struct lb_fcgi_scratch *sc, lb_fcgi_reader *get, void *src,
-    const char *clen, size_t max, size_t *len, int *too_large)
+add_param(struct lb_fcgi_req *c, const char *name, const char *value)
 {
-	char trash[16384];
-	size_t want = 0;
+	if (c->nparams == c->cap_params) {
+		size_t n = c->cap_params ? c->cap_params * 2 : 64;
+		struct lb_param *p = realloc(c->params, n * sizeof(*p));
 
-	*len = 0;
-	*too_large = 0;
-	if (clen != NULL && *clen != '\0')
-		want = strtoull(clen, NULL, 10);
-	if (want > max) {
-		*too_large = 1;
-		want = 0;
+		if (p == NULL)
+			return -1;
+		c->params = p;
+		c->cap_params = n;
 	}
-	for (;;) {
-		char *dst;
-		size_t room;
-		int r;
-
-		if (*too_large) {
-			dst = trash;
-			room = sizeof(trash);
-		} else {
-			if (sc->cap_body - *len < 4096 || want > sc->cap_body) {
-				size_t cap =
-				    sc->cap_body ? sc->cap_body * 2 : 16384;
-				char *b;
-
-				while (cap < want + 1)
-					cap *= 2;
-				if (cap > max + 4096)
-					cap = max + 4096;
-				if (cap <= sc->cap_body)
-					cap = sc->cap_body + 4096;
-				b = realloc(sc->body, cap);
-				if (b == NULL)
-					return -1;
-				sc->body = b;
-				sc->cap_body = cap;
-			}
-			dst = sc->body + *len;
-			room = sc->cap_body - *len - 1;
-		}
-		r = get(src, dst, room > 1 << 20 ? 1 << 20 : (int)room);
-		if (r <= 0)
-			break;
-		if (*too_large)
-			continue;
-		*len += (size_t)r;
-		if (*len > max) {
-			*too_large = 1;
-			*len = 0;
-		}
-	}
-	if (!*too_large && sc->body != NULL)
-		sc->body[*len] = '\0';
-	if (*too_large)
-		*len = 0;
+	c->params[c->nparams].name = name;
+	c->params[c->nparams].value = value;
+	c->nparams++;
 	return 0;
 }
 
-static int
-fcgx_reader(void *src, char *buf, int n)
+/* Fills c->req from c->params and c->body. */
+static void
+request_fill(struct lb_fcgi_req *c)
 {
-	return FCGX_GetStr(buf, n, (FCGX_Stream *)src);
+	struct lb_http_request *r = &c->req;
+
+	memset(r, 0, sizeof(*r));
+	r->params = c->params;
+	r->nparams = c->nparams;
+	r->method = find_param(c->params, c->nparams, "REQUEST_METHOD");
+	if (r->method == NULL)
+		r->method = "";
+	r->uri = find_param(c->params, c->nparams, "REQUEST_URI");
+	if (r->uri == NULL)
+		r->uri = "";
+	if (c->too_large)
+		c->body_len = 0;
+	if (c->body != NULL)
+		c->body[c->body_len] = '\0';
+	r->body = c->body_len > 0 ? c->body : "";
+	r->body_len = c->body_len;
 }
 
-static int
-stdin_reader(void *src, char *buf, int n)
+/* A body announced over the cap is dropped as it arrives. */
+static void
+check_length(struct lb_fcgi_req *c)
 {
-	ssize_t r;
+	const char *clen = find_param(c->params, c->nparams, "CONTENT_LENGTH");
 
-	(void)src;
-	do {
-		r = read(STDIN_FILENO, buf, (size_t)n);
-	} while (r < 0 && errno == EINTR);
-	return (int)r;
+	if (clen != NULL && *clen != '\0' &&
+	    strtoull(clen, NULL, 10) > c->max_body)
+		c->too_large = 1;
 }
 
 /*
  * Formats the CGI response head ("Status: 200 OK" and the headers) into
- * scratch->head.  Header values are written verbatim: response.c has
- * already rejected CR/LF.  Returns its length, or -1.
+ * *buf.  Header values are written verbatim: response.c has already
+ * rejected CR/LF.  Returns its length, or -1.
  */
 static long
-format_head(struct lb_fcgi_scratch *sc, const struct lb_http_response *resp)
+format_head(char **buf, size_t *cap, const struct lb_http_response *resp)
 {
-	size_t need = 64, off;
+	size_t need = 96;
 	int status = resp->status ? resp->status : 500;
 	struct lb_fmt f;
 
 	for (size_t i = 0; i < resp->nheaders; i++)
 		need += strlen(resp->headers[i].name) +
 		    strlen(resp->headers[i].value) + 4;
-	need += 32;
-	if (need > sc->cap_head) {
-		char *h = realloc(sc->head, need);
-
-		if (h == NULL)
-			return -1;
-		sc->head = h;
-		sc->cap_head = need;
-	}
-	lb_fmt_init(&f, sc->head, sc->cap_head);
+	if (reserve(buf, cap, need) < 0)
+		return -1;
+	lb_fmt_init(&f, *buf, *cap);
 	lb_fmt_str(&f, "Status: ");
 	lb_fmt_i64(&f, status);
 	lb_fmt_str(&f, " ");
@@ -354,187 +392,619 @@ format_head(struct lb_fcgi_scratch *sc, const struct lb_http_response *resp)
 	lb_fmt_str(&f, "Content-Length: ");
 	lb_fmt_u64(&f, resp->body_len);
 	lb_fmt_str(&f, "\r\n\r\n");
-	off = lb_fmt_done(&f, sc->head);
-	return (long)off;
+	return (long)lb_fmt_done(&f, *buf);
 }
+
+/* ---- FastCGI records out ---- */
 
 static void
-scratch_trim(struct lb_fcgi_scratch *sc)
+put_header(unsigned char *h, int type, unsigned rid, size_t len)
 {
-	if (sc->cap_body > SCRATCH_KEEP) {
-		free(sc->body);
-		sc->body = NULL;
-		sc->cap_body = 0;
-	}
-	if (sc->cap_head > SCRATCH_KEEP) {
-		free(sc->head);
-		sc->head = NULL;
-		sc->cap_head = 0;
-	}
+	h[0] = FCGI_VERSION_1;
+	h[1] = (unsigned char)type;
+	h[2] = (unsigned char)(rid >> 8);
+	h[3] = (unsigned char)rid;
+	h[4] = (unsigned char)(len >> 8);
+	h[5] = (unsigned char)len;
+	h[6] = 0; /* no padding */
+	h[7] = 0;
 }
+
+/* Appends one record with `len` (<= FCGI_MAX_CONTENT) bytes of data. */
+static int
+out_record(
+    struct lb_fcgi_req *c, int type, unsigned rid, const void *data, size_t len)
+{
+	if (reserve(&c->out, &c->out_cap, c->out_len + FCGI_HEADER_LEN + len) <
+	    0)
+		return -1;
+	put_header((unsigned char *)c->out + c->out_len, type, rid, len);
+	if (len > 0)
+		memcpy(c->out + c->out_len + FCGI_HEADER_LEN, data, len);
+	c->out_len += FCGI_HEADER_LEN + len;
+	return 0;
+}
+
+static int
+out_end(struct lb_fcgi_req *c, unsigned rid, int protocol_status)
+{
+	unsigned char body[8] = { 0, 0, 0, 0, (unsigned char)protocol_status };
+
+	return out_record(c, FCGI_END_REQUEST, rid, body, sizeof(body));
+}
+
+/*
+ * Appends the STDOUT stream of a response, `a` then `b`, in records of at
+ * most FCGI_MAX_CONTENT bytes, its empty closing record and END_REQUEST.
+ */
+static int
+out_response(struct lb_fcgi_req *c, const char *a, size_t alen, const char *b,
+    size_t blen)
+{
+	size_t total = alen + blen;
+	size_t nrec = (total + FCGI_MAX_CONTENT - 1) / FCGI_MAX_CONTENT;
+	size_t need = c->out_len + total + (nrec + 2) * FCGI_HEADER_LEN + 8;
+	char *o;
+
+	if (reserve(&c->out, &c->out_cap, need) < 0)
+		return -1;
+	o = c->out + c->out_len;
+	while (alen + blen > 0) {
+		size_t n = alen + blen, fa;
+
+		if (n > FCGI_MAX_CONTENT)
+			n = FCGI_MAX_CONTENT;
+		put_header((unsigned char *)o, FCGI_STDOUT, c->rid, n);
+		o += FCGI_HEADER_LEN;
+		fa = n < alen ? n : alen;
+		memcpy(o, a, fa);
+		a += fa;
+		alen -= fa;
+		o += fa;
+		if (n > fa) {
+			memcpy(o, b, n - fa);
+			b += n - fa;
+			blen -= n - fa;
+			o += n - fa;
+		}
+	}
+	put_header((unsigned char *)o, FCGI_STDOUT, c->rid, 0);
+	c->out_len = (size_t)(o - c->out) + FCGI_HEADER_LEN;
+	return out_end(c, c->rid, FCGI_REQUEST_COMPLETE);
+}
+
+/* ---- connections ---- */
+
+static void conn_ready(struct lb_watch *w, uint32_t events);
 
 static void
-scratch_free(struct lb_fcgi_scratch *sc)
+conn_close(struct lb_fcgi_req *c)
 {
-	free(sc->params);
-	free(sc->body);
-	free(sc->head);
+	struct lb_fcgi_state *st = c->st;
+
+	pthread_mutex_lock(&st->mu);
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		st->conns = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	pthread_mutex_unlock(&st->mu);
+	lb_loop_forget(st->srv->loop, c->fd, &c->watch);
+	close(c->fd);
+	free(c->in);
+	free(c->params_raw);
+	free(c->params);
+	free(c->body);
+	free(c->out);
+	free(c->head);
+	free(c->after_log);
+	free(c);
 }
 
-static const char busy_response[] = "Status: 503 Service Unavailable\r\n"
-                                    "Content-Type: application/json\r\n"
-                                    "Content-Length: 33\r\n\r\n"
-                                    "{\"message\":\"Service Unavailable\"}";
-
-/* Handles one accepted FastCGI request. */
+/* Waits for the connection's next bytes (or, with input in hand, looks at
+ * it at once: the socket is writable). */
 static void
-serve_one(
-    struct lb_fcgi_server *srv, struct lb_fcgi_scratch *sc, FCGX_Request *fr)
+conn_arm(struct lb_fcgi_req *c)
 {
-	struct lb_http_request req;
-	struct lb_http_response resp;
-	size_t nparams = 0, body_len = 0;
-	int too_large = 0;
-	char trash[4096];
-	long head;
+	uint32_t ev = EPOLLIN;
 
-	memset(&req, 0, sizeof(req));
-	memset(&resp, 0, sizeof(resp));
-	if (collect_params(sc, fr->envp, &nparams) < 0)
-		goto oom;
-	req.params = sc->params;
-	req.nparams = nparams;
-	req.method = find_param(sc->params, nparams, "REQUEST_METHOD");
-	if (req.method == NULL)
-		req.method = "";
-	req.uri = find_param(sc->params, nparams, "REQUEST_URI");
-	if (req.uri == NULL)
-		req.uri = "";
-	if (read_body(sc, fcgx_reader, fr->in,
-	        find_param(sc->params, nparams, "CONTENT_LENGTH"),
-	        __atomic_load_n(&srv->max_body, __ATOMIC_RELAXED), &body_len,
-	        &too_large) < 0)
-		goto oom;
-	req.body = body_len > 0 ? sc->body : "";
-	req.body_len = body_len;
-	srv->handler(srv->arg, &req, too_large, &resp);
-	head = format_head(sc, &resp);
-	if (head < 0) {
-		lb_http_response_clear(&resp);
-		goto oom;
+	if (c->in_len > 0 || c->out_off < c->out_len)
+		ev |= EPOLLOUT;
+	if (lb_loop_arm(c->st->srv->loop, c->fd, &c->watch, ev) < 0) {
+		lb_log(LB_LOG_ERROR, "epoll_ctl: %s", strerror(errno));
+		conn_close(c);
 	}
-	if (FCGX_PutStr(sc->head, (int)head, fr->out) < 0 ||
-	    (resp.body_len > 0 &&
-	        FCGX_PutStr(resp.body, (int)resp.body_len, fr->out) < 0))
-		lb_log(LB_LOG_DEBUG,
-		    "client went away before the response "
-		    "was written: %s",
-		    strerror(FCGX_GetError(fr->out)));
-	sc->after_log = resp.log;
-	resp.log = NULL;
-	lb_http_response_clear(&resp);
-	return;
-oom:
-	/* drain so that a kept connection stays usable */
-	while (FCGX_GetStr(trash, (int)sizeof(trash), fr->in) > 0)
-		;
-	FCGX_PutStr(busy_response, (int)sizeof(busy_response) - 1, fr->out);
 }
 
-static void *
-request_thread(void *p)
+/* The response is written: the connection is ready for the next request. */
+static void
+request_done(struct lb_fcgi_req *c)
 {
-	struct lb_fcgi_server *srv = p;
-	struct lb_fcgi_state *st = srv->threads_state;
-	struct lb_fcgi_scratch sc;
-	FCGX_Request fr;
+	struct lb_fcgi_state *st = c->st;
+	int counted = c->counted;
 
-	memset(&sc, 0, sizeof(sc));
-	if (FCGX_InitRequest(&fr, srv->fd, 0) != 0) {
-		lb_log(LB_LOG_ERROR, "FCGX_InitRequest failed");
-		return NULL;
+	/* the access line and END/REPORT: off the response's path */
+	if (c->after_log != NULL) {
+		lb_log_raw(c->after_log);
+		free(c->after_log);
+		c->after_log = NULL;
 	}
-	for (;;) {
-		int closed;
-
-		if (FCGX_Accept_r(&fr) < 0) {
-			pthread_mutex_lock(&st->mu);
-			closed = st->closed;
-			pthread_mutex_unlock(&st->mu);
-			if (closed)
-				break;
-			/* a transient accept failure: do not spin */
-			usleep(10 * 1000);
-			continue;
-		}
-		pthread_mutex_lock(&st->mu);
-		closed = st->closed;
-		if (!closed)
-			st->busy++;
-		pthread_mutex_unlock(&st->mu);
-		if (closed) {
-			FCGX_PutStr(busy_response,
-			    (int)sizeof(busy_response) - 1, fr.out);
-			FCGX_Finish_r(&fr);
-			continue;
-		}
-		serve_one(srv, &sc, &fr);
-		FCGX_Finish_r(&fr);
-		/* the access line and END/REPORT: off the response's path */
-		if (sc.after_log != NULL) {
-			lb_log_raw(sc.after_log);
-			free(sc.after_log);
-			sc.after_log = NULL;
-		}
-		scratch_trim(&sc);
+	c->state = CONN_IDLE;
+	c->counted = 0;
+	c->params_len = c->nparams = c->body_len = 0;
+	c->too_large = 0;
+	shrink(&c->params_raw, &c->params_cap);
+	shrink(&c->body, &c->body_cap);
+	shrink(&c->out, &c->out_cap);
+	shrink(&c->head, &c->head_cap);
+	if (c->keep)
+		conn_arm(c);
+	else
+		conn_close(c);
+	/* c may be gone or another thread's now */
+	if (counted) {
 		pthread_mutex_lock(&st->mu);
 		if (--st->busy == 0)
 			pthread_cond_broadcast(&st->idle);
 		pthread_mutex_unlock(&st->mu);
 	}
-	FCGX_Free(&fr, 1);
-	scratch_free(&sc);
-	return NULL;
+}
+
+/* Writes what c->out holds: 1 when all of it is written, 0 when the socket
+ * is full, -1 on an error. */
+static int
+flush_out(struct lb_fcgi_req *c)
+{
+	while (c->out_off < c->out_len) {
+		ssize_t w = send(c->fd, c->out + c->out_off,
+		    c->out_len - c->out_off, MSG_NOSIGNAL);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return 0;
+			return -1;
+		}
+		c->out_off += (size_t)w;
+	}
+	c->out_len = c->out_off = 0;
+	return 1;
+}
+
+/* Writes the response; the rest follows when the socket is writable. */
+static void
+send_response(struct lb_fcgi_req *c)
+{
+	int rc = flush_out(c);
+
+	if (rc == 0) {
+		if (lb_loop_arm(c->st->srv->loop, c->fd, &c->watch, EPOLLOUT) ==
+		    0)
+			return;
+		rc = -1;
+	}
+	if (rc < 0) {
+		lb_log(LB_LOG_DEBUG,
+		    "client went away before the response was written: %s",
+		    strerror(errno));
+		c->out_len = c->out_off = 0;
+		c->keep = 0;
+	}
+	request_done(c);
+}
+
+void
+lb_fcgi_respond(struct lb_fcgi_req *c, struct lb_http_response *resp)
+{
+	long head = format_head(&c->head, &c->head_cap, resp);
+
+	c->after_log = resp->log;
+	resp->log = NULL;
+	if (c->cgi) {
+		c->head_len = head;
+		c->cgi_body = resp->body;
+		c->cgi_body_len = resp->body_len;
+		resp->body = NULL;
+		resp->body_len = 0;
+		lb_http_response_clear(resp);
+		return;
+	}
+	if (head < 0 ||
+	    out_response(c, c->head, (size_t)head,
+	        resp->body != NULL ? resp->body : "", resp->body_len) < 0) {
+		/* out of memory: the shortest answer that keeps the
+		 * connection in step */
+		c->out_len = c->out_off = 0;
+		c->keep = 0;
+		(void)out_response(
+		    c, busy_response, sizeof(busy_response) - 1, "", 0);
+	}
+	lb_http_response_clear(resp);
+	c->state = CONN_WRITING;
+	send_response(c);
+}
+
+struct lb_loop *
+lb_fcgi_loop(const struct lb_fcgi_req *c)
+{
+	return c->cgi ? NULL : c->st->srv->loop;
+}
+
+/* A whole request is in: hands it to the handler (or answers 503 after
+ * lb_fcgi_stop).  c is the handler's from here on. */
+static void
+dispatch(struct lb_fcgi_req *c)
+{
+	struct lb_fcgi_state *st = c->st;
+	struct lb_fcgi_server *srv = st->srv;
+	int closed;
+
+	pthread_mutex_lock(&st->mu);
+	closed = st->closed;
+	if (!closed)
+		st->busy++;
+	pthread_mutex_unlock(&st->mu);
+	c->state = CONN_HANDLER;
+	if (closed) {
+		if (out_response(
+		        c, busy_response, sizeof(busy_response) - 1, "", 0) < 0)
+			c->keep = 0;
+		c->state = CONN_WRITING;
+		send_response(c);
+		return;
+	}
+	c->counted = 1;
+	request_fill(c);
+	srv->handler(srv->arg, c, &c->req, c->too_large);
+}
+
+/* Splits the PARAMS stream into NUL-terminated names and values in place
+ * (each pair loses at least the two bytes its terminators take). */
+static int
+decode_params(struct lb_fcgi_req *c)
+{
+	unsigned char *r = (unsigned char *)c->params_raw;
+	unsigned char *end = r + c->params_len;
+	char *w = c->params_raw;
+
+	c->nparams = 0;
+	while (r < end) {
+		size_t len[2];
+
+		for (int k = 0; k < 2; k++) {
+			if (r >= end)
+				return -1;
+			if (*r >> 7) {
+				if (end - r < 4)
+					return -1;
+				len[k] = ((size_t)(r[0] & 0x7f) << 24) |
+				    ((size_t)r[1] << 16) | ((size_t)r[2] << 8) |
+				    r[3];
+				r += 4;
+			} else {
+				len[k] = *r++;
+			}
+		}
+		if ((size_t)(end - r) < len[0] ||
+		    (size_t)(end - r) - len[0] < len[1])
+			return -1;
+		memmove(w, r, len[0]);
+		w[len[0]] = '\0';
+		memmove(w + len[0] + 1, r + len[0], len[1]);
+		w[len[0] + 1 + len[1]] = '\0';
+		if (add_param(c, w, w + len[0] + 1) < 0)
+			return -1;
+		w += len[0] + len[1] + 2;
+		r += len[0] + len[1];
+	}
+	return 0;
+}
+
+/* FCGI_GET_VALUES: what this application supports. */
+static int
+get_values(struct lb_fcgi_req *c, const unsigned char *p, size_t len)
+{
+	static const struct {
+		const char *name, *value;
+	} known[] = {
+		{ "FCGI_MAX_CONNS", "1024" },
+		{ "FCGI_MAX_REQS", "1024" },
+		{ "FCGI_MPXS_CONNS", "0" },
+	};
+	unsigned char out[256];
+	size_t o = 0;
+
+	while (len >= 2) {
+		size_t nl = p[0], vl = p[1];
+
+		if ((nl | vl) >> 7 || len - 2 < nl + vl)
+			break; /* the names asked for are short */
+		for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
+			size_t kl = strlen(known[i].name);
+			size_t kv = strlen(known[i].value);
+
+			if (kl == nl && memcmp(p + 2, known[i].name, nl) == 0 &&
+			    o + 2 + kl + kv <= sizeof(out)) {
+				out[o++] = (unsigned char)kl;
+				out[o++] = (unsigned char)kv;
+				memcpy(out + o, known[i].name, kl);
+				o += kl;
+				memcpy(out + o, known[i].value, kv);
+				o += kv;
+			}
+		}
+		p += 2 + nl + vl;
+		len -= 2 + nl + vl;
+	}
+	return out_record(c, FCGI_GET_VALUES_RESULT, 0, out, o);
+}
+
+/* Handles one record.  1 when the request is complete, 0 to go on, -1 to
+ * close the connection. */
+static int
+record(
+    struct lb_fcgi_req *c, int type, unsigned rid, const char *data, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)data;
+
+	switch (type) {
+	case FCGI_BEGIN_REQUEST:
+		if (len < 8)
+			return -1;
+		if (c->state != CONN_IDLE)
+			return out_end(c, rid, FCGI_CANT_MPX_CONN);
+		if (((u[0] << 8) | u[1]) != FCGI_RESPONDER)
+			return out_end(c, rid, FCGI_UNKNOWN_ROLE);
+		c->rid = rid;
+		c->keep = u[2] & FCGI_KEEP_CONN;
+		c->state = CONN_PARAMS;
+		c->params_len = c->nparams = c->body_len = 0;
+		c->too_large = 0;
+		c->max_body =
+		    __atomic_load_n(&c->st->srv->max_body, __ATOMIC_RELAXED);
+		return 0;
+	case FCGI_ABORT_REQUEST:
+		if (rid != c->rid ||
+		    (c->state != CONN_PARAMS && c->state != CONN_STDIN))
+			return 0;
+		c->state = CONN_IDLE;
+		return out_end(c, rid, FCGI_REQUEST_COMPLETE);
+	case FCGI_PARAMS:
+		if (c->state != CONN_PARAMS || rid != c->rid)
+			return 0;
+		if (len == 0) {
+			if (decode_params(c) < 0) {
+				lb_log(LB_LOG_WARN,
+				    "malformed FastCGI params: connection "
+				    "closed");
+				return -1;
+			}
+			c->state = CONN_STDIN;
+			check_length(c);
+			return 0;
+		}
+		if (c->params_len + len > PARAMS_MAX) {
+			lb_log(LB_LOG_WARN,
+			    "FastCGI params over %d bytes: connection closed",
+			    PARAMS_MAX);
+			return -1;
+		}
+		if (reserve(&c->params_raw, &c->params_cap,
+		        c->params_len + len) < 0)
+			return -1;
+		memcpy(c->params_raw + c->params_len, data, len);
+		c->params_len += len;
+		return 0;
+	case FCGI_STDIN:
+		if (c->state != CONN_STDIN || rid != c->rid)
+			return 0;
+		if (len == 0)
+			return 1;
+		if (c->too_large)
+			return 0;
+		if (c->body_len + len > c->max_body) {
+			c->too_large = 1;
+			c->body_len = 0;
+			return 0;
+		}
+		if (reserve(&c->body, &c->body_cap, c->body_len + len + 1) < 0)
+			return -1;
+		memcpy(c->body + c->body_len, data, len);
+		c->body_len += len;
+		return 0;
+	case FCGI_GET_VALUES: return rid == 0 ? get_values(c, u, len) : 0;
+	default:
+		if (rid == 0) {
+			unsigned char body[8] = { (unsigned char)type };
+
+			return out_record(
+			    c, FCGI_UNKNOWN_TYPE, 0, body, sizeof(body));
+		}
+		return 0; /* FCGI_DATA and the like: not for a responder */
+	}
+}
+
+/* Handles the whole records in c->in.  1 when a request went to the
+ * handler (c is not ours any more), 0 to wait for more, -1 to close. */
+static int
+parse(struct lb_fcgi_req *c)
+{
+	size_t off = 0;
+	int rc = 0;
+
+	while (c->in_len - off >= FCGI_HEADER_LEN) {
+		const unsigned char *h = (unsigned char *)c->in + off;
+		size_t clen = ((size_t)h[4] << 8) | h[5];
+		size_t rlen = FCGI_HEADER_LEN + clen + h[6];
+
+		if (h[0] != FCGI_VERSION_1) {
+			lb_log(LB_LOG_WARN,
+			    "FastCGI record of version %d: connection closed",
+			    h[0]);
+			rc = -1;
+			break;
+		}
+		if (c->in_len - off < rlen)
+			break;
+		rc = record(c, h[1], ((unsigned)h[2] << 8) | h[3],
+		    (const char *)h + FCGI_HEADER_LEN, clen);
+		off += rlen;
+		if (rc != 0)
+			break;
+	}
+	if (off > 0) {
+		memmove(c->in, c->in + off, c->in_len - off);
+		c->in_len -= off;
+	}
+	if (c->in_len == 0)
+		shrink(&c->in, &c->in_cap);
+	if (rc == 1)
+		dispatch(c);
+	return rc;
+}
+
+static void
+conn_ready(struct lb_watch *w, uint32_t events)
+{
+	struct lb_fcgi_req *c = (struct lb_fcgi_req *)w;
+	size_t got = 0;
+	int eof = 0, rc;
+
+	(void)events;
+	if (c->out_off < c->out_len) {
+		rc = flush_out(c);
+		if (rc == 0) {
+			if (lb_loop_arm(c->st->srv->loop, c->fd, &c->watch,
+			        EPOLLOUT) == 0)
+				return;
+			rc = -1;
+		}
+		if (c->state == CONN_WRITING) {
+			if (rc < 0) {
+				c->out_len = c->out_off = 0;
+				c->keep = 0;
+			}
+			request_done(c);
+			return;
+		}
+		if (rc < 0) {
+			conn_close(c);
+			return;
+		}
+	}
+	while (got < READ_BURST) {
+		size_t room;
+		ssize_t r;
+
+		if (reserve(&c->in, &c->in_cap, c->in_len + READ_CHUNK) < 0) {
+			eof = 1;
+			break;
+		}
+		room = c->in_cap - c->in_len;
+		r = recv(c->fd, c->in + c->in_len, room, 0);
+		if (r > 0) {
+			c->in_len += (size_t)r;
+			got += (size_t)r;
+			if ((size_t)r < room)
+				break; /* drained */
+			continue;
+		}
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			break;
+		eof = 1; /* closed, or an error */
+		break;
+	}
+	rc = parse(c);
+	if (rc == 1)
+		return;
+	if (rc < 0 || eof) {
+		conn_close(c);
+		return;
+	}
+	if (c->out_off < c->out_len && flush_out(c) < 0) {
+		conn_close(c);
+		return;
+	}
+	conn_arm(c);
+}
+
+/* ---- the server ---- */
+
+static void
+listen_ready(struct lb_watch *w, uint32_t events)
+{
+	struct lb_fcgi_state *st = (struct lb_fcgi_state *)w;
+	struct lb_fcgi_server *srv = st->srv;
+	int stopped;
+
+	(void)events;
+	for (int i = 0; i < ACCEPT_BURST; i++) {
+		struct lb_fcgi_req *c;
+		int fd =
+		    accept4(srv->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+		if (fd < 0) {
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			if (errno != EAGAIN && errno != EWOULDBLOCK &&
+			    errno != EINVAL) {
+				/* out of fds or memory: do not spin */
+				lb_log(LB_LOG_ERROR, "accept: %s",
+				    strerror(errno));
+				usleep(10 * 1000);
+			}
+			break;
+		}
+		c = calloc(1, sizeof(*c));
+		if (c == NULL) {
+			close(fd);
+			continue;
+		}
+		c->watch.ready = conn_ready;
+		c->st = st;
+		c->fd = fd;
+		pthread_mutex_lock(&st->mu);
+		c->next = st->conns;
+		if (st->conns != NULL)
+			st->conns->prev = c;
+		st->conns = c;
+		pthread_mutex_unlock(&st->mu);
+		conn_arm(c);
+	}
+	pthread_mutex_lock(&st->mu);
+	stopped = st->stopping;
+	pthread_mutex_unlock(&st->mu);
+	if (!stopped &&
+	    lb_loop_arm(srv->loop, srv->fd, &st->listen_watch, EPOLLIN) < 0)
+		lb_log(LB_LOG_ERROR, "epoll_ctl: %s", strerror(errno));
 }
 
 int
 lb_fcgi_start(struct lb_fcgi_server *srv)
 {
 	struct lb_fcgi_state *st;
-	pthread_attr_t attr;
+	int fl;
 
-	if (FCGX_Init() != 0) {
-		lb_log(LB_LOG_ERROR, "FCGX_Init failed");
-		return -1;
-	}
 	st = calloc(1, sizeof(*st));
 	if (st == NULL)
 		return -1;
-	st->tids = calloc((size_t)srv->threads, sizeof(*st->tids));
-	if (st->tids == NULL) {
-		free(st);
-		return -1;
-	}
+	st->listen_watch.ready = listen_ready;
+	st->srv = srv;
 	pthread_mutex_init(&st->mu, NULL);
 	pthread_cond_init(&st->idle, NULL);
 	srv->threads_state = st;
-	pthread_attr_init(&attr);
-	/* request threads need little stack: the work happens in workers */
-	pthread_attr_setstacksize(&attr, 256 * 1024);
-	/* never joined: lb_fcgi_stop waits for the busy ones, and threads
-	 * parked on kept connections end with the process */
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	for (int i = 0; i < srv->threads; i++) {
-		if (pthread_create(&st->tids[i], &attr, request_thread, srv) !=
-		    0) {
-			lb_log(LB_LOG_WARN, "started only %d of %d threads", i,
-			    srv->threads);
-			break;
-		}
-		st->nthreads++;
+	fl = fcntl(srv->fd, F_GETFL);
+	if (fl < 0 || fcntl(srv->fd, F_SETFL, fl | O_NONBLOCK) < 0 ||
+	    lb_loop_arm(srv->loop, srv->fd, &st->listen_watch, EPOLLIN) < 0) {
+		lb_log(LB_LOG_ERROR, "cannot watch the listening socket: %s",
+		    strerror(errno));
+		return -1;
 	}
-	pthread_attr_destroy(&attr);
-	return st->nthreads > 0 ? 0 : -1;
+	return 0;
 }
 
 void
@@ -544,18 +1014,35 @@ lb_fcgi_stop(struct lb_fcgi_server *srv)
 
 	if (st == NULL)
 		return;
-	/* accept() fails with EINVAL in every thread from now on */
+	pthread_mutex_lock(&st->mu);
+	st->stopping = 1;
+	pthread_mutex_unlock(&st->mu);
+	/* accept() fails with EINVAL from now on */
 	shutdown(srv->fd, SHUT_RDWR);
 	pthread_mutex_lock(&st->mu);
 	while (st->busy > 0)
 		pthread_cond_wait(&st->idle, &st->mu);
 	st->closed = 1;
 	pthread_mutex_unlock(&st->mu);
-	/*
-	 * Threads blocked on kept connections stay; they never enter the
-	 * handler again.  The state is deliberately not freed for them.
-	 */
 }
+
+void
+lb_fcgi_release(struct lb_fcgi_server *srv)
+{
+	struct lb_fcgi_state *st = srv->threads_state;
+
+	if (st == NULL)
+		return;
+	srv->loop = NULL; /* freed: nothing to take the fds out of */
+	while (st->conns != NULL)
+		conn_close(st->conns);
+	pthread_cond_destroy(&st->idle);
+	pthread_mutex_destroy(&st->mu);
+	free(st);
+	srv->threads_state = NULL;
+}
+
+/* ---- plain CGI ---- */
 
 static int
 cgi_write(const char *buf, size_t len)
@@ -574,58 +1061,83 @@ cgi_write(const char *buf, size_t len)
 	return 0;
 }
 
+/* Reads stdin to its end into c->body, keeping at most c->max_body. */
+static int
+cgi_read_body(struct lb_fcgi_req *c)
+{
+	char trash[16384];
+
+	for (;;) {
+		char *dst = trash;
+		size_t room = sizeof(trash);
+		ssize_t r;
+
+		if (!c->too_large) {
+			if (reserve(&c->body, &c->body_cap,
+			        c->body_len + 16384 + 1) < 0)
+				return -1;
+			dst = c->body + c->body_len;
+			room = c->body_cap - c->body_len - 1;
+		}
+		r = read(STDIN_FILENO, dst, room);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		if (c->too_large)
+			continue;
+		c->body_len += (size_t)r;
+		if (c->body_len > c->max_body) {
+			c->too_large = 1;
+			c->body_len = 0;
+		}
+	}
+	return 0;
+}
+
 int
 lb_fcgi_serve_cgi(struct lb_fcgi_server *srv)
 {
-	struct lb_fcgi_scratch sc;
-	struct lb_http_request req;
-	struct lb_http_response resp;
-	size_t n = 0, body_len = 0;
-	int too_large = 0, rc = -1;
-	long head;
-	char **env = NULL;
+	struct lb_fcgi_req c;
+	int rc = -1;
 
-	memset(&sc, 0, sizeof(sc));
-	memset(&req, 0, sizeof(req));
-	memset(&resp, 0, sizeof(resp));
-	/* work on copies: collect_params writes into the strings */
-	for (char **e = environ; *e != NULL; e++)
-		n++;
-	env = calloc(n + 1, sizeof(*env));
-	if (env == NULL)
-		goto out;
-	for (size_t i = 0; i < n; i++)
-		if ((env[i] = strdup(environ[i])) == NULL)
+	memset(&c, 0, sizeof(c));
+	c.cgi = 1;
+	c.head_len = -1;
+	c.max_body = srv->max_body;
+	/* work on copies: the environment stays as it is */
+	for (char **e = environ; *e != NULL; e++) {
+		char *eq = strchr(*e, '=');
+		char *name;
+
+		if (eq == NULL)
+			continue;
+		name = strdup(*e);
+		if (name == NULL ||
+		    add_param(&c, name, name + (eq - *e) + 1) < 0) {
+			free(name);
 			goto out;
-	if (collect_params(&sc, env, &n) < 0)
+		}
+		name[eq - *e] = '\0';
+	}
+	check_length(&c);
+	if (cgi_read_body(&c) < 0)
 		goto out;
-	req.params = sc.params;
-	req.nparams = n;
-	req.method = find_param(sc.params, n, "REQUEST_METHOD");
-	if (req.method == NULL)
-		req.method = "";
-	req.uri = find_param(sc.params, n, "REQUEST_URI");
-	if (req.uri == NULL)
-		req.uri = "";
-	if (read_body(&sc, stdin_reader, NULL,
-	        find_param(sc.params, n, "CONTENT_LENGTH"), srv->max_body,
-	        &body_len, &too_large) < 0)
-		goto out;
-	req.body = body_len > 0 ? sc.body : "";
-	req.body_len = body_len;
-	srv->handler(srv->arg, &req, too_large, &resp);
-	head = format_head(&sc, &resp);
-	if (head >= 0 && cgi_write(sc.head, (size_t)head) == 0 &&
-	    cgi_write(resp.body != NULL ? resp.body : "", resp.body_len) == 0)
+	request_fill(&c);
+	srv->handler(srv->arg, &c, &c.req, c.too_large);
+	if (c.head_len >= 0 && cgi_write(c.head, (size_t)c.head_len) == 0 &&
+	    cgi_write(c.cgi_body != NULL ? c.cgi_body : "", c.cgi_body_len) ==
+	        0)
 		rc = 0;
-	if (resp.log != NULL)
-		lb_log_raw(resp.log);
-	lb_http_response_clear(&resp);
+	if (c.after_log != NULL)
+		lb_log_raw(c.after_log);
 out:
-	if (env != NULL)
-		for (size_t i = 0; env[i] != NULL; i++)
-			free(env[i]);
-	free(env);
-	scratch_free(&sc);
+	for (size_t i = 0; i < c.nparams; i++)
+		free((char *)c.params[i].name);
+	free(c.params);
+	free(c.body);
+	free(c.head);
+	free(c.cgi_body);
+	free(c.after_log);
 	return rc;
 }

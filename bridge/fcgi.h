@@ -1,7 +1,8 @@
 /*
- * fcgi.h - the FastCGI side of the gateway: listening, the request threads,
- * reading params and body into struct lb_http_request and writing struct
- * lb_http_response back.  The only file that includes fcgiapp.h.
+ * fcgi.h - the FastCGI side of the gateway: listening, FastCGI connections
+ * on the event loop, reading params and body into struct lb_http_request
+ * and writing struct lb_http_response back.  The only file that includes
+ * fcgiapp.h.
  */
 #ifndef LB_FCGI_H
 #define LB_FCGI_H
@@ -10,20 +11,34 @@
 #include <stddef.h>
 
 #include "http.h"
+#include "loop.h"
+
+/* A request being served (and its connection).  Opaque. */
+struct lb_fcgi_req;
 
 /*
- * Called once per request on a request thread.  `req` is valid during the
- * call; the handler fills `resp` (empty on entry), which the caller writes
- * and clears.  `body_too_large` is set when the body exceeded the cap: the
- * body is then empty (it has been drained) and the handler answers 413.
+ * Called once per request, on a loop thread (or the main thread for
+ * CGI).  It must not block: the answer goes to lb_fcgi_respond(r), exactly
+ * once, now or later from any thread.  `req` is valid until then.
+ * `body_too_large` is set when the body exceeded the cap: the body is then
+ * empty (it has been drained) and the handler answers 413.
  */
-typedef void lb_fcgi_handler(void *arg, const struct lb_http_request *req,
-    int body_too_large, struct lb_http_response *resp);
+typedef void lb_fcgi_handler(void *arg, struct lb_fcgi_req *r,
+    const struct lb_http_request *req, int body_too_large);
+
+/*
+ * Answers r with resp, which it clears (resp->log is logged once the
+ * response is written).  r and its request are gone after the call.
+ */
+void lb_fcgi_respond(struct lb_fcgi_req *r, struct lb_http_response *resp);
+
+/* The loop serving r, or NULL for a CGI request (block there instead). */
+struct lb_loop *lb_fcgi_loop(const struct lb_fcgi_req *r);
 
 struct lb_fcgi_server {
-	int fd;          /* listening socket */
-	int threads;     /* request threads */
-	size_t max_body; /* bodies over this are drained, not kept (atomic:
+	int fd;               /* listening socket */
+	struct lb_loop *loop; /* borrowed; must outlive the connections */
+	size_t max_body;      /* bodies over this are drained, not kept (atomic:
 			  * a reload changes it) */
 	lb_fcgi_handler *handler;
 	void *arg;
@@ -43,16 +58,20 @@ int lb_fcgi_listen(const char *addr, char *err, size_t errlen);
 int lb_fcgi_is_cgi(void);
 
 /*
- * Starts srv->threads request threads serving srv->fd and returns at once:
- * 0, or -1 (logged) if no thread could be started.
+ * Starts serving srv->fd on srv->loop and returns at once: 0, or -1
+ * (logged).
  */
 int lb_fcgi_start(struct lb_fcgi_server *srv);
 
 /*
- * Stops accepting, lets the requests in progress finish and joins the
- * threads.
+ * Stops accepting and waits for the requests in progress; requests that
+ * arrive after that on kept connections are answered 503.
  */
 void lb_fcgi_stop(struct lb_fcgi_server *srv);
+
+/* Closes the connections and frees the server's state; the loop must have
+ * stopped (lb_loop_free). */
+void lb_fcgi_release(struct lb_fcgi_server *srv);
 
 /* Serves exactly one request as a CGI program (stdin/stdout/environ). */
 int lb_fcgi_serve_cgi(struct lb_fcgi_server *srv);

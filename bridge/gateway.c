@@ -20,6 +20,7 @@
 
 #include "env.h"
 #include "event.h"
+#include "fcgi.h"
 #include "fmt.h"
 #include "gateway.h"
 #include "gwerror.h"
@@ -47,6 +48,8 @@ struct lb_gateway {
 
 /* Everything one request carries through the stages. */
 struct lb_call {
+	struct lb_gateway *gw;
+	struct lb_fcgi_req *r;
 	struct lb_gen *gen;
 	const struct lb_http_request *req;
 	int rest;
@@ -62,8 +65,10 @@ struct lb_call {
 	const struct lb_function *fn;
 	char *event; /* the serialised event, owned */
 	size_t event_len;
+	struct lb_invoke_request rq;
 	struct lb_invoke_result res;
 	int invoked;
+	struct lb_http_response resp;
 };
 
 static void
@@ -325,22 +330,28 @@ stage_event(struct lb_call *c)
 	return LB_GWERR_NONE;
 }
 
-/* Stage 4: invoke the function. */
-static enum lb_gwerr
+/* Stage 4: the invocation request (the invocation itself runs on the
+ * loop, or blocks on a pool thread: env.h). */
+static void
 stage_invoke(struct lb_call *c)
 {
-	struct lb_invoke_request rq;
 	const struct lb_config *cfg = c->gen->cfg;
 
-	memset(&rq, 0, sizeof(rq));
-	rq.request_id = c->request_id;
-	rq.trace_id = c->trace_id;
-	rq.event = c->event;
-	rq.event_len = c->event_len;
-	rq.defer_report = 1; /* logged with the access line (access_log) */
-	rq.integration_deadline_ms =
+	c->rq.request_id = c->request_id;
+	c->rq.trace_id = c->trace_id;
+	c->rq.event = c->event;
+	c->rq.event_len = c->event_len;
+	c->rq.defer_report = 1; /* logged with the access line (access_log) */
+	c->rq.integration_deadline_ms =
 	    c->time_ms + (int64_t)(cfg->integration_timeout * 1000.0);
-	lb_envs_invoke(c->gen->envs, c->match.route->function, &rq, &c->res);
+}
+
+/* ... and its outcome. */
+static enum lb_gwerr
+stage_invoked(struct lb_call *c)
+{
+	const struct lb_config *cfg = c->gen->cfg;
+
 	c->invoked = 1;
 	switch (c->res.status) {
 	case LB_INVOKE_OK: return LB_GWERR_NONE;
@@ -465,41 +476,85 @@ access_log(struct lb_call *c, struct lb_http_response *resp)
 		lb_log_raw(line);
 }
 
-void
-lb_gateway_handle(void *arg, const struct lb_http_request *req,
-    int body_too_large, struct lb_http_response *resp)
+/* The end of every request: the error, if any, the id headers and the
+ * access line; then the response goes out and the call is freed. */
+static void
+call_end(struct lb_call *c, enum lb_gwerr e)
 {
-	struct lb_gateway *gw = arg;
-	enum lb_gwerr e;
-	struct lb_call c;
+	struct lb_http_response *resp = &c->resp;
 
-	memset(&c, 0, sizeof(c));
-	c.gen = gen_acquire(gw);
-	c.req = req;
-	c.rest = c.gen->cfg->api == LB_API_REST;
-	c.time_ms = lb_now_ms();
-	c.start_mono = lb_mono_ms();
-	lb_ids_uuid(c.request_id);
-	lb_ids_short(c.short_id);
-	lb_ids_trace(c.trace_id, c.time_ms);
-
-	if ((e = stage_route(&c)) == LB_GWERR_NONE &&
-	    (e = stage_checks(&c, body_too_large)) == LB_GWERR_NONE &&
-	    (e = stage_event(&c)) == LB_GWERR_NONE &&
-	    (e = stage_invoke(&c)) == LB_GWERR_NONE)
-		e = stage_map(&c, resp);
 	if (e != LB_GWERR_NONE) {
 		lb_http_response_clear(resp);
-		if (lb_gwerror_render(e, c.rest, c.gen->cfg->responses, resp) <
-		    0) {
+		if (lb_gwerror_render(
+		        e, c->rest, c->gen->cfg->responses, resp) < 0) {
 			lb_http_response_clear(resp);
 			resp->status = 500;
 		}
 	}
-	add_id_headers(&c, resp);
-	access_log(&c, resp);
-	if (c.invoked)
-		lb_invoke_result_clear(&c.res);
-	free(c.event);
-	gen_release(gw, c.gen);
+	add_id_headers(c, resp);
+	access_log(c, resp);
+	lb_fcgi_respond(c->r, resp);
+	if (c->invoked)
+		lb_invoke_result_clear(&c->res);
+	free(c->event);
+	gen_release(c->gw, c->gen);
+	free(c);
+}
+
+/* lb_invoke_done: the function's result is in. */
+static void
+call_invoked(void *arg)
+{
+	struct lb_call *c = arg;
+	enum lb_gwerr e = stage_invoked(c);
+
+	if (e == LB_GWERR_NONE)
+		e = stage_map(c, &c->resp);
+	call_end(c, e);
+}
+
+void
+lb_gateway_handle(void *arg, struct lb_fcgi_req *r,
+    const struct lb_http_request *req, int body_too_large)
+{
+	struct lb_gateway *gw = arg;
+	struct lb_loop *loop = lb_fcgi_loop(r);
+	enum lb_gwerr e;
+	struct lb_call *c;
+
+	c = calloc(1, sizeof(*c));
+	if (c == NULL) {
+		struct lb_http_response resp;
+
+		memset(&resp, 0, sizeof(resp));
+		resp.status = 500;
+		lb_log(LB_LOG_ERROR, "out of memory");
+		lb_fcgi_respond(r, &resp);
+		return;
+	}
+	c->gw = gw;
+	c->r = r;
+	c->gen = gen_acquire(gw);
+	c->req = req;
+	c->rest = c->gen->cfg->api == LB_API_REST;
+	c->time_ms = lb_now_ms();
+	c->start_mono = lb_mono_ms();
+	lb_ids_uuid(c->request_id);
+	lb_ids_short(c->short_id);
+	lb_ids_trace(c->trace_id, c->time_ms);
+
+	if ((e = stage_route(c)) != LB_GWERR_NONE ||
+	    (e = stage_checks(c, body_too_large)) != LB_GWERR_NONE ||
+	    (e = stage_event(c)) != LB_GWERR_NONE) {
+		call_end(c, e);
+		return;
+	}
+	stage_invoke(c);
+	if (loop != NULL) {
+		lb_envs_invoke_async(c->gen->envs, c->match.route->function,
+		    &c->rq, &c->res, loop, call_invoked, c);
+		return;
+	}
+	lb_envs_invoke(c->gen->envs, c->match.route->function, &c->rq, &c->res);
+	call_invoked(c);
 }

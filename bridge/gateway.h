@@ -11,6 +11,8 @@
 #include "config.h"
 #include "http.h"
 
+struct lb_fcgi_req;
+
 struct lb_gateway;
 
 /*
@@ -21,11 +23,13 @@ struct lb_gateway *lb_gateway_new(
     struct lb_config *cfg, char *err, size_t errlen);
 
 /*
- * Handles one request (an lb_fcgi_handler; `arg` is the gateway).  Never
- * fails: every problem becomes an API Gateway-style error response.
+ * Handles one request (an lb_fcgi_handler; `arg` is the gateway): route,
+ * checks and event at once, then the invocation on the loop (or, for CGI,
+ * blocking), then the mapping; the answer goes to lb_fcgi_respond(r).
+ * Never fails: every error becomes an API Gateway-style response.
  */
-void lb_gateway_handle(void *arg, const struct lb_http_request *req,
-    int body_too_large, struct lb_http_response *resp);
+void lb_gateway_handle(void *arg, struct lb_fcgi_req *r,
+    const struct lb_http_request *req, int body_too_large);
 
 /*
  * Replaces the configuration with `cfg` (takes ownership) for requests that

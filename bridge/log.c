@@ -1,11 +1,13 @@
 /*
  * log.c - timestamped lines to stderr, or syslog when detached.  Each line is
  * formatted into a buffer and written with one write(2) so that lines from
- * several threads never interleave.
+ * several threads never interleave.  A loop thread batches its lines
+ * (lb_log_batch_begin): one write(2) per round of events, in order.
  */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 #include <time.h>
@@ -43,11 +45,10 @@ stamp(char *buf, size_t len)
 }
 
 static void
-emit(char *buf, size_t n)
+write_all(const char *buf, size_t n)
 {
 	size_t off = 0;
 
-	buf[n++] = '\n';
 	while (off < n) {
 		ssize_t w = write(STDERR_FILENO, buf + off, n - off);
 
@@ -58,6 +59,62 @@ emit(char *buf, size_t n)
 		}
 		off += (size_t)w;
 	}
+}
+
+/* This thread's batch (lb_log_batch_begin), or NULL. */
+static __thread struct batch {
+	char *buf;
+	size_t len, cap;
+} * batch;
+
+#define BATCH_MAX (64 * 1024)
+
+static void
+emit(char *buf, size_t n)
+{
+	struct batch *b = batch;
+
+	buf[n++] = '\n';
+	if (b != NULL && n <= BATCH_MAX) {
+		if (b->len + n > BATCH_MAX) {
+			write_all(b->buf, b->len);
+			b->len = 0;
+		}
+		memcpy(b->buf + b->len, buf, n);
+		b->len += n;
+		return;
+	}
+	write_all(buf, n);
+}
+
+void
+lb_log_batch_begin(void)
+{
+	if (batch != NULL || to_syslog)
+		return;
+	batch = malloc(sizeof(*batch) + BATCH_MAX);
+	if (batch == NULL)
+		return;
+	batch->buf = (char *)(batch + 1);
+	batch->len = 0;
+	batch->cap = BATCH_MAX;
+}
+
+void
+lb_log_batch_flush(void)
+{
+	if (batch != NULL && batch->len > 0) {
+		write_all(batch->buf, batch->len);
+		batch->len = 0;
+	}
+}
+
+void
+lb_log_batch_end(void)
+{
+	lb_log_batch_flush();
+	free(batch);
+	batch = NULL;
 }
 
 void

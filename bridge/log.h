@@ -31,4 +31,14 @@ void lb_log_function(
 /* Logs a line verbatim (START/END/REPORT, access log). */
 void lb_log_raw(const char *line);
 
+/*
+ * Batching, for the event loop: from lb_log_batch_begin() on, this
+ * thread's stderr lines are kept in order and written with one write(2) by
+ * lb_log_batch_flush() (or once 64 KB are kept); lb_log_batch_end() flushes
+ * and stops.  Other threads and syslog are not affected.
+ */
+void lb_log_batch_begin(void);
+void lb_log_batch_flush(void);
+void lb_log_batch_end(void);
+
 #endif /* LB_LOG_H */

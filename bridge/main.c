@@ -166,7 +166,7 @@ watch_changed(struct server_ctx *ctx)
 	return changed;
 }
 
-/* Runs on the main thread while the request threads serve. */
+/* Runs on the main thread while the loop serves. */
 static void
 housekeeping(struct server_ctx *ctx)
 {
@@ -221,7 +221,7 @@ serve(int argc, char **argv)
 	struct lb_config *cfg;
 	const char *listen_addr = NULL;
 	char err[1024];
-	int c, fd, cgi;
+	int c, fd, cgi, nloop;
 
 	memset(&ctx, 0, sizeof(ctx));
 	static const struct option longopts[] = {
@@ -273,7 +273,6 @@ serve(int argc, char **argv)
 		return 1;
 	}
 	ctx.srv.fd = fd;
-	ctx.srv.threads = cfg->threads;
 	ctx.srv.max_body = lb_gateway_max_body(ctx.gw);
 	ctx.srv.handler = lb_gateway_handle;
 	ctx.srv.arg = ctx.gw;
@@ -282,17 +281,31 @@ serve(int argc, char **argv)
 		lb_gateway_free(ctx.gw);
 		return c == 0 ? 0 : 1;
 	}
-	lb_log(LB_LOG_INFO, "serving on %s with %d threads",
-	    listen_addr != NULL ? listen_addr : "inherited socket",
+	nloop = lb_loop_default_threads();
+	ctx.srv.loop = lb_loop_new(nloop, cfg->threads, err, sizeof(err));
+	if (ctx.srv.loop == NULL) {
+		fprintf(stderr, "lambdabridge: %s\n", err);
+		lb_gateway_free(ctx.gw);
+		return 1;
+	}
+	lb_log(LB_LOG_INFO,
+	    "serving on %s with %d loop threads and %d pool "
+	    "threads",
+	    listen_addr != NULL ? listen_addr : "inherited socket", nloop,
 	    cfg->threads);
 	if (lb_fcgi_start(&ctx.srv) < 0) {
+		lb_loop_free(ctx.srv.loop);
+		lb_fcgi_release(&ctx.srv);
 		lb_gateway_free(ctx.gw);
 		return 1;
 	}
 	housekeeping(&ctx);
 	lb_log(LB_LOG_INFO, "draining");
 	lb_fcgi_stop(&ctx.srv);
+	/* no request in flight: kept connections get 503 from now on */
 	lb_gateway_free(ctx.gw);
+	lb_loop_free(ctx.srv.loop);
+	lb_fcgi_release(&ctx.srv);
 	watch_clear(&ctx);
 	lb_log(LB_LOG_INFO, "stopped");
 	return 0;
