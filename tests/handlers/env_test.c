@@ -95,10 +95,14 @@ env_crash(json_object *event, const lb_context *ctx)
 	return NULL;
 }
 
+/* With {"status": N}: exits with N ("child" too); else answers {}. */
 json_object *
 env_exit(json_object *event, const lb_context *ctx)
 {
 	(void)ctx;
+	if (!json_object_object_get_ex(event, "status", NULL))
+		return json_object_new_object();
+	leave_child(event);
 	exit(event_int(event, "status", 1));
 }
 

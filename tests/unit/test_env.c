@@ -21,9 +21,56 @@
 #include "config.h"
 #include "env.h"
 #include "ids.h"
+#include "log.h"
+#include "loop.h"
 #include "test.h"
 
 void lb_test_suite_env(void);
+
+/*
+ * The suite runs twice: "env" with lb_envs_invoke (blocking, as pool
+ * threads and CGI call it) and "env on the loop" with lb_envs_invoke_async
+ * on this loop (as the gateway's loop threads call it).
+ */
+static struct lb_loop *loop;
+
+struct waiter {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int done;
+};
+
+/* lb_invoke_done: on a loop or pool thread, or at once. */
+static void
+waiter_done(void *arg)
+{
+	struct waiter *wt = arg;
+
+	lb_log_batch_flush(); /* a loop thread's lines, for capture_stderr */
+	pthread_mutex_lock(&wt->mu);
+	wt->done = 1;
+	pthread_cond_signal(&wt->cv);
+	pthread_mutex_unlock(&wt->mu);
+}
+
+/* One invocation, the suite's way; returns when res is filled. */
+static void
+run_invoke(struct lb_envs *envs, size_t fn, const struct lb_invoke_request *rq,
+    struct lb_invoke_result *res)
+{
+	struct waiter wt = { PTHREAD_MUTEX_INITIALIZER,
+		PTHREAD_COND_INITIALIZER, 0 };
+
+	if (loop == NULL) {
+		CU_ASSERT_EQUAL(lb_envs_invoke(envs, fn, rq, res), 0);
+		return;
+	}
+	lb_envs_invoke_async(envs, fn, rq, res, loop, waiter_done, &wt);
+	pthread_mutex_lock(&wt.mu);
+	while (!wt.done)
+		pthread_cond_wait(&wt.cv, &wt.mu);
+	pthread_mutex_unlock(&wt.mu);
+}
 
 /* One test's world: a config written to a temp file and its pools. */
 struct world {
@@ -139,7 +186,7 @@ invoke(struct world *w, const char *name, const char *event, int integ_ms,
 	rq.event = event;
 	rq.event_len = strlen(event);
 	rq.integration_deadline_ms = integ_ms > 0 ? lb_now_ms() + integ_ms : 0;
-	CU_ASSERT_EQUAL(lb_envs_invoke(w->envs, (size_t)fn, &rq, res), 0);
+	run_invoke(w->envs, (size_t)fn, &rq, res);
 }
 
 /* Whether res's payload is the JSON `want`. */
@@ -424,6 +471,19 @@ test_crash(void)
 	CU_ASSERT_EQUAL(r1.status, LB_INVOKE_CRASH);
 	CU_ASSERT(lb_mono_ms() - t0 < 2000);
 	lb_invoke_result_clear(&r1);
+	/* the same from a warm environment (on the loop: its watch on the
+	 * reply wakes when the supervisor shuts rx down) */
+	invoke(&w, "x", "{}", 0, &r1);
+	CU_ASSERT_EQUAL(r1.status, LB_INVOKE_OK);
+	t0 = lb_mono_ms();
+	invoke(&w, "x", "{\"status\":4,\"child\":6000}", 0, &r2);
+	CU_ASSERT_EQUAL(r2.status, LB_INVOKE_CRASH);
+	CU_ASSERT(!r2.cold);
+	CU_ASSERT_EQUAL(r1.env_pid, r2.env_pid);
+	CU_ASSERT_PTR_NOT_NULL(strstr(r2.error_message, "exit status 4"));
+	CU_ASSERT(lb_mono_ms() - t0 < 2000);
+	lb_invoke_result_clear(&r1);
+	lb_invoke_result_clear(&r2);
 	world_stop(&w);
 }
 
@@ -855,7 +915,7 @@ capture_stderr(
 	rq.event = event;
 	rq.event_len = strlen(event);
 	dup2(fd, STDERR_FILENO);
-	lb_envs_invoke(w->envs, 0, &rq, r);
+	run_invoke(w->envs, 0, &rq, r);
 	dup2(saved, STDERR_FILENO);
 	close(saved);
 	n = lseek(fd, 0, SEEK_END);
@@ -943,6 +1003,23 @@ test_log_flood(void)
 	world_stop(&w);
 }
 
+static int
+loop_start(void)
+{
+	char err[256];
+
+	loop = lb_loop_new(2, 8, err, sizeof(err));
+	return loop != NULL ? 0 : -1;
+}
+
+static int
+loop_stop(void)
+{
+	lb_loop_free(loop);
+	loop = NULL;
+	return 0;
+}
+
 void
 lb_test_suite_env(void)
 {
@@ -971,4 +1048,12 @@ lb_test_suite_env(void)
 	};
 
 	LB_TEST_SUITE("env", tests);
+	{
+		CU_SuiteInfo si[] = { { "env on the loop", loop_start,
+			                  loop_stop, NULL, NULL, tests },
+			CU_SUITE_INFO_NULL };
+
+		if (CU_register_suites(si) != CUE_SUCCESS)
+			abort();
+	}
 }

@@ -1,0 +1,856 @@
+/*
+ * test_fcgi.c - the FastCGI server (fcgi.c) on a real event loop, driven
+ * by a raw FastCGI client over a unix socket: records split anywhere,
+ * params with long lengths and repeats, bodies over the cap, management
+ * records, answers from another thread, a slow reader of a large answer,
+ * protocol errors and the drain on stop.  Every socket read has a 5 s
+ * timeout.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fcgi.h"
+#include "loop.h"
+#include "test.h"
+
+void lb_test_suite_fcgi(void);
+
+enum { ANSWER_NOW, ANSWER_FROM_POOL, ANSWER_HELD };
+
+/* The server under test and what its handler saw. */
+struct server {
+	char path[64];
+	struct lb_fcgi_server srv;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int mode;
+	size_t answer_size; /* 0: "ok <uri>"; else that many pattern bytes */
+	int calls;
+	char method[16];
+	char uri[256];
+	char params[8192]; /* "NAME=value\n" in arrival order */
+	char *body;
+	size_t body_len;
+	int too_large;
+	struct lb_fcgi_req *held;
+};
+
+struct answer_job {
+	struct server *s;
+	struct lb_fcgi_req *r;
+	char uri[256];
+};
+
+static void
+sleep_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) != 0)
+		;
+}
+
+static char
+pattern(size_t i)
+{
+	return (char)('a' + i % 26);
+}
+
+static void
+answer(struct server *s, struct lb_fcgi_req *r, const char *uri)
+{
+	struct lb_http_response resp;
+
+	memset(&resp, 0, sizeof(resp));
+	resp.status = 200;
+	lb_http_response_add_header(&resp, "X-Test", "yes", (size_t)-1);
+	if (s->answer_size > 0) {
+		char *b = malloc(s->answer_size);
+
+		CU_ASSERT_FATAL(b != NULL);
+		for (size_t i = 0; i < s->answer_size; i++)
+			b[i] = pattern(i);
+		lb_http_response_take_body(&resp, b, s->answer_size);
+	} else {
+		char b[300];
+
+		snprintf(b, sizeof(b), "ok %s", uri);
+		lb_http_response_set_body(&resp, b, strlen(b));
+	}
+	lb_fcgi_respond(r, &resp);
+}
+
+static void
+answer_job(void *arg)
+{
+	struct answer_job *j = arg;
+
+	answer(j->s, j->r, j->uri);
+	free(j);
+}
+
+static void
+handler(void *arg, struct lb_fcgi_req *r, const struct lb_http_request *req,
+    int body_too_large)
+{
+	struct server *s = arg;
+	struct answer_job *j;
+	size_t off = 0;
+
+	pthread_mutex_lock(&s->mu);
+	s->calls++;
+	snprintf(s->method, sizeof(s->method), "%s", req->method);
+	snprintf(s->uri, sizeof(s->uri), "%s", req->uri);
+	s->params[0] = '\0';
+	for (size_t i = 0; i < req->nparams && off < sizeof(s->params); i++)
+		off +=
+		    (size_t)snprintf(s->params + off, sizeof(s->params) - off,
+		        "%s=%s\n", req->params[i].name, req->params[i].value);
+	free(s->body);
+	s->body = malloc(req->body_len + 1);
+	memcpy(s->body, req->body, req->body_len);
+	s->body[req->body_len] = '\0';
+	s->body_len = req->body_len;
+	s->too_large = body_too_large;
+	if (s->mode == ANSWER_HELD) {
+		s->held = r;
+		pthread_cond_broadcast(&s->cv);
+		pthread_mutex_unlock(&s->mu);
+		return;
+	}
+	pthread_mutex_unlock(&s->mu);
+	if (s->mode == ANSWER_NOW) {
+		answer(s, r, req->uri);
+		return;
+	}
+	j = malloc(sizeof(*j));
+	CU_ASSERT_FATAL(j != NULL);
+	j->s = s;
+	j->r = r;
+	snprintf(j->uri, sizeof(j->uri), "%s", req->uri);
+	CU_ASSERT_FATAL(lb_loop_defer(s->srv.loop, answer_job, j) == 0);
+}
+
+static void
+server_start(struct server *s, size_t max_body, int mode)
+{
+	char addr[80], err[256];
+
+	memset(s, 0, sizeof(*s));
+	pthread_mutex_init(&s->mu, NULL);
+	pthread_cond_init(&s->cv, NULL);
+	s->mode = mode;
+	snprintf(s->path, sizeof(s->path), "/tmp/lb-test-fcgi-%d.sock",
+	    (int)getpid());
+	snprintf(addr, sizeof(addr), "unix:%s", s->path);
+	s->srv.fd = lb_fcgi_listen(addr, err, sizeof(err));
+	CU_ASSERT_FATAL(s->srv.fd >= 0);
+	s->srv.loop = lb_loop_new(2, 2, err, sizeof(err));
+	CU_ASSERT_FATAL(s->srv.loop != NULL);
+	s->srv.max_body = max_body;
+	s->srv.handler = handler;
+	s->srv.arg = s;
+	CU_ASSERT_FATAL(lb_fcgi_start(&s->srv) == 0);
+}
+
+static void
+server_stop(struct server *s)
+{
+	lb_fcgi_stop(&s->srv);
+	lb_loop_free(s->srv.loop);
+	lb_fcgi_release(&s->srv);
+	close(s->srv.fd);
+	unlink(s->path);
+	free(s->body);
+	pthread_cond_destroy(&s->cv);
+	pthread_mutex_destroy(&s->mu);
+}
+
+static int
+calls(struct server *s)
+{
+	int n;
+
+	pthread_mutex_lock(&s->mu);
+	n = s->calls;
+	pthread_mutex_unlock(&s->mu);
+	return n;
+}
+
+/* ---- the client ---- */
+
+struct buf {
+	unsigned char *p;
+	size_t len, cap;
+};
+
+static void
+put(struct buf *b, const void *data, size_t len)
+{
+	if (b->len + len > b->cap) {
+		b->cap = (b->len + len) * 2 + 64;
+		b->p = realloc(b->p, b->cap);
+		CU_ASSERT_FATAL(b->p != NULL);
+	}
+	memcpy(b->p + b->len, data, len);
+	b->len += len;
+}
+
+static void
+record(struct buf *b, int type, unsigned rid, const void *data, size_t len,
+    int padding)
+{
+	unsigned char h[8] = { 1, (unsigned char)type,
+		(unsigned char)(rid >> 8), (unsigned char)rid,
+		(unsigned char)(len >> 8), (unsigned char)len,
+		(unsigned char)padding, 0 };
+	unsigned char pad[255] = { 0 };
+
+	put(b, h, sizeof(h));
+	put(b, data, len);
+	put(b, pad, (size_t)padding);
+}
+
+static void
+put_len(struct buf *b, size_t n)
+{
+	unsigned char l[4] = { (unsigned char)(0x80 | (n >> 24)),
+		(unsigned char)(n >> 16), (unsigned char)(n >> 8),
+		(unsigned char)n };
+
+	if (n < 128) {
+		l[0] = (unsigned char)n;
+		put(b, l, 1);
+	} else {
+		put(b, l, 4);
+	}
+}
+
+static void
+pair(struct buf *b, const char *name, const char *value)
+{
+	put_len(b, strlen(name));
+	put_len(b, strlen(value));
+	put(b, name, strlen(name));
+	put(b, value, strlen(value));
+}
+
+static void
+begin(struct buf *b, unsigned rid, int role, int keep)
+{
+	unsigned char body[8] = { 0, (unsigned char)role, (unsigned char)keep };
+
+	record(b, 1, rid, body, sizeof(body), 0);
+}
+
+/* A whole request: params in one record, the body in one STDIN record. */
+static void
+request(struct buf *b, unsigned rid, int keep, const char *method,
+    const char *uri, const char *body)
+{
+	struct buf p = { 0 };
+	char clen[32];
+
+	begin(b, rid, 1, keep);
+	pair(&p, "REQUEST_METHOD", method);
+	pair(&p, "REQUEST_URI", uri);
+	snprintf(clen, sizeof(clen), "%zu", strlen(body));
+	pair(&p, "CONTENT_LENGTH", clen);
+	record(b, 4, rid, p.p, p.len, 0);
+	record(b, 4, rid, "", 0, 0);
+	if (*body != '\0')
+		record(b, 5, rid, body, strlen(body), 0);
+	record(b, 5, rid, "", 0, 0);
+	free(p.p);
+}
+
+static int
+client(struct server *s)
+{
+	struct sockaddr_un sun;
+	struct timeval tv = { 5, 0 };
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	CU_ASSERT_FATAL(fd >= 0);
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", s->path);
+	CU_ASSERT_FATAL(connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	return fd;
+}
+
+/* Sends b in pieces of `piece` bytes (0: at once), pausing now and then
+ * so that the server reads partial records. */
+static void
+send_buf(int fd, struct buf *b, size_t piece)
+{
+	size_t off = 0;
+
+	while (off < b->len) {
+		size_t n =
+		    piece == 0 || b->len - off < piece ? b->len - off : piece;
+		ssize_t w = send(fd, b->p + off, n, MSG_NOSIGNAL);
+
+		CU_ASSERT_FATAL(w > 0);
+		off += (size_t)w;
+		if (piece > 0 && off % (piece * 16) == 0)
+			usleep(500);
+	}
+	free(b->p);
+	memset(b, 0, sizeof(*b));
+}
+
+static int
+read_full(int fd, void *p, size_t len)
+{
+	size_t got = 0;
+
+	while (got < len) {
+		ssize_t r = recv(fd, (char *)p + got, len - got, 0);
+
+		if (r <= 0)
+			return -1;
+		got += (size_t)r;
+	}
+	return 0;
+}
+
+struct rec {
+	int type;
+	unsigned rid;
+	size_t len;
+	unsigned char data[65536];
+};
+
+/* One record; -1 when the server closed (or 5 s passed). */
+static int
+read_record(int fd, struct rec *r)
+{
+	unsigned char h[8], pad[256];
+
+	if (read_full(fd, h, 8) < 0)
+		return -1;
+	CU_ASSERT_EQUAL(h[0], 1);
+	r->type = h[1];
+	r->rid = ((unsigned)h[2] << 8) | h[3];
+	r->len = ((size_t)h[4] << 8) | h[5];
+	if (read_full(fd, r->data, r->len) < 0 || read_full(fd, pad, h[6]) < 0)
+		return -1;
+	return 0;
+}
+
+/*
+ * Reads records until END_REQUEST for rid: the STDOUT stream goes to out
+ * (malloc'ed, NUL-terminated).  Returns the protocol status, or -1.
+ */
+static int
+read_response(int fd, unsigned rid, char **out, size_t *out_len)
+{
+	struct rec *r = malloc(sizeof(*r));
+	struct buf b = { 0 };
+	int st = -1, stdout_closed = 0;
+
+	CU_ASSERT_FATAL(r != NULL);
+	while (read_record(fd, r) == 0) {
+		CU_ASSERT_EQUAL(r->rid, rid);
+		if (r->type == 6) {
+			CU_ASSERT(!stdout_closed);
+			if (r->len == 0)
+				stdout_closed = 1;
+			put(&b, r->data, r->len);
+		} else if (r->type == 3) {
+			CU_ASSERT(stdout_closed || r->data[4] != 0);
+			st = r->data[4];
+			break;
+		}
+	}
+	put(&b, "", 1);
+	if (out != NULL) {
+		*out = (char *)b.p;
+		*out_len = b.len - 1;
+	} else {
+		free(b.p);
+	}
+	free(r);
+	return st;
+}
+
+/* Whether the server closed fd (EOF within 5 s). */
+static int
+closed_by_server(int fd)
+{
+	char c;
+
+	return recv(fd, &c, 1, 0) == 0;
+}
+
+static const char *
+body_of(const char *resp)
+{
+	const char *b = strstr(resp, "\r\n\r\n");
+
+	return b != NULL ? b + 4 : "";
+}
+
+/* ---- tests ---- */
+
+static void
+test_split_records(void)
+{
+	struct server s;
+	struct buf b = { 0 }, p = { 0 };
+	char long_value[301], long_name[201], *out, want[1024];
+	size_t out_len;
+	int fd;
+
+	server_start(&s, 1024, ANSWER_NOW);
+	memset(long_value, 'v', 300);
+	long_value[300] = '\0';
+	memset(long_name, 'N', 200);
+	long_name[200] = '\0';
+	fd = client(&s);
+	begin(&b, 1, 1, 1);
+	pair(&p, "REQUEST_METHOD", "POST");
+	pair(&p, "REQUEST_URI", "/a?b=1");
+	pair(&p, "CONTENT_LENGTH", "5");
+	pair(&p, "HTTP_X_DUP", "one");
+	pair(&p, "HTTP_X_DUP", "two");
+	pair(&p, "HTTP_LONG", long_value); /* a 4-byte value length */
+	pair(&p, long_name, "x");          /* a 4-byte name length */
+	pair(&p, "EMPTY", "");
+	/* params over two records, one of them padded */
+	record(&b, 4, 1, p.p, 20, 3);
+	record(&b, 4, 1, p.p + 20, p.len - 20, 0);
+	record(&b, 4, 1, "", 0, 0);
+	record(&b, 5, 1, "hel", 3, 5);
+	record(&b, 5, 1, "lo", 2, 0);
+	record(&b, 5, 1, "", 0, 0);
+	free(p.p);
+	send_buf(fd, &b, 1); /* a byte at a time */
+	CU_ASSERT_EQUAL(read_response(fd, 1, &out, &out_len), 0);
+	CU_ASSERT(strncmp(out, "Status: 200 OK\r\n", 16) == 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\r\nX-Test: yes\r\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\r\nContent-Length: 9\r\n\r\n"));
+	CU_ASSERT_STRING_EQUAL(body_of(out), "ok /a?b=1");
+	free(out);
+	CU_ASSERT_EQUAL(calls(&s), 1);
+	CU_ASSERT_STRING_EQUAL(s.method, "POST");
+	CU_ASSERT_STRING_EQUAL(s.uri, "/a?b=1");
+	snprintf(want, sizeof(want),
+	    "REQUEST_METHOD=POST\nREQUEST_URI=/a?b=1\nCONTENT_LENGTH=5\n"
+	    "HTTP_X_DUP=one\nHTTP_X_DUP=two\nHTTP_LONG=%s\n%s=x\nEMPTY=\n",
+	    long_value, long_name);
+	CU_ASSERT_STRING_EQUAL(s.params, want);
+	CU_ASSERT_STRING_EQUAL(s.body, "hello");
+	CU_ASSERT_EQUAL(s.body_len, 5);
+	CU_ASSERT(!s.too_large);
+
+	/* the kept connection serves the next request; two requests sent
+	 * at once are answered in turn */
+	request(&b, 2, 1, "GET", "/second", "");
+	request(&b, 3, 1, "GET", "/third", "");
+	send_buf(fd, &b, 0);
+	CU_ASSERT_EQUAL(read_response(fd, 2, &out, &out_len), 0);
+	CU_ASSERT_STRING_EQUAL(body_of(out), "ok /second");
+	free(out);
+	CU_ASSERT_EQUAL(read_response(fd, 3, &out, &out_len), 0);
+	CU_ASSERT_STRING_EQUAL(body_of(out), "ok /third");
+	free(out);
+	CU_ASSERT_EQUAL(calls(&s), 3);
+	CU_ASSERT_STRING_EQUAL(s.body, "");
+
+	/* without keep_conn the server closes after the answer */
+	request(&b, 4, 0, "GET", "/last", "");
+	send_buf(fd, &b, 0);
+	CU_ASSERT_EQUAL(read_response(fd, 4, NULL, NULL), 0);
+	CU_ASSERT(closed_by_server(fd));
+	close(fd);
+	server_stop(&s);
+}
+
+static void
+test_management_records(void)
+{
+	struct server s;
+	struct buf b = { 0 }, p = { 0 };
+	struct rec *r = malloc(sizeof(*r));
+	char *out;
+	size_t out_len;
+	unsigned char abort_body[1] = { 0 };
+	int fd;
+
+	CU_ASSERT_FATAL(r != NULL);
+	server_start(&s, 1024, ANSWER_NOW);
+	fd = client(&s);
+	/* GET_VALUES: what is asked for, with the values of a
+	 * non-multiplexing application */
+	pair(&p, "FCGI_MPXS_CONNS", "");
+	pair(&p, "FCGI_MAX_REQS", "");
+	pair(&p, "FCGI_UNHEARD_OF", "");
+	record(&b, 9, 0, p.p, p.len, 0);
+	free(p.p);
+	memset(&p, 0, sizeof(p));
+	send_buf(fd, &b, 0);
+	CU_ASSERT_FATAL(read_record(fd, r) == 0);
+	CU_ASSERT_EQUAL(r->type, 10);
+	CU_ASSERT_EQUAL(r->rid, 0);
+	r->data[r->len] = '\0';
+	CU_ASSERT_PTR_NOT_NULL(memmem(r->data, r->len,
+	    "\x0f\x01"
+	    "FCGI_MPXS_CONNS0",
+	    18));
+	CU_ASSERT_PTR_NOT_NULL(memmem(r->data, r->len, "FCGI_MAX_REQS", 13));
+	CU_ASSERT_PTR_NULL(memmem(r->data, r->len, "UNHEARD", 7));
+
+	/* an unknown management record */
+	record(&b, 42, 0, "abc", 3, 0);
+	send_buf(fd, &b, 0);
+	CU_ASSERT_FATAL(read_record(fd, r) == 0);
+	CU_ASSERT_EQUAL(r->type, 11);
+	CU_ASSERT_EQUAL(r->len, 8);
+	CU_ASSERT_EQUAL(r->data[0], 42);
+
+	/* a role other than responder */
+	begin(&b, 7, 2, 1);
+	send_buf(fd, &b, 0);
+	CU_ASSERT_FATAL(read_record(fd, r) == 0);
+	CU_ASSERT_EQUAL(r->type, 3);
+	CU_ASSERT_EQUAL(r->rid, 7);
+	CU_ASSERT_EQUAL(r->data[4], 3); /* FCGI_UNKNOWN_ROLE */
+
+	/* a second request while one is open: CANT_MPX_CONN, and the first
+	 * goes on */
+	begin(&b, 1, 1, 1);
+	begin(&b, 2, 1, 1);
+	send_buf(fd, &b, 0);
+	CU_ASSERT_FATAL(read_record(fd, r) == 0);
+	CU_ASSERT_EQUAL(r->type, 3);
+	CU_ASSERT_EQUAL(r->rid, 2);
+	CU_ASSERT_EQUAL(r->data[4], 1); /* FCGI_CANT_MPX_CONN */
+	pair(&p, "REQUEST_METHOD", "GET");
+	pair(&p, "REQUEST_URI", "/one");
+	record(&b, 4, 1, p.p, p.len, 0);
+	record(&b, 4, 1, "", 0, 0);
+	record(&b, 5, 1, "", 0, 0);
+	free(p.p);
+	memset(&p, 0, sizeof(p));
+	send_buf(fd, &b, 0);
+	CU_ASSERT_EQUAL(read_response(fd, 1, &out, &out_len), 0);
+	CU_ASSERT_STRING_EQUAL(body_of(out), "ok /one");
+	free(out);
+
+	/* ABORT_REQUEST before the request is complete: END_REQUEST, and
+	 * the handler never sees it */
+	begin(&b, 5, 1, 1);
+	record(&b, 2, 5, abort_body, 0, 0);
+	send_buf(fd, &b, 0);
+	CU_ASSERT_FATAL(read_record(fd, r) == 0);
+	CU_ASSERT_EQUAL(r->type, 3);
+	CU_ASSERT_EQUAL(r->rid, 5);
+	CU_ASSERT_EQUAL(r->data[4], 0);
+	CU_ASSERT_EQUAL(calls(&s), 1);
+	/* ... and the connection is still in step */
+	request(&b, 6, 1, "GET", "/six", "");
+	send_buf(fd, &b, 0);
+	CU_ASSERT_EQUAL(read_response(fd, 6, &out, &out_len), 0);
+	CU_ASSERT_STRING_EQUAL(body_of(out), "ok /six");
+	free(out);
+	close(fd);
+	free(r);
+	server_stop(&s);
+}
+
+/* A request without params whose body comes in records of 10 bytes. */
+static void
+no_length(int fd, unsigned rid, const char *body, size_t len)
+{
+	struct buf b = { 0 };
+
+	begin(&b, rid, 1, 1);
+	record(&b, 4, rid, "", 0, 0);
+	for (size_t off = 0; off < len; off += 10)
+		record(
+		    &b, 5, rid, body + off, len - off < 10 ? len - off : 10, 0);
+	record(&b, 5, rid, "", 0, 0);
+	send_buf(fd, &b, 0);
+	CU_ASSERT_EQUAL(read_response(fd, rid, NULL, NULL), 0);
+}
+
+static void
+test_body_over_the_cap(void)
+{
+	struct server s;
+	struct buf b = { 0 };
+	char big[101];
+	int fd;
+
+	server_start(&s, 10, ANSWER_NOW);
+	memset(big, 'b', 100);
+	big[100] = '\0';
+	fd = client(&s);
+	/* announced over the cap */
+	request(&b, 1, 1, "POST", "/big", big);
+	send_buf(fd, &b, 7);
+	CU_ASSERT_EQUAL(read_response(fd, 1, NULL, NULL), 0);
+	CU_ASSERT(s.too_large);
+	CU_ASSERT_EQUAL(s.body_len, 0);
+	/* over the cap without CONTENT_LENGTH */
+	no_length(fd, 2, "0123456789x", 11);
+	CU_ASSERT(s.too_large);
+	CU_ASSERT_EQUAL(s.body_len, 0);
+	/* at the cap: kept, byte for byte (with a NUL inside) */
+	no_length(fd, 3,
+	    "01234\0"
+	    "789",
+	    10);
+	CU_ASSERT(!s.too_large);
+	CU_ASSERT_EQUAL(s.body_len, 10);
+	CU_ASSERT(memcmp(s.body,
+	              "01234\0"
+	              "789",
+	              10) == 0);
+	CU_ASSERT_EQUAL(calls(&s), 3);
+	close(fd);
+	server_stop(&s);
+}
+
+static void
+test_large_answer_slow_reader(void)
+{
+	struct server s;
+	struct buf b = { 0 };
+	struct rec *r = malloc(sizeof(*r));
+	size_t size = 3 * 1024 * 1024 + 17, body_at = 0, got = 0;
+	int fd, bad = 0, ended = 0;
+	char head[512];
+	size_t head_len = 0;
+
+	CU_ASSERT_FATAL(r != NULL);
+	server_start(&s, 1024, ANSWER_NOW);
+	s.answer_size = size;
+	fd = client(&s);
+	request(&b, 1, 1, "GET", "/big", "");
+	send_buf(fd, &b, 0);
+	sleep_ms(300); /* the server meets a full socket and waits */
+	while (!ended && read_record(fd, r) == 0) {
+		if (r->type == 3) {
+			ended = 1;
+			break;
+		}
+		CU_ASSERT_EQUAL_FATAL(r->type, 6);
+		CU_ASSERT(r->len <= 65535);
+		for (size_t i = 0; i < r->len; i++) {
+			if (body_at == 0) {
+				if (head_len < sizeof(head) - 1)
+					head[head_len++] = (char)r->data[i];
+				head[head_len] = '\0';
+				if (head_len >= 4 &&
+				    memcmp(head + head_len - 4, "\r\n\r\n",
+				        4) == 0)
+					body_at = 1;
+				continue;
+			}
+			if ((char)r->data[i] != pattern(got))
+				bad++;
+			got++;
+		}
+	}
+	CU_ASSERT(ended);
+	CU_ASSERT_EQUAL(got, size);
+	CU_ASSERT_EQUAL(bad, 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(head, "Content-Length: 3145745\r\n"));
+	/* the connection goes on */
+	s.answer_size = 0;
+	request(&b, 2, 1, "GET", "/small", "");
+	send_buf(fd, &b, 0);
+	CU_ASSERT_EQUAL(read_response(fd, 2, NULL, NULL), 0);
+	close(fd);
+	free(r);
+	server_stop(&s);
+}
+
+struct client_run {
+	struct server *s;
+	int id;
+	int ok;
+};
+
+static void *
+client_thread(void *arg)
+{
+	struct client_run *c = arg;
+	int fd = client(c->s);
+
+	for (int i = 0; i < 20; i++) {
+		struct buf b = { 0 };
+		char uri[64], want[80], *out;
+		size_t out_len;
+
+		snprintf(uri, sizeof(uri), "/c%d/r%d", c->id, i);
+		snprintf(want, sizeof(want), "ok %s", uri);
+		request(&b, (unsigned)(i + 1), 1, "GET", uri, "");
+		send_buf(fd, &b, 0);
+		if (read_response(fd, (unsigned)(i + 1), &out, &out_len) == 0 &&
+		    strcmp(body_of(out), want) == 0)
+			c->ok++;
+		free(out);
+	}
+	close(fd);
+	return NULL;
+}
+
+static void
+test_answers_from_another_thread(void)
+{
+	struct server s;
+	pthread_t t[16];
+	struct client_run c[16];
+
+	server_start(&s, 1024, ANSWER_FROM_POOL);
+	for (int i = 0; i < 16; i++) {
+		c[i].s = &s;
+		c[i].id = i;
+		c[i].ok = 0;
+		CU_ASSERT_FATAL(
+		    pthread_create(&t[i], NULL, client_thread, &c[i]) == 0);
+	}
+	for (int i = 0; i < 16; i++) {
+		pthread_join(t[i], NULL);
+		CU_ASSERT_EQUAL(c[i].ok, 20);
+	}
+	CU_ASSERT_EQUAL(calls(&s), 16 * 20);
+	server_stop(&s);
+}
+
+static void
+test_protocol_errors(void)
+{
+	struct server s;
+	struct buf b = { 0 };
+	unsigned char bad_pairs[] = { 5, 100, 'A', 'B', 'C', 'D', 'E', 'x' };
+	int fd;
+
+	server_start(&s, 1024, ANSWER_NOW);
+	/* a record of another version */
+	fd = client(&s);
+	begin(&b, 1, 1, 1);
+	b.p[0] = 2;
+	send_buf(fd, &b, 0);
+	CU_ASSERT(closed_by_server(fd));
+	close(fd);
+	/* a param whose value runs past the stream */
+	fd = client(&s);
+	begin(&b, 1, 1, 1);
+	record(&b, 4, 1, bad_pairs, sizeof(bad_pairs), 0);
+	record(&b, 4, 1, "", 0, 0);
+	record(&b, 5, 1, "", 0, 0);
+	send_buf(fd, &b, 0);
+	CU_ASSERT(closed_by_server(fd));
+	close(fd);
+	/* half a request, then the web server goes: nothing reaches the
+	 * handler */
+	fd = client(&s);
+	begin(&b, 1, 1, 1);
+	record(&b, 4, 1, "", 0, 0);
+	send_buf(fd, &b, 0);
+	close(fd);
+	sleep_ms(50);
+	CU_ASSERT_EQUAL(calls(&s), 0);
+	/* the server is still fine */
+	fd = client(&s);
+	request(&b, 1, 1, "GET", "/fine", "");
+	send_buf(fd, &b, 0);
+	CU_ASSERT_EQUAL(read_response(fd, 1, NULL, NULL), 0);
+	CU_ASSERT_EQUAL(calls(&s), 1);
+	close(fd);
+	server_stop(&s);
+}
+
+struct stopper {
+	struct server *s;
+	int done;
+};
+
+static void *
+stop_thread(void *arg)
+{
+	struct stopper *st = arg;
+
+	lb_fcgi_stop(&st->s->srv);
+	__atomic_store_n(&st->done, 1, __ATOMIC_SEQ_CST);
+	return NULL;
+}
+
+static void
+test_stop_drains(void)
+{
+	struct server s;
+	struct buf b = { 0 };
+	struct stopper st;
+	pthread_t t;
+	struct lb_fcgi_req *held;
+	char *out;
+	size_t out_len;
+	int fd;
+
+	server_start(&s, 1024, ANSWER_HELD);
+	fd = client(&s);
+	request(&b, 1, 1, "GET", "/held", "");
+	send_buf(fd, &b, 0);
+	pthread_mutex_lock(&s.mu);
+	while (s.held == NULL)
+		pthread_cond_wait(&s.cv, &s.mu);
+	held = s.held;
+	pthread_mutex_unlock(&s.mu);
+	/* lb_fcgi_stop waits for the request in progress */
+	st.s = &s;
+	st.done = 0;
+	CU_ASSERT_FATAL(pthread_create(&t, NULL, stop_thread, &st) == 0);
+	sleep_ms(200);
+	CU_ASSERT(!__atomic_load_n(&st.done, __ATOMIC_SEQ_CST));
+	s.mode = ANSWER_NOW;
+	answer(&s, held, "/held");
+	pthread_join(t, NULL);
+	CU_ASSERT(st.done);
+	CU_ASSERT_EQUAL(read_response(fd, 1, &out, &out_len), 0);
+	CU_ASSERT_STRING_EQUAL(body_of(out), "ok /held");
+	free(out);
+	/* after the drain a kept connection gets 503, not the handler */
+	request(&b, 2, 1, "GET", "/late", "");
+	send_buf(fd, &b, 0);
+	CU_ASSERT_EQUAL(read_response(fd, 2, &out, &out_len), 0);
+	CU_ASSERT(strncmp(out, "Status: 503 ", 12) == 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "Service Unavailable"));
+	free(out);
+	CU_ASSERT_EQUAL(calls(&s), 1);
+	close(fd);
+	/* server_stop's own lb_fcgi_stop returns at once */
+	server_stop(&s);
+}
+
+void
+lb_test_suite_fcgi(void)
+{
+	static CU_TestInfo tests[] = {
+		{ "split records", test_split_records },
+		{ "management records", test_management_records },
+		{ "body over the cap", test_body_over_the_cap },
+		{ "large answer, slow reader", test_large_answer_slow_reader },
+		{ "answers from another thread",
+		    test_answers_from_another_thread },
+		{ "protocol errors", test_protocol_errors },
+		{ "stop drains", test_stop_drains },
+		CU_TEST_INFO_NULL,
+	};
+
+	LB_TEST_SUITE("fcgi", tests);
+}
