@@ -39,7 +39,7 @@ FORMAT_SRC  := $(wildcard bridge/*.[ch] bridge/include/*.h handlers/*/*.c \
 		 tests/unit/*.[ch] tests/handlers/*.[ch] tests/fuzz/*.c bench/*.c)
 
 .PHONY: all run test unit unit-asan integration format format-check bench \
-	bench-smoke clean deps fuzz
+	bench-smoke clean deps fuzz tsan
 all: $(BUILD)/lambdabridge $(HANDLER_SO) $(TEST_HANDLER_SO) $(BENCH_BIN)
 
 $(BUILD)/libbridge.a: $(BRIDGE_OBJ)
@@ -121,6 +121,18 @@ deps:
 
 bench: all
 	bench/run
+
+# ThreadSanitizer: the unit and integration tests against a TSan build in
+# $(BUILD)/tsan (its "asan" objects are TSan's); not part of `make test`.
+# tests/tsan.supp says why its one suppression is there.
+TSAN_ENV = TSAN_OPTIONS="suppressions=$(CURDIR)/tests/tsan.supp halt_on_error=1"
+tsan: all
+	$(MAKE) BUILD=$(BUILD)/tsan \
+		ASAN="-fsanitize=thread -fno-omit-frame-pointer" \
+		$(BUILD)/tsan/asan/lambdabridge $(BUILD)/tsan/asan/unit-tests
+	$(TSAN_ENV) LB_TEST_BIN=$(BUILD)/tsan/asan/lambdabridge \
+		LB_TEST_BUILD=$(BUILD) $(BUILD)/tsan/asan/unit-tests
+	$(TSAN_ENV) LB_BIN=$(BUILD)/tsan/asan/lambdabridge tests/integration/run
 
 bench-smoke: all
 	BENCH_DURATION=2 BENCH_SMOKE=1 bench/run
