@@ -44,6 +44,7 @@
 
 #include "fcgi.h"
 #include "fmt.h"
+#include "ids.h"
 #include "log.h"
 
 extern char **environ;
@@ -934,6 +935,22 @@ conn_ready(struct lb_watch *w, uint32_t events)
 
 /* ---- the server ---- */
 
+/* Out of fds or memory: logged once a second, and no spinning (the
+ * listening socket stays readable). */
+static void
+accept_failed(int err)
+{
+	static int64_t last_log;
+	int64_t now = lb_mono_ms(), last;
+
+	last = __atomic_load_n(&last_log, __ATOMIC_RELAXED);
+	if (now - last >= 1000 &&
+	    __atomic_compare_exchange_n(
+	        &last_log, &last, now, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		lb_log(LB_LOG_ERROR, "accept: %s", strerror(err));
+	usleep(10 * 1000);
+}
+
 static void
 listen_ready(struct lb_watch *w, uint32_t events)
 {
@@ -951,12 +968,8 @@ listen_ready(struct lb_watch *w, uint32_t events)
 			if (errno == EINTR || errno == ECONNABORTED)
 				continue;
 			if (errno != EAGAIN && errno != EWOULDBLOCK &&
-			    errno != EINVAL) {
-				/* out of fds or memory: do not spin */
-				lb_log(LB_LOG_ERROR, "accept: %s",
-				    strerror(errno));
-				usleep(10 * 1000);
-			}
+			    errno != EINVAL)
+				accept_failed(errno);
 			break;
 		}
 		c = calloc(1, sizeof(*c));
@@ -996,7 +1009,7 @@ lb_fcgi_start(struct lb_fcgi_server *srv)
 	st->srv = srv;
 	pthread_mutex_init(&st->mu, NULL);
 	pthread_cond_init(&st->idle, NULL);
-	srv->threads_state = st;
+	srv->state = st;
 	fl = fcntl(srv->fd, F_GETFL);
 	if (fl < 0 || fcntl(srv->fd, F_SETFL, fl | O_NONBLOCK) < 0 ||
 	    lb_loop_arm(srv->loop, srv->fd, &st->listen_watch, EPOLLIN) < 0) {
@@ -1010,7 +1023,7 @@ lb_fcgi_start(struct lb_fcgi_server *srv)
 void
 lb_fcgi_stop(struct lb_fcgi_server *srv)
 {
-	struct lb_fcgi_state *st = srv->threads_state;
+	struct lb_fcgi_state *st = srv->state;
 
 	if (st == NULL)
 		return;
@@ -1029,7 +1042,7 @@ lb_fcgi_stop(struct lb_fcgi_server *srv)
 void
 lb_fcgi_release(struct lb_fcgi_server *srv)
 {
-	struct lb_fcgi_state *st = srv->threads_state;
+	struct lb_fcgi_state *st = srv->state;
 
 	if (st == NULL)
 		return;
@@ -1039,7 +1052,7 @@ lb_fcgi_release(struct lb_fcgi_server *srv)
 	pthread_cond_destroy(&st->idle);
 	pthread_mutex_destroy(&st->mu);
 	free(st);
-	srv->threads_state = NULL;
+	srv->state = NULL;
 }
 
 /* ---- plain CGI ---- */

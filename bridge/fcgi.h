@@ -37,13 +37,13 @@ struct lb_loop *lb_fcgi_loop(const struct lb_fcgi_req *r);
 
 struct lb_fcgi_server {
 	int fd;               /* listening socket */
-	struct lb_loop *loop; /* borrowed; must outlive the connections */
+	struct lb_loop *loop; /* borrowed; stopped before lb_fcgi_release */
 	size_t max_body;      /* bodies over this are drained, not kept (atomic:
 			  * a reload changes it) */
 	lb_fcgi_handler *handler;
 	void *arg;
 	/* private to fcgi.c */
-	void *threads_state;
+	void *state;
 };
 
 /*
