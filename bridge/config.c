@@ -26,6 +26,8 @@
 #include "router.h"
 
 #define MAX_REQUEST_BODY_CAP (64u * 1024 * 1024)
+#define THROTTLE_RATE_MAX    1e9 /* requests per second */
+#define THROTTLE_BURST_MAX   1000000000
 #define ENV_TOTAL_MAX        4096 /* Lambda: 4 KB of environment variables */
 
 struct ctx {
@@ -368,6 +370,14 @@ static const struct field gateway_fields[] = {
 	STR("account_id", struct lb_config, account_id, 0, check_account_id),
 	STR("api_id", struct lb_config, api_id, 0, check_api_id),
 	STR("domain_name", struct lb_config, domain_name, 0, check_domain),
+	NUM("throttling_rate_limit", struct lb_config, throttle.rate, 0, 0,
+	    THROTTLE_RATE_MAX),
+	INT("throttling_burst_limit", struct lb_config, throttle.burst, 0,
+	    THROTTLE_BURST_MAX),
+	NUM("account_throttling_rate_limit", struct lb_config,
+	    account_throttle.rate, 0, 0, THROTTLE_RATE_MAX),
+	INT("account_throttling_burst_limit", struct lb_config,
+	    account_throttle.burst, 0, THROTTLE_BURST_MAX),
 };
 
 static const struct field function_fields[] = {
@@ -392,6 +402,7 @@ struct route_src {
 	char *route;
 	char *function;
 	int payload_format;
+	struct lb_throttle_limits throttle;
 };
 
 static const struct field route_fields[] = {
@@ -400,6 +411,10 @@ static const struct field route_fields[] = {
 	{ "payload_format", K_PAYLOAD,
 	    offsetof(struct route_src, payload_format), 0, 0, 0, 0, NULL,
 	    NULL },
+	NUM("throttling_rate_limit", struct route_src, throttle.rate, 0, 0,
+	    THROTTLE_RATE_MAX),
+	INT("throttling_burst_limit", struct route_src, throttle.burst, 0,
+	    THROTTLE_BURST_MAX),
 };
 
 static const struct field response_fields[] = {
@@ -698,6 +713,29 @@ member_or(const config_setting_t *g, const char *name)
 
 /* ---- sections ---- */
 
+static const struct lb_throttle_limits no_throttle = { -1, -1 };
+
+/*
+ * A rate limit needs its burst limit and the other way round (API
+ * Gateway's throttling settings come in pairs).  `prefix` is the path of
+ * group s ("gateway."), `kind` "" or "account_".
+ */
+static int
+throttle_pair(struct ctx *c, const config_setting_t *s, const char *prefix,
+    const char *kind, struct lb_throttle_limits *lim)
+{
+	char rate[64], burst[64], where[96];
+	int has_rate = lim->rate >= 0, has_burst = lim->burst >= 0;
+
+	if (has_rate == has_burst)
+		return 0;
+	snprintf(rate, sizeof(rate), "%sthrottling_rate_limit", kind);
+	snprintf(burst, sizeof(burst), "%sthrottling_burst_limit", kind);
+	snprintf(where, sizeof(where), "%s%s", prefix, has_rate ? burst : rate);
+	return fail(c, config_setting_get_member(s, has_rate ? rate : burst),
+	    where, "missing: %s and %s are set together", rate, burst);
+}
+
 static int
 load_gateway(struct ctx *c, const config_setting_t *g, struct lb_config *cfg)
 {
@@ -707,9 +745,14 @@ load_gateway(struct ctx *c, const config_setting_t *g, struct lb_config *cfg)
 	cfg->max_request_body = 10485760;
 	cfg->threads = 64;
 	cfg->spare_workers = 1;
+	cfg->throttle = cfg->account_throttle = no_throttle;
 	if (g != NULL &&
 	    parse_group(c, g, "gateway", gateway_fields,
 	        NFIELDS(gateway_fields), cfg) < 0)
+		return -1;
+	if (throttle_pair(c, g, "gateway.", "", &cfg->throttle) < 0 ||
+	    throttle_pair(
+	        c, g, "gateway.", "account_", &cfg->account_throttle) < 0)
 		return -1;
 	if (cfg->payload_format == 0)
 		cfg->payload_format = cfg->api == LB_API_REST ? 1 : 2;
@@ -949,7 +992,8 @@ load_routes(struct ctx *c, const config_setting_t *list, struct lb_config *cfg)
 	for (int i = 0; i < len; i++) {
 		const config_setting_t *rs = config_setting_get_elem(list, i);
 		struct lb_route *r = &cfg->routes[i];
-		struct route_src src = { NULL, NULL, 0 };
+		struct route_src src = { NULL, NULL, 0, { -1, -1 } };
+		char prefix[48];
 		int fn, rc = -1;
 
 		cfg->nroutes = (size_t)i + 1;
@@ -958,6 +1002,11 @@ load_routes(struct ctx *c, const config_setting_t *list, struct lb_config *cfg)
 		if (parse_group(c, rs, where, route_fields,
 		        NFIELDS(route_fields), &src) < 0)
 			goto next;
+		setpath(prefix, sizeof(prefix), "routes[%d].", i);
+		if (throttle_pair(c, rs, prefix, "", &src.throttle) < 0)
+			goto next;
+		r->throttle =
+		    src.throttle.rate >= 0 ? src.throttle : cfg->throttle;
 		r->key = src.route;
 		src.route = NULL;
 		setpath(where, sizeof(where), "routes[%d].route", i);
@@ -1249,6 +1298,17 @@ lb_config_dump(const struct lb_config *cfg, FILE *out)
 	    "request body %zu bytes\n",
 	    cfg->integration_timeout, cfg->account_concurrency,
 	    cfg->max_request_body);
+	fprintf(out, "throttling: ");
+	if (cfg->throttle.rate >= 0)
+		fprintf(out, "each route %g/s, burst %d (unless its own)",
+		    cfg->throttle.rate, cfg->throttle.burst);
+	else
+		fprintf(out, "no stage default");
+	if (cfg->account_throttle.rate >= 0)
+		fprintf(out, "; all routes together %g/s, burst %d\n",
+		    cfg->account_throttle.rate, cfg->account_throttle.burst);
+	else
+		fprintf(out, "; no account limit\n");
 	for (size_t i = 0; i < cfg->nroutes; i++) {
 		const struct lb_route *r = &cfg->routes[i];
 		const struct lb_function *f = &cfg->functions[r->function];
@@ -1286,6 +1346,13 @@ lb_config_dump(const struct lb_config *cfg, FILE *out)
 
 			snprintf(conc + n, sizeof(conc) - n, ", provisioned %d",
 			    f->provisioned);
+		}
+		if (r->throttle.rate >= 0) {
+			size_t n = strlen(conc);
+
+			snprintf(conc + n, sizeof(conc) - n,
+			    "; throttled %g/s, burst %d", r->throttle.rate,
+			    r->throttle.burst);
 		}
 		fprintf(out, "  %-*s  %-*s  %-7s  %-*s  %7s  %8s  %s\n", wk,
 		    r->key, wf, f->name, r->payload_format == 1 ? "1.0" : "2.0",

@@ -11,6 +11,7 @@
 
 #include "gwerror.h"
 #include "kv.h"
+#include "throttle.h"
 
 enum lb_api {
 	LB_API_REST, /* REST API: payload 1.0, binary media types, REST bodies */
@@ -40,6 +41,9 @@ struct lb_route {
 	char *path;         /* "/users/{id}"; NULL for $default */
 	size_t function;    /* index into lb_config.functions */
 	int payload_format; /* 1 or 2 (the route's, or the gateway default) */
+	/* the route's own throttling, else the gateway's default; rate < 0
+	 * when neither is set */
+	struct lb_throttle_limits throttle;
 	int line;
 };
 
@@ -64,6 +68,10 @@ struct lb_config {
 	char *account_id;  /* 12 digits, default "123456789012" */
 	char *api_id;      /* 10 lowercase alnum, default derived from path */
 	char *domain_name; /* requestContext.domainName; NULL = from Host */
+	/* throttling: each route's default, and all routes together; rate <
+	 * 0 when not set */
+	struct lb_throttle_limits throttle;
+	struct lb_throttle_limits account_throttle;
 
 	struct lb_function *functions;
 	size_t nfunctions;

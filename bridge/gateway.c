@@ -14,9 +14,11 @@
  * request has finished.
  */
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "env.h"
 #include "event.h"
@@ -28,15 +30,25 @@
 #include "log.h"
 #include "response.h"
 #include "router.h"
+#include "throttle.h"
 
 /* Lambda's synchronous invocation payload limit. */
 #define LB_EVENT_MAX (6 * 1024 * 1024)
+
+/* A token bucket that may be off (no limits configured). */
+struct bucket {
+	int on;
+	struct lb_throttle t;
+};
 
 struct lb_gen {
 	struct lb_config *cfg;
 	struct lb_router *router;
 	struct lb_envs *envs;
-	int refs; /* requests in flight, +1 while current */
+	struct bucket *route_buckets; /* one per route */
+	struct bucket account_bucket; /* all routes together */
+	uint64_t throttled;           /* requests answered 429 (atomic) */
+	int refs;                     /* requests in flight, +1 while current */
 };
 
 struct lb_gateway {
@@ -76,10 +88,51 @@ gen_free(struct lb_gen *g)
 {
 	if (g == NULL)
 		return;
+	for (size_t i = 0; g->route_buckets != NULL && i < g->cfg->nroutes; i++)
+		if (g->route_buckets[i].on)
+			lb_throttle_destroy(&g->route_buckets[i].t);
+	free(g->route_buckets);
+	if (g->account_bucket.on)
+		lb_throttle_destroy(&g->account_bucket.t);
 	lb_envs_free(g->envs);
 	lb_router_free(g->router);
 	lb_config_free(g->cfg);
 	free(g);
+}
+
+static int64_t
+mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* Full buckets for the routes' and the account's throttling: a reload
+ * starts them afresh, as a new deployment does. */
+static int
+buckets_init(struct lb_gen *g)
+{
+	const struct lb_config *cfg = g->cfg;
+	int64_t now = mono_us();
+
+	g->route_buckets = calloc(
+	    cfg->nroutes > 0 ? cfg->nroutes : 1, sizeof(*g->route_buckets));
+	if (g->route_buckets == NULL)
+		return -1;
+	for (size_t i = 0; i < cfg->nroutes; i++)
+		if (cfg->routes[i].throttle.rate >= 0) {
+			g->route_buckets[i].on = 1;
+			lb_throttle_init(&g->route_buckets[i].t,
+			    cfg->routes[i].throttle, now);
+		}
+	if (cfg->account_throttle.rate >= 0) {
+		g->account_bucket.on = 1;
+		lb_throttle_init(
+		    &g->account_bucket.t, cfg->account_throttle, now);
+	}
+	return 0;
 }
 
 /* Builds a generation over cfg (taking it); NULL with err on failure. */
@@ -112,6 +165,11 @@ gen_new(struct lb_config *cfg, char *err, size_t errlen)
 	}
 	g->envs = lb_envs_new(cfg, lb_self_exe(), err, errlen);
 	if (g->envs == NULL) {
+		gen_free(g);
+		return NULL;
+	}
+	if (buckets_init(g) < 0) {
+		snprintf(err, errlen, "out of memory");
 		gen_free(g);
 		return NULL;
 	}
@@ -243,6 +301,9 @@ lb_gateway_dump_stats(struct lb_gateway *gw, FILE *out)
 	struct lb_gen *g = gen_acquire(gw);
 
 	lb_envs_dump_stats(g->envs, out);
+	fprintf(out, "gateway: throttled=%llu\n",
+	    (unsigned long long)__atomic_load_n(
+	        &g->throttled, __ATOMIC_RELAXED));
 	gen_release(gw, g);
 }
 
@@ -280,13 +341,32 @@ stage_route(struct lb_call *c)
 	return LB_GWERR_NONE;
 }
 
-/* Stage 2: gateway checks (size limits now; throttling, keys, auth later). */
+/* Whether a bucket lets the request through (a bucket that is off does). */
+static int
+bucket_take(struct bucket *b, int64_t now)
+{
+	return !b->on || lb_throttle_take(&b->t, now);
+}
+
+/* Stage 2: gateway checks: the body's size, then throttling (the route's
+ * bucket, then the account's); API keys and authorizers come here next. */
 static enum lb_gwerr
 stage_checks(struct lb_call *c, int body_too_large)
 {
-	(void)c; /* the later checks need the matched route */
+	struct lb_gen *g = c->gen;
+	size_t route = (size_t)(c->match.route - g->cfg->routes);
+	int64_t now;
+
 	if (body_too_large)
 		return LB_GWERR_REQUEST_TOO_LARGE;
+	if (g->route_buckets[route].on || g->account_bucket.on) {
+		now = mono_us();
+		if (!bucket_take(&g->route_buckets[route], now) ||
+		    !bucket_take(&g->account_bucket, now)) {
+			__atomic_add_fetch(&g->throttled, 1, __ATOMIC_RELAXED);
+			return LB_GWERR_THROTTLED;
+		}
+	}
 	return LB_GWERR_NONE;
 }
 

@@ -132,6 +132,41 @@ def reserved_concurrency_http(fx):
     _throttle(fx.http_port, 500, HTTP_ISE)
 
 
+TOO_MANY = b'{"message":"Too Many Requests"}'
+
+
+def _route_throttling(port, rest):
+    t0 = time.monotonic()
+    rs = [http(port, "GET", "/limited?do=pid") for _ in range(4)]
+    h.ok(time.monotonic() - t0 < 1.9, "4 requests took too long to test a 0.5/s rate")
+    h.eq([r.status for r in rs], [200, 200, 429, 429], "burst 2, then throttled")
+    for r in rs[2:]:
+        expect_error(r, 429, TOO_MANY, "throttled")
+        if rest:
+            h.eq(r.header("x-amzn-ErrorType"), "TooManyRequestsException", "x-amzn-ErrorType")
+            h.ok(r.header("x-amzn-RequestId"), "x-amzn-RequestId on a 429")
+        else:
+            h.eq(r.header("x-amzn-ErrorType"), None, "no x-amzn-ErrorType on an HTTP API")
+            h.ok(r.header("apigw-requestid"), "apigw-requestid on a 429")
+    # another route of the same function is not throttled
+    h.status_is(http(port, "GET", "/ctl?do=pid"), 200)
+    # a token every 2 s
+    time.sleep(2.2)
+    h.eq([http(port, "GET", "/limited?do=pid").status for _ in range(2)], [200, 429],
+         "one token back after 2.2 s")
+
+
+@g.test
+def route_throttling_rest(fx):
+    """The gateway's token bucket (throttling_rate_limit/burst_limit): 429."""
+    _route_throttling(fx.port, True)
+
+
+@g.test
+def route_throttling_http(fx):
+    _route_throttling(fx.http_port, False)
+
+
 def _fails_then_serves(fx, action, status=502, body=REST_ISE):
     r = http(fx.port, "GET", "/ctl?do=" + action)
     expect_error(r, status, body, "do=" + action)
@@ -462,6 +497,17 @@ def sigusr1_prints_counters(fx):
     one = re.search(r"function one: (.*)", text).group(1)
     h.ok(int(dict(kv.split("=") for kv in one.split())["throttles"]) >= 1,
          "throttles of the reserved function: %r" % one)
+    # the gateway's own 429s (route throttling), since the last reload
+    text = fx.bridge.wait_log(r"gateway: throttled=\d+", 5, off)
+    h.ok(re.search(r"gateway: throttled=\d+\n", text), "no gateway counters line: %r" % text[-300:])
+    h.status_is(http(fx.port, "GET", "/limited?do=pid"), 200)
+    h.status_is(http(fx.port, "GET", "/limited?do=pid"), 200)
+    h.status_is(http(fx.port, "GET", "/limited?do=pid"), 429)
+    off = fx.bridge.log_size()
+    fx.bridge.signal(signal.SIGUSR1)
+    text = fx.bridge.wait_log(r"gateway: throttled=\d+", 5, off)
+    h.ok(int(re.search(r"gateway: throttled=(\d+)", text).group(1)) >= 1,
+         "throttled counter: %r" % text[-300:])
 
 
 @g.test

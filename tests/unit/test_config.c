@@ -268,6 +268,9 @@ test_defaults_empty(void)
 	CU_ASSERT_EQUAL(
 	    strspn(cfg->api_id, "abcdefghijklmnopqrstuvwxyz0123456789"), 10);
 	CU_ASSERT_PTR_NULL(cfg->domain_name);
+	CU_ASSERT(cfg->throttle.rate < 0 && cfg->throttle.burst < 0);
+	CU_ASSERT(
+	    cfg->account_throttle.rate < 0 && cfg->account_throttle.burst < 0);
 	CU_ASSERT_EQUAL(cfg->nfunctions, 0);
 	CU_ASSERT_EQUAL(cfg->nroutes, 0);
 	for (int i = 0; i < LB_GWERR_COUNT; i++)
@@ -919,6 +922,65 @@ test_reject_concurrency(void)
 }
 
 static void
+test_throttling(void)
+{
+	struct lb_config *cfg;
+	char err[1024];
+
+	cfg = load("gateway: { throttling_rate_limit = 2.5; "
+	           "throttling_burst_limit = 5;\n"
+	           "  account_throttling_rate_limit = 100; "
+	           "account_throttling_burst_limit = 0; };\n" FUNCS
+	           "routes = ( { route = \"GET /x\"; function = \"a\"; },\n"
+	           "  { route = \"GET /y\"; function = \"a\";\n"
+	           "    throttling_rate_limit = 0; throttling_burst_limit = "
+	           "1; } );\n",
+	    NULL, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
+	CU_ASSERT_DOUBLE_EQUAL(cfg->throttle.rate, 2.5, 1e-9);
+	CU_ASSERT_EQUAL(cfg->throttle.burst, 5);
+	CU_ASSERT_DOUBLE_EQUAL(cfg->account_throttle.rate, 100, 1e-9);
+	CU_ASSERT_EQUAL(cfg->account_throttle.burst, 0);
+	CU_ASSERT_EQUAL_FATAL(cfg->nroutes, 2);
+	/* the gateway's default, and a route's own */
+	CU_ASSERT_DOUBLE_EQUAL(cfg->routes[0].throttle.rate, 2.5, 1e-9);
+	CU_ASSERT_EQUAL(cfg->routes[0].throttle.burst, 5);
+	CU_ASSERT_DOUBLE_EQUAL(cfg->routes[1].throttle.rate, 0, 1e-9);
+	CU_ASSERT_EQUAL(cfg->routes[1].throttle.burst, 1);
+	lb_config_free(cfg);
+	/* without a gateway default, routes without their own are free */
+	cfg = load(FUNCS "routes = ( { route = \"GET /x\"; function = "
+	                 "\"a\"; } );\n",
+	    NULL, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
+	CU_ASSERT(cfg->routes[0].throttle.rate < 0);
+	lb_config_free(cfg);
+
+	gateway_error("throttling_rate_limit = 10.0;",
+	    "gateway.throttling_burst_limit",
+	    "missing: throttling_rate_limit and throttling_burst_limit are set "
+	    "together");
+	gateway_error("account_throttling_burst_limit = 10;",
+	    "gateway.account_throttling_rate_limit", "are set together");
+	gateway_error("throttling_rate_limit = -1.0; throttling_burst_limit "
+	              "= 1;",
+	    "gateway.throttling_rate_limit", "out of range");
+	gateway_error("throttling_rate_limit = 1.0; throttling_burst_limit "
+	              "= -1;",
+	    "gateway.throttling_burst_limit", "out of range");
+	gateway_error("throttling_rate_limit = \"fast\"; "
+	              "throttling_burst_limit = 1;",
+	    "gateway.throttling_rate_limit", "expected a number");
+	route_error("{ route = \"GET /x\"; function = \"a\"; "
+	            "throttling_burst_limit = 3; }",
+	    "routes[0].throttling_rate_limit", "are set together");
+	route_error(
+	    "{ route = \"GET /x\"; function = \"a\"; "
+	    "throttling_rate_limit = 3; throttling_burst_limit = 1.5; }",
+	    "routes[0].throttling_burst_limit", "expected an integer");
+}
+
+static void
 test_reject_routes(void)
 {
 	route_error("{ route = \"GET /x\"; function = \"c\"; }",
@@ -990,7 +1052,8 @@ test_dump(void)
 	    "routes = (\n"
 	    "  { route = \"GET /hello\"; function = \"hello\"; },\n"
 	    "  { route = \"ANY /b/{proxy+}\"; function = \"b\"; payload_format "
-	    "= \"1.0\"; }\n"
+	    "= \"1.0\"; throttling_rate_limit = 0.5; throttling_burst_limit = "
+	    "2; }\n"
 	    ");\n";
 	struct lb_config *cfg;
 	char err[1024], *out = NULL, want[PATH_MAX + 64];
@@ -1012,6 +1075,10 @@ test_dump(void)
 	snprintf(want, sizeof(want), "%s/mod.so:hello_handler", cfg_dir);
 	CU_ASSERT_PTR_NOT_NULL(strstr(out, want));
 	CU_ASSERT_PTR_NOT_NULL(strstr(out, "reserved 3, provisioned 1"));
+	CU_ASSERT_PTR_NOT_NULL(
+	    strstr(out, "throttling: no stage default; no account limit\n"));
+	CU_ASSERT_PTR_NOT_NULL(
+	    strstr(out, "unreserved; throttled 0.5/s, burst 2\n"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(out, "512 MB"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(out, "10s"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(out, "unreserved"));
@@ -1104,6 +1171,7 @@ lb_test_suite_config(void)
 		{ "reject: modules and probe", test_reject_modules },
 		{ "reject: concurrency", test_reject_concurrency },
 		{ "reject: routes", test_reject_routes },
+		{ "throttling", test_throttling },
 		{ "dump", test_dump },
 		{ "short error buffer", test_short_err },
 		{ "@include", test_include },

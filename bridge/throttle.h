@@ -1,0 +1,36 @@
+/*
+ * throttle.h - API Gateway's request throttling: a token bucket of `burst`
+ * tokens refilled at `rate` tokens per second, one token per request
+ * (docs/configuration.md, "Throttling").  Pure: the caller passes the time.
+ */
+#ifndef LB_THROTTLE_H
+#define LB_THROTTLE_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+/* Limits as configured; rate < 0 means "not set". */
+struct lb_throttle_limits {
+	double rate; /* tokens per second, >= 0 */
+	int burst;   /* bucket size, >= 0 */
+};
+
+struct lb_throttle {
+	pthread_mutex_t mu;
+	double rate;
+	double burst;
+	double tokens;
+	int64_t last_us; /* when tokens was last brought up to date */
+};
+
+/* A full bucket for `lim` at time `now_us` (any monotonic clock, µs). */
+void lb_throttle_init(
+    struct lb_throttle *t, struct lb_throttle_limits lim, int64_t now_us);
+
+/* Takes a token at `now_us`: 1 when the request may go, 0 when it is
+ * throttled.  Thread-safe. */
+int lb_throttle_take(struct lb_throttle *t, int64_t now_us);
+
+void lb_throttle_destroy(struct lb_throttle *t);
+
+#endif /* LB_THROTTLE_H */
