@@ -69,9 +69,9 @@ extern char **environ;
 #define FCGI_MAX_CONTENT       65535
 
 #define PARAMS_MAX   (8 * 1024 * 1024) /* a request's PARAMS stream */
-#define READ_CHUNK   (64 * 1024)
+#define READ_CHUNK   (16 * 1024)
 #define READ_BURST   (1024 * 1024) /* per wake-up, then others get a turn */
-#define KEEP_BUFFER  (256 * 1024)  /* larger buffers are freed after use */
+#define KEEP_BUFFER  (32 * 1024)   /* larger buffers are freed after use */
 #define ACCEPT_BURST 64
 
 enum conn_state {
@@ -349,15 +349,21 @@ request_fill(struct lb_fcgi_req *c)
 	r->body_len = c->body_len;
 }
 
-/* A body announced over the cap is dropped as it arrives. */
+/* A body announced over the cap is dropped as it arrives; one within it
+ * gets its buffer at once. */
 static void
 check_length(struct lb_fcgi_req *c)
 {
 	const char *clen = find_param(c->params, c->nparams, "CONTENT_LENGTH");
+	unsigned long long n;
 
-	if (clen != NULL && *clen != '\0' &&
-	    strtoull(clen, NULL, 10) > c->max_body)
+	if (clen == NULL || *clen == '\0')
+		return;
+	n = strtoull(clen, NULL, 10);
+	if (n > c->max_body)
 		c->too_large = 1;
+	else if (n > 0)
+		(void)reserve(&c->body, &c->body_cap, (size_t)n + 1);
 }
 
 /*
@@ -895,6 +901,9 @@ conn_ready(struct lb_watch *w, uint32_t events)
 			return;
 		}
 	}
+	/* records are parsed as they come, so that the input buffer holds
+	 * at most a record and a read: an idle connection keeps little */
+	rc = 0;
 	while (got < READ_BURST) {
 		size_t room;
 		ssize_t r;
@@ -908,8 +917,11 @@ conn_ready(struct lb_watch *w, uint32_t events)
 		if (r > 0) {
 			c->in_len += (size_t)r;
 			got += (size_t)r;
-			if ((size_t)r < room)
-				break; /* drained */
+			rc = parse(c);
+			if (rc == 1)
+				return; /* the handler's now */
+			if (rc < 0 || (size_t)r < room)
+				break; /* an error, or drained */
 			continue;
 		}
 		if (r < 0 && errno == EINTR)
@@ -919,8 +931,8 @@ conn_ready(struct lb_watch *w, uint32_t events)
 		eof = 1; /* closed, or an error */
 		break;
 	}
-	rc = parse(c);
-	if (rc == 1)
+	/* input read before (pipelined, or left by the last request) */
+	if (got == 0 && rc == 0 && c->in_len > 0 && (rc = parse(c)) == 1)
 		return;
 	if (rc < 0 || eof) {
 		conn_close(c);
