@@ -218,6 +218,29 @@ check_domain(const char *s)
 }
 
 static const char *
+check_key_name(const char *s)
+{
+	return chars_ok(s, "_-. ", 128) ? NULL
+	                                : "expected 1-128 characters from "
+	                                  "A-Z a-z 0-9 _ - . and spaces";
+}
+
+/* API Gateway: 20 to 128 characters; printable ASCII without spaces here,
+ * since it travels in a header. */
+static const char *
+check_key_value(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n < 20 || n > 128)
+		return "expected 20 to 128 characters";
+	for (; *s != '\0'; s++)
+		if (*s <= ' ' || *s > '~')
+			return "expected printable ASCII without spaces";
+	return NULL;
+}
+
+static const char *
 check_function_name(const char *s)
 {
 	return chars_ok(s, "_-", 64) ? NULL
@@ -309,6 +332,7 @@ enum kind {
 	K_PAYLOAD, /* int 1 / 2 from "1.0" / "2.0" */
 	K_KV,      /* group of strings -> struct lb_kv *, count at count_off */
 	K_STRLIST, /* array or list of strings -> char **, count at count_off */
+	K_BOOL,    /* int 0 / 1 from false / true */
 };
 
 #define F_REQUIRED 0x1
@@ -403,6 +427,7 @@ struct route_src {
 	char *function;
 	int payload_format;
 	struct lb_throttle_limits throttle;
+	int api_key_required;
 };
 
 static const struct field route_fields[] = {
@@ -415,6 +440,17 @@ static const struct field route_fields[] = {
 	    THROTTLE_RATE_MAX),
 	INT("throttling_burst_limit", struct route_src, throttle.burst, 0,
 	    THROTTLE_BURST_MAX),
+	{ "api_key_required", K_BOOL,
+	    offsetof(struct route_src, api_key_required), 0, 0, 0, 0, NULL,
+	    NULL },
+};
+
+static const struct field api_key_fields[] = {
+	STR("name", struct lb_api_key, name, F_REQUIRED, check_key_name),
+	STR("value", struct lb_api_key, value, F_REQUIRED, check_key_value),
+	STR("id", struct lb_api_key, id, 0, check_api_id),
+	{ "enabled", K_BOOL, offsetof(struct lb_api_key, enabled), 0, 0, 0, 0,
+	    NULL, NULL },
 };
 
 static const struct field response_fields[] = {
@@ -619,6 +655,11 @@ parse_field(struct ctx *c, const config_setting_t *s, const char *where,
 	case K_STRLIST:
 		return parse_strlist(c, s, where, f, (char ***)p,
 		    (size_t *)((char *)dst + f->count_off));
+	case K_BOOL:
+		if (want_type(c, s, where, CONFIG_TYPE_BOOL) < 0)
+			return -1;
+		*(int *)p = config_setting_get_bool(s) != 0;
+		return 0;
 	}
 	return fail(c, s, where, "internal error: unknown kind");
 }
@@ -975,6 +1016,71 @@ check_concurrency(
 	return 0;
 }
 
+/* Whether two keys share what must be unique: 0, or the clash's name. */
+static const char *
+key_clash(const struct lb_api_key *a, const struct lb_api_key *b)
+{
+	if (strcmp(a->name, b->name) == 0)
+		return "name";
+	if (strcmp(a->value, b->value) == 0)
+		return "value";
+	if (strcmp(a->id, b->id) == 0)
+		return "id";
+	return NULL;
+}
+
+/* api_keys: REST APIs only (an HTTP API has none, as on AWS). */
+static int
+load_api_keys(
+    struct ctx *c, const config_setting_t *list, struct lb_config *cfg)
+{
+	char where[64];
+	int len;
+
+	if (want_type(c, list, "api_keys", CONFIG_TYPE_LIST) < 0)
+		return -1;
+	len = config_setting_length(list);
+	if (len > 0 && cfg->api != LB_API_REST)
+		return fail(
+		    c, list, "api_keys", "only REST APIs have API keys");
+	if (len > 10000)
+		return fail(c, list, "api_keys", "more than 10000 keys");
+	cfg->api_keys =
+	    calloc(len > 0 ? (size_t)len : 1, sizeof(*cfg->api_keys));
+	if (cfg->api_keys == NULL)
+		return fail(c, list, "api_keys", "out of memory");
+	for (int i = 0; i < len; i++) {
+		const config_setting_t *ks = config_setting_get_elem(list, i);
+		struct lb_api_key *k = &cfg->api_keys[i];
+		char id[11];
+
+		cfg->napi_keys = (size_t)i + 1;
+		k->enabled = 1;
+		k->line = (int)config_setting_source_line(ks);
+		setpath(where, sizeof(where), "api_keys[%d]", i);
+		if (parse_group(c, ks, where, api_key_fields,
+		        NFIELDS(api_key_fields), k) < 0)
+			return -1;
+		if (k->id == NULL) {
+			derive_api_id(k->name, id);
+			if ((k->id = strdup(id)) == NULL)
+				return fail(c, ks, where, "out of memory");
+		}
+		for (int j = 0; j < i; j++) {
+			const char *what = key_clash(&cfg->api_keys[j], k);
+
+			if (what == NULL)
+				continue;
+			setpath(
+			    where, sizeof(where), "api_keys[%d].%s", i, what);
+			return fail(c, member_or(ks, what), where,
+			    "the same as api_keys[%d]'s (line %d)", j,
+			    cfg->api_keys[j].line);
+		}
+	}
+	return 0;
+}
+
 static int
 load_routes(struct ctx *c, const config_setting_t *list, struct lb_config *cfg)
 {
@@ -992,7 +1098,7 @@ load_routes(struct ctx *c, const config_setting_t *list, struct lb_config *cfg)
 	for (int i = 0; i < len; i++) {
 		const config_setting_t *rs = config_setting_get_elem(list, i);
 		struct lb_route *r = &cfg->routes[i];
-		struct route_src src = { NULL, NULL, 0, { -1, -1 } };
+		struct route_src src = { NULL, NULL, 0, { -1, -1 }, 0 };
 		char prefix[48];
 		int fn, rc = -1;
 
@@ -1007,6 +1113,15 @@ load_routes(struct ctx *c, const config_setting_t *list, struct lb_config *cfg)
 			goto next;
 		r->throttle =
 		    src.throttle.rate >= 0 ? src.throttle : cfg->throttle;
+		r->api_key_required = src.api_key_required;
+		if (r->api_key_required && cfg->api != LB_API_REST) {
+			setpath(where, sizeof(where),
+			    "routes[%d].api_key_required", i);
+			fail(c,
+			    config_setting_get_member(rs, "api_key_required"),
+			    where, "only REST APIs have API keys");
+			goto next;
+		}
 		r->key = src.route;
 		src.route = NULL;
 		setpath(where, sizeof(where), "routes[%d].route", i);
@@ -1131,7 +1246,7 @@ lb_config_load(
     const char *path, lb_config_probe *probe, char *err, size_t errlen)
 {
 	static const char *const sections[] = { "gateway", "gateway_responses",
-		"functions", "routes" };
+		"functions", "routes", "api_keys" };
 	struct ctx c = { path, NULL, err, errlen };
 	struct lb_config *cfg = NULL;
 	char *real = NULL, *dir = NULL;
@@ -1180,7 +1295,8 @@ lb_config_load(
 		if (j == NFIELDS(sections)) {
 			fail(&c, e, name,
 			    "unknown setting (sections are gateway, "
-			    "gateway_responses, functions and routes)");
+			    "gateway_responses, functions, routes and "
+			    "api_keys)");
 			goto fail_read;
 		}
 	}
@@ -1201,6 +1317,9 @@ lb_config_load(
 	if (s != NULL &&
 	    (load_functions(&c, s, dir, cfg) < 0 ||
 	        check_concurrency(&c, s, cfg) < 0))
+		goto fail_read;
+	s = config_setting_get_member(root, "api_keys");
+	if (s != NULL && load_api_keys(&c, s, cfg) < 0)
 		goto fail_read;
 	s = config_setting_get_member(root, "routes");
 	if (s != NULL && load_routes(&c, s, cfg) < 0)
@@ -1254,6 +1373,12 @@ lb_config_free(struct lb_config *cfg)
 		free(cfg->routes[i].path);
 	}
 	free(cfg->routes);
+	for (size_t i = 0; i < cfg->napi_keys; i++) {
+		free(cfg->api_keys[i].name);
+		free(cfg->api_keys[i].id);
+		free(cfg->api_keys[i].value);
+	}
+	free(cfg->api_keys);
 	for (size_t i = 0; i < LB_GWERR_COUNT; i++) {
 		free(cfg->responses[i].body);
 		free_kv(cfg->responses[i].headers, cfg->responses[i].nheaders);
@@ -1309,6 +1434,14 @@ lb_config_dump(const struct lb_config *cfg, FILE *out)
 		    cfg->account_throttle.rate, cfg->account_throttle.burst);
 	else
 		fprintf(out, "; no account limit\n");
+	if (cfg->api == LB_API_REST) {
+		size_t on = 0;
+
+		for (size_t i = 0; i < cfg->napi_keys; i++)
+			on += cfg->api_keys[i].enabled != 0;
+		fprintf(
+		    out, "api keys: %zu (%zu enabled)\n", cfg->napi_keys, on);
+	}
 	for (size_t i = 0; i < cfg->nroutes; i++) {
 		const struct lb_route *r = &cfg->routes[i];
 		const struct lb_function *f = &cfg->functions[r->function];
@@ -1331,7 +1464,7 @@ lb_config_dump(const struct lb_config *cfg, FILE *out)
 	for (size_t i = 0; i < cfg->nroutes; i++) {
 		const struct lb_route *r = &cfg->routes[i];
 		const struct lb_function *f = &cfg->functions[r->function];
-		char tmo[32], mem[32], conc[64];
+		char tmo[32], mem[32], conc[160];
 
 		snprintf(buf, sizeof(buf), "%s:%s", f->module, f->handler);
 		snprintf(tmo, sizeof(tmo), "%gs", f->timeout);
@@ -1353,6 +1486,12 @@ lb_config_dump(const struct lb_config *cfg, FILE *out)
 			snprintf(conc + n, sizeof(conc) - n,
 			    "; throttled %g/s, burst %d", r->throttle.rate,
 			    r->throttle.burst);
+		}
+		if (r->api_key_required) {
+			size_t n = strlen(conc);
+
+			snprintf(
+			    conc + n, sizeof(conc) - n, "; API key required");
 		}
 		fprintf(out, "  %-*s  %-*s  %-7s  %-*s  %7s  %8s  %s\n", wk,
 		    r->key, wf, f->name, r->payload_format == 1 ? "1.0" : "2.0",

@@ -44,6 +44,16 @@ struct lb_route {
 	/* the route's own throttling, else the gateway's default; rate < 0
 	 * when neither is set */
 	struct lb_throttle_limits throttle;
+	int api_key_required; /* REST: a valid x-api-key header is needed */
+	int line;
+};
+
+/* A REST API key (api_keys). */
+struct lb_api_key {
+	char *name;
+	char *id;    /* requestContext.identity.apiKeyId */
+	char *value; /* what clients send in x-api-key */
+	int enabled;
 	int line;
 };
 
@@ -77,6 +87,8 @@ struct lb_config {
 	size_t nfunctions;
 	struct lb_route *routes;
 	size_t nroutes;
+	struct lb_api_key *api_keys;
+	size_t napi_keys;
 	/* gateway_responses overrides, indexed by type; .set == 0 when none */
 	struct lb_gateway_response responses[LB_GWERR_COUNT];
 };

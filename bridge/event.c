@@ -949,12 +949,20 @@ decoded_path(struct bld *b, const char *p, size_t len)
 static struct ev *
 identity_v1(struct bld *b)
 {
-	static const char *const nulls[] = { "accessKey", "accountId", "caller",
-		"cognitoAuthenticationProvider", "cognitoAuthenticationType",
-		"cognitoIdentityId", "cognitoIdentityPoolId", "principalOrgId",
-		NULL };
+	static const char *const nulls[] = { "cognitoAuthenticationProvider",
+		"cognitoAuthenticationType", "cognitoIdentityId",
+		"cognitoIdentityPoolId", "principalOrgId", NULL };
+	const struct lb_api_key *key = b->in->api_key;
 	struct ev *id = new_obj(b);
 
+	put_null(b, id, "accessKey");
+	put_null(b, id, "accountId");
+	/* only when the method requires an API key (APIGW.md 1.8) */
+	if (key != NULL) {
+		put(b, id, "apiKey", jcstr(b, key->value));
+		put(b, id, "apiKeyId", jcstr(b, key->id));
+	}
+	put_null(b, id, "caller");
 	for (size_t i = 0; nulls[i] != NULL; i++)
 		put_null(b, id, nulls[i]);
 	put(b, id, "sourceIp", jcstr(b, b->source_ip));

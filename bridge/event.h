@@ -28,6 +28,8 @@ struct lb_event_input {
 	    *short_id; /* 16-char id: extendedRequestId / 2.0 requestId */
 	const char *trace_id; /* X-Amzn-Trace-Id value, "Root=1-...-..." */
 	int64_t time_ms;      /* request time, ms since the epoch */
+	/* REST: the key that passed a route's api_key_required, else NULL */
+	const struct lb_api_key *api_key;
 };
 
 /*

@@ -75,7 +75,8 @@ struct lb_call {
 	const char *query;
 	struct lb_router_match match;
 	const struct lb_function *fn;
-	char *event; /* the serialised event, owned */
+	const struct lb_api_key *api_key; /* the one the route required */
+	char *event;                      /* the serialised event, owned */
 	size_t event_len;
 	struct lb_invoke_request rq;
 	struct lb_invoke_result res;
@@ -348,8 +349,22 @@ bucket_take(struct bucket *b, int64_t now)
 	return !b->on || lb_throttle_take(&b->t, now);
 }
 
-/* Stage 2: gateway checks: the body's size, then throttling (the route's
- * bucket, then the account's); API keys and authorizers come here next. */
+/* The enabled key whose value clients send in x-api-key, or NULL. */
+static const struct lb_api_key *
+find_api_key(const struct lb_config *cfg, const char *value)
+{
+	if (value == NULL)
+		return NULL;
+	for (size_t i = 0; i < cfg->napi_keys; i++)
+		if (cfg->api_keys[i].enabled &&
+		    strcmp(cfg->api_keys[i].value, value) == 0)
+			return &cfg->api_keys[i];
+	return NULL;
+}
+
+/* Stage 2: gateway checks: the body's size, the API key (REST routes with
+ * api_key_required), then throttling (the route's bucket, then the
+ * account's); authorizers come here next. */
 static enum lb_gwerr
 stage_checks(struct lb_call *c, int body_too_large)
 {
@@ -359,6 +374,12 @@ stage_checks(struct lb_call *c, int body_too_large)
 
 	if (body_too_large)
 		return LB_GWERR_REQUEST_TOO_LARGE;
+	if (c->match.route->api_key_required) {
+		c->api_key = find_api_key(
+		    g->cfg, lb_http_param(c->req, "HTTP_X_API_KEY"));
+		if (c->api_key == NULL)
+			return LB_GWERR_INVALID_API_KEY;
+	}
 	if (g->route_buckets[route].on || g->account_bucket.on) {
 		now = mono_us();
 		if (!bucket_take(&g->route_buckets[route], now) ||
@@ -390,6 +411,7 @@ stage_event(struct lb_call *c)
 	in.short_id = c->short_id;
 	in.trace_id = c->trace_id;
 	in.time_ms = c->time_ms;
+	in.api_key = c->api_key;
 	/* written straight from the builder: no json-c objects */
 	s = lb_event_build_text(&in, &len, err, sizeof(err));
 	if (s == NULL) {

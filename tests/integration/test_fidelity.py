@@ -135,6 +135,30 @@ def v1_rest_key_fields(fx):
 
 
 @test
+def rest_api_keys(fx):
+    """A route with api_key_required: x-api-key must name an enabled key
+    (else 403 Forbidden, INVALID_API_KEY); the event's identity then carries
+    apiKey and apiKeyId (APIGW.md 1.8), and only then."""
+    for headers, what in (((), "no x-api-key"),
+                          ((("X-Api-Key", "wrong-key-0123456789abcdef"),), "an unknown key"),
+                          ((("X-Api-Key", "retired-key-0123456789abc"),), "a disabled key")):
+        r = h.http(fx.rest_port, "GET", "/keyed/a", list(headers))
+        h.eq(r.status, 403, "%s: status (%r)" % (what, r.body[:200]))
+        h.eq(r.body, b'{"message":"Forbidden"}', what + ": body")
+        h.eq(r.header("x-amzn-ErrorType"), "ForbiddenException", what + ": x-amzn-ErrorType")
+        h.ok(r.header("x-amzn-RequestId"), what + ": x-amzn-RequestId")
+    r, obj, ev = echo(fx.rest_port, "GET", "/keyed/a",
+                      [("X-Api-Key", "integ-key-0123456789abcdef")])
+    ident = ev["requestContext"]["identity"]
+    h.eq(ident.get("apiKey"), "integ-key-0123456789abcdef", "identity.apiKey")
+    h.eq(ident.get("apiKeyId"), "integkey01", "identity.apiKeyId")
+    h.eq(ev["headers"].get("X-Api-Key"), "integ-key-0123456789abcdef", "the header stays in headers")
+    # a route that requires none: no key fields, whatever the client sends
+    r, obj, ev = rest(fx, "GET", "/a", [("X-Api-Key", "integ-key-0123456789abcdef")])
+    h.ok("apiKey" not in ev["requestContext"]["identity"], "apiKey without api_key_required")
+
+
+@test
 def v1_on_http_api(fx):
     r, obj, ev = echo(fx.port, "GET", "/v1/a%20b?x=1", [("X-Custom-Header", "c")])
     h.eq(ev.get("version"), "1.0", "version")

@@ -981,6 +981,78 @@ test_throttling(void)
 }
 
 static void
+test_api_keys(void)
+{
+	struct lb_config *cfg;
+	char err[1024], text[2048];
+	static const char keys[] =
+	    "api_keys = (\n"
+	    "  { name = \"partner\"; value = \"0123456789abcdefghij\"; },\n"
+	    "  { name = \"old one\"; value = \"ABCDEFGHIJ0123456789-_\"; "
+	    "id = \"k3y1d00001\"; enabled = false; }\n"
+	    ");\n";
+
+	snprintf(text, sizeof(text),
+	    "gateway: { api = \"rest\"; };\n" FUNCS "%s"
+	    "routes = ( { route = \"GET /x\"; function = \"a\"; "
+	    "api_key_required = true; },\n"
+	    "  { route = \"GET /y\"; function = \"a\"; } );\n",
+	    keys);
+	cfg = load(text, NULL, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
+	CU_ASSERT_EQUAL_FATAL(cfg->napi_keys, 2);
+	CU_ASSERT_STRING_EQUAL(cfg->api_keys[0].name, "partner");
+	CU_ASSERT_STRING_EQUAL(cfg->api_keys[0].value, "0123456789abcdefghij");
+	CU_ASSERT(cfg->api_keys[0].enabled);
+	/* an id derived from the name: 10 lowercase alphanumerics */
+	CU_ASSERT_EQUAL(strlen(cfg->api_keys[0].id), 10);
+	CU_ASSERT_EQUAL(
+	    strspn(cfg->api_keys[0].id, "abcdefghijklmnopqrstuvwxyz0123456789"),
+	    10);
+	CU_ASSERT_STRING_EQUAL(cfg->api_keys[1].id, "k3y1d00001");
+	CU_ASSERT(!cfg->api_keys[1].enabled);
+	CU_ASSERT_EQUAL(cfg->api_keys[1].line, 5);
+	CU_ASSERT(cfg->routes[0].api_key_required);
+	CU_ASSERT(!cfg->routes[1].api_key_required);
+	lb_config_free(cfg);
+
+	/* HTTP APIs have no API keys */
+	expect_error("api_keys = (\n{ name = \"k\"; value = "
+	             "\"0123456789abcdefghij\"; } );\n",
+	    1, "api_keys", "only REST APIs have API keys");
+	route_error("{ route = \"GET /x\"; function = \"a\"; "
+	            "api_key_required = true; }",
+	    "routes[0].api_key_required", "only REST APIs have API keys");
+	/* the keys themselves */
+	expect_error("gateway: { api = \"rest\"; };\napi_keys = (\n"
+	             "{ name = \"k\"; value = \"short\"; } );\n",
+	    3, "api_keys[0].value", "expected 20 to 128 characters");
+	expect_error(
+	    "gateway: { api = \"rest\"; };\napi_keys = (\n"
+	    "{ name = \"k\"; value = \"0123456789 abcdefghij\"; } );\n",
+	    3, "api_keys[0].value", "printable ASCII without spaces");
+	expect_error("gateway: { api = \"rest\"; };\napi_keys = (\n"
+	             "{ value = \"0123456789abcdefghij\"; } );\n",
+	    3, "api_keys[0].name", "missing (required)");
+	expect_error("gateway: { api = \"rest\"; };\napi_keys = (\n"
+	             "{ name = \"k\"; value = \"0123456789abcdefghij\"; "
+	             "enabled = 1; } );\n",
+	    3, "api_keys[0].enabled", "expected a boolean");
+	expect_error("gateway: { api = \"rest\"; };\napi_keys = (\n"
+	             "{ name = \"a\"; value = \"0123456789abcdefghij\"; },\n"
+	             "{ name = \"b\"; value = \"0123456789abcdefghij\"; } );\n",
+	    4, "api_keys[1].value", "the same as api_keys[0]'s (line 3)");
+	expect_error("gateway: { api = \"rest\"; };\napi_keys = (\n"
+	             "{ name = \"a\"; value = \"0123456789abcdefghij\"; },\n"
+	             "{ name = \"a\"; value = \"0123456789abcdefghik\"; } );\n",
+	    4, "api_keys[1].name", "the same as api_keys[0]'s");
+	expect_error("gateway: { api = \"rest\"; };\napi_keys = (\n"
+	             "{ name = \"a\"; value = \"0123456789abcdefghij\"; "
+	             "id = \"UPPER12345\"; } );\n",
+	    3, "api_keys[0].id", "expected 10 characters");
+}
+
+static void
 test_reject_routes(void)
 {
 	route_error("{ route = \"GET /x\"; function = \"c\"; }",
@@ -1172,6 +1244,7 @@ lb_test_suite_config(void)
 		{ "reject: concurrency", test_reject_concurrency },
 		{ "reject: routes", test_reject_routes },
 		{ "throttling", test_throttling },
+		{ "api keys", test_api_keys },
 		{ "dump", test_dump },
 		{ "short error buffer", test_short_err },
 		{ "@include", test_include },

@@ -188,6 +188,10 @@ build_checked(const struct lb_event_input *in, char *err, size_t errlen)
 	return ev;
 }
 
+/* The API key the next tbuild passes, as gateway.c does for a route with
+ * api_key_required (NULL: none). */
+static const struct lb_api_key *tbuild_key;
+
 static json_object *
 tbuild(const struct tconf *t, const struct treq *r, const char *method,
     const char *uri, const char *body, size_t body_len, struct tcall *c)
@@ -226,6 +230,7 @@ tbuild(const struct tconf *t, const struct treq *r, const char *method,
 	in.short_id = c->short_id;
 	in.trace_id = c->trace_id;
 	in.time_ms = c->time_ms;
+	in.api_key = tbuild_key;
 	ev = build_checked(&in, err, sizeof(err));
 	if (ev == NULL)
 		fprintf(stderr, "\nlb_event_build: %s\n", err);
@@ -457,6 +462,66 @@ test_v1_rest_encoded_path(void)
 	                    rest_bin) == 0);
 	fixture_case(&t, "DELETE", "/live/files/space%20value/a%2Fb//c/", h,
 	    NULL, 0, "v1_rest_encoded_path");
+	tconf_free(&t);
+}
+
+/* The identity's keys, in order, as "k1,k2,...". */
+static void
+keys_of(json_object *o, char *buf, size_t len)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	json_object_object_foreach(o, k, v)
+	{
+		(void)v;
+		off += (size_t)snprintf(buf + off, off < len ? len - off : 0,
+		    "%s%s", off > 0 ? "," : "", k);
+	}
+}
+
+/* A route with api_key_required: identity gains apiKey and apiKeyId, in
+ * their alphabetical place (APIGW.md 1.8); without one they are absent. */
+static void
+test_v1_rest_api_key(void)
+{
+	struct tconf t;
+	struct treq r;
+	struct tcall c;
+	struct lb_api_key key = { "partner", "k3y1d00001",
+		"0123456789abcdefghijKEY", 1, 1 };
+	static const char *const h[] = { "HTTP_HOST", "api.example.com",
+		"HTTP_X_API_KEY", "0123456789abcdefghijKEY", NULL };
+	json_object *ev, *rc, *id;
+	char keys[1024];
+
+	CU_ASSERT_FATAL(tconf_init(&t, LB_API_REST, "live", rest_routes, NULL,
+	                    rest_bin) == 0);
+	treq_nginx(&r, "GET", "/live/users/7", h);
+	tbuild_key = &key;
+	ev = tbuild(&t, &r, "GET", "/live/users/7", NULL, 0, &c);
+	tbuild_key = NULL;
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ev);
+	CU_ASSERT_FATAL(json_object_object_get_ex(ev, "requestContext", &rc) &&
+	    json_object_object_get_ex(rc, "identity", &id));
+	keys_of(id, keys, sizeof(keys));
+	CU_ASSERT_STRING_EQUAL(keys,
+	    "accessKey,accountId,apiKey,apiKeyId,caller,"
+	    "cognitoAuthenticationProvider,cognitoAuthenticationType,"
+	    "cognitoIdentityId,cognitoIdentityPoolId,principalOrgId,sourceIp,"
+	    "user,userAgent,userArn");
+	CU_ASSERT_STRING_EQUAL(
+	    th_field(id, "apiKey"), "0123456789abcdefghijKEY");
+	CU_ASSERT_STRING_EQUAL(th_field(id, "apiKeyId"), "k3y1d00001");
+	json_object_put(ev);
+	/* no key required: no key fields */
+	ev = tbuild(&t, &r, "GET", "/live/users/7", NULL, 0, &c);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ev);
+	CU_ASSERT_FATAL(json_object_object_get_ex(ev, "requestContext", &rc) &&
+	    json_object_object_get_ex(rc, "identity", &id));
+	CU_ASSERT(!json_object_object_get_ex(id, "apiKey", NULL));
+	CU_ASSERT(!json_object_object_get_ex(id, "apiKeyId", NULL));
+	json_object_put(ev);
 	tconf_free(&t);
 }
 
@@ -1179,6 +1244,7 @@ lb_test_suite_event(void)
 		{ "v1 rest get", test_v1_rest_get },
 		{ "v1 rest encoded path", test_v1_rest_encoded_path },
 		{ "v1 rest double slash", test_v1_rest_double_slash },
+		{ "v1 rest api key", test_v1_rest_api_key },
 		{ "v1 rest binary body", test_v1_rest_binary },
 		{ "v1 rest text bodies", test_v1_rest_text_bodies },
 		{ "v1 rest head", test_v1_rest_head },
