@@ -366,6 +366,51 @@ def provisioned_and_max_requests(fx):
 
 
 @g.test
+def many_idle_connections(fx):
+    """The event loop serves every connection at once: 300 FastCGI
+    connections held open on the bridge (half of them with half a request)
+    stop nothing, and closing them leaves nothing behind (FASTCGI.md's
+    keep_conn trap cannot happen)."""
+    bpid = fx.http_bridge.proc.p.pid
+
+    def sockets():
+        n = 0
+        for fd in os.listdir("/proc/%d/fd" % bpid):
+            try:
+                n += os.readlink("/proc/%d/fd/%s" % (bpid, fd)).startswith("socket:")
+            except OSError:
+                pass
+        return n
+
+    half = (bytes([1, 1, 0, 1, 0, 8, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0]) +  # BEGIN_REQUEST, keep
+            bytes([1, 4, 0, 1, 0, 20, 0, 0]) + bytes([14, 3]) + b"REQUEST_METHOD")  # a PARAMS cut short
+    base = sockets()
+    held = []
+    try:
+        for i in range(300):
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.connect(fx.http_bridge.sock)
+            if i % 2:
+                s.sendall(half)
+            held.append(s)
+        end = time.monotonic() + 5
+        while time.monotonic() < end and sockets() < base + 300:
+            time.sleep(0.05)
+        h.ok(sockets() >= base + 300, "the bridge accepted %d of 300" % (sockets() - base))
+        t0 = time.monotonic()
+        for _ in range(20):
+            h.status_is(http(fx.http_port, "GET", "/ctl?do=pid"), 200)
+        h.ok(time.monotonic() - t0 < 5, "20 requests took %.1f s" % (time.monotonic() - t0))
+    finally:
+        for s in held:
+            s.close()
+    end = time.monotonic() + 5
+    while time.monotonic() < end and sockets() > base + 40:
+        time.sleep(0.05)
+    h.ok(sockets() <= base + 40, "sockets after closing: %d, before: %d" % (sockets(), base))
+
+
+@g.test
 def no_fd_or_zombie_leak(fx):
     """Crashes, timeouts and errors leave no descriptors or zombies behind."""
     bpid = fx.http_bridge.proc.p.pid
