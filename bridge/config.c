@@ -241,6 +241,15 @@ check_key_value(const char *s)
 }
 
 static const char *
+check_quota_period(const char *s)
+{
+	return strcmp(s, "DAY") == 0 || strcmp(s, "WEEK") == 0 ||
+	        strcmp(s, "MONTH") == 0
+	    ? NULL
+	    : "expected \"DAY\", \"WEEK\" or \"MONTH\"";
+}
+
+static const char *
 check_function_name(const char *s)
 {
 	return chars_ok(s, "_-", 64) ? NULL
@@ -451,6 +460,13 @@ static const struct field api_key_fields[] = {
 	STR("id", struct lb_api_key, id, 0, check_api_id),
 	{ "enabled", K_BOOL, offsetof(struct lb_api_key, enabled), 0, 0, 0, 0,
 	    NULL, NULL },
+	NUM("throttling_rate_limit", struct lb_api_key, throttle.rate, 0, 0,
+	    THROTTLE_RATE_MAX),
+	INT("throttling_burst_limit", struct lb_api_key, throttle.burst, 0,
+	    THROTTLE_BURST_MAX),
+	INT("quota_limit", struct lb_api_key, quota_limit, 0, INT_MAX),
+	STR("quota_period", struct lb_api_key, quota_period_name, 0,
+	    check_quota_period),
 };
 
 static const struct field response_fields[] = {
@@ -1056,11 +1072,36 @@ load_api_keys(
 
 		cfg->napi_keys = (size_t)i + 1;
 		k->enabled = 1;
+		k->throttle = no_throttle;
+		k->quota_limit = -1;
 		k->line = (int)config_setting_source_line(ks);
 		setpath(where, sizeof(where), "api_keys[%d]", i);
 		if (parse_group(c, ks, where, api_key_fields,
 		        NFIELDS(api_key_fields), k) < 0)
 			return -1;
+		setpath(where, sizeof(where), "api_keys[%d].", i);
+		if (throttle_pair(c, ks, where, "", &k->throttle) < 0)
+			return -1;
+		if ((k->quota_limit >= 0) != (k->quota_period_name != NULL)) {
+			const char *missing = k->quota_limit >= 0
+			    ? "quota_period"
+			    : "quota_limit";
+
+			setpath(where, sizeof(where), "api_keys[%d].%s", i,
+			    missing);
+			return fail(c,
+			    config_setting_get_member(ks,
+			        k->quota_limit >= 0 ? "quota_limit"
+			                            : "quota_period"),
+			    where,
+			    "missing: quota_limit and quota_period are set "
+			    "together");
+		}
+		if (k->quota_period_name != NULL)
+			k->quota_period = k->quota_period_name[0] == 'D'
+			    ? LB_QUOTA_DAY
+			    : k->quota_period_name[0] == 'W' ? LB_QUOTA_WEEK
+			                                     : LB_QUOTA_MONTH;
 		if (k->id == NULL) {
 			derive_api_id(k->name, id);
 			if ((k->id = strdup(id)) == NULL)
@@ -1377,6 +1418,7 @@ lb_config_free(struct lb_config *cfg)
 		free(cfg->api_keys[i].name);
 		free(cfg->api_keys[i].id);
 		free(cfg->api_keys[i].value);
+		free(cfg->api_keys[i].quota_period_name);
 	}
 	free(cfg->api_keys);
 	for (size_t i = 0; i < LB_GWERR_COUNT; i++) {

@@ -48,12 +48,16 @@ struct lb_route {
 	int line;
 };
 
-/* A REST API key (api_keys). */
+/* A REST API key (api_keys), with its usage plan's limits. */
 struct lb_api_key {
 	char *name;
 	char *id;    /* requestContext.identity.apiKeyId */
 	char *value; /* what clients send in x-api-key */
 	int enabled;
+	struct lb_throttle_limits throttle; /* rate < 0: none */
+	int quota_limit;                    /* requests per period; -1: none */
+	enum lb_quota_period quota_period;
+	char *quota_period_name; /* as configured, until checked */
 	int line;
 };
 

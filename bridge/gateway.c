@@ -41,14 +41,24 @@ struct bucket {
 	struct lb_throttle t;
 };
 
+/* An API key's usage plan: its bucket and its quota's count. */
+struct key_state {
+	struct bucket bucket;
+	pthread_mutex_t mu; /* guards used and period_end */
+	int64_t used;       /* requests admitted in this period */
+	int64_t period_end; /* ms since the epoch; 0 before the first */
+};
+
 struct lb_gen {
 	struct lb_config *cfg;
 	struct lb_router *router;
 	struct lb_envs *envs;
 	struct bucket *route_buckets; /* one per route */
 	struct bucket account_bucket; /* all routes together */
-	uint64_t throttled;           /* requests answered 429 (atomic) */
-	int refs;                     /* requests in flight, +1 while current */
+	struct key_state *keys;       /* one per API key */
+	uint64_t throttled;  /* requests answered 429 THROTTLED (atomic) */
+	uint64_t over_quota; /* ... and 429 QUOTA_EXCEEDED (atomic) */
+	int refs;            /* requests in flight, +1 while current */
 };
 
 struct lb_gateway {
@@ -95,6 +105,12 @@ gen_free(struct lb_gen *g)
 	free(g->route_buckets);
 	if (g->account_bucket.on)
 		lb_throttle_destroy(&g->account_bucket.t);
+	for (size_t i = 0; g->keys != NULL && i < g->cfg->napi_keys; i++) {
+		if (g->keys[i].bucket.on)
+			lb_throttle_destroy(&g->keys[i].bucket.t);
+		pthread_mutex_destroy(&g->keys[i].mu);
+	}
+	free(g->keys);
 	lb_envs_free(g->envs);
 	lb_router_free(g->router);
 	lb_config_free(g->cfg);
@@ -133,7 +149,41 @@ buckets_init(struct lb_gen *g)
 		lb_throttle_init(
 		    &g->account_bucket.t, cfg->account_throttle, now);
 	}
+	g->keys =
+	    calloc(cfg->napi_keys > 0 ? cfg->napi_keys : 1, sizeof(*g->keys));
+	if (g->keys == NULL)
+		return -1;
+	for (size_t i = 0; i < cfg->napi_keys; i++) {
+		pthread_mutex_init(&g->keys[i].mu, NULL);
+		if (cfg->api_keys[i].throttle.rate >= 0) {
+			g->keys[i].bucket.on = 1;
+			lb_throttle_init(&g->keys[i].bucket.t,
+			    cfg->api_keys[i].throttle, now);
+		}
+	}
 	return 0;
+}
+
+/* Counts a request against key k's quota: 0 when the period's quota is
+ * used up (the request is not counted then). */
+static int
+quota_take(struct key_state *ks, const struct lb_api_key *k)
+{
+	int64_t now = lb_now_ms();
+	int ok;
+
+	if (k->quota_limit < 0)
+		return 1;
+	pthread_mutex_lock(&ks->mu);
+	if (now >= ks->period_end) {
+		ks->used = 0;
+		ks->period_end = lb_quota_period_end(k->quota_period, now);
+	}
+	ok = ks->used < k->quota_limit;
+	if (ok)
+		ks->used++;
+	pthread_mutex_unlock(&ks->mu);
+	return ok;
 }
 
 /* Builds a generation over cfg (taking it); NULL with err on failure. */
@@ -302,9 +352,24 @@ lb_gateway_dump_stats(struct lb_gateway *gw, FILE *out)
 	struct lb_gen *g = gen_acquire(gw);
 
 	lb_envs_dump_stats(g->envs, out);
-	fprintf(out, "gateway: throttled=%llu\n",
+	fprintf(out, "gateway: throttled=%llu over_quota=%llu\n",
 	    (unsigned long long)__atomic_load_n(
-	        &g->throttled, __ATOMIC_RELAXED));
+	        &g->throttled, __ATOMIC_RELAXED),
+	    (unsigned long long)__atomic_load_n(
+	        &g->over_quota, __ATOMIC_RELAXED));
+	for (size_t i = 0; i < g->cfg->napi_keys; i++) {
+		const struct lb_api_key *k = &g->cfg->api_keys[i];
+		long long used;
+
+		if (k->quota_limit < 0)
+			continue;
+		pthread_mutex_lock(&g->keys[i].mu);
+		used =
+		    lb_now_ms() < g->keys[i].period_end ? g->keys[i].used : 0;
+		pthread_mutex_unlock(&g->keys[i].mu);
+		fprintf(out, "api key %s: quota_used=%lld quota_limit=%d\n",
+		    k->name, used, k->quota_limit);
+	}
 	gen_release(gw, g);
 }
 
@@ -370,6 +435,7 @@ stage_checks(struct lb_call *c, int body_too_large)
 {
 	struct lb_gen *g = c->gen;
 	size_t route = (size_t)(c->match.route - g->cfg->routes);
+	struct key_state *key = NULL;
 	int64_t now;
 
 	if (body_too_large)
@@ -379,14 +445,24 @@ stage_checks(struct lb_call *c, int body_too_large)
 		    g->cfg, lb_http_param(c->req, "HTTP_X_API_KEY"));
 		if (c->api_key == NULL)
 			return LB_GWERR_INVALID_API_KEY;
+		key = &g->keys[c->api_key - g->cfg->api_keys];
 	}
-	if (g->route_buckets[route].on || g->account_bucket.on) {
+	if ((key != NULL && key->bucket.on) || g->route_buckets[route].on ||
+	    g->account_bucket.on) {
 		now = mono_us();
-		if (!bucket_take(&g->route_buckets[route], now) ||
+		/* the usage plan's limit first, then the stage's, then the
+		 * account's, as API Gateway applies them */
+		if ((key != NULL && !bucket_take(&key->bucket, now)) ||
+		    !bucket_take(&g->route_buckets[route], now) ||
 		    !bucket_take(&g->account_bucket, now)) {
 			__atomic_add_fetch(&g->throttled, 1, __ATOMIC_RELAXED);
 			return LB_GWERR_THROTTLED;
 		}
+	}
+	/* last, so that only requests let through count */
+	if (key != NULL && !quota_take(key, c->api_key)) {
+		__atomic_add_fetch(&g->over_quota, 1, __ATOMIC_RELAXED);
+		return LB_GWERR_QUOTA_EXCEEDED;
 	}
 	return LB_GWERR_NONE;
 }

@@ -5,6 +5,8 @@
  * once and `rate` per second follow.  A burst of 0 throttles everything,
  * as on API Gateway.
  */
+#include <time.h>
+
 #include "throttle.h"
 
 void
@@ -42,4 +44,24 @@ void
 lb_throttle_destroy(struct lb_throttle *t)
 {
 	pthread_mutex_destroy(&t->mu);
+}
+
+int64_t
+lb_quota_period_end(enum lb_quota_period period, int64_t now_ms)
+{
+	time_t t = (time_t)(now_ms / 1000);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+	switch (period) {
+	case LB_QUOTA_DAY: tm.tm_mday += 1; break;
+	case LB_QUOTA_WEEK: tm.tm_mday += 7 - tm.tm_wday; break;
+	case LB_QUOTA_MONTH:
+		tm.tm_mday = 1;
+		tm.tm_mon += 1;
+		break;
+	default: return INT64_MAX;
+	}
+	return (int64_t)timegm(&tm) * 1000;
 }

@@ -33,4 +33,16 @@ int lb_throttle_take(struct lb_throttle *t, int64_t now_us);
 
 void lb_throttle_destroy(struct lb_throttle *t);
 
+/* Usage plan quota periods (API Gateway's QuotaSettings, offset 0). */
+enum lb_quota_period {
+	LB_QUOTA_NONE,
+	LB_QUOTA_DAY,   /* from 00:00 UTC */
+	LB_QUOTA_WEEK,  /* from Sunday 00:00 UTC */
+	LB_QUOTA_MONTH, /* from the 1st, 00:00 UTC */
+};
+
+/* When the quota period that contains `now_ms` (ms since the epoch) ends,
+ * in ms since the epoch. */
+int64_t lb_quota_period_end(enum lb_quota_period period, int64_t now_ms);
+
 #endif /* LB_THROTTLE_H */

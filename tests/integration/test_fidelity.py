@@ -159,6 +159,25 @@ def rest_api_keys(fx):
 
 
 @test
+def rest_usage_plans(fx):
+    """A key's usage plan: over its quota 429 {"message":"Limit Exceeded"}
+    (QUOTA_EXCEEDED), over its rate 429 {"message":"Too Many Requests"}."""
+    key = [("X-Api-Key", "metered-key-0123456789abc")]
+    rs = [h.http(fx.rest_port, "GET", "/keyed/q", key) for _ in range(3)]
+    h.eq([r.status for r in rs], [200, 200, 429], "quota of 2 a day")
+    h.eq(rs[2].body, b'{"message":"Limit Exceeded"}', "over the quota: body")
+    h.eq(rs[2].header("x-amzn-ErrorType"), "LimitExceededException", "over the quota: type")
+    key = [("X-Api-Key", "burst1-key-0123456789abcd")]
+    rs = [h.http(fx.rest_port, "GET", "/keyed/t", key) for _ in range(2)]
+    h.eq([r.status for r in rs], [200, 429], "burst 1, rate 0")
+    h.eq(rs[1].body, b'{"message":"Too Many Requests"}', "over the rate: body")
+    h.eq(rs[1].header("x-amzn-ErrorType"), "TooManyRequestsException", "over the rate: type")
+    # other keys are not affected
+    h.status_is(h.http(fx.rest_port, "GET", "/keyed/a",
+                       [("X-Api-Key", "integ-key-0123456789abcdef")]), 200)
+
+
+@test
 def v1_on_http_api(fx):
     r, obj, ev = echo(fx.port, "GET", "/v1/a%20b?x=1", [("X-Custom-Header", "c")])
     h.eq(ev.get("version"), "1.0", "version")

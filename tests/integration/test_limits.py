@@ -544,7 +544,8 @@ def sigusr1_prints_counters(fx):
          "throttles of the reserved function: %r" % one)
     # the gateway's own 429s (route throttling), since the last reload
     text = fx.bridge.wait_log(r"gateway: throttled=\d+", 5, off)
-    h.ok(re.search(r"gateway: throttled=\d+\n", text), "no gateway counters line: %r" % text[-300:])
+    h.ok(re.search(r"gateway: throttled=\d+ over_quota=\d+\n", text),
+         "no gateway counters line: %r" % text[-300:])
     h.status_is(http(fx.port, "GET", "/limited?do=pid"), 200)
     h.status_is(http(fx.port, "GET", "/limited?do=pid"), 200)
     h.status_is(http(fx.port, "GET", "/limited?do=pid"), 429)

@@ -989,7 +989,9 @@ test_api_keys(void)
 	    "api_keys = (\n"
 	    "  { name = \"partner\"; value = \"0123456789abcdefghij\"; },\n"
 	    "  { name = \"old one\"; value = \"ABCDEFGHIJ0123456789-_\"; "
-	    "id = \"k3y1d00001\"; enabled = false; }\n"
+	    "id = \"k3y1d00001\"; enabled = false;\n"
+	    "    throttling_rate_limit = 5.0; throttling_burst_limit = 10;\n"
+	    "    quota_limit = 1000; quota_period = \"WEEK\"; }\n"
 	    ");\n";
 
 	snprintf(text, sizeof(text),
@@ -1011,6 +1013,13 @@ test_api_keys(void)
 	    10);
 	CU_ASSERT_STRING_EQUAL(cfg->api_keys[1].id, "k3y1d00001");
 	CU_ASSERT(!cfg->api_keys[1].enabled);
+	/* usage plan limits: none by default */
+	CU_ASSERT(cfg->api_keys[0].throttle.rate < 0);
+	CU_ASSERT_EQUAL(cfg->api_keys[0].quota_limit, -1);
+	CU_ASSERT_DOUBLE_EQUAL(cfg->api_keys[1].throttle.rate, 5.0, 1e-9);
+	CU_ASSERT_EQUAL(cfg->api_keys[1].throttle.burst, 10);
+	CU_ASSERT_EQUAL(cfg->api_keys[1].quota_limit, 1000);
+	CU_ASSERT_EQUAL(cfg->api_keys[1].quota_period, LB_QUOTA_WEEK);
 	CU_ASSERT_EQUAL(cfg->api_keys[1].line, 5);
 	CU_ASSERT(cfg->routes[0].api_key_required);
 	CU_ASSERT(!cfg->routes[1].api_key_required);
@@ -1050,6 +1059,20 @@ test_api_keys(void)
 	             "{ name = \"a\"; value = \"0123456789abcdefghij\"; "
 	             "id = \"UPPER12345\"; } );\n",
 	    3, "api_keys[0].id", "expected 10 characters");
+	expect_error("gateway: { api = \"rest\"; };\napi_keys = (\n"
+	             "{ name = \"a\"; value = \"0123456789abcdefghij\"; "
+	             "quota_limit = 10; } );\n",
+	    3, "api_keys[0].quota_period",
+	    "missing: quota_limit and quota_period are set together");
+	expect_error("gateway: { api = \"rest\"; };\napi_keys = (\n"
+	             "{ name = \"a\"; value = \"0123456789abcdefghij\"; "
+	             "quota_limit = 10; quota_period = \"HOUR\"; } );\n",
+	    3, "api_keys[0].quota_period",
+	    "expected \"DAY\", \"WEEK\" or \"MONTH\"");
+	expect_error("gateway: { api = \"rest\"; };\napi_keys = (\n"
+	             "{ name = \"a\"; value = \"0123456789abcdefghij\"; "
+	             "throttling_burst_limit = 10; } );\n",
+	    3, "api_keys[0].throttling_rate_limit", "are set together");
 }
 
 static void

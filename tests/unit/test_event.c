@@ -488,13 +488,17 @@ test_v1_rest_api_key(void)
 	struct tconf t;
 	struct treq r;
 	struct tcall c;
-	struct lb_api_key key = { "partner", "k3y1d00001",
-		"0123456789abcdefghijKEY", 1, 1 };
+	struct lb_api_key key;
 	static const char *const h[] = { "HTTP_HOST", "api.example.com",
 		"HTTP_X_API_KEY", "0123456789abcdefghijKEY", NULL };
 	json_object *ev, *rc, *id;
 	char keys[1024];
 
+	memset(&key, 0, sizeof(key));
+	key.name = "partner";
+	key.id = "k3y1d00001";
+	key.value = "0123456789abcdefghijKEY";
+	key.enabled = 1;
 	CU_ASSERT_FATAL(tconf_init(&t, LB_API_REST, "live", rest_routes, NULL,
 	                    rest_bin) == 0);
 	treq_nginx(&r, "GET", "/live/users/7", h);

@@ -3,6 +3,7 @@
  * move by hand, and from several threads at once.
  */
 #include <pthread.h>
+#include <time.h>
 
 #include "test.h"
 #include "throttle.h"
@@ -93,6 +94,51 @@ test_clock_backwards(void)
 	lb_throttle_destroy(&t);
 }
 
+/* ms since the epoch of a UTC date and time */
+static int64_t
+utc(int y, int mon, int d, int h, int min)
+{
+	struct tm tm = { 0 };
+
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mon - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = min;
+	return (int64_t)timegm(&tm) * 1000;
+}
+
+static void
+test_quota_periods(void)
+{
+	/* period, now (y m d h min), the end (y m d, 00:00) */
+	static const struct {
+		enum lb_quota_period p;
+		int now[5], end[3];
+	} cases[] = {
+		/* Monday 2026-11-23 15:30 UTC */
+		{ LB_QUOTA_DAY, { 2026, 11, 23, 15, 30 }, { 2026, 11, 24 } },
+		/* weeks start on Sunday (API Gateway's offset 0) */
+		{ LB_QUOTA_WEEK, { 2026, 11, 23, 15, 30 }, { 2026, 11, 29 } },
+		{ LB_QUOTA_WEEK, { 2026, 11, 29, 0, 0 }, { 2026, 12, 6 } },
+		{ LB_QUOTA_WEEK, { 2026, 11, 28, 23, 59 }, { 2026, 11, 29 } },
+		{ LB_QUOTA_MONTH, { 2026, 11, 23, 15, 30 }, { 2026, 12, 1 } },
+		/* across a year, a leap February */
+		{ LB_QUOTA_MONTH, { 2026, 12, 31, 23, 59 }, { 2027, 1, 1 } },
+		{ LB_QUOTA_DAY, { 2026, 12, 31, 0, 0 }, { 2027, 1, 1 } },
+		{ LB_QUOTA_MONTH, { 2028, 2, 10, 0, 0 }, { 2028, 3, 1 } },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const int *n = cases[i].now, *e = cases[i].end;
+		int64_t now = utc(n[0], n[1], n[2], n[3], n[4]) + 123;
+
+		CU_ASSERT_EQUAL(lb_quota_period_end(cases[i].p, now),
+		    utc(e[0], e[1], e[2], 0, 0));
+	}
+	CU_ASSERT_EQUAL(lb_quota_period_end(LB_QUOTA_NONE, 0), INT64_MAX);
+}
+
 struct taker {
 	struct lb_throttle *t;
 	int ok;
@@ -139,6 +185,7 @@ lb_test_suite_throttle(void)
 		{ "fractional and zero limits", test_fractional_and_zero },
 		{ "clock going backwards", test_clock_backwards },
 		{ "threads", test_threads },
+		{ "quota periods", test_quota_periods },
 		CU_TEST_INFO_NULL,
 	};
 
