@@ -482,8 +482,6 @@ out_response(struct lb_fcgi_req *c, const char *a, size_t alen, const char *b,
 
 /* ---- connections ---- */
 
-static void conn_ready(struct lb_watch *w, uint32_t events);
-
 static void
 conn_close(struct lb_fcgi_req *c)
 {
@@ -880,23 +878,19 @@ conn_ready(struct lb_watch *w, uint32_t events)
 	int eof = 0, rc;
 
 	(void)events;
+	if (c->state == CONN_WRITING) {
+		/* the rest of a response */
+		send_response(c);
+		return;
+	}
 	if (c->out_off < c->out_len) {
+		/* answers to management records */
 		rc = flush_out(c);
-		if (rc == 0) {
-			if (lb_loop_arm(c->st->srv->loop, c->fd, &c->watch,
-			        EPOLLOUT) == 0)
-				return;
-			rc = -1;
-		}
-		if (c->state == CONN_WRITING) {
-			if (rc < 0) {
-				c->out_len = c->out_off = 0;
-				c->keep = 0;
-			}
-			request_done(c);
+		if (rc == 0 &&
+		    lb_loop_arm(c->st->srv->loop, c->fd, &c->watch, EPOLLOUT) ==
+		        0)
 			return;
-		}
-		if (rc < 0) {
+		if (rc != 1) {
 			conn_close(c);
 			return;
 		}
