@@ -1984,7 +1984,7 @@ send_failed(struct lb_envs *E, struct env *env, struct inv *inv)
 /*
  * Begins an invocation of `function`: its concurrency slot and counters.
  * Returns inv (unlocked), or NULL with res filled (throttled, out of
- * memory).  *integ is the integration deadline (lb_mono_ms), or 0.
+ * memory; res is zeroed by the caller).  *integ is the integration deadline (lb_mono_ms), or 0.
  */
 static struct inv *
 inv_begin(struct lb_envs *E, size_t function,
@@ -1995,7 +1995,6 @@ inv_begin(struct lb_envs *E, size_t function,
 	struct inv *inv;
 	pthread_condattr_t ca;
 
-	memset(res, 0, sizeof(*res));
 	p = &E->pools[function];
 	*integ = 0;
 	if (rq->integration_deadline_ms > 0) {
@@ -2232,7 +2231,7 @@ env_ready(struct lb_watch *w, uint32_t events)
 	    (struct env *)((char *)w - offsetof(struct env, watch));
 	struct inv *inv = env->ainv;
 	struct lb_envs *E = env->pool->envs;
-	int rc = lb_frame_reader_pump_nb(&env->rd, env->rx);
+	int rc = lb_frame_reader_pump_nb(&env->rd, env->rx), done;
 
 	(void)events;
 	if (rc == LB_FRAME_AGAIN) {
@@ -2241,16 +2240,13 @@ env_ready(struct lb_watch *w, uint32_t events)
 		return;
 	}
 	env->ainv = NULL;
-	switch (reply_taken(E, env, inv, rc)) {
-	case REPLY_DONE:
-		pthread_mutex_unlock(&E->mu);
+	/* REPLY_DONE or REPLY_REAP: never ABANDON without a deadline here */
+	done = reply_taken(E, env, inv, rc) == REPLY_DONE;
+	pthread_mutex_unlock(&E->mu);
+	if (done)
 		async_finish(inv);
-		break;
-	default: /* REPLY_REAP: never ABANDON without a deadline here */
-		pthread_mutex_unlock(&E->mu);
+	else
 		async_defer(inv, async_reap);
-		break;
-	}
 }
 
 void

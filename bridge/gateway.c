@@ -94,20 +94,33 @@ struct lb_call {
 	struct lb_http_response resp;
 };
 
+/* A full bucket for `lim`, or one that is off when no limit is set. */
+static void
+bucket_init(struct bucket *b, struct lb_throttle_limits lim, int64_t now)
+{
+	b->on = lim.rate >= 0;
+	if (b->on)
+		lb_throttle_init(&b->t, lim, now);
+}
+
+static void
+bucket_destroy(struct bucket *b)
+{
+	if (b->on)
+		lb_throttle_destroy(&b->t);
+}
+
 static void
 gen_free(struct lb_gen *g)
 {
 	if (g == NULL)
 		return;
 	for (size_t i = 0; g->route_buckets != NULL && i < g->cfg->nroutes; i++)
-		if (g->route_buckets[i].on)
-			lb_throttle_destroy(&g->route_buckets[i].t);
+		bucket_destroy(&g->route_buckets[i]);
 	free(g->route_buckets);
-	if (g->account_bucket.on)
-		lb_throttle_destroy(&g->account_bucket.t);
+	bucket_destroy(&g->account_bucket);
 	for (size_t i = 0; g->keys != NULL && i < g->cfg->napi_keys; i++) {
-		if (g->keys[i].bucket.on)
-			lb_throttle_destroy(&g->keys[i].bucket.t);
+		bucket_destroy(&g->keys[i].bucket);
 		pthread_mutex_destroy(&g->keys[i].mu);
 	}
 	free(g->keys);
@@ -139,27 +152,15 @@ buckets_init(struct lb_gen *g)
 	if (g->route_buckets == NULL)
 		return -1;
 	for (size_t i = 0; i < cfg->nroutes; i++)
-		if (cfg->routes[i].throttle.rate >= 0) {
-			g->route_buckets[i].on = 1;
-			lb_throttle_init(&g->route_buckets[i].t,
-			    cfg->routes[i].throttle, now);
-		}
-	if (cfg->account_throttle.rate >= 0) {
-		g->account_bucket.on = 1;
-		lb_throttle_init(
-		    &g->account_bucket.t, cfg->account_throttle, now);
-	}
+		bucket_init(&g->route_buckets[i], cfg->routes[i].throttle, now);
+	bucket_init(&g->account_bucket, cfg->account_throttle, now);
 	g->keys =
 	    calloc(cfg->napi_keys > 0 ? cfg->napi_keys : 1, sizeof(*g->keys));
 	if (g->keys == NULL)
 		return -1;
 	for (size_t i = 0; i < cfg->napi_keys; i++) {
 		pthread_mutex_init(&g->keys[i].mu, NULL);
-		if (cfg->api_keys[i].throttle.rate >= 0) {
-			g->keys[i].bucket.on = 1;
-			lb_throttle_init(&g->keys[i].bucket.t,
-			    cfg->api_keys[i].throttle, now);
-		}
+		bucket_init(&g->keys[i].bucket, cfg->api_keys[i].throttle, now);
 	}
 	return 0;
 }

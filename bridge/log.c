@@ -63,8 +63,8 @@ write_all(const char *buf, size_t n)
 
 /* This thread's batch (lb_log_batch_begin), or NULL. */
 static __thread struct batch {
-	char *buf;
-	size_t len, cap;
+	char *buf; /* BATCH_MAX bytes */
+	size_t len;
 } * batch;
 
 #define BATCH_MAX (64 * 1024)
@@ -97,7 +97,6 @@ lb_log_batch_begin(void)
 		return;
 	batch->buf = (char *)(batch + 1);
 	batch->len = 0;
-	batch->cap = BATCH_MAX;
 }
 
 void

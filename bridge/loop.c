@@ -68,7 +68,7 @@ loop_thread(void *arg)
 
 	lb_log_batch_begin();
 	for (;;) {
-		int n;
+		int n, stop = 0;
 
 		/* the lines of the last round, before sleeping */
 		lb_log_batch_flush();
@@ -79,8 +79,6 @@ loop_thread(void *arg)
 			lb_log(LB_LOG_ERROR, "epoll_wait: %s", strerror(errno));
 			break;
 		}
-		int stop = 0;
-
 		for (int i = 0; i < n; i++) {
 			struct lb_watch *w = evs[i].data.ptr;
 
@@ -131,7 +129,7 @@ stop_threads(struct lb_loop *L)
 	uint64_t one = 1;
 
 	if (L->stopfd >= 0 && write(L->stopfd, &one, sizeof(one)) < 0)
-		perror("lambdabridge: eventfd");
+		lb_log(LB_LOG_ERROR, "eventfd: %s", strerror(errno));
 	for (int i = 0; i < L->nloop; i++)
 		pthread_join(L->loop_tids[i], NULL);
 	pthread_mutex_lock(&L->mu);
