@@ -773,6 +773,23 @@ member_or(const config_setting_t *g, const char *name)
 static const struct lb_throttle_limits no_throttle = { -1, -1 };
 
 /*
+ * Settings `a` and `b` of group s (whose path is `prefix`, "gateway.") come
+ * together: one without the other is an error naming the missing one.
+ */
+static int
+check_pair(struct ctx *c, const config_setting_t *s, const char *prefix,
+    const char *a, int has_a, const char *b, int has_b)
+{
+	char where[128];
+
+	if (has_a == has_b)
+		return 0;
+	snprintf(where, sizeof(where), "%s%s", prefix, has_a ? b : a);
+	return fail(c, config_setting_get_member(s, has_a ? a : b), where,
+	    "missing: %s and %s are set together", a, b);
+}
+
+/*
  * A rate limit needs its burst limit and the other way round (API
  * Gateway's throttling settings come in pairs).  `prefix` is the path of
  * group s ("gateway."), `kind` "" or "account_".
@@ -781,16 +798,12 @@ static int
 throttle_pair(struct ctx *c, const config_setting_t *s, const char *prefix,
     const char *kind, struct lb_throttle_limits *lim)
 {
-	char rate[64], burst[64], where[96];
-	int has_rate = lim->rate >= 0, has_burst = lim->burst >= 0;
+	char rate[64], burst[64];
 
-	if (has_rate == has_burst)
-		return 0;
 	snprintf(rate, sizeof(rate), "%sthrottling_rate_limit", kind);
 	snprintf(burst, sizeof(burst), "%sthrottling_burst_limit", kind);
-	snprintf(where, sizeof(where), "%s%s", prefix, has_rate ? burst : rate);
-	return fail(c, config_setting_get_member(s, has_rate ? rate : burst),
-	    where, "missing: %s and %s are set together", rate, burst);
+	return check_pair(
+	    c, s, prefix, rate, lim->rate >= 0, burst, lim->burst >= 0);
 }
 
 static int
@@ -1082,21 +1095,9 @@ load_api_keys(
 		setpath(where, sizeof(where), "api_keys[%d].", i);
 		if (throttle_pair(c, ks, where, "", &k->throttle) < 0)
 			return -1;
-		if ((k->quota_limit >= 0) != (k->quota_period_name != NULL)) {
-			const char *missing = k->quota_limit >= 0
-			    ? "quota_period"
-			    : "quota_limit";
-
-			setpath(where, sizeof(where), "api_keys[%d].%s", i,
-			    missing);
-			return fail(c,
-			    config_setting_get_member(ks,
-			        k->quota_limit >= 0 ? "quota_limit"
-			                            : "quota_period"),
-			    where,
-			    "missing: quota_limit and quota_period are set "
-			    "together");
-		}
+		if (check_pair(c, ks, where, "quota_limit", k->quota_limit >= 0,
+		        "quota_period", k->quota_period_name != NULL) < 0)
+			return -1;
 		if (k->quota_period_name != NULL)
 			k->quota_period = k->quota_period_name[0] == 'D'
 			    ? LB_QUOTA_DAY
