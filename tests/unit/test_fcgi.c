@@ -384,6 +384,16 @@ read_response(int fd, unsigned rid, char **out, size_t *out_len)
 	return st;
 }
 
+/* Reads one record: END_REQUEST for rid with protocol status `status`. */
+static void
+expect_end(int fd, struct rec *r, unsigned rid, int status)
+{
+	CU_ASSERT_FATAL(read_record(fd, r) == 0);
+	CU_ASSERT_EQUAL(r->type, 3);
+	CU_ASSERT_EQUAL(r->rid, rid);
+	CU_ASSERT_EQUAL(r->data[4], status);
+}
+
 /* Whether the server closed fd (EOF within 5 s). */
 static int
 closed_by_server(int fd)
@@ -522,20 +532,14 @@ test_management_records(void)
 	/* a role other than responder */
 	begin(&b, 7, 2, 1);
 	send_buf(fd, &b, 0);
-	CU_ASSERT_FATAL(read_record(fd, r) == 0);
-	CU_ASSERT_EQUAL(r->type, 3);
-	CU_ASSERT_EQUAL(r->rid, 7);
-	CU_ASSERT_EQUAL(r->data[4], 3); /* FCGI_UNKNOWN_ROLE */
+	expect_end(fd, r, 7, 3); /* FCGI_UNKNOWN_ROLE */
 
 	/* a second request while one is open: CANT_MPX_CONN, and the first
 	 * goes on */
 	begin(&b, 1, 1, 1);
 	begin(&b, 2, 1, 1);
 	send_buf(fd, &b, 0);
-	CU_ASSERT_FATAL(read_record(fd, r) == 0);
-	CU_ASSERT_EQUAL(r->type, 3);
-	CU_ASSERT_EQUAL(r->rid, 2);
-	CU_ASSERT_EQUAL(r->data[4], 1); /* FCGI_CANT_MPX_CONN */
+	expect_end(fd, r, 2, 1); /* FCGI_CANT_MPX_CONN */
 	pair(&p, "REQUEST_METHOD", "GET");
 	pair(&p, "REQUEST_URI", "/one");
 	record(&b, 4, 1, p.p, p.len, 0);
@@ -553,10 +557,7 @@ test_management_records(void)
 	begin(&b, 5, 1, 1);
 	record(&b, 2, 5, abort_body, 0, 0);
 	send_buf(fd, &b, 0);
-	CU_ASSERT_FATAL(read_record(fd, r) == 0);
-	CU_ASSERT_EQUAL(r->type, 3);
-	CU_ASSERT_EQUAL(r->rid, 5);
-	CU_ASSERT_EQUAL(r->data[4], 0);
+	expect_end(fd, r, 5, 0); /* FCGI_REQUEST_COMPLETE */
 	CU_ASSERT_EQUAL(calls(&s), 1);
 	/* ... and the connection is still in step */
 	request(&b, 6, 1, "GET", "/six", "");
