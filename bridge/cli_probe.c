@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "cli.h"
+#include "sandbox.h"
 #include "worker.h"
 
 int
@@ -22,6 +23,8 @@ lb_cli_probe(int argc, char **argv)
 		fprintf(stderr, "usage: lambdabridge __probe MODULE SYMBOL\n");
 		return 2;
 	}
+	/* whatever the module's constructors start ends with the probe */
+	lb_sandbox_worker_guard();
 	dl = lb_worker_load(argv[1], argv[2], &fn, &etype, err, sizeof(err));
 	if (dl == NULL) {
 		fprintf(stderr, "%s\n", err);

@@ -55,6 +55,7 @@
 #include "ids.h"
 #include "log.h"
 #include "loop.h"
+#include "sandbox.h"
 #include "worker.h"
 
 #define INIT_TIMEOUT_MS    10000 /* Lambda's init phase limit */
@@ -481,11 +482,12 @@ env_free(struct env *env)
 	free(env);
 }
 
-/* SIGKILLs a worker that never served and waits for it. */
+/* SIGKILLs a worker that never served, and what it started, and waits
+ * for it. */
 static void
 kill_reap(pid_t pid)
 {
-	kill(pid, SIGKILL);
+	lb_sandbox_kill_tree(pid);
 	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
 		;
 }
@@ -545,6 +547,7 @@ env_start_process(struct lb_envs *E, struct env *env, char **argv, char **envp,
 	sp.fd4 = rp[1];
 	sp.out_fd = lp[1];
 	sp.err_fd = -1;
+	sp.contain = 1;
 	env->pid = lb_worker_spawn(&sp, err, errlen);
 	close(rq[0]);
 	close(rp[1]);
@@ -899,7 +902,7 @@ env_close(struct lb_envs *E, struct env *env, int kill_it)
 		wake_supervisor(E); /* to reap it */
 	}
 	if (kill_it && !env->killed) {
-		kill(env->pid, SIGKILL);
+		lb_sandbox_kill_tree(env->pid);
 		env->killed = 1;
 	}
 }
@@ -1161,21 +1164,33 @@ static int
 env_try_reap(struct lb_envs *E, struct env *env, int64_t now)
 {
 	struct rusage ru;
-	int st = 0;
+	siginfo_t si;
+	int st = 0, rc;
 	pid_t r;
 
 	/* a request thread still uses rx, tx and rd */
 	if (env->owned)
 		return 0;
+	memset(&si, 0, sizeof(si));
 	do
-		r = wait4(env->pid, &st, WNOHANG, &ru);
-	while (r < 0 && errno == EINTR);
-	if (r == 0) {
+		rc = waitid(
+		    P_PID, (id_t)env->pid, &si, WEXITED | WNOHANG | WNOWAIT);
+	while (rc < 0 && errno == EINTR);
+	if (rc == 0 && si.si_pid == 0) {
 		if (now >= env->deadline && !env->killed) {
-			kill(env->pid, SIGKILL);
+			lb_sandbox_kill_tree(env->pid);
 			env->killed = 1;
 		}
 		return 0;
+	}
+	r = -1;
+	if (rc == 0) {
+		/* what it left in its group (it crashed): its pid is not
+		 * reused while it is a zombie */
+		kill(-env->pid, SIGKILL);
+		do
+			r = wait4(env->pid, &st, 0, &ru);
+		while (r < 0 && errno == EINTR);
 	}
 	if (r > 0 && (uint64_t)ru.ru_maxrss > env->maxrss_kb)
 		env->maxrss_kb = (uint64_t)ru.ru_maxrss;

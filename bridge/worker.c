@@ -34,6 +34,7 @@
 #include "ids.h"
 #include "json.h"
 #include "lambdabridge.h"
+#include "sandbox.h"
 #include "worker.h"
 
 extern char **environ;
@@ -97,10 +98,10 @@ child_close_from(int lo, int keep, long maxfd)
 			close((int)fd);
 }
 
-enum { STEP_DUP = 1, STEP_DEVNULL, STEP_EXEC };
+enum { STEP_DUP = 1, STEP_DEVNULL, STEP_CONTAIN, STEP_EXEC };
 
 static void
-child_run(const struct lb_spawn *sp, int errpipe, long maxfd)
+child_run(const struct lb_spawn *sp, int errpipe, long maxfd, pid_t parent)
 {
 	struct sigaction sa;
 	struct rlimit core = { 0, 0 };
@@ -158,6 +159,8 @@ child_run(const struct lb_spawn *sp, int errpipe, long maxfd)
 	/* Own process group: a Ctrl-C meant for the gateway must not kill
 	 * in-flight invocations (the gateway drains and stops them itself). */
 	setpgid(0, 0);
+	if (sp->contain && lb_sandbox_child_contain(parent) < 0)
+		child_fail(errpipe, STEP_CONTAIN);
 	execve(sp->exe, sp->argv, sp->envp);
 	child_fail(errpipe, STEP_EXEC);
 }
@@ -172,11 +175,12 @@ child_run(const struct lb_spawn *sp, int errpipe, long maxfd)
 static pid_t
 spawn_child(const struct lb_spawn *sp, int rd, int wr, long maxfd)
 {
+	pid_t parent = getpid();
 	pid_t pid = vfork();
 
 	if (pid == 0) {
 		close(rd);
-		child_run(sp, wr, maxfd);
+		child_run(sp, wr, maxfd, parent);
 	}
 	return pid;
 }
@@ -184,7 +188,8 @@ spawn_child(const struct lb_spawn *sp, int rd, int wr, long maxfd)
 pid_t
 lb_worker_spawn(const struct lb_spawn *sp, char *err, size_t errlen)
 {
-	static const char *steps[] = { "", "dup2", "open /dev/null", "execve" };
+	static const char *steps[] = { "", "dup2", "open /dev/null", "prctl",
+		"execve" };
 	sigset_t all, old;
 	struct rlimit nofile;
 	long maxfd = 1024;
@@ -715,6 +720,8 @@ lb_worker_main(int argc, char **argv)
 	char err[256];
 	int rc;
 
+	/* before any handler code: its descendants end with it */
+	lb_sandbox_worker_guard();
 	memset(&w, 0, sizeof(w));
 	if (parse_args(&w, argc, argv, err, sizeof(err)) < 0) {
 		fprintf(stderr, "lambdabridge __worker: %s\n", err);
@@ -825,6 +832,7 @@ lb_worker_spare(int argc, char **argv)
 	size_t len, n;
 	int rc;
 
+	lb_sandbox_worker_guard();
 	if (argc < 3 || strtol(argv[2], &end, 10) != LB_FRAME_VERSION ||
 	    *end != '\0') {
 		fprintf(stderr,
@@ -895,6 +903,8 @@ lb_worker_probe(
 	sp.fd3 = sp.fd4 = -1;
 	sp.out_fd = p[1];
 	sp.err_fd = -1;
+	/* module constructors run in it: what they start ends with it */
+	sp.contain = 1;
 	pid = lb_worker_spawn(&sp, err, errlen);
 	close(p[1]);
 	if (pid < 0) {
@@ -910,7 +920,7 @@ lb_worker_probe(
 
 		if (left <= 0) {
 			timed_out = 1;
-			kill(pid, SIGKILL);
+			lb_sandbox_kill_tree(pid);
 			break;
 		}
 		if (poll(&pfd, 1, (int)left) < 0) {

@@ -44,13 +44,16 @@ struct lb_spawn {
 	int fd4;           /* becomes fd 4 (only with fd3), or -1 */
 	int out_fd;        /* becomes fds 1 and 2, or -1 for /dev/null */
 	int err_fd;        /* becomes fd 2 instead when >= 0 */
+	/* sandbox.h: the child dies with the spawning thread and keeps its
+	 * descendants (the spawning thread must live as long as it does) */
+	int contain;
 };
 
 /*
  * Starts `sp->exe` by vfork+exec.  Safe in a multithreaded process: the
  * child only makes async-signal-safe calls (reset signal mask and
  * dispositions, dup2 the given fds onto 0-4, close every other fd, no core
- * dumps, execve).  stdin is /dev/null.  Returns the pid, or -1 with the
+ * dumps, then what `contain` asks, execve).  stdin is /dev/null.  Returns the pid, or -1 with the
  * reason in err.
  */
 pid_t lb_worker_spawn(const struct lb_spawn *sp, char *err, size_t errlen);

@@ -1,0 +1,220 @@
+/*
+ * sandbox.c - containment of execution environments (sandbox.h).
+ *
+ * Containment: a worker is a child subreaper in its own process group that
+ * dies with the thread that started it.  Whatever it starts stays below it
+ * (an orphan comes back to it, whatever session it made), so the worker can
+ * end them all when it exits or its gateway dies, and the gateway can stop
+ * and kill the whole tree when it kills the worker.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "sandbox.h"
+
+/* Descendants lb_sandbox_kill_tree stops and kills in one call. */
+#define KILL_TREE_MAX 1024
+/* Rounds of lb_sandbox_end_descendants (each reaps at least one). */
+#define END_ROUNDS_MAX 4096
+
+/* ---- the vfork child ---- */
+
+int
+lb_sandbox_child_contain(pid_t parent)
+{
+	if (prctl(PR_SET_PDEATHSIG, LB_SANDBOX_DEATHSIG, 0, 0, 0) < 0)
+		return -1;
+	/* the parent died before the signal was armed */
+	if (getppid() != parent) {
+		errno = ESRCH;
+		return -1;
+	}
+	return prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+}
+
+/* ---- descendants ---- */
+
+/* Writes "/proc/<pid>/task" or "/proc/self/task" (no snprintf: this runs
+ * in signal handlers). */
+static void
+task_dir(char *out, pid_t pid)
+{
+	char num[16];
+	size_t n = 0, i = 0;
+
+	memcpy(out, "/proc/", 6);
+	if (pid == 0) {
+		memcpy(out + 6, "self/task", 10);
+		return;
+	}
+	do
+		num[n++] = (char)('0' + pid % 10);
+	while ((pid /= 10) > 0);
+	while (n > 0)
+		out[6 + i++] = num[--n];
+	memcpy(out + 6 + i, "/task", 6);
+}
+
+/*
+ * Calls fn(child, arg) for each child of each thread of pid (0: this
+ * process).  Returns how many it saw.  Only system calls.
+ */
+static size_t
+each_child(pid_t pid, void (*fn)(pid_t, void *), void *arg)
+{
+	char dir[48], buf[2048];
+	size_t seen = 0;
+	ssize_t got;
+	int dfd;
+
+	task_dir(dir, pid);
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return 0;
+	while ((got = getdents64(dfd, buf, sizeof(buf))) > 0) {
+		for (ssize_t off = 0; off < got;) {
+			struct dirent64 *d = (struct dirent64 *)(buf + off);
+			char rd[512];
+			long v = -1;
+			ssize_t r;
+			int cfd, tfd;
+
+			off += d->d_reclen;
+			if (d->d_name[0] < '0' || d->d_name[0] > '9')
+				continue;
+			tfd = openat(
+			    dfd, d->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			if (tfd < 0)
+				continue;
+			cfd = openat(tfd, "children", O_RDONLY | O_CLOEXEC);
+			close(tfd);
+			if (cfd < 0)
+				continue;
+			/* "pid pid pid " possibly split across reads */
+			while ((r = read(cfd, rd, sizeof(rd))) > 0)
+				for (ssize_t i = 0; i < r; i++) {
+					if (rd[i] >= '0' && rd[i] <= '9') {
+						v = (v < 0 ? 0 : v * 10) +
+						    (rd[i] - '0');
+						continue;
+					}
+					if (v > 0) {
+						fn((pid_t)v, arg);
+						seen++;
+					}
+					v = -1;
+				}
+			if (v > 0) {
+				fn((pid_t)v, arg);
+				seen++;
+			}
+			close(cfd);
+		}
+	}
+	close(dfd);
+	return seen;
+}
+
+static void
+kill_one(pid_t pid, void *arg)
+{
+	(void)arg;
+	kill(pid, SIGKILL);
+}
+
+void
+lb_sandbox_end_descendants(void)
+{
+	int saved = errno;
+
+	for (int round = 0; round < END_ROUNDS_MAX; round++) {
+		if (each_child(0, kill_one, NULL) == 0)
+			break;
+		/* one dies; its children are ours in the next round */
+		if (waitpid(-1, NULL, __WALL) < 0 && errno == ECHILD)
+			break;
+	}
+	errno = saved;
+}
+
+static void
+on_exit_end(void)
+{
+	lb_sandbox_end_descendants();
+}
+
+/* The gateway, when the guard was set (getppid() is async-signal-safe). */
+static pid_t guard_parent;
+
+static void
+on_parent_death(int sig)
+{
+	(void)sig;
+	/* the thread that started us ended, not the gateway: we now belong
+	 * to another of its threads (the signal comes again when it ends) */
+	if (getppid() == guard_parent)
+		return;
+	lb_sandbox_end_descendants();
+	_exit(1);
+}
+
+void
+lb_sandbox_worker_guard(void)
+{
+	struct sigaction sa;
+
+	if (guard_parent != 0)
+		return;
+	guard_parent = getppid();
+	atexit(on_exit_end);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_parent_death;
+	sa.sa_flags = SA_RESTART;
+	sigfillset(&sa.sa_mask);
+	sigaction(LB_SANDBOX_DEATHSIG, &sa, NULL);
+}
+
+struct tree {
+	pid_t pids[KILL_TREE_MAX];
+	size_t n;
+};
+
+static void
+stop_one(pid_t pid, void *arg)
+{
+	struct tree *t = arg;
+
+	kill(pid, SIGSTOP);
+	if (t->n < KILL_TREE_MAX)
+		t->pids[t->n++] = pid;
+}
+
+void
+lb_sandbox_kill_tree(pid_t pid)
+{
+	struct tree *t;
+
+	if (pid <= 0)
+		return;
+	t = malloc(sizeof(*t));
+	if (t != NULL) {
+		/* top down, so that none forks while we look */
+		kill(pid, SIGSTOP);
+		t->pids[0] = pid;
+		t->n = 1;
+		for (size_t i = 0; i < t->n; i++)
+			each_child(t->pids[i], stop_one, t);
+		for (size_t i = 0; i < t->n; i++)
+			kill(t->pids[i], SIGKILL);
+		free(t);
+	}
+	kill(pid, SIGKILL);
+	kill(-pid, SIGKILL);
+}

@@ -1,0 +1,124 @@
+"""Group sandbox (issue 12): every process an environment starts ends with
+it (docs/security.md).  conf/sandbox.conf.in, tests/handlers/sandbox_fn.c:
+
+    fork      sb_fork, timeout 3 s       busy      sb_fork, timeout 30 s
+
+sb_fork leaves a child and a setsid'd, orphaned grandchild sleeping and
+writes "WORKER CHILD GRANDCHILD" to a file.  The process tests start their
+own bridge, since they retire, stop or kill it.
+"""
+
+import os
+import signal
+import threading
+import time
+import types
+
+import harness as h
+
+GONE_WITHIN = 5.0  # seconds for a killed tree to be gone
+
+
+def _setup(env):
+    h.need_modules(os.path.join(h.TEST_HANDLERS, "sandbox_fn.so"))
+    pids = env.path("pids")
+    os.mkdir(pids)
+    os.chmod(pids, 0o1777)  # the workers run as nobody
+    config = h.write_config(env, "sandbox", name="sandbox.conf")
+    bridge = h.start_bridge(env, config)
+    return types.SimpleNamespace(env=env, pids=pids, config=config, bridge=bridge,
+                                 port=h.start_nginx(env, bridge.sock).port)
+
+
+g = h.Group("sandbox", "processes end with their environment",
+            setup=_setup)
+
+
+def alive(pid):
+    """Whether pid runs (a zombie has ended)."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def stack(fx):
+    bridge = h.start_bridge(fx.env, fx.config)
+    server = h.start_nginx(fx.env, bridge.sock)
+    return bridge, server
+
+
+def fork_pids(fx, port, fn="fork", then="", wait=True):
+    """Runs sb_fork; returns [worker, child, grandchild] once all three run."""
+    f = os.path.join(fx.pids, fx.env.unique("pids"))
+    path = "/%s?file=%s%s" % (fn, f, "&then=sleep" if then else "")
+    if wait:
+        r = h.http(port, "GET", path, timeout=20)
+        if then == "":
+            h.status_is(r, 200)
+    else:
+        threading.Thread(target=lambda: _quiet(port, path), daemon=True).start()
+    h.wait_until(lambda: os.path.exists(f) and os.path.getsize(f) > 0, 10, "the pids file")
+    with open(f) as fh:
+        pids = [int(x) for x in fh.read().split()]
+    h.eq(len(pids), 3, "pids written")
+    h.ok(pids[2] > 0, "a grandchild was started")
+    for p in pids[1:]:
+        h.ok(alive(p), "descendant %d runs before the environment ends" % p)
+    return pids
+
+
+def _quiet(port, path):
+    try:
+        h.http(port, "GET", path, timeout=40)
+    except Exception:
+        pass
+
+
+def expect_gone(pids, what):
+    deadline = time.monotonic() + GONE_WITHIN
+    while time.monotonic() < deadline and any(alive(p) for p in pids):
+        time.sleep(0.05)
+    left = [p for p in pids if alive(p)]
+    if left:
+        for p in left:
+            try:
+                os.kill(p, signal.SIGKILL)
+            except OSError:
+                pass
+        raise AssertionError("%s: still running after %.0f s: %r" % (what, GONE_WITHIN, left))
+
+
+@g.test
+def descendants_end_at_function_timeout(fx):
+    pids = fork_pids(fx, fx.port, then="sleep", wait=False)
+    expect_gone(pids, "after the function timeout")
+
+
+@g.test
+def descendants_end_when_reload_retires(fx):
+    bridge, server = stack(fx)
+    pids = fork_pids(fx, server.port)
+    off = bridge.log_size()
+    bridge.signal(signal.SIGHUP)
+    bridge.wait_log(r"reloaded", 10, off)
+    expect_gone(pids, "after a reload retired the environment")
+
+
+@g.test
+def descendants_end_when_bridge_stops(fx):
+    bridge, server = stack(fx)
+    pids = fork_pids(fx, server.port)
+    bridge.signal(signal.SIGTERM)
+    h.wait_until(lambda: not bridge.alive(), 15, "the bridge to exit on SIGTERM")
+    expect_gone(pids, "after the bridge exited")
+
+
+@g.test
+def busy_worker_ends_with_killed_gateway(fx):
+    bridge, server = stack(fx)
+    pids = fork_pids(fx, server.port, fn="busy", then="sleep", wait=False)
+    h.ok(alive(pids[0]), "the busy worker runs")
+    bridge.signal(signal.SIGKILL)
+    expect_gone(pids, "after kill -9 of the gateway")
