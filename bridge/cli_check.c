@@ -11,6 +11,7 @@
 #include "config.h"
 #include "env.h"
 #include "router.h"
+#include "sandbox.h"
 
 static void
 usage(FILE *out)
@@ -54,8 +55,11 @@ lb_cli_check(int argc, char **argv)
 	}
 	cfg = lb_config_load(
 	    path, probe ? lb_worker_probe : NULL, err, sizeof(err));
-	if (cfg == NULL) {
+	if (cfg == NULL ||
+	    lb_config_check_users(
+	        cfg, lb_sandbox_privileged(), err, sizeof(err)) < 0) {
 		fprintf(stderr, "lambdabridge: %s\n", err);
+		lb_config_free(cfg);
 		return 1;
 	}
 	/* lb_config_load checks routes with the router already; the gateway

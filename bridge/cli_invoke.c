@@ -18,6 +18,7 @@
 #include "frame.h"
 #include "ids.h"
 #include "log.h"
+#include "sandbox.h"
 
 static void
 usage(void)
@@ -180,6 +181,12 @@ lb_cli_invoke(int argc, char **argv)
 	}
 
 	cfg = lb_config_load(config_path, NULL, err, sizeof(err));
+	if (cfg != NULL &&
+	    lb_config_check_users(
+	        cfg, lb_sandbox_privileged(), err, sizeof(err)) < 0) {
+		lb_config_free(cfg);
+		cfg = NULL;
+	}
 	if (cfg == NULL) {
 		fprintf(stderr, "lambdabridge: %s\n", err);
 		status = 2;

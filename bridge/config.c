@@ -24,6 +24,7 @@
 
 #include "config.h"
 #include "router.h"
+#include "sandbox.h"
 
 #define MAX_REQUEST_BODY_CAP (64u * 1024 * 1024)
 #define THROTTLE_RATE_MAX    1e9 /* requests per second */
@@ -411,6 +412,8 @@ static const struct field gateway_fields[] = {
 	    account_throttle.rate, 0, 0, THROTTLE_RATE_MAX),
 	INT("account_throttling_burst_limit", struct lb_config,
 	    account_throttle.burst, 0, THROTTLE_BURST_MAX),
+	STR("user", struct lb_config, user, 0, check_nonempty),
+	STR("group", struct lb_config, group, 0, check_nonempty),
 };
 
 static const struct field function_fields[] = {
@@ -428,6 +431,8 @@ static const struct field function_fields[] = {
 	    86400),
 	INT("max_requests", struct lb_function, max_requests, 0, INT_MAX),
 	STR("version", struct lb_function, version, 0, check_version),
+	STR("user", struct lb_function, user, 0, check_nonempty),
+	STR("group", struct lb_function, group, 0, check_nonempty),
 };
 
 /* A route as written, before the function name is resolved. */
@@ -763,7 +768,8 @@ derive_api_id(const char *s, char out[11])
 static const config_setting_t *
 member_or(const config_setting_t *g, const char *name)
 {
-	const config_setting_t *s = config_setting_get_member(g, name);
+	const config_setting_t *s =
+	    g != NULL ? config_setting_get_member(g, name) : NULL;
 
 	return s != NULL ? s : g;
 }
@@ -806,6 +812,32 @@ throttle_pair(struct ctx *c, const config_setting_t *s, const char *prefix,
 	    c, s, prefix, rate, lim->rate >= 0, burst, lim->burst >= 0);
 }
 
+/*
+ * Resolves `prefix`user and `prefix`group of section s into ids; nothing
+ * when user is NULL (group alone is an error).
+ */
+static int
+resolve_ids(struct ctx *c, const config_setting_t *s, const char *prefix,
+    const char *user, const char *group, uid_t *uid, gid_t *gid)
+{
+	char where[80], why[128];
+
+	if (user == NULL && group == NULL)
+		return 0;
+	setpath(where, sizeof(where), "%s%s", prefix,
+	    user == NULL || group != NULL ? "group" : "user");
+	if (user == NULL)
+		return fail(
+		    c, member_or(s, "group"), where, "a group needs a user");
+	if (lb_sandbox_ids(user, group, uid, gid, why, sizeof(why)) < 0)
+		return fail(c,
+		    member_or(s,
+		        strncmp(why, "unknown user", 12) == 0 ? "user"
+		                                              : "group"),
+		    where, "%s", why);
+	return 0;
+}
+
 static int
 load_gateway(struct ctx *c, const config_setting_t *g, struct lb_config *cfg)
 {
@@ -831,6 +863,9 @@ load_gateway(struct ctx *c, const config_setting_t *g, struct lb_config *cfg)
 		    "gateway.payload_format",
 		    "REST APIs support only payload format \"1.0\"");
 	}
+	if (resolve_ids(c, g, "gateway.", cfg->user, cfg->group, &cfg->uid,
+	        &cfg->gid) < 0)
+		return -1;
 	if (cfg->integration_timeout == 0)
 		cfg->integration_timeout = cfg->api == LB_API_REST ? 29 : 30;
 	else if (cfg->api == LB_API_HTTP && cfg->integration_timeout > 30) {
@@ -914,6 +949,26 @@ resolve_module(struct ctx *c, const config_setting_t *fs, const char *where,
 	return 0;
 }
 
+/* A function's user and group, gateway.user's by default. */
+static int
+function_ids(struct ctx *c, const config_setting_t *fs, const char *where,
+    const struct lb_config *cfg, struct lb_function *f)
+{
+	char prefix[80];
+
+	setpath(prefix, sizeof(prefix), "%s.", where);
+	if (f->user == NULL && f->group == NULL && cfg->user != NULL) {
+		if ((f->user = strdup(cfg->user)) == NULL ||
+		    (cfg->group != NULL &&
+		        (f->group = strdup(cfg->group)) == NULL))
+			return fail(c, fs, where, "out of memory");
+		f->uid = cfg->uid;
+		f->gid = cfg->gid;
+		return 0;
+	}
+	return resolve_ids(c, fs, prefix, f->user, f->group, &f->uid, &f->gid);
+}
+
 static int
 load_functions(struct ctx *c, const config_setting_t *list, const char *dir,
     struct lb_config *cfg)
@@ -967,7 +1022,8 @@ load_functions(struct ctx *c, const config_setting_t *list, const char *dir,
 			    "%d",
 			    envsize, ENV_TOTAL_MAX);
 		}
-		if (resolve_module(c, fs, where, dir, f) < 0)
+		if (resolve_module(c, fs, where, dir, f) < 0 ||
+		    function_ids(c, fs, where, cfg, f) < 0)
 			return -1;
 	}
 	return 0;
@@ -1383,6 +1439,25 @@ fail_path:
 	return NULL;
 }
 
+int
+lb_config_check_users(
+    const struct lb_config *cfg, int privileged, char *err, size_t errlen)
+{
+	if (!privileged)
+		return 0;
+	for (size_t i = 0; i < cfg->nfunctions; i++)
+		if (cfg->functions[i].user == NULL) {
+			snprintf(err, errlen,
+			    "%s:%d: functions[%zu]: the bridge may switch "
+			    "users (it runs as root): name the user its "
+			    "environments run as (user, or gateway.user; "
+			    "user = \"root\" to run them as root)",
+			    cfg->path, cfg->functions[i].line, i);
+			return -1;
+		}
+	return 0;
+}
+
 void
 lb_config_free(struct lb_config *cfg)
 {
@@ -1399,6 +1474,8 @@ lb_config_free(struct lb_config *cfg)
 	free(cfg->account_id);
 	free(cfg->api_id);
 	free(cfg->domain_name);
+	free(cfg->user);
+	free(cfg->group);
 	for (size_t i = 0; i < cfg->nfunctions; i++) {
 		struct lb_function *f = &cfg->functions[i];
 
@@ -1406,6 +1483,8 @@ lb_config_free(struct lb_config *cfg)
 		free(f->module);
 		free(f->handler);
 		free(f->version);
+		free(f->user);
+		free(f->group);
 		free_kv(f->environment, f->nenvironment);
 	}
 	free(cfg->functions);

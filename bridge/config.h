@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "gwerror.h"
 #include "kv.h"
@@ -32,6 +33,12 @@ struct lb_function {
 	int max_requests; /* recycle after this many invocations, 0 = never */
 	struct lb_kv *environment;
 	size_t nenvironment;
+	/* who its environments run as (docs/security.md): user is NULL when
+	 * neither it nor gateway.user names one; uid/gid resolved */
+	char *user;
+	char *group;
+	uid_t uid;
+	gid_t gid;
 	int line; /* where it was defined, for messages */
 };
 
@@ -86,6 +93,12 @@ struct lb_config {
 	 * 0 when not set */
 	struct lb_throttle_limits throttle;
 	struct lb_throttle_limits account_throttle;
+	/* privileges (docs/security.md): gateway.user (NULL: none) and its
+	 * resolved ids */
+	char *user;
+	char *group;
+	uid_t uid;
+	gid_t gid;
 
 	struct lb_function *functions;
 	size_t nfunctions;
@@ -114,6 +127,14 @@ typedef int lb_config_probe(
  */
 struct lb_config *lb_config_load(
     const char *path, lb_config_probe *probe, char *err, size_t errlen);
+
+/*
+ * Checks what only a bridge that may switch users needs (`privileged`, see
+ * lb_sandbox_privileged): every function names its user, directly or by
+ * gateway.user.  0, or -1 with "file:line: setting: reason" in err.
+ */
+int lb_config_check_users(
+    const struct lb_config *cfg, int privileged, char *err, size_t errlen);
 
 /* Frees a config from lb_config_load; NULL is fine. */
 void lb_config_free(struct lb_config *cfg);

@@ -165,6 +165,7 @@ struct pool {
 	int active;       /* invocations holding a concurrency slot */
 	int64_t respawn_after;
 	int spare_ok; /* its workers may start from spares (see there) */
+	int set_ids;  /* its workers switch to fn->uid/gid */
 	/* counters */
 	uint64_t invocations, errors, throttles, timeouts, cold_starts;
 	uint64_t spare_starts; /* cold starts from a spare worker */
@@ -547,7 +548,12 @@ env_start_process(struct lb_envs *E, struct env *env, char **argv, char **envp,
 	sp.fd4 = rp[1];
 	sp.out_fd = lp[1];
 	sp.err_fd = -1;
-	sp.contain = 1;
+	sp.contain = sp.confine = 1;
+	if (env->pool != NULL) {
+		sp.set_ids = env->pool->set_ids;
+		sp.uid = env->pool->fn->uid;
+		sp.gid = env->pool->fn->gid;
+	}
 	env->pid = lb_worker_spawn(&sp, err, errlen);
 	close(rq[0]);
 	close(rp[1]);
@@ -1654,7 +1660,8 @@ pool_env_build(struct lb_envs *E, struct pool *p)
 		rc |= envp_add(p, cap,
 		    xstrdup_printf("PATH=%s",
 		        path != NULL ? path : "/usr/local/bin:/usr/bin:/bin"));
-	p->spare_ok = !sets_startup_var(fn);
+	p->spare_ok = !sets_startup_var(fn) &&
+	    (!p->set_ids || (fn->uid == geteuid() && fn->gid == getegid()));
 	for (size_t i = 0; i < NPASSTHROUGH; i++) {
 		const char *v = getenv(passthrough[i]);
 
@@ -1668,6 +1675,25 @@ pool_env_build(struct lb_envs *E, struct pool *p)
 			    xstrdup_printf("%s=%s", fn->environment[i].key,
 			        fn->environment[i].value));
 	return rc != 0 ? -1 : 0;
+}
+
+/*
+ * Who p's workers run as.  Without the privilege to switch users, a
+ * function's user is ignored (logged), as php-fpm does.
+ */
+static void
+pool_sandbox(struct pool *p)
+{
+	const struct lb_function *fn = p->fn;
+
+	if (fn->user != NULL && lb_sandbox_privileged())
+		p->set_ids = 1;
+	else if (fn->user != NULL &&
+	    (fn->uid != geteuid() || fn->gid != getegid()))
+		lb_log(LB_LOG_WARN,
+		    "function '%s': not running as user '%s' (only a bridge "
+		    "started as root switches users)",
+		    fn->name, fn->user);
 }
 
 static void
@@ -1749,6 +1775,7 @@ lb_envs_new(
 		snprintf(
 		    p->group, sizeof(p->group), "/aws/lambda/%s", fn->name);
 		snprintf(p->memory, sizeof(p->memory), "%d", fn->memory);
+		pool_sandbox(p);
 		if (pool_env_build(E, p) < 0)
 			goto fail_mem;
 		if (fn->reserved_concurrency >= 0)

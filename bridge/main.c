@@ -17,6 +17,7 @@
 #include "fcgi.h"
 #include "gateway.h"
 #include "log.h"
+#include "sandbox.h"
 
 /*
  * Set by the signal handlers, which may run on any of the process's
@@ -189,6 +190,12 @@ housekeeping(struct server_ctx *ctx)
 			lb_log(LB_LOG_INFO, "reloading '%s'", ctx->config_path);
 			cfg = lb_config_load(ctx->config_path, lb_worker_probe,
 			    err, sizeof(err));
+			if (cfg != NULL &&
+			    lb_config_check_users(cfg, lb_sandbox_privileged(),
+			        err, sizeof(err)) < 0) {
+				lb_config_free(cfg);
+				cfg = NULL;
+			}
 			if (cfg == NULL) {
 				lb_log(LB_LOG_ERROR,
 				    "reload rejected, keeping the running "
@@ -212,6 +219,26 @@ housekeeping(struct server_ctx *ctx)
 		if (flag_take(&stats_flag))
 			lb_gateway_dump_stats(ctx->gw, stderr);
 	}
+}
+
+/*
+ * After binding: not dumpable (its memory and /proc files are out of the
+ * functions' reach) and, started as root, gateway.user/group with only the
+ * capabilities to start and kill workers (docs/security.md).  Before any
+ * thread: capabilities are per thread.
+ */
+static int
+drop_privileges(const struct lb_config *cfg, char *err, size_t errlen)
+{
+	if (cfg->user != NULL && geteuid() != 0)
+		lb_log(LB_LOG_INFO,
+		    "gateway.user '%s' ignored: not started as root",
+		    cfg->user);
+	else if (cfg->user != NULL &&
+	    lb_sandbox_drop(cfg->uid, cfg->gid, err, errlen) < 0)
+		return -1;
+	lb_sandbox_nodump();
+	return 0;
 }
 
 static int
@@ -250,8 +277,11 @@ serve(int argc, char **argv)
 	install_signals();
 	cfg =
 	    lb_config_load(ctx.config_path, lb_worker_probe, err, sizeof(err));
-	if (cfg == NULL) {
+	if (cfg == NULL ||
+	    lb_config_check_users(
+	        cfg, lb_sandbox_privileged(), err, sizeof(err)) < 0) {
 		fprintf(stderr, "lambdabridge: %s\n", err);
+		lb_config_free(cfg);
 		return 1;
 	}
 	if (listen_addr == NULL)
@@ -266,6 +296,11 @@ serve(int argc, char **argv)
 			lb_config_free(cfg);
 			return 1;
 		}
+	}
+	if (drop_privileges(cfg, err, sizeof(err)) < 0) {
+		fprintf(stderr, "lambdabridge: %s\n", err);
+		lb_config_free(cfg);
+		return 1;
 	}
 	ctx.gw = lb_gateway_new(cfg, err, sizeof(err));
 	if (ctx.gw == NULL) {

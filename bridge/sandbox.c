@@ -1,5 +1,6 @@
 /*
- * sandbox.c - containment of execution environments (sandbox.h).
+ * sandbox.c - containment and confinement of execution environments
+ * (sandbox.h).
  *
  * Containment: a worker is a child subreaper in its own process group that
  * dies with the thread that started it.  Whatever it starts stays below it
@@ -10,10 +11,17 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <linux/capability.h>
+#include <pwd.h>
+#include <sched.h>
 #include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -24,7 +32,112 @@
 /* Rounds of lb_sandbox_end_descendants (each reaps at least one). */
 #define END_ROUNDS_MAX 4096
 
+/* ---- capabilities (raw capget/capset: three words of bits) ---- */
+
+static int
+caps_get(struct __user_cap_data_struct data[2])
+{
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3,
+		0 };
+
+	memset(data, 0, 2 * sizeof(*data));
+	return (int)syscall(SYS_capget, &hdr, data);
+}
+
+static int
+has_cap(const struct __user_cap_data_struct data[2], int cap)
+{
+	return (data[cap / 32].effective >> (cap % 32)) & 1;
+}
+
+int
+lb_sandbox_privileged(void)
+{
+	struct __user_cap_data_struct d[2];
+
+	if (geteuid() == 0)
+		return 1;
+	return caps_get(d) == 0 && has_cap(d, CAP_SETUID) &&
+	    has_cap(d, CAP_SETGID);
+}
+
+int
+lb_sandbox_ids(const char *user, const char *group, uid_t *uid, gid_t *gid,
+    char *err, size_t errlen)
+{
+	struct passwd pw, *pwp = NULL;
+	struct group gr, *grp = NULL;
+	char buf[4096];
+
+	if (getpwnam_r(user, &pw, buf, sizeof(buf), &pwp) != 0 || pwp == NULL) {
+		snprintf(err, errlen, "unknown user '%s'", user);
+		return -1;
+	}
+	*uid = pw.pw_uid;
+	*gid = pw.pw_gid;
+	if (group == NULL)
+		return 0;
+	if (getgrnam_r(group, &gr, buf, sizeof(buf), &grp) != 0 ||
+	    grp == NULL) {
+		snprintf(err, errlen, "unknown group '%s'", group);
+		return -1;
+	}
+	*gid = gr.gr_gid;
+	return 0;
+}
+
+void
+lb_sandbox_nodump(void)
+{
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+}
+
+int
+lb_sandbox_drop(uid_t uid, gid_t gid, char *err, size_t errlen)
+{
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3,
+		0 };
+	struct __user_cap_data_struct d[2];
+	uint32_t keep = 1u << CAP_SETUID | 1u << CAP_SETGID |
+	    1u << CAP_SETPCAP | 1u << CAP_KILL;
+
+	if (setgroups(1, &gid) < 0 || setresgid(gid, gid, gid) < 0) {
+		snprintf(err, errlen, "cannot become group %u: %s",
+		    (unsigned)gid, strerror(errno));
+		return -1;
+	}
+	if (uid == 0)
+		return 0;
+	/* keep the permitted set across the uid change, then trim it */
+	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0 ||
+	    setresuid(uid, uid, uid) < 0) {
+		snprintf(err, errlen, "cannot become user %u: %s",
+		    (unsigned)uid, strerror(errno));
+		return -1;
+	}
+	prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
+	memset(d, 0, sizeof(d));
+	d[0].effective = d[0].permitted = keep;
+	if (syscall(SYS_capset, &hdr, d) < 0) {
+		snprintf(err, errlen, "cannot keep CAP_SETUID/CAP_SETGID: %s",
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 /* ---- the vfork child ---- */
+
+int
+lb_sandbox_child_ids(uid_t uid, gid_t gid)
+{
+	/* raw calls: libc's would signal the parent's threads */
+	if (syscall(SYS_setgroups, 1, &gid) < 0 ||
+	    syscall(SYS_setresgid, gid, gid, gid) < 0 ||
+	    syscall(SYS_setresuid, uid, uid, uid) < 0)
+		return -1;
+	return 0;
+}
 
 int
 lb_sandbox_child_contain(pid_t parent)
@@ -37,6 +150,17 @@ lb_sandbox_child_contain(pid_t parent)
 		return -1;
 	}
 	return prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+}
+
+int
+lb_sandbox_child_confine(void)
+{
+	/* EPERM without CAP_SETPCAP: then this is no longer root and
+	 * execve gives it no capabilities anyway */
+	for (int cap = 0; cap < 64; cap++)
+		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno == EINVAL)
+			break;
+	return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
 }
 
 /* ---- descendants ---- */
@@ -173,6 +297,7 @@ lb_sandbox_worker_guard(void)
 	if (guard_parent != 0)
 		return;
 	guard_parent = getppid();
+	lb_sandbox_nodump();
 	atexit(on_exit_end);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_parent_death;

@@ -1,7 +1,7 @@
 /*
  * sandbox.h - what keeps an execution environment in its box: every process
- * it starts ends with it.  docs/security.md says what holds and what does
- * not.
+ * it starts ends with it, it runs as its function's user without
+ * capabilities, and the gateway it cannot reach.  docs/security.md says what holds and what does not.
  *
  * The lb_sandbox_child_* and lb_sandbox_end_descendants functions make
  * only async-signal-safe system calls: they run in a vfork child or a
@@ -22,21 +22,55 @@
  */
 #define LB_SANDBOX_DEATHSIG SIGPWR
 
+/* Whether this process may start workers as other users (it is root, or
+ * kept CAP_SETUID and CAP_SETGID after lb_sandbox_drop). */
+int lb_sandbox_privileged(void);
+
+/*
+ * Resolves `user` (and `group`, or NULL for the user's primary group) to
+ * ids.  0, or -1 with the reason in err.
+ */
+int lb_sandbox_ids(const char *user, const char *group, uid_t *uid, gid_t *gid,
+    char *err, size_t errlen);
+
+/* Makes the calling process non-dumpable: its /proc files become root's
+ * and it cannot be ptraced by its own uid. */
+void lb_sandbox_nodump(void);
+
+/*
+ * The gateway started as root becomes uid/gid (supplementary groups: gid
+ * only), keeping CAP_SETUID, CAP_SETGID, CAP_SETPCAP and CAP_KILL to start,
+ * confine and kill workers of other users.  Call before any thread exists
+ * (capabilities are per thread).  0, or -1 with the reason in err.
+ */
+int lb_sandbox_drop(uid_t uid, gid_t gid, char *err, size_t errlen);
+
+/* vfork child: switches to uid/gid (supplementary groups: gid only).  0,
+ * or -1 with errno set. */
+int lb_sandbox_child_ids(uid_t uid, gid_t gid);
+
 /*
  * vfork child: dies with LB_SANDBOX_DEATHSIG when the spawning thread
  * dies, and exits at once if `parent` died already (the race the kernel
  * leaves); becomes a child subreaper, so that descendants orphaned inside
- * the environment stay its own.  Call after any change of ids (which
- * clears the death signal).  0, or -1 with errno set.
+ * the environment stay its own.  Call after lb_sandbox_child_ids (a change
+ * of ids clears the death signal).  0, or -1 with errno set.
  */
 int lb_sandbox_child_contain(pid_t parent);
 
 /*
- * In a worker, first thing (once; later calls do nothing): ends its
- * descendants on exit() and, when the gateway has died, on
- * LB_SANDBOX_DEATHSIG (then exits).  Until it is called, that signal ends
- * the worker alone: a spawning thread must not end before its worker is
- * ready.
+ * vfork child: drops every capability from the bounding set (a worker
+ * running as root gets none at execve) and sets no_new_privs.  0, or -1
+ * with errno set.
+ */
+int lb_sandbox_child_confine(void);
+
+/*
+ * In a worker, first thing (once; later calls do nothing): makes it
+ * non-dumpable, ends its descendants on exit() and, when the gateway has
+ * died, on LB_SANDBOX_DEATHSIG (then exits).  Until it is called, that
+ * signal ends the worker alone: a spawning thread must not end before its
+ * worker is ready.
  */
 void lb_sandbox_worker_guard(void);
 

@@ -98,7 +98,14 @@ child_close_from(int lo, int keep, long maxfd)
 			close((int)fd);
 }
 
-enum { STEP_DUP = 1, STEP_DEVNULL, STEP_CONTAIN, STEP_EXEC };
+enum {
+	STEP_DUP = 1,
+	STEP_DEVNULL,
+	STEP_IDS,
+	STEP_CONTAIN,
+	STEP_CONFINE,
+	STEP_EXEC
+};
 
 static void
 child_run(const struct lb_spawn *sp, int errpipe, long maxfd, pid_t parent)
@@ -159,8 +166,13 @@ child_run(const struct lb_spawn *sp, int errpipe, long maxfd, pid_t parent)
 	/* Own process group: a Ctrl-C meant for the gateway must not kill
 	 * in-flight invocations (the gateway drains and stops them itself). */
 	setpgid(0, 0);
+	/* ids first: changing them clears the death signal */
+	if (sp->set_ids && lb_sandbox_child_ids(sp->uid, sp->gid) < 0)
+		child_fail(errpipe, STEP_IDS);
 	if (sp->contain && lb_sandbox_child_contain(parent) < 0)
 		child_fail(errpipe, STEP_CONTAIN);
+	if (sp->confine && lb_sandbox_child_confine() < 0)
+		child_fail(errpipe, STEP_CONFINE);
 	execve(sp->exe, sp->argv, sp->envp);
 	child_fail(errpipe, STEP_EXEC);
 }
@@ -188,8 +200,8 @@ spawn_child(const struct lb_spawn *sp, int rd, int wr, long maxfd)
 pid_t
 lb_worker_spawn(const struct lb_spawn *sp, char *err, size_t errlen)
 {
-	static const char *steps[] = { "", "dup2", "open /dev/null", "prctl",
-		"execve" };
+	static const char *steps[] = { "", "dup2", "open /dev/null",
+		"switching user", "prctl", "confining", "execve" };
 	sigset_t all, old;
 	struct rlimit nofile;
 	long maxfd = 1024;
@@ -903,8 +915,8 @@ lb_worker_probe(
 	sp.fd3 = sp.fd4 = -1;
 	sp.out_fd = p[1];
 	sp.err_fd = -1;
-	/* module constructors run in it: what they start ends with it */
-	sp.contain = 1;
+	/* module constructors run in it: no capabilities, even as root */
+	sp.contain = sp.confine = 1;
 	pid = lb_worker_spawn(&sp, err, errlen);
 	close(p[1]);
 	if (pid < 0) {

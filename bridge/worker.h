@@ -47,13 +47,17 @@ struct lb_spawn {
 	/* sandbox.h: the child dies with the spawning thread and keeps its
 	 * descendants (the spawning thread must live as long as it does) */
 	int contain;
+	int set_ids; /* becomes uid/gid (needs CAP_SETUID/CAP_SETGID) */
+	uid_t uid;
+	gid_t gid;
+	int confine; /* no capabilities, no_new_privs */
 };
 
 /*
  * Starts `sp->exe` by vfork+exec.  Safe in a multithreaded process: the
  * child only makes async-signal-safe calls (reset signal mask and
  * dispositions, dup2 the given fds onto 0-4, close every other fd, no core
- * dumps, then what `contain` asks, execve).  stdin is /dev/null.  Returns the pid, or -1 with the
+ * dumps, then what `contain`, `set_ids` and `confine` ask, execve).  stdin is /dev/null.  Returns the pid, or -1 with the
  * reason in err.
  */
 pid_t lb_worker_spawn(const struct lb_spawn *sp, char *err, size_t errlen);

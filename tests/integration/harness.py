@@ -146,6 +146,10 @@ def run_cmd(argv, timeout=30, input=None, env=None):
 
 
 def substitute(template, values):
+    """TEMPLATE with @KEY@ replaced by values; @USER@ and @GROUP@ are
+    unprivileged_user()'s unless given."""
+    user, group = unprivileged_user()
+    values = dict({"USER": user, "GROUP": group}, **values)
     with open(template) as f:
         text = f.read()
     for k, v in values.items():
@@ -293,8 +297,9 @@ TEST_HANDLERS = os.path.join(BUILD, "tests", "handlers")
 
 def write_config(env, template, name=None, **values):
     """Writes tests/integration/conf/TEMPLATE.conf.in into the temp dir with
-    @HANDLERS@, @TEST_HANDLERS@ and the given @KEY@ values substituted;
-    returns the path."""
+    @HANDLERS@, @TEST_HANDLERS@, @USER@ and @GROUP@ (unprivileged_user(): the
+    gateway drops to them when the tests run as root) and the given @KEY@
+    values substituted; returns the path."""
     vals = {"HANDLERS": HANDLERS, "TEST_HANDLERS": TEST_HANDLERS}
     vals.update({k.upper(): str(v) for k, v in values.items()})
     text = substitute(os.path.join(CONF_DIR, template + ".conf.in"), vals)

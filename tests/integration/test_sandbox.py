@@ -1,14 +1,19 @@
 """Group sandbox (issue 12): every process an environment starts ends with
-it (docs/security.md).  conf/sandbox.conf.in, tests/handlers/sandbox_fn.c:
+it, and a function cannot reach the gateway or another function
+(docs/security.md).  conf/sandbox.conf.in, tests/handlers/sandbox_fn.c:
 
     fork      sb_fork, timeout 3 s       busy      sb_fork, timeout 30 s
+    spy       sb_probe as gateway.user   victim    sb_probe as daemon
+    root      sb_probe as root
 
 sb_fork leaves a child and a setsid'd, orphaned grandchild sleeping and
 writes "WORKER CHILD GRANDCHILD" to a file.  The process tests start their
 own bridge, since they retire, stop or kill it.
 """
 
+import json
 import os
+import pwd
 import signal
 import threading
 import time
@@ -30,7 +35,7 @@ def _setup(env):
                                  port=h.start_nginx(env, bridge.sock).port)
 
 
-g = h.Group("sandbox", "processes end with their environment",
+g = h.Group("sandbox", "processes end with their environment; isolation of functions",
             setup=_setup)
 
 
@@ -122,3 +127,58 @@ def busy_worker_ends_with_killed_gateway(fx):
     h.ok(alive(pids[0]), "the busy worker runs")
     bridge.signal(signal.SIGKILL)
     expect_gone(pids, "after kill -9 of the gateway")
+
+
+def probe(fx, path):
+    r = h.http(fx.port, "GET", path)
+    h.status_is(r, 200)
+    return json.loads(r.body)
+
+
+def need_root():
+    if not h.IS_ROOT:
+        raise h.Skip("needs root: the bridge switches users only when started as root")
+
+
+@g.test
+def function_cannot_reach_gateway_or_others(fx):
+    need_root()
+    victim = probe(fx, "/victim")
+    me = probe(fx, "/spy?gw=%d&victim=%d" % (fx.bridge.proc.pid, victim["pid"]))
+    h.eq(me["environ"], "EACCES", "open /proc/<gateway>/environ")
+    h.eq(me["ptrace"], "EPERM", "PTRACE_ATTACH to the gateway")
+    h.eq(me["kill"], "EPERM", "kill() of another function's worker")
+    h.ok(alive(victim["pid"]), "the other function's worker still runs")
+    h.eq(me["nnp"], "1", "no_new_privs")
+    h.eq(int(me["capeff"], 16), 0, "effective capabilities")
+    h.eq(me["euid"], pwd.getpwnam(h.unprivileged_user()[0]).pw_uid, "spy's uid")
+
+
+@g.test
+def functions_run_as_their_user(fx):
+    need_root()
+    nobody = pwd.getpwnam(h.unprivileged_user()[0]).pw_uid
+    h.eq(probe(fx, "/spy")["euid"], nobody, "default: gateway.user")
+    h.eq(probe(fx, "/victim")["euid"], pwd.getpwnam("daemon").pw_uid, "user = daemon")
+    root = probe(fx, "/root")
+    h.eq(root["euid"], 0, "user = root")
+    h.eq(int(root["capeff"], 16), 0, "root's effective capabilities")
+    with open("/proc/%d/status" % fx.bridge.proc.pid) as f:
+        st = dict(line.rstrip("\n").split(":\t", 1) for line in f if ":\t" in line)
+    h.eq(int(st["Uid"].split()[1]), nobody, "the gateway's euid after the drop")
+
+
+@g.test
+def root_start_needs_a_user(fx):
+    need_root()
+    cfg = fx.env.path("nouser.conf")
+    with open(fx.config) as f:
+        text = f.read()
+    user, group = h.unprivileged_user()
+    text = text.replace('user = "%s";' % user, "", 1).replace('group = "%s";' % group, "", 1)
+    with open(cfg, "w") as f:
+        f.write(text)
+    r = h.run_cmd([h.LB_BIN, "check", "-c", cfg])
+    h.eq(r.returncode, 1, "check's exit status")
+    h.ok(("%s:12: functions[0]: " % cfg) in r.stderr and "user" in r.stderr,
+         "the error names the file, line and setting: %r" % r.stderr)

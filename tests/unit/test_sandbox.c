@@ -1,6 +1,6 @@
 /*
- * test_sandbox.c - sandbox.c: ending a process tree from above (the
- * gateway) and from inside (a subreaper).
+ * test_sandbox.c - sandbox.c: user lookup, and ending a
+ * process tree from above (the gateway) and from inside (a subreaper).
  * Every test that forks waits for what it forked.
  */
 #include <errno.h>
@@ -18,6 +18,27 @@
 #include "test.h"
 
 void lb_test_suite_sandbox(void);
+
+static void
+test_ids(void)
+{
+	char err[256];
+	uid_t uid = 7;
+	gid_t gid = 7;
+
+	CU_ASSERT_EQUAL(
+	    lb_sandbox_ids("root", NULL, &uid, &gid, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(uid, 0);
+	CU_ASSERT_EQUAL(gid, 0);
+	CU_ASSERT_EQUAL(lb_sandbox_ids("lb-no-such-user", NULL, &uid, &gid, err,
+	                    sizeof(err)),
+	    -1);
+	CU_ASSERT_STRING_EQUAL(err, "unknown user 'lb-no-such-user'");
+	CU_ASSERT_EQUAL(lb_sandbox_ids("root", "lb-no-such-group", &uid, &gid,
+	                    err, sizeof(err)),
+	    -1);
+	CU_ASSERT_STRING_EQUAL(err, "unknown group 'lb-no-such-group'");
+}
 
 /* Whether pid has ended (gone, or a zombie nobody reaped yet). */
 static int
@@ -118,6 +139,7 @@ void
 lb_test_suite_sandbox(void)
 {
 	static CU_TestInfo tests[] = {
+		{ "user and group lookup", test_ids },
 		{ "kill_tree from above", test_kill_tree },
 		{ "end_descendants from inside", test_end_descendants },
 		CU_TEST_INFO_NULL,
