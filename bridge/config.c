@@ -251,6 +251,14 @@ check_quota_period(const char *s)
 }
 
 static const char *
+check_seccomp(const char *s)
+{
+	return strcmp(s, "default") == 0 || strcmp(s, "none") == 0
+	    ? NULL
+	    : "must be \"default\" or \"none\"";
+}
+
+static const char *
 check_function_name(const char *s)
 {
 	return chars_ok(s, "_-", 64) ? NULL
@@ -433,6 +441,7 @@ static const struct field function_fields[] = {
 	STR("version", struct lb_function, version, 0, check_version),
 	STR("user", struct lb_function, user, 0, check_nonempty),
 	STR("group", struct lb_function, group, 0, check_nonempty),
+	STR("seccomp", struct lb_function, seccomp, 0, check_seccomp),
 };
 
 /* A route as written, before the function name is resolved. */
@@ -1485,6 +1494,7 @@ lb_config_free(struct lb_config *cfg)
 		free(f->version);
 		free(f->user);
 		free(f->group);
+		free(f->seccomp);
 		free_kv(f->environment, f->nenvironment);
 	}
 	free(cfg->functions);

@@ -39,7 +39,8 @@ struct lb_function {
 	char *group;
 	uid_t uid;
 	gid_t gid;
-	int line; /* where it was defined, for messages */
+	char *seccomp; /* "default" or "none" (NULL: none) */
+	int line;      /* where it was defined, for messages */
 };
 
 struct lb_route {

@@ -166,6 +166,7 @@ struct pool {
 	int64_t respawn_after;
 	int spare_ok; /* its workers may start from spares (see there) */
 	int set_ids;  /* its workers switch to fn->uid/gid */
+	const struct sock_fprog *filter; /* seccomp, or NULL */
 	/* counters */
 	uint64_t invocations, errors, throttles, timeouts, cold_starts;
 	uint64_t spare_starts; /* cold starts from a spare worker */
@@ -553,6 +554,7 @@ env_start_process(struct lb_envs *E, struct env *env, char **argv, char **envp,
 		sp.set_ids = env->pool->set_ids;
 		sp.uid = env->pool->fn->uid;
 		sp.gid = env->pool->fn->gid;
+		sp.filter = env->pool->filter;
 	}
 	env->pid = lb_worker_spawn(&sp, err, errlen);
 	close(rq[0]);
@@ -1660,7 +1662,7 @@ pool_env_build(struct lb_envs *E, struct pool *p)
 		rc |= envp_add(p, cap,
 		    xstrdup_printf("PATH=%s",
 		        path != NULL ? path : "/usr/local/bin:/usr/bin:/bin"));
-	p->spare_ok = !sets_startup_var(fn) &&
+	p->spare_ok = !sets_startup_var(fn) && p->filter == NULL &&
 	    (!p->set_ids || (fn->uid == geteuid() && fn->gid == getegid()));
 	for (size_t i = 0; i < NPASSTHROUGH; i++) {
 		const char *v = getenv(passthrough[i]);
@@ -1678,11 +1680,11 @@ pool_env_build(struct lb_envs *E, struct pool *p)
 }
 
 /*
- * Who p's workers run as.  Without the privilege to switch users, a
- * function's user is ignored (logged), as php-fpm does.
+ * Who p's workers run as and under which filter.  Without the privilege to
+ * switch users, a function's user is ignored (logged), as php-fpm does.
  */
-static void
-pool_sandbox(struct pool *p)
+static int
+pool_sandbox(struct pool *p, char *err, size_t errlen)
 {
 	const struct lb_function *fn = p->fn;
 
@@ -1694,6 +1696,17 @@ pool_sandbox(struct pool *p)
 		    "function '%s': not running as user '%s' (only a bridge "
 		    "started as root switches users)",
 		    fn->name, fn->user);
+	if (fn->seccomp != NULL && strcmp(fn->seccomp, "default") == 0) {
+		char why[256];
+
+		p->filter = lb_sandbox_filter(why, sizeof(why));
+		if (p->filter == NULL) {
+			snprintf(
+			    err, errlen, "function '%s': %s", fn->name, why);
+			return -1;
+		}
+	}
+	return 0;
 }
 
 static void
@@ -1775,7 +1788,8 @@ lb_envs_new(
 		snprintf(
 		    p->group, sizeof(p->group), "/aws/lambda/%s", fn->name);
 		snprintf(p->memory, sizeof(p->memory), "%d", fn->memory);
-		pool_sandbox(p);
+		if (pool_sandbox(p, err, errlen) < 0)
+			goto fail;
 		if (pool_env_build(E, p) < 0)
 			goto fail_mem;
 		if (fn->reserved_concurrency >= 0)

@@ -1,6 +1,6 @@
 /*
  * sandbox.c - containment and confinement of execution environments
- * (sandbox.h).
+ * (sandbox.h).  Only this file includes seccomp.h.
  *
  * Containment: a worker is a child subreaper in its own process group that
  * dies with the thread that started it.  Whatever it starts stays below it
@@ -13,6 +13,9 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/capability.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <sched.h>
 #include <signal.h>
@@ -20,10 +23,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <seccomp.h>
 
 #include "sandbox.h"
 
@@ -126,6 +132,98 @@ lb_sandbox_drop(uid_t uid, gid_t gid, char *err, size_t errlen)
 	return 0;
 }
 
+/* ---- the seccomp profile ---- */
+
+/* Calls no handler needs, each failing with EPERM. */
+static const char *const denied[] = { "ptrace", "process_vm_readv",
+	"process_vm_writev", "init_module", "finit_module", "delete_module",
+	"create_module", "kexec_load", "kexec_file_load", "bpf",
+	"perf_event_open", "mount", "umount2", "pivot_root", "chroot", "swapon",
+	"swapoff", "reboot", "keyctl", "add_key", "request_key", "userfaultfd",
+	"acct", "settimeofday", "clock_settime", "clock_adjtime", "adjtimex",
+	"sethostname", "setdomainname", "iopl", "ioperm", "unshare", "setns",
+	"open_by_handle_at", "name_to_handle_at", "lookup_dcookie", "quotactl",
+	"vhangup", "syslog", "fanotify_init", "kcmp", "move_mount", "open_tree",
+	"fsopen", "fsconfig", "fsmount", "fspick", "mount_setattr",
+	"io_uring_setup", "io_uring_enter", "io_uring_register", "uselib",
+	"nfsservctl", "get_kernel_syms", "query_module", "_sysctl" };
+
+static struct sock_fprog filter_prog;
+static char filter_err[256];
+static pthread_once_t filter_once = PTHREAD_ONCE_INIT;
+
+static int
+filter_rules(scmp_filter_ctx ctx)
+{
+	const uint64_t ns = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID |
+	    CLONE_NEWNET | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWCGROUP;
+
+	for (size_t i = 0; i < sizeof(denied) / sizeof(*denied); i++) {
+		int nr = seccomp_syscall_resolve_name(denied[i]);
+
+		if (nr != __NR_SCMP_ERROR &&
+		    seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 0) < 0)
+			return -1;
+	}
+	/* new namespaces: clone's flags are an argument; clone3's are in
+	 * memory, so it says ENOSYS and libc falls back to clone */
+	for (int bit = 0; bit < 64; bit++) {
+		uint64_t f = (uint64_t)1 << bit;
+
+		if ((ns & f) != 0 &&
+		    seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM),
+		        SCMP_SYS(clone), 1,
+		        SCMP_A0(SCMP_CMP_MASKED_EQ, f, f)) < 0)
+			return -1;
+	}
+	return seccomp_rule_add(
+	    ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
+}
+
+static void
+filter_build(void)
+{
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+	struct sock_filter *prog = NULL;
+	off_t size;
+	int fd = -1;
+
+	if (ctx == NULL || filter_rules(ctx) < 0) {
+		snprintf(filter_err, sizeof(filter_err),
+		    "cannot build the seccomp profile");
+		goto out;
+	}
+	/* libseccomp 2.5 exports to a descriptor only */
+	fd = memfd_create("lb-seccomp", MFD_CLOEXEC);
+	if (fd < 0 || seccomp_export_bpf(ctx, fd) < 0 ||
+	    (size = lseek(fd, 0, SEEK_END)) <= 0 ||
+	    (prog = malloc((size_t)size)) == NULL ||
+	    pread(fd, prog, (size_t)size, 0) != size) {
+		snprintf(filter_err, sizeof(filter_err),
+		    "cannot export the seccomp profile");
+		free(prog);
+		goto out;
+	}
+	filter_prog.filter = prog;
+	filter_prog.len = (unsigned short)((size_t)size / sizeof(*prog));
+out:
+	if (fd >= 0)
+		close(fd);
+	if (ctx != NULL)
+		seccomp_release(ctx);
+}
+
+const struct sock_fprog *
+lb_sandbox_filter(char *err, size_t errlen)
+{
+	pthread_once(&filter_once, filter_build);
+	if (filter_prog.filter == NULL) {
+		snprintf(err, errlen, "%s", filter_err);
+		return NULL;
+	}
+	return &filter_prog;
+}
+
 /* ---- the vfork child ---- */
 
 int
@@ -153,14 +251,19 @@ lb_sandbox_child_contain(pid_t parent)
 }
 
 int
-lb_sandbox_child_confine(void)
+lb_sandbox_child_confine(const struct sock_fprog *filter)
 {
 	/* EPERM without CAP_SETPCAP: then this is no longer root and
 	 * execve gives it no capabilities anyway */
 	for (int cap = 0; cap < 64; cap++)
 		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno == EINVAL)
 			break;
-	return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return -1;
+	if (filter != NULL &&
+	    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, filter, 0, 0) < 0)
+		return -1;
+	return 0;
 }
 
 /* ---- descendants ---- */

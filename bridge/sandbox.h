@@ -1,7 +1,8 @@
 /*
  * sandbox.h - what keeps an execution environment in its box: every process
  * it starts ends with it, it runs as its function's user without
- * capabilities, and the gateway it cannot reach.  docs/security.md says what holds and what does not.
+ * capabilities (optionally under a seccomp filter), and the gateway it
+ * cannot reach.  docs/security.md says what holds and what does not.
  *
  * The lb_sandbox_child_* and lb_sandbox_end_descendants functions make
  * only async-signal-safe system calls: they run in a vfork child or a
@@ -12,6 +13,8 @@
 
 #include <stddef.h>
 #include <sys/types.h>
+
+struct sock_fprog;
 
 /*
  * The signal a worker gets when the gateway thread that started it dies
@@ -45,6 +48,13 @@ void lb_sandbox_nodump(void);
  */
 int lb_sandbox_drop(uid_t uid, gid_t gid, char *err, size_t errlen);
 
+/*
+ * The "default" seccomp profile as a BPF program (built once, owned by this
+ * module, never freed): every listed system call fails with EPERM.  NULL
+ * with the reason in err when libseccomp cannot build it.
+ */
+const struct sock_fprog *lb_sandbox_filter(char *err, size_t errlen);
+
 /* vfork child: switches to uid/gid (supplementary groups: gid only).  0,
  * or -1 with errno set. */
 int lb_sandbox_child_ids(uid_t uid, gid_t gid);
@@ -60,10 +70,10 @@ int lb_sandbox_child_contain(pid_t parent);
 
 /*
  * vfork child: drops every capability from the bounding set (a worker
- * running as root gets none at execve) and sets no_new_privs.  0, or -1
- * with errno set.
+ * running as root gets none at execve), sets no_new_privs, and loads
+ * `filter` unless it is NULL.  0, or -1 with errno set.
  */
-int lb_sandbox_child_confine(void);
+int lb_sandbox_child_confine(const struct sock_fprog *filter);
 
 /*
  * In a worker, first thing (once; later calls do nothing): makes it

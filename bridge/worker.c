@@ -171,7 +171,7 @@ child_run(const struct lb_spawn *sp, int errpipe, long maxfd, pid_t parent)
 		child_fail(errpipe, STEP_IDS);
 	if (sp->contain && lb_sandbox_child_contain(parent) < 0)
 		child_fail(errpipe, STEP_CONTAIN);
-	if (sp->confine && lb_sandbox_child_confine() < 0)
+	if (sp->confine && lb_sandbox_child_confine(sp->filter) < 0)
 		child_fail(errpipe, STEP_CONFINE);
 	execve(sp->exe, sp->argv, sp->envp);
 	child_fail(errpipe, STEP_EXEC);

@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+struct sock_fprog;
+
 /* The fds on which a worker reads frames from the gateway (a pipe) and
  * sends its own (a socket): env.c says why.  Both may be one socket (the
  * unit tests' workers). */
@@ -50,7 +52,8 @@ struct lb_spawn {
 	int set_ids; /* becomes uid/gid (needs CAP_SETUID/CAP_SETGID) */
 	uid_t uid;
 	gid_t gid;
-	int confine; /* no capabilities, no_new_privs */
+	int confine; /* no capabilities, no_new_privs, and `filter` */
+	const struct sock_fprog *filter; /* seccomp, or NULL */
 };
 
 /*

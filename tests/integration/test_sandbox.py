@@ -4,7 +4,7 @@ it, and a function cannot reach the gateway or another function
 
     fork      sb_fork, timeout 3 s       busy      sb_fork, timeout 30 s
     spy       sb_probe as gateway.user   victim    sb_probe as daemon
-    root      sb_probe as root
+    root      sb_probe as root           confined  sb_probe, seccomp "default"
 
 sb_fork leaves a child and a setsid'd, orphaned grandchild sleeping and
 writes "WORKER CHILD GRANDCHILD" to a file.  The process tests start their
@@ -182,3 +182,16 @@ def root_start_needs_a_user(fx):
     h.eq(r.returncode, 1, "check's exit status")
     h.ok(("%s:12: functions[0]: " % cfg) in r.stderr and "user" in r.stderr,
          "the error names the file, line and setting: %r" % r.stderr)
+
+
+@g.test
+def seccomp_blocks_ptrace(fx):
+    with open("/proc/self/status") as f:
+        if "Seccomp:" not in f.read():
+            raise h.Skip("this kernel has no seccomp")
+    free = probe(fx, "/spy")
+    h.eq(free["traceme"], "ok", "PTRACE_TRACEME without a profile")
+    h.eq(free["seccomp"], "0", "no filter without a profile")
+    me = probe(fx, "/confined")
+    h.eq(me["seccomp"], "2", "Seccomp mode with seccomp = \"default\"")
+    h.eq(me["traceme"], "EPERM", "PTRACE_TRACEME under the profile")
