@@ -422,6 +422,8 @@ static const struct field gateway_fields[] = {
 	    account_throttle.burst, 0, THROTTLE_BURST_MAX),
 	STR("user", struct lb_config, user, 0, check_nonempty),
 	STR("group", struct lb_config, group, 0, check_nonempty),
+	{ "strict_modes", K_BOOL, offsetof(struct lb_config, strict_modes), 0,
+	    0, 0, 0, NULL, NULL },
 };
 
 static const struct field function_fields[] = {
@@ -821,6 +823,19 @@ throttle_pair(struct ctx *c, const config_setting_t *s, const char *prefix,
 	    c, s, prefix, rate, lim->rate >= 0, burst, lim->burst >= 0);
 }
 
+/* StrictModes (lb_sandbox_path_check) for `path`, named at `s`. */
+static int
+strict_path(struct ctx *c, const config_setting_t *s, const char *where,
+    const char *path)
+{
+	char why[512];
+
+	if (lb_sandbox_path_check(path, why, sizeof(why)) == 0)
+		return 0;
+	return fail(
+	    c, s, where, "%s (gateway.strict_modes = false allows it)", why);
+}
+
 /*
  * Resolves `prefix`user and `prefix`group of section s into ids; nothing
  * when user is NULL (group alone is an error).
@@ -856,6 +871,7 @@ load_gateway(struct ctx *c, const config_setting_t *g, struct lb_config *cfg)
 	cfg->max_request_body = 10485760;
 	cfg->threads = 64;
 	cfg->spare_workers = 1;
+	cfg->strict_modes = 1;
 	cfg->throttle = cfg->account_throttle = no_throttle;
 	if (g != NULL &&
 	    parse_group(c, g, "gateway", gateway_fields,
@@ -874,6 +890,10 @@ load_gateway(struct ctx *c, const config_setting_t *g, struct lb_config *cfg)
 	}
 	if (resolve_ids(c, g, "gateway.", cfg->user, cfg->group, &cfg->uid,
 	        &cfg->gid) < 0)
+		return -1;
+	if (cfg->strict_modes &&
+	    strict_path(c, member_or(g, "strict_modes"), "gateway.strict_modes",
+	        c->path) < 0)
 		return -1;
 	if (cfg->integration_timeout == 0)
 		cfg->integration_timeout = cfg->api == LB_API_REST ? 29 : 30;
@@ -958,13 +978,20 @@ resolve_module(struct ctx *c, const config_setting_t *fs, const char *where,
 	return 0;
 }
 
-/* A function's user and group, gateway.user's by default. */
+/* A function's user and group, gateway.user's by default; its module
+ * under StrictModes. */
 static int
 function_ids(struct ctx *c, const config_setting_t *fs, const char *where,
     const struct lb_config *cfg, struct lb_function *f)
 {
 	char prefix[80];
 
+	if (cfg->strict_modes) {
+		setpath(prefix, sizeof(prefix), "%s.module", where);
+		if (strict_path(c, config_setting_get_member(fs, "module"),
+		        prefix, f->module) < 0)
+			return -1;
+	}
 	setpath(prefix, sizeof(prefix), "%s.", where);
 	if (f->user == NULL && f->group == NULL && cfg->user != NULL) {
 		if ((f->user = strdup(cfg->user)) == NULL ||

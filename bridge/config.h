@@ -94,12 +94,13 @@ struct lb_config {
 	 * 0 when not set */
 	struct lb_throttle_limits throttle;
 	struct lb_throttle_limits account_throttle;
-	/* privileges (docs/security.md): gateway.user (NULL: none) and its
-	 * resolved ids */
+	/* privileges (docs/security.md): gateway.user (NULL: none), its
+	 * resolved ids, and StrictModes for modules and this file */
 	char *user;
 	char *group;
 	uid_t uid;
 	gid_t gid;
+	int strict_modes; /* default 1 */
 
 	struct lb_function *functions;
 	size_t nfunctions;

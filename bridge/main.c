@@ -365,6 +365,7 @@ int
 main(int argc, char **argv)
 {
 	tune_malloc();
+	lb_sandbox_init();
 	if (argc >= 2) {
 		const char *cmd = argv[1];
 

@@ -25,6 +25,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -37,6 +38,16 @@
 #define KILL_TREE_MAX 1024
 /* Rounds of lb_sandbox_end_descendants (each reaps at least one). */
 #define END_ROUNDS_MAX 4096
+
+static uid_t trusted_uid;
+static int trusted_set;
+
+void
+lb_sandbox_init(void)
+{
+	trusted_uid = getuid();
+	trusted_set = 1;
+}
 
 /* ---- capabilities (raw capget/capset: three words of bits) ---- */
 
@@ -130,6 +141,63 @@ lb_sandbox_drop(uid_t uid, gid_t gid, char *err, size_t errlen)
 		return -1;
 	}
 	return 0;
+}
+
+/* ---- StrictModes ---- */
+
+static int
+check_one(const char *path, const struct stat *st, char *err, size_t errlen)
+{
+	uid_t mine = trusted_set ? trusted_uid : geteuid();
+
+	if (st->st_uid != 0 && st->st_uid != mine) {
+		snprintf(err, errlen,
+		    "'%s' is owned by uid %u, not by root or uid %u", path,
+		    (unsigned)st->st_uid, (unsigned)mine);
+		return -1;
+	}
+	if ((st->st_mode & (S_IWGRP | S_IWOTH)) == 0)
+		return 0;
+	/* /tmp: others may add entries, not replace ours */
+	if (S_ISDIR(st->st_mode) && (st->st_mode & S_ISVTX) && st->st_uid == 0)
+		return 0;
+	snprintf(err, errlen, "'%s' is writable by %s (mode %04o)", path,
+	    st->st_mode & S_IWOTH ? "everyone" : "its group",
+	    (unsigned)(st->st_mode & 07777));
+	return -1;
+}
+
+int
+lb_sandbox_path_check(const char *path, char *err, size_t errlen)
+{
+	char *real = realpath(path, NULL), *slash;
+	struct stat st;
+	int rc = 0;
+
+	if (real == NULL) {
+		snprintf(err, errlen, "cannot resolve '%s': %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	for (;;) {
+		if (lstat(real[0] != '\0' ? real : "/", &st) < 0) {
+			snprintf(err, errlen, "cannot stat '%s': %s", real,
+			    strerror(errno));
+			rc = -1;
+			break;
+		}
+		if (check_one(real[0] != '\0' ? real : "/", &st, err, errlen) <
+		    0) {
+			rc = -1;
+			break;
+		}
+		if (real[0] == '\0')
+			break;
+		slash = strrchr(real, '/');
+		*slash = '\0';
+	}
+	free(real);
+	return rc;
 }
 
 /* ---- the seccomp profile ---- */

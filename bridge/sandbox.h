@@ -25,6 +25,13 @@ struct sock_fprog;
  */
 #define LB_SANDBOX_DEATHSIG SIGPWR
 
+/*
+ * Remembers the uid that started the bridge (before any privilege drop):
+ * the owner, besides root, that lb_sandbox_path_check trusts.  Call once,
+ * first thing in main.
+ */
+void lb_sandbox_init(void);
+
 /* Whether this process may start workers as other users (it is root, or
  * kept CAP_SETUID and CAP_SETGID after lb_sandbox_drop). */
 int lb_sandbox_privileged(void);
@@ -47,6 +54,15 @@ void lb_sandbox_nodump(void);
  * (capabilities are per thread).  0, or -1 with the reason in err.
  */
 int lb_sandbox_drop(uid_t uid, gid_t gid, char *err, size_t errlen);
+
+/*
+ * Checks StrictModes-like ownership of `path` and of every directory above
+ * it: each must be owned by root or the uid that started the bridge and be
+ * writable by nobody else (no group or other write bit), except a sticky
+ * directory owned by root (/tmp), where others cannot rename or remove
+ * what is not theirs.  0, or -1 with the reason in err.
+ */
+int lb_sandbox_path_check(const char *path, char *err, size_t errlen);
 
 /*
  * The "default" seccomp profile as a BPF program (built once, owned by this

@@ -14,7 +14,9 @@ own bridge, since they retire, stop or kill it.
 import json
 import os
 import pwd
+import shutil
 import signal
+import stat
 import threading
 import time
 import types
@@ -195,3 +197,26 @@ def seccomp_blocks_ptrace(fx):
     me = probe(fx, "/confined")
     h.eq(me["seccomp"], "2", "Seccomp mode with seccomp = \"default\"")
     h.eq(me["traceme"], "EPERM", "PTRACE_TRACEME under the profile")
+
+
+@g.test
+def group_writable_module_refused(fx):
+    mod = fx.env.path("gw.so")
+    shutil.copy(os.path.join(h.TEST_HANDLERS, "sandbox_fn.so"), mod)
+    os.chmod(mod, 0o664)
+    cfg = fx.env.path("strict.conf")
+    with open(cfg, "w") as f:
+        f.write('gateway: { user = "%s"; };\nfunctions = ({ name = "f"; module = "%s";\n'
+                '  handler = "sb_probe"; });\n' % (h.unprivileged_user()[0], mod))
+    r = h.run_cmd([h.LB_BIN, "check", "-c", cfg])
+    h.eq(r.returncode, 1, "check's exit status")
+    h.ok(("%s:2: functions[0].module: '%s' is writable by its group" % (cfg, mod))
+         in r.stderr, "the error: %r" % r.stderr)
+    with open(cfg, "w") as f:
+        f.write('gateway: { user = "%s"; strict_modes = false; };\n'
+                'functions = ({ name = "f"; module = "%s";\n'
+                '  handler = "sb_probe"; });\n' % (h.unprivileged_user()[0], mod))
+    r = h.run_cmd([h.LB_BIN, "check", "-c", cfg])
+    h.eq(r.returncode, 0, "check with strict_modes = false: %r" % r.stderr)
+    os.chmod(mod, 0o644)
+    h.ok(stat.S_IMODE(os.stat(mod).st_mode) == 0o644, "mode restored")

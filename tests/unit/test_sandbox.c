@@ -1,14 +1,16 @@
 /*
- * test_sandbox.c - sandbox.c: user lookup, and ending a
+ * test_sandbox.c - sandbox.c: StrictModes, user lookup, and ending a
  * process tree from above (the gateway) and from inside (a subreaper).
  * Every test that forks waits for what it forked.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -18,6 +20,39 @@
 #include "test.h"
 
 void lb_test_suite_sandbox(void);
+
+static void
+test_strict_modes(void)
+{
+	char dir[] = "/tmp/lb-sandbox-XXXXXX", file[64], err[512];
+	int fd;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+	snprintf(file, sizeof(file), "%s/m.so", dir);
+	fd = open(file, O_WRONLY | O_CREAT | O_EXCL, 0644);
+	CU_ASSERT_FATAL(fd >= 0);
+	close(fd);
+	/* under /tmp (sticky, root's) in a private directory: fine */
+	CU_ASSERT_EQUAL(lb_sandbox_path_check(file, err, sizeof(err)), 0);
+	chmod(file, 0664);
+	CU_ASSERT_EQUAL(lb_sandbox_path_check(file, err, sizeof(err)), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "is writable by its group"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, file));
+	chmod(file, 0646);
+	CU_ASSERT_EQUAL(lb_sandbox_path_check(file, err, sizeof(err)), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "is writable by everyone"));
+	chmod(file, 0644);
+	/* a directory above, not sticky */
+	chmod(dir, 0775);
+	CU_ASSERT_EQUAL(lb_sandbox_path_check(file, err, sizeof(err)), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, dir));
+	chmod(dir, 0700);
+	CU_ASSERT_EQUAL(lb_sandbox_path_check(file, err, sizeof(err)), 0);
+	unlink(file);
+	CU_ASSERT_EQUAL(lb_sandbox_path_check(file, err, sizeof(err)), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "cannot resolve"));
+	rmdir(dir);
+}
 
 static void
 test_ids(void)
@@ -139,6 +174,7 @@ void
 lb_test_suite_sandbox(void)
 {
 	static CU_TestInfo tests[] = {
+		{ "strict modes", test_strict_modes },
 		{ "user and group lookup", test_ids },
 		{ "kill_tree from above", test_kill_tree },
 		{ "end_descendants from inside", test_end_descendants },
