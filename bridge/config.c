@@ -1311,6 +1311,7 @@ probe_modules(struct ctx *c, const config_setting_t *list,
     lb_config_probe *probe, struct lb_config *cfg)
 {
 	char where[64], why[512];
+	int rc;
 
 	for (size_t i = 0; i < cfg->nfunctions; i++) {
 		const struct lb_function *f = &cfg->functions[i];
@@ -1318,7 +1319,11 @@ probe_modules(struct ctx *c, const config_setting_t *list,
 		    config_setting_get_elem(list, (unsigned)i);
 
 		why[0] = '\0';
-		if (probe(f->module, f->handler, why, sizeof(why)) == 0)
+		/* its constructors run as the function would */
+		lb_sandbox_probe_ids(f->user != NULL, f->uid, f->gid);
+		rc = probe(f->module, f->handler, why, sizeof(why));
+		lb_sandbox_probe_ids(0, 0, 0);
+		if (rc == 0)
 			continue;
 		setpath(where, sizeof(where), "functions[%zu].handler", i);
 		return fail(c, config_setting_get_member(fs, "handler"), where,

@@ -127,7 +127,10 @@ int lb_worker_spare(int argc, char **argv);
 
 /*
  * Checks in a child process that `module` loads and exports `symbol` (and
- * the ABI stamp); an lb_config_probe.  Returns 0, or -1 with the reason.
+ * the ABI stamp); an lb_config_probe.  A bridge that may switch users
+ * loads it as the ids lb_sandbox_probe_ids gave this thread, and without
+ * them does not load it at all (returns 0: lb_config_check_users refuses
+ * such a function).  Returns 0, or -1 with the reason.
  */
 int lb_worker_probe(
     const char *module, const char *symbol, char *err, size_t errlen);

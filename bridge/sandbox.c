@@ -103,6 +103,28 @@ lb_sandbox_ids(const char *user, const char *group, uid_t *uid, gid_t *gid,
 	return 0;
 }
 
+static __thread struct {
+	int set;
+	uid_t uid;
+	gid_t gid;
+} probe_ids;
+
+void
+lb_sandbox_probe_ids(int set, uid_t uid, gid_t gid)
+{
+	probe_ids.set = set;
+	probe_ids.uid = uid;
+	probe_ids.gid = gid;
+}
+
+int
+lb_sandbox_probe_ids_get(uid_t *uid, gid_t *gid)
+{
+	*uid = probe_ids.uid;
+	*gid = probe_ids.gid;
+	return probe_ids.set;
+}
+
 void
 lb_sandbox_nodump(void)
 {

@@ -43,6 +43,14 @@ int lb_sandbox_privileged(void);
 int lb_sandbox_ids(const char *user, const char *group, uid_t *uid, gid_t *gid,
     char *err, size_t errlen);
 
+/*
+ * The ids the calling thread's next module probes run as (set = 0: none
+ * named).  config.c sets them for each function it probes; lb_worker_probe
+ * reads them.
+ */
+void lb_sandbox_probe_ids(int set, uid_t uid, gid_t gid);
+int lb_sandbox_probe_ids_get(uid_t *uid, gid_t *gid);
+
 /* Makes the calling process non-dumpable: its /proc files become root's
  * and it cannot be ptraced by its own uid. */
 void lb_sandbox_nodump(void);

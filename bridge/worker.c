@@ -900,9 +900,16 @@ lb_worker_probe(
 	struct lb_spawn sp;
 	int64_t deadline = lb_mono_ms() + PROBE_TIMEOUT_MS;
 	size_t got = 0;
-	int p[2], status = 0, timed_out = 0;
+	int p[2], status = 0, timed_out = 0, set_ids = 0;
+	uid_t uid = 0;
+	gid_t gid = 0;
 	pid_t pid;
 
+	if (lb_sandbox_privileged()) {
+		if (!lb_sandbox_probe_ids_get(&uid, &gid))
+			return 0;
+		set_ids = 1;
+	}
 	if (pipe2(p, O_CLOEXEC) < 0) {
 		snprintf(
 		    err, errlen, "cannot create a pipe: %s", strerror(errno));
@@ -915,8 +922,13 @@ lb_worker_probe(
 	sp.fd3 = sp.fd4 = -1;
 	sp.out_fd = p[1];
 	sp.err_fd = -1;
-	/* module constructors run in it: no capabilities, even as root */
+	/* module constructors run in it: as the function's user, with no
+	 * capabilities; never as root unless named (a bridge that may switch
+	 * users refuses a function without a user: lb_config_check_users) */
 	sp.contain = sp.confine = 1;
+	sp.set_ids = set_ids;
+	sp.uid = uid;
+	sp.gid = gid;
 	pid = lb_worker_spawn(&sp, err, errlen);
 	close(p[1]);
 	if (pid < 0) {

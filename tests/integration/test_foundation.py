@@ -188,7 +188,7 @@ def _bad(fx, name, text, line, needle):
 @g.test
 def check_bad_configs(fx):
     fn = os.path.join(h.TEST_HANDLERS, "integ_fn.so")
-    head = 'gateway: { api = "http"; };\n'
+    head = 'gateway: { api = "http"; user = "%s"; };\n' % h.unprivileged_user()[0]
     _bad(fx, "bad-timeout.conf", head +
          'functions = (\n{ name = "f"; module = "%s"; handler = "integ_ctl";\n'
          '  timeout = 5000.0; }\n);\nroutes = ( { route = "GET /f"; function = "f"; } );\n' % fn,

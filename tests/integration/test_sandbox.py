@@ -220,3 +220,24 @@ def group_writable_module_refused(fx):
     h.eq(r.returncode, 0, "check with strict_modes = false: %r" % r.stderr)
     os.chmod(mod, 0o644)
     h.ok(stat.S_IMODE(os.stat(mod).st_mode) == 0o644, "mode restored")
+
+
+@g.test
+def probe_runs_module_as_function_user(fx):
+    need_root()
+    d = fx.env.path("ctor")
+    os.mkdir(d)
+    os.chmod(d, 0o1777)
+    cfg = fx.env.path("ctor.conf")
+    with open(cfg, "w") as f:
+        f.write('gateway: { user = "%s"; };\nfunctions = ({ name = "f"; module = "%s";\n'
+                '  handler = "ctor_handler"; });\n'
+                % (h.unprivileged_user()[0], os.path.join(h.TEST_HANDLERS, "ctor_ids.so")))
+    out = os.path.join(d, "uids")
+    r = h.run_cmd([h.LB_BIN, "check", "-c", cfg], env=dict(os.environ, LB_TEST_CTOR_FILE=out))
+    h.eq(r.returncode, 0, "check's exit status (stderr %r)" % r.stderr)
+    with open(out) as f:
+        uids = [int(x) for x in f.read().split()]
+    h.ok(uids, "the module's constructor ran in the probe")
+    nobody = pwd.getpwnam(h.unprivileged_user()[0]).pw_uid
+    h.eq(uids, [nobody] * len(uids), "the uids the module's constructor ran as")
