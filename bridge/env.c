@@ -122,11 +122,12 @@ struct env {
 		      * the environment) */
 	int pidfd;   /* readable when the worker exits; -1 without pidfds */
 	enum env_state state;
-	int killed; /* SIGKILL sent */
-	int owned;  /* a request thread holds rx, tx and rd (see the top) */
-	int oom;    /* the worker reported OOM */
-	int exited; /* its pidfd fired while it was starting or busy */
-	int cpu;    /* the CPU its worker last replied from, or -1 */
+	int killed;  /* SIGKILL sent */
+	int owned;   /* a request thread holds rx, tx and rd (see the top) */
+	int oom;     /* the worker reported OOM */
+	int exited;  /* its pidfd fired while it was starting or busy */
+	int cpu;     /* the CPU its worker last replied from, or -1 */
+	unsigned cg; /* its cgroup (lb_sandbox_cgroup_new), or 0 */
 	struct inv *inv;
 	int64_t deadline; /* lb_mono_ms: init, function or reap deadline */
 	int64_t idle_since;
@@ -480,6 +481,7 @@ env_free(struct env *env)
 		close(env->logfd);
 	if (env->pidfd >= 0)
 		close(env->pidfd);
+	lb_sandbox_cgroup_free(env->cg);
 	pthread_mutex_destroy(&env->logmu);
 	free(env);
 }
@@ -550,6 +552,8 @@ env_start_process(struct lb_envs *E, struct env *env, char **argv, char **envp,
 	sp.out_fd = lp[1];
 	sp.err_fd = -1;
 	sp.contain = sp.confine = 1;
+	sp.cgroup_fd = lb_sandbox_cgroup_new(&env->cg);
+	sp.join_cgroup = sp.cgroup_fd >= 0;
 	if (env->pool != NULL) {
 		sp.set_ids = env->pool->set_ids;
 		sp.uid = env->pool->fn->uid;
@@ -557,6 +561,8 @@ env_start_process(struct lb_envs *E, struct env *env, char **argv, char **envp,
 		sp.filter = env->pool->filter;
 	}
 	env->pid = lb_worker_spawn(&sp, err, errlen);
+	if (sp.join_cgroup)
+		close(sp.cgroup_fd);
 	close(rq[0]);
 	close(rp[1]);
 	close(lp[1]);
@@ -811,6 +817,7 @@ env_spawn(struct pool *p, int provisioned, char *err, size_t errlen)
 			goto out;
 		}
 	}
+	lb_sandbox_cgroup_limit(env->cg, p->fn->memory);
 	env->state = ENV_STARTING;
 	env->deadline = lb_mono_ms() + INIT_TIMEOUT_MS;
 out:
@@ -911,6 +918,7 @@ env_close(struct lb_envs *E, struct env *env, int kill_it)
 	}
 	if (kill_it && !env->killed) {
 		lb_sandbox_kill_tree(env->pid);
+		lb_sandbox_cgroup_kill(env->cg);
 		env->killed = 1;
 	}
 }
@@ -1187,6 +1195,7 @@ env_try_reap(struct lb_envs *E, struct env *env, int64_t now)
 	if (rc == 0 && si.si_pid == 0) {
 		if (now >= env->deadline && !env->killed) {
 			lb_sandbox_kill_tree(env->pid);
+			lb_sandbox_cgroup_kill(env->cg);
 			env->killed = 1;
 		}
 		return 0;

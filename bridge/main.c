@@ -222,14 +222,28 @@ housekeeping(struct server_ctx *ctx)
 }
 
 /*
- * After binding: not dumpable (its memory and /proc files are out of the
- * functions' reach) and, started as root, gateway.user/group with only the
- * capabilities to start and kill workers (docs/security.md).  Before any
- * thread: capabilities are per thread.
+ * After binding: a cgroup for the environments where it can have one, not
+ * dumpable (its memory and /proc files are out of the functions' reach)
+ * and, started as root, gateway.user/group with only the capabilities to
+ * start and kill workers (docs/security.md).  Before any thread:
+ * capabilities are per thread, and the cgroup move takes only this one.
  */
 static int
 drop_privileges(const struct lb_config *cfg, char *err, size_t errlen)
 {
+	int drop = cfg->user != NULL && geteuid() == 0;
+	char why[512];
+
+	/* a cgroup per environment where it can: then the subtree is the
+	 * user's it drops to */
+	if (lb_sandbox_cgroup_init(drop ? cfg->uid : (uid_t)-1,
+	        drop ? cfg->gid : (gid_t)-1, why, sizeof(why)) == 0)
+		lb_log(LB_LOG_INFO, "environments run in cgroups");
+	else
+		lb_log(LB_LOG_INFO,
+		    "environments run without cgroups (%s): the worker "
+		    "subreaper contains them",
+		    why);
 	if (cfg->user != NULL && geteuid() != 0)
 		lb_log(LB_LOG_INFO,
 		    "gateway.user '%s' ignored: not started as root",
@@ -342,6 +356,7 @@ serve(int argc, char **argv)
 	lb_loop_free(ctx.srv.loop);
 	lb_fcgi_release(&ctx.srv);
 	watch_clear(&ctx);
+	lb_sandbox_cgroup_fini();
 	lb_log(LB_LOG_INFO, "stopped");
 	return 0;
 }

@@ -12,8 +12,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
 #include <linux/capability.h>
 #include <linux/filter.h>
+#include <linux/sched.h>
 #include <linux/seccomp.h>
 #include <pthread.h>
 #include <pwd.h>
@@ -34,6 +36,13 @@
 
 #include "sandbox.h"
 
+/* cgroup v2: Lambda's limit on an environment's processes and threads,
+ * and memory.max above the function's memory for the runtime itself */
+#define CG_PIDS_MAX   "1024"
+#define CG_RUNTIME_MB 32
+#define CG_PREFIX     "lambdabridge-"
+/* The stack lb_sandbox_spawn_into's child runs on until execve. */
+#define CHILD_STACK (64 * 1024)
 /* Descendants lb_sandbox_kill_tree stops and kills in one call. */
 #define KILL_TREE_MAX 1024
 /* Rounds of lb_sandbox_end_descendants (each reaps at least one). */
@@ -536,3 +545,328 @@ lb_sandbox_kill_tree(pid_t pid)
 	kill(pid, SIGKILL);
 	kill(-pid, SIGKILL);
 }
+
+/* ---- cgroup v2 ---- */
+
+/* This bridge's cgroup, "" when it has none; environments are env-N in it */
+static char cg_top[PATH_MAX];
+static unsigned cg_seq;
+static int cg_memory, cg_pids; /* controllers enabled in cg_top */
+
+/* dir/name into out; -1 when it does not fit. */
+static int
+join(char *out, size_t len, const char *dir, const char *name)
+{
+	int n = snprintf(out, len, "%s/%s", dir, name);
+
+	return n < 0 || (size_t)n >= len ? -1 : 0;
+}
+
+static int
+write_at(const char *dir, const char *name, const char *text)
+{
+	char path[PATH_MAX];
+	size_t len = strlen(text);
+	int fd, rc;
+
+	if (join(path, sizeof(path), dir, name) < 0)
+		return -1;
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	rc = write(fd, text, len) == (ssize_t)len ? 0 : -1;
+	close(fd);
+	return rc;
+}
+
+/* The cgroup2 mount point joined with this process's cgroup ("0::PATH"). */
+static int
+cg_base(char *base, size_t len)
+{
+	char line[4096], mnt[PATH_MAX] = "", own[PATH_MAX] = "";
+	FILE *f = fopen("/proc/self/mountinfo", "r");
+
+	if (f == NULL)
+		return -1;
+	/* "ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS ... - cgroup2 SRC OPTS" */
+	while (mnt[0] == '\0' && fgets(line, sizeof(line), f) != NULL)
+		if (strstr(line, " - cgroup2 ") != NULL &&
+		    sscanf(line, "%*s %*s %*s %*s %4095s", mnt) != 1)
+			mnt[0] = '\0';
+	fclose(f);
+	f = fopen("/proc/self/cgroup", "r");
+	if (f == NULL)
+		return -1;
+	while (own[0] == '\0' && fgets(line, sizeof(line), f) != NULL)
+		if (strncmp(line, "0::", 3) == 0) {
+			line[strcspn(line, "\n")] = '\0';
+			snprintf(own, sizeof(own), "%s",
+			    strcmp(line + 3, "/") == 0 ? "" : line + 3);
+			if (own[0] == '\0')
+				own[0] = '/', own[1] = '\0';
+		}
+	fclose(f);
+	if (mnt[0] == '\0' || own[0] == '\0')
+		return -1;
+	snprintf(base, len, "%s%s", mnt, strcmp(own, "/") == 0 ? "" : own);
+	return 0;
+}
+
+/* Kills everything in dir and below, and removes them, children first. */
+static void
+cg_remove(const char *dir, int depth)
+{
+	DIR *d = depth < 4 ? opendir(dir) : NULL;
+	struct dirent *e;
+	char sub[PATH_MAX];
+
+	while (d != NULL && (e = readdir(d)) != NULL)
+		if (e->d_type == DT_DIR && e->d_name[0] != '.' &&
+		    join(sub, sizeof(sub), dir, e->d_name) == 0)
+			cg_remove(sub, depth + 1);
+	if (d != NULL)
+		closedir(d);
+	write_at(dir, "cgroup.kill", "1");
+	/* the killed leave it asynchronously */
+	for (int i = 0; i < 200 && rmdir(dir) < 0 && errno == EBUSY; i++)
+		usleep(1000);
+}
+
+/* Removes what bridges that died (kill -9) left under base. */
+static void
+cg_sweep(const char *base)
+{
+	DIR *d = opendir(base);
+	struct dirent *e;
+	char path[PATH_MAX];
+
+	while (d != NULL && (e = readdir(d)) != NULL) {
+		long pid;
+
+		if (strncmp(e->d_name, CG_PREFIX, strlen(CG_PREFIX)) != 0)
+			continue;
+		pid = strtol(e->d_name + strlen(CG_PREFIX), NULL, 10);
+		if (pid <= 0 || pid == getpid() || kill((pid_t)pid, 0) == 0 ||
+		    errno != ESRCH)
+			continue;
+		if (join(path, sizeof(path), base, e->d_name) == 0)
+			cg_remove(path, 0);
+	}
+	if (d != NULL)
+		closedir(d);
+}
+
+static int
+cg_chown(const char *dir, uid_t owner, gid_t group)
+{
+	static const char *const files[] = { "", "cgroup.procs",
+		"cgroup.threads", "cgroup.subtree_control" };
+	char path[PATH_MAX];
+
+	for (size_t i = 0; i < sizeof(files) / sizeof(*files); i++) {
+		if (join(path, sizeof(path), dir, files[i]) < 0 ||
+		    chown(path, owner, group) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int
+lb_sandbox_cgroup_init(uid_t owner, gid_t group, char *err, size_t errlen)
+{
+	char base[PATH_MAX], top[PATH_MAX], leaf[PATH_MAX], name[32];
+
+	if (cg_base(base, sizeof(base)) < 0) {
+		snprintf(err, errlen, "no cgroup2 hierarchy");
+		return -1;
+	}
+	cg_sweep(base);
+	snprintf(name, sizeof(name), CG_PREFIX "%d", (int)getpid());
+	if (join(top, sizeof(top), base, name) < 0 ||
+	    join(leaf, sizeof(leaf), top, "gateway") < 0) {
+		snprintf(err, errlen, "cgroup path too long");
+		return -1;
+	}
+	if (mkdir(top, 0755) < 0) {
+		snprintf(err, errlen, "cannot create '%s': %s", top,
+		    strerror(errno));
+		return -1;
+	}
+	/* out of top, so that top may enable controllers for its children,
+	 * and below it, so that moving a worker needs only top's files */
+	if (mkdir(leaf, 0755) < 0 || write_at(leaf, "cgroup.procs", "0") < 0) {
+		snprintf(err, errlen, "cannot move into '%s': %s", leaf,
+		    strerror(errno));
+		rmdir(leaf);
+		rmdir(top);
+		return -1;
+	}
+	cg_memory = write_at(top, "cgroup.subtree_control", "+memory") == 0;
+	cg_pids = write_at(top, "cgroup.subtree_control", "+pids") == 0;
+	if (owner != (uid_t)-1 &&
+	    (cg_chown(top, owner, group) < 0 ||
+	        cg_chown(leaf, owner, group) < 0)) {
+		snprintf(err, errlen, "cannot hand '%s' to uid %u: %s", top,
+		    (unsigned)owner, strerror(errno));
+		return -1;
+	}
+	snprintf(cg_top, sizeof(cg_top), "%s", top);
+	return 0;
+}
+
+void
+lb_sandbox_cgroup_fini(void)
+{
+	DIR *d;
+	struct dirent *e;
+	char path[PATH_MAX];
+
+	if (cg_top[0] == '\0' || (d = opendir(cg_top)) == NULL)
+		return;
+	while ((e = readdir(d)) != NULL)
+		if (strncmp(e->d_name, "env-", 4) == 0 &&
+		    join(path, sizeof(path), cg_top, e->d_name) == 0)
+			cg_remove(path, 0);
+	closedir(d);
+}
+
+/* The directory of environment cgroup id; -1 when it does not fit. */
+static int
+cg_dir(char *out, size_t len, unsigned id)
+{
+	char name[32];
+
+	snprintf(name, sizeof(name), "env-%u", id);
+	return join(out, len, cg_top, name);
+}
+
+int
+lb_sandbox_cgroup_new(unsigned *id)
+{
+	char dir[PATH_MAX];
+	unsigned n;
+	int fd;
+
+	*id = 0;
+	if (cg_top[0] == '\0')
+		return -1;
+	n = __atomic_add_fetch(&cg_seq, 1, __ATOMIC_RELAXED);
+	if (cg_dir(dir, sizeof(dir), n) < 0 || mkdir(dir, 0755) < 0)
+		return -1;
+	if (cg_pids)
+		write_at(dir, "pids.max", CG_PIDS_MAX);
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		rmdir(dir);
+		return -1;
+	}
+	*id = n;
+	return fd;
+}
+
+void
+lb_sandbox_cgroup_limit(unsigned id, int mb)
+{
+	char dir[PATH_MAX], bytes[32];
+
+	if (id == 0 || !cg_memory || cg_dir(dir, sizeof(dir), id) < 0)
+		return;
+	snprintf(bytes, sizeof(bytes), "%llu",
+	    ((unsigned long long)mb + CG_RUNTIME_MB) * 1024 * 1024);
+	write_at(dir, "memory.max", bytes);
+}
+
+void
+lb_sandbox_cgroup_kill(unsigned id)
+{
+	char dir[PATH_MAX];
+
+	if (id != 0 && cg_dir(dir, sizeof(dir), id) == 0)
+		write_at(dir, "cgroup.kill", "1");
+}
+
+void
+lb_sandbox_cgroup_free(unsigned id)
+{
+	char dir[PATH_MAX];
+
+	if (id != 0 && cg_dir(dir, sizeof(dir), id) == 0)
+		cg_remove(dir, 0);
+}
+
+int
+lb_sandbox_child_cgroup(int dirfd)
+{
+	int fd = openat(dirfd, "cgroup.procs", O_WRONLY | O_CLOEXEC), rc;
+
+	if (fd < 0)
+		return -1;
+	rc = write(fd, "0", 1) == 1 ? 0 : -1;
+	close(fd);
+	return rc;
+}
+
+#if defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__) && \
+    !defined(__SANITIZE_THREAD__)
+/* clone3 on its own stack: the child calls fn(arg) there and never comes
+ * back through the caller's frames, which the caller still needs. */
+static long
+clone3_call(struct clone_args *ca, void (*fn)(void *), void *arg)
+{
+	register long nr __asm__("rax") = SYS_clone3;
+	register void (*r12)(void *) __asm__("r12") = fn;
+	register void *r13 __asm__("r13") = arg;
+
+	__asm__ volatile("syscall\n\t"
+	                 "test %%rax, %%rax\n\t"
+	                 "jnz 1f\n\t"
+	                 "xor %%ebp, %%ebp\n\t"
+	                 "mov %%r13, %%rdi\n\t"
+	                 "call *%%r12\n\t"
+	                 "mov $60, %%eax\n\t"
+	                 "mov $127, %%edi\n\t"
+	                 "syscall\n\t"
+	                 "1:\n\t"
+	                 : "+r"(nr)
+	                 : "D"(ca), "S"(sizeof(*ca)), "r"(r12), "r"(r13)
+	                 : "rcx", "r11", "rdx", "memory");
+	return nr;
+}
+
+pid_t
+lb_sandbox_spawn_into(int dirfd, void (*fn)(void *), void *arg)
+{
+	struct clone_args ca;
+	size_t size = CHILD_STACK;
+	void *stack = mmap(NULL, size, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	long r;
+
+	if (stack == MAP_FAILED)
+		return -1;
+	memset(&ca, 0, sizeof(ca));
+	ca.flags = CLONE_VM | CLONE_VFORK | CLONE_INTO_CGROUP;
+	ca.exit_signal = SIGCHLD;
+	ca.stack = (uint64_t)(uintptr_t)stack;
+	ca.stack_size = size;
+	ca.cgroup = (uint64_t)dirfd;
+	r = clone3_call(&ca, fn, arg);
+	/* the child has exec'ed or exited: its stack is free again */
+	munmap(stack, size);
+	if (r < 0) {
+		errno = (int)-r;
+		return -1;
+	}
+	return (pid_t)r;
+}
+#else
+pid_t
+lb_sandbox_spawn_into(int dirfd, void (*fn)(void *), void *arg)
+{
+	(void)dirfd;
+	(void)fn;
+	(void)arg;
+	errno = ENOSYS;
+	return -1;
+}
+#endif

@@ -116,6 +116,52 @@ void lb_sandbox_worker_guard(void);
 void lb_sandbox_end_descendants(void);
 
 /*
+ * cgroup v2, where the bridge can create one (docs/security.md): removes
+ * what bridges that died left under this process's cgroup, creates
+ * "lambdabridge-PID" there, moves the calling process into its "gateway"
+ * leaf, enables the memory and pids controllers where it can, and, with
+ * owner other than (uid_t)-1, hands the subtree to owner/group (the user
+ * the gateway drops to).  Call as the only thread.  0, or -1 with the
+ * reason in err (environments are then contained without cgroups).
+ */
+int lb_sandbox_cgroup_init(uid_t owner, gid_t group, char *err, size_t errlen);
+
+/* Kills and removes every environment's cgroup (the gateway exits). */
+void lb_sandbox_cgroup_fini(void);
+
+/*
+ * A new cgroup for one environment (pids.max 1024 where that controller
+ * is on): returns its directory open (close-on-exec; for lb_spawn's
+ * cgroup_fd) and its id in *id, or -1 with *id = 0 when there is none.
+ */
+int lb_sandbox_cgroup_new(unsigned *id);
+
+/* Sets memory.max of cgroup id (0: none) to mb plus the runtime's room,
+ * where the memory controller is on. */
+void lb_sandbox_cgroup_limit(unsigned id, int mb);
+
+/* Kills every process in cgroup id (0: none) at once (cgroup.kill). */
+void lb_sandbox_cgroup_kill(unsigned id);
+
+/* Kills what is left in cgroup id (0: none) and removes it. */
+void lb_sandbox_cgroup_free(unsigned id);
+
+/* vfork child: moves itself into the cgroup whose directory is dirfd.
+ * 0, or -1 with errno set. */
+int lb_sandbox_child_cgroup(int dirfd);
+
+/*
+ * Starts fn(arg) as a child born in the cgroup whose directory is dirfd,
+ * sharing memory with the caller, which waits until it calls execve or
+ * exits (clone3 with CLONE_VM, CLONE_VFORK, CLONE_INTO_CGROUP, on a stack
+ * of its own): as vfork, without the cost of moving a process between
+ * cgroups (an RCU grace period, ~8 ms, when none happened lately).  fn
+ * must not return.  Returns the pid, or -1 with errno set (ENOSYS where
+ * this build or kernel cannot: use vfork).
+ */
+pid_t lb_sandbox_spawn_into(int dirfd, void (*fn)(void *), void *arg);
+
+/*
  * Gateway side: stops `pid` and each of its descendants (SIGSTOP, so none
  * forks on), then SIGKILLs them all and pid's process group.  Does not
  * reap pid.

@@ -108,7 +108,8 @@ enum {
 };
 
 static void
-child_run(const struct lb_spawn *sp, int errpipe, long maxfd, pid_t parent)
+child_run(const struct lb_spawn *sp, int errpipe, long maxfd, pid_t parent,
+    int in_cgroup)
 {
 	struct sigaction sa;
 	struct rlimit core = { 0, 0 };
@@ -122,6 +123,9 @@ child_run(const struct lb_spawn *sp, int errpipe, long maxfd, pid_t parent)
 		sigaction(sig, &sa, NULL); /* fails harmlessly for KILL/STOP */
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
+	/* first, as the gateway's user; without it, the subreaper contains */
+	if (sp->join_cgroup && !in_cgroup)
+		(void)lb_sandbox_child_cgroup(sp->cgroup_fd);
 
 	/*
 	 * Move every source fd above the targets first so that dup2 onto 0..3
@@ -177,22 +181,45 @@ child_run(const struct lb_spawn *sp, int errpipe, long maxfd, pid_t parent)
 	child_fail(errpipe, STEP_EXEC);
 }
 
+/* What the child of lb_sandbox_spawn_into gets. */
+struct child_args {
+	const struct lb_spawn *sp;
+	int rd, wr;
+	long maxfd;
+	pid_t parent;
+};
+
+static void
+child_entry(void *arg)
+{
+	struct child_args *a = arg;
+
+	close(a->rd);
+	child_run(a->sp, a->wr, a->maxfd, a->parent, 1);
+}
+
 /*
  * vfork: the child borrows the gateway's address space until execve instead
  * of copying its page tables (a fork of a 30 MB, 64-thread process costs
  * milliseconds, then copy-on-write faults in the gateway).  child_run only
  * makes async-signal-safe calls that touch nothing of the parent's but
  * errno, and never returns.  Nothing here changes after vfork returns.
+ * A child for a cgroup is born in it the same way where it can be
+ * (lb_sandbox_spawn_into), else it moves there itself.
  */
 static pid_t
 spawn_child(const struct lb_spawn *sp, int rd, int wr, long maxfd)
 {
-	pid_t parent = getpid();
-	pid_t pid = vfork();
+	struct child_args a = { sp, rd, wr, maxfd, getpid() };
+	pid_t pid;
 
+	if (sp->join_cgroup &&
+	    (pid = lb_sandbox_spawn_into(sp->cgroup_fd, child_entry, &a)) >= 0)
+		return pid;
+	pid = vfork();
 	if (pid == 0) {
 		close(rd);
-		child_run(sp, wr, maxfd, parent);
+		child_run(sp, wr, maxfd, a.parent, 0);
 	}
 	return pid;
 }

@@ -52,6 +52,8 @@ struct lb_spawn {
 	int set_ids; /* becomes uid/gid (needs CAP_SETUID/CAP_SETGID) */
 	uid_t uid;
 	gid_t gid;
+	int join_cgroup; /* joins the cgroup of cgroup_fd, its cgroup.procs */
+	int cgroup_fd;
 	int confine; /* no capabilities, no_new_privs, and `filter` */
 	const struct sock_fprog *filter; /* seccomp, or NULL */
 };
@@ -60,7 +62,8 @@ struct lb_spawn {
  * Starts `sp->exe` by vfork+exec.  Safe in a multithreaded process: the
  * child only makes async-signal-safe calls (reset signal mask and
  * dispositions, dup2 the given fds onto 0-4, close every other fd, no core
- * dumps, then what `contain`, `set_ids` and `confine` ask, execve).  stdin is /dev/null.  Returns the pid, or -1 with the
+ * dumps, then what `join_cgroup`, `contain`, `set_ids` and `confine` ask,
+ * execve).  stdin is /dev/null.  Returns the pid, or -1 with the
  * reason in err.
  */
 pid_t lb_worker_spawn(const struct lb_spawn *sp, char *err, size_t errlen);

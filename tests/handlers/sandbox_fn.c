@@ -3,9 +3,9 @@
  * (docs/security.md): a function that leaves processes behind, and one
  * that tries to reach the gateway and other functions.
  *
- * sb_fork?file=F[&then=sleep]: leaves a child and a setsid()'d, orphaned
- *   grandchild sleeping (th_leave_two); writes "WORKER CHILD GRANDCHILD\n" to F; then returns, or sleeps a
- *   minute with then=sleep.
+ * sb_fork?file=F[&then=sleep|crash]: leaves a child and a setsid()'d,
+ *   orphaned grandchild sleeping (th_leave_two); writes "WORKER CHILD
+ *   GRANDCHILD\n" to F; then returns, sleeps a minute, or crashes.
  * sb_probe[?gw=PID&victim=PID]: reports who it runs as and what it could
  *   do: read /proc/gw/environ, PTRACE_ATTACH to gw, kill victim (errno
  *   names, "ok" when it could), PTRACE_TRACEME in a child ("traceme"),
@@ -68,6 +68,8 @@ sb_fork(json_object *event, const lb_context *ctx)
 	close(fd);
 	if (then != NULL && strcmp(then, "sleep") == 0)
 		nap(60);
+	if (then != NULL && strcmp(then, "crash") == 0)
+		raise(SIGSEGV);
 	return text_result(200, line);
 }
 

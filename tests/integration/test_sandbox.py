@@ -13,6 +13,7 @@ own bridge, since they retire, stop or kill it.
 
 import json
 import os
+import re
 import pwd
 import shutil
 import signal
@@ -56,14 +57,17 @@ def stack(fx):
     return bridge, server
 
 
-def fork_pids(fx, port, fn="fork", then="", wait=True):
-    """Runs sb_fork; returns [worker, child, grandchild] once all three run."""
+def fork_pids(fx, port, fn="fork", then="", wait=True, check=True):
+    """Runs sb_fork; returns [worker, child, grandchild] once written (and,
+    with `check`, seen running)."""
     f = os.path.join(fx.pids, fx.env.unique("pids"))
-    path = "/%s?file=%s%s" % (fn, f, "&then=sleep" if then else "")
+    path = "/%s?file=%s%s" % (fn, f, "&then=" + then if then else "")
     if wait:
         r = h.http(port, "GET", path, timeout=20)
         if then == "":
             h.status_is(r, 200)
+        elif then == "crash":
+            h.status_is(r, 500)
     else:
         threading.Thread(target=lambda: _quiet(port, path), daemon=True).start()
     h.wait_until(lambda: os.path.exists(f) and os.path.getsize(f) > 0, 10, "the pids file")
@@ -71,7 +75,7 @@ def fork_pids(fx, port, fn="fork", then="", wait=True):
         pids = [int(x) for x in fh.read().split()]
     h.eq(len(pids), 3, "pids written")
     h.ok(pids[2] > 0, "a grandchild was started")
-    for p in pids[1:]:
+    for p in pids[1:] if check else ():
         h.ok(alive(p), "descendant %d runs before the environment ends" % p)
     return pids
 
@@ -120,6 +124,32 @@ def descendants_end_when_bridge_stops(fx):
     bridge.signal(signal.SIGTERM)
     h.wait_until(lambda: not bridge.alive(), 15, "the bridge to exit on SIGTERM")
     expect_gone(pids, "after the bridge exited")
+
+
+def need_cgroups(bridge):
+    if "environments run in cgroups" not in bridge.log_text():
+        raise h.Skip("the bridge has no cgroup here (%s)" % re.search(
+            r"environments run without cgroups[^\n]*", bridge.log_text()).group(0))
+
+
+@g.test
+def descendants_end_when_worker_crashes(fx):
+    need_cgroups(fx.bridge)
+    pids = fork_pids(fx, fx.port, then="crash", check=False)
+    expect_gone(pids, "after the worker crashed")
+
+
+@g.test
+def environment_has_its_own_cgroup(fx):
+    need_cgroups(fx.bridge)
+    pids = fork_pids(fx, fx.port)
+    groups = set()
+    for p in pids:
+        with open("/proc/%d/cgroup" % p) as f:
+            groups |= {line[3:].strip() for line in f if line.startswith("0::")}
+    h.eq(len(groups), 1, "the cgroups of the worker and its descendants %r" % groups)
+    h.ok(re.search(r"/lambdabridge-%d/env-\d+$" % fx.bridge.proc.pid, groups.pop()),
+         "an environment cgroup under the bridge's")
 
 
 @g.test
