@@ -1248,6 +1248,57 @@ test_short_err(void)
 	CU_ASSERT_EQUAL(err[12], 'x');
 }
 
+/* gateway.user/group, functions' user/group/seccomp (docs/security.md). */
+static void
+test_users(void)
+{
+	struct lb_config *cfg;
+	char err[1024];
+
+	gateway_error("user = \"lb-no-such-user\";", "gateway.user",
+	    "unknown user 'lb-no-such-user'");
+	gateway_error(
+	    "group = \"nogroup\";", "gateway.group", "a group needs a user");
+	gateway_error("user = \"nobody\"; group = \"lb-no-such-group\";",
+	    "gateway.group", "unknown group 'lb-no-such-group'");
+	function_error("user = \"lb-no-such-user\";", "functions[0].user",
+	    "unknown user 'lb-no-such-user'");
+	function_error("seccomp = \"strict\";", "functions[0].seccomp",
+	    "must be \"default\" or \"none\"");
+
+	/* functions default to gateway.user; root only when named */
+	cfg = load("gateway: { user = \"nobody\"; group = \"nogroup\"; };\n"
+	           "functions = ( { name = \"a\"; module = \"mod.so\"; "
+	           "handler = \"h\"; },\n"
+	           "  { name = \"b\"; module = \"other.so\"; handler = "
+	           "\"h\"; user = \"root\"; seccomp = \"default\"; } );\n",
+	    NULL, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
+	CU_ASSERT_STRING_EQUAL(cfg->functions[0].user, "nobody");
+	CU_ASSERT_EQUAL(cfg->functions[0].uid, cfg->uid);
+	CU_ASSERT_EQUAL(cfg->functions[0].gid, cfg->gid);
+	CU_ASSERT_NOT_EQUAL(cfg->uid, 0);
+	CU_ASSERT_PTR_NULL(cfg->functions[0].seccomp);
+	CU_ASSERT_EQUAL(cfg->functions[1].uid, 0);
+	CU_ASSERT_STRING_EQUAL(cfg->functions[1].seccomp, "default");
+	CU_ASSERT_EQUAL(lb_config_check_users(cfg, 1, err, sizeof(err)), 0);
+	lb_config_free(cfg);
+
+	/* a bridge that may switch users needs one for every function */
+	cfg = load("functions = ( { name = \"a\"; module = \"mod.so\"; "
+	           "handler = \"h\"; } );\n",
+	    NULL, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
+	CU_ASSERT_PTR_NULL(cfg->functions[0].user);
+	CU_ASSERT_EQUAL(lb_config_check_users(cfg, 0, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(lb_config_check_users(cfg, 1, err, sizeof(err)), -1);
+	CU_ASSERT_EQUAL(strncmp(err, cfg_path, strlen(cfg_path)), 0);
+	CU_ASSERT_EQUAL(
+	    strncmp(err + strlen(cfg_path), ":1: functions[0]: ", 18), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "user = \"root\""));
+	lb_config_free(cfg);
+}
+
 void
 lb_test_suite_config(void)
 {
@@ -1271,6 +1322,7 @@ lb_test_suite_config(void)
 		{ "dump", test_dump },
 		{ "short error buffer", test_short_err },
 		{ "@include", test_include },
+		{ "users, groups, seccomp", test_users },
 		CU_TEST_INFO_NULL,
 	};
 
