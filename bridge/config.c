@@ -324,7 +324,7 @@ static const char *
 check_header_value(const char *s)
 {
 	for (; *s != '\0'; s++)
-		if ((unsigned char)*s < 0x20 && *s != '\t')
+		if (((unsigned char)*s < 0x20 && *s != '\t') || *s == 0x7f)
 			return "header values may not contain control "
 			       "characters";
 	return NULL;
@@ -470,7 +470,9 @@ static const struct field api_key_fields[] = {
 };
 
 static const struct field response_fields[] = {
-	INT("status", struct lb_gateway_response, status, 100, 599),
+	/* a final status only: a 1xx would reach the client as an interim
+	 * response followed by the body */
+	INT("status", struct lb_gateway_response, status, 200, 599),
 	STR("body", struct lb_gateway_response, body, 0, NULL),
 	KV("headers", struct lb_gateway_response, headers, nheaders, 0,
 	    check_header_name, check_header_value),

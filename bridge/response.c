@@ -211,7 +211,10 @@ parse(const char *s, size_t len, int *is_null, char *err, size_t errlen)
 
 /*
  * statusCode: an integer, an integral number ("200.0") or a string of
- * digits ("201"), in 100..599.
+ * digits ("201"), in 200..599.  A 1xx is not a final response: API
+ * Gateway cannot send one as the answer, and a web server given one sends
+ * it as an interim response and then the body, which the client reads as
+ * a second, unchecked response.
  */
 static int
 parse_status(json_object *v, int *status, char *err, size_t errlen)
@@ -244,9 +247,14 @@ parse_status(json_object *v, int *status, char *err, size_t errlen)
 	}
 	default: goto bad;
 	}
-	if (n < 100 || n > 599)
+	if (n >= 100 && n < 200)
 		return fail(err, errlen,
-		    MALFORMED "'statusCode' %lld is not between 100 and 599",
+		    MALFORMED "'statusCode' %lld is informational (1xx), not "
+		              "a final response",
+		    (long long)n);
+	if (n < 200 || n > 599)
+		return fail(err, errlen,
+		    MALFORMED "'statusCode' %lld is not between 200 and 599",
 		    (long long)n);
 	*status = (int)n;
 	return 0;
@@ -351,12 +359,20 @@ static const char *const remapped[] = {
 	"Status", /* would set the CGI status in the FastCGI layer */
 };
 
+/* HTTP allows tab in a field value, and no other control character. */
+static int
+is_value_ctl(unsigned char c)
+{
+	return (c < 0x20 && c != '\t') || c == 0x7f;
+}
+
 /*
  * Validates every header line and moves it into resp: names must be HTTP
- * tokens, values free of CR, LF and NUL (a function must never be able to
- * inject a header line); Connection, Content-Length, Date, Server and
- * Status become x-amzn-Remapped-<Name>, Transfer-Encoding is dropped.  Adds
- * Content-Type: application/json when the function set none.
+ * tokens, values free of control characters but tab (a function must never
+ * be able to inject a header line, nor send bytes a client may take for
+ * one); Connection, Content-Length, Date, Server and Status become
+ * x-amzn-Remapped-<Name>, Transfer-Encoding is dropped.  Adds Content-Type:
+ * application/json when the function set none.
  */
 static int
 emit_headers(const struct hdrs *h, struct lb_http_response *resp, char *err,
@@ -380,11 +396,10 @@ emit_headers(const struct hdrs *h, struct lb_http_response *resp, char *err,
 				    "header name '%s' is not an HTTP token",
 				    printable(name, buf, sizeof(buf)));
 		for (j = 0; j < len; j++)
-			if (value[j] == '\r' || value[j] == '\n' ||
-			    value[j] == '\0')
+			if (is_value_ctl((unsigned char)value[j]))
 				return fail(err, errlen,
 				    MALFORMED "value of header '%s' contains "
-				              "CR, LF or NUL",
+				              "a control character",
 				    printable(name, buf, sizeof(buf)));
 		if (strcasecmp(name, "Transfer-Encoding") == 0)
 			continue;

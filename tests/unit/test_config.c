@@ -673,7 +673,14 @@ test_reject_responses(void)
 	    "unknown gateway response type");
 	response_error("THROTTLED = { status = 99; };",
 	    "gateway_responses.THROTTLED.status",
-	    "99 is out of range: must be from 100 to 599");
+	    "99 is out of range: must be from 200 to 599");
+	/* a 1xx is no final response (the client would read the body as a
+	 * second one) */
+	response_error("DEFAULT_5XX = { status = 100; };",
+	    "gateway_responses.DEFAULT_5XX.status",
+	    "100 is out of range: must be from 200 to 599");
+	response_error("THROTTLED = { status = 199; };",
+	    "gateway_responses.THROTTLED.status", "199 is out of range");
 	response_error("THROTTLED = { status = 600; };",
 	    "gateway_responses.THROTTLED.status", "600 is out of range");
 	response_error("THROTTLED = { status = \"429\"; };",
@@ -684,6 +691,9 @@ test_reject_responses(void)
 	response_error("THROTTLED = { body = 1; };",
 	    "gateway_responses.THROTTLED.body", "expected a string");
 	response_error("THROTTLED = { headers = { X = \"a\\nb\"; }; };",
+	    "gateway_responses.THROTTLED.headers.X",
+	    "header values may not contain control characters");
+	response_error("THROTTLED = { headers = { X = \"a\\x7fb\"; }; };",
 	    "gateway_responses.THROTTLED.headers.X",
 	    "header values may not contain control characters");
 	response_error("THROTTLED = 429;", "gateway_responses.THROTTLED",
