@@ -84,11 +84,13 @@ is_json_ws(char c)
 }
 
 /*
- * Does the text use a single quote outside a string?  json-c's strict mode
- * still accepts 'single-quoted' strings, which are not JSON.
+ * What json-c's strict mode accepts although it is not JSON: a single
+ * quote ('single-quoted' strings) or the literals NaN, Infinity and
+ * -Infinity (a function's NaN double is written so).  Outside strings, JSON
+ * has no 'N' or 'I'.  Returns the reason, or NULL.
  */
-static int
-has_single_quote(const char *s, size_t len)
+static const char *
+not_json(const char *s, size_t len)
 {
 	int in_str = 0;
 
@@ -101,10 +103,12 @@ has_single_quote(const char *s, size_t len)
 		} else if (s[i] == '"') {
 			in_str = 1;
 		} else if (s[i] == '\'') {
-			return 1;
+			return "single-quoted string";
+		} else if (s[i] == 'N' || s[i] == 'I') {
+			return "NaN or Infinity";
 		}
 	}
-	return 0;
+	return NULL;
 }
 
 static pthread_key_t tok_key;
@@ -162,6 +166,7 @@ parse(const char *s, size_t len, int *is_null, char *err, size_t errlen)
 	struct json_tokener *tok;
 	enum json_tokener_error jerr;
 	json_object *obj;
+	const char *why;
 	size_t end;
 
 	*is_null = 0;
@@ -169,9 +174,8 @@ parse(const char *s, size_t len, int *is_null, char *err, size_t errlen)
 	obj = lb_json_parse(s, len, MAX_DEPTH);
 	if (obj != NULL)
 		return obj;
-	if (has_single_quote(s, len)) {
-		fail(err, errlen, MALFORMED "invalid JSON (%s)",
-		    "single-quoted string");
+	if ((why = not_json(s, len)) != NULL) {
+		fail(err, errlen, MALFORMED "invalid JSON (%s)", why);
 		return NULL;
 	}
 	tok = thread_tokener();

@@ -681,9 +681,14 @@ invoke(struct worker *w, const char *payload, size_t len)
 	}
 	/* json-c's text, written a string run at a time (json.h) */
 	out = lb_json_serialize(result, &outlen);
-	if (out == NULL)
+	if (out == NULL && errno != EDOM)
 		die_oom(started);
-	if (outlen > LB_FRAME_PAYLOAD_LIMIT) {
+	if (out == NULL) {
+		/* NaN or Infinity: json-c would write them, JSON has neither */
+		rc = send_error(LB_FRAME_ERROR, started, "Runtime.MarshalError",
+		    "Unable to marshal response: NaN and Infinity are not "
+		    "valid JSON");
+	} else if (outlen > LB_FRAME_PAYLOAD_LIMIT) {
 		/* Lambda's own error; not worth moving megabytes to say it. */
 		snprintf(msg, sizeof(msg),
 		    "Response payload size (%zu bytes) exceeded maximum "

@@ -20,10 +20,12 @@
  *	               big&n=N        a result whose body is N bytes
  *	               error          lb_error("IntegError", ...)
  *	               env&name=X     200 {"pid": N, "value": getenv(X) or null}
+ *	               nan            returns a bare NaN double (not JSON)
  *
  * Everything a test needs to tell environments apart (the pid) is in the
  * result.
  */
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -253,6 +255,8 @@ integ_ctl(json_object *event, const lb_context *ctx)
 		return big(th_query(event, "n"));
 	if (strcmp(what, "error") == 0)
 		return lb_error("IntegError", "asked to fail");
+	if (strcmp(what, "nan") == 0)
+		return json_object_new_double(NAN);
 	if (strcmp(what, "env") == 0) {
 		const char *name = th_query(event, "name");
 		const char *v = name != NULL ? getenv(name) : NULL;

@@ -5,12 +5,12 @@ safety-nginx, safety-apache: results that must become one well-formed
 502 (REST) or 500 (HTTP API) response through each web server, read as raw
 bytes to EOF so that a second response smuggled after the first is seen:
 a 1xx statusCode whose body is an HTTP response, control characters in
-header values.
+header values, NaN and Infinity.
 
 The bridges are test_fidelity's (conf/fidelity-http.conf.in and
 fidelity-rest.conf.in): integ_respond (returns the request body as its
-result) on payload 2.0 (/respond) and 1.0 (/respond1) routes; REST and
-HTTP API bridges side by side.
+result) and integ_ctl, on payload 2.0 (/respond, /ctl) and 1.0 (/respond1,
+/ctl1) routes; REST and HTTP API bridges side by side.
 """
 
 import json
@@ -109,6 +109,11 @@ def post_raw(port, path, result):
     return raw_exchange(port, req + body)
 
 
+def get_raw(port, path):
+    return raw_exchange(port, b"GET %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nConnection: close\r\n\r\n"
+                        % (path.encode(), port))
+
+
 def expect_function_error(raw, rest, what):
     status, headers, body = one_response(raw)
     h.eq(status, 502 if rest else 500, what + ": status")
@@ -169,9 +174,29 @@ def bad_header_names(fx):
                 "header name %r (%s)" % (name, path))
 
 
+def nan_and_infinity_are_not_json(fx):
+    # a payload 2.0 function returning a NaN double answered "200 NaN"
+    expect_function_error(get_raw(fx.port, "/ctl?do=nan"), False, "NaN result, payload 2.0")
+    expect_function_error(get_raw(fx.port, "/ctl1?do=nan"), False, "NaN result, payload 1.0")
+    expect_function_error(get_raw(fx.rest_port, "/ctl?do=nan"), True, "NaN result, REST")
+    # json.dumps writes NaN and Infinity; integ_respond parses them back
+    nested = [{"a": [1, float("inf")]},
+              {"statusCode": 200, "body": "x", "extra": float("nan")},
+              {"statusCode": 200, "headers": {"x-n": float("-inf")}, "body": "x"},
+              {"statusCode": float("nan"), "body": "x"}]
+    for res in nested:
+        for port, rest, path in both_apis(fx):
+            expect_function_error(post_raw(port, path, res), rest, "%r on %s" % (res, path))
+    # the worker refuses to write them: Lambda's marshalling error
+    r = h.run_cmd([h.LB_BIN, "invoke", "-c", fx.bridge.config, "ctl", "-"],
+                  input='{"queryStringParameters":{"do":"nan"}}', timeout=LIMIT)
+    h.eq(json.loads(r.stdout).get("errorType"), "Runtime.MarshalError",
+         "invoke's errorType (%r)" % r.stdout)
+
+
 for _kind in ("nginx", "apache"):
-    _g = h.Group("safety-" + _kind, "smuggled responses, header controls through %s"
+    _g = h.Group("safety-" + _kind, "smuggled responses, header controls, NaN through %s"
                  % _kind, setup=_setup(_kind))
     for _fn in (informational_status_is_malformed, control_characters_in_header_values,
-                bad_header_names):
+                bad_header_names, nan_and_infinity_are_not_json):
         _g.test(_fn)

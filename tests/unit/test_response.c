@@ -720,6 +720,41 @@ test_header_controls(void)
 	    HTTP1, "{\"statusCode\":200,\"headers\":{\"(X)\":\"a\"}}");
 }
 
+/*
+ * NaN and Infinity are not JSON, although json-c parses and writes them
+ * (issue 12, bug 5: a payload 2.0 result NaN answered "200 NaN").
+ */
+static void
+test_nan_infinity(void)
+{
+	static const int apis[] = { REST, HTTP1, HTTP2 };
+	static const char *const bad[] = {
+		"NaN",
+		"Infinity",
+		"-Infinity",
+		"[1,NaN]",
+		"{\"a\":{\"b\":[Infinity]}}",
+		"{\"statusCode\":NaN}",
+		"{\"statusCode\":Infinity}",
+		"{\"statusCode\":200,\"body\":\"x\",\"extra\":NaN}",
+		"{\"statusCode\":200,\"headers\":{\"x\":-Infinity}}",
+		"{\"statusCode\":200,\"multiValueHeaders\":{\"x\":[NaN]}}",
+		"{\"statusCode\":200,\"body\":{\"n\":NaN}}",
+	};
+	struct run x;
+
+	for (size_t i = 0; i < sizeof(apis) / sizeof(*apis); i++)
+		for (size_t j = 0; j < sizeof(bad) / sizeof(*bad); j++)
+			expect_malformed(apis[i], bad[j]);
+	/* in strings, and 1e999 (valid JSON, even if out of range) */
+	map(&x, HTTP2, "{\"NaN\":\"Infinity\",\"x\":1e999}");
+	EXPECT_OK(&x, 200, "{\"NaN\":\"Infinity\",\"x\":1e999}", CT);
+	done(&x);
+	map(&x, HTTP1, "{\"statusCode\":200,\"body\":\"NaN\",\"x\":-1e999}");
+	EXPECT_OK(&x, 200, "NaN", CT);
+	done(&x);
+}
+
 /* ---- bad JSON, deep JSON, huge output ---- */
 
 static void
@@ -885,6 +920,7 @@ lb_test_suite_response(void)
 		{ "HTTP API 2.0 inference", test_http_v2_inferred },
 		{ "1xx statusCode", test_informational_status },
 		{ "control characters in headers", test_header_controls },
+		{ "NaN and Infinity", test_nan_infinity },
 		{ "bad JSON", test_bad_json },
 		{ "deep JSON", test_deep_json },
 		{ "huge output", test_huge },
