@@ -1,11 +1,17 @@
-"""Groups safety-nginx, safety-apache (issue 12): what a hostile or buggy
-function cannot make the bridge send.
+"""Groups safety-nginx, safety-apache and safety-logs (issue 12): what a
+hostile or buggy function, or a raw FastCGI client, cannot make the bridge
+send or log.
 
 safety-nginx, safety-apache: results that must become one well-formed
 502 (REST) or 500 (HTTP API) response through each web server, read as raw
 bytes to EOF so that a second response smuggled after the first is seen:
 a 1xx statusCode whose body is an HTTP response, control characters in
 header values, NaN and Infinity.
+
+safety-logs: a raw FastCGI client straight at the bridge's socket sends CR
+and LF in REQUEST_URI and REQUEST_METHOD, and a function prints CR and ESC
+and calls lb_error with CR/LF; every line of the bridge's log must still
+start as one of its own lines.
 
 The bridges are test_fidelity's (conf/fidelity-http.conf.in and
 fidelity-rest.conf.in): integ_respond (returns the request body as its
@@ -16,9 +22,11 @@ result) and integ_ctl, on payload 2.0 (/respond, /ctl) and 1.0 (/respond1,
 import json
 import re
 import socket
+import struct
 import time
 
 import harness as h
+from fcgi_dump import BEGIN_REQUEST, END_REQUEST, PARAMS, STDIN, _read_record, _record, _stream
 from test_fidelity import HTTP_ISE, REST_ISE, _setup
 
 LIMIT = 15.0
@@ -200,3 +208,77 @@ for _kind in ("nginx", "apache"):
     for _fn in (informational_status_is_malformed, control_characters_in_header_values,
                 bad_header_names, nan_and_infinity_are_not_json):
         _g.test(_fn)
+
+
+# ------------------------------------------------------------- logs
+
+def fcgi_request(sock_path, params, body=b""):
+    """One request on a raw FastCGI connection; returns the STDOUT bytes."""
+    pairs = b""
+    for k, v in params:
+        k, v = k.encode("latin-1"), v.encode("latin-1")
+        for n in (len(k), len(v)):
+            pairs += bytes([n]) if n < 128 else struct.pack(">I", n | 0x80000000)
+        pairs += k + v
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(LIMIT)
+    out = b""
+    try:
+        s.connect(sock_path)
+        s.sendall(_record(BEGIN_REQUEST, 1, struct.pack(">HB5x", 1, 0)) +
+                  _stream(PARAMS, 1, pairs) + _stream(STDIN, 1, body))
+        while True:
+            rec = _read_record(s)
+            h.ok(rec is not None, "the bridge closed before END_REQUEST: %r" % out[:300])
+            rtype, _, content = rec
+            if rtype == END_REQUEST:
+                return out
+            if rtype == 6:  # STDOUT
+                out += content
+    finally:
+        s.close()
+
+
+STAMP = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z"
+LOG_LINE = re.compile(
+    r"^(%s (ERROR|WARN|INFO|DEBUG) "           # lb_log
+    r"|%s\t[^\t]+\t\[[a-z]+\]\t"               # a function's own line
+    r"|(START|END|REPORT) RequestId: [0-9a-f-]+(\s|$)"
+    r"|127\.0\.0\.1 - - \")" % (STAMP, STAMP))  # the access line
+
+
+logs = h.Group("safety-logs", "CR/LF from a raw FastCGI client and from a function stay "
+               "inside one log line", setup=_setup("nginx"))
+
+
+def _params(method, uri):
+    return [("REQUEST_METHOD", method), ("REQUEST_URI", uri),
+            ("SCRIPT_NAME", uri.split("?")[0]), ("QUERY_STRING", uri.partition("?")[2]),
+            ("SERVER_PROTOCOL", "HTTP/1.1\r\nFORGED-PROTO"), ("REMOTE_ADDR", "127.0.0.1"),
+            ("SERVER_PORT", "80"), ("HTTP_HOST", "localhost"),
+            ("HTTP_USER_AGENT", "ua\r\nFORGED-UA")]
+
+
+@logs.test
+def no_forged_log_lines(fx):
+    for bridge in (fx.bridge, fx.rest_bridge):
+        start = bridge.log_size()
+        out = fcgi_request(bridge.sock, _params("GET", "/ctl?x=\r\nFORGED-URI\x1b[2J&do=forge"))
+        h.ok(re.match(rb"Status: 50[02] ", out), "function error expected: %r" % out[:200])
+        fcgi_request(bridge.sock, _params("GET", "/nowhere\r\nFORGED-404"))
+        fcgi_request(bridge.sock, _params("GET\r\nFORGED-METHOD", "/ctl?do=pid"))
+        text = bridge.wait_log(r"FORGED-404", LIMIT, start)
+        text = bridge.wait_log(r"FORGED-METHOD", LIMIT, start)
+        for what in ("FORGED-URI", "FORGED-TYPE", "FORGED-MESSAGE", "FORGED-STDOUT",
+                     "FORGED-PROTO"):
+            h.ok(what in text, "%s is not logged at all:\n%s" % (what, text))
+        for line in text.split("\n")[:-1]:
+            h.ok(LOG_LINE.match(line), "a line the bridge did not start: %r\nlog:\n%s"
+                 % (line, text))
+            h.ok(not re.search(r"[\x00-\x08\x0b-\x1f\x7f]", line),
+                 "control character in the log line %r" % line)
+        h.ok("\\r\\nFORGED-URI\\x1b[2J" in text, "escaped URI not in the log:\n" + text)
+        h.ok("Forged\\r\\nFORGED-TYPE: message\\r\\nFORGED-MESSAGE\\n" in text,
+             "escaped lb_error text not in the log:\n" + text)
+        h.ok("stdout\\rFORGED-STDOUT \\x1b[31mred" in text,
+             "escaped function line not in the log:\n" + text)
