@@ -161,6 +161,26 @@ fuzz:
 	$(BUILD)/fuzz/fuzz_json -max_total_time=$(FUZZ_TIME) -max_len=8192 \
 		$(BUILD)/fuzz/corpus
 
+# libFuzzer on the response mapper (response.c): arbitrary bytes as a
+# function's result, mapped for REST, HTTP API 1.0 and 2.0; `make fuzz` runs
+# it too, for FUZZ_TIME seconds.
+$(BUILD)/fuzz/fuzz_response: tests/fuzz/fuzz_response.c bridge/response.c \
+		bridge/json.c bridge/b64.c bridge/media.c bridge/http.c \
+		bridge/url.c bridge/fmt.c
+	@mkdir -p $(dir $@)
+	clang -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS_BRIDGE) \
+		-o $@ $^ $(PKG_LIBS) -lpthread
+
+.PHONY: fuzz-response
+fuzz: fuzz-response
+fuzz-response:
+	scripts/install-deps fuzz
+	$(MAKE) $(BUILD)/fuzz/fuzz_response
+	mkdir -p $(BUILD)/fuzz/corpus-response
+	cp tests/fuzz/response/*.json $(BUILD)/fuzz/corpus-response/
+	$(BUILD)/fuzz/fuzz_response -max_total_time=$(FUZZ_TIME) -max_len=4096 \
+		-dict=tests/fuzz/response.dict $(BUILD)/fuzz/corpus-response
+
 format:
 	clang-format -i $(FORMAT_SRC)
 
