@@ -79,6 +79,9 @@ $(BUILD)/tests/handlers/%.so: tests/handlers/%.c tests/handlers/handler_util.h \
 	$(CC) $(CSTD) $(OPT) $(WARN) -fPIC -shared -Ibridge/include \
 		$(PKG_CFLAGS) -o $@ $< -ljson-c
 
+# integ_fault_b.c is integ_fault.c built again (the fault suite)
+$(BUILD)/tests/handlers/integ_fault_b.so: tests/handlers/integ_fault.c
+
 $(BUILD)/bench/%: bench/%.c
 	@mkdir -p $(@D)
 	$(CC) $(CSTD) $(OPT) $(WARN) -o $@ $< $(FCGI_LIBS) -lpthread
