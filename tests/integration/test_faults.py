@@ -335,7 +335,7 @@ def reload_storm_under_load(fx):
          % (fds_before, fds_after, kids_before, kids_after))
 
 
-def _worker_kills(fx, bridge, port, status, body):
+def _worker_kills(name, bridge, port, status, body):
     """6 clients run 300 ms invocations for 3 s while a worker of `fault`
     is SIGKILLed every 200 ms: a request fails only if a kill came while it
     ran, with the API type's error, and the bridge serves on."""
@@ -356,7 +356,7 @@ def _worker_kills(fx, bridge, port, status, body):
                     pass
     finally:
         load.stop()
-    counts("worker_kills", killed=len(kills), **load.counts())
+    counts(name, killed=len(kills), **load.counts())
     h.ok(bridge.alive(), "the bridge died")
     h.ok(len(kills) >= 8, "only %d workers killed" % len(kills))
     wrong = [r for r in load.failures if (r[3], r[4]) != (status, body)]
@@ -374,12 +374,12 @@ def _worker_kills(fx, bridge, port, status, body):
 
 @g.test
 def worker_kills_under_load_rest(fx):
-    _worker_kills(fx, fx.bridge, fx.port, 502, REST_ISE)
+    _worker_kills("worker_kills_under_load_rest", fx.bridge, fx.port, 502, REST_ISE)
 
 
 @g.test
 def worker_kills_under_load_http(fx):
-    _worker_kills(fx, fx.http_bridge, fx.http_port, 500, HTTP_ISE)
+    _worker_kills("worker_kills_under_load_http", fx.http_bridge, fx.http_port, 500, HTTP_ISE)
 
 
 def _spin_connection(sock):
@@ -502,7 +502,7 @@ def module_copied_in_place_under_load(fx):
            reloads=len(re.findall(r"reloaded '", log)),
            rejected=len(re.findall(r"reload rejected", log)), **load.counts())
     h.ok(bridge.alive(), "the bridge died")
-    h.ok(load.sent >= 50, "only %d requests during the copies" % load.sent)
+    h.ok(load.sent >= 20, "only %d requests during the copies" % load.sent)
     none_of(load.failures, "failed requests while the module was copied over "
          "(%d of %d)" % (len(load.failures), load.sent))
     h.wait_until(lambda: h.http(port, "GET", "/fault?do=pid", timeout=LIMIT).json()["variant"]
