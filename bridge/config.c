@@ -71,6 +71,44 @@ fail(struct ctx *c, const config_setting_t *s, const char *where,
 	return -1;
 }
 
+/*
+ * Rewrites control characters in the message as \n, \t or \xNN, cutting
+ * it to errlen: a quoted value (a libconfig string may hold a newline)
+ * must not split the one line that `check` and the log print.
+ */
+static void
+escape_controls(char *err, size_t errlen)
+{
+	const char *p = err;
+	char *copy;
+	size_t n = 0;
+
+	while (*p != '\0' && (unsigned char)*p >= 0x20 && *p != 0x7f)
+		p++;
+	if (*p == '\0' || (copy = strdup(err)) == NULL)
+		return;
+	for (p = copy; *p != '\0'; p++) {
+		unsigned char ch = (unsigned char)*p;
+		char esc[5];
+		int k;
+
+		if (ch >= 0x20 && ch != 0x7f)
+			k = snprintf(esc, sizeof(esc), "%c", ch);
+		else if (ch == '\n')
+			k = snprintf(esc, sizeof(esc), "\\n");
+		else if (ch == '\t')
+			k = snprintf(esc, sizeof(esc), "\\t");
+		else
+			k = snprintf(esc, sizeof(esc), "\\x%02x", ch);
+		if (n + (size_t)k >= errlen)
+			break;
+		memcpy(err + n, esc, (size_t)k);
+		n += (size_t)k;
+	}
+	err[n] = '\0';
+	free(copy);
+}
+
 /* Formats a setting's dotted path; a long one is cut (messages only). */
 static void setpath(char *buf, size_t len, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -1379,6 +1417,8 @@ lb_config_load(
 fail_read:
 	config_destroy(&lc);
 fail_path:
+	if (errlen > 0)
+		escape_controls(err, errlen);
 	lb_config_free(cfg);
 	free(real);
 	free(dir);

@@ -1258,6 +1258,25 @@ test_short_err(void)
 	CU_ASSERT_EQUAL(err[12], 'x');
 }
 
+/* A quoted value cannot split its message: a libconfig string may hold a
+ * newline (found by tests/fuzz/fuzz_config.c). */
+static void
+test_one_line_errors(void)
+{
+	struct lb_config *cfg;
+	char err[1024];
+
+	cfg = load("functions = ( { name = \"a\"; module = \"mod.so\";\n"
+	           "  handler = \"x\\ny\tz\n\x7f\"; } );\n",
+	    NULL, err, sizeof(err));
+	CU_ASSERT_PTR_NULL_FATAL(cfg);
+	CU_ASSERT_PTR_NULL(strpbrk(err, "\n\t\x7f"));
+	if (strstr(err, "'x\\ny\\tz\\n\\x7f': expected a C symbol") == NULL)
+		fprintf(stderr, "\n  got: %s\n", err);
+	CU_ASSERT_PTR_NOT_NULL(
+	    strstr(err, "'x\\ny\\tz\\n\\x7f': expected a C symbol"));
+}
+
 void
 lb_test_suite_config(void)
 {
@@ -1281,6 +1300,7 @@ lb_test_suite_config(void)
 		{ "dump", test_dump },
 		{ "short error buffer", test_short_err },
 		{ "@include", test_include },
+		{ "one-line errors", test_one_line_errors },
 		CU_TEST_INFO_NULL,
 	};
 
