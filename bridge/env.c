@@ -40,6 +40,7 @@
 #include <string.h>
 #include <sys/pidfd.h>
 #include <sys/epoll.h>
+#include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -121,11 +122,12 @@ struct env {
 		      * the environment) */
 	int pidfd;   /* readable when the worker exits; -1 without pidfds */
 	enum env_state state;
-	int killed; /* SIGKILL sent */
-	int owned;  /* a request thread holds rx, tx and rd (see the top) */
-	int oom;    /* the worker reported OOM */
-	int exited; /* its pidfd fired while it was starting or busy */
-	int cpu;    /* the CPU its worker last replied from, or -1 */
+	int killed;   /* SIGKILL sent */
+	int owned;    /* a request thread holds rx, tx and rd (see the top) */
+	int oom;      /* the worker reported OOM */
+	int exited;   /* its pidfd fired while it was starting or busy */
+	int cpu;      /* the CPU its worker last replied from, or -1 */
+	uint64_t seq; /* the last INVOKE's sequence number (frame.h) */
 	struct inv *inv;
 	int64_t deadline; /* lb_mono_ms: init, function or reap deadline */
 	int64_t idle_since;
@@ -502,6 +504,11 @@ env_new(struct pool *p)
 	env->rx = env->tx = env->logfd = env->pidfd = -1;
 	env->pid = -1;
 	env->cpu = -1;
+	/* a random start: nothing in the worker can guess the next one */
+	if (getrandom(&env->seq, sizeof(env->seq), GRND_NONBLOCK) !=
+	    (ssize_t)sizeof(env->seq))
+		env->seq =
+		    (uint64_t)lb_mono_ms() * 2654435761u ^ (uintptr_t)env;
 	pthread_mutex_init(&env->logmu, NULL);
 	lb_frame_reader_init(&env->rd, LB_FRAME_MAX, 1);
 	return env;
@@ -1023,9 +1030,16 @@ handle_frame(struct lb_envs *E, struct env *env, uint32_t type,
 	struct inv *inv = env->inv;
 	struct lb_invoke_result *res = inv != NULL ? &inv->res : NULL;
 
+	/* bytes after the reply: a handler wrote to the channel itself */
+	int stray = env->rd.ahead_len > 0;
+
 	if (meta->maxrss_kb > env->maxrss_kb)
 		env->maxrss_kb = meta->maxrss_kb;
 	env->cpu = meta->cpu;
+	if (meta->seq != (env->state == ENV_STARTING ? 0 : env->seq))
+		goto unexpected;
+	if (env->state == ENV_STARTING && type == LB_FRAME_READY && stray)
+		goto unexpected;
 	if (env->state == ENV_STARTING && type == LB_FRAME_READY) {
 		free(body);
 		env->init_ms = (double)meta->duration_us / 1000.0;
@@ -1093,17 +1107,30 @@ handle_frame(struct lb_envs *E, struct env *env, uint32_t type,
 			    inv->request_id, env->pool->fn->memory);
 		}
 		inv_complete(E, inv, env->maxrss_kb);
-		if (type == LB_FRAME_OOM)
+		if (type == LB_FRAME_OOM || stray) {
+			if (stray)
+				lb_log(LB_LOG_ERROR,
+				    "function '%s': environment %ld wrote "
+				    "to its channel after its reply",
+				    env->pool->fn->name, (long)env->pid);
 			env_close(E, env, 1);
-		else
+		} else {
 			env_release(E, env);
+		}
 		return;
 	}
-	/* anything else breaks the protocol: the environment is unusable */
+unexpected:
+	/*
+	 * Anything else breaks the protocol (a frame of another invocation,
+	 * one nobody asked for): the environment is unusable, and only the
+	 * invocation it runs fails.
+	 */
 	free(body);
 	lb_log(LB_LOG_ERROR,
-	    "function '%s': environment %ld sent an unexpected frame %u",
-	    env->pool->fn->name, (long)env->pid, type);
+	    "function '%s': environment %ld sent an unexpected frame "
+	    "(type %u, sequence %llu)",
+	    env->pool->fn->name, (long)env->pid, type,
+	    (unsigned long long)meta->seq);
 	if (inv != NULL && inv->phase == INV_SENT) {
 		set_error(res, LB_INVOKE_CRASH, "Runtime.ExitError",
 		    "RequestId: %s Error: Runtime sent an invalid response",
@@ -1821,6 +1848,8 @@ mark_sent(struct lb_envs *E, struct env *env, struct inv *inv)
 	struct lb_fmt f;
 
 	memcpy(env->reqid, inv->request_id, sizeof(env->reqid));
+	if (++env->seq == 0) /* 0 is READY's */
+		env->seq = 1;
 	pthread_mutex_lock(&env->logmu);
 	lb_fmt_init(&f, env->start, sizeof(env->start));
 	lb_fmt_str(&f, "START RequestId: ");
@@ -1949,6 +1978,7 @@ send_invoke(struct env *env, struct inv *inv,
 	memset(&fi, 0, sizeof(fi));
 	fi.deadline_ms =
 	    lb_now_ms() + (int64_t)(inv->pool->fn->timeout * 1000.0);
+	fi.seq = env->seq;
 	fi.request_id = inv->request_id;
 	fi.request_id_len = strlen(inv->request_id);
 	fi.trace_id = rq->trace_id;

@@ -90,6 +90,7 @@ lb_frame_meta_encode(unsigned char *out, const struct lb_frame_meta *m)
 	put64(out, m->duration_us);
 	put64(out + 8, m->maxrss_kb);
 	put64(out + 16, (uint64_t)(int64_t)m->cpu);
+	put64(out + 24, m->seq);
 }
 
 void
@@ -98,6 +99,7 @@ lb_frame_meta_decode(const unsigned char *in, struct lb_frame_meta *m)
 	m->duration_us = get64(in);
 	m->maxrss_kb = get64(in + 8);
 	m->cpu = (int32_t)(int64_t)get64(in + 16);
+	m->seq = get64(in + 24);
 }
 
 size_t
@@ -108,8 +110,9 @@ lb_frame_invoke_encode(unsigned char *out, const struct lb_frame_invoke *iv)
 	if (iv->request_id_len > 255 || iv->trace_id_len > 255)
 		return 0;
 	put64(out, (uint64_t)iv->deadline_ms);
-	put16(out + 8, (uint16_t)iv->request_id_len);
-	put16(out + 10, (uint16_t)iv->trace_id_len);
+	put64(out + 8, iv->seq);
+	put16(out + 16, (uint16_t)iv->request_id_len);
+	put16(out + 18, (uint16_t)iv->trace_id_len);
 	memcpy(out + n, iv->request_id, iv->request_id_len);
 	n += iv->request_id_len;
 	if (iv->trace_id_len > 0)
@@ -127,8 +130,9 @@ lb_frame_invoke_decode(
 	if (len < LB_FRAME_INVOKE_FIXED)
 		return -1;
 	iv->deadline_ms = (int64_t)get64(p);
-	iv->request_id_len = get16(p + 8);
-	iv->trace_id_len = get16(p + 10);
+	iv->seq = get64(p + 8);
+	iv->request_id_len = get16(p + 16);
+	iv->trace_id_len = get16(p + 18);
 	if (iv->request_id_len > 255 || iv->trace_id_len > 255 ||
 	    len - off < iv->request_id_len + iv->trace_id_len)
 		return -1;

@@ -12,9 +12,10 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-/* The fds on which a worker reads frames from the gateway (a pipe) and
- * sends its own (a socket): env.c says why.  Both may be one socket (the
- * unit tests' workers). */
+/* The fds on which a worker is started with its channel: frames from the
+ * gateway (a pipe) and its own (a socket); env.c says why.  Both may be one
+ * socket (the unit tests' workers).  The worker moves them to high
+ * close-on-exec numbers before it loads the module. */
 #define LB_WORKER_FD     3
 #define LB_WORKER_OUT_FD 4
 

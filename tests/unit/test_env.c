@@ -103,14 +103,15 @@ module(const char *name, char *buf, size_t len)
 
 /*
  * Writes a config whose functions are `functions` (libconfig text, with
- * "@T" standing for env_test.so, "@I" for env_initfail.so and "@L" for
- * the worker tests' leak.so) and starts
+ * "@T" standing for env_test.so, "@I" for env_initfail.so, "@L" for
+ * the worker tests' leak.so and "@F" for forge.so) and starts
  * its pools.  Returns 0, or -1 (and fails the test).
  */
 static int
 world_start(struct world *w, const char *gateway, const char *functions)
 {
 	char test_so[PATH_MAX], init_so[PATH_MAX], leak_so[PATH_MAX];
+	char forge_so[PATH_MAX];
 	char err[512];
 	FILE *f;
 	int fd;
@@ -119,6 +120,7 @@ world_start(struct world *w, const char *gateway, const char *functions)
 	module("env_test", test_so, sizeof(test_so));
 	module("env_initfail", init_so, sizeof(init_so));
 	module("leak", leak_so, sizeof(leak_so));
+	module("forge", forge_so, sizeof(forge_so));
 	snprintf(w->path, sizeof(w->path), "/tmp/lb-test-env-XXXXXX");
 	fd = mkstemp(w->path);
 	CU_ASSERT_FATAL(fd >= 0);
@@ -135,6 +137,9 @@ world_start(struct world *w, const char *gateway, const char *functions)
 			p++;
 		} else if (p[0] == '@' && p[1] == 'L') {
 			fputs(leak_so, f);
+			p++;
+		} else if (p[0] == '@' && p[1] == 'F') {
+			fputs(forge_so, f);
 			p++;
 		} else {
 			fputc(*p, f);
@@ -304,6 +309,46 @@ test_killed_idle_used_at_once(void)
 	invoke(&w, "f", "{}", 0, &r1);
 	CU_ASSERT_EQUAL(r1.status, LB_INVOKE_OK);
 	lb_invoke_result_clear(&r1);
+	world_stop(&w);
+}
+
+/*
+ * A handler writes a well-formed reply frame to its channel and returns:
+ * its request fails (the frame is not its invocation's) and the requests
+ * after it get their own answers, never the one before theirs.  Both the
+ * previous frame layout and the current one with a guessed sequence.
+ */
+static void
+test_forged_reply(void)
+{
+	static const char *const forgeries[] = { "forge", "forge32" };
+	struct world w;
+	struct lb_invoke_result r1, r2, r3;
+	char ev[64], want[96];
+
+	if (world_start(&w, NULL,
+	        "{ name = \"f\"; module = \"@F\"; handler = "
+	        "\"forge_handler\"; reserved_concurrency = 1; }") < 0)
+		return;
+	for (size_t i = 0; i < 2; i++) {
+		snprintf(ev, sizeof(ev), "{\"body\":\"%s\"}", forgeries[i]);
+		invoke(&w, "f", ev, 0, &r1);
+		CU_ASSERT_EQUAL(r1.status, LB_INVOKE_CRASH);
+		CU_ASSERT(r1.payload == NULL ||
+		    strstr(r1.payload, "\"forged\"") == NULL);
+		invoke(&w, "f", "{\"body\":\"two\"}", 0, &r2);
+		CU_ASSERT_EQUAL(r2.status, LB_INVOKE_OK);
+		CU_ASSERT(
+		    payload_is(&r2, "{\"statusCode\":200,\"body\":\"two\"}"));
+		invoke(&w, "f", "{\"body\":\"three\"}", 0, &r3);
+		CU_ASSERT_EQUAL(r3.status, LB_INVOKE_OK);
+		snprintf(want, sizeof(want),
+		    "{\"statusCode\":200,\"body\":\"%s\"}", "three");
+		CU_ASSERT(payload_is(&r3, want));
+		lb_invoke_result_clear(&r1);
+		lb_invoke_result_clear(&r2);
+		lb_invoke_result_clear(&r3);
+	}
 	world_stop(&w);
 }
 
@@ -1028,6 +1073,7 @@ lb_test_suite_env(void)
 		{ "function error", test_function_error },
 		{ "crash", test_crash },
 		{ "killed idle, used at once", test_killed_idle_used_at_once },
+		{ "forged reply frame", test_forged_reply },
 		{ "same CPU preferred", test_same_cpu_preferred },
 		{ "timeout", test_timeout },
 		{ "integration timeout", test_integration_timeout },
