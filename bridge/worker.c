@@ -29,6 +29,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <link.h>
+
 #include <json-c/json.h>
 
 #include "env.h"
@@ -264,6 +266,26 @@ lb_self_exe(void)
 
 /* ---- loading a module (worker and probe) ------------------------------- */
 
+/*
+ * Whether `addr`, which dlsym returned for `symbol`, is code.  The ELF
+ * symbol at that address must be a function (or an IFUNC, whose resolved
+ * target may have no symbol of its own: an address that starts no exported
+ * symbol is let through).  A data symbol would be called and crash.
+ */
+static int
+is_function(void *addr)
+{
+	const ElfW(Sym) *sym = NULL;
+	Dl_info info;
+	int type;
+
+	if (dladdr1(addr, &info, (void **)&sym, RTLD_DL_SYMENT) == 0 ||
+	    sym == NULL || info.dli_saddr != addr)
+		return 1;
+	type = ELF64_ST_TYPE(sym->st_info);
+	return type == STT_FUNC || type == STT_GNU_IFUNC;
+}
+
 void *
 lb_worker_load(const char *module, const char *symbol, void **fn,
     const char **errtype, char *err, size_t errlen)
@@ -303,6 +325,13 @@ lb_worker_load(const char *module, const char *symbol, void **fn,
 		*errtype = "Runtime.HandlerNotFound";
 		snprintf(
 		    err, errlen, "'%s' does not export '%s'", module, symbol);
+		goto fail;
+	}
+	if (!is_function(*fn)) {
+		*fn = NULL;
+		*errtype = "Runtime.HandlerNotFound";
+		snprintf(err, errlen, "handler '%s' in '%s' is not a function",
+		    symbol, module);
 		goto fail;
 	}
 	return dl;

@@ -164,6 +164,17 @@ test_probe(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(out, "ABI 999"));
 	CU_ASSERT_EQUAL(probe("tests/handlers/missing.so", "x", out, 1024), 1);
 	CU_ASSERT_PTR_NOT_NULL(strstr(out, "cannot load"));
+	/* a data symbol is no handler; an IFUNC is */
+	CU_ASSERT_EQUAL(
+	    probe("tests/handlers/notfn.so", "notfn_data", out, 1024), 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "handler 'notfn_data' in '"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "notfn.so' is not a function"));
+	CU_ASSERT_EQUAL(
+	    probe("tests/handlers/notfn.so", "notfn_counter", out, 1024), 1);
+	CU_ASSERT_EQUAL(
+	    probe("tests/handlers/notfn.so", "notfn_ifunc", out, 1024), 0);
+	CU_ASSERT_EQUAL(
+	    probe("tests/handlers/notfn.so", "notfn_handler", out, 1024), 0);
 }
 
 /* A worker on the other end of a socketpair. */
@@ -402,6 +413,22 @@ test_worker_errors(void)
 	CU_ASSERT_EQUAL(wk_read(&w), LB_FRAME_INIT_ERROR);
 	CU_ASSERT_STRING_EQUAL(
 	    body_str(&w, "errorType"), "Runtime.HandlerNotFound");
+	wk_stop(&w);
+
+	/* a data symbol: refused at load, nothing is called */
+	CU_ASSERT_FATAL(
+	    wk_start(&w, "tests/handlers/notfn.so", "notfn_data", "128") == 0);
+	CU_ASSERT_EQUAL(wk_read(&w), LB_FRAME_INIT_ERROR);
+	CU_ASSERT_STRING_EQUAL(
+	    body_str(&w, "errorType"), "Runtime.HandlerNotFound");
+	CU_ASSERT_PTR_NOT_NULL(
+	    strstr(body_str(&w, "errorMessage"), "is not a function"));
+	wk_stop(&w);
+	CU_ASSERT_FATAL(
+	    wk_start(&w, "tests/handlers/notfn.so", "notfn_ifunc", "128") == 0);
+	CU_ASSERT_EQUAL_FATAL(wk_read(&w), LB_FRAME_READY);
+	CU_ASSERT_EQUAL(wk_invoke(&w, "r5", "{}"), LB_FRAME_RESULT);
+	CU_ASSERT_STRING_EQUAL(w.r.body, "2");
 	wk_stop(&w);
 
 	/* a result over 6 MB */
