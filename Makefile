@@ -145,9 +145,15 @@ $(BUILD)/fuzz/fuzz_json: tests/fuzz/fuzz_json.c bridge/json.c bridge/url.c bridg
 	clang -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS_BRIDGE) \
 		-o $@ $^ $(PKG_LIBS)
 
+# the frame decoder (tests/fuzz/fuzz_frame.c says what it checks)
+$(BUILD)/fuzz/fuzz_frame: tests/fuzz/fuzz_frame.c bridge/frame.c bridge/ids.c
+	@mkdir -p $(dir $@)
+	clang $(CSTD) -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS_BRIDGE) \
+		-o $@ $^
+
 fuzz:
 	scripts/install-deps fuzz
-	$(MAKE) $(BUILD)/fuzz/fuzz_json
+	$(MAKE) $(BUILD)/fuzz/fuzz_json $(BUILD)/fuzz/fuzz_frame
 	mkdir -p $(BUILD)/fuzz/corpus
 	cp tests/fixtures/events/*.json $(BUILD)/fuzz/corpus/
 	# pairs "A NUL B" for lb_json_reparse
@@ -160,6 +166,9 @@ fuzz:
 	done
 	$(BUILD)/fuzz/fuzz_json -max_total_time=$(FUZZ_TIME) -max_len=8192 \
 		$(BUILD)/fuzz/corpus
+	mkdir -p $(BUILD)/fuzz/corpus-frame
+	$(BUILD)/fuzz/fuzz_frame -max_total_time=$(FUZZ_TIME) -max_len=8192 \
+		$(BUILD)/fuzz/corpus-frame
 
 format:
 	clang-format -i $(FORMAT_SRC)
