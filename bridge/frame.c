@@ -319,6 +319,70 @@ lb_frame_write(int fd, uint32_t type, const struct iovec *iov, int iovcnt,
 	return send_frame(fd, type, iov, iovcnt, deadline_mono_ms, 0);
 }
 
+/* Room for one descriptor's control message. */
+union fd_cmsg {
+	struct cmsghdr h;
+	char buf[CMSG_SPACE(sizeof(int))];
+};
+
+/* A one-byte message with room for a descriptor. */
+static void
+fd_msg(struct msghdr *msg, struct iovec *iov, union fd_cmsg *u, char *byte)
+{
+	memset(msg, 0, sizeof(*msg));
+	memset(u, 0, sizeof(*u));
+	iov->iov_base = byte;
+	iov->iov_len = 1;
+	msg->msg_iov = iov;
+	msg->msg_iovlen = 1;
+	msg->msg_control = u->buf;
+	msg->msg_controllen = sizeof(u->buf);
+}
+
+int
+lb_frame_send_fd(int sock, int fd)
+{
+	union fd_cmsg u;
+	struct msghdr msg;
+	struct iovec iov;
+	struct cmsghdr *c;
+	char byte = 'M';
+	ssize_t n;
+
+	fd_msg(&msg, &iov, &u, &byte);
+	c = CMSG_FIRSTHDR(&msg);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	do
+		n = sendmsg(sock, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+	while (n < 0 && errno == EINTR);
+	return n == 1 ? 0 : -1;
+}
+
+int
+lb_frame_recv_fd(int sock)
+{
+	union fd_cmsg u;
+	struct msghdr msg;
+	struct iovec iov;
+	struct cmsghdr *c;
+	char byte;
+	ssize_t n;
+	int fd = -1;
+
+	fd_msg(&msg, &iov, &u, &byte);
+	do
+		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	c = n == 1 ? CMSG_FIRSTHDR(&msg) : NULL;
+	if (c != NULL && c->cmsg_level == SOL_SOCKET &&
+	    c->cmsg_type == SCM_RIGHTS && c->cmsg_len == CMSG_LEN(sizeof(int)))
+		memcpy(&fd, CMSG_DATA(c), sizeof(int));
+	return fd;
+}
+
 void
 lb_frame_reader_init(struct lb_frame_reader *r, uint32_t max, int replies)
 {

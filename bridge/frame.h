@@ -151,6 +151,20 @@ int lb_frame_send(int fd, uint32_t type, const struct iovec *iov, int iovcnt,
 int lb_frame_write(int fd, uint32_t type, const struct iovec *iov, int iovcnt,
     int64_t deadline_mono_ms);
 
+/*
+ * Passes descriptor `fd` over unix socket `sock` (SCM_RIGHTS with one data
+ * byte): how the gateway hands a starting worker its pinned module (the
+ * worker reads it before any frame).  Never waits or raises SIGPIPE.
+ * Returns 0, or -1 with errno.
+ */
+int lb_frame_send_fd(int sock, int fd);
+
+/*
+ * Receives one descriptor sent with lb_frame_send_fd, close-on-exec,
+ * blocking.  Returns it, or -1 (EOF, an error, or no descriptor came).
+ */
+int lb_frame_recv_fd(int sock);
+
 /* Bytes read ahead with a frame's header: a small frame takes one read. */
 #define LB_FRAME_AHEAD 4096
 

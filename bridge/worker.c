@@ -287,8 +287,8 @@ is_function(void *addr)
 }
 
 void *
-lb_worker_load(const char *module, const char *symbol, void **fn,
-    const char **errtype, char *err, size_t errlen)
+lb_worker_load(const char *path, const char *module, const char *symbol,
+    void **fn, const char **errtype, char *err, size_t errlen)
 {
 	const int *abi;
 	void *dl;
@@ -296,7 +296,7 @@ lb_worker_load(const char *module, const char *symbol, void **fn,
 
 	*fn = NULL;
 	*errtype = "Runtime.ImportModuleError";
-	dl = dlopen(module, RTLD_NOW | RTLD_LOCAL);
+	dl = dlopen(path != NULL ? path : module, RTLD_NOW | RTLD_LOCAL);
 	if (dl == NULL) {
 		why = dlerror();
 		snprintf(err, errlen, "cannot load '%s': %s", module,
@@ -614,18 +614,31 @@ limit_memory(int mb)
 #endif
 }
 
-/* Loads the module and runs lb_init; on failure sends INIT_ERROR. */
+/*
+ * Loads the module from its pinned copy and runs lb_init; on failure sends
+ * INIT_ERROR.
+ */
 static int
 init_module(struct worker *w, int64_t started_us)
 {
-	char msg[1024];
+	char msg[1024], path[64];
 	const char *etype, *lt, *lm;
 	int (*init)(void);
 	void *dl, *fn;
-	int rc;
+	int rc, code = lb_frame_recv_fd(chan_out);
 
+	if (code < 0) {
+		snprintf(msg, sizeof(msg),
+		    "cannot load '%s': no module from the gateway", w->module);
+		fprintf(stderr, "%s\n", msg);
+		send_error(LB_FRAME_INIT_ERROR, started_us,
+		    "Runtime.ImportModuleError", msg);
+		return -1;
+	}
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", code);
 	dl = lb_worker_load(
-	    w->module, w->handler, &fn, &etype, msg, sizeof(msg));
+	    path, w->module, w->handler, &fn, &etype, msg, sizeof(msg));
+	close(code); /* the mapping stays */
 	if (dl == NULL) {
 		fprintf(stderr, "%s\n", msg);
 		send_error(LB_FRAME_INIT_ERROR, started_us, etype, msg);

@@ -732,6 +732,116 @@ test_init_error(void)
 	world_stop(&w);
 }
 
+/* Copies file `from` over `to` in place (open with O_TRUNC, write): what
+ * cp does, not mv.  Half of it when `half`. */
+static void
+overwrite(const char *from, const char *to, int half)
+{
+	char buf[65536];
+	int in = open(from, O_RDONLY), out = open(to, O_WRONLY | O_TRUNC);
+	ssize_t n;
+
+	CU_ASSERT_FATAL(in >= 0 && out >= 0);
+	while ((n = read(in, buf, half ? sizeof(buf) / 8 : sizeof(buf))) > 0) {
+		CU_ASSERT_FATAL(write(out, buf, (size_t)n) == n);
+		if (half)
+			break;
+	}
+	close(in);
+	close(out);
+}
+
+/*
+ * The module file changes in place under running environments: warm ones
+ * and new ones (max_requests = 1: every request starts one) keep running
+ * the code pinned when the pools were made, whatever is in the file.
+ */
+static void
+test_module_replaced_in_place(void)
+{
+	char dir[] = "/tmp/lb-test-pin-XXXXXX", so[64], cfg[1024];
+	char orig[PATH_MAX], other[PATH_MAX];
+	struct world w;
+	struct lb_invoke_result r;
+
+	CU_ASSERT_FATAL(mkdtemp(dir) != NULL);
+	snprintf(so, sizeof(so), "%s/m.so", dir);
+	module("env_test", orig, sizeof(orig));
+	module("forge", other, sizeof(other));
+	fclose(fopen(so, "w"));
+	overwrite(orig, so, 0);
+	snprintf(cfg, sizeof(cfg),
+	    "{ name = \"f\"; module = \"%s\"; handler = \"env_count\"; },"
+	    "{ name = \"cold\"; module = \"%s\"; handler = \"env_count\";"
+	    " max_requests = 1; }",
+	    so, so);
+	if (world_start(&w, NULL, cfg) < 0)
+		return;
+	invoke(&w, "f", "{}", 0, &r);
+	CU_ASSERT(r.status == LB_INVOKE_OK && payload_is(&r, "{\"count\":1}"));
+	lb_invoke_result_clear(&r);
+	/* cut short, another module, garbage: none of it runs */
+	for (int i = 0; i < 3; i++) {
+		if (i == 0)
+			overwrite(orig, so, 1);
+		else if (i == 1)
+			overwrite(other, so, 0);
+		else
+			overwrite("/proc/self/cmdline", so, 0);
+		invoke(&w, "cold", "{}", 0, &r);
+		CU_ASSERT_EQUAL(r.status, LB_INVOKE_OK);
+		CU_ASSERT(r.cold && payload_is(&r, "{\"count\":1}"));
+		lb_invoke_result_clear(&r);
+		invoke(&w, "f", "{}", 0, &r);
+		CU_ASSERT_EQUAL(r.status, LB_INVOKE_OK);
+		CU_ASSERT(!r.cold);
+		lb_invoke_result_clear(&r);
+	}
+	world_stop(&w);
+	unlink(so);
+	rmdir(dir);
+}
+
+/*
+ * lb_envs_prime starts the functions that changed and reports one whose
+ * lb_init fails; an unchanged one starts nothing, a primed one is warm.
+ */
+static void
+test_prime(void)
+{
+	struct world a, b, c;
+	struct lb_invoke_result r;
+	char err[512] = "";
+
+	if (world_start(&a, NULL,
+	        "{ name = \"f\"; module = \"@T\"; handler = \"env_count\"; }") <
+	    0)
+		return;
+	if (world_start(&b, NULL,
+	        "{ name = \"f\"; module = \"@T\"; handler = \"env_count\"; },"
+	        "{ name = \"g\"; module = \"@T\"; handler = \"env_count\"; "
+	        "environment = { X = \"1\"; }; }") < 0)
+		return;
+	/* f runs alike in a: only g starts (and is warm at once) */
+	CU_ASSERT_EQUAL(lb_envs_prime(b.envs, a.envs, err, sizeof(err)), 0);
+	invoke(&b, "g", "{}", 0, &r);
+	CU_ASSERT(r.status == LB_INVOKE_OK && !r.cold);
+	lb_invoke_result_clear(&r);
+	invoke(&b, "f", "{}", 0, &r);
+	CU_ASSERT(r.status == LB_INVOKE_OK && r.cold);
+	lb_invoke_result_clear(&r);
+	world_stop(&b);
+	if (world_start(&c, NULL,
+	        "{ name = \"f\"; module = \"@I\"; handler = \"env_never\"; }") <
+	    0)
+		return;
+	CU_ASSERT_EQUAL(lb_envs_prime(c.envs, a.envs, err, sizeof(err)), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "function 'f' cannot initialise"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "no database configured"));
+	world_stop(&c);
+	world_stop(&a);
+}
+
 static void
 test_out_of_memory(void)
 {
@@ -1081,6 +1191,8 @@ lb_test_suite_env(void)
 		{ "account concurrency", test_account_concurrency },
 		{ "too large", test_too_large },
 		{ "init error", test_init_error },
+		{ "module replaced in place", test_module_replaced_in_place },
+		{ "prime before a reload", test_prime },
 		{ "out of memory", test_out_of_memory },
 		{ "environment", test_environment },
 		{ "environment, from a spare", test_environment_spare },

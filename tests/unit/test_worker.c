@@ -185,6 +185,20 @@ struct wk {
 	uint64_t seq; /* the last INVOKE's */
 };
 
+/* Sends an fd of the file at `path` over sock, as the gateway passes a
+ * pinned module; 0 or -1. */
+static int
+send_fd(int sock, const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), rc;
+
+	if (fd < 0)
+		return -1;
+	rc = lb_frame_send_fd(sock, fd);
+	close(fd);
+	return rc;
+}
+
 static int
 wk_start(
     struct wk *w, const char *module, const char *symbol, const char *memory)
@@ -221,6 +235,9 @@ wk_start(
 	w->pid = lb_worker_spawn(&sp, err, sizeof(err));
 	close(sv[1]);
 	w->fd = sv[0];
+	/* the module, as the gateway passes its pinned copy */
+	if (w->pid > 0 && send_fd(w->fd, path) < 0)
+		return -1;
 	w->seq = 1000;
 	lb_frame_reader_init(&w->r, LB_FRAME_MAX, 1);
 	return w->pid < 0 ? -1 : 0;
