@@ -33,6 +33,9 @@ SUITES      := $(patsubst tests/unit/test_%.c,%,$(UNIT_SRC))
 HANDLERS    := $(patsubst handlers/%/,%,$(sort $(dir $(wildcard handlers/*/*.c))))
 HANDLER_SO  := $(HANDLERS:%=$(BUILD)/handlers/%.so)
 TEST_HANDLER_SO := $(patsubst tests/handlers/%.c,$(BUILD)/tests/handlers/%.so,$(wildcard tests/handlers/*.c))
+# tests/handlers/pin.c again: the same handler in other code
+PIN_VARIANTS := $(BUILD)/tests/handlers/pin_b.so $(BUILD)/tests/handlers/pin_initfail.so
+TEST_HANDLER_SO += $(PIN_VARIANTS)
 BENCH_SRC   := $(wildcard bench/*.c)
 BENCH_BIN   := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 FORMAT_SRC  := $(wildcard bridge/*.[ch] bridge/include/*.h handlers/*/*.c \
@@ -78,6 +81,13 @@ $(BUILD)/tests/handlers/%.so: tests/handlers/%.c tests/handlers/handler_util.h \
 	@mkdir -p $(@D)
 	$(CC) $(CSTD) $(OPT) $(WARN) -fPIC -shared -Ibridge/include \
 		$(PKG_CFLAGS) -o $@ $< -ljson-c
+
+$(BUILD)/tests/handlers/pin_b.so: PIN_FLAGS = -DPIN_VERSION='"b"'
+$(BUILD)/tests/handlers/pin_initfail.so: PIN_FLAGS = -DPIN_INITFAIL
+$(PIN_VARIANTS): tests/handlers/pin.c bridge/include/lambdabridge.h
+	@mkdir -p $(@D)
+	$(CC) $(CSTD) $(OPT) $(WARN) -fPIC -shared -Ibridge/include \
+		$(PKG_CFLAGS) $(PIN_FLAGS) -o $@ $< -ljson-c
 
 $(BUILD)/bench/%: bench/%.c
 	@mkdir -p $(@D)
