@@ -511,7 +511,7 @@ env_new(struct pool *p)
 	env->rx = env->tx = env->logfd = env->pidfd = -1;
 	env->pid = -1;
 	env->cpu = -1;
-	/* a random start: nothing in the worker can guess the next one */
+	/* a random start: a frame a handler writes cannot match by chance */
 	if (getrandom(&env->seq, sizeof(env->seq), GRND_NONBLOCK) !=
 	    (ssize_t)sizeof(env->seq))
 		env->seq =
@@ -737,8 +737,9 @@ spawner(void *arg)
 
 /*
  * Starts a worker for pool p (no lock needed: reads only immutable pool
- * fields), from a spare when there is one, and passes it the pinned module.  Returns a new STARTING
- * environment not yet on any list, or NULL with the reason in err.
+ * fields), from a spare when there is one, and passes it the pinned
+ * module.  Returns a new STARTING environment not yet on any list, or NULL
+ * with the reason in err.
  */
 static struct env *
 env_spawn(struct pool *p, int provisioned, char *err, size_t errlen)
@@ -1079,8 +1080,7 @@ handle_frame(struct lb_envs *E, struct env *env, uint32_t type,
 {
 	struct inv *inv = env->inv;
 	struct lb_invoke_result *res = inv != NULL ? &inv->res : NULL;
-
-	/* bytes after the reply: a handler wrote to the channel itself */
+	/* bytes read after the reply: a handler wrote to the channel */
 	int stray = env->rd.ahead_len > 0;
 
 	if (meta->maxrss_kb > env->maxrss_kb)
