@@ -33,6 +33,9 @@ SUITES      := $(patsubst tests/unit/test_%.c,%,$(UNIT_SRC))
 HANDLERS    := $(patsubst handlers/%/,%,$(sort $(dir $(wildcard handlers/*/*.c))))
 HANDLER_SO  := $(HANDLERS:%=$(BUILD)/handlers/%.so)
 TEST_HANDLER_SO := $(patsubst tests/handlers/%.c,$(BUILD)/tests/handlers/%.so,$(wildcard tests/handlers/*.c))
+# tests/handlers/pin.c again: the same handler in other code
+PIN_VARIANTS := $(BUILD)/tests/handlers/pin_b.so $(BUILD)/tests/handlers/pin_initfail.so
+TEST_HANDLER_SO += $(PIN_VARIANTS)
 BENCH_SRC   := $(wildcard bench/*.c)
 BENCH_BIN   := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 FORMAT_SRC  := $(wildcard bridge/*.[ch] bridge/include/*.h handlers/*/*.c \
@@ -81,6 +84,14 @@ $(BUILD)/tests/handlers/%.so: tests/handlers/%.c tests/handlers/handler_util.h \
 
 # integ_fault_b.c is integ_fault.c built again (the fault suite)
 $(BUILD)/tests/handlers/integ_fault_b.so: tests/handlers/integ_fault.c
+
+# pin.c built as variants (tests/integration/test_code.py)
+$(BUILD)/tests/handlers/pin_b.so: PIN_FLAGS = -DPIN_VERSION='"b"'
+$(BUILD)/tests/handlers/pin_initfail.so: PIN_FLAGS = -DPIN_INITFAIL
+$(PIN_VARIANTS): tests/handlers/pin.c bridge/include/lambdabridge.h
+	@mkdir -p $(@D)
+	$(CC) $(CSTD) $(OPT) $(WARN) -fPIC -shared -Ibridge/include \
+		$(PKG_CFLAGS) $(PIN_FLAGS) -o $@ $< -ljson-c
 
 $(BUILD)/bench/%: bench/%.c
 	@mkdir -p $(@D)
@@ -195,13 +206,18 @@ fuzz-seed-fuzz_response:
 	mkdir -p $(BUILD)/fuzz/fuzz_response.corpus
 	cp tests/fuzz/response/*.json $(BUILD)/fuzz/fuzz_response.corpus/
 
+# the frame decoder (tests/fuzz/fuzz_frame.c says what it checks)
+FUZZ_TARGETS += fuzz_frame
+FUZZ_SRC_fuzz_frame := bridge/frame.c bridge/ids.c
+FUZZ_LEN_fuzz_frame := 8192
+
 fuzz-seed-%:
 	mkdir -p $(FUZZ_CORPUS)
 
 .SECONDEXPANSION:
 $(BUILD)/fuzz/%: tests/fuzz/%.c $$(FUZZ_SRC_$$*)
 	@mkdir -p $(dir $@)
-	clang -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS_BRIDGE) \
+	clang $(CSTD) -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS_BRIDGE) \
 		-o $@ $^ $(PKG_LIBS) -lpthread
 
 # tests/fuzz/lsan.supp: leaks of the libraries (not ours), and why

@@ -328,6 +328,15 @@ lb_gateway_reload(
 
 	if (g == NULL)
 		return -1;
+	/*
+	 * A changed function must start before the switch: a new module
+	 * whose lb_init fails would otherwise answer every request with an
+	 * init error.  gw->cur changes only here (one reloading thread).
+	 */
+	if (lb_envs_prime(g->envs, gw->cur->envs, err, errlen) < 0) {
+		gen_free(g);
+		return -1;
+	}
 	pthread_mutex_lock(&gw->mu);
 	old = gw->cur;
 	gw->cur = g;
