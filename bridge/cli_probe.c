@@ -25,7 +25,8 @@ lb_cli_probe(int argc, char **argv)
 	}
 	/* whatever the module's constructors start ends with the probe */
 	lb_sandbox_worker_guard();
-	dl = lb_worker_load(argv[1], argv[2], &fn, &etype, err, sizeof(err));
+	dl = lb_worker_load(
+	    NULL, argv[1], argv[2], &fn, &etype, err, sizeof(err));
 	if (dl == NULL) {
 		fprintf(stderr, "%s\n", err);
 		return 1;
