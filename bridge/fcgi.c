@@ -507,14 +507,30 @@ conn_close(struct lb_fcgi_req *c)
 	free(c);
 }
 
-/* Waits for the connection's next bytes (or, with input in hand, looks at
- * it at once: the socket is writable). */
+/* Whether c->in holds a whole record (or a bad header) to act on now. */
+static int
+record_in_hand(const struct lb_fcgi_req *c)
+{
+	const unsigned char *h = (const unsigned char *)c->in;
+
+	if (c->in_len < FCGI_HEADER_LEN)
+		return 0;
+	return h[0] != FCGI_VERSION_1 ||
+	    c->in_len >= FCGI_HEADER_LEN + (((size_t)h[4] << 8) | h[5]) + h[6];
+}
+
+/*
+ * Waits for the connection's next bytes.  Output to write, or a whole
+ * record left by the last request, also asks for write-readiness, which
+ * comes at once.  A partial record must not: a unix socket is always
+ * writable, and the one-shot event would fire again and again.
+ */
 static void
 conn_arm(struct lb_fcgi_req *c)
 {
 	uint32_t ev = EPOLLIN;
 
-	if (c->in_len > 0 || c->out_off < c->out_len)
+	if (c->out_off < c->out_len || record_in_hand(c))
 		ev |= EPOLLOUT;
 	if (lb_loop_arm(c->st->srv->loop, c->fd, &c->watch, ev) < 0) {
 		lb_log(LB_LOG_ERROR, "epoll_ctl: %s", strerror(errno));

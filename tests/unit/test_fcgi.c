@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/un.h>
@@ -776,6 +777,59 @@ test_protocol_errors(void)
 	server_stop(&s);
 }
 
+/* CPU time (user + system) this process has used, in ms. */
+static long
+cpu_ms(void)
+{
+	struct rusage ru;
+
+	CU_ASSERT_FATAL(getrusage(RUSAGE_SELF, &ru) == 0);
+	return (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000L +
+	    (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000L;
+}
+
+/*
+ * Connections that stop inside a record header cost the server nothing
+ * while they wait (the regression: write-readiness was asked for whenever
+ * input was buffered, and a unix socket is always writable, so the
+ * one-shot event fired again at once: ~90% of a core per loop thread).
+ */
+static void
+test_stalled_header_no_spin(void)
+{
+	/* BEGIN_REQUEST, then 3 or 4 bytes of an empty PARAMS record */
+	static const unsigned char params_end[8] = { 1, 4, 0, 1, 0, 0, 0, 0 };
+	struct server s;
+	struct buf b = { 0 };
+	int fd[4];
+	long before, used;
+
+	server_start(&s, 1024, ANSWER_NOW);
+	for (int i = 0; i < 4; i++) {
+		fd[i] = client(&s);
+		begin(&b, 1, 1, 1);
+		put(&b, params_end, 3 + (size_t)(i % 2));
+		send_buf(fd[i], &b, 0);
+	}
+	sleep_ms(100); /* the server has read them */
+	before = cpu_ms();
+	sleep_ms(1000);
+	used = cpu_ms() - before;
+	printf("(%ld ms of CPU in 1 s) ", used);
+	CU_ASSERT(used < 200);
+	/* the stalled requests complete when the rest comes */
+	for (int i = 0; i < 4; i++) {
+		struct buf p = { 0 };
+
+		put(&p, params_end + 3 + i % 2, 5 - (size_t)(i % 2));
+		record(&p, 5, 1, "", 0, 0);
+		send_buf(fd[i], &p, 0);
+		CU_ASSERT_EQUAL(read_response(fd[i], 1, NULL, NULL), 0);
+		close(fd[i]);
+	}
+	server_stop(&s);
+}
+
 struct stopper {
 	struct server *s;
 	int done;
@@ -849,6 +903,7 @@ lb_test_suite_fcgi(void)
 		{ "answers from another thread",
 		    test_answers_from_another_thread },
 		{ "protocol errors", test_protocol_errors },
+		{ "stalled header, no spin", test_stalled_header_no_spin },
 		{ "stop drains", test_stop_drains },
 		CU_TEST_INFO_NULL,
 	};
