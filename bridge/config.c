@@ -26,6 +26,7 @@
 #include "router.h"
 
 #define MAX_REQUEST_BODY_CAP (64u * 1024 * 1024)
+#define MAX_BUFFERED_CAP     (64.0 * 1024 * 1024 * 1024)
 #define THROTTLE_RATE_MAX    1e9 /* requests per second */
 #define THROTTLE_BURST_MAX   1000000000
 #define ENV_TOTAL_MAX        4096 /* Lambda: 4 KB of environment variables */
@@ -380,6 +381,10 @@ static const struct field gateway_fields[] = {
 	{ "api", K_API, offsetof(struct lb_config, api), 0, 0, 0, 0, NULL,
 	    NULL },
 	STR("listen", struct lb_config, listen, 0, check_listen),
+	NUM("connection_timeout", struct lb_config, connection_timeout,
+	    F_MIN_EXCL, 0, 3600),
+	{ "max_buffered", K_SIZE, offsetof(struct lb_config, max_buffered), 0,
+	    0, 1048576, MAX_BUFFERED_CAP, NULL, NULL },
 	{ "payload_format", K_PAYLOAD,
 	    offsetof(struct lb_config, payload_format), 0, 0, 0, 0, NULL,
 	    NULL },
@@ -815,6 +820,8 @@ load_gateway(struct ctx *c, const config_setting_t *g, struct lb_config *cfg)
 	cfg->max_request_body = 10485760;
 	cfg->threads = 64;
 	cfg->spare_workers = 1;
+	cfg->connection_timeout = 60;
+	cfg->max_buffered = 64 * 1024 * 1024;
 	cfg->throttle = cfg->account_throttle = no_throttle;
 	if (g != NULL &&
 	    parse_group(c, g, "gateway", gateway_fields,

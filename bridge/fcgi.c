@@ -18,6 +18,15 @@
  * socket is writable.  Then the connection reads its next request, or is
  * closed when the web server did not ask to keep it.
  *
+ * Limits (docs/configuration.md, gateway.connection_timeout and
+ * max_buffered): every armed connection has a deadline, renewed whenever it
+ * is armed again; a timer sweeps the connections every SWEEP_MS and shuts
+ * down those past it, so that their owner's next event closes them.  Every
+ * buffer is counted against its connection and the server: over the cap,
+ * connections are not read (they wait on a paused list, which the sweep
+ * re-arms or closes) and the listener is not armed.  Out of descriptors,
+ * the listener waits for the next sweep too: a loop thread never sleeps.
+ *
  * Shutdown: lb_fcgi_stop() stops accepting and waits for the requests in
  * progress; a request arriving after that on a kept connection is answered
  * 503 without touching the handler.  lb_fcgi_release() closes the
@@ -68,11 +77,13 @@ extern char **environ;
 #define FCGI_UNKNOWN_ROLE      3
 #define FCGI_MAX_CONTENT       65535
 
-#define PARAMS_MAX   (8 * 1024 * 1024) /* a request's PARAMS stream */
+#define PARAMS_MAX   (1024 * 1024) /* a request's PARAMS stream */
 #define READ_CHUNK   (16 * 1024)
 #define READ_BURST   (1024 * 1024) /* per wake-up, then others get a turn */
 #define KEEP_BUFFER  (32 * 1024)   /* larger buffers are freed after use */
 #define ACCEPT_BURST 64
+#define SWEEP_MS     250  /* deadlines and paused reads are looked at */
+#define CUT          (-1) /* c->expires: the sweep shut the socket down */
 
 enum conn_state {
 	CONN_IDLE,    /* between requests */
@@ -90,7 +101,15 @@ struct lb_fcgi_state {
 	int stopping; /* lb_fcgi_stop called: no more accepting */
 	int busy;     /* requests being handled */
 	int closed;   /* no request may enter the handler any more */
-	struct lb_fcgi_req *conns; /* every open connection */
+	struct lb_fcgi_req *conns;  /* every open connection */
+	struct lb_fcgi_req *paused; /* not read while over the memory cap */
+	size_t nconns;
+	int listen_paused;    /* not armed: the sweep arms it again */
+	int64_t accept_after; /* mono ms: out of descriptors until then */
+	struct lb_timer sweep;
+	/* atomic */
+	size_t buffered; /* bytes the connections' buffers hold */
+	uint64_t timed_out, idle_closed, reads_paused, accept_paused;
 };
 
 /* A connection, and the request it carries (one at a time). */
@@ -101,6 +120,10 @@ struct lb_fcgi_req {
 	int fd;
 	int cgi; /* lb_fcgi_serve_cgi's: responds on stdout */
 	enum conn_state state;
+	int64_t expires; /* atomic: mono ms; 0 none, CUT when shut down */
+	int idle_wait;   /* atomic: expires is the idle timeout's */
+	size_t held;     /* bytes its buffers hold */
+	struct lb_fcgi_req *pnext; /* st->paused */
 	/* input not yet parsed */
 	char *in;
 	size_t in_len, in_cap;
@@ -269,9 +292,20 @@ static const char busy_response[] = "Status: 503 Service Unavailable\r\n"
 
 /* ---- buffers ---- */
 
+/* Counts a buffer going from `from` to `to` bytes against c and its
+ * server (lb_fcgi_serve_cgi's connection has none). */
+static void
+held(struct lb_fcgi_req *c, size_t from, size_t to)
+{
+	c->held += to - from;
+	if (c->st != NULL)
+		__atomic_add_fetch(
+		    &c->st->buffered, to - from, __ATOMIC_RELAXED);
+}
+
 /* Makes *buf hold at least `need` bytes.  Returns 0 or -1. */
 static int
-reserve(char **buf, size_t *cap, size_t need)
+reserve(struct lb_fcgi_req *c, char **buf, size_t *cap, size_t need)
 {
 	size_t n = *cap ? *cap : 4096;
 	char *b;
@@ -283,20 +317,27 @@ reserve(char **buf, size_t *cap, size_t need)
 	b = realloc(*buf, n);
 	if (b == NULL)
 		return -1;
+	held(c, *cap, n);
 	*buf = b;
 	*cap = n;
 	return 0;
 }
 
+static void
+drop(struct lb_fcgi_req *c, char **buf, size_t *cap)
+{
+	free(*buf);
+	held(c, *cap, 0);
+	*buf = NULL;
+	*cap = 0;
+}
+
 /* Frees an empty buffer that a large request grew. */
 static void
-shrink(char **buf, size_t *cap)
+shrink(struct lb_fcgi_req *c, char **buf, size_t *cap)
 {
-	if (*cap > KEEP_BUFFER) {
-		free(*buf);
-		*buf = NULL;
-		*cap = 0;
-	}
+	if (*cap > KEEP_BUFFER)
+		drop(c, buf, cap);
 }
 
 static const char *
@@ -317,6 +358,7 @@ add_param(struct lb_fcgi_req *c, const char *name, const char *value)
 
 		if (p == NULL)
 			return -1;
+		held(c, c->cap_params * sizeof(*p), n * sizeof(*p));
 		c->params = p;
 		c->cap_params = n;
 	}
@@ -363,17 +405,18 @@ check_length(struct lb_fcgi_req *c)
 	if (n > c->max_body)
 		c->too_large = 1;
 	else if (n > 0)
-		(void)reserve(&c->body, &c->body_cap, (size_t)n + 1);
+		(void)reserve(c, &c->body, &c->body_cap, (size_t)n + 1);
 }
 
 /*
  * Formats the CGI response head ("Status: 200 OK" and the headers) into
- * *buf.  Header values are written verbatim: response.c has already
+ * c->head.  Header values are written verbatim: response.c has already
  * rejected CR/LF.  Returns its length, or -1.
  */
 static long
-format_head(char **buf, size_t *cap, const struct lb_http_response *resp)
+format_head(struct lb_fcgi_req *c, const struct lb_http_response *resp)
 {
+	char **buf = &c->head;
 	size_t need = 96;
 	int status = resp->status ? resp->status : 500;
 	struct lb_fmt f;
@@ -381,9 +424,9 @@ format_head(char **buf, size_t *cap, const struct lb_http_response *resp)
 	for (size_t i = 0; i < resp->nheaders; i++)
 		need += strlen(resp->headers[i].name) +
 		    strlen(resp->headers[i].value) + 4;
-	if (reserve(buf, cap, need) < 0)
+	if (reserve(c, buf, &c->head_cap, need) < 0)
 		return -1;
-	lb_fmt_init(&f, *buf, *cap);
+	lb_fmt_init(&f, *buf, c->head_cap);
 	lb_fmt_str(&f, "Status: ");
 	lb_fmt_i64(&f, status);
 	lb_fmt_str(&f, " ");
@@ -422,8 +465,8 @@ static int
 out_record(
     struct lb_fcgi_req *c, int type, unsigned rid, const void *data, size_t len)
 {
-	if (reserve(&c->out, &c->out_cap, c->out_len + FCGI_HEADER_LEN + len) <
-	    0)
+	if (reserve(c, &c->out, &c->out_cap,
+	        c->out_len + FCGI_HEADER_LEN + len) < 0)
 		return -1;
 	put_header((unsigned char *)c->out + c->out_len, type, rid, len);
 	if (len > 0)
@@ -453,7 +496,7 @@ out_response(struct lb_fcgi_req *c, const char *a, size_t alen, const char *b,
 	size_t need = c->out_len + total + (nrec + 2) * FCGI_HEADER_LEN + 8;
 	char *o;
 
-	if (reserve(&c->out, &c->out_cap, need) < 0)
+	if (reserve(c, &c->out, &c->out_cap, need) < 0)
 		return -1;
 	o = c->out + c->out_len;
 	while (alen + blen > 0) {
@@ -494,7 +537,9 @@ conn_close(struct lb_fcgi_req *c)
 		st->conns = c->next;
 	if (c->next != NULL)
 		c->next->prev = c->prev;
+	st->nconns--;
 	pthread_mutex_unlock(&st->mu);
+	held(c, c->held, 0);
 	lb_loop_forget(st->srv->loop, c->fd, &c->watch);
 	close(c->fd);
 	free(c->in);
@@ -525,6 +570,26 @@ record_in_hand(const struct lb_fcgi_req *c)
  * comes at once.  A partial record must not: a unix socket is always
  * writable, and the one-shot event would fire again and again.
  */
+/*
+ * Arms c for `ev` with a deadline: the timeout, or twice it for a kept
+ * connection between requests (above the web servers' own 60 s keep-alive
+ * of idle upstream connections, so that they close theirs first).
+ */
+static int
+arm(struct lb_fcgi_req *c, uint32_t ev)
+{
+	int64_t t = __atomic_load_n(&c->st->srv->timeout_ms, __ATOMIC_RELAXED);
+	int idle =
+	    c->state == CONN_IDLE && c->in_len == 0 && c->out_off == c->out_len;
+
+	if (t > 0 && idle)
+		t *= 2;
+	__atomic_store_n(&c->idle_wait, idle, __ATOMIC_RELAXED);
+	__atomic_store_n(
+	    &c->expires, t > 0 ? lb_mono_ms() + t : 0, __ATOMIC_RELEASE);
+	return lb_loop_arm(c->st->srv->loop, c->fd, &c->watch, ev);
+}
+
 static void
 conn_arm(struct lb_fcgi_req *c)
 {
@@ -532,7 +597,7 @@ conn_arm(struct lb_fcgi_req *c)
 
 	if (c->out_off < c->out_len || record_in_hand(c))
 		ev |= EPOLLOUT;
-	if (lb_loop_arm(c->st->srv->loop, c->fd, &c->watch, ev) < 0) {
+	if (arm(c, ev) < 0) {
 		lb_log(LB_LOG_ERROR, "epoll_ctl: %s", strerror(errno));
 		conn_close(c);
 	}
@@ -555,10 +620,10 @@ request_done(struct lb_fcgi_req *c)
 	c->counted = 0;
 	c->params_len = c->nparams = c->body_len = 0;
 	c->too_large = 0;
-	shrink(&c->params_raw, &c->params_cap);
-	shrink(&c->body, &c->body_cap);
-	shrink(&c->out, &c->out_cap);
-	shrink(&c->head, &c->head_cap);
+	shrink(c, &c->params_raw, &c->params_cap);
+	shrink(c, &c->body, &c->body_cap);
+	shrink(c, &c->out, &c->out_cap);
+	shrink(c, &c->head, &c->head_cap);
 	if (c->keep)
 		conn_arm(c);
 	else
@@ -601,8 +666,7 @@ send_response(struct lb_fcgi_req *c)
 	int rc = flush_out(c);
 
 	if (rc == 0) {
-		if (lb_loop_arm(c->st->srv->loop, c->fd, &c->watch, EPOLLOUT) ==
-		    0)
+		if (arm(c, EPOLLOUT) == 0)
 			return;
 		rc = -1;
 	}
@@ -619,7 +683,7 @@ send_response(struct lb_fcgi_req *c)
 void
 lb_fcgi_respond(struct lb_fcgi_req *c, struct lb_http_response *resp)
 {
-	long head = format_head(&c->head, &c->head_cap, resp);
+	long head = format_head(c, resp);
 
 	c->after_log = resp->log;
 	resp->log = NULL;
@@ -812,7 +876,7 @@ record(
 			    PARAMS_MAX);
 			return -1;
 		}
-		if (reserve(&c->params_raw, &c->params_cap,
+		if (reserve(c, &c->params_raw, &c->params_cap,
 		        c->params_len + len) < 0)
 			return -1;
 		memcpy(c->params_raw + c->params_len, data, len);
@@ -830,7 +894,8 @@ record(
 			c->body_len = 0;
 			return 0;
 		}
-		if (reserve(&c->body, &c->body_cap, c->body_len + len + 1) < 0)
+		if (reserve(c, &c->body, &c->body_cap, c->body_len + len + 1) <
+		    0)
 			return -1;
 		memcpy(c->body + c->body_len, data, len);
 		c->body_len += len;
@@ -879,11 +944,43 @@ parse(struct lb_fcgi_req *c)
 		memmove(c->in, c->in + off, c->in_len - off);
 		c->in_len -= off;
 	}
+	/* an idle or half-open connection keeps no read buffer */
 	if (c->in_len == 0)
-		shrink(&c->in, &c->in_cap);
-	if (rc == 1)
+		drop(c, &c->in, &c->in_cap);
+	if (rc == 1) {
+		/* the sweep shut it down: not worth a handler's time */
+		if (__atomic_exchange_n(&c->expires, 0, __ATOMIC_ACQ_REL) ==
+		    CUT)
+			return -1;
 		dispatch(c);
+	}
 	return rc;
+}
+
+/* Whether the others' buffers are over the server's cap: c, which may be
+ * the one large request, is not read until some are released. */
+static int
+over_cap(struct lb_fcgi_req *c)
+{
+	struct lb_fcgi_state *st = c->st;
+	size_t max = __atomic_load_n(&st->srv->max_buffered, __ATOMIC_RELAXED);
+
+	return max > 0 &&
+	    __atomic_load_n(&st->buffered, __ATOMIC_RELAXED) - c->held > max;
+}
+
+/* Leaves c unarmed on the paused list, for the sweep to arm again or
+ * close. */
+static void
+pause_reading(struct lb_fcgi_req *c)
+{
+	struct lb_fcgi_state *st = c->st;
+
+	pthread_mutex_lock(&st->mu);
+	c->pnext = st->paused;
+	st->paused = c;
+	pthread_mutex_unlock(&st->mu);
+	__atomic_add_fetch(&st->reads_paused, 1, __ATOMIC_RELAXED);
 }
 
 static void
@@ -902,23 +999,26 @@ conn_ready(struct lb_watch *w, uint32_t events)
 	if (c->out_off < c->out_len) {
 		/* answers to management records */
 		rc = flush_out(c);
-		if (rc == 0 &&
-		    lb_loop_arm(c->st->srv->loop, c->fd, &c->watch, EPOLLOUT) ==
-		        0)
+		if (rc == 0 && arm(c, EPOLLOUT) == 0)
 			return;
 		if (rc != 1) {
 			conn_close(c);
 			return;
 		}
 	}
+	if (over_cap(c)) {
+		pause_reading(c);
+		return;
+	}
 	/* records are parsed as they come, so that the input buffer holds
-	 * at most a record and a read: an idle connection keeps little */
+	 * at most a record and a read: an idle connection keeps none */
 	rc = 0;
 	while (got < READ_BURST) {
 		size_t room;
 		ssize_t r;
 
-		if (reserve(&c->in, &c->in_cap, c->in_len + READ_CHUNK) < 0) {
+		if (reserve(c, &c->in, &c->in_cap, c->in_len + READ_CHUNK) <
+		    0) {
 			eof = 1;
 			break;
 		}
@@ -957,20 +1057,44 @@ conn_ready(struct lb_watch *w, uint32_t events)
 
 /* ---- the server ---- */
 
-/* Out of fds or memory: logged once a second, and no spinning (the
- * listening socket stays readable). */
-static void
-accept_failed(int err)
+/* Whether a warning of this kind may be logged now: once a second. */
+static int
+may_warn(int64_t *last_log)
 {
-	static int64_t last_log;
 	int64_t now = lb_mono_ms(), last;
 
-	last = __atomic_load_n(&last_log, __ATOMIC_RELAXED);
-	if (now - last >= 1000 &&
+	last = __atomic_load_n(last_log, __ATOMIC_RELAXED);
+	return now - last >= 1000 &&
 	    __atomic_compare_exchange_n(
-	        &last_log, &last, now, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
-		lb_log(LB_LOG_ERROR, "accept: %s", strerror(err));
-	usleep(10 * 1000);
+	        last_log, &last, now, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+}
+
+/*
+ * Out of descriptors or memory (the listening socket stays readable):
+ * the listener is left unarmed until the next sweep, logged once a second.
+ */
+static void
+accept_failed(struct lb_fcgi_state *st, int err)
+{
+	static int64_t last_log;
+
+	if (may_warn(&last_log))
+		lb_log(LB_LOG_ERROR, "accept: %s: not accepting for %d ms",
+		    strerror(err), SWEEP_MS);
+	__atomic_add_fetch(&st->accept_paused, 1, __ATOMIC_RELAXED);
+	pthread_mutex_lock(&st->mu);
+	st->accept_after = lb_mono_ms() + SWEEP_MS;
+	st->listen_paused = 1;
+	pthread_mutex_unlock(&st->mu);
+}
+
+static int
+total_over_cap(struct lb_fcgi_state *st)
+{
+	size_t max = __atomic_load_n(&st->srv->max_buffered, __ATOMIC_RELAXED);
+
+	return max > 0 &&
+	    __atomic_load_n(&st->buffered, __ATOMIC_RELAXED) > max;
 }
 
 static void
@@ -978,9 +1102,18 @@ listen_ready(struct lb_watch *w, uint32_t events)
 {
 	struct lb_fcgi_state *st = (struct lb_fcgi_state *)w;
 	struct lb_fcgi_server *srv = st->srv;
-	int stopped;
+	int stopped, paused = 0;
 
 	(void)events;
+	if (total_over_cap(st)) {
+		/* a new connection would only wait: leave it to the
+		 * backlog until memory is released */
+		pthread_mutex_lock(&st->mu);
+		st->listen_paused = 1;
+		pthread_mutex_unlock(&st->mu);
+		__atomic_add_fetch(&st->accept_paused, 1, __ATOMIC_RELAXED);
+		return;
+	}
 	for (int i = 0; i < ACCEPT_BURST; i++) {
 		struct lb_fcgi_req *c;
 		int fd =
@@ -990,8 +1123,10 @@ listen_ready(struct lb_watch *w, uint32_t events)
 			if (errno == EINTR || errno == ECONNABORTED)
 				continue;
 			if (errno != EAGAIN && errno != EWOULDBLOCK &&
-			    errno != EINVAL)
-				accept_failed(errno);
+			    errno != EINVAL) {
+				accept_failed(st, errno);
+				paused = 1;
+			}
 			break;
 		}
 		c = calloc(1, sizeof(*c));
@@ -1007,15 +1142,115 @@ listen_ready(struct lb_watch *w, uint32_t events)
 		if (st->conns != NULL)
 			st->conns->prev = c;
 		st->conns = c;
+		st->nconns++;
 		pthread_mutex_unlock(&st->mu);
 		conn_arm(c);
 	}
 	pthread_mutex_lock(&st->mu);
 	stopped = st->stopping;
 	pthread_mutex_unlock(&st->mu);
-	if (!stopped &&
+	if (!stopped && !paused &&
 	    lb_loop_arm(srv->loop, srv->fd, &st->listen_watch, EPOLLIN) < 0)
 		lb_log(LB_LOG_ERROR, "epoll_ctl: %s", strerror(errno));
+}
+
+/*
+ * Every SWEEP_MS on a loop thread: shuts down the connections past their
+ * deadline (their owner's next event closes them; a paused one, which
+ * nobody owns, is closed here), arms the paused ones again once the
+ * buffers are under the cap, and the listener once it may accept.
+ */
+static void
+sweep(void *arg)
+{
+	static int64_t last_log;
+	struct lb_fcgi_state *st = arg;
+	struct lb_fcgi_req *c, *p, *resume = NULL, *gone = NULL;
+	int64_t now = lb_mono_ms();
+	int over = total_over_cap(st), listen = 0;
+	unsigned cut = 0;
+
+	pthread_mutex_lock(&st->mu);
+	for (c = st->conns; c != NULL; c = c->next) {
+		int64_t e = __atomic_load_n(&c->expires, __ATOMIC_ACQUIRE);
+
+		if (e <= 0 || e > now ||
+		    !__atomic_compare_exchange_n(&c->expires, &e, CUT, 0,
+		        __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+			continue;
+		shutdown(c->fd, SHUT_RDWR);
+		if (__atomic_load_n(&c->idle_wait, __ATOMIC_RELAXED)) {
+			__atomic_add_fetch(
+			    &st->idle_closed, 1, __ATOMIC_RELAXED);
+		} else {
+			__atomic_add_fetch(&st->timed_out, 1, __ATOMIC_RELAXED);
+			cut++;
+		}
+	}
+	while ((p = st->paused) != NULL) {
+		st->paused = p->pnext;
+		if (__atomic_load_n(&p->expires, __ATOMIC_RELAXED) == CUT) {
+			p->pnext = gone;
+			gone = p;
+		} else {
+			p->pnext = resume;
+			resume = p;
+		}
+	}
+	if (over) {
+		/* still over: they wait for the next sweep */
+		st->paused = resume;
+		resume = NULL;
+	}
+	if (st->listen_paused && !st->stopping && !over &&
+	    now >= st->accept_after) {
+		st->listen_paused = 0;
+		listen = 1;
+	}
+	pthread_mutex_unlock(&st->mu);
+	if (cut > 0 && may_warn(&last_log))
+		lb_log(LB_LOG_WARN,
+		    "closed %u FastCGI connection(s) stalled for %d ms "
+		    "(gateway.connection_timeout)",
+		    cut,
+		    __atomic_load_n(&st->srv->timeout_ms, __ATOMIC_RELAXED));
+	while ((c = gone) != NULL) {
+		gone = c->pnext;
+		conn_close(c);
+	}
+	while ((c = resume) != NULL) {
+		resume = c->pnext;
+		conn_arm(c);
+	}
+	if (listen &&
+	    lb_loop_arm(
+	        st->srv->loop, st->srv->fd, &st->listen_watch, EPOLLIN) < 0)
+		lb_log(LB_LOG_ERROR, "epoll_ctl: %s", strerror(errno));
+}
+
+void
+lb_fcgi_dump_stats(struct lb_fcgi_server *srv, FILE *out)
+{
+	struct lb_fcgi_state *st = srv->state;
+	size_t n;
+
+	if (st == NULL)
+		return;
+	pthread_mutex_lock(&st->mu);
+	n = st->nconns;
+	pthread_mutex_unlock(&st->mu);
+	fprintf(out,
+	    "fastcgi: connections=%zu buffered=%zu timed_out=%llu "
+	    "idle_closed=%llu reads_paused=%llu accept_paused=%llu\n",
+	    n, __atomic_load_n(&st->buffered, __ATOMIC_RELAXED),
+	    (unsigned long long)__atomic_load_n(
+	        &st->timed_out, __ATOMIC_RELAXED),
+	    (unsigned long long)__atomic_load_n(
+	        &st->idle_closed, __ATOMIC_RELAXED),
+	    (unsigned long long)__atomic_load_n(
+	        &st->reads_paused, __ATOMIC_RELAXED),
+	    (unsigned long long)__atomic_load_n(
+	        &st->accept_paused, __ATOMIC_RELAXED));
 }
 
 int
@@ -1034,7 +1269,9 @@ lb_fcgi_start(struct lb_fcgi_server *srv)
 	srv->state = st;
 	fl = fcntl(srv->fd, F_GETFL);
 	if (fl < 0 || fcntl(srv->fd, F_SETFL, fl | O_NONBLOCK) < 0 ||
-	    lb_loop_arm(srv->loop, srv->fd, &st->listen_watch, EPOLLIN) < 0) {
+	    lb_loop_arm(srv->loop, srv->fd, &st->listen_watch, EPOLLIN) < 0 ||
+	    lb_loop_timer_start(srv->loop, &st->sweep, SWEEP_MS, sweep, st) <
+	        0) {
 		lb_log(LB_LOG_ERROR, "cannot watch the listening socket: %s",
 		    strerror(errno));
 		return -1;
@@ -1069,6 +1306,8 @@ lb_fcgi_release(struct lb_fcgi_server *srv)
 	if (st == NULL)
 		return;
 	srv->loop = NULL; /* freed: nothing to take the fds out of */
+	lb_loop_timer_stop(&st->sweep);
+	st->paused = NULL;
 	while (st->conns != NULL)
 		conn_close(st->conns);
 	pthread_cond_destroy(&st->idle);
@@ -1108,7 +1347,7 @@ cgi_read_body(struct lb_fcgi_req *c)
 		ssize_t r;
 
 		if (!c->too_large) {
-			if (reserve(&c->body, &c->body_cap,
+			if (reserve(c, &c->body, &c->body_cap,
 			        c->body_len + 16384 + 1) < 0)
 				return -1;
 			dst = c->body + c->body_len;

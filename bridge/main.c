@@ -185,6 +185,8 @@ housekeeping(struct server_ctx *ctx)
 		}
 		if (reload) {
 			struct lb_config *cfg;
+			int timeout_ms;
+			size_t max_buffered;
 
 			lb_log(LB_LOG_INFO, "reloading '%s'", ctx->config_path);
 			cfg = lb_config_load(ctx->config_path, lb_worker_probe,
@@ -197,6 +199,9 @@ housekeeping(struct server_ctx *ctx)
 				continue;
 			}
 			watch_set(ctx, cfg);
+			/* the gateway owns cfg from here on */
+			timeout_ms = (int)(cfg->connection_timeout * 1000);
+			max_buffered = cfg->max_buffered;
 			if (lb_gateway_reload(ctx->gw, cfg, err, sizeof(err)) <
 			    0) {
 				lb_log(LB_LOG_ERROR,
@@ -207,10 +212,16 @@ housekeeping(struct server_ctx *ctx)
 			}
 			__atomic_store_n(&ctx->srv.max_body,
 			    lb_gateway_max_body(ctx->gw), __ATOMIC_RELAXED);
+			__atomic_store_n(
+			    &ctx->srv.timeout_ms, timeout_ms, __ATOMIC_RELAXED);
+			__atomic_store_n(&ctx->srv.max_buffered, max_buffered,
+			    __ATOMIC_RELAXED);
 			lb_log(LB_LOG_INFO, "reloaded '%s'", ctx->config_path);
 		}
-		if (flag_take(&stats_flag))
+		if (flag_take(&stats_flag)) {
 			lb_gateway_dump_stats(ctx->gw, stderr);
+			lb_fcgi_dump_stats(&ctx->srv, stderr);
+		}
 	}
 }
 
@@ -274,6 +285,8 @@ serve(int argc, char **argv)
 	}
 	ctx.srv.fd = fd;
 	ctx.srv.max_body = lb_gateway_max_body(ctx.gw);
+	ctx.srv.timeout_ms = (int)(cfg->connection_timeout * 1000);
+	ctx.srv.max_buffered = cfg->max_buffered;
 	ctx.srv.handler = lb_gateway_handle;
 	ctx.srv.arg = ctx.gw;
 	if (cgi) {

@@ -1248,6 +1248,33 @@ test_short_err(void)
 	CU_ASSERT_EQUAL(err[12], 'x');
 }
 
+/* gateway's FastCGI connection settings: defaults, values, ranges */
+static void
+test_gateway_connections(void)
+{
+	struct lb_config *cfg;
+	char err[1024];
+
+	cfg = load("", fake_probe, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
+	CU_ASSERT_DOUBLE_EQUAL(cfg->connection_timeout, 60.0, 1e-9);
+	CU_ASSERT_EQUAL(cfg->max_buffered, 64 * 1024 * 1024);
+	lb_config_free(cfg);
+	cfg = load("gateway: { connection_timeout = 2.5; "
+	           "max_buffered = 1048576; };\n",
+	    fake_probe, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
+	CU_ASSERT_DOUBLE_EQUAL(cfg->connection_timeout, 2.5, 1e-9);
+	CU_ASSERT_EQUAL(cfg->max_buffered, 1048576);
+	lb_config_free(cfg);
+	gateway_error("connection_timeout = 0;", "gateway.connection_timeout",
+	    "0 is out of range");
+	gateway_error("connection_timeout = 3601;",
+	    "gateway.connection_timeout", "3601 is out of range");
+	gateway_error("max_buffered = 1048575;", "gateway.max_buffered",
+	    "1048575 is out of range");
+}
+
 void
 lb_test_suite_config(void)
 {
@@ -1271,6 +1298,7 @@ lb_test_suite_config(void)
 		{ "dump", test_dump },
 		{ "short error buffer", test_short_err },
 		{ "@include", test_include },
+		{ "gateway: connections", test_gateway_connections },
 		CU_TEST_INFO_NULL,
 	};
 

@@ -6,7 +6,9 @@
  * protocol errors and the drain on stop.  Every socket read has a 5 s
  * timeout.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -141,7 +143,7 @@ handler(void *arg, struct lb_fcgi_req *r, const struct lb_http_request *req,
 }
 
 static void
-server_start(struct server *s, size_t max_body, int mode)
+server_start_n(struct server *s, size_t max_body, int mode, int nloop)
 {
 	char addr[80], err[256];
 
@@ -154,12 +156,18 @@ server_start(struct server *s, size_t max_body, int mode)
 	snprintf(addr, sizeof(addr), "unix:%s", s->path);
 	s->srv.fd = lb_fcgi_listen(addr, err, sizeof(err));
 	CU_ASSERT_FATAL(s->srv.fd >= 0);
-	s->srv.loop = lb_loop_new(2, 2, err, sizeof(err));
+	s->srv.loop = lb_loop_new(nloop, 2, err, sizeof(err));
 	CU_ASSERT_FATAL(s->srv.loop != NULL);
 	s->srv.max_body = max_body;
 	s->srv.handler = handler;
 	s->srv.arg = s;
 	CU_ASSERT_FATAL(lb_fcgi_start(&s->srv) == 0);
+}
+
+static void
+server_start(struct server *s, size_t max_body, int mode)
+{
+	server_start_n(s, max_body, mode, 2);
 }
 
 static void
@@ -402,6 +410,51 @@ closed_by_server(int fd)
 	char c;
 
 	return recv(fd, &c, 1, 0) == 0;
+}
+
+/* A counter of lb_fcgi_dump_stats ("name=N"). */
+static unsigned long long
+stat_of(struct server *s, const char *name)
+{
+	char *text = NULL, *at, key[64];
+	size_t len = 0;
+	unsigned long long v = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	CU_ASSERT_FATAL(f != NULL);
+	lb_fcgi_dump_stats(&s->srv, f);
+	fclose(f);
+	snprintf(key, sizeof(key), " %s=", name);
+	at = strstr(text, key);
+	CU_ASSERT_FATAL(at != NULL);
+	v = strtoull(at + strlen(key), NULL, 10);
+	free(text);
+	return v;
+}
+
+/* Waits up to 5 s for stat_of(name) to reach at least (or, with below,
+ * at most) v; returns the last value. */
+static unsigned long long
+wait_stat(struct server *s, const char *name, unsigned long long v, int below)
+{
+	unsigned long long got = 0;
+
+	for (int i = 0; i < 500; i++) {
+		got = stat_of(s, name);
+		if (below ? got <= v : got >= v)
+			break;
+		sleep_ms(10);
+	}
+	return got;
+}
+
+static long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
 }
 
 static const char *
@@ -830,6 +883,238 @@ test_stalled_header_no_spin(void)
 	server_stop(&s);
 }
 
+/*
+ * A request stalled inside a record is closed after the timeout, a kept
+ * connection idle between requests after twice it; one that keeps
+ * making progress is not.
+ */
+static void
+test_stalled_closed_after_timeout(void)
+{
+	static const unsigned char half[3] = { 1, 4, 0 };
+	struct server s;
+	struct buf b = { 0 };
+	long t0, took;
+	int fd, idle;
+
+	server_start(&s, 1024, ANSWER_NOW);
+	__atomic_store_n(&s.srv.timeout_ms, 300, __ATOMIC_RELAXED);
+	/* stalled in a PARAMS header */
+	fd = client(&s);
+	begin(&b, 1, 1, 1);
+	put(&b, half, sizeof(half));
+	t0 = now_ms();
+	send_buf(fd, &b, 0);
+	CU_ASSERT(closed_by_server(fd));
+	took = now_ms() - t0;
+	printf("(stalled: closed after %ld ms", took);
+	CU_ASSERT(took >= 250 && took < 3000);
+	close(fd);
+	CU_ASSERT_EQUAL(wait_stat(&s, "timed_out", 1, 0), 1);
+	/* requests 200 ms apart keep a connection; then, idle, it goes
+	 * after 600 ms */
+	fd = client(&s);
+	for (unsigned i = 1; i <= 4; i++) {
+		request(&b, i, 1, "GET", "/kept", "");
+		send_buf(fd, &b, 0);
+		CU_ASSERT_EQUAL(read_response(fd, i, NULL, NULL), 0);
+		sleep_ms(200);
+	}
+	t0 = now_ms();
+	idle = closed_by_server(fd);
+	took = now_ms() - t0 + 200;
+	printf(", idle: after %ld ms) ", took);
+	CU_ASSERT(idle);
+	CU_ASSERT(took >= 550 && took < 3000);
+	close(fd);
+	CU_ASSERT_EQUAL(calls(&s), 4);
+	CU_ASSERT_EQUAL(wait_stat(&s, "idle_closed", 1, 0), 1);
+	CU_ASSERT_EQUAL(stat_of(&s, "timed_out"), 1);
+	server_stop(&s);
+}
+
+/* A client that does not read a large answer is cut after the timeout
+ * and the answer's memory is freed. */
+static void
+test_slow_reader_cut(void)
+{
+	struct server s;
+	struct buf b = { 0 };
+	size_t size = 8 * 1024 * 1024;
+	unsigned long long held;
+	int fd;
+
+	server_start(&s, 1024, ANSWER_NOW);
+	__atomic_store_n(&s.srv.timeout_ms, 300, __ATOMIC_RELAXED);
+	s.answer_size = size;
+	fd = client(&s);
+	request(&b, 1, 1, "GET", "/big", "");
+	send_buf(fd, &b, 0);
+	CU_ASSERT(wait_stat(&s, "buffered", size / 2, 0) >= size / 2);
+	held = wait_stat(&s, "buffered", 0, 1);
+	printf("(%llu bytes held after the cut) ", held);
+	CU_ASSERT_EQUAL(held, 0);
+	CU_ASSERT_EQUAL(stat_of(&s, "timed_out"), 1);
+	CU_ASSERT_EQUAL(stat_of(&s, "connections"), 0);
+	close(fd);
+	server_stop(&s);
+}
+
+/*
+ * Connections that each hold most of a 64 KB record: past the cap on
+ * what all connections buffer, nothing more is read or accepted; once the
+ * memory is released (the clients go), new requests are served.
+ */
+static void
+test_buffer_cap(void)
+{
+	enum { N = 40 };
+	static unsigned char part[60000];
+	unsigned char h[8] = { 1, 5, 0, 1, 0xff, 0xff, 0, 0 };
+	struct server s;
+	struct buf b = { 0 };
+	size_t cap = 1024 * 1024;
+	unsigned long long most = 0;
+	int fd[N], last;
+
+	server_start(&s, 1024 * 1024, ANSWER_NOW);
+	__atomic_store_n(&s.srv.max_buffered, cap, __ATOMIC_RELAXED);
+	for (int i = 0; i < N; i++) {
+		struct buf p = { 0 };
+		char clen[] = "65535";
+		struct buf q = { 0 };
+
+		fd[i] = client(&s);
+		begin(&p, 1, 1, 1);
+		pair(&q, "CONTENT_LENGTH", clen);
+		record(&p, 4, 1, q.p, q.len, 0);
+		record(&p, 4, 1, "", 0, 0);
+		free(q.p);
+		put(&p, h, sizeof(h));
+		put(&p, part, sizeof(part));
+		send_buf(fd[i], &p, 0);
+	}
+	for (int i = 0; i < 50; i++) {
+		unsigned long long n = stat_of(&s, "buffered");
+
+		most = n > most ? n : most;
+		sleep_ms(10);
+	}
+	printf("(at most %llu bytes buffered, cap %zu; %llu reads paused) ",
+	    most, cap, stat_of(&s, "reads_paused"));
+	CU_ASSERT(most <= cap + cap / 2);
+	CU_ASSERT(stat_of(&s, "reads_paused") > 0);
+	/* a new client waits while the memory is held */
+	last = client(&s);
+	request(&b, 1, 1, "GET", "/after", "");
+	send_buf(last, &b, 0);
+	sleep_ms(300);
+	CU_ASSERT_EQUAL(calls(&s), 0);
+	for (int i = 0; i < N; i++)
+		close(fd[i]);
+	CU_ASSERT_EQUAL(read_response(last, 1, NULL, NULL), 0);
+	CU_ASSERT_EQUAL(calls(&s), 1);
+	close(last);
+	CU_ASSERT(wait_stat(&s, "connections", 0, 1) == 0);
+	CU_ASSERT_EQUAL(stat_of(&s, "buffered"), 0);
+	server_stop(&s);
+}
+
+/* The highest descriptor open in this process. */
+static int
+highest_fd(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	int most = 2;
+
+	CU_ASSERT_FATAL(d != NULL);
+	while ((e = readdir(d)) != NULL)
+		if (atoi(e->d_name) > most)
+			most = atoi(e->d_name);
+	closedir(d);
+	return most;
+}
+
+/*
+ * Out of descriptors, the listener waits on the timer: the loop thread
+ * (only one here) goes on serving the connections it has, without
+ * spinning, and the waiting clients are served once descriptors are back.
+ * The regression: accept failures slept 10 ms on the loop thread, again
+ * and again, and every request waited for the sleep.
+ */
+static void
+test_out_of_descriptors(void)
+{
+	enum { WAITING = 3, ROUNDS = 100 };
+	struct server s;
+	struct buf b = { 0 };
+	struct sockaddr_un sun;
+	struct rlimit saved, low;
+	struct timeval tv = { 5, 0 };
+	int fd, waiting[WAITING], fillers[1024], nfill = 0;
+	long t0, took, before, used;
+
+	server_start_n(&s, 1024, ANSWER_NOW, 1);
+	fd = client(&s);
+	request(&b, 1, 1, "GET", "/before", "");
+	send_buf(fd, &b, 0);
+	CU_ASSERT_EQUAL(read_response(fd, 1, NULL, NULL), 0);
+	for (int i = 0; i < WAITING; i++) {
+		waiting[i] = socket(AF_UNIX, SOCK_STREAM, 0);
+		CU_ASSERT_FATAL(waiting[i] >= 0);
+		setsockopt(
+		    waiting[i], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	}
+	/* no descriptor left: the limit at the highest, the holes filled */
+	CU_ASSERT_FATAL(getrlimit(RLIMIT_NOFILE, &saved) == 0);
+	low = saved;
+	low.rlim_cur = (rlim_t)highest_fd() + 1;
+	CU_ASSERT_FATAL(setrlimit(RLIMIT_NOFILE, &low) == 0);
+	while (nfill < 1024 &&
+	    (fillers[nfill] = open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0)
+		nfill++;
+	CU_ASSERT_FATAL(nfill < 1024);
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", s.path);
+	for (int i = 0; i < WAITING; i++) {
+		CU_ASSERT_FATAL(connect(waiting[i], (struct sockaddr *)&sun,
+		                    sizeof(sun)) == 0);
+		request(&b, 1, 1, "GET", "/waited", "");
+		send_buf(waiting[i], &b, 0);
+	}
+	CU_ASSERT(wait_stat(&s, "accept_paused", 1, 0) >= 1);
+	/* the kept connection is served at full speed meanwhile */
+	t0 = now_ms();
+	before = cpu_ms();
+	for (unsigned i = 2; i < 2 + ROUNDS; i++) {
+		request(&b, i, 1, "GET", "/during", "");
+		send_buf(fd, &b, 0);
+		CU_ASSERT_EQUAL(read_response(fd, i, NULL, NULL), 0);
+	}
+	took = now_ms() - t0;
+	sleep_ms(500);
+	used = cpu_ms() - before;
+	printf("(%d requests in %ld ms, %ld ms of CPU in %ld ms; %llu "
+	       "accept pauses) ",
+	    ROUNDS, took, used, took + 500, stat_of(&s, "accept_paused"));
+	CU_ASSERT(took < 300);
+	CU_ASSERT(used < 200);
+	CU_ASSERT_EQUAL(calls(&s), 1 + ROUNDS);
+	/* descriptors back: the waiting clients are served */
+	for (int i = 0; i < nfill; i++)
+		close(fillers[i]);
+	CU_ASSERT(setrlimit(RLIMIT_NOFILE, &saved) == 0);
+	for (int i = 0; i < WAITING; i++) {
+		CU_ASSERT_EQUAL(read_response(waiting[i], 1, NULL, NULL), 0);
+		close(waiting[i]);
+	}
+	CU_ASSERT_EQUAL(calls(&s), 1 + ROUNDS + WAITING);
+	close(fd);
+	server_stop(&s);
+}
+
 struct stopper {
 	struct server *s;
 	int done;
@@ -904,6 +1189,11 @@ lb_test_suite_fcgi(void)
 		    test_answers_from_another_thread },
 		{ "protocol errors", test_protocol_errors },
 		{ "stalled header, no spin", test_stalled_header_no_spin },
+		{ "stalled request closed after the timeout",
+		    test_stalled_closed_after_timeout },
+		{ "slow reader cut, memory freed", test_slow_reader_cut },
+		{ "cap on buffered memory", test_buffer_cap },
+		{ "out of descriptors", test_out_of_descriptors },
 		{ "stop drains", test_stop_drains },
 		CU_TEST_INFO_NULL,
 	};
