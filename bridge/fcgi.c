@@ -37,7 +37,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <netdb.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -45,8 +44,6 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <fcgiapp.h>
@@ -151,133 +148,6 @@ struct lb_fcgi_req {
 	char *cgi_body;
 	size_t cgi_body_len;
 };
-
-/* Parses "host:port" or "[v6]:port" and binds a TCP socket. */
-static int
-listen_tcp(const char *addr, char *err, size_t errlen)
-{
-	char host[256];
-	const char *port, *colon;
-	struct addrinfo hints, *res = NULL, *ai;
-	int fd = -1, one = 1, rc;
-
-	if (addr[0] == '[') {
-		const char *close = strchr(addr, ']');
-
-		if (close == NULL || close[1] != ':') {
-			snprintf(err, errlen, "bad listen address '%s'", addr);
-			return -1;
-		}
-		snprintf(host, sizeof(host), "%.*s", (int)(close - addr - 1),
-		    addr + 1);
-		port = close + 2;
-	} else {
-		colon = strrchr(addr, ':');
-		if (colon == NULL) {
-			snprintf(err, errlen,
-			    "bad listen address '%s': want unix:/path or "
-			    "host:port",
-			    addr);
-			return -1;
-		}
-		snprintf(host, sizeof(host), "%.*s", (int)(colon - addr), addr);
-		port = colon + 1;
-	}
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-	rc = getaddrinfo(host[0] != '\0' ? host : NULL, port, &hints, &res);
-	if (rc != 0) {
-		snprintf(err, errlen, "cannot resolve '%s': %s", addr,
-		    gai_strerror(rc));
-		return -1;
-	}
-	for (ai = res; ai != NULL; ai = ai->ai_next) {
-		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC,
-		    ai->ai_protocol);
-		if (fd < 0)
-			continue;
-		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-		if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 &&
-		    listen(fd, 1024) == 0)
-			break;
-		snprintf(err, errlen, "cannot listen on '%s': %s", addr,
-		    strerror(errno));
-		close(fd);
-		fd = -1;
-	}
-	freeaddrinfo(res);
-	return fd;
-}
-
-static int
-listen_unix(const char *path, char *err, size_t errlen)
-{
-	struct sockaddr_un sun;
-	struct stat st;
-	int fd;
-
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof(sun.sun_path)) {
-		snprintf(err, errlen, "socket path '%s' is too long", path);
-		return -1;
-	}
-	memcpy(sun.sun_path, path, strlen(path) + 1);
-	/* replace a stale socket, never another kind of file */
-	if (lstat(path, &st) == 0) {
-		if (!S_ISSOCK(st.st_mode)) {
-			snprintf(err, errlen,
-			    "cannot listen on '%s': exists and is not a socket",
-			    path);
-			return -1;
-		}
-		unlink(path);
-	}
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		snprintf(err, errlen, "socket: %s", strerror(errno));
-		return -1;
-	}
-	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 ||
-	    listen(fd, 1024) < 0) {
-		snprintf(err, errlen, "cannot listen on '%s': %s", path,
-		    strerror(errno));
-		close(fd);
-		return -1;
-	}
-	/* the web server usually runs as another user */
-	chmod(path, 0666);
-	return fd;
-}
-
-int
-lb_fcgi_listen(const char *addr, char *err, size_t errlen)
-{
-	const char *lfds = getenv("LISTEN_FDS");
-	const char *lpid = getenv("LISTEN_PID");
-	int acc = 0, fd;
-	socklen_t len = sizeof(acc);
-
-	if (addr != NULL && strncmp(addr, "unix:", 5) == 0)
-		return listen_unix(addr + 5, err, errlen);
-	if (addr != NULL)
-		return listen_tcp(addr, err, errlen);
-	/* inherited: systemd socket activation passes fd 3, spawn-fcgi fd 0 */
-	fd = 0;
-	if (lfds != NULL && lpid != NULL && atoi(lfds) >= 1 &&
-	    (pid_t)atol(lpid) == getpid())
-		fd = 3;
-	if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &acc, &len) < 0 || !acc) {
-		snprintf(err, errlen,
-		    "no listen address (gateway.listen or -l) and fd %d is "
-		    "not a listening socket",
-		    fd);
-		return -1;
-	}
-	return fd;
-}
 
 int
 lb_fcgi_is_cgi(void)

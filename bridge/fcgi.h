@@ -1,5 +1,5 @@
 /*
- * fcgi.h - the FastCGI side of the gateway: listening, FastCGI connections
+ * fcgi.h - the FastCGI side of the gateway: FastCGI connections
  * on the event loop, reading params and body into struct lb_http_request
  * and writing struct lb_http_response back.  The only file that includes
  * fcgiapp.h.
@@ -53,14 +53,6 @@ struct lb_fcgi_server {
 	/* private to fcgi.c */
 	void *state;
 };
-
-/*
- * Opens the listening socket for `addr`: "unix:/path" (a stale socket file
- * is replaced), "host:port" or "[v6]:port" (TCP), or NULL for an inherited
- * socket (fd 3 under systemd socket activation, else fd 0).  Returns the fd,
- * or -1 with the reason in err.
- */
-int lb_fcgi_listen(const char *addr, char *err, size_t errlen);
 
 /* Non-zero when started as a plain CGI program (no FastCGI socket on fd 0). */
 int lb_fcgi_is_cgi(void);

@@ -16,6 +16,7 @@
 #include "env.h"
 #include "fcgi.h"
 #include "gateway.h"
+#include "listen.h"
 #include "log.h"
 
 /*
@@ -230,7 +231,9 @@ serve(int argc, char **argv)
 {
 	struct server_ctx ctx;
 	struct lb_config *cfg;
-	const char *listen_addr = NULL;
+	struct lb_listen_opts lopts;
+	struct lb_listen_addr parsed;
+	const char *listen_addr = NULL, *why;
 	char err[1024];
 	int c, fd, cgi, nloop;
 
@@ -258,6 +261,13 @@ serve(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	/* -l is held to gateway.listen's rules */
+	if (listen_addr != NULL &&
+	    (why = lb_listen_parse(listen_addr, &parsed)) != NULL) {
+		fprintf(
+		    stderr, "lambdabridge: -l '%s': %s\n", listen_addr, why);
+		return 1;
+	}
 	install_signals();
 	cfg =
 	    lb_config_load(ctx.config_path, lb_worker_probe, err, sizeof(err));
@@ -271,7 +281,10 @@ serve(int argc, char **argv)
 	cgi = listen_addr == NULL && lb_fcgi_is_cgi();
 	fd = -1;
 	if (!cgi) {
-		fd = lb_fcgi_listen(listen_addr, err, sizeof(err));
+		lopts.mode = cfg->listen_mode;
+		lopts.owner = cfg->listen_owner;
+		lopts.group = cfg->listen_group;
+		fd = lb_listen_open(listen_addr, &lopts, err, sizeof(err));
 		if (fd < 0) {
 			fprintf(stderr, "lambdabridge: %s\n", err);
 			lb_config_free(cfg);

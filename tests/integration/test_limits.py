@@ -238,6 +238,31 @@ def client_disconnect_keeps_environment(fx):
     h.ok(fx.bridge.alive(), "the bridge died")
 
 
+@g.test
+def second_bridge_refused(fx):
+    """A second bridge on the socket of a running one exits with a clear
+    error instead of unlinking it (it used to serve alongside, taking new
+    connections); the socket is the configured 0660 and the first bridge
+    serves on.  A TCP address without a host is refused on -l as in the
+    config."""
+    sock = fx.http_bridge.sock
+    before = os.stat(sock)
+    h.eq(before.st_mode & 0o777, 0o660, "socket mode")
+    if h.IS_ROOT:
+        import grp
+        h.eq(grp.getgrgid(before.st_gid).gr_name, h.unprivileged_user()[1], "socket group")
+    r = h.run_cmd([h.LB_BIN, "-c", fx.http_config, "-l", "unix:" + sock], timeout=LIMIT)
+    h.eq(r.returncode, 1, "exit status of the second bridge (%r)" % r.stderr)
+    h.ok("cannot listen on 'unix:%s': a running process already serves it" % sock in r.stderr,
+         "error: %r" % r.stderr)
+    h.eq(os.stat(sock).st_ino, before.st_ino, "the socket's inode")
+    h.eq(http(fx.http_port, "GET", "/echo").status, 200, "status through the first bridge")
+    for addr in (":%d" % h.free_port(), "*:%d" % h.free_port(), "127.0.0.1:0"):
+        r = h.run_cmd([h.LB_BIN, "-c", fx.http_config, "-l", addr], timeout=LIMIT)
+        h.eq(r.returncode, 1, "exit status for -l %s (%r)" % (addr, r.stderr))
+        h.ok(r.stderr.startswith("lambdabridge: -l '%s': " % addr), "error: %r" % r.stderr)
+
+
 def _load(port, total, threads, busy_until=None):
     """At least `total` requests over `threads` threads, going on while the
     `busy_until` event is unset (at most 3 x total, 60 s); returns the
@@ -279,7 +304,8 @@ def _write(fx, value=None, text=None):
     if text is None:
         text = h.substitute(os.path.join(h.CONF_DIR, "limits.conf.in"),
                             {"HANDLERS": h.HANDLERS, "TEST_HANDLERS": h.TEST_HANDLERS,
-                             "API": "rest", "VALUE": value})
+                             "API": "rest", "VALUE": value,
+                             "LISTEN_ACCESS": h.listen_access()})
     tmp = fx.config + ".tmp"
     with open(tmp, "w") as f:
         f.write(text)
@@ -499,7 +525,7 @@ def watch_reloads_on_config_and_module_change(fx):
     h.eq(echo_value(w), "w1", "INTEG_VALUE before any change")
     text = h.substitute(os.path.join(h.CONF_DIR, "limits.conf.in"),
                         {"HANDLERS": h.HANDLERS, "TEST_HANDLERS": mods,
-                         "API": "rest", "VALUE": "w2"})
+                         "API": "rest", "VALUE": "w2", "LISTEN_ACCESS": h.listen_access()})
     _write(w, text=text)
     h.wait_until(lambda: echo_value(w) == "w2", 5, "INTEG_VALUE w2 after editing the config")
     first = pid(w.port, "echo")

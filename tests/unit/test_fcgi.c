@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "fcgi.h"
+#include "listen.h"
 #include "loop.h"
 #include "test.h"
 
@@ -154,7 +155,7 @@ server_start_n(struct server *s, size_t max_body, int mode, int nloop)
 	snprintf(s->path, sizeof(s->path), "/tmp/lb-test-fcgi-%d.sock",
 	    (int)getpid());
 	snprintf(addr, sizeof(addr), "unix:%s", s->path);
-	s->srv.fd = lb_fcgi_listen(addr, err, sizeof(err));
+	s->srv.fd = lb_listen_open(addr, NULL, err, sizeof(err));
 	CU_ASSERT_FATAL(s->srv.fd >= 0);
 	s->srv.loop = lb_loop_new(nloop, 2, err, sizeof(err));
 	CU_ASSERT_FATAL(s->srv.loop != NULL);
