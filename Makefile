@@ -137,17 +137,37 @@ tsan: all
 bench-smoke: all
 	BENCH_DURATION=2 BENCH_SMOKE=1 bench/run
 
-# libFuzzer (clang) on json.c against json-c; FUZZ_TIME seconds, not part
-# of `make test`.
+# libFuzzer (clang) on json.c against json-c, and on the FastCGI codec;
+# FUZZ_TIME seconds each, not part of `make test`.
 FUZZ_TIME ?= 60
 $(BUILD)/fuzz/fuzz_json: tests/fuzz/fuzz_json.c bridge/json.c bridge/url.c bridge/fmt.c
 	@mkdir -p $(dir $@)
 	clang -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS_BRIDGE) \
 		-o $@ $^ $(PKG_LIBS)
 
+$(BUILD)/fuzz/fuzz_fcgi: tests/fuzz/fuzz_fcgi.c bridge/fcgi_proto.c
+	@mkdir -p $(dir $@)
+	clang -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS_BRIDGE) \
+		-o $@ $^
+
+# A seed for fuzz_fcgi: a kept request (BEGIN_REQUEST, PARAMS with a 1- and
+# a 4-byte length, padding, STDIN) and a GET_VALUES.
+FCGI_SEED = '\001\001\000\001\000\010\000\000\000\001\001\000\000\000\000\000' \
+	'\001\004\000\001\000\023\003\000\016\003REQUEST_METHODGET' \
+	'\000\000\000' \
+	'\001\004\000\001\000\010\000\000\001\200\000\000\002Avv' \
+	'\001\004\000\001\000\000\000\000\001\005\000\001\000\002\000\000hi' \
+	'\001\005\000\001\000\000\000\000' \
+	'\001\011\000\000\000\021\000\000\017\000FCGI_MPXS_CONNS'
+
 fuzz:
 	scripts/install-deps fuzz
-	$(MAKE) $(BUILD)/fuzz/fuzz_json
+	$(MAKE) $(BUILD)/fuzz/fuzz_json $(BUILD)/fuzz/fuzz_fcgi
+	mkdir -p $(BUILD)/fuzz/corpus-fcgi
+	for p in $(FCGI_SEED); do printf "$$p"; done \
+		> $(BUILD)/fuzz/corpus-fcgi/request
+	$(BUILD)/fuzz/fuzz_fcgi -max_total_time=$(FUZZ_TIME) -max_len=70000 \
+		$(BUILD)/fuzz/corpus-fcgi
 	mkdir -p $(BUILD)/fuzz/corpus
 	cp tests/fixtures/events/*.json $(BUILD)/fuzz/corpus/
 	# pairs "A NUL B" for lb_json_reparse

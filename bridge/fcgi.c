@@ -3,8 +3,8 @@
  *
  * FastCGI is spoken here, on the event loop (loop.h): the listening socket
  * and every connection are armed one-shot, so a connection is handled by one
- * loop thread at a time.  Records are parsed from what a connection has
- * read (FASTCGI.md section 3): BEGIN_REQUEST (role responder, keep_conn),
+ * loop thread at a time.  Records are parsed (fcgi_proto.h) from what a
+ * connection has read: BEGIN_REQUEST (role responder, keep_conn),
  * PARAMS (every pair, in arrival order: nginx repeats HTTP_* params for
  * repeated headers), STDIN to its empty record whatever CONTENT_LENGTH says
  * (a body over the cap is read and dropped), ABORT_REQUEST; management
@@ -49,30 +49,12 @@
 #include <fcgiapp.h>
 
 #include "fcgi.h"
+#include "fcgi_proto.h"
 #include "fmt.h"
 #include "ids.h"
 #include "log.h"
 
 extern char **environ;
-
-/* FastCGI 1.0 */
-#define FCGI_HEADER_LEN        8
-#define FCGI_VERSION_1         1
-#define FCGI_BEGIN_REQUEST     1
-#define FCGI_ABORT_REQUEST     2
-#define FCGI_END_REQUEST       3
-#define FCGI_PARAMS            4
-#define FCGI_STDIN             5
-#define FCGI_STDOUT            6
-#define FCGI_GET_VALUES        9
-#define FCGI_GET_VALUES_RESULT 10
-#define FCGI_UNKNOWN_TYPE      11
-#define FCGI_RESPONDER         1
-#define FCGI_KEEP_CONN         1
-#define FCGI_REQUEST_COMPLETE  0
-#define FCGI_CANT_MPX_CONN     1
-#define FCGI_UNKNOWN_ROLE      3
-#define FCGI_MAX_CONTENT       65535
 
 #define PARAMS_MAX   (1024 * 1024) /* a request's PARAMS stream */
 #define READ_CHUNK   (16 * 1024)
@@ -317,53 +299,42 @@ format_head(struct lb_fcgi_req *c, const struct lb_http_response *resp)
 
 /* ---- FastCGI records out ---- */
 
-static void
-put_header(unsigned char *h, int type, unsigned rid, size_t len)
-{
-	h[0] = FCGI_VERSION_1;
-	h[1] = (unsigned char)type;
-	h[2] = (unsigned char)(rid >> 8);
-	h[3] = (unsigned char)rid;
-	h[4] = (unsigned char)(len >> 8);
-	h[5] = (unsigned char)len;
-	h[6] = 0; /* no padding */
-	h[7] = 0;
-}
-
-/* Appends one record with `len` (<= FCGI_MAX_CONTENT) bytes of data. */
+/* Appends one record with `len` (<= LB_FCGI_MAX_CONTENT) bytes of data. */
 static int
 out_record(
     struct lb_fcgi_req *c, int type, unsigned rid, const void *data, size_t len)
 {
 	if (reserve(c, &c->out, &c->out_cap,
-	        c->out_len + FCGI_HEADER_LEN + len) < 0)
+	        c->out_len + LB_FCGI_HEADER_LEN + len) < 0)
 		return -1;
-	put_header((unsigned char *)c->out + c->out_len, type, rid, len);
+	lb_fcgi_header_put(
+	    (unsigned char *)c->out + c->out_len, type, rid, len);
 	if (len > 0)
-		memcpy(c->out + c->out_len + FCGI_HEADER_LEN, data, len);
-	c->out_len += FCGI_HEADER_LEN + len;
+		memcpy(c->out + c->out_len + LB_FCGI_HEADER_LEN, data, len);
+	c->out_len += LB_FCGI_HEADER_LEN + len;
 	return 0;
 }
 
 static int
 out_end(struct lb_fcgi_req *c, unsigned rid, int protocol_status)
 {
-	unsigned char body[8] = { 0, 0, 0, 0, (unsigned char)protocol_status };
+	unsigned char body[8];
 
-	return out_record(c, FCGI_END_REQUEST, rid, body, sizeof(body));
+	lb_fcgi_end_put(body, protocol_status);
+	return out_record(c, LB_FCGI_END_REQUEST, rid, body, sizeof(body));
 }
 
 /*
  * Appends the STDOUT stream of a response, `a` then `b`, in records of at
- * most FCGI_MAX_CONTENT bytes, its empty closing record and END_REQUEST.
+ * most LB_FCGI_MAX_CONTENT bytes, its empty closing record and END_REQUEST.
  */
 static int
 out_response(struct lb_fcgi_req *c, const char *a, size_t alen, const char *b,
     size_t blen)
 {
 	size_t total = alen + blen;
-	size_t nrec = (total + FCGI_MAX_CONTENT - 1) / FCGI_MAX_CONTENT;
-	size_t need = c->out_len + total + (nrec + 2) * FCGI_HEADER_LEN + 8;
+	size_t nrec = (total + LB_FCGI_MAX_CONTENT - 1) / LB_FCGI_MAX_CONTENT;
+	size_t need = c->out_len + total + (nrec + 2) * LB_FCGI_HEADER_LEN + 8;
 	char *o;
 
 	if (reserve(c, &c->out, &c->out_cap, need) < 0)
@@ -372,10 +343,11 @@ out_response(struct lb_fcgi_req *c, const char *a, size_t alen, const char *b,
 	while (alen + blen > 0) {
 		size_t n = alen + blen, fa;
 
-		if (n > FCGI_MAX_CONTENT)
-			n = FCGI_MAX_CONTENT;
-		put_header((unsigned char *)o, FCGI_STDOUT, c->rid, n);
-		o += FCGI_HEADER_LEN;
+		if (n > LB_FCGI_MAX_CONTENT)
+			n = LB_FCGI_MAX_CONTENT;
+		lb_fcgi_header_put(
+		    (unsigned char *)o, LB_FCGI_STDOUT, c->rid, n);
+		o += LB_FCGI_HEADER_LEN;
 		fa = n < alen ? n : alen;
 		memcpy(o, a, fa);
 		a += fa;
@@ -388,9 +360,9 @@ out_response(struct lb_fcgi_req *c, const char *a, size_t alen, const char *b,
 			o += n - fa;
 		}
 	}
-	put_header((unsigned char *)o, FCGI_STDOUT, c->rid, 0);
-	c->out_len = (size_t)(o - c->out) + FCGI_HEADER_LEN;
-	return out_end(c, c->rid, FCGI_REQUEST_COMPLETE);
+	lb_fcgi_header_put((unsigned char *)o, LB_FCGI_STDOUT, c->rid, 0);
+	c->out_len = (size_t)(o - c->out) + LB_FCGI_HEADER_LEN;
+	return out_end(c, c->rid, LB_FCGI_REQUEST_COMPLETE);
 }
 
 /* ---- connections ---- */
@@ -426,12 +398,10 @@ conn_close(struct lb_fcgi_req *c)
 static int
 record_in_hand(const struct lb_fcgi_req *c)
 {
-	const unsigned char *h = (const unsigned char *)c->in;
+	struct lb_fcgi_record r;
 
-	if (c->in_len < FCGI_HEADER_LEN)
-		return 0;
-	return h[0] != FCGI_VERSION_1 ||
-	    c->in_len >= FCGI_HEADER_LEN + (((size_t)h[4] << 8) | h[5]) + h[6];
+	return lb_fcgi_record_parse(
+	           (const unsigned char *)c->in, c->in_len, &r) != 0;
 }
 
 /*
@@ -620,44 +590,26 @@ dispatch(struct lb_fcgi_req *c)
 static int
 decode_params(struct lb_fcgi_req *c)
 {
-	unsigned char *r = (unsigned char *)c->params_raw;
-	unsigned char *end = r + c->params_len;
+	const unsigned char *r = (const unsigned char *)c->params_raw;
+	const unsigned char *end = r + c->params_len;
 	char *w = c->params_raw;
+	struct lb_fcgi_pair p;
+	int rc;
 
 	c->nparams = 0;
-	while (r < end) {
-		size_t len[2];
-
-		for (int k = 0; k < 2; k++) {
-			if (r >= end)
-				return -1;
-			if (*r >> 7) {
-				if (end - r < 4)
-					return -1;
-				len[k] = ((size_t)(r[0] & 0x7f) << 24) |
-				    ((size_t)r[1] << 16) | ((size_t)r[2] << 8) |
-				    r[3];
-				r += 4;
-			} else {
-				len[k] = *r++;
-			}
-		}
-		if ((size_t)(end - r) < len[0] ||
-		    (size_t)(end - r) - len[0] < len[1])
+	while ((rc = lb_fcgi_pair_next(&r, end, &p)) == 1) {
+		memmove(w, p.name, p.name_len);
+		w[p.name_len] = '\0';
+		memmove(w + p.name_len + 1, p.value, p.value_len);
+		w[p.name_len + 1 + p.value_len] = '\0';
+		if (add_param(c, w, w + p.name_len + 1) < 0)
 			return -1;
-		memmove(w, r, len[0]);
-		w[len[0]] = '\0';
-		memmove(w + len[0] + 1, r + len[0], len[1]);
-		w[len[0] + 1 + len[1]] = '\0';
-		if (add_param(c, w, w + len[0] + 1) < 0)
-			return -1;
-		w += len[0] + len[1] + 2;
-		r += len[0] + len[1];
+		w += p.name_len + p.value_len + 2;
 	}
-	return 0;
+	return rc;
 }
 
-/* FCGI_GET_VALUES: what this application supports. */
+/* LB_FCGI_GET_VALUES: what this application supports. */
 static int
 get_values(struct lb_fcgi_req *c, const unsigned char *p, size_t len)
 {
@@ -668,32 +620,20 @@ get_values(struct lb_fcgi_req *c, const unsigned char *p, size_t len)
 		{ "FCGI_MAX_REQS", "1024" },
 		{ "FCGI_MPXS_CONNS", "0" },
 	};
+	const unsigned char *end = p + len;
 	unsigned char out[256];
+	struct lb_fcgi_pair q;
 	size_t o = 0;
 
-	while (len >= 2) {
-		size_t nl = p[0], vl = p[1];
-
-		if ((nl | vl) >> 7 || len - 2 < nl + vl)
-			break; /* the names asked for are short */
-		for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
-			size_t kl = strlen(known[i].name);
-			size_t kv = strlen(known[i].value);
-
-			if (kl == nl && memcmp(p + 2, known[i].name, nl) == 0 &&
-			    o + 2 + kl + kv <= sizeof(out)) {
-				out[o++] = (unsigned char)kl;
-				out[o++] = (unsigned char)kv;
-				memcpy(out + o, known[i].name, kl);
-				o += kl;
-				memcpy(out + o, known[i].value, kv);
-				o += kv;
-			}
-		}
-		p += 2 + nl + vl;
-		len -= 2 + nl + vl;
-	}
-	return out_record(c, FCGI_GET_VALUES_RESULT, 0, out, o);
+	/* what is asked for ends where the pairs stop making sense */
+	while (lb_fcgi_pair_next(&p, end, &q) == 1)
+		for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+			if (q.name_len == strlen(known[i].name) &&
+			    memcmp(q.name, known[i].name, q.name_len) == 0)
+				o += lb_fcgi_pair_put(out + o, sizeof(out) - o,
+				    known[i].name, q.name_len, known[i].value,
+				    strlen(known[i].value));
+	return out_record(c, LB_FCGI_GET_VALUES_RESULT, 0, out, o);
 }
 
 /* Handles one record.  1 when the request is complete, 0 to go on, -1 to
@@ -703,30 +643,31 @@ record(
     struct lb_fcgi_req *c, int type, unsigned rid, const char *data, size_t len)
 {
 	const unsigned char *u = (const unsigned char *)data;
+	unsigned role, flags;
 
 	switch (type) {
-	case FCGI_BEGIN_REQUEST:
-		if (len < 8)
+	case LB_FCGI_BEGIN_REQUEST:
+		if (lb_fcgi_begin_parse(u, len, &role, &flags) < 0)
 			return -1;
 		if (c->state != CONN_IDLE)
-			return out_end(c, rid, FCGI_CANT_MPX_CONN);
-		if (((u[0] << 8) | u[1]) != FCGI_RESPONDER)
-			return out_end(c, rid, FCGI_UNKNOWN_ROLE);
+			return out_end(c, rid, LB_FCGI_CANT_MPX_CONN);
+		if (role != LB_FCGI_RESPONDER)
+			return out_end(c, rid, LB_FCGI_UNKNOWN_ROLE);
 		c->rid = rid;
-		c->keep = u[2] & FCGI_KEEP_CONN;
+		c->keep = (flags & LB_FCGI_KEEP_CONN) != 0;
 		c->state = CONN_PARAMS;
 		c->params_len = c->nparams = c->body_len = 0;
 		c->too_large = 0;
 		c->max_body =
 		    __atomic_load_n(&c->st->srv->max_body, __ATOMIC_RELAXED);
 		return 0;
-	case FCGI_ABORT_REQUEST:
+	case LB_FCGI_ABORT_REQUEST:
 		if (rid != c->rid ||
 		    (c->state != CONN_PARAMS && c->state != CONN_STDIN))
 			return 0;
 		c->state = CONN_IDLE;
-		return out_end(c, rid, FCGI_REQUEST_COMPLETE);
-	case FCGI_PARAMS:
+		return out_end(c, rid, LB_FCGI_REQUEST_COMPLETE);
+	case LB_FCGI_PARAMS:
 		if (c->state != CONN_PARAMS || rid != c->rid)
 			return 0;
 		if (len == 0) {
@@ -752,7 +693,7 @@ record(
 		memcpy(c->params_raw + c->params_len, data, len);
 		c->params_len += len;
 		return 0;
-	case FCGI_STDIN:
+	case LB_FCGI_STDIN:
 		if (c->state != CONN_STDIN || rid != c->rid)
 			return 0;
 		if (len == 0)
@@ -770,13 +711,13 @@ record(
 		memcpy(c->body + c->body_len, data, len);
 		c->body_len += len;
 		return 0;
-	case FCGI_GET_VALUES: return rid == 0 ? get_values(c, u, len) : 0;
+	case LB_FCGI_GET_VALUES: return rid == 0 ? get_values(c, u, len) : 0;
 	default:
 		if (rid == 0) {
 			unsigned char body[8] = { (unsigned char)type };
 
 			return out_record(
-			    c, FCGI_UNKNOWN_TYPE, 0, body, sizeof(body));
+			    c, LB_FCGI_UNKNOWN_TYPE, 0, body, sizeof(body));
 		}
 		return 0; /* FCGI_DATA and the like: not for a responder */
 	}
@@ -790,23 +731,22 @@ parse(struct lb_fcgi_req *c)
 	size_t off = 0;
 	int rc = 0;
 
-	while (c->in_len - off >= FCGI_HEADER_LEN) {
-		const unsigned char *h = (unsigned char *)c->in + off;
-		size_t clen = ((size_t)h[4] << 8) | h[5];
-		size_t rlen = FCGI_HEADER_LEN + clen + h[6];
+	for (;;) {
+		struct lb_fcgi_record r;
+		long n = lb_fcgi_record_parse(
+		    (const unsigned char *)c->in + off, c->in_len - off, &r);
 
-		if (h[0] != FCGI_VERSION_1) {
+		if (n < 0) {
 			lb_log(LB_LOG_WARN,
 			    "FastCGI record of version %d: connection closed",
-			    h[0]);
+			    (unsigned char)c->in[off]);
 			rc = -1;
 			break;
 		}
-		if (c->in_len - off < rlen)
+		if (n == 0)
 			break;
-		rc = record(c, h[1], ((unsigned)h[2] << 8) | h[3],
-		    (const char *)h + FCGI_HEADER_LEN, clen);
-		off += rlen;
+		rc = record(c, r.type, r.rid, (const char *)r.content, r.clen);
+		off += (size_t)n;
 		if (rc != 0)
 			break;
 	}
