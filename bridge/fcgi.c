@@ -82,6 +82,7 @@ struct lb_fcgi_state {
 	int closed;   /* no request may enter the handler any more */
 	struct lb_fcgi_req *conns;  /* every open connection */
 	struct lb_fcgi_req *paused; /* not read while over the memory cap */
+	struct lb_fcgi_req *pass;   /* read anyway, until its request is in */
 	size_t nconns;
 	int listen_paused;    /* not armed: the sweep arms it again */
 	int64_t accept_after; /* mono ms: out of descriptors until then */
@@ -379,6 +380,8 @@ conn_close(struct lb_fcgi_req *c)
 		st->conns = c->next;
 	if (c->next != NULL)
 		c->next->prev = c->prev;
+	if (st->pass == c)
+		st->pass = NULL;
 	st->nconns--;
 	pthread_mutex_unlock(&st->mu);
 	held(c, c->held, 0);
@@ -570,6 +573,8 @@ dispatch(struct lb_fcgi_req *c)
 	closed = st->closed;
 	if (!closed)
 		st->busy++;
+	if (st->pass == c)
+		st->pass = NULL;
 	pthread_mutex_unlock(&st->mu);
 	c->state = CONN_HANDLER;
 	if (closed) {
@@ -767,16 +772,25 @@ parse(struct lb_fcgi_req *c)
 	return rc;
 }
 
-/* Whether the others' buffers are over the server's cap: c, which may be
- * the one large request, is not read until some are released. */
+/*
+ * Whether c must wait for memory: the others' buffers are over the cap
+ * (so the one large request goes on), and c does not hold the pass the
+ * sweep gives to one waiting connection at a time.
+ */
 static int
 over_cap(struct lb_fcgi_req *c)
 {
 	struct lb_fcgi_state *st = c->st;
 	size_t max = __atomic_load_n(&st->srv->max_buffered, __ATOMIC_RELAXED);
+	int pass;
 
-	return max > 0 &&
-	    __atomic_load_n(&st->buffered, __ATOMIC_RELAXED) - c->held > max;
+	if (max == 0 ||
+	    __atomic_load_n(&st->buffered, __ATOMIC_RELAXED) - c->held <= max)
+		return 0;
+	pthread_mutex_lock(&st->mu);
+	pass = st->pass == c;
+	pthread_mutex_unlock(&st->mu);
+	return !pass;
 }
 
 /* Leaves c unarmed on the paused list, for the sweep to arm again or
@@ -964,11 +978,25 @@ listen_ready(struct lb_watch *w, uint32_t events)
 		lb_log(LB_LOG_ERROR, "epoll_ctl: %s", strerror(errno));
 }
 
+/* Whether the client of a paused connection has closed (its buffers can
+ * go without reading the rest). */
+static int
+peer_gone(struct lb_fcgi_req *c)
+{
+	char ch;
+	ssize_t r = recv(c->fd, &ch, 1, MSG_PEEK | MSG_DONTWAIT);
+
+	return r == 0 ||
+	    (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK &&
+	        errno != EINTR);
+}
+
 /*
  * Every SWEEP_MS on a loop thread: shuts down the connections past their
  * deadline (their owner's next event closes them; a paused one, which
- * nobody owns, is closed here), arms the paused ones again once the
- * buffers are under the cap, and the listener once it may accept.
+ * nobody owns, is closed here, as is one whose client has gone), arms the
+ * paused ones again once the buffers are under the cap (or, over it, the
+ * one holding the most), and the listener once it may accept.
  */
 static void
 sweep(void *arg)
@@ -999,7 +1027,8 @@ sweep(void *arg)
 	}
 	while ((p = st->paused) != NULL) {
 		st->paused = p->pnext;
-		if (__atomic_load_n(&p->expires, __ATOMIC_RELAXED) == CUT) {
+		if (__atomic_load_n(&p->expires, __ATOMIC_RELAXED) == CUT ||
+		    peer_gone(p)) {
 			p->pnext = gone;
 			gone = p;
 		} else {
@@ -1008,9 +1037,24 @@ sweep(void *arg)
 		}
 	}
 	if (over) {
-		/* still over: they wait for the next sweep */
+		/* still over: they wait, but the one holding the most reads
+		 * on until its request is in, which releases memory when
+		 * nothing else would */
+		struct lb_fcgi_req **pp, **big = NULL;
+
+		for (pp = &resume; st->pass == NULL && *pp != NULL;
+		     pp = &(*pp)->pnext)
+			if (big == NULL || (*pp)->held > (*big)->held)
+				big = pp;
+		p = NULL;
+		if (big != NULL) {
+			p = *big;
+			*big = p->pnext;
+			p->pnext = NULL;
+			st->pass = p;
+		}
 		st->paused = resume;
-		resume = NULL;
+		resume = p;
 	}
 	if (st->listen_paused && !st->stopping && !over &&
 	    now >= st->accept_after) {

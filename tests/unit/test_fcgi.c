@@ -962,6 +962,43 @@ test_slow_reader_cut(void)
 }
 
 /*
+ * Half-open connections (BEGIN_REQUEST, then nothing) hold no read
+ * buffer: 5,000 of them kept 16 KB each (+95 MB).  A GET_VALUES after
+ * the BEGIN_REQUEST tells when the server has read both; its answer's
+ * buffer (4 KB, kept for the next answer) is all that stays.
+ */
+static void
+test_half_open_hold_little(void)
+{
+	enum { N = 100 };
+	struct server s;
+	struct buf b = { 0 }, p = { 0 };
+	struct rec *r = malloc(sizeof(*r));
+	unsigned long long held;
+	int fd[N];
+
+	CU_ASSERT_FATAL(r != NULL);
+	server_start(&s, 1024, ANSWER_NOW);
+	pair(&p, "FCGI_MPXS_CONNS", "");
+	for (int i = 0; i < N; i++) {
+		fd[i] = client(&s);
+		begin(&b, 1, 1, 1);
+		record(&b, 9, 0, p.p, p.len, 0);
+		send_buf(fd[i], &b, 0);
+		CU_ASSERT_FATAL(read_record(fd[i], r) == 0);
+		CU_ASSERT_EQUAL(r->type, 10);
+	}
+	held = stat_of(&s, "buffered");
+	printf("(%llu bytes buffered for %d connections) ", held, N);
+	CU_ASSERT(held <= N * 4096);
+	for (int i = 0; i < N; i++)
+		close(fd[i]);
+	free(p.p);
+	free(r);
+	server_stop(&s);
+}
+
+/*
  * Connections that each hold most of a 64 KB record: past the cap on
  * what all connections buffer, nothing more is read or accepted; once the
  * memory is released (the clients go), new requests are served.
@@ -1018,6 +1055,104 @@ test_buffer_cap(void)
 	close(last);
 	CU_ASSERT(wait_stat(&s, "connections", 0, 1) == 0);
 	CU_ASSERT_EQUAL(stat_of(&s, "buffered"), 0);
+	server_stop(&s);
+}
+
+struct upload {
+	struct server *s;
+	pthread_barrier_t *half; /* after the first half of the body */
+	int ok;
+};
+
+static int
+send_all(int fd, const void *p, size_t len)
+{
+	while (len > 0) {
+		ssize_t w = send(fd, p, len, MSG_NOSIGNAL);
+
+		if (w <= 0)
+			return -1;
+		p = (const char *)p + w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+/* A 600 KB body in two halves, then its answer.  No CU_ASSERT_FATAL:
+ * this is not the test's thread. */
+static void *
+upload_thread(void *arg)
+{
+	struct upload *u = arg;
+	static char chunk[60000];
+	struct buf b = { 0 }, p = { 0 };
+	struct timeval tv = { 5, 0 };
+	int fd = client(u->s), ok;
+
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	begin(&b, 1, 1, 1);
+	pair(&p, "REQUEST_URI", "/up");
+	pair(&p, "CONTENT_LENGTH", "600000");
+	record(&b, 4, 1, p.p, p.len, 0);
+	record(&b, 4, 1, "", 0, 0);
+	for (int i = 0; i < 5; i++)
+		record(&b, 5, 1, chunk, sizeof(chunk), 0);
+	free(p.p);
+	ok = send_all(fd, b.p, b.len) == 0;
+	free(b.p);
+	memset(&b, 0, sizeof(b));
+	pthread_barrier_wait(u->half);
+	for (int i = 0; i < 5; i++)
+		record(&b, 5, 1, chunk, sizeof(chunk), 0);
+	record(&b, 5, 1, "", 0, 0);
+	ok = ok && send_all(fd, b.p, b.len) == 0;
+	u->ok = ok && read_response(fd, 1, NULL, NULL) == 0;
+	free(b.p);
+	close(fd);
+	return NULL;
+}
+
+/*
+ * Uploads holding more than the cap between them all complete, with no
+ * timeout set: the connection holding the most reads on until its request
+ * is in, which releases memory for the others.  Without that, three
+ * uploads caught over a lowered cap (a reload, or reads that raced) each
+ * waited for the others' memory for ever.
+ */
+static void
+test_buffer_cap_progress(void)
+{
+	enum { N = 3 };
+	struct server s;
+	struct upload u[N];
+	pthread_t t[N];
+	pthread_barrier_t half;
+	int ok = 0;
+
+	server_start(&s, 1024 * 1024, ANSWER_NOW);
+	pthread_barrier_init(&half, NULL, N + 1);
+	for (int i = 0; i < N; i++) {
+		u[i].s = &s;
+		u[i].half = &half;
+		u[i].ok = 0;
+		CU_ASSERT_FATAL(
+		    pthread_create(&t[i], NULL, upload_thread, &u[i]) == 0);
+	}
+	/* each has its body's buffer (600 KB, reserved as 1 MB) */
+	CU_ASSERT(
+	    wait_stat(&s, "buffered", N * 1024 * 1024, 0) >= N * 1024 * 1024);
+	__atomic_store_n(&s.srv.max_buffered, 1024 * 1024, __ATOMIC_RELAXED);
+	pthread_barrier_wait(&half);
+	for (int i = 0; i < N; i++) {
+		pthread_join(t[i], NULL);
+		ok += u[i].ok;
+	}
+	printf("(%d of %d uploads answered; %llu reads paused) ", ok, N,
+	    stat_of(&s, "reads_paused"));
+	CU_ASSERT_EQUAL(ok, N);
+	CU_ASSERT_EQUAL(calls(&s), N);
+	CU_ASSERT(stat_of(&s, "reads_paused") > 0);
+	pthread_barrier_destroy(&half);
 	server_stop(&s);
 }
 
@@ -1193,7 +1328,11 @@ lb_test_suite_fcgi(void)
 		{ "stalled request closed after the timeout",
 		    test_stalled_closed_after_timeout },
 		{ "slow reader cut, memory freed", test_slow_reader_cut },
+		{ "half-open connections hold little",
+		    test_half_open_hold_little },
 		{ "cap on buffered memory", test_buffer_cap },
+		{ "over the cap, uploads still complete",
+		    test_buffer_cap_progress },
 		{ "out of descriptors", test_out_of_descriptors },
 		{ "stop drains", test_stop_drains },
 		CU_TEST_INFO_NULL,
