@@ -1001,7 +1001,7 @@ peer_gone(struct lb_fcgi_req *c)
 static void
 sweep(void *arg)
 {
-	static int64_t last_log;
+	static int64_t last_log, last_over_log;
 	struct lb_fcgi_state *st = arg;
 	struct lb_fcgi_req *c, *p, *resume = NULL, *gone = NULL;
 	int64_t now = lb_mono_ms();
@@ -1068,6 +1068,12 @@ sweep(void *arg)
 		    "(gateway.connection_timeout)",
 		    cut,
 		    __atomic_load_n(&st->srv->timeout_ms, __ATOMIC_RELAXED));
+	if (over && may_warn(&last_over_log))
+		lb_log(LB_LOG_WARN,
+		    "FastCGI connections hold %zu bytes, over "
+		    "gateway.max_buffered (%zu): reads and accepts wait",
+		    __atomic_load_n(&st->buffered, __ATOMIC_RELAXED),
+		    __atomic_load_n(&st->srv->max_buffered, __ATOMIC_RELAXED));
 	while ((c = gone) != NULL) {
 		gone = c->pnext;
 		conn_close(c);
