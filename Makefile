@@ -33,6 +33,9 @@ SUITES      := $(patsubst tests/unit/test_%.c,%,$(UNIT_SRC))
 HANDLERS    := $(patsubst handlers/%/,%,$(sort $(dir $(wildcard handlers/*/*.c))))
 HANDLER_SO  := $(HANDLERS:%=$(BUILD)/handlers/%.so)
 TEST_HANDLER_SO := $(patsubst tests/handlers/%.c,$(BUILD)/tests/handlers/%.so,$(wildcard tests/handlers/*.c))
+# tests/handlers/pin.c again: the same handler in other code
+PIN_VARIANTS := $(BUILD)/tests/handlers/pin_b.so $(BUILD)/tests/handlers/pin_initfail.so
+TEST_HANDLER_SO += $(PIN_VARIANTS)
 BENCH_SRC   := $(wildcard bench/*.c)
 BENCH_BIN   := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 FORMAT_SRC  := $(wildcard bridge/*.[ch] bridge/include/*.h handlers/*/*.c \
@@ -78,6 +81,17 @@ $(BUILD)/tests/handlers/%.so: tests/handlers/%.c tests/handlers/handler_util.h \
 	@mkdir -p $(@D)
 	$(CC) $(CSTD) $(OPT) $(WARN) -fPIC -shared -Ibridge/include \
 		$(PKG_CFLAGS) -o $@ $< -ljson-c
+
+# integ_fault_b.c is integ_fault.c built again (the fault suite)
+$(BUILD)/tests/handlers/integ_fault_b.so: tests/handlers/integ_fault.c
+
+# pin.c built as variants (tests/integration/test_code.py)
+$(BUILD)/tests/handlers/pin_b.so: PIN_FLAGS = -DPIN_VERSION='"b"'
+$(BUILD)/tests/handlers/pin_initfail.so: PIN_FLAGS = -DPIN_INITFAIL
+$(PIN_VARIANTS): tests/handlers/pin.c bridge/include/lambdabridge.h
+	@mkdir -p $(@D)
+	$(CC) $(CSTD) $(OPT) $(WARN) -fPIC -shared -Ibridge/include \
+		$(PKG_CFLAGS) $(PIN_FLAGS) -o $@ $< -ljson-c
 
 $(BUILD)/bench/%: bench/%.c
 	@mkdir -p $(@D)
@@ -137,21 +151,73 @@ tsan: all
 bench-smoke: all
 	BENCH_DURATION=2 BENCH_SMOKE=1 bench/run
 
-# libFuzzer (clang) on json.c against json-c, and on the FastCGI codec;
-# FUZZ_TIME seconds each, not part of `make test`.
+# libFuzzer (clang), not part of `make test`: `make fuzz` builds every
+# target in FUZZ_TARGETS and runs each for FUZZ_TIME seconds on its corpus
+# $(BUILD)/fuzz/NAME.corpus, one after the other (all of them even when one
+# finds something, kept as $(BUILD)/fuzz/NAME-crash-*).  A target is
+# tests/fuzz/NAME.c and adds itself with one block of its own:
+#   FUZZ_TARGETS += NAME
+#   FUZZ_SRC_NAME := the bridge sources it links
+#   FUZZ_LEN_NAME := its -max_len (optional, default 4096)
+#   FUZZ_ARGS_NAME := more libFuzzer arguments, e.g. -dict= (optional)
+#   fuzz-seed-NAME: a rule filling $(BUILD)/fuzz/NAME.corpus (optional)
 FUZZ_TIME ?= 60
-$(BUILD)/fuzz/fuzz_json: tests/fuzz/fuzz_json.c bridge/json.c bridge/url.c bridge/fmt.c
-	@mkdir -p $(dir $@)
-	clang -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS_BRIDGE) \
-		-o $@ $^ $(PKG_LIBS)
+FUZZ_TARGETS :=
+FUZZ_CORPUS = $(BUILD)/fuzz/$*.corpus
 
-$(BUILD)/fuzz/fuzz_fcgi: tests/fuzz/fuzz_fcgi.c bridge/fcgi_proto.c
-	@mkdir -p $(dir $@)
-	clang -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS_BRIDGE) \
-		-o $@ $^
+# json.c against json-c; pairs "A NUL B" for lb_json_reparse
+FUZZ_TARGETS += fuzz_json
+FUZZ_SRC_fuzz_json := bridge/json.c bridge/url.c bridge/fmt.c
+FUZZ_LEN_fuzz_json := 8192
+fuzz-seed-fuzz_json:
+	mkdir -p $(BUILD)/fuzz/fuzz_json.corpus
+	cp tests/fixtures/events/*.json $(BUILD)/fuzz/fuzz_json.corpus/
+	for a in tests/fixtures/events/*.json; do \
+	  for b in tests/fixtures/events/v1_rest_get.json \
+	           tests/fixtures/events/v2_get.json; do \
+	    { cat $$a; printf '\0'; cat $$b; } > \
+	      $(BUILD)/fuzz/fuzz_json.corpus/pair-$$(basename $$a .json)-$$(basename $$b); \
+	  done; \
+	done
 
-# A seed for fuzz_fcgi: a kept request (BEGIN_REQUEST, PARAMS with a 1- and
-# a 4-byte length, padding, STDIN) and a GET_VALUES.
+# config.c as `check --no-probe` loads a file; the seeds name the module
+# "m.so" the target puts beside its file
+FUZZ_TARGETS += fuzz_config
+FUZZ_SRC_fuzz_config := bridge/config.c bridge/router.c bridge/gwerror.c \
+	bridge/http.c
+FUZZ_LEN_fuzz_config := 16384
+fuzz-seed-fuzz_config:
+	mkdir -p $(BUILD)/fuzz/fuzz_config.corpus
+	for f in conf/*.conf tests/integration/conf/*.conf.in; do \
+	  for api in rest http; do \
+	    sed -E -e 's|module *= *"[^"]*"|module = "m.so"|' \
+	      -e "s/@API@/$$api/" -e 's/@LISTEN_ACCESS@//' \
+	      -e 's/@[A-Z_]+@/v1/g' $$f > \
+	      $(BUILD)/fuzz/fuzz_config.corpus/$$(basename $$f)-$$api; \
+	  done; \
+	done
+
+# response.c: arbitrary bytes as a function's result, mapped for REST,
+# HTTP API 1.0 and 2.0
+FUZZ_TARGETS += fuzz_response
+FUZZ_SRC_fuzz_response := bridge/response.c bridge/json.c bridge/b64.c \
+	bridge/media.c bridge/http.c bridge/url.c bridge/fmt.c
+FUZZ_ARGS_fuzz_response := -dict=tests/fuzz/response.dict
+fuzz-seed-fuzz_response:
+	mkdir -p $(BUILD)/fuzz/fuzz_response.corpus
+	cp tests/fuzz/response/*.json $(BUILD)/fuzz/fuzz_response.corpus/
+
+# the frame decoder (tests/fuzz/fuzz_frame.c says what it checks)
+FUZZ_TARGETS += fuzz_frame
+FUZZ_SRC_fuzz_frame := bridge/frame.c bridge/ids.c
+FUZZ_LEN_fuzz_frame := 8192
+
+# fcgi_proto.c: what a client sends the FastCGI socket; the seed is a kept
+# request (BEGIN_REQUEST, PARAMS with a 1- and a 4-byte length, padding,
+# STDIN) and a GET_VALUES
+FUZZ_TARGETS += fuzz_fcgi
+FUZZ_SRC_fuzz_fcgi := bridge/fcgi_proto.c
+FUZZ_LEN_fuzz_fcgi := 70000
 FCGI_SEED = '\001\001\000\001\000\010\000\000\000\001\001\000\000\000\000\000' \
 	'\001\004\000\001\000\023\003\000\016\003REQUEST_METHODGET' \
 	'\000\000\000' \
@@ -159,27 +225,30 @@ FCGI_SEED = '\001\001\000\001\000\010\000\000\000\001\001\000\000\000\000\000' \
 	'\001\004\000\001\000\000\000\000\001\005\000\001\000\002\000\000hi' \
 	'\001\005\000\001\000\000\000\000' \
 	'\001\011\000\000\000\021\000\000\017\000FCGI_MPXS_CONNS'
+fuzz-seed-fuzz_fcgi:
+	mkdir -p $(BUILD)/fuzz/fuzz_fcgi.corpus
+	for p in $(FCGI_SEED); do printf "$$p"; done \
+		> $(BUILD)/fuzz/fuzz_fcgi.corpus/request
+
+fuzz-seed-%:
+	mkdir -p $(FUZZ_CORPUS)
+
+.SECONDEXPANSION:
+$(BUILD)/fuzz/%: tests/fuzz/%.c $$(FUZZ_SRC_$$*)
+	@mkdir -p $(dir $@)
+	clang $(CSTD) -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS_BRIDGE) \
+		-o $@ $^ $(PKG_LIBS) -lpthread
+
+# tests/fuzz/lsan.supp: leaks of the libraries (not ours), and why
+fuzz-run-%: $(BUILD)/fuzz/% fuzz-seed-%
+	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/fuzz/lsan.supp \
+		$(BUILD)/fuzz/$* -max_total_time=$(FUZZ_TIME) \
+		-max_len=$(or $(FUZZ_LEN_$*),4096) $(FUZZ_ARGS_$*) \
+		-artifact_prefix=$(BUILD)/fuzz/$*-crash- $(FUZZ_CORPUS)
 
 fuzz:
 	scripts/install-deps fuzz
-	$(MAKE) $(BUILD)/fuzz/fuzz_json $(BUILD)/fuzz/fuzz_fcgi
-	mkdir -p $(BUILD)/fuzz/corpus-fcgi
-	for p in $(FCGI_SEED); do printf "$$p"; done \
-		> $(BUILD)/fuzz/corpus-fcgi/request
-	$(BUILD)/fuzz/fuzz_fcgi -max_total_time=$(FUZZ_TIME) -max_len=70000 \
-		$(BUILD)/fuzz/corpus-fcgi
-	mkdir -p $(BUILD)/fuzz/corpus
-	cp tests/fixtures/events/*.json $(BUILD)/fuzz/corpus/
-	# pairs "A NUL B" for lb_json_reparse
-	for a in tests/fixtures/events/*.json; do \
-	  for b in tests/fixtures/events/v1_rest_get.json \
-	           tests/fixtures/events/v2_get.json; do \
-	    { cat $$a; printf '\0'; cat $$b; } > \
-	      $(BUILD)/fuzz/corpus/pair-$$(basename $$a .json)-$$(basename $$b); \
-	  done; \
-	done
-	$(BUILD)/fuzz/fuzz_json -max_total_time=$(FUZZ_TIME) -max_len=8192 \
-		$(BUILD)/fuzz/corpus
+	$(MAKE) -k $(FUZZ_TARGETS:%=fuzz-run-%)
 
 format:
 	clang-format -i $(FORMAT_SRC)

@@ -22,7 +22,8 @@ lb_cli_probe(int argc, char **argv)
 		fprintf(stderr, "usage: lambdabridge __probe MODULE SYMBOL\n");
 		return 2;
 	}
-	dl = lb_worker_load(argv[1], argv[2], &fn, &etype, err, sizeof(err));
+	dl = lb_worker_load(
+	    NULL, argv[1], argv[2], &fn, &etype, err, sizeof(err));
 	if (dl == NULL) {
 		fprintf(stderr, "%s\n", err);
 		return 1;

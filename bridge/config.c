@@ -75,6 +75,44 @@ fail(struct ctx *c, const config_setting_t *s, const char *where,
 	return -1;
 }
 
+/*
+ * Rewrites control characters in the message as \n, \t or \xNN, cutting
+ * it to errlen: a quoted value (a libconfig string may hold a newline)
+ * must not split the one line that `check` and the log print.
+ */
+static void
+escape_controls(char *err, size_t errlen)
+{
+	const char *p = err;
+	char *copy;
+	size_t n = 0;
+
+	while (*p != '\0' && (unsigned char)*p >= 0x20 && *p != 0x7f)
+		p++;
+	if (*p == '\0' || (copy = strdup(err)) == NULL)
+		return;
+	for (p = copy; *p != '\0'; p++) {
+		unsigned char ch = (unsigned char)*p;
+		char esc[5];
+		int k;
+
+		if (ch >= 0x20 && ch != 0x7f)
+			k = snprintf(esc, sizeof(esc), "%c", ch);
+		else if (ch == '\n')
+			k = snprintf(esc, sizeof(esc), "\\n");
+		else if (ch == '\t')
+			k = snprintf(esc, sizeof(esc), "\\t");
+		else
+			k = snprintf(esc, sizeof(esc), "\\x%02x", ch);
+		if (n + (size_t)k >= errlen)
+			break;
+		memcpy(err + n, esc, (size_t)k);
+		n += (size_t)k;
+	}
+	err[n] = '\0';
+	free(copy);
+}
+
 /* Formats a setting's dotted path; a long one is cut (messages only). */
 static void setpath(char *buf, size_t len, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -325,7 +363,7 @@ static const char *
 check_header_value(const char *s)
 {
 	for (; *s != '\0'; s++)
-		if ((unsigned char)*s < 0x20 && *s != '\t')
+		if (((unsigned char)*s < 0x20 && *s != '\t') || *s == 0x7f)
 			return "header values may not contain control "
 			       "characters";
 	return NULL;
@@ -480,7 +518,9 @@ static const struct field api_key_fields[] = {
 };
 
 static const struct field response_fields[] = {
-	INT("status", struct lb_gateway_response, status, 100, 599),
+	/* a final status only: a 1xx would reach the client as an interim
+	 * response followed by the body */
+	INT("status", struct lb_gateway_response, status, 200, 599),
 	STR("body", struct lb_gateway_response, body, 0, NULL),
 	KV("headers", struct lb_gateway_response, headers, nheaders, 0,
 	    check_header_name, check_header_value),
@@ -1424,6 +1464,8 @@ lb_config_load(
 fail_read:
 	config_destroy(&lc);
 fail_path:
+	if (errlen > 0)
+		escape_controls(err, errlen);
 	lb_config_free(cfg);
 	free(real);
 	free(dir);

@@ -40,6 +40,7 @@
 #include <string.h>
 #include <sys/pidfd.h>
 #include <sys/epoll.h>
+#include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -49,6 +50,7 @@
 
 #include <json-c/json.h>
 
+#include "code.h"
 #include "env.h"
 #include "fmt.h"
 #include "frame.h"
@@ -121,11 +123,13 @@ struct env {
 		      * the environment) */
 	int pidfd;   /* readable when the worker exits; -1 without pidfds */
 	enum env_state state;
-	int killed; /* SIGKILL sent */
-	int owned;  /* a request thread holds rx, tx and rd (see the top) */
-	int oom;    /* the worker reported OOM */
-	int exited; /* its pidfd fired while it was starting or busy */
-	int cpu;    /* the CPU its worker last replied from, or -1 */
+	int killed;   /* SIGKILL sent */
+	int owned;    /* a request thread holds rx, tx and rd (see the top) */
+	int oom;      /* the worker reported OOM */
+	int exited;   /* its pidfd fired while it was starting or busy */
+	int priming;  /* lb_envs_prime waits for its READY */
+	int cpu;      /* the CPU its worker last replied from, or -1 */
+	uint64_t seq; /* the last INVOKE's sequence number (frame.h) */
 	struct inv *inv;
 	int64_t deadline; /* lb_mono_ms: init, function or reap deadline */
 	int64_t idle_since;
@@ -164,6 +168,7 @@ struct pool {
 	int active;       /* invocations holding a concurrency slot */
 	int64_t respawn_after;
 	int spare_ok; /* its workers may start from spares (see there) */
+	int code_fd;  /* the module's pinned copy (code.h); owned */
 	/* counters */
 	uint64_t invocations, errors, throttles, timeouts, cold_starts;
 	uint64_t spare_starts; /* cold starts from a spare worker */
@@ -197,6 +202,10 @@ struct lb_envs {
 	int64_t spare_after;       /* no spare is started before (lb_mono_ms) */
 	pthread_t spawner;
 	int spawner_started;
+	/* lb_envs_prime: environments still starting, and the first failure */
+	int npriming;
+	pthread_cond_t primed;
+	char prime_err[512];
 };
 
 /* ---- small helpers ---- */
@@ -502,6 +511,11 @@ env_new(struct pool *p)
 	env->rx = env->tx = env->logfd = env->pidfd = -1;
 	env->pid = -1;
 	env->cpu = -1;
+	/* a random start: a frame a handler writes cannot match by chance */
+	if (getrandom(&env->seq, sizeof(env->seq), GRND_NONBLOCK) !=
+	    (ssize_t)sizeof(env->seq))
+		env->seq =
+		    (uint64_t)lb_mono_ms() * 2654435761u ^ (uintptr_t)env;
 	pthread_mutex_init(&env->logmu, NULL);
 	lb_frame_reader_init(&env->rd, LB_FRAME_MAX, 1);
 	return env;
@@ -723,8 +737,9 @@ spawner(void *arg)
 
 /*
  * Starts a worker for pool p (no lock needed: reads only immutable pool
- * fields), from a spare when there is one.  Returns a new STARTING
- * environment not yet on any list, or NULL with the reason in err.
+ * fields), from a spare when there is one, and passes it the pinned
+ * module.  Returns a new STARTING environment not yet on any list, or NULL
+ * with the reason in err.
  */
 static struct env *
 env_spawn(struct pool *p, int provisioned, char *err, size_t errlen)
@@ -783,6 +798,10 @@ env_spawn(struct pool *p, int provisioned, char *err, size_t errlen)
 
 	if (p->spare_ok)
 		env = spare_take(E, argv + 1, 1 + LB_WARG_COUNT, envp);
+	if (env != NULL && lb_frame_send_fd(env->rx, p->code_fd) < 0) {
+		spare_discard(env); /* it died while waiting */
+		env = NULL;
+	}
 	if (env != NULL) {
 		env->pool = p;
 		pthread_mutex_lock(&E->mu);
@@ -795,6 +814,14 @@ env_spawn(struct pool *p, int provisioned, char *err, size_t errlen)
 			goto out;
 		}
 		if (env_start_process(E, env, argv, envp, err, errlen) < 0) {
+			env_free(env);
+			env = NULL;
+			goto out;
+		}
+		if (lb_frame_send_fd(env->rx, p->code_fd) < 0) {
+			snprintf(err, errlen, "cannot pass the module: %s",
+			    strerror(errno));
+			kill_reap(env->pid);
 			env_free(env);
 			env = NULL;
 			goto out;
@@ -1015,6 +1042,37 @@ inv_complete(struct lb_envs *E, struct inv *inv, uint64_t maxrss_kb)
 	pthread_cond_signal(&inv->cond);
 }
 
+/*
+ * A priming environment (lb_envs_prime) is ready (`why` NULL) or failed;
+ * the first failure is kept.  Locked.
+ */
+static void
+prime_done(struct lb_envs *E, struct env *env, const char *why)
+{
+	env->priming = 0;
+	if (why != NULL && E->prime_err[0] == '\0')
+		snprintf(E->prime_err, sizeof(E->prime_err),
+		    "function '%s' cannot initialise: %s", env->pool->fn->name,
+		    why);
+	E->npriming--;
+	pthread_cond_broadcast(&E->primed);
+}
+
+static void prime_fail(struct lb_envs *E, struct env *env, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+prime_fail(struct lb_envs *E, struct env *env, const char *fmt, ...)
+{
+	char why[400];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	prime_done(E, env, why);
+}
+
 /* Handles one complete reply frame from env.  Locked; takes body. */
 static void
 handle_frame(struct lb_envs *E, struct env *env, uint32_t type,
@@ -1022,13 +1080,21 @@ handle_frame(struct lb_envs *E, struct env *env, uint32_t type,
 {
 	struct inv *inv = env->inv;
 	struct lb_invoke_result *res = inv != NULL ? &inv->res : NULL;
+	/* bytes read after the reply: a handler wrote to the channel */
+	int stray = env->rd.ahead_len > 0;
 
 	if (meta->maxrss_kb > env->maxrss_kb)
 		env->maxrss_kb = meta->maxrss_kb;
 	env->cpu = meta->cpu;
+	if (meta->seq != (env->state == ENV_STARTING ? 0 : env->seq))
+		goto unexpected;
+	if (env->state == ENV_STARTING && type == LB_FRAME_READY && stray)
+		goto unexpected;
 	if (env->state == ENV_STARTING && type == LB_FRAME_READY) {
 		free(body);
 		env->init_ms = (double)meta->duration_us / 1000.0;
+		if (env->priming)
+			prime_done(E, env, NULL);
 		if (inv == NULL) {
 			env_release(E, env);
 		} else if (inv->abandoned) {
@@ -1055,6 +1121,17 @@ handle_frame(struct lb_envs *E, struct env *env, uint32_t type,
 			lb_log(LB_LOG_ERROR, "function '%s': init failed: %.*s",
 			    env->pool->fn->name, (int)(len > 300 ? 300 : len),
 			    body != NULL ? body : "");
+			if (env->priming) {
+				struct lb_invoke_result r;
+
+				memset(&r, 0, sizeof(r));
+				take_error_body(
+				    &r, body, len, "Runtime.InitError");
+				body = NULL;
+				prime_fail(E, env, "%s: %s", r.error_type,
+				    r.error_message);
+				lb_invoke_result_clear(&r);
+			}
 			free(body);
 			env->pool->respawn_after =
 			    lb_mono_ms() + RESPAWN_BACKOFF_MS;
@@ -1093,17 +1170,30 @@ handle_frame(struct lb_envs *E, struct env *env, uint32_t type,
 			    inv->request_id, env->pool->fn->memory);
 		}
 		inv_complete(E, inv, env->maxrss_kb);
-		if (type == LB_FRAME_OOM)
+		if (type == LB_FRAME_OOM || stray) {
+			if (stray)
+				lb_log(LB_LOG_ERROR,
+				    "function '%s': environment %ld wrote "
+				    "to its channel after its reply",
+				    env->pool->fn->name, (long)env->pid);
 			env_close(E, env, 1);
-		else
+		} else {
 			env_release(E, env);
+		}
 		return;
 	}
-	/* anything else breaks the protocol: the environment is unusable */
+unexpected:
+	/*
+	 * Anything else breaks the protocol (a frame of another invocation,
+	 * one nobody asked for): the environment is unusable, and only the
+	 * invocation it runs fails.
+	 */
 	free(body);
 	lb_log(LB_LOG_ERROR,
-	    "function '%s': environment %ld sent an unexpected frame %u",
-	    env->pool->fn->name, (long)env->pid, type);
+	    "function '%s': environment %ld sent an unexpected frame "
+	    "(type %u, sequence %llu)",
+	    env->pool->fn->name, (long)env->pid, type,
+	    (unsigned long long)meta->seq);
 	if (inv != NULL && inv->phase == INV_SENT) {
 		set_error(res, LB_INVOKE_CRASH, "Runtime.ExitError",
 		    "RequestId: %s Error: Runtime sent an invalid response",
@@ -1142,6 +1232,9 @@ env_init_timeout(struct lb_envs *E, struct env *env)
 	env_close(E, env, 1);
 	lb_log(LB_LOG_ERROR, "function '%s': init timed out after %d ms",
 	    env->pool->fn->name, INIT_TIMEOUT_MS);
+	if (env->priming)
+		prime_fail(
+		    E, env, "init timed out after %d ms", INIT_TIMEOUT_MS);
 	if (inv == NULL) {
 		env->pool->respawn_after = lb_mono_ms() + RESPAWN_BACKOFF_MS;
 		return;
@@ -1180,6 +1273,13 @@ env_try_reap(struct lb_envs *E, struct env *env, int64_t now)
 	if (r > 0 && (uint64_t)ru.ru_maxrss > env->maxrss_kb)
 		env->maxrss_kb = (uint64_t)ru.ru_maxrss;
 	read_logs(env, env->reqid, LOG_READ_MAX, 1);
+	if (env->priming) {
+		char why[96] = "unknown status";
+
+		if (r > 0)
+			describe_exit(st, why, sizeof(why));
+		prime_fail(E, env, "Runtime.ExitError: %s", why);
+	}
 	if (env->inv != NULL) {
 		struct inv *inv = env->inv;
 		uint64_t limit_kb = (uint64_t)env->pool->fn->memory * 1024;
@@ -1655,6 +1755,34 @@ pool_env_build(struct lb_envs *E, struct pool *p)
 	return rc != 0 ? -1 : 0;
 }
 
+/*
+ * Pins pool i's module (code.h), or shares the copy of an earlier pool
+ * with the same module.  0, or -1 with "FILE:LINE: setting: reason".
+ */
+static int
+pool_pin(struct lb_envs *E, size_t i, char *err, size_t errlen)
+{
+	struct pool *p = &E->pools[i];
+	char why[256];
+
+	for (size_t j = 0; j < i && p->code_fd < 0; j++)
+		if (strcmp(E->pools[j].fn->module, p->fn->module) == 0)
+			p->code_fd =
+			    fcntl(E->pools[j].code_fd, F_DUPFD_CLOEXEC, 0);
+	if (p->code_fd < 0)
+		p->code_fd = lb_code_pin(p->fn->module, why, sizeof(why));
+	else
+		return 0;
+	if (p->code_fd < 0) {
+		snprintf(err, errlen,
+		    "%s:%d: functions[%zu].module: "
+		    "cannot use '%s': %s",
+		    E->cfg->path, p->fn->line, i, p->fn->module, why);
+		return -1;
+	}
+	return 0;
+}
+
 static void
 pools_free(struct lb_envs *E)
 {
@@ -1664,6 +1792,8 @@ pools_free(struct lb_envs *E)
 		for (size_t j = 0; p->envp != NULL && j < p->nenvp; j++)
 			free(p->envp[j]);
 		free(p->envp);
+		if (p->code_fd >= 0)
+			close(p->code_fd);
 	}
 	free(E->pools);
 	for (size_t j = 0; E->spare_envp != NULL && E->spare_envp[j] != NULL;
@@ -1716,6 +1846,8 @@ lb_envs_new(
 	E->pools = calloc(cfg->nfunctions + 1, sizeof(*E->pools));
 	if (E->self_exe == NULL || E->runtime_dir == NULL || E->pools == NULL)
 		goto fail_mem;
+	for (size_t i = 0; i < cfg->nfunctions; i++)
+		E->pools[i].code_fd = -1;
 	slash = strrchr(E->runtime_dir, '/');
 	if (slash != NULL)
 		*(slash == E->runtime_dir ? slash + 1 : slash) = '\0';
@@ -1736,6 +1868,8 @@ lb_envs_new(
 		snprintf(p->memory, sizeof(p->memory), "%d", fn->memory);
 		if (pool_env_build(E, p) < 0)
 			goto fail_mem;
+		if (pool_pin(E, i, err, errlen) < 0)
+			goto fail;
 		if (fn->reserved_concurrency >= 0)
 			reserved += fn->reserved_concurrency;
 	}
@@ -1752,6 +1886,7 @@ lb_envs_new(
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&E->drained, &ca);
 	pthread_cond_init(&E->spare_cond, &ca);
+	pthread_cond_init(&E->primed, &ca);
 	pthread_condattr_destroy(&ca);
 	pthread_mutex_init(&E->mu, NULL);
 	/* provisioned environments: the supervisor starts them at once */
@@ -1759,6 +1894,7 @@ lb_envs_new(
 		snprintf(err, errlen, "cannot start the supervisor thread");
 		pthread_cond_destroy(&E->drained);
 		pthread_cond_destroy(&E->spare_cond);
+		pthread_cond_destroy(&E->primed);
 		pthread_mutex_destroy(&E->mu);
 		goto fail;
 	}
@@ -1821,6 +1957,8 @@ mark_sent(struct lb_envs *E, struct env *env, struct inv *inv)
 	struct lb_fmt f;
 
 	memcpy(env->reqid, inv->request_id, sizeof(env->reqid));
+	if (++env->seq == 0) /* 0 is READY's */
+		env->seq = 1;
 	pthread_mutex_lock(&env->logmu);
 	lb_fmt_init(&f, env->start, sizeof(env->start));
 	lb_fmt_str(&f, "START RequestId: ");
@@ -1949,6 +2087,7 @@ send_invoke(struct env *env, struct inv *inv,
 	memset(&fi, 0, sizeof(fi));
 	fi.deadline_ms =
 	    lb_now_ms() + (int64_t)(inv->pool->fn->timeout * 1000.0);
+	fi.seq = env->seq;
 	fi.request_id = inv->request_id;
 	fi.request_id_len = strlen(inv->request_id);
 	fi.trace_id = rq->trace_id;
@@ -2353,6 +2492,7 @@ lb_envs_free(struct lb_envs *E)
 	pthread_join(E->sup, NULL);
 	pthread_cond_destroy(&E->drained);
 	pthread_cond_destroy(&E->spare_cond);
+	pthread_cond_destroy(&E->primed);
 	pthread_mutex_destroy(&E->mu);
 	close(E->wake[0]);
 	close(E->wake[1]);
@@ -2360,6 +2500,71 @@ lb_envs_free(struct lb_envs *E)
 	free(E->self_exe);
 	free(E->runtime_dir);
 	free(E);
+}
+
+/*
+ * Whether pool p would start its environments as `old` does: the same
+ * pinned bytes, handler, memory and environment block.
+ */
+static int
+pool_same(const struct pool *p, const struct pool *old)
+{
+	if (strcmp(p->fn->handler, old->fn->handler) != 0 ||
+	    p->fn->memory != old->fn->memory || p->nenvp != old->nenvp ||
+	    !lb_code_same(p->code_fd, old->code_fd))
+		return 0;
+	for (size_t i = 0; i < p->nenvp; i++)
+		if (strcmp(p->envp[i], old->envp[i]) != 0)
+			return 0;
+	return 1;
+}
+
+int
+lb_envs_prime(struct lb_envs *E, struct lb_envs *old, char *err, size_t errlen)
+{
+	int64_t until = lb_mono_ms() + INIT_TIMEOUT_MS + 2 * REAP_GRACE_MS;
+	int rc = 0;
+
+	for (size_t i = 0; i < E->npools; i++) {
+		struct pool *p = &E->pools[i];
+		char why[256];
+		struct env *env;
+		size_t j;
+
+		for (j = 0; old != NULL && j < old->npools; j++)
+			if (strcmp(old->pools[j].fn->name, p->fn->name) == 0)
+				break;
+		if (old != NULL && j < old->npools &&
+		    pool_same(p, &old->pools[j]))
+			continue;
+		env = env_spawn(p, 0, why, sizeof(why));
+		pthread_mutex_lock(&E->mu);
+		if (env == NULL) {
+			if (E->prime_err[0] == '\0')
+				snprintf(E->prime_err, sizeof(E->prime_err),
+				    "function '%s' cannot start: %s",
+				    p->fn->name, why);
+		} else {
+			env->priming = 1;
+			E->npriming++;
+			env_link(E, env);
+			wake_supervisor(E);
+		}
+		pthread_mutex_unlock(&E->mu);
+	}
+	pthread_mutex_lock(&E->mu);
+	while (E->npriming > 0)
+		if (cond_wait_until(&E->primed, &E->mu, until) == ETIMEDOUT)
+			break;
+	if (E->npriming > 0 && E->prime_err[0] == '\0')
+		snprintf(E->prime_err, sizeof(E->prime_err),
+		    "an environment did not start in time");
+	if (E->prime_err[0] != '\0') {
+		snprintf(err, errlen, "%s", E->prime_err);
+		rc = -1;
+	}
+	pthread_mutex_unlock(&E->mu);
+	return rc;
 }
 
 void

@@ -97,6 +97,17 @@ void lb_envs_invoke_async(struct lb_envs *envs, size_t function,
     const struct lb_invoke_request *rq, struct lb_invoke_result *res,
     struct lb_loop *loop, lb_invoke_done *done, void *arg);
 
+/*
+ * Before a reload switches to E: starts one environment of every function
+ * that `old` (the running generation, or NULL) does not run alike (other
+ * module bytes, handler, memory or environment) and waits until each is
+ * ready, bounded by the init timeout.  The ready ones stay, warm.  Returns
+ * 0, or -1 with "function 'x' cannot initialise: reason" in err (then free
+ * E and keep `old`).
+ */
+int lb_envs_prime(
+    struct lb_envs *E, struct lb_envs *old, char *err, size_t errlen);
+
 /* Frees what a result owns. */
 void lb_invoke_result_clear(struct lb_invoke_result *res);
 

@@ -264,14 +264,17 @@ check_length(struct lb_fcgi_req *c)
 /*
  * Formats the CGI response head ("Status: 200 OK" and the headers) into
  * c->head.  Header values are written verbatim: response.c has already
- * rejected CR/LF.  Returns its length, or -1.
+ * rejected control characters.  A status outside 200..599 (unset, or a 1xx
+ * the web server would send as an interim response followed by the body)
+ * becomes 500.  Returns its length, or -1.
  */
 static long
 format_head(struct lb_fcgi_req *c, const struct lb_http_response *resp)
 {
 	char **buf = &c->head;
 	size_t need = 96;
-	int status = resp->status ? resp->status : 500;
+	int status =
+	    resp->status >= 200 && resp->status <= 599 ? resp->status : 500;
 	struct lb_fmt f;
 
 	for (size_t i = 0; i < resp->nheaders; i++)

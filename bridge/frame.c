@@ -90,6 +90,7 @@ lb_frame_meta_encode(unsigned char *out, const struct lb_frame_meta *m)
 	put64(out, m->duration_us);
 	put64(out + 8, m->maxrss_kb);
 	put64(out + 16, (uint64_t)(int64_t)m->cpu);
+	put64(out + 24, m->seq);
 }
 
 void
@@ -98,6 +99,7 @@ lb_frame_meta_decode(const unsigned char *in, struct lb_frame_meta *m)
 	m->duration_us = get64(in);
 	m->maxrss_kb = get64(in + 8);
 	m->cpu = (int32_t)(int64_t)get64(in + 16);
+	m->seq = get64(in + 24);
 }
 
 size_t
@@ -108,8 +110,9 @@ lb_frame_invoke_encode(unsigned char *out, const struct lb_frame_invoke *iv)
 	if (iv->request_id_len > 255 || iv->trace_id_len > 255)
 		return 0;
 	put64(out, (uint64_t)iv->deadline_ms);
-	put16(out + 8, (uint16_t)iv->request_id_len);
-	put16(out + 10, (uint16_t)iv->trace_id_len);
+	put64(out + 8, iv->seq);
+	put16(out + 16, (uint16_t)iv->request_id_len);
+	put16(out + 18, (uint16_t)iv->trace_id_len);
 	memcpy(out + n, iv->request_id, iv->request_id_len);
 	n += iv->request_id_len;
 	if (iv->trace_id_len > 0)
@@ -127,8 +130,9 @@ lb_frame_invoke_decode(
 	if (len < LB_FRAME_INVOKE_FIXED)
 		return -1;
 	iv->deadline_ms = (int64_t)get64(p);
-	iv->request_id_len = get16(p + 8);
-	iv->trace_id_len = get16(p + 10);
+	iv->seq = get64(p + 8);
+	iv->request_id_len = get16(p + 16);
+	iv->trace_id_len = get16(p + 18);
 	if (iv->request_id_len > 255 || iv->trace_id_len > 255 ||
 	    len - off < iv->request_id_len + iv->trace_id_len)
 		return -1;
@@ -313,6 +317,70 @@ lb_frame_write(int fd, uint32_t type, const struct iovec *iov, int iovcnt,
     int64_t deadline_mono_ms)
 {
 	return send_frame(fd, type, iov, iovcnt, deadline_mono_ms, 0);
+}
+
+/* Room for one descriptor's control message. */
+union fd_cmsg {
+	struct cmsghdr h;
+	char buf[CMSG_SPACE(sizeof(int))];
+};
+
+/* A one-byte message with room for a descriptor. */
+static void
+fd_msg(struct msghdr *msg, struct iovec *iov, union fd_cmsg *u, char *byte)
+{
+	memset(msg, 0, sizeof(*msg));
+	memset(u, 0, sizeof(*u));
+	iov->iov_base = byte;
+	iov->iov_len = 1;
+	msg->msg_iov = iov;
+	msg->msg_iovlen = 1;
+	msg->msg_control = u->buf;
+	msg->msg_controllen = sizeof(u->buf);
+}
+
+int
+lb_frame_send_fd(int sock, int fd)
+{
+	union fd_cmsg u;
+	struct msghdr msg;
+	struct iovec iov;
+	struct cmsghdr *c;
+	char byte = 'M';
+	ssize_t n;
+
+	fd_msg(&msg, &iov, &u, &byte);
+	c = CMSG_FIRSTHDR(&msg);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	do
+		n = sendmsg(sock, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+	while (n < 0 && errno == EINTR);
+	return n == 1 ? 0 : -1;
+}
+
+int
+lb_frame_recv_fd(int sock)
+{
+	union fd_cmsg u;
+	struct msghdr msg;
+	struct iovec iov;
+	struct cmsghdr *c;
+	char byte;
+	ssize_t n;
+	int fd = -1;
+
+	fd_msg(&msg, &iov, &u, &byte);
+	do
+		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	c = n == 1 ? CMSG_FIRSTHDR(&msg) : NULL;
+	if (c != NULL && c->cmsg_level == SOL_SOCKET &&
+	    c->cmsg_type == SCM_RIGHTS && c->cmsg_len == CMSG_LEN(sizeof(int)))
+		memcpy(&fd, CMSG_DATA(c), sizeof(int));
+	return fd;
 }
 
 void

@@ -4,10 +4,16 @@
  *
  * A frame is [u32 length][u32 type][payload], both numbers little-endian,
  * `length` counting the payload only.  Replies (READY, INIT_ERROR, RESULT,
- * ERROR) start their payload with LB_FRAME_META_LEN bytes of metadata
- * (duration, max RSS, CPU) followed by JSON text; INVOKE carries the request's
- * ids and deadline ahead of the event (lb_frame_invoke_encode), START a
- * spare worker's arguments and environment (lb_frame_start_encode).
+ * ERROR, OOM) start their payload with LB_FRAME_META_LEN bytes of metadata
+ * (duration, max RSS, CPU, sequence) followed by JSON text; INVOKE carries
+ * its sequence number, the request's ids and deadline ahead of the event
+ * (lb_frame_invoke_encode), START a spare worker's arguments and environment
+ * (lb_frame_start_encode).
+ *
+ * Sequence numbers bind a reply to its invocation: the gateway gives every
+ * INVOKE a new one and accepts a RESULT, ERROR or OOM only with the same
+ * number (READY and INIT_ERROR carry 0).  A frame a handler writes to the
+ * channel by itself cannot shift the replies onto later requests.
  *
  * The header and metadata codecs are pure; lb_frame_send and the reader do
  * the I/O.
@@ -20,16 +26,17 @@
 #include <sys/uio.h>
 
 /* Bumped whenever a frame layout changes (the worker checks it in argv). */
-#define LB_FRAME_VERSION 2
+#define LB_FRAME_VERSION 3
 
 #define LB_FRAME_HDR_LEN  8
-#define LB_FRAME_META_LEN 24
+#define LB_FRAME_META_LEN 32
 /* Lambda's synchronous payload limit, for events and results alike. */
 #define LB_FRAME_PAYLOAD_LIMIT 6291456
 /* The largest frame the gateway accepts: the limit plus room for metadata. */
 #define LB_FRAME_MAX (LB_FRAME_PAYLOAD_LIMIT + 65536)
-/* INVOKE prefix: i64 deadline, u16 + u16 lengths, then the two ids. */
-#define LB_FRAME_INVOKE_FIXED 12
+/* INVOKE prefix: i64 deadline, u64 sequence, u16 + u16 lengths, then the
+ * two ids. */
+#define LB_FRAME_INVOKE_FIXED 20
 #define LB_FRAME_INVOKE_MAX   (LB_FRAME_INVOKE_FIXED + 2 * 255)
 
 enum lb_frame_type {
@@ -57,11 +64,13 @@ struct lb_frame_meta {
 	uint64_t duration_us; /* init (READY) or handler run time */
 	uint64_t maxrss_kb;   /* getrusage(RUSAGE_SELF).ru_maxrss */
 	int32_t cpu;          /* the CPU the worker replied from, or -1 */
+	uint64_t seq; /* the INVOKE's sequence; 0 for READY, INIT_ERROR */
 };
 
 /* The request an INVOKE frame carries; pointers borrowed. */
 struct lb_frame_invoke {
 	int64_t deadline_ms; /* wall clock, for lb_context.deadline_ms */
+	uint64_t seq;        /* echoed in the reply's metadata; never 0 */
 	const char *request_id;
 	size_t request_id_len; /* at most 255 */
 	const char *trace_id;  /* may be NULL when trace_id_len is 0 */
@@ -141,6 +150,20 @@ int lb_frame_send(int fd, uint32_t type, const struct iovec *iov, int iovcnt,
  */
 int lb_frame_write(int fd, uint32_t type, const struct iovec *iov, int iovcnt,
     int64_t deadline_mono_ms);
+
+/*
+ * Passes descriptor `fd` over unix socket `sock` (SCM_RIGHTS with one data
+ * byte): how the gateway hands a starting worker its pinned module (the
+ * worker reads it before any frame).  Never waits or raises SIGPIPE.
+ * Returns 0, or -1 with errno.
+ */
+int lb_frame_send_fd(int sock, int fd);
+
+/*
+ * Receives one descriptor sent with lb_frame_send_fd, close-on-exec,
+ * blocking.  Returns it, or -1 (EOF, an error, or no descriptor came).
+ */
+int lb_frame_recv_fd(int sock);
 
 /* Bytes read ahead with a frame's header: a small frame takes one read. */
 #define LB_FRAME_AHEAD 4096

@@ -328,6 +328,15 @@ lb_gateway_reload(
 
 	if (g == NULL)
 		return -1;
+	/*
+	 * A changed function must start before the switch: a new module
+	 * whose lb_init fails would otherwise answer every request with an
+	 * init error.  gw->cur changes only here (one reloading thread).
+	 */
+	if (lb_envs_prime(g->envs, gw->cur->envs, err, errlen) < 0) {
+		gen_free(g);
+		return -1;
+	}
 	pthread_mutex_lock(&gw->mu);
 	old = gw->cur;
 	gw->cur = g;
@@ -604,6 +613,21 @@ add_id_headers(struct lb_call *c, struct lb_http_response *resp)
 }
 
 /*
+ * A field of the access line that the client (or a raw FastCGI peer) chose,
+ * escaped so that it cannot end the line or the quoted request (log.h), in
+ * at most `max` (<= 1024) bytes.
+ */
+static void
+put_field(struct lb_fmt *f, const char *s, size_t max)
+{
+	char esc[1024 + 1];
+	size_t cap = max < sizeof(esc) ? max + 1 : sizeof(esc);
+
+	lb_fmt_mem(f, esc,
+	    lb_log_escape(esc, cap, s, strnlen(s, cap - 1), LB_LOG_ESC_QUOTE));
+}
+
+/*
  * The access line, after the invocation's END and REPORT lines: handed to
  * the FastCGI layer in resp->log, which writes them in one go once the
  * response is on its way.
@@ -619,13 +643,13 @@ access_log(struct lb_call *c, struct lb_http_response *resp)
 	size_t n;
 
 	lb_fmt_init(&f, line, sizeof(line));
-	lb_fmt_str(&f, ip ? ip : "-");
+	put_field(&f, ip ? ip : "-", 64);
 	lb_fmt_str(&f, " - - \"");
-	lb_fmt_str(&f, c->req->method[0] ? c->req->method : "-");
+	put_field(&f, c->req->method[0] ? c->req->method : "-", 64);
 	lb_fmt_str(&f, " ");
-	lb_fmt_mem(&f, uri, strnlen(uri, 1024));
+	put_field(&f, uri, 1024);
 	lb_fmt_str(&f, " ");
-	lb_fmt_str(&f, proto ? proto : "-");
+	put_field(&f, proto ? proto : "-", 64);
 	lb_fmt_str(&f, "\" ");
 	lb_fmt_i64(&f, resp->status);
 	lb_fmt_str(&f, " ");

@@ -34,8 +34,10 @@ void lb_gateway_handle(void *arg, struct lb_fcgi_req *r,
 /*
  * Replaces the configuration with `cfg` (takes ownership) for requests that
  * start from now on; requests in flight finish on the old one, whose
- * environments are then shut down.  Returns 0, or -1 with the reason in err
- * (the old configuration keeps serving and cfg is freed).
+ * environments are then shut down.  The modules are pinned (code.h) and
+ * one environment of every changed function must initialise first
+ * (lb_envs_prime).  Returns 0, or -1 with the reason in err (the old
+ * configuration keeps serving and cfg is freed).
  */
 int lb_gateway_reload(
     struct lb_gateway *gw, struct lb_config *cfg, char *err, size_t errlen);

@@ -2,6 +2,7 @@
  * json.c - the fast path for the bridge's own JSON (see json.h).
  */
 #include <errno.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -857,7 +858,10 @@ sb_value(struct lb_jbuf *b, json_object *o)
 		lb_jbuf_put(b, "]", 1);
 		return;
 	}
-	case json_type_double: break;
+	case json_type_double:
+		if (!isfinite(json_object_get_double(o)))
+			b->nonfinite = 1;
+		break;
 	}
 json_c:
 	/* doubles and custom serializers as json-c writes them */
@@ -905,5 +909,10 @@ lb_json_serialize(json_object *o, size_t *len)
 	struct lb_jbuf b = { 0 };
 
 	sb_value(&b, o);
+	if (b.nonfinite) {
+		free(b.buf);
+		errno = EDOM;
+		return NULL;
+	}
 	return lb_jbuf_finish(&b, len);
 }

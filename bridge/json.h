@@ -51,7 +51,9 @@ json_object *lb_json_reparse(
  * Doubles and nodes with userdata (json_object_new_double_s, custom
  * serializers set with json_object_set_serializer and their userdata) are
  * written by json-c itself; a custom serializer without userdata is not
- * seen.  NULL when out of memory.
+ * seen.  NULL with errno EDOM when a double (one without userdata) is NaN
+ * or infinite: json-c would write NaN or Infinity, which are not JSON.
+ * NULL with errno ENOMEM when out of memory.
  */
 char *lb_json_serialize(json_object *o, size_t *len);
 
@@ -64,6 +66,7 @@ struct lb_jbuf {
 	char *buf;
 	size_t len, cap;
 	int oom;
+	int nonfinite; /* a NaN or infinite double was met */
 };
 
 void lb_jbuf_put(struct lb_jbuf *b, const char *s, size_t n);

@@ -29,6 +29,52 @@ lb_log_init(enum lb_log_level level, int use_syslog)
 		openlog("lambdabridge", LOG_PID | LOG_NDELAY, LOG_DAEMON);
 }
 
+/* The escape of c into e (its length), or 0 when c stays as it is. */
+static size_t
+escape1(unsigned char c, int flags, char e[4])
+{
+	static const char hex[] = "0123456789abcdef";
+
+	e[0] = '\\';
+	if (c == '\n' || c == '\r' ||
+	    (c == '\t' && !(flags & LB_LOG_ESC_KEEP_TAB))) {
+		e[1] = c == '\n' ? 'n' : c == '\r' ? 'r' : 't';
+		return 2;
+	}
+	if ((c == '"' || c == '\\') && (flags & LB_LOG_ESC_QUOTE)) {
+		e[1] = (char)c;
+		return 2;
+	}
+	if ((c >= 0x20 && c != 0x7f) || c == '\t')
+		return 0;
+	e[1] = 'x';
+	e[2] = hex[c >> 4];
+	e[3] = hex[c & 15];
+	return 4;
+}
+
+size_t
+lb_log_escape(char *out, size_t cap, const char *s, size_t len, int flags)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		char e[4];
+		size_t k = escape1((unsigned char)s[i], flags, e);
+
+		if (n + (k ? k : 1) >= cap)
+			break;
+		if (k == 0)
+			out[n++] = s[i];
+		else
+			memcpy(out + n, e, k);
+		n += k;
+	}
+	if (cap > 0)
+		out[n] = '\0';
+	return n;
+}
+
 static size_t
 stamp(char *buf, size_t len)
 {
@@ -119,32 +165,30 @@ lb_log_batch_end(void)
 void
 lb_log(enum lb_log_level level, const char *fmt, ...)
 {
-	char buf[4096];
+	char msg[4096], buf[4096];
 	va_list ap;
-	size_t n;
+	size_t n, len;
 	int r;
 
 	if (level > threshold)
 		return;
+	va_start(ap, fmt);
+	r = vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	len = r < 0 ? 0 : (size_t)r < sizeof(msg) ? (size_t)r : sizeof(msg) - 1;
+	/* a field from a function or a client may hold CR/LF */
 	if (to_syslog) {
 		static const int prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO,
 			LOG_DEBUG };
 
-		va_start(ap, fmt);
-		vsyslog(prio[level], fmt, ap);
-		va_end(ap);
+		lb_log_escape(buf, sizeof(buf), msg, len, 0);
+		syslog(prio[level], "%s", buf);
 		return;
 	}
 	n = stamp(buf, sizeof(buf));
 	n += (size_t)snprintf(buf + n, sizeof(buf) - n, " %s ", names[level]);
-	va_start(ap, fmt);
-	r = vsnprintf(buf + n, sizeof(buf) - n - 1, fmt, ap);
-	va_end(ap);
-	if (r < 0)
-		r = 0;
-	n += (size_t)r;
-	if (n > sizeof(buf) - 2)
-		n = sizeof(buf) - 2;
+	/* room for the newline emit adds */
+	n += lb_log_escape(buf + n, sizeof(buf) - n - 1, msg, len, 0);
 	emit(buf, n);
 }
 
@@ -156,19 +200,20 @@ lb_log_function(
 	size_t n;
 	int r;
 
+	/* split at LF already; CR, ESC and the like are escaped, tabs kept
+	 * (Lambda's own log format uses them) */
 	if (to_syslog) {
-		syslog(LOG_INFO, "[%s] %s %.*s", function, request_id, (int)len,
-		    line);
+		lb_log_escape(buf, sizeof(buf), line, len, LB_LOG_ESC_KEEP_TAB);
+		syslog(LOG_INFO, "[%s] %s %s", function, request_id, buf);
 		return;
 	}
 	n = stamp(buf, sizeof(buf));
 	r = snprintf(
 	    buf + n, sizeof(buf) - n, "\t%s\t[%s]\t", request_id, function);
 	n += r > 0 ? (size_t)r : 0;
-	if (len > sizeof(buf) - n - 2)
-		len = sizeof(buf) - n - 2;
-	memcpy(buf + n, line, len);
-	emit(buf, n + len);
+	n += lb_log_escape(
+	    buf + n, sizeof(buf) - n - 1, line, len, LB_LOG_ESC_KEEP_TAB);
+	emit(buf, n);
 }
 
 void

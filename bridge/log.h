@@ -17,18 +17,36 @@ enum lb_log_level {
 /* Sets the threshold (default LB_LOG_INFO) and the destination. */
 void lb_log_init(enum lb_log_level level, int use_syslog);
 
-/* Logs one formatted line at `level`. */
+/* lb_log_escape flags. */
+#define LB_LOG_ESC_KEEP_TAB 1 /* leave tabs as they are */
+#define LB_LOG_ESC_QUOTE    2 /* also '"' and backslash, as \" and \\ */
+
+/*
+ * Copies s[0..len) into out (cap >= 1 bytes, always NUL-terminated) with
+ * every control character escaped: \n, \r, \t, and \xNN for the other
+ * bytes below 0x20 and DEL, so that text from a function or a client can
+ * never start a log line of its own nor drive a terminal.  Stops before an
+ * escape that does not fit.  Returns the length written.
+ */
+size_t lb_log_escape(
+    char *out, size_t cap, const char *s, size_t len, int flags);
+
+/* Logs one formatted line at `level`, its control characters escaped. */
 void lb_log(enum lb_log_level level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 /*
  * Logs one line of a function's own output, CloudWatch style:
- * "<ISO8601 time>\t<request_id>\t<line>".  `line` need not be terminated.
+ * "<ISO8601 time>\t<request_id>\t<line>".  `line` need not be terminated;
+ * its control characters but tab are escaped (lb_log_escape).
  */
 void lb_log_function(
     const char *function, const char *request_id, const char *line, size_t len);
 
-/* Logs a line verbatim (START/END/REPORT, access log). */
+/*
+ * Logs a line verbatim (START/END/REPORT, access log): its fields must
+ * already be escaped (lb_log_escape); a '\n' separates lines.
+ */
 void lb_log_raw(const char *line);
 
 /*

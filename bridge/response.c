@@ -84,11 +84,13 @@ is_json_ws(char c)
 }
 
 /*
- * Does the text use a single quote outside a string?  json-c's strict mode
- * still accepts 'single-quoted' strings, which are not JSON.
+ * What json-c's strict mode accepts although it is not JSON: a single
+ * quote ('single-quoted' strings) or the literals NaN, Infinity and
+ * -Infinity (a function's NaN double is written so).  Outside strings, JSON
+ * has no 'N' or 'I'.  Returns the reason, or NULL.
  */
-static int
-has_single_quote(const char *s, size_t len)
+static const char *
+not_json(const char *s, size_t len)
 {
 	int in_str = 0;
 
@@ -101,10 +103,12 @@ has_single_quote(const char *s, size_t len)
 		} else if (s[i] == '"') {
 			in_str = 1;
 		} else if (s[i] == '\'') {
-			return 1;
+			return "single-quoted string";
+		} else if (s[i] == 'N' || s[i] == 'I') {
+			return "NaN or Infinity";
 		}
 	}
-	return 0;
+	return NULL;
 }
 
 static pthread_key_t tok_key;
@@ -162,6 +166,7 @@ parse(const char *s, size_t len, int *is_null, char *err, size_t errlen)
 	struct json_tokener *tok;
 	enum json_tokener_error jerr;
 	json_object *obj;
+	const char *why;
 	size_t end;
 
 	*is_null = 0;
@@ -169,9 +174,8 @@ parse(const char *s, size_t len, int *is_null, char *err, size_t errlen)
 	obj = lb_json_parse(s, len, MAX_DEPTH);
 	if (obj != NULL)
 		return obj;
-	if (has_single_quote(s, len)) {
-		fail(err, errlen, MALFORMED "invalid JSON (%s)",
-		    "single-quoted string");
+	if ((why = not_json(s, len)) != NULL) {
+		fail(err, errlen, MALFORMED "invalid JSON (%s)", why);
 		return NULL;
 	}
 	tok = thread_tokener();
@@ -211,7 +215,10 @@ parse(const char *s, size_t len, int *is_null, char *err, size_t errlen)
 
 /*
  * statusCode: an integer, an integral number ("200.0") or a string of
- * digits ("201"), in 100..599.
+ * digits ("201"), in 200..599.  A 1xx is not a final response: API
+ * Gateway cannot send one as the answer, and a web server given one sends
+ * it as an interim response and then the body, which the client reads as
+ * a second, unchecked response.
  */
 static int
 parse_status(json_object *v, int *status, char *err, size_t errlen)
@@ -244,9 +251,14 @@ parse_status(json_object *v, int *status, char *err, size_t errlen)
 	}
 	default: goto bad;
 	}
-	if (n < 100 || n > 599)
+	if (n >= 100 && n < 200)
 		return fail(err, errlen,
-		    MALFORMED "'statusCode' %lld is not between 100 and 599",
+		    MALFORMED "'statusCode' %lld is informational (1xx), not "
+		              "a final response",
+		    (long long)n);
+	if (n < 200 || n > 599)
+		return fail(err, errlen,
+		    MALFORMED "'statusCode' %lld is not between 200 and 599",
 		    (long long)n);
 	*status = (int)n;
 	return 0;
@@ -351,12 +363,20 @@ static const char *const remapped[] = {
 	"Status", /* would set the CGI status in the FastCGI layer */
 };
 
+/* HTTP allows tab in a field value, and no other control character. */
+static int
+is_value_ctl(unsigned char c)
+{
+	return (c < 0x20 && c != '\t') || c == 0x7f;
+}
+
 /*
  * Validates every header line and moves it into resp: names must be HTTP
- * tokens, values free of CR, LF and NUL (a function must never be able to
- * inject a header line); Connection, Content-Length, Date, Server and
- * Status become x-amzn-Remapped-<Name>, Transfer-Encoding is dropped.  Adds
- * Content-Type: application/json when the function set none.
+ * tokens, values free of control characters but tab (a function must never
+ * be able to inject a header line, nor send bytes a client may take for
+ * one); Connection, Content-Length, Date, Server and Status become
+ * x-amzn-Remapped-<Name>, Transfer-Encoding is dropped.  Adds Content-Type:
+ * application/json when the function set none.
  */
 static int
 emit_headers(const struct hdrs *h, struct lb_http_response *resp, char *err,
@@ -380,11 +400,10 @@ emit_headers(const struct hdrs *h, struct lb_http_response *resp, char *err,
 				    "header name '%s' is not an HTTP token",
 				    printable(name, buf, sizeof(buf)));
 		for (j = 0; j < len; j++)
-			if (value[j] == '\r' || value[j] == '\n' ||
-			    value[j] == '\0')
+			if (is_value_ctl((unsigned char)value[j]))
 				return fail(err, errlen,
 				    MALFORMED "value of header '%s' contains "
-				              "CR, LF or NUL",
+				              "a control character",
 				    printable(name, buf, sizeof(buf)));
 		if (strcasecmp(name, "Transfer-Encoding") == 0)
 			continue;

@@ -2,9 +2,11 @@
  * worker.c - the worker side of an execution environment (`lambdabridge
  * __worker`), the fork+exec helper shared with env.c, and the module probe.
  *
- * A worker is single-threaded.  It loads one module, runs its lb_init once,
- * says READY, then answers INVOKE frames read from LB_WORKER_FD one at a
- * time on LB_WORKER_OUT_FD until the gateway closes its end (or kills it).
+ * A worker is single-threaded.  It moves its channel (LB_WORKER_FD in,
+ * LB_WORKER_OUT_FD out) to high close-on-exec descriptors, loads one module,
+ * runs its lb_init once, says READY, then answers INVOKE frames one at a
+ * time, each reply carrying its INVOKE's sequence number, until the gateway
+ * closes its end (or kills it).
  * Everything that goes wrong inside it becomes a frame the gateway can map:
  * INIT_ERROR, ERROR or OOM; a crash is seen by the gateway as EOF plus the
  * exit status.
@@ -26,6 +28,8 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <link.h>
 
 #include <json-c/json.h>
 
@@ -64,6 +68,9 @@ extern char **environ;
 
 /* How long lb_worker_probe waits for the probe process. */
 #define PROBE_TIMEOUT_MS 10000
+
+/* The channel's descriptors move at or above this (channel_hide). */
+#define CHANNEL_FD_MIN 1000
 
 /* ---- spawning ---------------------------------------------------------- */
 
@@ -259,9 +266,29 @@ lb_self_exe(void)
 
 /* ---- loading a module (worker and probe) ------------------------------- */
 
+/*
+ * Whether `addr`, which dlsym returned for `symbol`, is code.  The ELF
+ * symbol at that address must be a function (or an IFUNC, whose resolved
+ * target may have no symbol of its own: an address that starts no exported
+ * symbol is let through).  A data symbol would be called and crash.
+ */
+static int
+is_function(void *addr)
+{
+	const ElfW(Sym) *sym = NULL;
+	Dl_info info;
+	int type;
+
+	if (dladdr1(addr, &info, (void **)&sym, RTLD_DL_SYMENT) == 0 ||
+	    sym == NULL || info.dli_saddr != addr)
+		return 1;
+	type = ELF64_ST_TYPE(sym->st_info);
+	return type == STT_FUNC || type == STT_GNU_IFUNC;
+}
+
 void *
-lb_worker_load(const char *module, const char *symbol, void **fn,
-    const char **errtype, char *err, size_t errlen)
+lb_worker_load(const char *path, const char *module, const char *symbol,
+    void **fn, const char **errtype, char *err, size_t errlen)
 {
 	const int *abi;
 	void *dl;
@@ -269,7 +296,7 @@ lb_worker_load(const char *module, const char *symbol, void **fn,
 
 	*fn = NULL;
 	*errtype = "Runtime.ImportModuleError";
-	dl = dlopen(module, RTLD_NOW | RTLD_LOCAL);
+	dl = dlopen(path != NULL ? path : module, RTLD_NOW | RTLD_LOCAL);
 	if (dl == NULL) {
 		why = dlerror();
 		snprintf(err, errlen, "cannot load '%s': %s", module,
@@ -298,6 +325,13 @@ lb_worker_load(const char *module, const char *symbol, void **fn,
 		*errtype = "Runtime.HandlerNotFound";
 		snprintf(
 		    err, errlen, "'%s' does not export '%s'", module, symbol);
+		goto fail;
+	}
+	if (!is_function(*fn)) {
+		*fn = NULL;
+		*errtype = "Runtime.HandlerNotFound";
+		snprintf(err, errlen, "handler '%s' in '%s' is not a function",
+		    symbol, module);
 		goto fail;
 	}
 	return dl;
@@ -375,7 +409,52 @@ set_trace_env(const char *trace)
 		putenv(var);
 }
 
-/* Sends a reply frame: metadata then `body`.  0 or -1. */
+/*
+ * The channel to the gateway: LB_WORKER_FD and LB_WORKER_OUT_FD until
+ * channel_hide moves them out of a handler's way.
+ */
+static int chan_in = LB_WORKER_FD, chan_out = LB_WORKER_OUT_FD;
+/* The sequence number of the INVOKE being answered; 0 before the first. */
+static uint64_t cur_seq;
+
+/*
+ * Moves fd to a high, close-on-exec number and closes the low one.  A
+ * handler that opens files, or writes to "fd 4" by mistake, gets EBADF or
+ * its own file instead of the channel; its exec'd children inherit nothing.
+ * Where the descriptor limit is too low for CHANNEL_FD_MIN, as high as it
+ * allows.
+ */
+static int
+hide_fd(int fd)
+{
+	struct rlimit rl;
+	long lo = CHANNEL_FD_MIN;
+	int hi;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
+	    rl.rlim_cur != RLIM_INFINITY && (rlim_t)lo + 8 > rl.rlim_cur)
+		lo = rl.rlim_cur > 16 ? (long)rl.rlim_cur - 8 : 10;
+	hi = fcntl(fd, F_DUPFD_CLOEXEC, (int)lo);
+	if (hi < 0)
+		hi = fcntl(fd, F_DUPFD_CLOEXEC, 10);
+	if (hi < 0)
+		return fd;
+	close(fd);
+	return hi;
+}
+
+/* Hides the channel's descriptors, once (a spare goes on as a worker). */
+static void
+channel_hide(void)
+{
+	if (chan_in != LB_WORKER_FD)
+		return;
+	chan_in = hide_fd(LB_WORKER_FD);
+	chan_out = hide_fd(LB_WORKER_OUT_FD);
+}
+
+/* Sends a reply frame for the current invocation: metadata then `body`.
+ * 0 or -1. */
 static int
 send_reply(uint32_t type, int64_t started_us, const char *body, size_t len)
 {
@@ -387,12 +466,13 @@ send_reply(uint32_t type, int64_t started_us, const char *body, size_t len)
 	m.duration_us = d > 0 ? (uint64_t)d : 0;
 	m.maxrss_kb = maxrss_kb();
 	m.cpu = sched_getcpu(); /* see pick_idle in env.c */
+	m.seq = cur_seq;
 	lb_frame_meta_encode(meta, &m);
 	iov[0].iov_base = meta;
 	iov[0].iov_len = sizeof(meta);
 	iov[1].iov_base = (void *)(uintptr_t)body;
 	iov[1].iov_len = len;
-	return lb_frame_send(LB_WORKER_OUT_FD, type, iov, 2, 0);
+	return lb_frame_send(chan_out, type, iov, 2, 0);
 }
 
 /*
@@ -534,18 +614,31 @@ limit_memory(int mb)
 #endif
 }
 
-/* Loads the module and runs lb_init; on failure sends INIT_ERROR. */
+/*
+ * Loads the module from its pinned copy and runs lb_init; on failure sends
+ * INIT_ERROR.
+ */
 static int
 init_module(struct worker *w, int64_t started_us)
 {
-	char msg[1024];
+	char msg[1024], path[64];
 	const char *etype, *lt, *lm;
 	int (*init)(void);
 	void *dl, *fn;
-	int rc;
+	int rc, code = lb_frame_recv_fd(chan_out);
 
+	if (code < 0) {
+		snprintf(msg, sizeof(msg),
+		    "cannot load '%s': no module from the gateway", w->module);
+		fprintf(stderr, "%s\n", msg);
+		send_error(LB_FRAME_INIT_ERROR, started_us,
+		    "Runtime.ImportModuleError", msg);
+		return -1;
+	}
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", code);
 	dl = lb_worker_load(
-	    w->module, w->handler, &fn, &etype, msg, sizeof(msg));
+	    path, w->module, w->handler, &fn, &etype, msg, sizeof(msg));
+	close(code); /* the mapping stays */
 	if (dl == NULL) {
 		fprintf(stderr, "%s\n", msg);
 		send_error(LB_FRAME_INIT_ERROR, started_us, etype, msg);
@@ -615,6 +708,7 @@ invoke(struct worker *w, const char *payload, size_t len)
 	if (lb_frame_invoke_decode(payload, len, &iv) < 0)
 		return send_error(LB_FRAME_ERROR, started,
 		    "Runtime.InvalidInvoke", "malformed INVOKE frame");
+	cur_seq = iv.seq;
 	copy_id(rid, iv.request_id, iv.request_id_len);
 	copy_id(trace, iv.trace_id, iv.trace_id_len);
 	set_trace_env(trace);
@@ -681,9 +775,14 @@ invoke(struct worker *w, const char *payload, size_t len)
 	}
 	/* json-c's text, written a string run at a time (json.h) */
 	out = lb_json_serialize(result, &outlen);
-	if (out == NULL)
+	if (out == NULL && errno != EDOM)
 		die_oom(started);
-	if (outlen > LB_FRAME_PAYLOAD_LIMIT) {
+	if (out == NULL) {
+		/* NaN or Infinity: json-c would write them, JSON has neither */
+		rc = send_error(LB_FRAME_ERROR, started, "Runtime.MarshalError",
+		    "Unable to marshal response: NaN and Infinity are not "
+		    "valid JSON");
+	} else if (outlen > LB_FRAME_PAYLOAD_LIMIT) {
 		/* Lambda's own error; not worth moving megabytes to say it. */
 		snprintf(msg, sizeof(msg),
 		    "Response payload size (%zu bytes) exceeded maximum "
@@ -716,6 +815,7 @@ lb_worker_main(int argc, char **argv)
 	int rc;
 
 	memset(&w, 0, sizeof(w));
+	channel_hide();
 	if (parse_args(&w, argc, argv, err, sizeof(err)) < 0) {
 		fprintf(stderr, "lambdabridge __worker: %s\n", err);
 		return 2;
@@ -746,7 +846,7 @@ lb_worker_main(int argc, char **argv)
 		char *payload;
 		size_t len;
 
-		rc = lb_frame_reader_pump(&rd, LB_WORKER_FD);
+		rc = lb_frame_reader_pump(&rd, chan_in);
 		if (rc == LB_FRAME_EOF) {
 			rc = 0;
 			break;
@@ -833,8 +933,9 @@ lb_worker_spare(int argc, char **argv)
 		    argc < 3 ? "" : argv[2], LB_FRAME_VERSION);
 		return 2;
 	}
+	channel_hide();
 	lb_frame_reader_init(&rd, LB_FRAME_MAX, 0);
-	rc = lb_frame_reader_pump(&rd, LB_WORKER_FD);
+	rc = lb_frame_reader_pump(&rd, chan_in);
 	if (rc == LB_FRAME_EOF) {
 		lb_frame_reader_reset(&rd);
 		return 0;

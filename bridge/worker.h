@@ -12,9 +12,10 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-/* The fds on which a worker reads frames from the gateway (a pipe) and
- * sends its own (a socket): env.c says why.  Both may be one socket (the
- * unit tests' workers). */
+/* The fds on which a worker is started with its channel: frames from the
+ * gateway (a pipe) and its own (a socket); env.c says why.  Both may be one
+ * socket (the unit tests' workers).  The worker moves them to high
+ * close-on-exec numbers before it loads the module. */
 #define LB_WORKER_FD     3
 #define LB_WORKER_OUT_FD 4
 
@@ -56,14 +57,16 @@ struct lb_spawn {
 pid_t lb_worker_spawn(const struct lb_spawn *sp, char *err, size_t errlen);
 
 /*
- * Loads `module` with dlopen(RTLD_NOW | RTLD_LOCAL), checks its ABI stamp
- * (lb_abi_version == LB_ABI_VERSION) and looks up `symbol` into *fn.  Returns
- * the dlopen handle (never closed: the module may be running), or NULL with
- * the reason in err and the Lambda error type ("Runtime.ImportModuleError",
- * "Runtime.HandlerNotFound") in *errtype.  Used by the worker and the probe.
+ * Loads `path` (its pinned copy, or NULL for the file `module` itself) with
+ * dlopen(RTLD_NOW | RTLD_LOCAL), checks its ABI stamp (lb_abi_version ==
+ * LB_ABI_VERSION) and looks up `symbol` into *fn, which must be a function.
+ * Returns the dlopen handle (never closed: the module may be running), or
+ * NULL with the reason in err (naming `module`) and the Lambda error type
+ * ("Runtime.ImportModuleError", "Runtime.HandlerNotFound") in *errtype.
+ * Used by the worker and the probe.
  */
-void *lb_worker_load(const char *module, const char *symbol, void **fn,
-    const char **errtype, char *err, size_t errlen);
+void *lb_worker_load(const char *path, const char *module, const char *symbol,
+    void **fn, const char **errtype, char *err, size_t errlen);
 
 /*
  * Per-invocation runtime state (the worker is single-threaded): starts an

@@ -20,10 +20,14 @@
  *	               big&n=N        a result whose body is N bytes
  *	               error          lb_error("IntegError", ...)
  *	               env&name=X     200 {"pid": N, "value": getenv(X) or null}
+ *	               nan            returns a bare NaN double (not JSON)
+ *	               forge          prints a line with CR and ESC in it, then
+ *	                              lb_error with CR/LF in type and message
  *
  * Everything a test needs to tell environments apart (the pid) is in the
  * result.
  */
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -253,6 +257,15 @@ integ_ctl(json_object *event, const lb_context *ctx)
 		return big(th_query(event, "n"));
 	if (strcmp(what, "error") == 0)
 		return lb_error("IntegError", "asked to fail");
+	if (strcmp(what, "nan") == 0)
+		return json_object_new_double(NAN);
+	if (strcmp(what, "forge") == 0) {
+		printf("stdout\rFORGED-STDOUT \x1b[31mred\x1b[0m\n");
+		fflush(stdout);
+		return lb_error("Forged\r\nFORGED-TYPE",
+		    "message\r\nFORGED-MESSAGE\n2026-01-01T00:00:00.000Z ERROR "
+		    "forged");
+	}
 	if (strcmp(what, "env") == 0) {
 		const char *name = th_query(event, "name");
 		const char *v = name != NULL ? getenv(name) : NULL;

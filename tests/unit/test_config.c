@@ -673,7 +673,14 @@ test_reject_responses(void)
 	    "unknown gateway response type");
 	response_error("THROTTLED = { status = 99; };",
 	    "gateway_responses.THROTTLED.status",
-	    "99 is out of range: must be from 100 to 599");
+	    "99 is out of range: must be from 200 to 599");
+	/* a 1xx is no final response (the client would read the body as a
+	 * second one) */
+	response_error("DEFAULT_5XX = { status = 100; };",
+	    "gateway_responses.DEFAULT_5XX.status",
+	    "100 is out of range: must be from 200 to 599");
+	response_error("THROTTLED = { status = 199; };",
+	    "gateway_responses.THROTTLED.status", "199 is out of range");
 	response_error("THROTTLED = { status = 600; };",
 	    "gateway_responses.THROTTLED.status", "600 is out of range");
 	response_error("THROTTLED = { status = \"429\"; };",
@@ -684,6 +691,9 @@ test_reject_responses(void)
 	response_error("THROTTLED = { body = 1; };",
 	    "gateway_responses.THROTTLED.body", "expected a string");
 	response_error("THROTTLED = { headers = { X = \"a\\nb\"; }; };",
+	    "gateway_responses.THROTTLED.headers.X",
+	    "header values may not contain control characters");
+	response_error("THROTTLED = { headers = { X = \"a\\x7fb\"; }; };",
 	    "gateway_responses.THROTTLED.headers.X",
 	    "header values may not contain control characters");
 	response_error("THROTTLED = 429;", "gateway_responses.THROTTLED",
@@ -1248,6 +1258,25 @@ test_short_err(void)
 	CU_ASSERT_EQUAL(err[12], 'x');
 }
 
+/* A quoted value cannot split its message: a libconfig string may hold a
+ * newline (found by tests/fuzz/fuzz_config.c). */
+static void
+test_one_line_errors(void)
+{
+	struct lb_config *cfg;
+	char err[1024];
+
+	cfg = load("functions = ( { name = \"a\"; module = \"mod.so\";\n"
+	           "  handler = \"x\\ny\tz\n\x7f\"; } );\n",
+	    NULL, err, sizeof(err));
+	CU_ASSERT_PTR_NULL_FATAL(cfg);
+	CU_ASSERT_PTR_NULL(strpbrk(err, "\n\t\x7f"));
+	if (strstr(err, "'x\\ny\\tz\\n\\x7f': expected a C symbol") == NULL)
+		fprintf(stderr, "\n  got: %s\n", err);
+	CU_ASSERT_PTR_NOT_NULL(
+	    strstr(err, "'x\\ny\\tz\\n\\x7f': expected a C symbol"));
+}
+
 /* gateway's socket and FastCGI connection settings: defaults, values,
  * ranges */
 static void
@@ -1323,6 +1352,7 @@ lb_test_suite_config(void)
 		{ "dump", test_dump },
 		{ "short error buffer", test_short_err },
 		{ "@include", test_include },
+		{ "one-line errors", test_one_line_errors },
 		{ "gateway: socket and connections", test_gateway_connections },
 		CU_TEST_INFO_NULL,
 	};

@@ -103,14 +103,15 @@ module(const char *name, char *buf, size_t len)
 
 /*
  * Writes a config whose functions are `functions` (libconfig text, with
- * "@T" standing for env_test.so, "@I" for env_initfail.so and "@L" for
- * the worker tests' leak.so) and starts
+ * "@T" standing for env_test.so, "@I" for env_initfail.so, "@L" for
+ * the worker tests' leak.so and "@F" for forge.so) and starts
  * its pools.  Returns 0, or -1 (and fails the test).
  */
 static int
 world_start(struct world *w, const char *gateway, const char *functions)
 {
 	char test_so[PATH_MAX], init_so[PATH_MAX], leak_so[PATH_MAX];
+	char forge_so[PATH_MAX];
 	char err[512];
 	FILE *f;
 	int fd;
@@ -119,6 +120,7 @@ world_start(struct world *w, const char *gateway, const char *functions)
 	module("env_test", test_so, sizeof(test_so));
 	module("env_initfail", init_so, sizeof(init_so));
 	module("leak", leak_so, sizeof(leak_so));
+	module("forge", forge_so, sizeof(forge_so));
 	snprintf(w->path, sizeof(w->path), "/tmp/lb-test-env-XXXXXX");
 	fd = mkstemp(w->path);
 	CU_ASSERT_FATAL(fd >= 0);
@@ -135,6 +137,9 @@ world_start(struct world *w, const char *gateway, const char *functions)
 			p++;
 		} else if (p[0] == '@' && p[1] == 'L') {
 			fputs(leak_so, f);
+			p++;
+		} else if (p[0] == '@' && p[1] == 'F') {
+			fputs(forge_so, f);
 			p++;
 		} else {
 			fputc(*p, f);
@@ -304,6 +309,46 @@ test_killed_idle_used_at_once(void)
 	invoke(&w, "f", "{}", 0, &r1);
 	CU_ASSERT_EQUAL(r1.status, LB_INVOKE_OK);
 	lb_invoke_result_clear(&r1);
+	world_stop(&w);
+}
+
+/*
+ * A handler writes a well-formed reply frame to its channel and returns:
+ * its request fails (the frame is not its invocation's) and the requests
+ * after it get their own answers, never the one before theirs.  Both the
+ * previous frame layout and the current one with a guessed sequence.
+ */
+static void
+test_forged_reply(void)
+{
+	static const char *const forgeries[] = { "forge", "forge32" };
+	struct world w;
+	struct lb_invoke_result r1, r2, r3;
+	char ev[64], want[96];
+
+	if (world_start(&w, NULL,
+	        "{ name = \"f\"; module = \"@F\"; handler = "
+	        "\"forge_handler\"; reserved_concurrency = 1; }") < 0)
+		return;
+	for (size_t i = 0; i < 2; i++) {
+		snprintf(ev, sizeof(ev), "{\"body\":\"%s\"}", forgeries[i]);
+		invoke(&w, "f", ev, 0, &r1);
+		CU_ASSERT_EQUAL(r1.status, LB_INVOKE_CRASH);
+		CU_ASSERT(r1.payload == NULL ||
+		    strstr(r1.payload, "\"forged\"") == NULL);
+		invoke(&w, "f", "{\"body\":\"two\"}", 0, &r2);
+		CU_ASSERT_EQUAL(r2.status, LB_INVOKE_OK);
+		CU_ASSERT(
+		    payload_is(&r2, "{\"statusCode\":200,\"body\":\"two\"}"));
+		invoke(&w, "f", "{\"body\":\"three\"}", 0, &r3);
+		CU_ASSERT_EQUAL(r3.status, LB_INVOKE_OK);
+		snprintf(want, sizeof(want),
+		    "{\"statusCode\":200,\"body\":\"%s\"}", "three");
+		CU_ASSERT(payload_is(&r3, want));
+		lb_invoke_result_clear(&r1);
+		lb_invoke_result_clear(&r2);
+		lb_invoke_result_clear(&r3);
+	}
 	world_stop(&w);
 }
 
@@ -687,6 +732,116 @@ test_init_error(void)
 	world_stop(&w);
 }
 
+/* Copies file `from` over `to` in place (open with O_TRUNC, write): what
+ * cp does, not mv.  Half of it when `half`. */
+static void
+overwrite(const char *from, const char *to, int half)
+{
+	char buf[65536];
+	int in = open(from, O_RDONLY), out = open(to, O_WRONLY | O_TRUNC);
+	ssize_t n;
+
+	CU_ASSERT_FATAL(in >= 0 && out >= 0);
+	while ((n = read(in, buf, half ? sizeof(buf) / 8 : sizeof(buf))) > 0) {
+		CU_ASSERT_FATAL(write(out, buf, (size_t)n) == n);
+		if (half)
+			break;
+	}
+	close(in);
+	close(out);
+}
+
+/*
+ * The module file changes in place under running environments: warm ones
+ * and new ones (max_requests = 1: every request starts one) keep running
+ * the code pinned when the pools were made, whatever is in the file.
+ */
+static void
+test_module_replaced_in_place(void)
+{
+	char dir[] = "/tmp/lb-test-pin-XXXXXX", so[64], cfg[1024];
+	char orig[PATH_MAX], other[PATH_MAX];
+	struct world w;
+	struct lb_invoke_result r;
+
+	CU_ASSERT_FATAL(mkdtemp(dir) != NULL);
+	snprintf(so, sizeof(so), "%s/m.so", dir);
+	module("env_test", orig, sizeof(orig));
+	module("forge", other, sizeof(other));
+	fclose(fopen(so, "w"));
+	overwrite(orig, so, 0);
+	snprintf(cfg, sizeof(cfg),
+	    "{ name = \"f\"; module = \"%s\"; handler = \"env_count\"; },"
+	    "{ name = \"cold\"; module = \"%s\"; handler = \"env_count\";"
+	    " max_requests = 1; }",
+	    so, so);
+	if (world_start(&w, NULL, cfg) < 0)
+		return;
+	invoke(&w, "f", "{}", 0, &r);
+	CU_ASSERT(r.status == LB_INVOKE_OK && payload_is(&r, "{\"count\":1}"));
+	lb_invoke_result_clear(&r);
+	/* cut short, another module, garbage: none of it runs */
+	for (int i = 0; i < 3; i++) {
+		if (i == 0)
+			overwrite(orig, so, 1);
+		else if (i == 1)
+			overwrite(other, so, 0);
+		else
+			overwrite("/proc/self/cmdline", so, 0);
+		invoke(&w, "cold", "{}", 0, &r);
+		CU_ASSERT_EQUAL(r.status, LB_INVOKE_OK);
+		CU_ASSERT(r.cold && payload_is(&r, "{\"count\":1}"));
+		lb_invoke_result_clear(&r);
+		invoke(&w, "f", "{}", 0, &r);
+		CU_ASSERT_EQUAL(r.status, LB_INVOKE_OK);
+		CU_ASSERT(!r.cold);
+		lb_invoke_result_clear(&r);
+	}
+	world_stop(&w);
+	unlink(so);
+	rmdir(dir);
+}
+
+/*
+ * lb_envs_prime starts the functions that changed and reports one whose
+ * lb_init fails; an unchanged one starts nothing, a primed one is warm.
+ */
+static void
+test_prime(void)
+{
+	struct world a, b, c;
+	struct lb_invoke_result r;
+	char err[512] = "";
+
+	if (world_start(&a, NULL,
+	        "{ name = \"f\"; module = \"@T\"; handler = \"env_count\"; }") <
+	    0)
+		return;
+	if (world_start(&b, NULL,
+	        "{ name = \"f\"; module = \"@T\"; handler = \"env_count\"; },"
+	        "{ name = \"g\"; module = \"@T\"; handler = \"env_count\"; "
+	        "environment = { X = \"1\"; }; }") < 0)
+		return;
+	/* f runs alike in a: only g starts (and is warm at once) */
+	CU_ASSERT_EQUAL(lb_envs_prime(b.envs, a.envs, err, sizeof(err)), 0);
+	invoke(&b, "g", "{}", 0, &r);
+	CU_ASSERT(r.status == LB_INVOKE_OK && !r.cold);
+	lb_invoke_result_clear(&r);
+	invoke(&b, "f", "{}", 0, &r);
+	CU_ASSERT(r.status == LB_INVOKE_OK && r.cold);
+	lb_invoke_result_clear(&r);
+	world_stop(&b);
+	if (world_start(&c, NULL,
+	        "{ name = \"f\"; module = \"@I\"; handler = \"env_never\"; }") <
+	    0)
+		return;
+	CU_ASSERT_EQUAL(lb_envs_prime(c.envs, a.envs, err, sizeof(err)), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "function 'f' cannot initialise"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "no database configured"));
+	world_stop(&c);
+	world_stop(&a);
+}
+
 static void
 test_out_of_memory(void)
 {
@@ -1028,6 +1183,7 @@ lb_test_suite_env(void)
 		{ "function error", test_function_error },
 		{ "crash", test_crash },
 		{ "killed idle, used at once", test_killed_idle_used_at_once },
+		{ "forged reply frame", test_forged_reply },
 		{ "same CPU preferred", test_same_cpu_preferred },
 		{ "timeout", test_timeout },
 		{ "integration timeout", test_integration_timeout },
@@ -1035,6 +1191,8 @@ lb_test_suite_env(void)
 		{ "account concurrency", test_account_concurrency },
 		{ "too large", test_too_large },
 		{ "init error", test_init_error },
+		{ "module replaced in place", test_module_replaced_in_place },
+		{ "prime before a reload", test_prime },
 		{ "out of memory", test_out_of_memory },
 		{ "environment", test_environment },
 		{ "environment, from a spare", test_environment_spare },

@@ -74,7 +74,7 @@ answer(struct server *s, struct lb_fcgi_req *r, const char *uri)
 	struct lb_http_response resp;
 
 	memset(&resp, 0, sizeof(resp));
-	resp.status = 200;
+	resp.status = strncmp(uri, "/status/", 8) == 0 ? atoi(uri + 8) : 200;
 	lb_http_response_add_header(&resp, "X-Test", "yes", (size_t)-1);
 	if (s->answer_size > 0) {
 		char *b = malloc(s->answer_size);
@@ -538,6 +538,37 @@ test_split_records(void)
 	send_buf(fd, &b, 0);
 	CU_ASSERT_EQUAL(read_response(fd, 4, NULL, NULL), 0);
 	CU_ASSERT(closed_by_server(fd));
+	close(fd);
+	server_stop(&s);
+}
+
+/* Only a final status (200..599) reaches the Status line; a 1xx there made
+ * nginx send an interim response and then the body as another one. */
+static void
+test_status_line(void)
+{
+	static const char *const uris[] = { "/status/100", "/status/101",
+		"/status/199", "/status/0", "/status/600", "/status/-1" };
+	struct server s;
+	struct buf b = { 0 };
+	char *out;
+	size_t out_len;
+	int fd;
+
+	server_start(&s, 1024, ANSWER_NOW);
+	fd = client(&s);
+	for (unsigned i = 0; i < sizeof(uris) / sizeof(*uris); i++) {
+		request(&b, 1, 1, "GET", uris[i], "");
+		send_buf(fd, &b, 0);
+		CU_ASSERT_EQUAL(read_response(fd, 1, &out, &out_len), 0);
+		CU_ASSERT(strncmp(out, "Status: 500 ", 12) == 0);
+		free(out);
+	}
+	request(&b, 1, 1, "GET", "/status/204", "");
+	send_buf(fd, &b, 0);
+	CU_ASSERT_EQUAL(read_response(fd, 1, &out, &out_len), 0);
+	CU_ASSERT(strncmp(out, "Status: 204 ", 12) == 0);
+	free(out);
 	close(fd);
 	server_stop(&s);
 }
@@ -1322,6 +1353,7 @@ lb_test_suite_fcgi(void)
 {
 	static CU_TestInfo tests[] = {
 		{ "split records", test_split_records },
+		{ "only final statuses on the Status line", test_status_line },
 		{ "management records", test_management_records },
 		{ "body over the cap", test_body_over_the_cap },
 		{ "large answer, slow reader", test_large_answer_slow_reader },

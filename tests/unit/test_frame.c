@@ -48,14 +48,21 @@ static void
 test_meta_codec(void)
 {
 	unsigned char b[LB_FRAME_META_LEN];
-	struct lb_frame_meta m = { 0x1122334455667788ULL, 42, 3 }, out;
+	struct lb_frame_meta m = { 0x1122334455667788ULL, 42, 3,
+		0xfedcba9876543210ULL },
+	                     out;
 
+	CU_ASSERT_EQUAL(LB_FRAME_META_LEN, 32);
 	lb_frame_meta_encode(b, &m);
 	lb_frame_meta_decode(b, &out);
 	CU_ASSERT_EQUAL(out.duration_us, m.duration_us);
 	CU_ASSERT_EQUAL(out.maxrss_kb, 42);
 	CU_ASSERT_EQUAL(out.cpu, 3);
+	CU_ASSERT_EQUAL(out.seq, 0xfedcba9876543210ULL);
 	CU_ASSERT_EQUAL(b[0], 0x88);
+	/* the sequence number last, little-endian */
+	CU_ASSERT_EQUAL(b[24], 0x10);
+	CU_ASSERT_EQUAL(b[31], 0xfe);
 	/* sched_getcpu's -1 (unknown) survives the trip */
 	m.cpu = -1;
 	lb_frame_meta_encode(b, &m);
@@ -72,6 +79,7 @@ test_invoke_codec(void)
 	size_t n;
 
 	iv.deadline_ms = 1700000000123LL;
+	iv.seq = 0x0102030405060708ULL;
 	iv.request_id = "c6af9ac6-7b61-11e6-9a41-93e8deadbeef";
 	iv.request_id_len = strlen(iv.request_id);
 	iv.trace_id = "Root=1-5759e988-bd862e3fe1be46a994272793";
@@ -80,8 +88,13 @@ test_invoke_codec(void)
 	CU_ASSERT_EQUAL(
 	    n, LB_FRAME_INVOKE_FIXED + iv.request_id_len + iv.trace_id_len);
 	memcpy(buf + n, "{\"a\":1}", 7);
+	/* deadline, then the sequence number, then the lengths */
+	CU_ASSERT_EQUAL(buf[8], 0x08);
+	CU_ASSERT_EQUAL(buf[15], 0x01);
+	CU_ASSERT_EQUAL(buf[16], iv.request_id_len);
 	CU_ASSERT_EQUAL(lb_frame_invoke_decode((char *)buf, n + 7, &out), 0);
 	CU_ASSERT_EQUAL(out.deadline_ms, iv.deadline_ms);
+	CU_ASSERT_EQUAL(out.seq, iv.seq);
 	CU_ASSERT_EQUAL(out.request_id_len, iv.request_id_len);
 	CU_ASSERT_EQUAL(
 	    memcmp(out.request_id, iv.request_id, iv.request_id_len), 0);
@@ -99,7 +112,9 @@ test_invoke_codec(void)
 	CU_ASSERT_EQUAL(out.event_len, 0);
 
 	/* malformed: shorter than the fixed part, ids past the end */
-	CU_ASSERT_EQUAL(lb_frame_invoke_decode((char *)buf, 11, &out), -1);
+	CU_ASSERT_EQUAL(lb_frame_invoke_decode(
+	                    (char *)buf, LB_FRAME_INVOKE_FIXED - 1, &out),
+	    -1);
 	CU_ASSERT_EQUAL(lb_frame_invoke_decode((char *)buf, n - 1, &out), -1);
 
 	/* an id over 255 bytes cannot be encoded */
@@ -126,7 +141,7 @@ static void
 test_send_and_read(void)
 {
 	struct lb_frame_reader r;
-	struct lb_frame_meta m = { 1234, 5678, 1 };
+	struct lb_frame_meta m = { 1234, 5678, 1, 99 };
 	unsigned char meta[LB_FRAME_META_LEN];
 	struct iovec iov[3];
 	int sv[2];
@@ -148,6 +163,7 @@ test_send_and_read(void)
 	CU_ASSERT_EQUAL(r.meta.duration_us, 1234);
 	CU_ASSERT_EQUAL(r.meta.maxrss_kb, 5678);
 	CU_ASSERT_EQUAL(r.meta.cpu, 1);
+	CU_ASSERT_EQUAL(r.meta.seq, 99);
 	body = lb_frame_reader_take(&r, &len);
 	CU_ASSERT_EQUAL(len, 18);
 	CU_ASSERT_STRING_EQUAL(body, "{\"statusCode\":200}");
@@ -172,7 +188,7 @@ test_partial_reads(void)
 {
 	struct lb_frame_reader r;
 	unsigned char raw[LB_FRAME_HDR_LEN + LB_FRAME_META_LEN + 5];
-	struct lb_frame_meta m = { 7, 8, 0 };
+	struct lb_frame_meta m = { 7, 8, 0, 5 };
 	int sv[2], rc = LB_FRAME_AGAIN, agains = 0;
 
 	CU_ASSERT_FATAL(pair(sv) == 0);
@@ -195,6 +211,7 @@ test_partial_reads(void)
 	CU_ASSERT_EQUAL(agains, (int)sizeof(raw) - 1);
 	CU_ASSERT_EQUAL(r.type, LB_FRAME_ERROR);
 	CU_ASSERT_EQUAL(r.meta.maxrss_kb, 8);
+	CU_ASSERT_EQUAL(r.meta.seq, 5);
 	CU_ASSERT_STRING_EQUAL(r.body, "hello");
 	lb_frame_reader_reset(&r);
 	close(sv[0]);

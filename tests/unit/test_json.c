@@ -6,6 +6,8 @@
  * (a parser that declined everything would pass the differential part).
  */
 #include <dirent.h>
+#include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -549,6 +551,49 @@ test_serialize_other(void)
 	json_object_put(o);
 }
 
+/*
+ * NaN and infinite doubles: json-c writes NaN, Infinity, -Infinity, which
+ * are not JSON (a handler's NaN answered "200 NaN"), so serializing fails
+ * with EDOM, wherever the value sits.
+ */
+static void
+test_serialize_nonfinite(void)
+{
+	static const double bad[] = { NAN, INFINITY, -INFINITY };
+	json_object *o, *a;
+	char *out;
+	size_t len;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		o = json_object_new_double(bad[i]);
+		errno = 0;
+		CU_ASSERT_PTR_NULL(lb_json_serialize(o, &len));
+		CU_ASSERT_EQUAL(errno, EDOM);
+		json_object_put(o);
+
+		o = json_object_new_object();
+		a = json_object_new_array();
+		json_object_array_add(a, json_object_new_int(1));
+		json_object_array_add(a, json_object_new_double(bad[i]));
+		json_object_object_add(
+		    o, "statusCode", json_object_new_int(200));
+		json_object_object_add(o, "x", a);
+		errno = 0;
+		CU_ASSERT_PTR_NULL(lb_json_serialize(o, &len));
+		CU_ASSERT_EQUAL(errno, EDOM);
+		json_object_put(o);
+	}
+	/* finite doubles, and a kept spelling of an overflow, are written */
+	o = json_object_new_array();
+	json_object_array_add(o, json_object_new_double(-0.5));
+	json_object_array_add(o, json_object_new_double_s(INFINITY, "1e999"));
+	out = lb_json_serialize(o, &len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+	CU_ASSERT_STRING_EQUAL(out, "[-0.5,1e999]");
+	free(out);
+	json_object_put(o);
+}
+
 void
 lb_test_suite_json(void)
 {
@@ -559,6 +604,7 @@ lb_test_suite_json(void)
 		{ "fixtures and mutations", test_fixtures_and_mutations },
 		{ "long strings", test_long_strings },
 		{ "serialize other types", test_serialize_other },
+		{ "serialize NaN and Infinity", test_serialize_nonfinite },
 		{ "reparse", test_reparse },
 		{ "reparse fixtures", test_reparse_fixtures },
 		CU_TEST_INFO_NULL,

@@ -628,6 +628,133 @@ test_http_v2_inferred(void)
 	done(&x);
 }
 
+/*
+ * A 1xx is not a final response: nginx sent "100 Continue" and then the
+ * body, which the client read as a second response (issue 12, bug 1).
+ */
+static void
+test_informational_status(void)
+{
+	static const int apis[] = { REST, HTTP1, HTTP2 };
+	static const char *const bad[] = {
+		"{\"statusCode\":100,\"body\":\"HTTP/1.1 200 "
+		"OK\\r\\nSet-Cookie: "
+		"injected=1\\r\\nContent-Length: 5\\r\\n\\r\\nhello\"}",
+		"{\"statusCode\":101}",
+		"{\"statusCode\":103,\"body\":\"x\"}",
+		"{\"statusCode\":199}",
+		"{\"statusCode\":\"100\"}",
+		"{\"statusCode\":150.0}",
+	};
+	struct run x;
+
+	for (size_t i = 0; i < sizeof(apis) / sizeof(*apis); i++) {
+		for (size_t j = 0; j < sizeof(bad) / sizeof(*bad); j++)
+			expect_malformed(apis[i], bad[j]);
+		map(&x, apis[i], "{\"statusCode\":200}");
+		EXPECT_OK(&x, 200, "", CT);
+		done(&x);
+		map(&x, apis[i], "{\"statusCode\":599}");
+		EXPECT_OK(&x, 599, "", CT);
+		done(&x);
+	}
+	map(&x, REST, "{\"statusCode\":100}");
+	CU_ASSERT_PTR_NOT_NULL(strstr(x.err, "100"));
+	done(&x);
+}
+
+/*
+ * Header values may hold no control character but tab (CR, LF and NUL
+ * were refused already; the other C0 bytes and DEL reached the client),
+ * in headers, multiValueHeaders and 2.0 cookies alike.
+ */
+static void
+test_header_controls(void)
+{
+	static const int apis[] = { REST, HTTP1, HTTP2 };
+	char out[128];
+	struct run x;
+
+	for (int c = 0; c < 0x80; c++) {
+		if (c >= 0x20 && c != 0x7f)
+			continue;
+		for (size_t i = 0; i < sizeof(apis) / sizeof(*apis); i++) {
+			snprintf(out, sizeof(out),
+			    "{\"statusCode\":200,\"headers\":{\"X\":"
+			    "\"a\\u%04xb\"}}",
+			    c);
+			map(&x, apis[i], out);
+			if (c == '\t') {
+				EXPECT_OK(&x, 200, "", "X: a\tb", CT);
+				done(&x);
+				continue;
+			}
+			if (!failed(&x, -1))
+				fprintf(stderr, "\nbyte 0x%02x accepted\n", c);
+			CU_ASSERT_TRUE(failed(&x, -1));
+			CU_ASSERT_PTR_NOT_NULL(strstr(x.err, "control"));
+			done(&x);
+		}
+		snprintf(out, sizeof(out),
+		    "{\"multiValueHeaders\":{\"X\":[\"ok\",\"\\u%04x\"]}}", c);
+		map(&x, REST, out);
+		CU_ASSERT_EQUAL(x.rc, c == '\t' ? 0 : -1);
+		done(&x);
+		snprintf(out, sizeof(out),
+		    "{\"statusCode\":200,\"cookies\":[\"a=\\u%04x\"]}", c);
+		map(&x, HTTP2, out);
+		CU_ASSERT_EQUAL(x.rc, c == '\t' ? 0 : -1);
+		done(&x);
+	}
+	/* bytes from 0x80 up are obs-text: passed on, as HTTP allows */
+	map(&x, HTTP2,
+	    "{\"statusCode\":200,\"headers\":{\"X\":\"caf\xc3\xa9\"}}");
+	EXPECT_OK(&x, 200, "", "X: caf\xc3\xa9", CT);
+	done(&x);
+	/* names: any byte that is not a token character */
+	expect_malformed(REST, "{\"headers\":{\"X\\u007f\":\"a\"}}");
+	expect_malformed(REST, "{\"headers\":{\"X\\u0001\":\"a\"}}");
+	expect_malformed(
+	    HTTP2, "{\"statusCode\":200,\"headers\":{\"X\\u00e9\":\"a\"}}");
+	expect_malformed(
+	    HTTP1, "{\"statusCode\":200,\"headers\":{\"(X)\":\"a\"}}");
+}
+
+/*
+ * NaN and Infinity are not JSON, although json-c parses and writes them
+ * (issue 12, bug 5: a payload 2.0 result NaN answered "200 NaN").
+ */
+static void
+test_nan_infinity(void)
+{
+	static const int apis[] = { REST, HTTP1, HTTP2 };
+	static const char *const bad[] = {
+		"NaN",
+		"Infinity",
+		"-Infinity",
+		"[1,NaN]",
+		"{\"a\":{\"b\":[Infinity]}}",
+		"{\"statusCode\":NaN}",
+		"{\"statusCode\":Infinity}",
+		"{\"statusCode\":200,\"body\":\"x\",\"extra\":NaN}",
+		"{\"statusCode\":200,\"headers\":{\"x\":-Infinity}}",
+		"{\"statusCode\":200,\"multiValueHeaders\":{\"x\":[NaN]}}",
+		"{\"statusCode\":200,\"body\":{\"n\":NaN}}",
+	};
+	struct run x;
+
+	for (size_t i = 0; i < sizeof(apis) / sizeof(*apis); i++)
+		for (size_t j = 0; j < sizeof(bad) / sizeof(*bad); j++)
+			expect_malformed(apis[i], bad[j]);
+	/* in strings, and 1e999 (valid JSON, even if out of range) */
+	map(&x, HTTP2, "{\"NaN\":\"Infinity\",\"x\":1e999}");
+	EXPECT_OK(&x, 200, "{\"NaN\":\"Infinity\",\"x\":1e999}", CT);
+	done(&x);
+	map(&x, HTTP1, "{\"statusCode\":200,\"body\":\"NaN\",\"x\":-1e999}");
+	EXPECT_OK(&x, 200, "NaN", CT);
+	done(&x);
+}
+
 /* ---- bad JSON, deep JSON, huge output ---- */
 
 static void
@@ -791,6 +918,9 @@ lb_test_suite_response(void)
 		{ "HTTP API payload 1.0", test_http_v1 },
 		{ "HTTP API 2.0 structured", test_http_v2_structured },
 		{ "HTTP API 2.0 inference", test_http_v2_inferred },
+		{ "1xx statusCode", test_informational_status },
+		{ "control characters in headers", test_header_controls },
+		{ "NaN and Infinity", test_nan_infinity },
 		{ "bad JSON", test_bad_json },
 		{ "deep JSON", test_deep_json },
 		{ "huge output", test_huge },

@@ -164,6 +164,17 @@ test_probe(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(out, "ABI 999"));
 	CU_ASSERT_EQUAL(probe("tests/handlers/missing.so", "x", out, 1024), 1);
 	CU_ASSERT_PTR_NOT_NULL(strstr(out, "cannot load"));
+	/* a data symbol is no handler; an IFUNC is */
+	CU_ASSERT_EQUAL(
+	    probe("tests/handlers/notfn.so", "notfn_data", out, 1024), 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "handler 'notfn_data' in '"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "notfn.so' is not a function"));
+	CU_ASSERT_EQUAL(
+	    probe("tests/handlers/notfn.so", "notfn_counter", out, 1024), 1);
+	CU_ASSERT_EQUAL(
+	    probe("tests/handlers/notfn.so", "notfn_ifunc", out, 1024), 0);
+	CU_ASSERT_EQUAL(
+	    probe("tests/handlers/notfn.so", "notfn_handler", out, 1024), 0);
 }
 
 /* A worker on the other end of a socketpair. */
@@ -171,7 +182,22 @@ struct wk {
 	int fd;
 	pid_t pid;
 	struct lb_frame_reader r;
+	uint64_t seq; /* the last INVOKE's */
 };
+
+/* Sends an fd of the file at `path` over sock, as the gateway passes a
+ * pinned module; 0 or -1. */
+static int
+send_fd(int sock, const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), rc;
+
+	if (fd < 0)
+		return -1;
+	rc = lb_frame_send_fd(sock, fd);
+	close(fd);
+	return rc;
+}
 
 static int
 wk_start(
@@ -209,6 +235,10 @@ wk_start(
 	w->pid = lb_worker_spawn(&sp, err, sizeof(err));
 	close(sv[1]);
 	w->fd = sv[0];
+	/* the module, as the gateway passes its pinned copy */
+	if (w->pid > 0 && send_fd(w->fd, path) < 0)
+		return -1;
+	w->seq = 1000;
 	lb_frame_reader_init(&w->r, LB_FRAME_MAX, 1);
 	return w->pid < 0 ? -1 : 0;
 }
@@ -230,8 +260,10 @@ wk_invoke(struct wk *w, const char *rid, const char *event)
 	unsigned char pre[LB_FRAME_INVOKE_MAX];
 	struct lb_frame_invoke iv = { 0 };
 	struct iovec iov[2];
+	int rc;
 
 	iv.deadline_ms = lb_now_ms() + 10000;
+	iv.seq = ++w->seq;
 	iv.request_id = rid;
 	iv.request_id_len = strlen(rid);
 	iv.trace_id = "Root=1-test";
@@ -240,7 +272,11 @@ wk_invoke(struct wk *w, const char *rid, const char *event)
 	iov[1] = (struct iovec){ (void *)event, strlen(event) };
 	if (lb_frame_send(w->fd, LB_FRAME_INVOKE, iov, 2, 0) < 0)
 		return -1;
-	return wk_read(w);
+	rc = wk_read(w);
+	/* every reply carries its INVOKE's sequence number */
+	if (rc > 0)
+		CU_ASSERT_EQUAL(w->r.meta.seq, w->seq);
+	return rc;
 }
 
 /* Closes the socket and returns the worker's wait status. */
@@ -266,6 +302,46 @@ body_str(struct wk *w, const char *key)
 	return buf;
 }
 
+/*
+ * Whether worker `pid` holds its channel only on close-on-exec descriptors
+ * of 1000 and more: fd 3 and 4 are closed, and nothing between 5 and 999
+ * but what the worker opened itself (not sockets or pipes).
+ */
+static int
+channel_hidden(pid_t pid)
+{
+	char path[64], line[256];
+	int high = 0;
+
+	for (int fd = 3; fd < 1100; fd++) {
+		char target[64];
+		ssize_t n;
+		FILE *f;
+
+		snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)pid, fd);
+		n = readlink(path, target, sizeof(target) - 1);
+		if (n <= 0)
+			continue;
+		target[n] = '\0';
+		if (strncmp(target, "socket:", 7) != 0 &&
+		    strncmp(target, "pipe:", 5) != 0)
+			continue;
+		if (fd < 1000)
+			return 0;
+		snprintf(
+		    path, sizeof(path), "/proc/%d/fdinfo/%d", (int)pid, fd);
+		f = fopen(path, "r");
+		if (f == NULL)
+			return 0;
+		while (fgets(line, sizeof(line), f) != NULL)
+			if (strncmp(line, "flags:", 6) == 0 &&
+			    (strtoul(line + 6, NULL, 8) & O_CLOEXEC))
+				high++;
+		fclose(f);
+	}
+	return high == 2;
+}
+
 static void
 test_worker_session(void)
 {
@@ -276,6 +352,8 @@ test_worker_session(void)
 	    wk_start(&w, "tests/handlers/env.so", "env_handler", "256") == 0);
 	CU_ASSERT_EQUAL_FATAL(wk_read(&w), LB_FRAME_READY);
 	CU_ASSERT(w.r.meta.maxrss_kb > 0);
+	CU_ASSERT_EQUAL(w.r.meta.seq, 0);
+	CU_ASSERT(channel_hidden(w.pid));
 	CU_ASSERT_EQUAL(wk_invoke(&w, "rid-1", "{\"x\":1}"), LB_FRAME_RESULT);
 	CU_ASSERT_EQUAL(w.r.body[w.r.body_len], '\0');
 	{
@@ -352,6 +430,22 @@ test_worker_errors(void)
 	CU_ASSERT_EQUAL(wk_read(&w), LB_FRAME_INIT_ERROR);
 	CU_ASSERT_STRING_EQUAL(
 	    body_str(&w, "errorType"), "Runtime.HandlerNotFound");
+	wk_stop(&w);
+
+	/* a data symbol: refused at load, nothing is called */
+	CU_ASSERT_FATAL(
+	    wk_start(&w, "tests/handlers/notfn.so", "notfn_data", "128") == 0);
+	CU_ASSERT_EQUAL(wk_read(&w), LB_FRAME_INIT_ERROR);
+	CU_ASSERT_STRING_EQUAL(
+	    body_str(&w, "errorType"), "Runtime.HandlerNotFound");
+	CU_ASSERT_PTR_NOT_NULL(
+	    strstr(body_str(&w, "errorMessage"), "is not a function"));
+	wk_stop(&w);
+	CU_ASSERT_FATAL(
+	    wk_start(&w, "tests/handlers/notfn.so", "notfn_ifunc", "128") == 0);
+	CU_ASSERT_EQUAL_FATAL(wk_read(&w), LB_FRAME_READY);
+	CU_ASSERT_EQUAL(wk_invoke(&w, "r5", "{}"), LB_FRAME_RESULT);
+	CU_ASSERT_STRING_EQUAL(w.r.body, "2");
 	wk_stop(&w);
 
 	/* a result over 6 MB */
