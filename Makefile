@@ -184,7 +184,7 @@ fuzz-seed-fuzz_json:
 # "m.so" the target puts beside its file
 FUZZ_TARGETS += fuzz_config
 FUZZ_SRC_fuzz_config := bridge/config.c bridge/router.c bridge/gwerror.c \
-	bridge/http.c
+	bridge/http.c bridge/listen.c
 FUZZ_LEN_fuzz_config := 16384
 fuzz-seed-fuzz_config:
 	mkdir -p $(BUILD)/fuzz/fuzz_config.corpus
