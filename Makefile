@@ -184,14 +184,15 @@ fuzz-seed-fuzz_json:
 # "m.so" the target puts beside its file
 FUZZ_TARGETS += fuzz_config
 FUZZ_SRC_fuzz_config := bridge/config.c bridge/router.c bridge/gwerror.c \
-	bridge/http.c
+	bridge/http.c bridge/listen.c
 FUZZ_LEN_fuzz_config := 16384
 fuzz-seed-fuzz_config:
 	mkdir -p $(BUILD)/fuzz/fuzz_config.corpus
 	for f in conf/*.conf tests/integration/conf/*.conf.in; do \
 	  for api in rest http; do \
 	    sed -E -e 's|module *= *"[^"]*"|module = "m.so"|' \
-	      -e "s/@API@/$$api/" -e 's/@[A-Z_]+@/v1/g' $$f > \
+	      -e "s/@API@/$$api/" -e 's/@LISTEN_ACCESS@//' \
+	      -e 's/@[A-Z_]+@/v1/g' $$f > \
 	      $(BUILD)/fuzz/fuzz_config.corpus/$$(basename $$f)-$$api; \
 	  done; \
 	done
@@ -210,6 +211,24 @@ fuzz-seed-fuzz_response:
 FUZZ_TARGETS += fuzz_frame
 FUZZ_SRC_fuzz_frame := bridge/frame.c bridge/ids.c
 FUZZ_LEN_fuzz_frame := 8192
+
+# fcgi_proto.c: what a client sends the FastCGI socket; the seed is a kept
+# request (BEGIN_REQUEST, PARAMS with a 1- and a 4-byte length, padding,
+# STDIN) and a GET_VALUES
+FUZZ_TARGETS += fuzz_fcgi
+FUZZ_SRC_fuzz_fcgi := bridge/fcgi_proto.c
+FUZZ_LEN_fuzz_fcgi := 70000
+FCGI_SEED = '\001\001\000\001\000\010\000\000\000\001\001\000\000\000\000\000' \
+	'\001\004\000\001\000\023\003\000\016\003REQUEST_METHODGET' \
+	'\000\000\000' \
+	'\001\004\000\001\000\010\000\000\001\200\000\000\002Avv' \
+	'\001\004\000\001\000\000\000\000\001\005\000\001\000\002\000\000hi' \
+	'\001\005\000\001\000\000\000\000' \
+	'\001\011\000\000\000\021\000\000\017\000FCGI_MPXS_CONNS'
+fuzz-seed-fuzz_fcgi:
+	mkdir -p $(BUILD)/fuzz/fuzz_fcgi.corpus
+	for p in $(FCGI_SEED); do printf "$$p"; done \
+		> $(BUILD)/fuzz/fuzz_fcgi.corpus/request
 
 fuzz-seed-%:
 	mkdir -p $(FUZZ_CORPUS)

@@ -11,8 +11,10 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <libconfig.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -23,10 +25,12 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "listen.h"
 #include "router.h"
 #include "sandbox.h"
 
 #define MAX_REQUEST_BODY_CAP (64u * 1024 * 1024)
+#define MAX_BUFFERED_CAP     (64.0 * 1024 * 1024 * 1024)
 #define THROTTLE_RATE_MAX    1e9 /* requests per second */
 #define THROTTLE_BURST_MAX   1000000000
 #define ENV_TOTAL_MAX        4096 /* Lambda: 4 KB of environment variables */
@@ -156,29 +160,26 @@ check_nonempty(const char *s)
 static const char *
 check_listen(const char *s)
 {
-	const char *colon;
-	char *end;
-	long port;
+	struct lb_listen_addr a;
 
-	if (strncmp(s, "unix:", 5) == 0) {
-		size_t n = strlen(s + 5);
+	return lb_listen_parse(s, &a);
+}
 
-		if (n == 0)
-			return "\"unix:\" needs a socket path";
-		if (n >= 108) /* sizeof(sun_path) */
-			return "the socket path is longer than 107 bytes";
-		return NULL;
-	}
-	colon = strrchr(s, ':');
-	if (colon == NULL || colon == s)
-		return "expected \"unix:/path\", \"host:port\" or "
-		       "\"[v6]:port\"";
-	errno = 0;
-	port = strtol(colon + 1, &end, 10);
-	if (colon[1] == '\0' || *end != '\0' || errno != 0 || port < 1 ||
-	    port > 65535)
-		return "the port must be a number from 1 to 65535";
-	return NULL;
+/* A user or group (listen_owner, listen_group): a name, or an id. */
+static const char *
+check_owner(const char *s)
+{
+	return s[strspn(s, "0123456789")] == '\0' || getpwnam(s) != NULL
+	    ? NULL
+	    : "no such user";
+}
+
+static const char *
+check_group(const char *s)
+{
+	return s[strspn(s, "0123456789")] == '\0' || getgrnam(s) != NULL
+	    ? NULL
+	    : "no such group";
 }
 
 static const char *
@@ -389,6 +390,7 @@ enum kind {
 	K_KV,      /* group of strings -> struct lb_kv *, count at count_off */
 	K_STRLIST, /* array or list of strings -> char **, count at count_off */
 	K_BOOL,    /* int 0 / 1 from false / true */
+	K_MODE,    /* int permissions in [min, max], octal: "0660" or 0660 */
 };
 
 #define F_REQUIRED 0x1
@@ -427,6 +429,14 @@ static const struct field gateway_fields[] = {
 	{ "api", K_API, offsetof(struct lb_config, api), 0, 0, 0, 0, NULL,
 	    NULL },
 	STR("listen", struct lb_config, listen, 0, check_listen),
+	{ "listen_mode", K_MODE, offsetof(struct lb_config, listen_mode), 0, 0,
+	    0, 0777, NULL, NULL },
+	STR("listen_owner", struct lb_config, listen_owner, 0, check_owner),
+	STR("listen_group", struct lb_config, listen_group, 0, check_group),
+	NUM("connection_timeout", struct lb_config, connection_timeout,
+	    F_MIN_EXCL, 0, 3600),
+	{ "max_buffered", K_SIZE, offsetof(struct lb_config, max_buffered), 0,
+	    0, 1048576, MAX_BUFFERED_CAP, NULL, NULL },
 	{ "payload_format", K_PAYLOAD,
 	    offsetof(struct lb_config, payload_format), 0, 0, 0, 0, NULL,
 	    NULL },
@@ -676,6 +686,39 @@ parse_strlist(struct ctx *c, const config_setting_t *s, const char *where,
 	return 0;
 }
 
+/*
+ * Permissions as chmod takes them: a string of octal digits ("0660"), or
+ * an integer whose digits are read as octal (libconfig reads 0660 as
+ * decimal 660).
+ */
+static int
+get_mode(struct ctx *c, const config_setting_t *s, const char *where,
+    const struct field *f, int *dst)
+{
+	char buf[32];
+	const char *v = buf;
+	char *end;
+	long m;
+
+	if (config_setting_type(s) == CONFIG_TYPE_STRING)
+		v = config_setting_get_string(s);
+	else if (config_setting_type(s) == CONFIG_TYPE_INT)
+		snprintf(buf, sizeof(buf), "%d", config_setting_get_int(s));
+	else
+		return fail(c, s, where,
+		    "expected a string or an integer, not %s",
+		    type_name(config_setting_type(s)));
+	m = strtol(v, &end, 8);
+	if (*v == '\0' || *end != '\0' || strspn(v, "01234567") != strlen(v) ||
+	    m < f->min || m > f->max)
+		return fail(c, s, where,
+		    "'%s': expected octal permissions from %o to %04o, such as "
+		    "\"0660\"",
+		    v, (unsigned)f->min, (unsigned)f->max);
+	*dst = (int)m;
+	return 0;
+}
+
 static int
 parse_field(struct ctx *c, const config_setting_t *s, const char *where,
     const struct field *f, void *dst)
@@ -732,6 +775,7 @@ parse_field(struct ctx *c, const config_setting_t *s, const char *where,
 			return -1;
 		*(int *)p = config_setting_get_bool(s) != 0;
 		return 0;
+	case K_MODE: return get_mode(c, s, where, f, (int *)p);
 	}
 	return fail(c, s, where, "internal error: unknown kind");
 }
@@ -912,6 +956,9 @@ load_gateway(struct ctx *c, const config_setting_t *g, struct lb_config *cfg)
 	cfg->threads = 64;
 	cfg->spare_workers = 1;
 	cfg->strict_modes = 1;
+	cfg->connection_timeout = 60;
+	cfg->listen_mode = 0660;
+	cfg->max_buffered = 64 * 1024 * 1024;
 	cfg->throttle = cfg->account_throttle = no_throttle;
 	if (g != NULL &&
 	    parse_group(c, g, "gateway", gateway_fields,
@@ -1548,6 +1595,8 @@ lb_config_free(struct lb_config *cfg)
 		return;
 	free(cfg->path);
 	free(cfg->listen);
+	free(cfg->listen_owner);
+	free(cfg->listen_group);
 	free(cfg->stage);
 	free_kv(cfg->stage_variables, cfg->nstage_variables);
 	for (size_t i = 0; i < cfg->nbinary_media_types; i++)

@@ -75,6 +75,13 @@ struct lb_config {
 	/* gateway: */
 	enum lb_api api;
 	char *listen;       /* "unix:/path", "127.0.0.1:9000", or NULL = fd 0 */
+	int listen_mode;    /* a unix socket's permissions, default 0660 */
+	char *listen_owner; /* its user and group (names or ids), or NULL */
+	char *listen_group;
+	/* FastCGI connections: seconds a request may stall (twice that idle
+	 * between requests), default 60; bytes all may buffer, default 64 MB */
+	double connection_timeout;
+	size_t max_buffered;
 	int payload_format; /* default for routes: 1 (REST) or 2 (HTTP) */
 	char *stage;        /* "$default" unless configured */
 	struct lb_kv *stage_variables;

@@ -3,8 +3,8 @@
  *
  * FastCGI is spoken here, on the event loop (loop.h): the listening socket
  * and every connection are armed one-shot, so a connection is handled by one
- * loop thread at a time.  Records are parsed from what a connection has
- * read (FASTCGI.md section 3): BEGIN_REQUEST (role responder, keep_conn),
+ * loop thread at a time.  Records are parsed (fcgi_proto.h) from what a
+ * connection has read: BEGIN_REQUEST (role responder, keep_conn),
  * PARAMS (every pair, in arrival order: nginx repeats HTTP_* params for
  * repeated headers), STDIN to its empty record whatever CONTENT_LENGTH says
  * (a body over the cap is read and dropped), ABORT_REQUEST; management
@@ -18,6 +18,15 @@
  * socket is writable.  Then the connection reads its next request, or is
  * closed when the web server did not ask to keep it.
  *
+ * Limits (docs/configuration.md, gateway.connection_timeout and
+ * max_buffered): every armed connection has a deadline, renewed whenever it
+ * is armed again; a timer sweeps the connections every SWEEP_MS and shuts
+ * down those past it, so that their owner's next event closes them.  Every
+ * buffer is counted against its connection and the server: over the cap,
+ * connections are not read (they wait on a paused list, which the sweep
+ * re-arms or closes) and the listener is not armed.  Out of descriptors,
+ * the listener waits for the next sweep too: a loop thread never sleeps.
+ *
  * Shutdown: lb_fcgi_stop() stops accepting and waits for the requests in
  * progress; a request arriving after that on a kept connection is answered
  * 503 without touching the handler.  lb_fcgi_release() closes the
@@ -28,7 +37,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <netdb.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -36,43 +44,25 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <fcgiapp.h>
 
 #include "fcgi.h"
+#include "fcgi_proto.h"
 #include "fmt.h"
 #include "ids.h"
 #include "log.h"
 
 extern char **environ;
 
-/* FastCGI 1.0 */
-#define FCGI_HEADER_LEN        8
-#define FCGI_VERSION_1         1
-#define FCGI_BEGIN_REQUEST     1
-#define FCGI_ABORT_REQUEST     2
-#define FCGI_END_REQUEST       3
-#define FCGI_PARAMS            4
-#define FCGI_STDIN             5
-#define FCGI_STDOUT            6
-#define FCGI_GET_VALUES        9
-#define FCGI_GET_VALUES_RESULT 10
-#define FCGI_UNKNOWN_TYPE      11
-#define FCGI_RESPONDER         1
-#define FCGI_KEEP_CONN         1
-#define FCGI_REQUEST_COMPLETE  0
-#define FCGI_CANT_MPX_CONN     1
-#define FCGI_UNKNOWN_ROLE      3
-#define FCGI_MAX_CONTENT       65535
-
-#define PARAMS_MAX   (8 * 1024 * 1024) /* a request's PARAMS stream */
+#define PARAMS_MAX   (1024 * 1024) /* a request's PARAMS stream */
 #define READ_CHUNK   (16 * 1024)
 #define READ_BURST   (1024 * 1024) /* per wake-up, then others get a turn */
 #define KEEP_BUFFER  (32 * 1024)   /* larger buffers are freed after use */
 #define ACCEPT_BURST 64
+#define SWEEP_MS     250  /* deadlines and paused reads are looked at */
+#define CUT          (-1) /* c->expires: the sweep shut the socket down */
 
 enum conn_state {
 	CONN_IDLE,    /* between requests */
@@ -90,7 +80,16 @@ struct lb_fcgi_state {
 	int stopping; /* lb_fcgi_stop called: no more accepting */
 	int busy;     /* requests being handled */
 	int closed;   /* no request may enter the handler any more */
-	struct lb_fcgi_req *conns; /* every open connection */
+	struct lb_fcgi_req *conns;  /* every open connection */
+	struct lb_fcgi_req *paused; /* not read while over the memory cap */
+	struct lb_fcgi_req *pass;   /* read anyway, until its request is in */
+	size_t nconns;
+	int listen_paused;    /* not armed: the sweep arms it again */
+	int64_t accept_after; /* mono ms: out of descriptors until then */
+	struct lb_timer sweep;
+	/* atomic */
+	size_t buffered; /* bytes the connections' buffers hold */
+	uint64_t timed_out, idle_closed, reads_paused, accept_paused;
 };
 
 /* A connection, and the request it carries (one at a time). */
@@ -101,6 +100,10 @@ struct lb_fcgi_req {
 	int fd;
 	int cgi; /* lb_fcgi_serve_cgi's: responds on stdout */
 	enum conn_state state;
+	int64_t expires; /* atomic: mono ms; 0 none, CUT when shut down */
+	int idle_wait;   /* atomic: expires is the idle timeout's */
+	size_t held;     /* bytes its buffers hold */
+	struct lb_fcgi_req *pnext; /* st->paused */
 	/* input not yet parsed */
 	char *in;
 	size_t in_len, in_cap;
@@ -129,133 +132,6 @@ struct lb_fcgi_req {
 	size_t cgi_body_len;
 };
 
-/* Parses "host:port" or "[v6]:port" and binds a TCP socket. */
-static int
-listen_tcp(const char *addr, char *err, size_t errlen)
-{
-	char host[256];
-	const char *port, *colon;
-	struct addrinfo hints, *res = NULL, *ai;
-	int fd = -1, one = 1, rc;
-
-	if (addr[0] == '[') {
-		const char *close = strchr(addr, ']');
-
-		if (close == NULL || close[1] != ':') {
-			snprintf(err, errlen, "bad listen address '%s'", addr);
-			return -1;
-		}
-		snprintf(host, sizeof(host), "%.*s", (int)(close - addr - 1),
-		    addr + 1);
-		port = close + 2;
-	} else {
-		colon = strrchr(addr, ':');
-		if (colon == NULL) {
-			snprintf(err, errlen,
-			    "bad listen address '%s': want unix:/path or "
-			    "host:port",
-			    addr);
-			return -1;
-		}
-		snprintf(host, sizeof(host), "%.*s", (int)(colon - addr), addr);
-		port = colon + 1;
-	}
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-	rc = getaddrinfo(host[0] != '\0' ? host : NULL, port, &hints, &res);
-	if (rc != 0) {
-		snprintf(err, errlen, "cannot resolve '%s': %s", addr,
-		    gai_strerror(rc));
-		return -1;
-	}
-	for (ai = res; ai != NULL; ai = ai->ai_next) {
-		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC,
-		    ai->ai_protocol);
-		if (fd < 0)
-			continue;
-		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-		if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 &&
-		    listen(fd, 1024) == 0)
-			break;
-		snprintf(err, errlen, "cannot listen on '%s': %s", addr,
-		    strerror(errno));
-		close(fd);
-		fd = -1;
-	}
-	freeaddrinfo(res);
-	return fd;
-}
-
-static int
-listen_unix(const char *path, char *err, size_t errlen)
-{
-	struct sockaddr_un sun;
-	struct stat st;
-	int fd;
-
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof(sun.sun_path)) {
-		snprintf(err, errlen, "socket path '%s' is too long", path);
-		return -1;
-	}
-	memcpy(sun.sun_path, path, strlen(path) + 1);
-	/* replace a stale socket, never another kind of file */
-	if (lstat(path, &st) == 0) {
-		if (!S_ISSOCK(st.st_mode)) {
-			snprintf(err, errlen,
-			    "cannot listen on '%s': exists and is not a socket",
-			    path);
-			return -1;
-		}
-		unlink(path);
-	}
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		snprintf(err, errlen, "socket: %s", strerror(errno));
-		return -1;
-	}
-	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 ||
-	    listen(fd, 1024) < 0) {
-		snprintf(err, errlen, "cannot listen on '%s': %s", path,
-		    strerror(errno));
-		close(fd);
-		return -1;
-	}
-	/* the web server usually runs as another user */
-	chmod(path, 0666);
-	return fd;
-}
-
-int
-lb_fcgi_listen(const char *addr, char *err, size_t errlen)
-{
-	const char *lfds = getenv("LISTEN_FDS");
-	const char *lpid = getenv("LISTEN_PID");
-	int acc = 0, fd;
-	socklen_t len = sizeof(acc);
-
-	if (addr != NULL && strncmp(addr, "unix:", 5) == 0)
-		return listen_unix(addr + 5, err, errlen);
-	if (addr != NULL)
-		return listen_tcp(addr, err, errlen);
-	/* inherited: systemd socket activation passes fd 3, spawn-fcgi fd 0 */
-	fd = 0;
-	if (lfds != NULL && lpid != NULL && atoi(lfds) >= 1 &&
-	    (pid_t)atol(lpid) == getpid())
-		fd = 3;
-	if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &acc, &len) < 0 || !acc) {
-		snprintf(err, errlen,
-		    "no listen address (gateway.listen or -l) and fd %d is "
-		    "not a listening socket",
-		    fd);
-		return -1;
-	}
-	return fd;
-}
-
 int
 lb_fcgi_is_cgi(void)
 {
@@ -269,9 +145,20 @@ static const char busy_response[] = "Status: 503 Service Unavailable\r\n"
 
 /* ---- buffers ---- */
 
+/* Counts a buffer going from `from` to `to` bytes against c and its
+ * server (lb_fcgi_serve_cgi's connection has none). */
+static void
+held(struct lb_fcgi_req *c, size_t from, size_t to)
+{
+	c->held += to - from;
+	if (c->st != NULL)
+		__atomic_add_fetch(
+		    &c->st->buffered, to - from, __ATOMIC_RELAXED);
+}
+
 /* Makes *buf hold at least `need` bytes.  Returns 0 or -1. */
 static int
-reserve(char **buf, size_t *cap, size_t need)
+reserve(struct lb_fcgi_req *c, char **buf, size_t *cap, size_t need)
 {
 	size_t n = *cap ? *cap : 4096;
 	char *b;
@@ -283,20 +170,27 @@ reserve(char **buf, size_t *cap, size_t need)
 	b = realloc(*buf, n);
 	if (b == NULL)
 		return -1;
+	held(c, *cap, n);
 	*buf = b;
 	*cap = n;
 	return 0;
 }
 
+static void
+drop(struct lb_fcgi_req *c, char **buf, size_t *cap)
+{
+	free(*buf);
+	held(c, *cap, 0);
+	*buf = NULL;
+	*cap = 0;
+}
+
 /* Frees an empty buffer that a large request grew. */
 static void
-shrink(char **buf, size_t *cap)
+shrink(struct lb_fcgi_req *c, char **buf, size_t *cap)
 {
-	if (*cap > KEEP_BUFFER) {
-		free(*buf);
-		*buf = NULL;
-		*cap = 0;
-	}
+	if (*cap > KEEP_BUFFER)
+		drop(c, buf, cap);
 }
 
 static const char *
@@ -317,6 +211,7 @@ add_param(struct lb_fcgi_req *c, const char *name, const char *value)
 
 		if (p == NULL)
 			return -1;
+		held(c, c->cap_params * sizeof(*p), n * sizeof(*p));
 		c->params = p;
 		c->cap_params = n;
 	}
@@ -363,19 +258,20 @@ check_length(struct lb_fcgi_req *c)
 	if (n > c->max_body)
 		c->too_large = 1;
 	else if (n > 0)
-		(void)reserve(&c->body, &c->body_cap, (size_t)n + 1);
+		(void)reserve(c, &c->body, &c->body_cap, (size_t)n + 1);
 }
 
 /*
  * Formats the CGI response head ("Status: 200 OK" and the headers) into
- * *buf.  Header values are written verbatim: response.c has already
+ * c->head.  Header values are written verbatim: response.c has already
  * rejected control characters.  A status outside 200..599 (unset, or a 1xx
  * the web server would send as an interim response followed by the body)
  * becomes 500.  Returns its length, or -1.
  */
 static long
-format_head(char **buf, size_t *cap, const struct lb_http_response *resp)
+format_head(struct lb_fcgi_req *c, const struct lb_http_response *resp)
 {
+	char **buf = &c->head;
 	size_t need = 96;
 	int status =
 	    resp->status >= 200 && resp->status <= 599 ? resp->status : 500;
@@ -384,9 +280,9 @@ format_head(char **buf, size_t *cap, const struct lb_http_response *resp)
 	for (size_t i = 0; i < resp->nheaders; i++)
 		need += strlen(resp->headers[i].name) +
 		    strlen(resp->headers[i].value) + 4;
-	if (reserve(buf, cap, need) < 0)
+	if (reserve(c, buf, &c->head_cap, need) < 0)
 		return -1;
-	lb_fmt_init(&f, *buf, *cap);
+	lb_fmt_init(&f, *buf, c->head_cap);
 	lb_fmt_str(&f, "Status: ");
 	lb_fmt_i64(&f, status);
 	lb_fmt_str(&f, " ");
@@ -407,65 +303,55 @@ format_head(char **buf, size_t *cap, const struct lb_http_response *resp)
 
 /* ---- FastCGI records out ---- */
 
-static void
-put_header(unsigned char *h, int type, unsigned rid, size_t len)
-{
-	h[0] = FCGI_VERSION_1;
-	h[1] = (unsigned char)type;
-	h[2] = (unsigned char)(rid >> 8);
-	h[3] = (unsigned char)rid;
-	h[4] = (unsigned char)(len >> 8);
-	h[5] = (unsigned char)len;
-	h[6] = 0; /* no padding */
-	h[7] = 0;
-}
-
-/* Appends one record with `len` (<= FCGI_MAX_CONTENT) bytes of data. */
+/* Appends one record with `len` (<= LB_FCGI_MAX_CONTENT) bytes of data. */
 static int
 out_record(
     struct lb_fcgi_req *c, int type, unsigned rid, const void *data, size_t len)
 {
-	if (reserve(&c->out, &c->out_cap, c->out_len + FCGI_HEADER_LEN + len) <
-	    0)
+	if (reserve(c, &c->out, &c->out_cap,
+	        c->out_len + LB_FCGI_HEADER_LEN + len) < 0)
 		return -1;
-	put_header((unsigned char *)c->out + c->out_len, type, rid, len);
+	lb_fcgi_header_put(
+	    (unsigned char *)c->out + c->out_len, type, rid, len);
 	if (len > 0)
-		memcpy(c->out + c->out_len + FCGI_HEADER_LEN, data, len);
-	c->out_len += FCGI_HEADER_LEN + len;
+		memcpy(c->out + c->out_len + LB_FCGI_HEADER_LEN, data, len);
+	c->out_len += LB_FCGI_HEADER_LEN + len;
 	return 0;
 }
 
 static int
 out_end(struct lb_fcgi_req *c, unsigned rid, int protocol_status)
 {
-	unsigned char body[8] = { 0, 0, 0, 0, (unsigned char)protocol_status };
+	unsigned char body[8];
 
-	return out_record(c, FCGI_END_REQUEST, rid, body, sizeof(body));
+	lb_fcgi_end_put(body, protocol_status);
+	return out_record(c, LB_FCGI_END_REQUEST, rid, body, sizeof(body));
 }
 
 /*
  * Appends the STDOUT stream of a response, `a` then `b`, in records of at
- * most FCGI_MAX_CONTENT bytes, its empty closing record and END_REQUEST.
+ * most LB_FCGI_MAX_CONTENT bytes, its empty closing record and END_REQUEST.
  */
 static int
 out_response(struct lb_fcgi_req *c, const char *a, size_t alen, const char *b,
     size_t blen)
 {
 	size_t total = alen + blen;
-	size_t nrec = (total + FCGI_MAX_CONTENT - 1) / FCGI_MAX_CONTENT;
-	size_t need = c->out_len + total + (nrec + 2) * FCGI_HEADER_LEN + 8;
+	size_t nrec = (total + LB_FCGI_MAX_CONTENT - 1) / LB_FCGI_MAX_CONTENT;
+	size_t need = c->out_len + total + (nrec + 2) * LB_FCGI_HEADER_LEN + 8;
 	char *o;
 
-	if (reserve(&c->out, &c->out_cap, need) < 0)
+	if (reserve(c, &c->out, &c->out_cap, need) < 0)
 		return -1;
 	o = c->out + c->out_len;
 	while (alen + blen > 0) {
 		size_t n = alen + blen, fa;
 
-		if (n > FCGI_MAX_CONTENT)
-			n = FCGI_MAX_CONTENT;
-		put_header((unsigned char *)o, FCGI_STDOUT, c->rid, n);
-		o += FCGI_HEADER_LEN;
+		if (n > LB_FCGI_MAX_CONTENT)
+			n = LB_FCGI_MAX_CONTENT;
+		lb_fcgi_header_put(
+		    (unsigned char *)o, LB_FCGI_STDOUT, c->rid, n);
+		o += LB_FCGI_HEADER_LEN;
 		fa = n < alen ? n : alen;
 		memcpy(o, a, fa);
 		a += fa;
@@ -478,9 +364,9 @@ out_response(struct lb_fcgi_req *c, const char *a, size_t alen, const char *b,
 			o += n - fa;
 		}
 	}
-	put_header((unsigned char *)o, FCGI_STDOUT, c->rid, 0);
-	c->out_len = (size_t)(o - c->out) + FCGI_HEADER_LEN;
-	return out_end(c, c->rid, FCGI_REQUEST_COMPLETE);
+	lb_fcgi_header_put((unsigned char *)o, LB_FCGI_STDOUT, c->rid, 0);
+	c->out_len = (size_t)(o - c->out) + LB_FCGI_HEADER_LEN;
+	return out_end(c, c->rid, LB_FCGI_REQUEST_COMPLETE);
 }
 
 /* ---- connections ---- */
@@ -497,7 +383,11 @@ conn_close(struct lb_fcgi_req *c)
 		st->conns = c->next;
 	if (c->next != NULL)
 		c->next->prev = c->prev;
+	if (st->pass == c)
+		st->pass = NULL;
+	st->nconns--;
 	pthread_mutex_unlock(&st->mu);
+	held(c, c->held, 0);
 	lb_loop_forget(st->srv->loop, c->fd, &c->watch);
 	close(c->fd);
 	free(c->in);
@@ -510,16 +400,50 @@ conn_close(struct lb_fcgi_req *c)
 	free(c);
 }
 
-/* Waits for the connection's next bytes (or, with input in hand, looks at
- * it at once: the socket is writable). */
+/* Whether c->in holds a whole record (or a bad header) to act on now. */
+static int
+record_in_hand(const struct lb_fcgi_req *c)
+{
+	struct lb_fcgi_record r;
+
+	return lb_fcgi_record_parse(
+	           (const unsigned char *)c->in, c->in_len, &r) != 0;
+}
+
+/*
+ * Waits for the connection's next bytes.  Output to write, or a whole
+ * record left by the last request, also asks for write-readiness, which
+ * comes at once.  A partial record must not: a unix socket is always
+ * writable, and the one-shot event would fire again and again.
+ */
+/*
+ * Arms c for `ev` with a deadline: the timeout, or twice it for a kept
+ * connection between requests (above the web servers' own 60 s keep-alive
+ * of idle upstream connections, so that they close theirs first).
+ */
+static int
+arm(struct lb_fcgi_req *c, uint32_t ev)
+{
+	int64_t t = __atomic_load_n(&c->st->srv->timeout_ms, __ATOMIC_RELAXED);
+	int idle =
+	    c->state == CONN_IDLE && c->in_len == 0 && c->out_off == c->out_len;
+
+	if (t > 0 && idle)
+		t *= 2;
+	__atomic_store_n(&c->idle_wait, idle, __ATOMIC_RELAXED);
+	__atomic_store_n(
+	    &c->expires, t > 0 ? lb_mono_ms() + t : 0, __ATOMIC_RELEASE);
+	return lb_loop_arm(c->st->srv->loop, c->fd, &c->watch, ev);
+}
+
 static void
 conn_arm(struct lb_fcgi_req *c)
 {
 	uint32_t ev = EPOLLIN;
 
-	if (c->in_len > 0 || c->out_off < c->out_len)
+	if (c->out_off < c->out_len || record_in_hand(c))
 		ev |= EPOLLOUT;
-	if (lb_loop_arm(c->st->srv->loop, c->fd, &c->watch, ev) < 0) {
+	if (arm(c, ev) < 0) {
 		lb_log(LB_LOG_ERROR, "epoll_ctl: %s", strerror(errno));
 		conn_close(c);
 	}
@@ -542,10 +466,10 @@ request_done(struct lb_fcgi_req *c)
 	c->counted = 0;
 	c->params_len = c->nparams = c->body_len = 0;
 	c->too_large = 0;
-	shrink(&c->params_raw, &c->params_cap);
-	shrink(&c->body, &c->body_cap);
-	shrink(&c->out, &c->out_cap);
-	shrink(&c->head, &c->head_cap);
+	shrink(c, &c->params_raw, &c->params_cap);
+	shrink(c, &c->body, &c->body_cap);
+	shrink(c, &c->out, &c->out_cap);
+	shrink(c, &c->head, &c->head_cap);
 	if (c->keep)
 		conn_arm(c);
 	else
@@ -588,8 +512,7 @@ send_response(struct lb_fcgi_req *c)
 	int rc = flush_out(c);
 
 	if (rc == 0) {
-		if (lb_loop_arm(c->st->srv->loop, c->fd, &c->watch, EPOLLOUT) ==
-		    0)
+		if (arm(c, EPOLLOUT) == 0)
 			return;
 		rc = -1;
 	}
@@ -606,7 +529,7 @@ send_response(struct lb_fcgi_req *c)
 void
 lb_fcgi_respond(struct lb_fcgi_req *c, struct lb_http_response *resp)
 {
-	long head = format_head(&c->head, &c->head_cap, resp);
+	long head = format_head(c, resp);
 
 	c->after_log = resp->log;
 	resp->log = NULL;
@@ -653,6 +576,8 @@ dispatch(struct lb_fcgi_req *c)
 	closed = st->closed;
 	if (!closed)
 		st->busy++;
+	if (st->pass == c)
+		st->pass = NULL;
 	pthread_mutex_unlock(&st->mu);
 	c->state = CONN_HANDLER;
 	if (closed) {
@@ -673,44 +598,26 @@ dispatch(struct lb_fcgi_req *c)
 static int
 decode_params(struct lb_fcgi_req *c)
 {
-	unsigned char *r = (unsigned char *)c->params_raw;
-	unsigned char *end = r + c->params_len;
+	const unsigned char *r = (const unsigned char *)c->params_raw;
+	const unsigned char *end = r + c->params_len;
 	char *w = c->params_raw;
+	struct lb_fcgi_pair p;
+	int rc;
 
 	c->nparams = 0;
-	while (r < end) {
-		size_t len[2];
-
-		for (int k = 0; k < 2; k++) {
-			if (r >= end)
-				return -1;
-			if (*r >> 7) {
-				if (end - r < 4)
-					return -1;
-				len[k] = ((size_t)(r[0] & 0x7f) << 24) |
-				    ((size_t)r[1] << 16) | ((size_t)r[2] << 8) |
-				    r[3];
-				r += 4;
-			} else {
-				len[k] = *r++;
-			}
-		}
-		if ((size_t)(end - r) < len[0] ||
-		    (size_t)(end - r) - len[0] < len[1])
+	while ((rc = lb_fcgi_pair_next(&r, end, &p)) == 1) {
+		memmove(w, p.name, p.name_len);
+		w[p.name_len] = '\0';
+		memmove(w + p.name_len + 1, p.value, p.value_len);
+		w[p.name_len + 1 + p.value_len] = '\0';
+		if (add_param(c, w, w + p.name_len + 1) < 0)
 			return -1;
-		memmove(w, r, len[0]);
-		w[len[0]] = '\0';
-		memmove(w + len[0] + 1, r + len[0], len[1]);
-		w[len[0] + 1 + len[1]] = '\0';
-		if (add_param(c, w, w + len[0] + 1) < 0)
-			return -1;
-		w += len[0] + len[1] + 2;
-		r += len[0] + len[1];
+		w += p.name_len + p.value_len + 2;
 	}
-	return 0;
+	return rc;
 }
 
-/* FCGI_GET_VALUES: what this application supports. */
+/* LB_FCGI_GET_VALUES: what this application supports. */
 static int
 get_values(struct lb_fcgi_req *c, const unsigned char *p, size_t len)
 {
@@ -721,32 +628,20 @@ get_values(struct lb_fcgi_req *c, const unsigned char *p, size_t len)
 		{ "FCGI_MAX_REQS", "1024" },
 		{ "FCGI_MPXS_CONNS", "0" },
 	};
+	const unsigned char *end = p + len;
 	unsigned char out[256];
+	struct lb_fcgi_pair q;
 	size_t o = 0;
 
-	while (len >= 2) {
-		size_t nl = p[0], vl = p[1];
-
-		if ((nl | vl) >> 7 || len - 2 < nl + vl)
-			break; /* the names asked for are short */
-		for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
-			size_t kl = strlen(known[i].name);
-			size_t kv = strlen(known[i].value);
-
-			if (kl == nl && memcmp(p + 2, known[i].name, nl) == 0 &&
-			    o + 2 + kl + kv <= sizeof(out)) {
-				out[o++] = (unsigned char)kl;
-				out[o++] = (unsigned char)kv;
-				memcpy(out + o, known[i].name, kl);
-				o += kl;
-				memcpy(out + o, known[i].value, kv);
-				o += kv;
-			}
-		}
-		p += 2 + nl + vl;
-		len -= 2 + nl + vl;
-	}
-	return out_record(c, FCGI_GET_VALUES_RESULT, 0, out, o);
+	/* what is asked for ends where the pairs stop making sense */
+	while (lb_fcgi_pair_next(&p, end, &q) == 1)
+		for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+			if (q.name_len == strlen(known[i].name) &&
+			    memcmp(q.name, known[i].name, q.name_len) == 0)
+				o += lb_fcgi_pair_put(out + o, sizeof(out) - o,
+				    known[i].name, q.name_len, known[i].value,
+				    strlen(known[i].value));
+	return out_record(c, LB_FCGI_GET_VALUES_RESULT, 0, out, o);
 }
 
 /* Handles one record.  1 when the request is complete, 0 to go on, -1 to
@@ -756,30 +651,31 @@ record(
     struct lb_fcgi_req *c, int type, unsigned rid, const char *data, size_t len)
 {
 	const unsigned char *u = (const unsigned char *)data;
+	unsigned role, flags;
 
 	switch (type) {
-	case FCGI_BEGIN_REQUEST:
-		if (len < 8)
+	case LB_FCGI_BEGIN_REQUEST:
+		if (lb_fcgi_begin_parse(u, len, &role, &flags) < 0)
 			return -1;
 		if (c->state != CONN_IDLE)
-			return out_end(c, rid, FCGI_CANT_MPX_CONN);
-		if (((u[0] << 8) | u[1]) != FCGI_RESPONDER)
-			return out_end(c, rid, FCGI_UNKNOWN_ROLE);
+			return out_end(c, rid, LB_FCGI_CANT_MPX_CONN);
+		if (role != LB_FCGI_RESPONDER)
+			return out_end(c, rid, LB_FCGI_UNKNOWN_ROLE);
 		c->rid = rid;
-		c->keep = u[2] & FCGI_KEEP_CONN;
+		c->keep = (flags & LB_FCGI_KEEP_CONN) != 0;
 		c->state = CONN_PARAMS;
 		c->params_len = c->nparams = c->body_len = 0;
 		c->too_large = 0;
 		c->max_body =
 		    __atomic_load_n(&c->st->srv->max_body, __ATOMIC_RELAXED);
 		return 0;
-	case FCGI_ABORT_REQUEST:
+	case LB_FCGI_ABORT_REQUEST:
 		if (rid != c->rid ||
 		    (c->state != CONN_PARAMS && c->state != CONN_STDIN))
 			return 0;
 		c->state = CONN_IDLE;
-		return out_end(c, rid, FCGI_REQUEST_COMPLETE);
-	case FCGI_PARAMS:
+		return out_end(c, rid, LB_FCGI_REQUEST_COMPLETE);
+	case LB_FCGI_PARAMS:
 		if (c->state != CONN_PARAMS || rid != c->rid)
 			return 0;
 		if (len == 0) {
@@ -799,13 +695,13 @@ record(
 			    PARAMS_MAX);
 			return -1;
 		}
-		if (reserve(&c->params_raw, &c->params_cap,
+		if (reserve(c, &c->params_raw, &c->params_cap,
 		        c->params_len + len) < 0)
 			return -1;
 		memcpy(c->params_raw + c->params_len, data, len);
 		c->params_len += len;
 		return 0;
-	case FCGI_STDIN:
+	case LB_FCGI_STDIN:
 		if (c->state != CONN_STDIN || rid != c->rid)
 			return 0;
 		if (len == 0)
@@ -817,18 +713,19 @@ record(
 			c->body_len = 0;
 			return 0;
 		}
-		if (reserve(&c->body, &c->body_cap, c->body_len + len + 1) < 0)
+		if (reserve(c, &c->body, &c->body_cap, c->body_len + len + 1) <
+		    0)
 			return -1;
 		memcpy(c->body + c->body_len, data, len);
 		c->body_len += len;
 		return 0;
-	case FCGI_GET_VALUES: return rid == 0 ? get_values(c, u, len) : 0;
+	case LB_FCGI_GET_VALUES: return rid == 0 ? get_values(c, u, len) : 0;
 	default:
 		if (rid == 0) {
 			unsigned char body[8] = { (unsigned char)type };
 
 			return out_record(
-			    c, FCGI_UNKNOWN_TYPE, 0, body, sizeof(body));
+			    c, LB_FCGI_UNKNOWN_TYPE, 0, body, sizeof(body));
 		}
 		return 0; /* FCGI_DATA and the like: not for a responder */
 	}
@@ -842,23 +739,22 @@ parse(struct lb_fcgi_req *c)
 	size_t off = 0;
 	int rc = 0;
 
-	while (c->in_len - off >= FCGI_HEADER_LEN) {
-		const unsigned char *h = (unsigned char *)c->in + off;
-		size_t clen = ((size_t)h[4] << 8) | h[5];
-		size_t rlen = FCGI_HEADER_LEN + clen + h[6];
+	for (;;) {
+		struct lb_fcgi_record r;
+		long n = lb_fcgi_record_parse(
+		    (const unsigned char *)c->in + off, c->in_len - off, &r);
 
-		if (h[0] != FCGI_VERSION_1) {
+		if (n < 0) {
 			lb_log(LB_LOG_WARN,
 			    "FastCGI record of version %d: connection closed",
-			    h[0]);
+			    (unsigned char)c->in[off]);
 			rc = -1;
 			break;
 		}
-		if (c->in_len - off < rlen)
+		if (n == 0)
 			break;
-		rc = record(c, h[1], ((unsigned)h[2] << 8) | h[3],
-		    (const char *)h + FCGI_HEADER_LEN, clen);
-		off += rlen;
+		rc = record(c, r.type, r.rid, (const char *)r.content, r.clen);
+		off += (size_t)n;
 		if (rc != 0)
 			break;
 	}
@@ -866,11 +762,52 @@ parse(struct lb_fcgi_req *c)
 		memmove(c->in, c->in + off, c->in_len - off);
 		c->in_len -= off;
 	}
+	/* an idle or half-open connection keeps no read buffer */
 	if (c->in_len == 0)
-		shrink(&c->in, &c->in_cap);
-	if (rc == 1)
+		drop(c, &c->in, &c->in_cap);
+	if (rc == 1) {
+		/* the sweep shut it down: not worth a handler's time */
+		if (__atomic_exchange_n(&c->expires, 0, __ATOMIC_ACQ_REL) ==
+		    CUT)
+			return -1;
 		dispatch(c);
+	}
 	return rc;
+}
+
+/*
+ * Whether c must wait for memory: the others' buffers are over the cap
+ * (so the one large request goes on), and c does not hold the pass the
+ * sweep gives to one waiting connection at a time.
+ */
+static int
+over_cap(struct lb_fcgi_req *c)
+{
+	struct lb_fcgi_state *st = c->st;
+	size_t max = __atomic_load_n(&st->srv->max_buffered, __ATOMIC_RELAXED);
+	int pass;
+
+	if (max == 0 ||
+	    __atomic_load_n(&st->buffered, __ATOMIC_RELAXED) - c->held <= max)
+		return 0;
+	pthread_mutex_lock(&st->mu);
+	pass = st->pass == c;
+	pthread_mutex_unlock(&st->mu);
+	return !pass;
+}
+
+/* Leaves c unarmed on the paused list, for the sweep to arm again or
+ * close. */
+static void
+pause_reading(struct lb_fcgi_req *c)
+{
+	struct lb_fcgi_state *st = c->st;
+
+	pthread_mutex_lock(&st->mu);
+	c->pnext = st->paused;
+	st->paused = c;
+	pthread_mutex_unlock(&st->mu);
+	__atomic_add_fetch(&st->reads_paused, 1, __ATOMIC_RELAXED);
 }
 
 static void
@@ -889,23 +826,26 @@ conn_ready(struct lb_watch *w, uint32_t events)
 	if (c->out_off < c->out_len) {
 		/* answers to management records */
 		rc = flush_out(c);
-		if (rc == 0 &&
-		    lb_loop_arm(c->st->srv->loop, c->fd, &c->watch, EPOLLOUT) ==
-		        0)
+		if (rc == 0 && arm(c, EPOLLOUT) == 0)
 			return;
 		if (rc != 1) {
 			conn_close(c);
 			return;
 		}
 	}
+	if (over_cap(c)) {
+		pause_reading(c);
+		return;
+	}
 	/* records are parsed as they come, so that the input buffer holds
-	 * at most a record and a read: an idle connection keeps little */
+	 * at most a record and a read: an idle connection keeps none */
 	rc = 0;
 	while (got < READ_BURST) {
 		size_t room;
 		ssize_t r;
 
-		if (reserve(&c->in, &c->in_cap, c->in_len + READ_CHUNK) < 0) {
+		if (reserve(c, &c->in, &c->in_cap, c->in_len + READ_CHUNK) <
+		    0) {
 			eof = 1;
 			break;
 		}
@@ -944,20 +884,44 @@ conn_ready(struct lb_watch *w, uint32_t events)
 
 /* ---- the server ---- */
 
-/* Out of fds or memory: logged once a second, and no spinning (the
- * listening socket stays readable). */
-static void
-accept_failed(int err)
+/* Whether a warning of this kind may be logged now: once a second. */
+static int
+may_warn(int64_t *last_log)
 {
-	static int64_t last_log;
 	int64_t now = lb_mono_ms(), last;
 
-	last = __atomic_load_n(&last_log, __ATOMIC_RELAXED);
-	if (now - last >= 1000 &&
+	last = __atomic_load_n(last_log, __ATOMIC_RELAXED);
+	return now - last >= 1000 &&
 	    __atomic_compare_exchange_n(
-	        &last_log, &last, now, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
-		lb_log(LB_LOG_ERROR, "accept: %s", strerror(err));
-	usleep(10 * 1000);
+	        last_log, &last, now, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+}
+
+/*
+ * Out of descriptors or memory (the listening socket stays readable):
+ * the listener is left unarmed until the next sweep, logged once a second.
+ */
+static void
+accept_failed(struct lb_fcgi_state *st, int err)
+{
+	static int64_t last_log;
+
+	if (may_warn(&last_log))
+		lb_log(LB_LOG_ERROR, "accept: %s: not accepting for %d ms",
+		    strerror(err), SWEEP_MS);
+	__atomic_add_fetch(&st->accept_paused, 1, __ATOMIC_RELAXED);
+	pthread_mutex_lock(&st->mu);
+	st->accept_after = lb_mono_ms() + SWEEP_MS;
+	st->listen_paused = 1;
+	pthread_mutex_unlock(&st->mu);
+}
+
+static int
+total_over_cap(struct lb_fcgi_state *st)
+{
+	size_t max = __atomic_load_n(&st->srv->max_buffered, __ATOMIC_RELAXED);
+
+	return max > 0 &&
+	    __atomic_load_n(&st->buffered, __ATOMIC_RELAXED) > max;
 }
 
 static void
@@ -965,9 +929,18 @@ listen_ready(struct lb_watch *w, uint32_t events)
 {
 	struct lb_fcgi_state *st = (struct lb_fcgi_state *)w;
 	struct lb_fcgi_server *srv = st->srv;
-	int stopped;
+	int stopped, paused = 0;
 
 	(void)events;
+	if (total_over_cap(st)) {
+		/* a new connection would only wait: leave it to the
+		 * backlog until memory is released */
+		pthread_mutex_lock(&st->mu);
+		st->listen_paused = 1;
+		pthread_mutex_unlock(&st->mu);
+		__atomic_add_fetch(&st->accept_paused, 1, __ATOMIC_RELAXED);
+		return;
+	}
 	for (int i = 0; i < ACCEPT_BURST; i++) {
 		struct lb_fcgi_req *c;
 		int fd =
@@ -977,8 +950,10 @@ listen_ready(struct lb_watch *w, uint32_t events)
 			if (errno == EINTR || errno == ECONNABORTED)
 				continue;
 			if (errno != EAGAIN && errno != EWOULDBLOCK &&
-			    errno != EINVAL)
-				accept_failed(errno);
+			    errno != EINVAL) {
+				accept_failed(st, errno);
+				paused = 1;
+			}
 			break;
 		}
 		c = calloc(1, sizeof(*c));
@@ -994,15 +969,151 @@ listen_ready(struct lb_watch *w, uint32_t events)
 		if (st->conns != NULL)
 			st->conns->prev = c;
 		st->conns = c;
+		st->nconns++;
 		pthread_mutex_unlock(&st->mu);
 		conn_arm(c);
 	}
 	pthread_mutex_lock(&st->mu);
 	stopped = st->stopping;
 	pthread_mutex_unlock(&st->mu);
-	if (!stopped &&
+	if (!stopped && !paused &&
 	    lb_loop_arm(srv->loop, srv->fd, &st->listen_watch, EPOLLIN) < 0)
 		lb_log(LB_LOG_ERROR, "epoll_ctl: %s", strerror(errno));
+}
+
+/* Whether the client of a paused connection has closed (its buffers can
+ * go without reading the rest). */
+static int
+peer_gone(struct lb_fcgi_req *c)
+{
+	char ch;
+	ssize_t r = recv(c->fd, &ch, 1, MSG_PEEK | MSG_DONTWAIT);
+
+	return r == 0 ||
+	    (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK &&
+	        errno != EINTR);
+}
+
+/*
+ * Every SWEEP_MS on a loop thread: shuts down the connections past their
+ * deadline (their owner's next event closes them; a paused one, which
+ * nobody owns, is closed here, as is one whose client has gone), arms the
+ * paused ones again once the buffers are under the cap (or, over it, the
+ * one holding the most), and the listener once it may accept.
+ */
+static void
+sweep(void *arg)
+{
+	static int64_t last_log, last_over_log;
+	struct lb_fcgi_state *st = arg;
+	struct lb_fcgi_req *c, *p, *resume = NULL, *gone = NULL;
+	int64_t now = lb_mono_ms();
+	int over = total_over_cap(st), listen = 0;
+	unsigned cut = 0;
+
+	pthread_mutex_lock(&st->mu);
+	for (c = st->conns; c != NULL; c = c->next) {
+		int64_t e = __atomic_load_n(&c->expires, __ATOMIC_ACQUIRE);
+
+		if (e <= 0 || e > now ||
+		    !__atomic_compare_exchange_n(&c->expires, &e, CUT, 0,
+		        __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+			continue;
+		shutdown(c->fd, SHUT_RDWR);
+		if (__atomic_load_n(&c->idle_wait, __ATOMIC_RELAXED)) {
+			__atomic_add_fetch(
+			    &st->idle_closed, 1, __ATOMIC_RELAXED);
+		} else {
+			__atomic_add_fetch(&st->timed_out, 1, __ATOMIC_RELAXED);
+			cut++;
+		}
+	}
+	while ((p = st->paused) != NULL) {
+		st->paused = p->pnext;
+		if (__atomic_load_n(&p->expires, __ATOMIC_RELAXED) == CUT ||
+		    peer_gone(p)) {
+			p->pnext = gone;
+			gone = p;
+		} else {
+			p->pnext = resume;
+			resume = p;
+		}
+	}
+	if (over) {
+		/* still over: they wait, but the one holding the most reads
+		 * on until its request is in, which releases memory when
+		 * nothing else would */
+		struct lb_fcgi_req **pp, **big = NULL;
+
+		for (pp = &resume; st->pass == NULL && *pp != NULL;
+		     pp = &(*pp)->pnext)
+			if (big == NULL || (*pp)->held > (*big)->held)
+				big = pp;
+		p = NULL;
+		if (big != NULL) {
+			p = *big;
+			*big = p->pnext;
+			p->pnext = NULL;
+			st->pass = p;
+		}
+		st->paused = resume;
+		resume = p;
+	}
+	if (st->listen_paused && !st->stopping && !over &&
+	    now >= st->accept_after) {
+		st->listen_paused = 0;
+		listen = 1;
+	}
+	pthread_mutex_unlock(&st->mu);
+	if (cut > 0 && may_warn(&last_log))
+		lb_log(LB_LOG_WARN,
+		    "closed %u FastCGI connection(s) stalled for %d ms "
+		    "(gateway.connection_timeout)",
+		    cut,
+		    __atomic_load_n(&st->srv->timeout_ms, __ATOMIC_RELAXED));
+	if (over && may_warn(&last_over_log))
+		lb_log(LB_LOG_WARN,
+		    "FastCGI connections hold %zu bytes, over "
+		    "gateway.max_buffered (%zu): reads and accepts wait",
+		    __atomic_load_n(&st->buffered, __ATOMIC_RELAXED),
+		    __atomic_load_n(&st->srv->max_buffered, __ATOMIC_RELAXED));
+	while ((c = gone) != NULL) {
+		gone = c->pnext;
+		conn_close(c);
+	}
+	while ((c = resume) != NULL) {
+		resume = c->pnext;
+		conn_arm(c);
+	}
+	if (listen &&
+	    lb_loop_arm(
+	        st->srv->loop, st->srv->fd, &st->listen_watch, EPOLLIN) < 0)
+		lb_log(LB_LOG_ERROR, "epoll_ctl: %s", strerror(errno));
+}
+
+void
+lb_fcgi_dump_stats(struct lb_fcgi_server *srv, FILE *out)
+{
+	struct lb_fcgi_state *st = srv->state;
+	size_t n;
+
+	if (st == NULL)
+		return;
+	pthread_mutex_lock(&st->mu);
+	n = st->nconns;
+	pthread_mutex_unlock(&st->mu);
+	fprintf(out,
+	    "fastcgi: connections=%zu buffered=%zu timed_out=%llu "
+	    "idle_closed=%llu reads_paused=%llu accept_paused=%llu\n",
+	    n, __atomic_load_n(&st->buffered, __ATOMIC_RELAXED),
+	    (unsigned long long)__atomic_load_n(
+	        &st->timed_out, __ATOMIC_RELAXED),
+	    (unsigned long long)__atomic_load_n(
+	        &st->idle_closed, __ATOMIC_RELAXED),
+	    (unsigned long long)__atomic_load_n(
+	        &st->reads_paused, __ATOMIC_RELAXED),
+	    (unsigned long long)__atomic_load_n(
+	        &st->accept_paused, __ATOMIC_RELAXED));
 }
 
 int
@@ -1021,7 +1132,9 @@ lb_fcgi_start(struct lb_fcgi_server *srv)
 	srv->state = st;
 	fl = fcntl(srv->fd, F_GETFL);
 	if (fl < 0 || fcntl(srv->fd, F_SETFL, fl | O_NONBLOCK) < 0 ||
-	    lb_loop_arm(srv->loop, srv->fd, &st->listen_watch, EPOLLIN) < 0) {
+	    lb_loop_arm(srv->loop, srv->fd, &st->listen_watch, EPOLLIN) < 0 ||
+	    lb_loop_timer_start(srv->loop, &st->sweep, SWEEP_MS, sweep, st) <
+	        0) {
 		lb_log(LB_LOG_ERROR, "cannot watch the listening socket: %s",
 		    strerror(errno));
 		return -1;
@@ -1056,6 +1169,8 @@ lb_fcgi_release(struct lb_fcgi_server *srv)
 	if (st == NULL)
 		return;
 	srv->loop = NULL; /* freed: nothing to take the fds out of */
+	lb_loop_timer_stop(&st->sweep);
+	st->paused = NULL;
 	while (st->conns != NULL)
 		conn_close(st->conns);
 	pthread_cond_destroy(&st->idle);
@@ -1095,7 +1210,7 @@ cgi_read_body(struct lb_fcgi_req *c)
 		ssize_t r;
 
 		if (!c->too_large) {
-			if (reserve(&c->body, &c->body_cap,
+			if (reserve(c, &c->body, &c->body_cap,
 			        c->body_len + 16384 + 1) < 0)
 				return -1;
 			dst = c->body + c->body_len;

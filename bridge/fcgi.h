@@ -1,5 +1,5 @@
 /*
- * fcgi.h - the FastCGI side of the gateway: listening, FastCGI connections
+ * fcgi.h - the FastCGI side of the gateway: FastCGI connections
  * on the event loop, reading params and body into struct lb_http_request
  * and writing struct lb_http_response back.  The only file that includes
  * fcgiapp.h.
@@ -9,6 +9,7 @@
 
 #include <signal.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "http.h"
 #include "loop.h"
@@ -40,19 +41,18 @@ struct lb_fcgi_server {
 	struct lb_loop *loop; /* borrowed; stopped before lb_fcgi_release */
 	size_t max_body;      /* bodies over this are drained, not kept (atomic:
 			  * a reload changes it) */
+	int timeout_ms;       /* a connection stalled inside a request, or not
+			       * reading its answer, this long is closed; an
+			       * idle kept one after twice this; 0: never
+			       * (atomic) */
+	size_t max_buffered;  /* bytes all connections may buffer: over it,
+			       * nothing more is read or accepted until some
+			       * is released; 0: no cap (atomic) */
 	lb_fcgi_handler *handler;
 	void *arg;
 	/* private to fcgi.c */
 	void *state;
 };
-
-/*
- * Opens the listening socket for `addr`: "unix:/path" (a stale socket file
- * is replaced), "host:port" or "[v6]:port" (TCP), or NULL for an inherited
- * socket (fd 3 under systemd socket activation, else fd 0).  Returns the fd,
- * or -1 with the reason in err.
- */
-int lb_fcgi_listen(const char *addr, char *err, size_t errlen);
 
 /* Non-zero when started as a plain CGI program (no FastCGI socket on fd 0). */
 int lb_fcgi_is_cgi(void);
@@ -68,6 +68,13 @@ int lb_fcgi_start(struct lb_fcgi_server *srv);
  * arrive after that on kept connections are answered 503.
  */
 void lb_fcgi_stop(struct lb_fcgi_server *srv);
+
+/*
+ * Writes the FastCGI side's counters to `out`: open connections, bytes
+ * buffered, connections closed by the timeouts, reads paused by the memory
+ * cap, accept pauses.  Any thread.
+ */
+void lb_fcgi_dump_stats(struct lb_fcgi_server *srv, FILE *out);
 
 /* Closes the connections and frees the server's state; the loop must have
  * stopped (lb_loop_free). */

@@ -9,6 +9,9 @@
  *
  * Stopping: an eventfd in the set stays readable (level-triggered, not
  * one-shot) once written, so every loop thread sees it and leaves.
+ *
+ * Timers are timerfds in the same set, armed one-shot like any fd and
+ * re-armed after their callback: a loop thread never sleeps to wait.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -18,6 +21,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -232,6 +236,60 @@ lb_loop_forget(struct lb_loop *L, int fd, struct lb_watch *w)
 		return;
 	(void)epoll_ctl(L->epfd, EPOLL_CTL_DEL, fd, NULL);
 	w->added = 0;
+}
+
+static void
+timer_ready(struct lb_watch *w, uint32_t events)
+{
+	struct lb_timer *t = (struct lb_timer *)w;
+	uint64_t n;
+
+	(void)events;
+	/* the count of expirations: one call covers them all */
+	if (read(t->fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
+		lb_log(LB_LOG_ERROR, "timerfd: %s", strerror(errno));
+	t->fn(t->arg);
+	if (t->fd >= 0 && lb_loop_arm(t->loop, t->fd, &t->watch, EPOLLIN) < 0)
+		lb_log(LB_LOG_ERROR, "epoll_ctl: %s", strerror(errno));
+}
+
+int
+lb_loop_timer_start(struct lb_loop *L, struct lb_timer *t, int period_ms,
+    lb_timer_fn *fn, void *arg)
+{
+	struct itimerspec its;
+
+	memset(t, 0, sizeof(*t));
+	t->watch.ready = timer_ready;
+	t->loop = L;
+	t->fn = fn;
+	t->arg = arg;
+	t->fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (t->fd < 0)
+		return -1;
+	memset(&its, 0, sizeof(its));
+	its.it_interval.tv_sec = period_ms / 1000;
+	its.it_interval.tv_nsec = (long)(period_ms % 1000) * 1000000L;
+	its.it_value = its.it_interval;
+	if (timerfd_settime(t->fd, 0, &its, NULL) < 0 ||
+	    lb_loop_arm(L, t->fd, &t->watch, EPOLLIN) < 0) {
+		int saved = errno;
+
+		close(t->fd);
+		t->fd = -1;
+		errno = saved;
+		return -1;
+	}
+	return 0;
+}
+
+void
+lb_loop_timer_stop(struct lb_timer *t)
+{
+	if (t->watch.ready == NULL || t->fd < 0)
+		return; /* zeroed, never started, or stopped */
+	close(t->fd);
+	t->fd = -1;
 }
 
 int

@@ -46,6 +46,31 @@ int lb_loop_arm(
 /* Takes fd out of the epoll set; call before closing an armed-once fd. */
 void lb_loop_forget(struct lb_loop *loop, int fd, struct lb_watch *w);
 
+/* Called on a loop thread when a timer fires. */
+typedef void lb_timer_fn(void *arg);
+
+/* A periodic timer (a timerfd in the epoll set); embedded in its owner. */
+struct lb_timer {
+	struct lb_watch watch; /* first */
+	struct lb_loop *loop;
+	int fd;
+	lb_timer_fn *fn;
+	void *arg;
+};
+
+/*
+ * Calls fn(arg) on a loop thread every `period_ms` from now on, never twice
+ * at once.  Returns 0, or -1 (errno).
+ */
+int lb_loop_timer_start(struct lb_loop *loop, struct lb_timer *t, int period_ms,
+    lb_timer_fn *fn, void *arg);
+
+/*
+ * Closes the timer (a zeroed or stopped one is fine too).  Call it once the
+ * loop has stopped (lb_loop_free), or from the timer's own fn.
+ */
+void lb_loop_timer_stop(struct lb_timer *t);
+
 /*
  * Runs fn(arg) on a pool thread.  Any thread.  Returns 0, or -1 when out
  * of memory (fn is not called).

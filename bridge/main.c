@@ -16,6 +16,7 @@
 #include "env.h"
 #include "fcgi.h"
 #include "gateway.h"
+#include "listen.h"
 #include "log.h"
 #include "sandbox.h"
 
@@ -186,6 +187,8 @@ housekeeping(struct server_ctx *ctx)
 		}
 		if (reload) {
 			struct lb_config *cfg;
+			int timeout_ms;
+			size_t max_buffered;
 
 			lb_log(LB_LOG_INFO, "reloading '%s'", ctx->config_path);
 			cfg = lb_config_load(ctx->config_path, lb_worker_probe,
@@ -204,6 +207,9 @@ housekeeping(struct server_ctx *ctx)
 				continue;
 			}
 			watch_set(ctx, cfg);
+			/* the gateway owns cfg from here on */
+			timeout_ms = (int)(cfg->connection_timeout * 1000);
+			max_buffered = cfg->max_buffered;
 			if (lb_gateway_reload(ctx->gw, cfg, err, sizeof(err)) <
 			    0) {
 				lb_log(LB_LOG_ERROR,
@@ -214,10 +220,16 @@ housekeeping(struct server_ctx *ctx)
 			}
 			__atomic_store_n(&ctx->srv.max_body,
 			    lb_gateway_max_body(ctx->gw), __ATOMIC_RELAXED);
+			__atomic_store_n(
+			    &ctx->srv.timeout_ms, timeout_ms, __ATOMIC_RELAXED);
+			__atomic_store_n(&ctx->srv.max_buffered, max_buffered,
+			    __ATOMIC_RELAXED);
 			lb_log(LB_LOG_INFO, "reloaded '%s'", ctx->config_path);
 		}
-		if (flag_take(&stats_flag))
+		if (flag_take(&stats_flag)) {
 			lb_gateway_dump_stats(ctx->gw, stderr);
+			lb_fcgi_dump_stats(&ctx->srv, stderr);
+		}
 	}
 }
 
@@ -260,7 +272,9 @@ serve(int argc, char **argv)
 {
 	struct server_ctx ctx;
 	struct lb_config *cfg;
-	const char *listen_addr = NULL;
+	struct lb_listen_opts lopts;
+	struct lb_listen_addr parsed;
+	const char *listen_addr = NULL, *why;
 	char err[1024];
 	int c, fd, cgi, nloop;
 
@@ -288,6 +302,13 @@ serve(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	/* -l is held to gateway.listen's rules */
+	if (listen_addr != NULL &&
+	    (why = lb_listen_parse(listen_addr, &parsed)) != NULL) {
+		fprintf(
+		    stderr, "lambdabridge: -l '%s': %s\n", listen_addr, why);
+		return 1;
+	}
 	install_signals();
 	cfg =
 	    lb_config_load(ctx.config_path, lb_worker_probe, err, sizeof(err));
@@ -304,7 +325,10 @@ serve(int argc, char **argv)
 	cgi = listen_addr == NULL && lb_fcgi_is_cgi();
 	fd = -1;
 	if (!cgi) {
-		fd = lb_fcgi_listen(listen_addr, err, sizeof(err));
+		lopts.mode = cfg->listen_mode;
+		lopts.owner = cfg->listen_owner;
+		lopts.group = cfg->listen_group;
+		fd = lb_listen_open(listen_addr, &lopts, err, sizeof(err));
 		if (fd < 0) {
 			fprintf(stderr, "lambdabridge: %s\n", err);
 			lb_config_free(cfg);
@@ -323,6 +347,8 @@ serve(int argc, char **argv)
 	}
 	ctx.srv.fd = fd;
 	ctx.srv.max_body = lb_gateway_max_body(ctx.gw);
+	ctx.srv.timeout_ms = (int)(cfg->connection_timeout * 1000);
+	ctx.srv.max_buffered = cfg->max_buffered;
 	ctx.srv.handler = lb_gateway_handle;
 	ctx.srv.arg = ctx.gw;
 	if (cgi) {

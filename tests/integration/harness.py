@@ -286,8 +286,6 @@ def start_bridge(env, config, extra_args=(), binary=None):
                      + list(extra_args), cwd=REPO)
     wait_until(lambda: os.path.exists(sock) and unix_accepts(sock), START_TIMEOUT,
                "the bridge to accept on " + sock, proc)
-    if IS_ROOT:
-        os.chmod(sock, 0o666)  # nginx/Apache workers run as nobody
     return Bridge(proc, sock, config)
 
 
@@ -295,12 +293,22 @@ HANDLERS = os.path.join(BUILD, "handlers")
 TEST_HANDLERS = os.path.join(BUILD, "tests", "handlers")
 
 
+def listen_access():
+    """The gateway settings that let the web servers' workers reach the
+    bridge's socket (mode 0660): as root they run as nobody, so the socket
+    goes to nobody's group; otherwise they run as we do."""
+    if IS_ROOT:
+        return 'listen_group = "%s";' % unprivileged_user()[1]
+    return "# not root: the web servers run as the bridge's user"
+
+
 def write_config(env, template, name=None, **values):
     """Writes tests/integration/conf/TEMPLATE.conf.in into the temp dir with
-    @HANDLERS@, @TEST_HANDLERS@, @USER@ and @GROUP@ (unprivileged_user(): the
-    gateway drops to them when the tests run as root) and the given @KEY@
-    values substituted; returns the path."""
-    vals = {"HANDLERS": HANDLERS, "TEST_HANDLERS": TEST_HANDLERS}
+    @HANDLERS@, @TEST_HANDLERS@, @LISTEN_ACCESS@, @USER@ and @GROUP@
+    (unprivileged_user(): the gateway drops to them when the tests run as
+    root) and the given @KEY@ values substituted; returns the path."""
+    vals = {"HANDLERS": HANDLERS, "TEST_HANDLERS": TEST_HANDLERS,
+            "LISTEN_ACCESS": listen_access()}
     vals.update({k.upper(): str(v) for k, v in values.items()})
     text = substitute(os.path.join(CONF_DIR, template + ".conf.in"), vals)
     path = env.path(name or (env.unique(template) + ".conf"))

@@ -11,6 +11,7 @@ the REST one and SIGTERM comes last (it stops that bridge).
 """
 
 import os
+import re
 import signal
 import socket
 import threading
@@ -238,6 +239,112 @@ def client_disconnect_keeps_environment(fx):
     h.ok(fx.bridge.alive(), "the bridge died")
 
 
+@g.test
+def second_bridge_refused(fx):
+    """A second bridge on the socket of a running one exits with a clear
+    error instead of unlinking it (it used to serve alongside, taking new
+    connections); the socket is the configured 0660 and the first bridge
+    serves on.  A TCP address without a host is refused on -l as in the
+    config."""
+    sock = fx.http_bridge.sock
+    before = os.stat(sock)
+    h.eq(before.st_mode & 0o777, 0o660, "socket mode")
+    if h.IS_ROOT:
+        import grp
+        h.eq(grp.getgrgid(before.st_gid).gr_name, h.unprivileged_user()[1], "socket group")
+    r = h.run_cmd([h.LB_BIN, "-c", fx.http_config, "-l", "unix:" + sock], timeout=LIMIT)
+    h.eq(r.returncode, 1, "exit status of the second bridge (%r)" % r.stderr)
+    h.ok("cannot listen on 'unix:%s': a running process already serves it" % sock in r.stderr,
+         "error: %r" % r.stderr)
+    h.eq(os.stat(sock).st_ino, before.st_ino, "the socket's inode")
+    h.eq(http(fx.http_port, "GET", "/echo").status, 200, "status through the first bridge")
+    for addr in (":%d" % h.free_port(), "*:%d" % h.free_port(), "127.0.0.1:0"):
+        r = h.run_cmd([h.LB_BIN, "-c", fx.http_config, "-l", addr], timeout=LIMIT)
+        h.eq(r.returncode, 1, "exit status for -l %s (%r)" % (addr, r.stderr))
+        h.ok(r.stderr.startswith("lambdabridge: -l '%s': " % addr), "error: %r" % r.stderr)
+
+
+def _fcgi_record(rtype, content=b"", rid=1):
+    return bytes([1, rtype, rid >> 8, rid & 255, len(content) >> 8, len(content) & 255,
+                  0, 0]) + content
+
+
+def _fcgi_request(uri):
+    """A whole FastCGI GET request, kept (keep_conn)."""
+    params = b""
+    for k, v in (("REQUEST_METHOD", "GET"), ("REQUEST_URI", uri),
+                 ("SERVER_PROTOCOL", "HTTP/1.1"), ("HTTP_HOST", "localhost")):
+        params += bytes([len(k), len(v)]) + k.encode() + v.encode()
+    return (_fcgi_record(1, b"\x00\x01\x01\x00\x00\x00\x00\x00") + _fcgi_record(4, params)
+            + _fcgi_record(4) + _fcgi_record(5))
+
+
+def _cpu_s(pid):
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _fcgi_counters(bridge):
+    off = bridge.log_size()
+    bridge.signal(signal.SIGUSR1)
+    text = bridge.wait_log(r"fastcgi: connections=\d+.*\n", 5, off)
+    line = re.search(r"fastcgi: (connections=\d+.*)\n", text).group(1)
+    return {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", line)}
+
+
+@g.test
+def stalled_and_slow_fastcgi_clients(fx):
+    """Straight at the FastCGI socket of a bridge with connection_timeout =
+    3: 50 connections stalled inside a record header cost the gateway no
+    CPU (they spun it at ~90% of a core before) and are closed after the
+    timeout; a client that does not read a 5 MB answer is cut too and the
+    answer's memory is released (SIGUSR1's fastcgi counters)."""
+    cfg = fx.env.path("stall.conf")
+    with open(cfg, "w") as f:
+        f.write('gateway: { api = "rest"; connection_timeout = 3.0; %s };\n'
+                'functions = ( { name = "ctl"; module = "%s/integ_fn.so"; '
+                'handler = "integ_ctl"; } );\n'
+                'routes = ( { route = "GET /ctl"; function = "ctl"; } );\n'
+                % (h.listen_access(), h.TEST_HANDLERS))
+    bridge = h.start_bridge(fx.env, cfg)
+    stalled = []
+    try:
+        slow = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        slow.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        slow.connect(bridge.sock)
+        slow.sendall(_fcgi_request("/ctl?do=big&n=%d" % (5 * 1024 * 1024)))
+        for i in range(50):
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.connect(bridge.sock)
+            s.sendall(_fcgi_record(1, b"\x00\x01\x01\x00\x00\x00\x00\x00")
+                      + b"\x01\x04\x00\x01"[:3 + i % 2])
+            stalled.append(s)
+        t0 = time.monotonic()
+        h.wait_until(lambda: _fcgi_counters(bridge)["buffered"] > 4 * 1024 * 1024, 5,
+                     "the 5 MB answer buffered")
+        cpu0 = _cpu_s(bridge.proc.pid)
+        time.sleep(1.0)
+        cpu = _cpu_s(bridge.proc.pid) - cpu0
+        print("      gateway CPU with 50 stalled connections: %.2f s in 1 s" % cpu)
+        h.ok(cpu < 0.3, "the gateway used %.2f s of CPU in 1 s" % cpu)
+        for s in stalled:
+            s.settimeout(max(0.1, t0 + 8 - time.monotonic()))
+            h.eq(s.recv(1), b"", "a stalled connection closed by the bridge")
+        took = time.monotonic() - t0
+        h.ok(2.5 <= took < 8, "stalled connections closed after %.1f s" % took)
+        h.wait_until(lambda: _fcgi_counters(bridge)["connections"] == 0, 5,
+                     "every connection closed")
+        c = _fcgi_counters(bridge)
+        print("      fastcgi counters: %r" % c)
+        h.eq(c["timed_out"], 51, "connections cut by the timeout")
+        h.eq(c["buffered"], 0, "bytes buffered after the cuts")
+    finally:
+        for s in stalled:
+            s.close()
+    h.ok(bridge.alive(), "the bridge is alive")
+
+
 def _load(port, total, threads, busy_until=None):
     """At least `total` requests over `threads` threads, going on while the
     `busy_until` event is unset (at most 3 x total, 60 s); returns the
@@ -279,7 +386,8 @@ def _write(fx, value=None, text=None):
     if text is None:
         text = h.substitute(os.path.join(h.CONF_DIR, "limits.conf.in"),
                             {"HANDLERS": h.HANDLERS, "TEST_HANDLERS": h.TEST_HANDLERS,
-                             "API": "rest", "VALUE": value})
+                             "API": "rest", "VALUE": value,
+                             "LISTEN_ACCESS": h.listen_access()})
     tmp = fx.config + ".tmp"
     with open(tmp, "w") as f:
         f.write(text)
@@ -499,7 +607,7 @@ def watch_reloads_on_config_and_module_change(fx):
     h.eq(echo_value(w), "w1", "INTEG_VALUE before any change")
     text = h.substitute(os.path.join(h.CONF_DIR, "limits.conf.in"),
                         {"HANDLERS": h.HANDLERS, "TEST_HANDLERS": mods,
-                         "API": "rest", "VALUE": "w2"})
+                         "API": "rest", "VALUE": "w2", "LISTEN_ACCESS": h.listen_access()})
     _write(w, text=text)
     h.wait_until(lambda: echo_value(w) == "w2", 5, "INTEG_VALUE w2 after editing the config")
     first = pid(w.port, "echo")

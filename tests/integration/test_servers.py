@@ -97,6 +97,20 @@ def nginx_fastcgi_conf_is_complete(_):
         h.ok(d in code, "missing: " + d)
 
 
+@config.test
+def shipped_sockets_not_in_tmp(_):
+    """The examples put the socket under /run/lambdabridge/, never in a
+    directory everybody may write to (a squatter there receives the
+    clients' cookies and Authorization headers)."""
+    for rel in ("conf/example.conf", "nginx/lambdabridge.conf", "apache/lambdabridge.conf",
+                "docs/deployment.md", "docs/configuration.md", "README.md"):
+        with open(os.path.join(h.REPO, rel)) as f:
+            text = f.read()
+        for m in re.finditer(r"(?:unix:|LB_SOCKET\s+)(/[\w./-]+\.sock)", text):
+            h.ok(m.group(1).startswith("/run/lambdabridge/"),
+                 "%s: socket %s outside /run/lambdabridge/" % (rel, m.group(1)))
+
+
 def _apache_t(fcgid):
     if not os.access(h.APACHE, os.X_OK):
         raise h.Skip("apache2 is not installed")

@@ -1328,6 +1328,58 @@ test_users(void)
 	lb_config_free(cfg);
 }
 
+/* gateway's socket and FastCGI connection settings: defaults, values,
+ * ranges */
+static void
+test_gateway_connections(void)
+{
+	struct lb_config *cfg;
+	char err[1024];
+
+	cfg = load("", fake_probe, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
+	CU_ASSERT_DOUBLE_EQUAL(cfg->connection_timeout, 60.0, 1e-9);
+	CU_ASSERT_EQUAL(cfg->max_buffered, 64 * 1024 * 1024);
+	CU_ASSERT_EQUAL(cfg->listen_mode, 0660);
+	CU_ASSERT_PTR_NULL(cfg->listen_owner);
+	CU_ASSERT_PTR_NULL(cfg->listen_group);
+	lb_config_free(cfg);
+	cfg = load("gateway: { connection_timeout = 2.5; "
+	           "max_buffered = 1048576; listen_mode = \"0640\"; "
+	           "listen_owner = \"0\"; listen_group = \"root\"; };\n",
+	    fake_probe, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
+	CU_ASSERT_DOUBLE_EQUAL(cfg->connection_timeout, 2.5, 1e-9);
+	CU_ASSERT_EQUAL(cfg->max_buffered, 1048576);
+	CU_ASSERT_EQUAL(cfg->listen_mode, 0640);
+	CU_ASSERT_STRING_EQUAL(cfg->listen_owner, "0");
+	CU_ASSERT_STRING_EQUAL(cfg->listen_group, "root");
+	lb_config_free(cfg);
+	/* an integer is read as octal digits, as chmod does */
+	cfg = load("gateway: { listen_mode = 0600; };\n", fake_probe, err,
+	    sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
+	CU_ASSERT_EQUAL(cfg->listen_mode, 0600);
+	lb_config_free(cfg);
+	gateway_error("listen_mode = \"0999\";", "gateway.listen_mode",
+	    "'0999': expected octal permissions from 0 to 0777");
+	gateway_error("listen_mode = 1777;", "gateway.listen_mode",
+	    "'1777': expected octal permissions");
+	gateway_error("listen_mode = 0.5;", "gateway.listen_mode",
+	    "expected a string or an integer, not a number");
+	gateway_error("listen_owner = \"no-such-user-here\";",
+	    "gateway.listen_owner", "'no-such-user-here': no such user");
+	gateway_error("listen_group = \"no-such-group-here\";",
+	    "gateway.listen_group", "'no-such-group-here': no such group");
+	gateway_error("listen = \"*:9000\";", "gateway.listen", "not '*'");
+	gateway_error("connection_timeout = 0;", "gateway.connection_timeout",
+	    "0 is out of range");
+	gateway_error("connection_timeout = 3601;",
+	    "gateway.connection_timeout", "3601 is out of range");
+	gateway_error("max_buffered = 1048575;", "gateway.max_buffered",
+	    "1048575 is out of range");
+}
+
 void
 lb_test_suite_config(void)
 {
@@ -1353,6 +1405,7 @@ lb_test_suite_config(void)
 		{ "@include", test_include },
 		{ "users, groups, seccomp", test_users },
 		{ "one-line errors", test_one_line_errors },
+		{ "gateway: socket and connections", test_gateway_connections },
 		CU_TEST_INFO_NULL,
 	};
 

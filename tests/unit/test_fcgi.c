@@ -6,11 +6,14 @@
  * protocol errors and the drain on stop.  Every socket read has a 5 s
  * timeout.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/un.h>
@@ -18,6 +21,7 @@
 #include <unistd.h>
 
 #include "fcgi.h"
+#include "listen.h"
 #include "loop.h"
 #include "test.h"
 
@@ -140,7 +144,7 @@ handler(void *arg, struct lb_fcgi_req *r, const struct lb_http_request *req,
 }
 
 static void
-server_start(struct server *s, size_t max_body, int mode)
+server_start_n(struct server *s, size_t max_body, int mode, int nloop)
 {
 	char addr[80], err[256];
 
@@ -151,14 +155,20 @@ server_start(struct server *s, size_t max_body, int mode)
 	snprintf(s->path, sizeof(s->path), "/tmp/lb-test-fcgi-%d.sock",
 	    (int)getpid());
 	snprintf(addr, sizeof(addr), "unix:%s", s->path);
-	s->srv.fd = lb_fcgi_listen(addr, err, sizeof(err));
+	s->srv.fd = lb_listen_open(addr, NULL, err, sizeof(err));
 	CU_ASSERT_FATAL(s->srv.fd >= 0);
-	s->srv.loop = lb_loop_new(2, 2, err, sizeof(err));
+	s->srv.loop = lb_loop_new(nloop, 2, err, sizeof(err));
 	CU_ASSERT_FATAL(s->srv.loop != NULL);
 	s->srv.max_body = max_body;
 	s->srv.handler = handler;
 	s->srv.arg = s;
 	CU_ASSERT_FATAL(lb_fcgi_start(&s->srv) == 0);
+}
+
+static void
+server_start(struct server *s, size_t max_body, int mode)
+{
+	server_start_n(s, max_body, mode, 2);
 }
 
 static void
@@ -401,6 +411,51 @@ closed_by_server(int fd)
 	char c;
 
 	return recv(fd, &c, 1, 0) == 0;
+}
+
+/* A counter of lb_fcgi_dump_stats ("name=N"). */
+static unsigned long long
+stat_of(struct server *s, const char *name)
+{
+	char *text = NULL, *at, key[64];
+	size_t len = 0;
+	unsigned long long v = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	CU_ASSERT_FATAL(f != NULL);
+	lb_fcgi_dump_stats(&s->srv, f);
+	fclose(f);
+	snprintf(key, sizeof(key), " %s=", name);
+	at = strstr(text, key);
+	CU_ASSERT_FATAL(at != NULL);
+	v = strtoull(at + strlen(key), NULL, 10);
+	free(text);
+	return v;
+}
+
+/* Waits up to 5 s for stat_of(name) to reach at least (or, with below,
+ * at most) v; returns the last value. */
+static unsigned long long
+wait_stat(struct server *s, const char *name, unsigned long long v, int below)
+{
+	unsigned long long got = 0;
+
+	for (int i = 0; i < 500; i++) {
+		got = stat_of(s, name);
+		if (below ? got <= v : got >= v)
+			break;
+		sleep_ms(10);
+	}
+	return got;
+}
+
+static long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
 }
 
 static const char *
@@ -807,6 +862,430 @@ test_protocol_errors(void)
 	server_stop(&s);
 }
 
+/* CPU time (user + system) this process has used, in ms. */
+static long
+cpu_ms(void)
+{
+	struct rusage ru;
+
+	CU_ASSERT_FATAL(getrusage(RUSAGE_SELF, &ru) == 0);
+	return (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000L +
+	    (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000L;
+}
+
+/*
+ * Connections that stop inside a record header cost the server nothing
+ * while they wait (the regression: write-readiness was asked for whenever
+ * input was buffered, and a unix socket is always writable, so the
+ * one-shot event fired again at once: ~90% of a core per loop thread).
+ */
+static void
+test_stalled_header_no_spin(void)
+{
+	/* BEGIN_REQUEST, then 3 or 4 bytes of an empty PARAMS record */
+	static const unsigned char params_end[8] = { 1, 4, 0, 1, 0, 0, 0, 0 };
+	struct server s;
+	struct buf b = { 0 };
+	int fd[4];
+	long before, used;
+
+	server_start(&s, 1024, ANSWER_NOW);
+	for (int i = 0; i < 4; i++) {
+		fd[i] = client(&s);
+		begin(&b, 1, 1, 1);
+		put(&b, params_end, 3 + (size_t)(i % 2));
+		send_buf(fd[i], &b, 0);
+	}
+	sleep_ms(100); /* the server has read them */
+	before = cpu_ms();
+	sleep_ms(1000);
+	used = cpu_ms() - before;
+	printf("(%ld ms of CPU in 1 s) ", used);
+	CU_ASSERT(used < 200);
+	/* the stalled requests complete when the rest comes */
+	for (int i = 0; i < 4; i++) {
+		struct buf p = { 0 };
+
+		put(&p, params_end + 3 + i % 2, 5 - (size_t)(i % 2));
+		record(&p, 5, 1, "", 0, 0);
+		send_buf(fd[i], &p, 0);
+		CU_ASSERT_EQUAL(read_response(fd[i], 1, NULL, NULL), 0);
+		close(fd[i]);
+	}
+	server_stop(&s);
+}
+
+/*
+ * A request stalled inside a record is closed after the timeout, a kept
+ * connection idle between requests after twice it; one that keeps
+ * making progress is not.
+ */
+static void
+test_stalled_closed_after_timeout(void)
+{
+	static const unsigned char half[3] = { 1, 4, 0 };
+	struct server s;
+	struct buf b = { 0 };
+	long t0, took;
+	int fd, idle;
+
+	server_start(&s, 1024, ANSWER_NOW);
+	__atomic_store_n(&s.srv.timeout_ms, 300, __ATOMIC_RELAXED);
+	/* stalled in a PARAMS header */
+	fd = client(&s);
+	begin(&b, 1, 1, 1);
+	put(&b, half, sizeof(half));
+	t0 = now_ms();
+	send_buf(fd, &b, 0);
+	CU_ASSERT(closed_by_server(fd));
+	took = now_ms() - t0;
+	printf("(stalled: closed after %ld ms", took);
+	CU_ASSERT(took >= 250 && took < 3000);
+	close(fd);
+	CU_ASSERT_EQUAL(wait_stat(&s, "timed_out", 1, 0), 1);
+	/* requests 200 ms apart keep a connection; then, idle, it goes
+	 * after 600 ms */
+	fd = client(&s);
+	for (unsigned i = 1; i <= 4; i++) {
+		request(&b, i, 1, "GET", "/kept", "");
+		send_buf(fd, &b, 0);
+		CU_ASSERT_EQUAL(read_response(fd, i, NULL, NULL), 0);
+		sleep_ms(200);
+	}
+	t0 = now_ms();
+	idle = closed_by_server(fd);
+	took = now_ms() - t0 + 200;
+	printf(", idle: after %ld ms) ", took);
+	CU_ASSERT(idle);
+	CU_ASSERT(took >= 550 && took < 3000);
+	close(fd);
+	CU_ASSERT_EQUAL(calls(&s), 4);
+	CU_ASSERT_EQUAL(wait_stat(&s, "idle_closed", 1, 0), 1);
+	CU_ASSERT_EQUAL(stat_of(&s, "timed_out"), 1);
+	server_stop(&s);
+}
+
+/* A client that does not read a large answer is cut after the timeout
+ * and the answer's memory is freed. */
+static void
+test_slow_reader_cut(void)
+{
+	struct server s;
+	struct buf b = { 0 };
+	size_t size = 8 * 1024 * 1024;
+	unsigned long long held;
+	int fd;
+
+	server_start(&s, 1024, ANSWER_NOW);
+	__atomic_store_n(&s.srv.timeout_ms, 300, __ATOMIC_RELAXED);
+	s.answer_size = size;
+	fd = client(&s);
+	request(&b, 1, 1, "GET", "/big", "");
+	send_buf(fd, &b, 0);
+	CU_ASSERT(wait_stat(&s, "buffered", size / 2, 0) >= size / 2);
+	held = wait_stat(&s, "buffered", 0, 1);
+	printf("(%llu bytes held after the cut) ", held);
+	CU_ASSERT_EQUAL(held, 0);
+	CU_ASSERT_EQUAL(stat_of(&s, "timed_out"), 1);
+	CU_ASSERT_EQUAL(stat_of(&s, "connections"), 0);
+	close(fd);
+	server_stop(&s);
+}
+
+/*
+ * Half-open connections (BEGIN_REQUEST, then nothing) hold no read
+ * buffer: 5,000 of them kept 16 KB each (+95 MB).  A GET_VALUES after
+ * the BEGIN_REQUEST tells when the server has read both; its answer's
+ * buffer (4 KB, kept for the next answer) is all that stays.
+ */
+static void
+test_half_open_hold_little(void)
+{
+	enum { N = 100 };
+	struct server s;
+	struct buf b = { 0 }, p = { 0 };
+	struct rec *r = malloc(sizeof(*r));
+	unsigned long long held;
+	int fd[N];
+
+	CU_ASSERT_FATAL(r != NULL);
+	server_start(&s, 1024, ANSWER_NOW);
+	pair(&p, "FCGI_MPXS_CONNS", "");
+	for (int i = 0; i < N; i++) {
+		fd[i] = client(&s);
+		begin(&b, 1, 1, 1);
+		record(&b, 9, 0, p.p, p.len, 0);
+		send_buf(fd[i], &b, 0);
+		CU_ASSERT_FATAL(read_record(fd[i], r) == 0);
+		CU_ASSERT_EQUAL(r->type, 10);
+	}
+	held = stat_of(&s, "buffered");
+	printf("(%llu bytes buffered for %d connections) ", held, N);
+	CU_ASSERT(held <= N * 4096);
+	for (int i = 0; i < N; i++)
+		close(fd[i]);
+	free(p.p);
+	free(r);
+	server_stop(&s);
+}
+
+/*
+ * Connections that each hold most of a 64 KB record: past the cap on
+ * what all connections buffer, nothing more is read or accepted; once the
+ * memory is released (the clients go), new requests are served.
+ */
+static void
+test_buffer_cap(void)
+{
+	enum { N = 40 };
+	static unsigned char part[60000];
+	unsigned char h[8] = { 1, 5, 0, 1, 0xff, 0xff, 0, 0 };
+	struct server s;
+	struct buf b = { 0 };
+	size_t cap = 1024 * 1024;
+	unsigned long long most = 0;
+	int fd[N], last;
+
+	server_start(&s, 1024 * 1024, ANSWER_NOW);
+	__atomic_store_n(&s.srv.max_buffered, cap, __ATOMIC_RELAXED);
+	for (int i = 0; i < N; i++) {
+		struct buf p = { 0 };
+		char clen[] = "65535";
+		struct buf q = { 0 };
+
+		fd[i] = client(&s);
+		begin(&p, 1, 1, 1);
+		pair(&q, "CONTENT_LENGTH", clen);
+		record(&p, 4, 1, q.p, q.len, 0);
+		record(&p, 4, 1, "", 0, 0);
+		free(q.p);
+		put(&p, h, sizeof(h));
+		put(&p, part, sizeof(part));
+		send_buf(fd[i], &p, 0);
+	}
+	for (int i = 0; i < 50; i++) {
+		unsigned long long n = stat_of(&s, "buffered");
+
+		most = n > most ? n : most;
+		sleep_ms(10);
+	}
+	printf("(at most %llu bytes buffered, cap %zu; %llu reads and %llu "
+	       "accepts put off) ",
+	    most, cap, stat_of(&s, "reads_paused"),
+	    stat_of(&s, "accept_paused"));
+	CU_ASSERT(most <= cap + cap / 2);
+	/* which one depends on how the reads and the accepts interleave */
+	CU_ASSERT(
+	    stat_of(&s, "reads_paused") + stat_of(&s, "accept_paused") > 0);
+	/* a new client waits while the memory is held */
+	last = client(&s);
+	request(&b, 1, 1, "GET", "/after", "");
+	send_buf(last, &b, 0);
+	sleep_ms(300);
+	CU_ASSERT_EQUAL(calls(&s), 0);
+	for (int i = 0; i < N; i++)
+		close(fd[i]);
+	CU_ASSERT_EQUAL(read_response(last, 1, NULL, NULL), 0);
+	CU_ASSERT_EQUAL(calls(&s), 1);
+	close(last);
+	CU_ASSERT(wait_stat(&s, "connections", 0, 1) == 0);
+	CU_ASSERT_EQUAL(stat_of(&s, "buffered"), 0);
+	server_stop(&s);
+}
+
+struct upload {
+	struct server *s;
+	pthread_barrier_t *half; /* after the first half of the body */
+	int ok;
+};
+
+static int
+send_all(int fd, const void *p, size_t len)
+{
+	while (len > 0) {
+		ssize_t w = send(fd, p, len, MSG_NOSIGNAL);
+
+		if (w <= 0)
+			return -1;
+		p = (const char *)p + w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+/* A 600 KB body in two halves, then its answer.  No CU_ASSERT_FATAL:
+ * this is not the test's thread. */
+static void *
+upload_thread(void *arg)
+{
+	struct upload *u = arg;
+	static char chunk[60000];
+	struct buf b = { 0 }, p = { 0 };
+	struct timeval tv = { 5, 0 };
+	int fd = client(u->s), ok;
+
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	begin(&b, 1, 1, 1);
+	pair(&p, "REQUEST_URI", "/up");
+	pair(&p, "CONTENT_LENGTH", "600000");
+	record(&b, 4, 1, p.p, p.len, 0);
+	record(&b, 4, 1, "", 0, 0);
+	for (int i = 0; i < 5; i++)
+		record(&b, 5, 1, chunk, sizeof(chunk), 0);
+	free(p.p);
+	ok = send_all(fd, b.p, b.len) == 0;
+	free(b.p);
+	memset(&b, 0, sizeof(b));
+	pthread_barrier_wait(u->half);
+	for (int i = 0; i < 5; i++)
+		record(&b, 5, 1, chunk, sizeof(chunk), 0);
+	record(&b, 5, 1, "", 0, 0);
+	ok = ok && send_all(fd, b.p, b.len) == 0;
+	u->ok = ok && read_response(fd, 1, NULL, NULL) == 0;
+	free(b.p);
+	close(fd);
+	return NULL;
+}
+
+/*
+ * Uploads holding more than the cap between them all complete, with no
+ * timeout set: the connection holding the most reads on until its request
+ * is in, which releases memory for the others.  Without that, three
+ * uploads caught over a lowered cap (a reload, or reads that raced) each
+ * waited for the others' memory for ever.
+ */
+static void
+test_buffer_cap_progress(void)
+{
+	enum { N = 3 };
+	struct server s;
+	struct upload u[N];
+	pthread_t t[N];
+	pthread_barrier_t half;
+	int ok = 0;
+
+	server_start(&s, 1024 * 1024, ANSWER_NOW);
+	pthread_barrier_init(&half, NULL, N + 1);
+	for (int i = 0; i < N; i++) {
+		u[i].s = &s;
+		u[i].half = &half;
+		u[i].ok = 0;
+		CU_ASSERT_FATAL(
+		    pthread_create(&t[i], NULL, upload_thread, &u[i]) == 0);
+	}
+	/* each has its body's buffer (600 KB, reserved as 1 MB) */
+	CU_ASSERT(
+	    wait_stat(&s, "buffered", N * 1024 * 1024, 0) >= N * 1024 * 1024);
+	__atomic_store_n(&s.srv.max_buffered, 1024 * 1024, __ATOMIC_RELAXED);
+	pthread_barrier_wait(&half);
+	for (int i = 0; i < N; i++) {
+		pthread_join(t[i], NULL);
+		ok += u[i].ok;
+	}
+	printf("(%d of %d uploads answered; %llu reads paused) ", ok, N,
+	    stat_of(&s, "reads_paused"));
+	CU_ASSERT_EQUAL(ok, N);
+	CU_ASSERT_EQUAL(calls(&s), N);
+	CU_ASSERT(stat_of(&s, "reads_paused") > 0);
+	pthread_barrier_destroy(&half);
+	server_stop(&s);
+}
+
+/* The highest descriptor open in this process. */
+static int
+highest_fd(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	int most = 2;
+
+	CU_ASSERT_FATAL(d != NULL);
+	while ((e = readdir(d)) != NULL)
+		if (atoi(e->d_name) > most)
+			most = atoi(e->d_name);
+	closedir(d);
+	return most;
+}
+
+/*
+ * Out of descriptors, the listener waits on the timer: the loop thread
+ * (only one here) goes on serving the connections it has, without
+ * spinning, and the waiting clients are served once descriptors are back.
+ * The regression: accept failures slept 10 ms on the loop thread, again
+ * and again, and every request waited for the sleep.
+ */
+static void
+test_out_of_descriptors(void)
+{
+	enum { WAITING = 3, ROUNDS = 100 };
+	struct server s;
+	struct buf b = { 0 };
+	struct sockaddr_un sun;
+	struct rlimit saved, low;
+	struct timeval tv = { 5, 0 };
+	int fd, waiting[WAITING], fillers[1024], nfill = 0;
+	long t0, took, before, used;
+
+	server_start_n(&s, 1024, ANSWER_NOW, 1);
+	fd = client(&s);
+	request(&b, 1, 1, "GET", "/before", "");
+	send_buf(fd, &b, 0);
+	CU_ASSERT_EQUAL(read_response(fd, 1, NULL, NULL), 0);
+	for (int i = 0; i < WAITING; i++) {
+		waiting[i] = socket(AF_UNIX, SOCK_STREAM, 0);
+		CU_ASSERT_FATAL(waiting[i] >= 0);
+		setsockopt(
+		    waiting[i], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	}
+	/* no descriptor left: the limit at the highest, the holes filled */
+	CU_ASSERT_FATAL(getrlimit(RLIMIT_NOFILE, &saved) == 0);
+	low = saved;
+	low.rlim_cur = (rlim_t)highest_fd() + 1;
+	CU_ASSERT_FATAL(setrlimit(RLIMIT_NOFILE, &low) == 0);
+	while (nfill < 1024 &&
+	    (fillers[nfill] = open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0)
+		nfill++;
+	CU_ASSERT_FATAL(nfill < 1024);
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", s.path);
+	for (int i = 0; i < WAITING; i++) {
+		CU_ASSERT_FATAL(connect(waiting[i], (struct sockaddr *)&sun,
+		                    sizeof(sun)) == 0);
+		request(&b, 1, 1, "GET", "/waited", "");
+		send_buf(waiting[i], &b, 0);
+	}
+	CU_ASSERT(wait_stat(&s, "accept_paused", 1, 0) >= 1);
+	/* the kept connection is served at full speed meanwhile */
+	t0 = now_ms();
+	before = cpu_ms();
+	for (unsigned i = 2; i < 2 + ROUNDS; i++) {
+		request(&b, i, 1, "GET", "/during", "");
+		send_buf(fd, &b, 0);
+		CU_ASSERT_EQUAL(read_response(fd, i, NULL, NULL), 0);
+	}
+	took = now_ms() - t0;
+	sleep_ms(500);
+	used = cpu_ms() - before;
+	printf("(%d requests in %ld ms, %ld ms of CPU in %ld ms; %llu "
+	       "accept pauses) ",
+	    ROUNDS, took, used, took + 500, stat_of(&s, "accept_paused"));
+	CU_ASSERT(took < 300);
+	CU_ASSERT(used < 200);
+	CU_ASSERT_EQUAL(calls(&s), 1 + ROUNDS);
+	/* descriptors back: the waiting clients are served */
+	for (int i = 0; i < nfill; i++)
+		close(fillers[i]);
+	CU_ASSERT(setrlimit(RLIMIT_NOFILE, &saved) == 0);
+	for (int i = 0; i < WAITING; i++) {
+		CU_ASSERT_EQUAL(read_response(waiting[i], 1, NULL, NULL), 0);
+		close(waiting[i]);
+	}
+	CU_ASSERT_EQUAL(calls(&s), 1 + ROUNDS + WAITING);
+	close(fd);
+	server_stop(&s);
+}
+
 struct stopper {
 	struct server *s;
 	int done;
@@ -881,6 +1360,16 @@ lb_test_suite_fcgi(void)
 		{ "answers from another thread",
 		    test_answers_from_another_thread },
 		{ "protocol errors", test_protocol_errors },
+		{ "stalled header, no spin", test_stalled_header_no_spin },
+		{ "stalled request closed after the timeout",
+		    test_stalled_closed_after_timeout },
+		{ "slow reader cut, memory freed", test_slow_reader_cut },
+		{ "half-open connections hold little",
+		    test_half_open_hold_little },
+		{ "cap on buffered memory", test_buffer_cap },
+		{ "over the cap, uploads still complete",
+		    test_buffer_cap_progress },
+		{ "out of descriptors", test_out_of_descriptors },
 		{ "stop drains", test_stop_drains },
 		CU_TEST_INFO_NULL,
 	};
