@@ -302,11 +302,13 @@ def stalled_and_slow_fastcgi_clients(fx):
     answer's memory is released (SIGUSR1's fastcgi counters)."""
     cfg = fx.env.path("stall.conf")
     with open(cfg, "w") as f:
-        f.write('gateway: { api = "rest"; connection_timeout = 3.0; %s };\n'
+        f.write('gateway: { api = "rest"; connection_timeout = 3.0; %s\n'
+                '  user = "%s"; group = "%s"; };\n'
                 'functions = ( { name = "ctl"; module = "%s/integ_fn.so"; '
                 'handler = "integ_ctl"; } );\n'
                 'routes = ( { route = "GET /ctl"; function = "ctl"; } );\n'
-                % (h.listen_access(), h.TEST_HANDLERS))
+                % ((h.listen_access(),) + h.unprivileged_user()
+                   + (h.TEST_HANDLERS,)))
     bridge = h.start_bridge(fx.env, cfg)
     stalled = []
     try:

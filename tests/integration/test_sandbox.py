@@ -207,12 +207,15 @@ def root_start_needs_a_user(fx):
     with open(fx.config) as f:
         text = f.read()
     user, group = h.unprivileged_user()
-    text = text.replace('user = "%s";' % user, "", 1).replace('group = "%s";' % group, "", 1)
+    text = text.replace('\n  user = "%s";' % user, "\n", 1)
+    text = text.replace('\n  group = "%s";' % group, "\n", 1)
     with open(cfg, "w") as f:
         f.write(text)
+    line = text[:text.index('{ name = "fork"')].count("\n") + 1
     r = h.run_cmd([h.LB_BIN, "check", "-c", cfg])
     h.eq(r.returncode, 1, "check's exit status")
-    h.ok(("%s:12: functions[0]: " % cfg) in r.stderr and "user" in r.stderr,
+    h.ok(("%s:%d: functions[0]: " % (cfg, line)) in r.stderr
+         and "user" in r.stderr,
          "the error names the file, line and setting: %r" % r.stderr)
 
 
