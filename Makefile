@@ -1,4 +1,4 @@
-# lambdabridge - one non-recursive Makefile (STYLE.md "Build").
+# lambdabridge - one non-recursive GNU Makefile.
 #
 #   make            build/lambdabridge and build/handlers/*.so
 #   make run        install what is missing, build, start nginx + bridge

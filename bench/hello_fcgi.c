@@ -1,8 +1,8 @@
 /*
  * hello_fcgi.c - the baseline of `make bench`: the smallest libfcgi program
  * that does what the bench asks of lambdabridge, in its best configuration
- * (FASTCGI.md section 1, case b7: N threads on FCGX_Accept_r, no accept
- * mutex, behind nginx with fastcgi_keep_conn).
+ * (docs/fastcgi-facts.md section 1, case b7: N threads on FCGX_Accept_r, no
+ * accept mutex, behind nginx with fastcgi_keep_conn).
  *
  *   hello_fcgi -l unix:/path/to.sock [-t THREADS]
  *   hello_fcgi -l 127.0.0.1:9000 [-t THREADS]
@@ -10,7 +10,7 @@
  * GET /hello answers "hello"; /echo (and /echo/...) answers the request body
  * as application/octet-stream; anything else is 404.  Every request's body
  * is read to its end before FCGX_Finish_r so that kept connections stay in
- * step (FASTCGI.md section 3).
+ * step (docs/fastcgi-facts.md section 3).
  */
 #include <errno.h>
 #include <pthread.h>

@@ -1,7 +1,7 @@
 /*
- * cli.h - the subcommands of the lambdabridge binary (DESIGN.md section 5).
- * Each takes the arguments after the subcommand name and returns the exit
- * status.
+ * cli.h - the subcommands of the lambdabridge binary (docs/design.md
+ * section 5).  Each takes the arguments after the subcommand name and returns
+ * the exit status.
  */
 #ifndef LB_CLI_H
 #define LB_CLI_H

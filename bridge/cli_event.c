@@ -422,7 +422,8 @@ lb_cli_event(int argc, char **argv)
 		goto cleanup;
 	}
 
-	/* the params nginx sends (FASTCGI.md 2.1, Debian fastcgi_params) */
+	/* the params nginx sends (docs/fastcgi-facts.md 2.1, Debian
+	 * fastcgi_params) */
 	qs = strchr(pos[2], '?');
 	if (st->have_body && !explicit_cl) {
 		snprintf(clbuf, sizeof(clbuf), "%zu", st->body_len);

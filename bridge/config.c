@@ -1,5 +1,5 @@
 /*
- * config.c - loads and validates the configuration (DESIGN.md section 4,
+ * config.c - loads and validates the configuration (docs/design.md section 4,
  * docs/configuration.md).  The only file that includes libconfig.h.
  *
  * Each section is described by one table of settings (name, type, where it

@@ -1,5 +1,5 @@
 /*
- * config.h - the lambdabridge configuration (DESIGN.md section 4), loaded
+ * config.h - the lambdabridge configuration (docs/design.md section 4), loaded
  * from a libconfig file into an immutable struct.  Only config.c includes
  * libconfig.h.
  */

@@ -1,5 +1,6 @@
 /*
- * env.c - execution environments, the gateway's side (DESIGN.md section 1).
+ * env.c - execution environments, the gateway's side (docs/design.md
+ * section 1).
  *
  * Each function has a pool of worker processes.  A caller takes an idle
  * environment (LIFO, preferring one whose worker last ran on the caller's

@@ -1,6 +1,6 @@
 /*
  * env.h - execution environments: per-function pools of worker processes
- * (DESIGN.md section 1), their concurrency caps, cold and warm starts,
+ * (docs/design.md section 1), their concurrency caps, cold and warm starts,
  * deadlines, crash isolation, log capture and counters.
  *
  * An environment is a `lambdabridge` process started by fork+exec in worker

@@ -1,6 +1,7 @@
 /*
- * event.c - the API Gateway proxy event, payload 1.0 and 2.0 (APIGW.md
- * sections 1 and 2; the choices FastCGI forces are in docs/events.md).
+ * event.c - the API Gateway proxy event, payload 1.0 and 2.0
+ * (docs/apigw-facts.md sections 1 and 2; the choices FastCGI forces are in
+ * docs/events.md).
  *
  * Every string that comes from the request goes through jstr(): bytes that
  * are not UTF-8 are replaced with U+FFFD so the event is always valid JSON,
@@ -553,7 +554,7 @@ lb_event_locate(const struct lb_config *cfg, const char *uri, const char **path,
 	}
 	p += 1 + slen;
 	len -= 1 + slen;
-	/* "/stage//x" routes as "/x" (APIGW.md 1.4) */
+	/* "/stage//x" routes as "/x" (docs/apigw-facts.md 1.4) */
 	while (len > 1 && p[1] == '/') {
 		p++;
 		len--;
@@ -725,7 +726,8 @@ body_is_text(const char *body, size_t len)
 	return lb_url_utf8_valid(body, len);
 }
 
-/* HTTP API: text content types (APIGW.md 2.6); everything else is binary. */
+/* HTTP API: text content types (docs/apigw-facts.md 2.6); everything else is
+ * binary. */
 static int
 http_api_text_type(const char *ct)
 {
@@ -806,8 +808,8 @@ put_stage_variables(struct bld *b, struct ev *ev, int v2)
 }
 
 /*
- * pathParameters: REST keeps the raw values (APIGW.md 1.4), the HTTP API
- * decodes them like its paths (APIGW.md 2.5; "%00" stays as is).
+ * pathParameters: REST keeps the raw values (docs/apigw-facts.md 1.4), the HTTP
+ * API decodes them like its paths (docs/apigw-facts.md 2.5; "%00" stays as is).
  */
 static void
 put_path_parameters(struct bld *b, struct ev *ev, int v2)
@@ -837,7 +839,7 @@ put_path_parameters(struct bld *b, struct ev *ev, int v2)
 /*
  * Parses the query into an object of arrays (every value, in order), keys
  * and values decoded with '+' as a space.  Returns NULL when there is no
- * query or no pair in it.  REST also splits on ';' (APIGW.md 1.3).
+ * query or no pair in it.  REST also splits on ';' (docs/apigw-facts.md 1.3).
  */
 static struct ev *
 query_multi(struct bld *b)
@@ -957,7 +959,7 @@ identity_v1(struct bld *b)
 
 	put_null(b, id, "accessKey");
 	put_null(b, id, "accountId");
-	/* only when the method requires an API key (APIGW.md 1.8) */
+	/* only when the method requires an API key (docs/apigw-facts.md 1.8) */
 	if (key != NULL) {
 		put(b, id, "apiKey", jcstr(b, key->value));
 		put(b, id, "apiKeyId", jcstr(b, key->id));
@@ -1077,7 +1079,7 @@ cookie_sep(const char *s, const char *end)
 
 /*
  * cookies: every Cookie header split into its pairs, trimmed, values as sent
- * (APIGW.md 2.3).
+ * (docs/apigw-facts.md 2.3).
  */
 static void
 put_cookies(struct bld *b, struct ev *ev)

@@ -1,7 +1,8 @@
 /*
  * event.h - builds the API Gateway proxy event (payload 1.0 and 2.0) from a
- * request, exactly as APIGW.md sections 1 and 2 describe, with the choices
- * of DESIGN.md section 2 where FastCGI forces one.  Pure: no I/O, no globals.
+ * request, exactly as docs/apigw-facts.md sections 1 and 2 describe, with the
+ * choices of docs/design.md section 2 where FastCGI forces one.  Pure: no I/O,
+ * no globals.
  */
 #ifndef LB_EVENT_H
 #define LB_EVENT_H

@@ -1,6 +1,6 @@
 /*
  * frame.h - the length-prefixed messages between the gateway and an
- * execution environment (DESIGN.md section 1, "Framing").
+ * execution environment (docs/design.md section 1, "Framing").
  *
  * A frame is [u32 length][u32 type][payload], both numbers little-endian,
  * `length` counting the payload only.  Replies (READY, INIT_ERROR, RESULT,

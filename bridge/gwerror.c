@@ -107,7 +107,7 @@ static const char *const aws_names[LB_GWERR_COUNT] = {
  * The gateway response type whose override applies to an internal kind
  * before DEFAULT_4XX/DEFAULT_5XX.  A function error (502/500) has none: on
  * AWS it is customised only through DEFAULT_5XX, and INTEGRATION_FAILURE
- * is the Lambda throttle, which DESIGN.md's example turns into a 429
+ * is the Lambda throttle, which docs/design.md's example turns into a 429
  * without touching function errors (docs/responses.md).
  */
 static const enum lb_gwerr parent[LB_GWERR_COUNT] = {

@@ -1,8 +1,8 @@
 /*
  * gwerror.h - the errors the gateway itself answers with (no function output
  * involved, or function output that cannot be used), with API Gateway's exact
- * status, body bytes and x-amzn-ErrorType per API type (APIGW.md sections 3.6
- * and 4, DESIGN.md section 2).  Pure: no I/O, no globals.
+ * status, body bytes and x-amzn-ErrorType per API type (docs/apigw-facts.md
+ * sections 3.6 and 4, docs/design.md section 2).  Pure: no I/O, no globals.
  */
 #ifndef LB_GWERROR_H
 #define LB_GWERROR_H

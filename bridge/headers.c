@@ -16,7 +16,7 @@
 static const char *const drop_both[] = { "connection", "keep-alive",
 	"proxy-connection", "te", "trailer", "transfer-encoding", "upgrade",
 	NULL };
-/* Also removed in payload 1.0 (APIGW.md 1.2, LocalStack's list). */
+/* Also removed in payload 1.0 (docs/apigw-facts.md 1.2, LocalStack's list). */
 static const char *const drop_v1[] = { "content-length", "content-md5",
 	"expect", "max-forwards", "proxy-authenticate", "server",
 	"www-authenticate", NULL };

@@ -1,7 +1,8 @@
 /*
  * headers.h - the request headers as API Gateway hands them to a function,
- * rebuilt from CGI params (APIGW.md sections 1.2 and 2.2, FASTCGI.md 2.3,
- * DESIGN.md section 2).  Pure: no I/O, no globals.
+ * rebuilt from CGI params (docs/apigw-facts.md sections 1.2 and 2.2,
+ * docs/fastcgi-facts.md 2.3, docs/design.md section 2).  Pure: no I/O, no
+ * globals.
  */
 #ifndef LB_HEADERS_H
 #define LB_HEADERS_H

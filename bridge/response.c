@@ -1,7 +1,7 @@
 /*
  * response.c - maps a function's output to the HTTP response API Gateway
- * sends (APIGW.md section 3).  docs/responses.md gives the evidence and the
- * reason for every rule below.
+ * sends (docs/apigw-facts.md section 3).  docs/responses.md gives the evidence
+ * and the reason for every rule below.
  */
 #include <stdarg.h>
 #include <stdint.h>
@@ -328,7 +328,7 @@ push(struct hdrs *h, size_t at, const char *name, const char *value, size_t len,
 /*
  * Adds a `headers` value after the multiValueHeaders values of the same
  * name (case-insensitive, under the casing already there), unless that
- * very name+value pair is already present (APIGW.md section 3.2).
+ * very name+value pair is already present (docs/apigw-facts.md section 3.2).
  */
 static int
 merge_single(struct hdrs *h, const char *name, const char *value, size_t len,
@@ -547,7 +547,7 @@ check_object_or_null(json_object *v, const char *key, char *err, size_t errlen)
 }
 
 /*
- * Payload 1.0 (REST, and HTTP API routes with payload 1.0): APIGW.md
+ * Payload 1.0 (REST, and HTTP API routes with payload 1.0): docs/apigw-facts.md
  * sections 3.1 to 3.4.
  */
 static int
@@ -652,7 +652,8 @@ map_v1(const struct lb_response_input *in, json_object *root,
 	    errlen);
 }
 
-/* Payload 2.0 with a statusCode: APIGW.md section 3.5, structured form. */
+/* Payload 2.0 with a statusCode: docs/apigw-facts.md section 3.5, structured
+ * form. */
 static int
 map_v2_structured(json_object *root, struct lb_http_response *resp,
     struct hdrs *h, char *err, size_t errlen)

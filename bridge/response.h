@@ -1,7 +1,7 @@
 /*
  * response.h - maps a function's output to the HTTP response API Gateway
- * would send (APIGW.md section 3): REST and HTTP API 1.0 validation, the
- * headers/multiValueHeaders merge, base64 bodies, 2.0 cookies and
+ * would send (docs/apigw-facts.md section 3): REST and HTTP API 1.0 validation,
+ * the headers/multiValueHeaders merge, base64 bodies, 2.0 cookies and
  * inference.  Pure: no I/O, no globals.
  */
 #ifndef LB_RESPONSE_H

@@ -1,6 +1,6 @@
 /*
- * router.c - route keys and matching with API Gateway's rules (APIGW.md
- * sections 1.4 and 2.5).
+ * router.c - route keys and matching with API Gateway's rules
+ * (docs/apigw-facts.md sections 1.4 and 2.5).
  *
  * The routes are kept in a segment trie: each node has its static children
  * (sorted, found by binary search), at most one {var} child, and two slot

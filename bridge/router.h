@@ -1,8 +1,9 @@
 /*
- * router.h - route table and matching with API Gateway's rules (APIGW.md
- * sections 1.4 and 2.5): static segments beat {var} beat {proxy+}, ANY
- * matches any method not routed explicitly, {proxy+} is greedy and never
- * matches its parent, $default catches the rest.  Pure: no I/O, no globals.
+ * router.h - route table and matching with API Gateway's rules
+ * (docs/apigw-facts.md sections 1.4 and 2.5): static segments beat {var} beat
+ * {proxy+}, ANY matches any method not routed explicitly, {proxy+} is greedy
+ * and never matches its parent, $default catches the rest.  Pure: no I/O, no
+ * globals.
  */
 #ifndef LB_ROUTER_H
 #define LB_ROUTER_H
@@ -48,8 +49,8 @@ struct lb_router *lb_router_new(const struct lb_route *routes, size_t nroutes,
     size_t *bad, char *err, size_t errlen);
 
 /*
- * REST API rules (APIGW.md section 1.4): the most specific resource is
- * chosen by path alone, and a method it does not define (without ANY) is
+ * REST API rules (docs/apigw-facts.md section 1.4): the most specific resource
+ * is chosen by path alone, and a method it does not define (without ANY) is
  * "no route" rather than a fall-through to a less specific resource.  Off
  * by default (HTTP API rules).
  */

@@ -138,7 +138,7 @@ def v1_rest_key_fields(fx):
 def rest_api_keys(fx):
     """A route with api_key_required: x-api-key must name an enabled key
     (else 403 Forbidden, INVALID_API_KEY); the event's identity then carries
-    apiKey and apiKeyId (APIGW.md 1.8), and only then."""
+    apiKey and apiKeyId (docs/apigw-facts.md 1.8), and only then."""
     for headers, what in (((), "no x-api-key"),
                           ((("X-Api-Key", "wrong-key-0123456789abcdef"),), "an unknown key"),
                           ((("X-Api-Key", "retired-key-0123456789abc"),), "a disabled key")):
@@ -193,7 +193,7 @@ def duplicate_headers(fx):
     _, _, rv = rest(fx, "GET", "/dup", hdrs)
     if fx.kind == "apache":
         # Apache joins repeated headers into one param "one, two" before the
-        # bridge sees them (FASTCGI.md 2.3): one value with a comma
+        # bridge sees them (docs/fastcgi-facts.md 2.3): one value with a comma
         h.eq(ev["headers"].get("x-dup"), "one, two", "2.0 x-dup")
         h.eq(rv["multiValueHeaders"].get("X-Dup"), ["one, two"], "1.0 multiValueHeaders")
     else:

@@ -124,7 +124,7 @@ def _throttle(port, status, body):
 
 @g.test
 def reserved_concurrency_rest(fx):
-    """DESIGN.md 2: a Lambda throttle is INTEGRATION_FAILURE, 500 on REST."""
+    """docs/design.md 2: a Lambda throttle is INTEGRATION_FAILURE, 500 on REST."""
     _throttle(fx.port, 500, REST_ISE)
 
 
@@ -479,7 +479,7 @@ def provisioned_and_max_requests(fx):
 def many_idle_connections(fx):
     """The event loop serves every connection at once: 300 FastCGI
     connections held open on the bridge (half of them with half a request)
-    stop nothing, and closing them leaves nothing behind (FASTCGI.md's
+    stop nothing, and closing them leaves nothing behind (docs/fastcgi-facts.md's
     keep_conn trap cannot happen)."""
     bpid = fx.http_bridge.proc.p.pid
 

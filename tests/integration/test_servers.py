@@ -4,7 +4,7 @@ These groups put fcgi_dump.py (a FastCGI responder that answers with the
 params and body it received) behind nginx/run.conf.in, apache/run.conf.in
 and the mod_fcgid variant, so they test the web-server side alone: they need
 no bridge.  The facts they pin down are the ones docs/deployment.md and
-/work/shared/FASTCGI.md rely on.
+docs/fastcgi-facts.md rely on.
 """
 
 import hashlib

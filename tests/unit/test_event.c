@@ -1,6 +1,6 @@
 /*
  * test_event.c - the API Gateway event builder (bridge/event.c, headers.c,
- * url.c) against APIGW.md sections 1 and 2.
+ * url.c) against docs/apigw-facts.md sections 1 and 2.
  *
  * Each case builds a request as nginx would send it (CGI params), routes it
  * with lb_event_locate + lb_router_match exactly as gateway.c does, builds
@@ -9,7 +9,8 @@
  * tests/fixtures/events/NAME.json (json_object_equal).
  *
  * LB_WRITE_FIXTURES=1 build/unit-tests event rewrites the fixtures from the
- * current output (then review every change by hand against APIGW.md).
+ * current output (then review every change by hand against
+ * docs/apigw-facts.md).
  */
 #include <regex.h>
 #include <stdio.h>
@@ -481,7 +482,8 @@ keys_of(json_object *o, char *buf, size_t len)
 }
 
 /* A route with api_key_required: identity gains apiKey and apiKeyId, in
- * their alphabetical place (APIGW.md 1.8); without one they are absent. */
+ * their alphabetical place (docs/apigw-facts.md 1.8); without one they are
+ * absent. */
 static void
 test_v1_rest_api_key(void)
 {
@@ -712,7 +714,7 @@ test_v2_greedy(void)
 	tconf_free(&t);
 }
 
-/* isBase64Encoded in 2.0 (APIGW.md 2.6), by Content-Type. */
+/* isBase64Encoded in 2.0 (docs/apigw-facts.md 2.6), by Content-Type. */
 static void
 test_v2_base64_rule(void)
 {

@@ -1,7 +1,7 @@
 /*
- * test_gwerror.c - the gateway's own error responses (DESIGN.md section 2,
- * APIGW.md sections 3.6 and 4): exact status, body bytes and headers per
- * API type, names, and gateway_responses overrides.
+ * test_gwerror.c - the gateway's own error responses (docs/design.md section 2,
+ * docs/apigw-facts.md sections 3.6 and 4): exact status, body bytes and headers
+ * per API type, names, and gateway_responses overrides.
  */
 #include <stdio.h>
 #include <string.h>
@@ -205,7 +205,7 @@ test_table_complete(void)
 	CU_ASSERT_EQUAL(lb_gwerror_info(LB_GWERR_COUNT, 0, &info), -1);
 }
 
-/* The exact REST bytes DESIGN.md quotes, spaced and unspaced. */
+/* The exact REST bytes docs/design.md quotes, spaced and unspaced. */
 static void
 test_exact_bytes(void)
 {
@@ -288,7 +288,8 @@ render(enum lb_gwerr t, int rest, struct lb_http_response *r)
 	CU_ASSERT_EQUAL_FATAL(lb_gwerror_render(t, rest, ov, r), 0);
 }
 
-/* DESIGN.md's example: Lambda throttles as 429, function errors untouched */
+/* docs/design.md's example: Lambda throttles as 429, function errors
+ * untouched */
 static void
 test_override_throttle(void)
 {

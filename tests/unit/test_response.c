@@ -1,6 +1,6 @@
 /*
- * test_response.c - the response matrix of APIGW.md section 3: REST and
- * HTTP API 1.0 validation, the headers/multiValueHeaders merge, base64
+ * test_response.c - the response matrix of docs/apigw-facts.md section 3: REST
+ * and HTTP API 1.0 validation, the headers/multiValueHeaders merge, base64
  * bodies, 2.0 cookies and inference, remapped headers, bad JSON.  Every
  * case checks the exact status, header lines (in order) and body bytes.
  */
@@ -137,7 +137,7 @@ expect_malformed(int api, const char *out)
 	done(&x);
 }
 
-/* ---- REST (APIGW.md 3.1, each row recorded on AWS) ---- */
+/* ---- REST (docs/apigw-facts.md 3.1, each row recorded on AWS) ---- */
 
 static void
 test_rest_status(void)
@@ -482,7 +482,7 @@ test_header_limits(void)
 	done(&x);
 }
 
-/* ---- HTTP API, payload 1.0 (APIGW.md 3.4) ---- */
+/* ---- HTTP API, payload 1.0 (docs/apigw-facts.md 3.4) ---- */
 
 static void
 test_http_v1(void)
@@ -522,7 +522,7 @@ test_http_v1(void)
 	    "{\"statusCode\":200,\"body\":\"@@@\",\"isBase64Encoded\":true}");
 }
 
-/* ---- HTTP API, payload 2.0 (APIGW.md 3.5) ---- */
+/* ---- HTTP API, payload 2.0 (docs/apigw-facts.md 3.5) ---- */
 
 static void
 test_http_v2_structured(void)

@@ -1,8 +1,8 @@
 /*
- * test_router.c - route keys and matching (APIGW.md sections 1.4 and 2.5):
- * static beats {var} beats {proxy+}, ANY, greedy rules, $default, stages
- * (through lb_event_locate), method mismatch, parameters pointing into the
- * path, and a table with many routes.
+ * test_router.c - route keys and matching (docs/apigw-facts.md sections 1.4
+ * and 2.5): static beats {var} beats {proxy+}, ANY, greedy rules, $default,
+ * stages (through lb_event_locate), method mismatch, parameters pointing into
+ * the path, and a table with many routes.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -207,7 +207,8 @@ test_too_many_params(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "more than 16 path variables"));
 }
 
-/* The worked example of the HTTP API developer guide (APIGW.md 2.5). */
+/* The worked example of the HTTP API developer guide
+ * (docs/apigw-facts.md 2.5). */
 static void
 test_priority_docs_example(void)
 {
