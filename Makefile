@@ -23,7 +23,9 @@ LDLIBS   = $(FCGI_LIBS) $(PKG_LIBS) -ldl -lpthread
 ASAN     = -fsanitize=address,undefined -fno-sanitize-recover=all \
 	   -fno-omit-frame-pointer
 
-BRIDGE_SRC  := $(filter-out bridge/main.c,$(wildcard bridge/*.c))
+# bridge/ is in layers, one folder each (CONTRIBUTING.md); config.c and
+# main.c stay at the top
+BRIDGE_SRC  := $(filter-out bridge/main.c,$(wildcard bridge/*.c bridge/*/*.c))
 BRIDGE_OBJ  := $(BRIDGE_SRC:%.c=$(BUILD)/%.o)
 ASAN_OBJ    := $(BRIDGE_SRC:%.c=$(BUILD)/asan/%.o)
 UNIT_SRC    := $(wildcard tests/unit/test_*.c)
@@ -38,10 +40,12 @@ PIN_VARIANTS := $(BUILD)/tests/handlers/pin_b.so $(BUILD)/tests/handlers/pin_ini
 TEST_HANDLER_SO += $(PIN_VARIANTS)
 BENCH_SRC   := $(wildcard bench/*.c)
 BENCH_BIN   := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
-FORMAT_SRC  := $(wildcard bridge/*.[ch] bridge/include/*.h handlers/*/*.c \
+FORMAT_SRC  := $(wildcard bridge/*.[ch] bridge/*/*.[ch] handlers/*/*.c \
 		 tests/unit/*.[ch] tests/handlers/*.[ch] tests/fuzz/*.c bench/*.c)
 
-.PHONY: all run test unit unit-asan integration format format-check bench \
+# `make layers` (part of `make test`): the include rules between bridge/'s
+# folders, checked by scripts/check-layers
+.PHONY: all run test unit unit-asan integration format format-check bench layers \
 	bench-smoke clean deps fuzz tsan
 all: $(BUILD)/lambdabridge $(HANDLER_SO) $(TEST_HANDLER_SO) $(BENCH_BIN)
 
@@ -167,7 +171,7 @@ FUZZ_CORPUS = $(BUILD)/fuzz/$*.corpus
 
 # json.c against json-c; pairs "A NUL B" for lb_json_reparse
 FUZZ_TARGETS += fuzz_json
-FUZZ_SRC_fuzz_json := bridge/json.c bridge/url.c bridge/fmt.c
+FUZZ_SRC_fuzz_json := bridge/base/json.c bridge/base/url.c bridge/base/fmt.c
 FUZZ_LEN_fuzz_json := 8192
 fuzz-seed-fuzz_json:
 	mkdir -p $(BUILD)/fuzz/fuzz_json.corpus
@@ -183,8 +187,8 @@ fuzz-seed-fuzz_json:
 # config.c as `check --no-probe` loads a file; the seeds name the module
 # "m.so" the target puts beside its file
 FUZZ_TARGETS += fuzz_config
-FUZZ_SRC_fuzz_config := bridge/config.c bridge/router.c bridge/gwerror.c \
-	bridge/http.c bridge/listen.c
+FUZZ_SRC_fuzz_config := bridge/config.c bridge/apigw/router.c \
+	bridge/apigw/gwerror.c bridge/fastcgi/http.c bridge/fastcgi/listen.c
 FUZZ_LEN_fuzz_config := 16384
 fuzz-seed-fuzz_config:
 	mkdir -p $(BUILD)/fuzz/fuzz_config.corpus
@@ -200,8 +204,9 @@ fuzz-seed-fuzz_config:
 # response.c: arbitrary bytes as a function's result, mapped for REST,
 # HTTP API 1.0 and 2.0
 FUZZ_TARGETS += fuzz_response
-FUZZ_SRC_fuzz_response := bridge/response.c bridge/json.c bridge/b64.c \
-	bridge/media.c bridge/http.c bridge/url.c bridge/fmt.c
+FUZZ_SRC_fuzz_response := bridge/apigw/response.c bridge/base/json.c \
+	bridge/base/b64.c bridge/apigw/media.c bridge/fastcgi/http.c \
+	bridge/base/url.c bridge/base/fmt.c
 FUZZ_ARGS_fuzz_response := -dict=tests/fuzz/response.dict
 fuzz-seed-fuzz_response:
 	mkdir -p $(BUILD)/fuzz/fuzz_response.corpus
@@ -209,14 +214,14 @@ fuzz-seed-fuzz_response:
 
 # the frame decoder (tests/fuzz/fuzz_frame.c says what it checks)
 FUZZ_TARGETS += fuzz_frame
-FUZZ_SRC_fuzz_frame := bridge/frame.c bridge/ids.c
+FUZZ_SRC_fuzz_frame := bridge/lambda/frame.c bridge/base/ids.c
 FUZZ_LEN_fuzz_frame := 8192
 
 # fcgi_proto.c: what a client sends the FastCGI socket; the seed is a kept
 # request (BEGIN_REQUEST, PARAMS with a 1- and a 4-byte length, padding,
 # STDIN) and a GET_VALUES
 FUZZ_TARGETS += fuzz_fcgi
-FUZZ_SRC_fuzz_fcgi := bridge/fcgi_proto.c
+FUZZ_SRC_fuzz_fcgi := bridge/fastcgi/fcgi_proto.c
 FUZZ_LEN_fuzz_fcgi := 70000
 FCGI_SEED = '\001\001\000\001\000\010\000\000\000\001\001\000\000\000\000\000' \
 	'\001\004\000\001\000\023\003\000\016\003REQUEST_METHODGET' \
@@ -252,6 +257,9 @@ fuzz:
 
 format:
 	clang-format -i $(FORMAT_SRC)
+
+layers:
+	scripts/check-layers
 
 format-check:
 	clang-format --dry-run --Werror $(FORMAT_SRC)

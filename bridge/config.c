@@ -25,9 +25,9 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "listen.h"
-#include "router.h"
-#include "sandbox.h"
+#include "fastcgi/listen.h"
+#include "apigw/router.h"
+#include "lambda/sandbox.h"
 
 #define MAX_REQUEST_BODY_CAP (64u * 1024 * 1024)
 #define MAX_BUFFERED_CAP     (64.0 * 1024 * 1024 * 1024)

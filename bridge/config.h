@@ -10,9 +10,9 @@
 #include <stdio.h>
 #include <sys/types.h>
 
-#include "gwerror.h"
-#include "kv.h"
-#include "throttle.h"
+#include "apigw/gwerror.h"
+#include "base/kv.h"
+#include "apigw/throttle.h"
 
 enum lb_api {
 	LB_API_REST, /* REST API: payload 1.0, binary media types, REST bodies */

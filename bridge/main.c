@@ -11,14 +11,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 #include "config.h"
-#include "env.h"
-#include "fcgi.h"
-#include "gateway.h"
-#include "listen.h"
-#include "log.h"
-#include "sandbox.h"
+#include "lambda/env.h"
+#include "fastcgi/fcgi.h"
+#include "apigw/gateway.h"
+#include "fastcgi/listen.h"
+#include "base/log.h"
+#include "lambda/sandbox.h"
 
 /*
  * Set by the signal handlers, which may run on any of the process's

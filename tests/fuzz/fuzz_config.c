@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "router.h"
+#include "apigw/router.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fcgi_proto.h"
+#include "fastcgi/fcgi_proto.h"
 
 #define STREAM_MAX (1 << 20)
 

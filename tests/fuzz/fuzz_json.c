@@ -12,7 +12,7 @@
 
 #include <json-c/json.h>
 
-#include "json.h"
+#include "base/json.h"
 
 #define FLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
 

@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "http.h"
-#include "response.h"
+#include "fastcgi/http.h"
+#include "apigw/response.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

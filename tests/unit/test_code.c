@@ -13,7 +13,7 @@
 
 #include <elf.h>
 
-#include "code.h"
+#include "lambda/code.h"
 #include "test.h"
 
 void lb_test_suite_code(void);

@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "gwerror.h"
+#include "apigw/gwerror.h"
 #include "test.h"
 
 void lb_test_suite_config(void);

@@ -5,10 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "b64.h"
-#include "http.h"
-#include "ids.h"
-#include "media.h"
+#include "base/b64.h"
+#include "fastcgi/http.h"
+#include "base/ids.h"
+#include "apigw/media.h"
 #include "test.h"
 
 void lb_test_suite_core(void);

@@ -19,10 +19,10 @@
 #include <json-c/json.h>
 
 #include "config.h"
-#include "env.h"
-#include "ids.h"
-#include "log.h"
-#include "loop.h"
+#include "lambda/env.h"
+#include "base/ids.h"
+#include "base/log.h"
+#include "base/loop.h"
 #include "test.h"
 
 void lb_test_suite_env(void);

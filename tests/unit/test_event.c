@@ -1,5 +1,5 @@
 /*
- * test_event.c - the API Gateway event builder (bridge/event.c, headers.c,
+ * test_event.c - the API Gateway event builder (bridge/apigw/event.c, headers.c,
  * url.c) against docs/apigw-facts.md sections 1 and 2.
  *
  * Each case builds a request as nginx would send it (CGI params), routes it
@@ -23,14 +23,14 @@
 #include <json-c/json.h>
 
 #include "config.h"
-#include "event.h"
+#include "apigw/event.h"
 #include "../handlers/handler_util.h" /* th_field */
-#include "headers.h"
-#include "http.h"
-#include "ids.h"
-#include "router.h"
+#include "apigw/headers.h"
+#include "fastcgi/http.h"
+#include "base/ids.h"
+#include "apigw/router.h"
 #include "test.h"
-#include "url.h"
+#include "base/url.h"
 
 void lb_test_suite_event(void);
 

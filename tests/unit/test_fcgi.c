@@ -20,9 +20,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "fcgi.h"
-#include "listen.h"
-#include "loop.h"
+#include "fastcgi/fcgi.h"
+#include "fastcgi/listen.h"
+#include "base/loop.h"
 #include "test.h"
 
 void lb_test_suite_fcgi(void);

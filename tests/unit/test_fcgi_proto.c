@@ -6,7 +6,7 @@
  */
 #include <string.h>
 
-#include "fcgi_proto.h"
+#include "fastcgi/fcgi_proto.h"
 #include "test.h"
 
 void lb_test_suite_fcgi_proto(void);

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "fmt.h"
+#include "base/fmt.h"
 #include "test.h"
 
 void lb_test_suite_fmt(void);

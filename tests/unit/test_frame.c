@@ -11,8 +11,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "frame.h"
-#include "ids.h"
+#include "lambda/frame.h"
+#include "base/ids.h"
 #include "test.h"
 
 void lb_test_suite_frame(void);

@@ -6,8 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "gwerror.h"
-#include "http.h"
+#include "apigw/gwerror.h"
+#include "fastcgi/http.h"
 #include "test.h"
 
 void lb_test_suite_gwerror(void);

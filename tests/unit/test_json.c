@@ -14,7 +14,7 @@
 
 #include <json-c/json.h>
 
-#include "json.h"
+#include "base/json.h"
 #include "test.h"
 
 #define FLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)

@@ -16,7 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "listen.h"
+#include "fastcgi/listen.h"
 #include "test.h"
 
 void lb_test_suite_listen(void);

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "response.h"
+#include "apigw/response.h"
 #include "test.h"
 
 void lb_test_suite_response(void);

@@ -9,8 +9,8 @@
 #include <string.h>
 
 #include "config.h"
-#include "event.h"
-#include "router.h"
+#include "apigw/event.h"
+#include "apigw/router.h"
 #include "test.h"
 
 void lb_test_suite_router(void);

@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "../handlers/handler_util.h"
-#include "sandbox.h"
+#include "lambda/sandbox.h"
 #include "test.h"
 
 void lb_test_suite_sandbox(void);

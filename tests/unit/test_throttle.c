@@ -6,7 +6,7 @@
 #include <time.h>
 
 #include "test.h"
-#include "throttle.h"
+#include "apigw/throttle.h"
 
 void lb_test_suite_throttle(void);
 

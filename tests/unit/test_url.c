@@ -1,8 +1,8 @@
-/* test_url.c - percent-decoding, query splitting and UTF-8 (bridge/url.c). */
+/* test_url.c - percent-decoding, query splitting and UTF-8 (bridge/base/url.c). */
 #include <string.h>
 
 #include "test.h"
-#include "url.h"
+#include "base/url.h"
 
 void lb_test_suite_url(void);
 

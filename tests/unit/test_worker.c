@@ -18,10 +18,10 @@
 
 #include <json-c/json.h>
 
-#include "frame.h"
-#include "ids.h"
+#include "lambda/frame.h"
+#include "base/ids.h"
 #include "test.h"
-#include "worker.h"
+#include "lambda/worker.h"
 
 void lb_test_suite_worker(void);
 

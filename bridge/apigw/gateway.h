@@ -1,0 +1,54 @@
+/*
+ * gateway.h - the request pipeline: route -> gateway checks -> event ->
+ * invoke -> map.  Owns the running configuration generation (config, router,
+ * environments) and swaps it on reload.
+ */
+#ifndef LB_GATEWAY_H
+#define LB_GATEWAY_H
+
+#include <stdio.h>
+
+#include "config.h"
+#include "fastcgi/http.h"
+
+struct lb_fcgi_req;
+
+struct lb_gateway;
+
+/*
+ * Creates a gateway over `cfg` (takes ownership): builds the router and
+ * starts the environments.  Returns NULL with the reason in err.
+ */
+struct lb_gateway *lb_gateway_new(
+    struct lb_config *cfg, char *err, size_t errlen);
+
+/*
+ * Handles one request (an lb_fcgi_handler; `arg` is the gateway): route,
+ * checks and event at once, then the invocation on the loop (or, for CGI,
+ * blocking), then the mapping; the answer goes to lb_fcgi_respond(r).
+ * Never fails: every error becomes an API Gateway-style response.
+ */
+void lb_gateway_handle(void *arg, struct lb_fcgi_req *r,
+    const struct lb_http_request *req, int body_too_large);
+
+/*
+ * Replaces the configuration with `cfg` (takes ownership) for requests that
+ * start from now on; requests in flight finish on the old one, whose
+ * environments are then shut down.  The modules are pinned (code.h) and
+ * one environment of every changed function must initialise first
+ * (lb_envs_prime).  Returns 0, or -1 with the reason in err (the old
+ * configuration keeps serving and cfg is freed).
+ */
+int lb_gateway_reload(
+    struct lb_gateway *gw, struct lb_config *cfg, char *err, size_t errlen);
+
+/* The current request body cap (for the FastCGI layer). */
+size_t lb_gateway_max_body(struct lb_gateway *gw);
+
+/* Writes per-function counters to `out`. */
+void lb_gateway_dump_stats(struct lb_gateway *gw, FILE *out);
+
+/* Drains requests in flight, stops every environment and frees the gateway. */
+void lb_gateway_free(struct lb_gateway *gw);
+
+#endif /* LB_GATEWAY_H */

@@ -1,0 +1,67 @@
+/*
+ * throttle.c - the token bucket (see throttle.h).  A request takes one
+ * whole token; tokens accrue continuously at `rate` per second up to
+ * `burst`, and the bucket starts full, so `burst` requests may arrive at
+ * once and `rate` per second follow.  A burst of 0 throttles everything,
+ * as on API Gateway.
+ */
+#include <time.h>
+
+#include "apigw/throttle.h"
+
+void
+lb_throttle_init(
+    struct lb_throttle *t, struct lb_throttle_limits lim, int64_t now_us)
+{
+	pthread_mutex_init(&t->mu, NULL);
+	t->rate = lim.rate > 0 ? lim.rate : 0;
+	t->burst = lim.burst > 0 ? lim.burst : 0;
+	t->tokens = t->burst;
+	t->last_us = now_us;
+}
+
+int
+lb_throttle_take(struct lb_throttle *t, int64_t now_us)
+{
+	int ok = 0;
+
+	pthread_mutex_lock(&t->mu);
+	if (now_us > t->last_us) {
+		t->tokens += t->rate * (double)(now_us - t->last_us) / 1e6;
+		if (t->tokens > t->burst)
+			t->tokens = t->burst;
+		t->last_us = now_us;
+	}
+	if (t->tokens >= 1.0) {
+		t->tokens -= 1.0;
+		ok = 1;
+	}
+	pthread_mutex_unlock(&t->mu);
+	return ok;
+}
+
+void
+lb_throttle_destroy(struct lb_throttle *t)
+{
+	pthread_mutex_destroy(&t->mu);
+}
+
+int64_t
+lb_quota_period_end(enum lb_quota_period period, int64_t now_ms)
+{
+	time_t t = (time_t)(now_ms / 1000);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+	switch (period) {
+	case LB_QUOTA_DAY: tm.tm_mday += 1; break;
+	case LB_QUOTA_WEEK: tm.tm_mday += 7 - tm.tm_wday; break;
+	case LB_QUOTA_MONTH:
+		tm.tm_mday = 1;
+		tm.tm_mon += 1;
+		break;
+	default: return INT64_MAX;
+	}
+	return (int64_t)timegm(&tm) * 1000;
+}

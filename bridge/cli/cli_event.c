@@ -1,0 +1,518 @@
+/*
+ * cli_event.c - `lambdabridge event v1|v2 METHOD PATH [-H 'K: V']...
+ * [-d BODY] [-c FILE]`: prints the event the gateway would build for that
+ * request (the on-prem `sam local generate-event`).  The arguments become the
+ * CGI params nginx (Debian's fastcgi_params) would send, and the event goes
+ * through the gateway's own code: lb_event_locate, lb_router_match,
+ * lb_event_build.  Exit status: 0 printed, 1 bad arguments or no route
+ * (the reason on stderr).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "config.h"
+#include "apigw/event.h"
+#include "fastcgi/http.h"
+#include "base/ids.h"
+#include "apigw/router.h"
+
+#define MAX_HEADERS 256
+
+static void
+usage(FILE *out)
+{
+	fprintf(out,
+	    "usage: lambdabridge event v1|v2 METHOD PATH [-H 'Name: value']... "
+	    "[-d BODY|@FILE|@-] [-c FILE]\n"
+	    "  PATH is the request target as the web server receives it "
+	    "(with the stage\n"
+	    "  and the query, still percent-encoded): '/dev/users/42?a=1'.\n"
+	    "  Without -c: v1 is a REST API (routes 'ANY /' and "
+	    "'ANY /{proxy+}'), v2 an\n"
+	    "  HTTP API (route '$default'), stage '$default'.  With -c the "
+	    "config's API,\n"
+	    "  stage and routes are used, with the payload format forced to "
+	    "v1 or v2.\n");
+}
+
+/* Everything the command owns; released by state_free(). */
+struct state {
+	struct lb_config *loaded; /* from -c, owned */
+	struct lb_router *router; /* owned */
+	struct lb_param params[MAX_HEADERS + 32];
+	size_t nparams;
+	char *owned[MAX_HEADERS * 2 + 32]; /* strings the params point to */
+	size_t nowned;
+	char *body; /* owned */
+	size_t body_len;
+	int have_body;
+};
+
+static void
+state_free(struct state *st)
+{
+	for (size_t i = 0; i < st->nowned; i++)
+		free(st->owned[i]);
+	free(st->body);
+	lb_router_free(st->router);
+	lb_config_free(st->loaded);
+}
+
+/* Keeps `s` (malloc'ed, may be NULL) until state_free.  Returns s. */
+static char *
+keep(struct state *st, char *s)
+{
+	if (s == NULL)
+		return NULL;
+	if (st->nowned >= sizeof(st->owned) / sizeof(st->owned[0])) {
+		free(s);
+		return NULL;
+	}
+	st->owned[st->nowned++] = s;
+	return s;
+}
+
+static int
+add_param(struct state *st, const char *name, const char *value)
+{
+	if (name == NULL || value == NULL ||
+	    st->nparams >= sizeof(st->params) / sizeof(st->params[0]))
+		return -1;
+	st->params[st->nparams].name = name;
+	st->params[st->nparams].value = value;
+	st->nparams++;
+	return 0;
+}
+
+static int
+has_param(const struct state *st, const char *name)
+{
+	for (size_t i = 0; i < st->nparams; i++)
+		if (strcmp(st->params[i].name, name) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+is_tchar(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') ||
+	    (c != '\0' && strchr("!#$%&'*+-.^_`|~", c));
+}
+
+static int
+is_token(const char *s, size_t len)
+{
+	if (len == 0)
+		return 0;
+	for (size_t i = 0; i < len; i++)
+		if (!is_tchar(s[i]))
+			return 0;
+	return 1;
+}
+
+/* Reads all of `f` into *out (malloc'ed).  Returns 0 or -1. */
+static int
+read_all(FILE *f, char **out, size_t *len)
+{
+	size_t cap = 4096, n = 0;
+	char *b = malloc(cap), *nb;
+
+	if (b == NULL)
+		return -1;
+	for (;;) {
+		size_t r;
+
+		if (n == cap) {
+			if (cap > ((size_t)1 << 30) ||
+			    (nb = realloc(b, cap * 2)) == NULL) {
+				free(b);
+				return -1;
+			}
+			b = nb;
+			cap *= 2;
+		}
+		r = fread(b + n, 1, cap - n, f);
+		n += r;
+		if (r == 0)
+			break;
+	}
+	if (ferror(f)) {
+		free(b);
+		return -1;
+	}
+	*out = b;
+	*len = n;
+	return 0;
+}
+
+/* -d BODY, -d @FILE, -d @- (stdin). */
+static int
+set_body(struct state *st, const char *arg)
+{
+	FILE *f;
+	int rc;
+
+	free(st->body);
+	st->body = NULL;
+	st->have_body = 1;
+	if (arg[0] != '@') {
+		st->body_len = strlen(arg);
+		st->body = malloc(st->body_len + 1);
+		if (st->body == NULL)
+			return -1;
+		memcpy(st->body, arg, st->body_len + 1);
+		return 0;
+	}
+	if (strcmp(arg, "@-") == 0)
+		return read_all(stdin, &st->body, &st->body_len);
+	f = fopen(arg + 1, "rb");
+	if (f == NULL) {
+		fprintf(stderr, "lambdabridge: cannot read '%s': %s\n", arg + 1,
+		    strerror(errno));
+		return -1;
+	}
+	rc = read_all(f, &st->body, &st->body_len);
+	fclose(f);
+	if (rc < 0)
+		fprintf(stderr, "lambdabridge: cannot read '%s'\n", arg + 1);
+	return rc;
+}
+
+/*
+ * One -H 'Name: value' as nginx passes it: HTTP_NAME (upper case, '-' ->
+ * '_'), and CONTENT_TYPE/CONTENT_LENGTH too for those two.  Returns 0, 1 when
+ * the header sets Content-Length, or -1 (message printed).
+ */
+static int
+add_header(struct state *st, const char *arg)
+{
+	const char *colon = strchr(arg, ':'), *v;
+	size_t nlen;
+	char *name, *value;
+	int is_cl;
+
+	if (colon == NULL || !is_token(arg, (size_t)(colon - arg))) {
+		fprintf(stderr,
+		    "lambdabridge: bad header '%s' (expected 'Name: value')\n",
+		    arg);
+		return -1;
+	}
+	nlen = (size_t)(colon - arg);
+	v = colon + 1;
+	while (*v == ' ' || *v == '\t')
+		v++;
+	name = keep(st, malloc(nlen + 6));
+	value = keep(st, strdup(v));
+	if (name == NULL || value == NULL)
+		goto toomany;
+	/* trailing whitespace is not part of a field value */
+	for (size_t l = strlen(value);
+	     l > 0 && (value[l - 1] == ' ' || value[l - 1] == '\t'); l--)
+		value[l - 1] = '\0';
+	memcpy(name, "HTTP_", 5);
+	for (size_t i = 0; i < nlen; i++) {
+		char c = arg[i];
+
+		if (c == '-')
+			c = '_';
+		else if (c >= 'a' && c <= 'z')
+			c = (char)(c - 'a' + 'A');
+		name[5 + i] = c;
+	}
+	name[5 + nlen] = '\0';
+	is_cl = strcmp(name, "HTTP_CONTENT_LENGTH") == 0;
+	if (strcmp(name, "HTTP_CONTENT_TYPE") == 0 &&
+	    add_param(st, "CONTENT_TYPE", value) < 0)
+		goto toomany;
+	if (is_cl && add_param(st, "CONTENT_LENGTH", value) < 0)
+		goto toomany;
+	if (add_param(st, name, value) < 0)
+		goto toomany;
+	return is_cl;
+toomany:
+	fprintf(stderr, "lambdabridge: too many headers (at most %d)\n",
+	    MAX_HEADERS);
+	return -1;
+}
+
+/* The built-in configuration: see usage(). */
+struct default_config {
+	struct lb_config cfg;
+	struct lb_function fn;
+	struct lb_route routes[2];
+	char *binary[2];
+	char stage[16], region[16], account[16], api_id[16], fname[16];
+	char key_root[8], key_proxy[16], any[4], root[4], proxy[16];
+	char bin_octet[32], bin_image[8];
+};
+
+static void
+default_config(struct default_config *d, int version)
+{
+	memset(d, 0, sizeof(*d));
+	snprintf(d->stage, sizeof(d->stage), "$default");
+	snprintf(d->region, sizeof(d->region), "us-east-1");
+	snprintf(d->account, sizeof(d->account), "123456789012");
+	snprintf(d->api_id, sizeof(d->api_id), "1234567890");
+	snprintf(d->fname, sizeof(d->fname), "function");
+	snprintf(d->any, sizeof(d->any), "ANY");
+	snprintf(d->root, sizeof(d->root), "/");
+	snprintf(d->proxy, sizeof(d->proxy), "/{proxy+}");
+	snprintf(d->key_root, sizeof(d->key_root), "ANY /");
+	snprintf(
+	    d->bin_octet, sizeof(d->bin_octet), "application/octet-stream");
+	snprintf(d->bin_image, sizeof(d->bin_image), "image/*");
+	d->fn.name = d->fname;
+	d->fn.timeout = 3.0;
+	d->fn.memory = 128;
+	d->fn.reserved_concurrency = -1;
+	d->cfg.api = version == 1 ? LB_API_REST : LB_API_HTTP;
+	d->cfg.payload_format = version;
+	d->cfg.stage = d->stage;
+	d->cfg.integration_timeout = version == 1 ? 29.0 : 30.0;
+	d->cfg.account_concurrency = 1000;
+	d->cfg.max_request_body = 10485760;
+	d->cfg.threads = 1;
+	d->cfg.region = d->region;
+	d->cfg.account_id = d->account;
+	d->cfg.api_id = d->api_id;
+	d->cfg.functions = &d->fn;
+	d->cfg.nfunctions = 1;
+	d->cfg.routes = d->routes;
+	if (version == 1) {
+		snprintf(d->key_proxy, sizeof(d->key_proxy), "ANY /{proxy+}");
+		d->binary[0] = d->bin_octet;
+		d->binary[1] = d->bin_image;
+		d->cfg.binary_media_types = d->binary;
+		d->cfg.nbinary_media_types = 2;
+		d->routes[0].key = d->key_root;
+		d->routes[0].method = d->any;
+		d->routes[0].path = d->root;
+		d->routes[1].key = d->key_proxy;
+		d->routes[1].method = d->any;
+		d->routes[1].path = d->proxy;
+		d->routes[0].payload_format = d->routes[1].payload_format = 1;
+		d->cfg.nroutes = 2;
+	} else {
+		snprintf(d->key_proxy, sizeof(d->key_proxy), "$default");
+		d->routes[0].key = d->key_proxy;
+		d->routes[0].payload_format = 2;
+		d->cfg.nroutes = 1;
+	}
+}
+
+int
+lb_cli_event(int argc, char **argv)
+{
+	struct state *st = NULL;
+	struct default_config *def = NULL;
+	const struct lb_config *cfg;
+	const char *pos[3] = { NULL, NULL, NULL }, *conf = NULL;
+	const char *path, *query, *out, *qs;
+	size_t npos = 0, path_len, bad;
+	int version, rc = 1, explicit_cl = 0;
+	struct lb_http_request req;
+	struct lb_router_match match;
+	struct lb_route route;
+	struct lb_event_input in;
+	json_object *ev = NULL;
+	char err[1024], clbuf[32];
+	char request_id[LB_IDS_UUID_LEN + 1], short_id[LB_IDS_SHORT_LEN + 1];
+	char trace_id[LB_IDS_TRACE_LEN + 1];
+
+	st = calloc(1, sizeof(*st));
+	def = calloc(1, sizeof(*def));
+	if (st == NULL || def == NULL) {
+		fprintf(stderr, "lambdabridge: out of memory\n");
+		goto cleanup;
+	}
+	/* argv[0] is "event"; options may come anywhere */
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			usage(stdout);
+			rc = 0;
+			goto cleanup;
+		}
+		if (strcmp(a, "-H") == 0 || strcmp(a, "-d") == 0 ||
+		    strcmp(a, "-c") == 0) {
+			const char *v = i + 1 < argc ? argv[++i] : NULL;
+			int r;
+
+			if (v == NULL) {
+				fprintf(stderr,
+				    "lambdabridge: option %s needs a value\n",
+				    a);
+				goto usage;
+			}
+			if (a[1] == 'c') {
+				conf = v;
+			} else if (a[1] == 'd') {
+				if (set_body(st, v) < 0)
+					goto cleanup;
+			} else if ((r = add_header(st, v)) < 0) {
+				goto cleanup;
+			} else if (r == 1) {
+				explicit_cl = 1;
+			}
+			continue;
+		}
+		if (a[0] == '-' && a[1] != '\0') {
+			fprintf(
+			    stderr, "lambdabridge: unknown option '%s'\n", a);
+			goto usage;
+		}
+		if (npos == 3) {
+			fprintf(stderr,
+			    "lambdabridge: unexpected argument '%s'\n", a);
+			goto usage;
+		}
+		pos[npos++] = a;
+	}
+	if (npos < 3) {
+		fprintf(stderr,
+		    "lambdabridge: event needs v1|v2, a method and "
+		    "a path\n");
+		goto usage;
+	}
+	if (strcmp(pos[0], "v1") == 0 || strcmp(pos[0], "1.0") == 0) {
+		version = 1;
+	} else if (strcmp(pos[0], "v2") == 0 || strcmp(pos[0], "2.0") == 0) {
+		version = 2;
+	} else {
+		fprintf(stderr,
+		    "lambdabridge: unknown payload format '%s' (v1 or v2)\n",
+		    pos[0]);
+		goto usage;
+	}
+	if (!is_token(pos[1], strlen(pos[1]))) {
+		fprintf(stderr, "lambdabridge: bad method '%s'\n", pos[1]);
+		goto usage;
+	}
+	if (pos[2][0] != '/') {
+		fprintf(stderr,
+		    "lambdabridge: bad path '%s' (it must start with '/')\n",
+		    pos[2]);
+		goto usage;
+	}
+
+	if (conf != NULL) {
+		st->loaded = lb_config_load(conf, NULL, err, sizeof(err));
+		if (st->loaded == NULL) {
+			fprintf(stderr, "lambdabridge: %s\n", err);
+			goto cleanup;
+		}
+		cfg = st->loaded;
+	} else {
+		default_config(def, version);
+		cfg = &def->cfg;
+	}
+	st->router =
+	    lb_router_new(cfg->routes, cfg->nroutes, &bad, err, sizeof(err));
+	if (st->router != NULL)
+		lb_router_set_rest(st->router, cfg->api == LB_API_REST);
+	if (st->router == NULL) {
+		fprintf(stderr, "lambdabridge: %s\n", err);
+		goto cleanup;
+	}
+
+	/* the params nginx sends (docs/fastcgi-facts.md 2.1, Debian
+	 * fastcgi_params) */
+	qs = strchr(pos[2], '?');
+	if (st->have_body && !explicit_cl) {
+		snprintf(clbuf, sizeof(clbuf), "%zu", st->body_len);
+		if (add_param(st, "CONTENT_LENGTH", clbuf) < 0 ||
+		    add_param(st, "HTTP_CONTENT_LENGTH", clbuf) < 0)
+			goto toomany;
+	}
+	if ((!has_param(st, "HTTP_HOST") &&
+	        add_param(st, "HTTP_HOST", "localhost") < 0) ||
+	    add_param(st, "REQUEST_METHOD", pos[1]) < 0 ||
+	    add_param(st, "REQUEST_URI", pos[2]) < 0 ||
+	    add_param(st, "QUERY_STRING", qs != NULL ? qs + 1 : "") < 0 ||
+	    add_param(st, "SERVER_PROTOCOL", "HTTP/1.1") < 0 ||
+	    add_param(st, "REQUEST_SCHEME", "https") < 0 ||
+	    add_param(st, "HTTPS", "on") < 0 ||
+	    add_param(st, "REMOTE_ADDR", "127.0.0.1") < 0 ||
+	    add_param(st, "SERVER_PORT", "443") < 0 ||
+	    add_param(st, "SERVER_NAME", "") < 0 ||
+	    add_param(st, "GATEWAY_INTERFACE", "CGI/1.1") < 0)
+		goto toomany;
+	/* nginx sends CONTENT_TYPE empty when there is none */
+	if (!has_param(st, "CONTENT_TYPE") &&
+	    add_param(st, "CONTENT_TYPE", "") < 0)
+		goto toomany;
+
+	memset(&req, 0, sizeof(req));
+	req.method = pos[1];
+	req.uri = pos[2];
+	req.params = st->params;
+	req.nparams = st->nparams;
+	req.body = st->body;
+	req.body_len = st->body_len;
+
+	/* route exactly as the gateway does (gateway.c stage_route) */
+	if (lb_event_locate(cfg, req.uri, &path, &path_len, &query) < 0 ||
+	    lb_router_match(st->router, req.method, path, path_len, &match) <
+	        0) {
+		fprintf(stderr,
+		    "lambdabridge: no route matches %s %s (the gateway would "
+		    "answer %s)\n",
+		    req.method, req.uri,
+		    cfg->api == LB_API_REST ? "403 Missing Authentication Token"
+		                            : "404 Not Found");
+		goto cleanup;
+	}
+	route = *match.route;
+	route.payload_format = version;
+	match.route = &route;
+
+	memset(&in, 0, sizeof(in));
+	in.cfg = cfg;
+	in.req = &req;
+	in.match = &match;
+	in.path = path;
+	in.path_len = path_len;
+	in.query = query;
+	in.time_ms = lb_now_ms();
+	lb_ids_uuid(request_id);
+	lb_ids_short(short_id);
+	lb_ids_trace(trace_id, in.time_ms);
+	in.request_id = request_id;
+	in.short_id = short_id;
+	in.trace_id = trace_id;
+	ev = lb_event_build(&in, err, sizeof(err));
+	if (ev == NULL) {
+		fprintf(
+		    stderr, "lambdabridge: cannot build the event: %s\n", err);
+		goto cleanup;
+	}
+	out = json_object_to_json_string_ext(ev,
+	    JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+	        JSON_C_TO_STRING_NOSLASHESCAPE);
+	if (out == NULL || printf("%s\n", out) < 0 || fflush(stdout) != 0) {
+		fprintf(stderr, "lambdabridge: cannot write the event\n");
+		goto cleanup;
+	}
+	rc = 0;
+	goto cleanup;
+toomany:
+	fprintf(stderr, "lambdabridge: too many headers (at most %d)\n",
+	    MAX_HEADERS);
+	goto cleanup;
+usage:
+	usage(stderr);
+cleanup:
+	json_object_put(ev);
+	if (st != NULL)
+		state_free(st);
+	free(st);
+	free(def);
+	return rc;
+}

@@ -1,0 +1,1116 @@
+/*
+ * worker.c - the worker side of an execution environment (`lambdabridge
+ * __worker`), the fork+exec helper shared with env.c, and the module probe.
+ *
+ * A worker is single-threaded.  It moves its channel (LB_WORKER_FD in,
+ * LB_WORKER_OUT_FD out) to high close-on-exec descriptors, loads one module,
+ * runs its lb_init once, says READY, then answers INVOKE frames one at a
+ * time, each reply carrying its INVOKE's sequence number, until the gateway
+ * closes its end (or kills it).
+ * Everything that goes wrong inside it becomes a frame the gateway can map:
+ * INIT_ERROR, ERROR or OOM; a crash is seen by the gateway as EOF plus the
+ * exit status.
+ */
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <link.h>
+
+#include <json-c/json.h>
+
+#include "lambda/env.h"
+#include "lambda/frame.h"
+#include "base/ids.h"
+#include "base/json.h"
+#include "lambdabridge.h"
+#include "lambda/sandbox.h"
+#include "lambda/worker.h"
+
+extern char **environ;
+
+#if defined(__SANITIZE_ADDRESS__)
+#define LB_UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define LB_UNDER_ASAN 1
+#endif
+#endif
+
+/*
+ * The worker's address-space limit is the function's `memory` plus what the
+ * runtime itself has mapped when the worker starts (the binary, libc, json-c,
+ * ... typically 10-20 MB of virtual memory), plus this fixed allowance for
+ * stack growth.  The runtime's per-invocation buffers (event, parsed event,
+ * serialised result) count against `memory`, as on Lambda.
+ */
+#define RUNTIME_ALLOWANCE_MB 4
+
+/* Depth cap for parsing the event (API Gateway events are shallow). */
+#define EVENT_MAX_DEPTH 64
+/* The last event's tree is kept for the next to be parsed into
+ * (lb_json_reparse) when its text was at most this long; a bigger one is
+ * freed rather than kept while the environment idles. */
+#define LAST_EVENT_MAX (64 * 1024)
+
+/* How long lb_worker_probe waits for the probe process. */
+#define PROBE_TIMEOUT_MS 10000
+
+/* The channel's descriptors move at or above this (channel_hide). */
+#define CHANNEL_FD_MIN 1000
+
+/* ---- spawning ---------------------------------------------------------- */
+
+/* Child side of lb_worker_spawn: async-signal-safe calls only. */
+static void
+child_fail(int errpipe, int step)
+{
+	int e[2] = { errno, step };
+
+	while (write(errpipe, e, sizeof(e)) < 0 && errno == EINTR)
+		;
+	_exit(127);
+}
+
+/* Closes every fd >= lo except `keep` (async-signal-safe). */
+static void
+child_close_from(int lo, int keep, long maxfd)
+{
+#ifdef SYS_close_range
+	if (keep > lo) {
+		if (syscall(SYS_close_range, (unsigned)lo, (unsigned)keep - 1,
+		        0) == 0 &&
+		    syscall(SYS_close_range, (unsigned)keep + 1, ~0U, 0) == 0)
+			return;
+	} else if (syscall(SYS_close_range, (unsigned)lo, ~0U, 0) == 0) {
+		return;
+	}
+#endif
+	for (long fd = lo; fd < maxfd; fd++)
+		if (fd != keep)
+			close((int)fd);
+}
+
+enum {
+	STEP_DUP = 1,
+	STEP_DEVNULL,
+	STEP_IDS,
+	STEP_CONTAIN,
+	STEP_CONFINE,
+	STEP_EXEC
+};
+
+static void
+child_run(const struct lb_spawn *sp, int errpipe, long maxfd, pid_t parent,
+    int in_cgroup)
+{
+	struct sigaction sa;
+	struct rlimit core = { 0, 0 };
+	sigset_t none;
+	int hi_err = -1, hi3 = -1, hi4 = -1, hiout = -1, hierr = -1, null;
+
+	/* Default dispositions first, then unblock (the parent blocked all). */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	for (int sig = 1; sig < NSIG; sig++)
+		sigaction(sig, &sa, NULL); /* fails harmlessly for KILL/STOP */
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	/* first, as the gateway's user; without it, the subreaper contains */
+	if (sp->join_cgroup && !in_cgroup)
+		(void)lb_sandbox_child_cgroup(sp->cgroup_fd);
+
+	/*
+	 * Move every source fd above the targets first so that dup2 onto 0..3
+	 * cannot clobber a source that happens to be numbered 0..3.  The high
+	 * copies are close-on-exec.
+	 */
+	hi_err = fcntl(errpipe, F_DUPFD_CLOEXEC, 10);
+	if (hi_err < 0)
+		child_fail(errpipe, STEP_DUP);
+	errpipe = hi_err;
+	if (sp->fd3 >= 0 && (hi3 = fcntl(sp->fd3, F_DUPFD_CLOEXEC, 10)) < 0)
+		child_fail(errpipe, STEP_DUP);
+	if (sp->fd3 >= 0 && sp->fd4 >= 0 &&
+	    (hi4 = fcntl(sp->fd4, F_DUPFD_CLOEXEC, 10)) < 0)
+		child_fail(errpipe, STEP_DUP);
+	if (sp->out_fd >= 0 &&
+	    (hiout = fcntl(sp->out_fd, F_DUPFD_CLOEXEC, 10)) < 0)
+		child_fail(errpipe, STEP_DUP);
+	if (sp->err_fd >= 0 &&
+	    (hierr = fcntl(sp->err_fd, F_DUPFD_CLOEXEC, 10)) < 0)
+		child_fail(errpipe, STEP_DUP);
+
+	null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null < 0)
+		child_fail(errpipe, STEP_DEVNULL);
+	if (dup2(null, 0) < 0 || dup2(hiout >= 0 ? hiout : null, 1) < 0 ||
+	    dup2(hierr >= 0      ? hierr
+	            : hiout >= 0 ? hiout
+	                         : null,
+	        2) < 0)
+		child_fail(errpipe, STEP_DUP);
+	if (hi3 >= 0 && dup2(hi3, LB_WORKER_FD) < 0)
+		child_fail(errpipe, STEP_DUP);
+	if (hi4 >= 0 && dup2(hi4, LB_WORKER_OUT_FD) < 0)
+		child_fail(errpipe, STEP_DUP);
+	child_close_from(hi4 >= 0 ? LB_WORKER_OUT_FD + 1
+	        : hi3 >= 0        ? LB_WORKER_FD + 1
+	                          : LB_WORKER_FD,
+	    errpipe, maxfd);
+
+	setrlimit(RLIMIT_CORE, &core);
+	/* Own process group: a Ctrl-C meant for the gateway must not kill
+	 * in-flight invocations (the gateway drains and stops them itself). */
+	setpgid(0, 0);
+	/* ids first: changing them clears the death signal */
+	if (sp->set_ids && lb_sandbox_child_ids(sp->uid, sp->gid) < 0)
+		child_fail(errpipe, STEP_IDS);
+	if (sp->contain && lb_sandbox_child_contain(parent) < 0)
+		child_fail(errpipe, STEP_CONTAIN);
+	if (sp->confine && lb_sandbox_child_confine(sp->filter) < 0)
+		child_fail(errpipe, STEP_CONFINE);
+	execve(sp->exe, sp->argv, sp->envp);
+	child_fail(errpipe, STEP_EXEC);
+}
+
+/* What the child of lb_sandbox_spawn_into gets. */
+struct child_args {
+	const struct lb_spawn *sp;
+	int rd, wr;
+	long maxfd;
+	pid_t parent;
+};
+
+static void
+child_entry(void *arg)
+{
+	struct child_args *a = arg;
+
+	close(a->rd);
+	child_run(a->sp, a->wr, a->maxfd, a->parent, 1);
+}
+
+/*
+ * vfork: the child borrows the gateway's address space until execve instead
+ * of copying its page tables (a fork of a 30 MB, 64-thread process costs
+ * milliseconds, then copy-on-write faults in the gateway).  child_run only
+ * makes async-signal-safe calls that touch nothing of the parent's but
+ * errno, and never returns.  Nothing here changes after vfork returns.
+ * A child for a cgroup is born in it the same way where it can be
+ * (lb_sandbox_spawn_into), else it moves there itself.
+ */
+static pid_t
+spawn_child(const struct lb_spawn *sp, int rd, int wr, long maxfd)
+{
+	struct child_args a = { sp, rd, wr, maxfd, getpid() };
+	pid_t pid;
+
+	if (sp->join_cgroup &&
+	    (pid = lb_sandbox_spawn_into(sp->cgroup_fd, child_entry, &a)) >= 0)
+		return pid;
+	pid = vfork();
+	if (pid == 0) {
+		close(rd);
+		child_run(sp, wr, maxfd, a.parent, 0);
+	}
+	return pid;
+}
+
+pid_t
+lb_worker_spawn(const struct lb_spawn *sp, char *err, size_t errlen)
+{
+	static const char *steps[] = { "", "dup2", "open /dev/null",
+		"switching user", "prctl", "confining", "execve" };
+	sigset_t all, old;
+	struct rlimit nofile;
+	long maxfd = 1024;
+	int ep[2], e[2], status;
+	ssize_t n;
+	pid_t pid;
+
+	if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 &&
+	    nofile.rlim_cur != RLIM_INFINITY)
+		maxfd =
+		    nofile.rlim_cur > 1048576 ? 1048576 : (long)nofile.rlim_cur;
+	if (pipe2(ep, O_CLOEXEC) < 0) {
+		snprintf(
+		    err, errlen, "cannot create a pipe: %s", strerror(errno));
+		return -1;
+	}
+	/* No signal handler may run in the child before it resets them. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	pid = spawn_child(sp, ep[0], ep[1], maxfd);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	close(ep[1]);
+	if (pid < 0) {
+		snprintf(err, errlen, "cannot fork: %s", strerror(errno));
+		close(ep[0]);
+		return -1;
+	}
+	/* EOF on the close-on-exec pipe means execve succeeded. */
+	do
+		n = read(ep[0], e, sizeof(e));
+	while (n < 0 && errno == EINTR);
+	close(ep[0]);
+	if (n == (ssize_t)sizeof(e)) {
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+		snprintf(err, errlen, "cannot start '%s': %s: %s", sp->exe,
+		    e[1] > 0 && e[1] <= STEP_EXEC ? steps[e[1]] : "?",
+		    strerror(e[0]));
+		return -1;
+	}
+	return pid;
+}
+
+/* ---- lb_self_exe ------------------------------------------------------- */
+
+static char self_path[PATH_MAX];
+static pthread_once_t self_once = PTHREAD_ONCE_INIT;
+
+static void
+self_init(void)
+{
+	static const char deleted[] = " (deleted)";
+	ssize_t n =
+	    readlink("/proc/self/exe", self_path, sizeof(self_path) - 1);
+	size_t dl = sizeof(deleted) - 1;
+
+	/* A binary replaced on disk (rebuilt) is still /proc/self/exe. */
+	if (n <= 0 || (size_t)n >= sizeof(self_path) - 1 ||
+	    ((size_t)n > dl && memcmp(self_path + n - dl, deleted, dl) == 0)) {
+		snprintf(self_path, sizeof(self_path), "/proc/self/exe");
+		return;
+	}
+	self_path[n] = '\0';
+}
+
+const char *
+lb_self_exe(void)
+{
+	pthread_once(&self_once, self_init);
+	return self_path;
+}
+
+/* ---- loading a module (worker and probe) ------------------------------- */
+
+/*
+ * Whether `addr`, which dlsym returned for `symbol`, is code.  The ELF
+ * symbol at that address must be a function (or an IFUNC, whose resolved
+ * target may have no symbol of its own: an address that starts no exported
+ * symbol is let through).  A data symbol would be called and crash.
+ */
+static int
+is_function(void *addr)
+{
+	const ElfW(Sym) *sym = NULL;
+	Dl_info info;
+	int type;
+
+	if (dladdr1(addr, &info, (void **)&sym, RTLD_DL_SYMENT) == 0 ||
+	    sym == NULL || info.dli_saddr != addr)
+		return 1;
+	type = ELF64_ST_TYPE(sym->st_info);
+	return type == STT_FUNC || type == STT_GNU_IFUNC;
+}
+
+void *
+lb_worker_load(const char *path, const char *module, const char *symbol,
+    void **fn, const char **errtype, char *err, size_t errlen)
+{
+	const int *abi;
+	void *dl;
+	const char *why;
+
+	*fn = NULL;
+	*errtype = "Runtime.ImportModuleError";
+	dl = dlopen(path != NULL ? path : module, RTLD_NOW | RTLD_LOCAL);
+	if (dl == NULL) {
+		why = dlerror();
+		snprintf(err, errlen, "cannot load '%s': %s", module,
+		    why != NULL ? why : "unknown error");
+		return NULL;
+	}
+	dlerror();
+	abi = dlsym(dl, "lb_abi_version");
+	if (abi == NULL) {
+		snprintf(err, errlen,
+		    "'%s' has no 'lb_abi_version': not built with "
+		    "lambdabridge.h",
+		    module);
+		goto fail;
+	}
+	if (*abi != LB_ABI_VERSION) {
+		snprintf(err, errlen,
+		    "'%s' was built for handler ABI %d, this lambdabridge "
+		    "has %d",
+		    module, *abi, LB_ABI_VERSION);
+		goto fail;
+	}
+	dlerror();
+	*fn = dlsym(dl, symbol);
+	if (*fn == NULL) {
+		*errtype = "Runtime.HandlerNotFound";
+		snprintf(
+		    err, errlen, "'%s' does not export '%s'", module, symbol);
+		goto fail;
+	}
+	if (!is_function(*fn)) {
+		*fn = NULL;
+		*errtype = "Runtime.HandlerNotFound";
+		snprintf(err, errlen, "handler '%s' in '%s' is not a function",
+		    symbol, module);
+		goto fail;
+	}
+	return dl;
+fail:
+	/* Nothing of the module ran but its constructors: safe to close. */
+	dlclose(dl);
+	return NULL;
+}
+
+/* ---- the worker -------------------------------------------------------- */
+
+static int64_t
+mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* /proc/self/status, opened once (close-on-exec), or -1. */
+static int status_fd = -1;
+
+/*
+ * The peak resident set size of this process in KB.  VmHWM belongs to the
+ * address space, which execve replaced; getrusage's ru_maxrss would also
+ * count the gateway's RSS at fork time (Linux keeps it across execve).
+ * Reading /proc/self/status costs more than a warm invocation, and the peak
+ * can only have grown if the process took page faults since the last read:
+ * getrusage's fault counters tell, for the price of one cheap syscall.
+ */
+static uint64_t
+maxrss_kb(void)
+{
+	static uint64_t hwm;
+	static long faults = -1;
+	struct rusage ru;
+	char buf[2048];
+	const char *p;
+	ssize_t n;
+
+	if (getrusage(RUSAGE_SELF, &ru) < 0)
+		return hwm;
+	if (ru.ru_minflt + ru.ru_majflt == faults && hwm > 0)
+		return hwm;
+	faults = ru.ru_minflt + ru.ru_majflt;
+	if (status_fd >= 0 &&
+	    (n = pread(status_fd, buf, sizeof(buf) - 1, 0)) > 0) {
+		buf[n] = '\0';
+		p = strstr(buf, "VmHWM:");
+		if (p != NULL)
+			return hwm = strtoull(p + 6, NULL, 10);
+	}
+	return hwm = (uint64_t)ru.ru_maxrss;
+}
+
+/*
+ * Sets _X_AMZN_TRACE_ID for one invocation, or removes it.  putenv with a
+ * buffer of our own: environ then points at it, and later invocations only
+ * rewrite the buffer (setenv would allocate and scan every time).
+ */
+static void
+set_trace_env(const char *trace)
+{
+	static const char name[] = "_X_AMZN_TRACE_ID=";
+	static char var[sizeof(name) + 256];
+
+	if (trace[0] == '\0') {
+		unsetenv("_X_AMZN_TRACE_ID");
+		return;
+	}
+	snprintf(var, sizeof(var), "%s%s", name, trace);
+	/* the handler may have set it itself: then point environ back */
+	if (getenv("_X_AMZN_TRACE_ID") != var + sizeof(name) - 1)
+		putenv(var);
+}
+
+/*
+ * The channel to the gateway: LB_WORKER_FD and LB_WORKER_OUT_FD until
+ * channel_hide moves them out of a handler's way.
+ */
+static int chan_in = LB_WORKER_FD, chan_out = LB_WORKER_OUT_FD;
+/* The sequence number of the INVOKE being answered; 0 before the first. */
+static uint64_t cur_seq;
+
+/*
+ * Moves fd to a high, close-on-exec number and closes the low one.  A
+ * handler that opens files, or writes to "fd 4" by mistake, gets EBADF or
+ * its own file instead of the channel; its exec'd children inherit nothing.
+ * Where the descriptor limit is too low for CHANNEL_FD_MIN, as high as it
+ * allows.
+ */
+static int
+hide_fd(int fd)
+{
+	struct rlimit rl;
+	long lo = CHANNEL_FD_MIN;
+	int hi;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
+	    rl.rlim_cur != RLIM_INFINITY && (rlim_t)lo + 8 > rl.rlim_cur)
+		lo = rl.rlim_cur > 16 ? (long)rl.rlim_cur - 8 : 10;
+	hi = fcntl(fd, F_DUPFD_CLOEXEC, (int)lo);
+	if (hi < 0)
+		hi = fcntl(fd, F_DUPFD_CLOEXEC, 10);
+	if (hi < 0)
+		return fd;
+	close(fd);
+	return hi;
+}
+
+/* Hides the channel's descriptors, once (a spare goes on as a worker). */
+static void
+channel_hide(void)
+{
+	if (chan_in != LB_WORKER_FD)
+		return;
+	chan_in = hide_fd(LB_WORKER_FD);
+	chan_out = hide_fd(LB_WORKER_OUT_FD);
+}
+
+/* Sends a reply frame for the current invocation: metadata then `body`.
+ * 0 or -1. */
+static int
+send_reply(uint32_t type, int64_t started_us, const char *body, size_t len)
+{
+	unsigned char meta[LB_FRAME_META_LEN];
+	struct lb_frame_meta m;
+	struct iovec iov[2];
+	int64_t d = mono_us() - started_us;
+
+	m.duration_us = d > 0 ? (uint64_t)d : 0;
+	m.maxrss_kb = maxrss_kb();
+	m.cpu = sched_getcpu(); /* see pick_idle in env.c */
+	m.seq = cur_seq;
+	lb_frame_meta_encode(meta, &m);
+	iov[0].iov_base = meta;
+	iov[0].iov_len = sizeof(meta);
+	iov[1].iov_base = (void *)(uintptr_t)body;
+	iov[1].iov_len = len;
+	return lb_frame_send(chan_out, type, iov, 2, 0);
+}
+
+/*
+ * Appends `s` to out[*n] as JSON string content, escaping what JSON needs
+ * (no allocation: this also runs when memory is exhausted).
+ */
+static void
+put_json_string(char *out, size_t cap, size_t *n, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	for (; *s != '\0' && *n + 7 < cap; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\') {
+			out[(*n)++] = '\\';
+			out[(*n)++] = (char)c;
+		} else if (c < 0x20) {
+			out[(*n)++] = '\\';
+			out[(*n)++] = 'u';
+			out[(*n)++] = '0';
+			out[(*n)++] = '0';
+			out[(*n)++] = hex[c >> 4];
+			out[(*n)++] = hex[c & 15];
+		} else {
+			out[(*n)++] = (char)c;
+		}
+	}
+}
+
+/*
+ * Sends {"errorMessage":..,"errorType":..} as a frame of `type`, built in a
+ * stack buffer so that it works at the memory limit too.
+ */
+static int
+send_error(
+    uint32_t type, int64_t started_us, const char *etype, const char *message)
+{
+	char buf[4096 + 256];
+	size_t n = 0;
+
+	memcpy(buf, "{\"errorMessage\":\"", 17);
+	n = 17;
+	put_json_string(buf, sizeof(buf) - 64 - 128, &n, message);
+	memcpy(buf + n, "\",\"errorType\":\"", 15);
+	n += 15;
+	put_json_string(buf, sizeof(buf) - 8, &n, etype);
+	memcpy(buf + n, "\"}", 2);
+	n += 2;
+	return send_reply(type, started_us, buf, n);
+}
+
+/* Out of memory: tell the gateway, then die without touching the heap. */
+static void
+die_oom(int64_t started_us)
+{
+	send_error(LB_FRAME_OOM, started_us, "Runtime.OutOfMemory",
+	    "Runtime exited with error: out of memory");
+	_exit(137);
+}
+
+struct worker {
+	const char *module;
+	const char *handler;
+	lb_context ctx; /* the fixed fields; the rest per invocation */
+	lb_handler *fn;
+	void (*shutdown)(void);
+	json_tokener *tok;
+	json_object *last_event; /* its tree, or NULL: see LAST_EVENT_MAX */
+};
+
+static int
+parse_args(struct worker *w, int argc, char **argv, char *err, size_t errlen)
+{
+	char *end;
+	long v, mem;
+
+	if (argc != 1 + LB_WARG_COUNT) {
+		snprintf(err, errlen, "expected %d arguments, got %d",
+		    LB_WARG_COUNT, argc - 1);
+		return -1;
+	}
+	argv++;
+	v = strtol(argv[LB_WARG_VERSION], &end, 10);
+	if (*end != '\0' || v != LB_FRAME_VERSION) {
+		snprintf(err, errlen,
+		    "frame version '%s' is not this binary's %d",
+		    argv[LB_WARG_VERSION], LB_FRAME_VERSION);
+		return -1;
+	}
+	errno = 0;
+	mem = strtol(argv[LB_WARG_MEMORY], &end, 10);
+	if (errno != 0 || *end != '\0' || mem <= 0 || mem > 1048576) {
+		snprintf(
+		    err, errlen, "bad memory size '%s'", argv[LB_WARG_MEMORY]);
+		return -1;
+	}
+	w->module = argv[LB_WARG_MODULE];
+	w->handler = argv[LB_WARG_HANDLER];
+	w->ctx.function_name = argv[LB_WARG_FUNCTION];
+	w->ctx.function_version = argv[LB_WARG_FVERSION];
+	w->ctx.memory_limit_in_mb = (int)mem;
+	w->ctx.invoked_function_arn = argv[LB_WARG_ARN];
+	w->ctx.log_group_name = argv[LB_WARG_GROUP];
+	w->ctx.log_stream_name = argv[LB_WARG_STREAM];
+	return 0;
+}
+
+/* The virtual memory the process has mapped now, in bytes (0 if unknown). */
+static __attribute__((unused)) uint64_t
+vm_size(void)
+{
+	FILE *f = fopen("/proc/self/statm", "r");
+	unsigned long pages = 0;
+
+	if (f == NULL)
+		return 0;
+	if (fscanf(f, "%lu", &pages) != 1)
+		pages = 0;
+	fclose(f);
+	return (uint64_t)pages * (uint64_t)sysconf(_SC_PAGESIZE);
+}
+
+/* RLIMIT_AS = what is mapped now + memory MB + RUNTIME_ALLOWANCE_MB. */
+static void
+limit_memory(int mb)
+{
+#ifndef LB_UNDER_ASAN
+	uint64_t lim =
+	    vm_size() + ((uint64_t)mb + RUNTIME_ALLOWANCE_MB) * 1024 * 1024;
+	struct rlimit rl = { (rlim_t)lim, (rlim_t)lim };
+
+	if (setrlimit(RLIMIT_AS, &rl) < 0)
+		fprintf(stderr,
+		    "lambdabridge worker: cannot limit memory: %s\n",
+		    strerror(errno));
+#else
+	(void)mb; /* ASan reserves terabytes of shadow: no RLIMIT_AS */
+#endif
+}
+
+/*
+ * Loads the module from its pinned copy and runs lb_init; on failure sends
+ * INIT_ERROR.
+ */
+static int
+init_module(struct worker *w, int64_t started_us)
+{
+	char msg[1024], path[64];
+	const char *etype, *lt, *lm;
+	int (*init)(void);
+	void *dl, *fn;
+	int rc, code = lb_frame_recv_fd(chan_out);
+
+	if (code < 0) {
+		snprintf(msg, sizeof(msg),
+		    "cannot load '%s': no module from the gateway", w->module);
+		fprintf(stderr, "%s\n", msg);
+		send_error(LB_FRAME_INIT_ERROR, started_us,
+		    "Runtime.ImportModuleError", msg);
+		return -1;
+	}
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", code);
+	dl = lb_worker_load(
+	    path, w->module, w->handler, &fn, &etype, msg, sizeof(msg));
+	close(code); /* the mapping stays */
+	if (dl == NULL) {
+		fprintf(stderr, "%s\n", msg);
+		send_error(LB_FRAME_INIT_ERROR, started_us, etype, msg);
+		return -1;
+	}
+	*(void **)&w->fn = fn;
+	*(void **)&init = dlsym(dl, "lb_init");
+	*(void **)&w->shutdown = dlsym(dl, "lb_shutdown");
+	if (init != NULL) {
+		lb_runtime_begin();
+		errno = 0;
+		rc = init();
+		fflush(stdout);
+		fflush(stderr);
+		if (rc != 0) {
+			if (lb_runtime_error(&lt, &lm))
+				snprintf(msg, sizeof(msg), "%s: %s", lt, lm);
+			else if (errno == ENOMEM)
+				die_oom(started_us);
+			else
+				snprintf(msg, sizeof(msg),
+				    "lb_init of '%s' returned %d", w->module,
+				    rc);
+			send_error(LB_FRAME_INIT_ERROR, started_us,
+			    "Runtime.InitError", msg);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Copies a length-delimited id into a NUL-terminated buffer of 256. */
+static void
+copy_id(char *out, const char *s, size_t len)
+{
+	if (len > 255)
+		len = 255;
+	if (len > 0)
+		memcpy(out, s, len);
+	out[len] = '\0';
+}
+
+static int
+only_space(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\n' && s[i] != '\r')
+			return 0;
+	return 1;
+}
+
+/* Runs one INVOKE payload; 0, or -1 when the gateway is gone. */
+static int
+invoke(struct worker *w, const char *payload, size_t len)
+{
+	struct lb_frame_invoke iv;
+	char rid[256], trace[256], msg[512];
+	const char *etype, *emsg;
+	char *out;
+	json_object *event = NULL, *result;
+	enum json_tokener_error jerr;
+	int64_t started = mono_us();
+	size_t outlen, end;
+	lb_context ctx;
+	int rc;
+
+	if (lb_frame_invoke_decode(payload, len, &iv) < 0)
+		return send_error(LB_FRAME_ERROR, started,
+		    "Runtime.InvalidInvoke", "malformed INVOKE frame");
+	cur_seq = iv.seq;
+	copy_id(rid, iv.request_id, iv.request_id_len);
+	copy_id(trace, iv.trace_id, iv.trace_id_len);
+	set_trace_env(trace);
+	ctx = w->ctx;
+	ctx.aws_request_id = rid;
+	ctx.deadline_ms = iv.deadline_ms;
+
+	/*
+	 * The gateway's events take the fast path (json.h), into the last
+	 * event's tree: the handler only borrowed it (lambdabridge.h), so
+	 * once its result is freed nobody else holds it.
+	 */
+	event = lb_json_reparse(
+	    w->last_event, iv.event, iv.event_len, EVENT_MAX_DEPTH);
+	w->last_event = NULL;
+	if (event == NULL) {
+		json_tokener_reset(w->tok);
+		errno = 0;
+		/*
+		 * The reader NUL-terminates the payload: passing the NUL too
+		 * tells json-c where the input ends (else a bare number stays
+		 * "continue").
+		 */
+		event = json_tokener_parse_ex(
+		    w->tok, iv.event, (int)iv.event_len + 1);
+		jerr = json_tokener_get_error(w->tok);
+		end = json_tokener_get_parse_end(w->tok);
+	} else {
+		jerr = json_tokener_success;
+		end = iv.event_len;
+	}
+	if (jerr != json_tokener_success ||
+	    (end < iv.event_len &&
+	        !only_space(iv.event + end, iv.event_len - end))) {
+		if (errno == ENOMEM)
+			die_oom(started);
+		json_object_put(event);
+		snprintf(msg, sizeof(msg), "cannot parse the event: %s",
+		    jerr == json_tokener_continue ? "incomplete JSON"
+		        : jerr != json_tokener_success
+		        ? json_tokener_error_desc(jerr)
+		        : "trailing data");
+		return send_error(
+		    LB_FRAME_ERROR, started, "Runtime.InvalidEvent", msg);
+	}
+
+	lb_runtime_begin();
+	errno = 0;
+	result = w->fn(event, &ctx);
+	if (result == NULL && errno == ENOMEM &&
+	    !lb_runtime_error(&etype, &emsg))
+		die_oom(started);
+	fflush(stdout);
+	fflush(stderr);
+
+	if (result == NULL) {
+		if (!lb_runtime_error(&etype, &emsg)) {
+			etype = "Runtime.HandlerError";
+			emsg = "the handler returned NULL";
+		}
+		rc = send_error(LB_FRAME_ERROR, started, etype, emsg);
+		json_object_put(event);
+		return rc;
+	}
+	/* json-c's text, written a string run at a time (json.h) */
+	out = lb_json_serialize(result, &outlen);
+	if (out == NULL && errno != EDOM)
+		die_oom(started);
+	if (out == NULL) {
+		/* NaN or Infinity: json-c would write them, JSON has neither */
+		rc = send_error(LB_FRAME_ERROR, started, "Runtime.MarshalError",
+		    "Unable to marshal response: NaN and Infinity are not "
+		    "valid JSON");
+	} else if (outlen > LB_FRAME_PAYLOAD_LIMIT) {
+		/* Lambda's own error; not worth moving megabytes to say it. */
+		snprintf(msg, sizeof(msg),
+		    "Response payload size (%zu bytes) exceeded maximum "
+		    "allowed payload size (%d bytes).",
+		    outlen, LB_FRAME_PAYLOAD_LIMIT);
+		free(out);
+		rc = send_error(LB_FRAME_ERROR, started,
+		    "Function.ResponseSizeTooLarge", msg);
+	} else {
+		rc = send_reply(LB_FRAME_RESULT, started, out, outlen);
+		free(out);
+	}
+	/* freed once the reply is on its way: the gateway goes on meanwhile */
+	json_object_put(result);
+	if (iv.event_len <= LAST_EVENT_MAX)
+		w->last_event = event;
+	else
+		json_object_put(event);
+	return rc;
+}
+
+int
+lb_worker_main(int argc, char **argv)
+{
+	struct worker w;
+	struct lb_frame_reader rd;
+	struct sigaction sa;
+	int64_t started = mono_us();
+	char err[256];
+	int rc;
+
+	/* before any handler code: its descendants end with it */
+	lb_sandbox_worker_guard();
+	memset(&w, 0, sizeof(w));
+	channel_hide();
+	if (parse_args(&w, argc, argv, err, sizeof(err)) < 0) {
+		fprintf(stderr, "lambdabridge __worker: %s\n", err);
+		return 2;
+	}
+	/* The gateway may go away; writes then fail with EPIPE instead. */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+	/* Log lines reach the gateway as they are written, like Lambda's. */
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	limit_memory(w.ctx.memory_limit_in_mb);
+	status_fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+
+	w.tok = json_tokener_new_ex(EVENT_MAX_DEPTH);
+	if (w.tok == NULL)
+		die_oom(started);
+	if (init_module(&w, started) < 0) {
+		json_tokener_free(w.tok);
+		return 1;
+	}
+	if (send_reply(LB_FRAME_READY, started, "", 0) < 0) {
+		json_tokener_free(w.tok);
+		return 1;
+	}
+
+	lb_frame_reader_init(&rd, LB_FRAME_MAX, 0);
+	for (;;) {
+		char *payload;
+		size_t len;
+
+		rc = lb_frame_reader_pump(&rd, chan_in);
+		if (rc == LB_FRAME_EOF) {
+			rc = 0;
+			break;
+		}
+		if (rc == LB_FRAME_EIO && errno == ENOMEM)
+			die_oom(mono_us());
+		if (rc != LB_FRAME_DONE || rd.type != LB_FRAME_INVOKE) {
+			fprintf(stderr,
+			    "lambdabridge worker: bad frame from the "
+			    "gateway (%d, type %u)\n",
+			    rc, (unsigned)rd.type);
+			rc = 2;
+			break;
+		}
+		payload = lb_frame_reader_take(&rd, &len);
+		rc = invoke(&w, payload, len);
+		free(payload);
+		if (rc < 0) {
+			rc = 1;
+			break;
+		}
+	}
+	lb_frame_reader_reset(&rd);
+	json_tokener_free(w.tok);
+	json_object_put(w.last_event);
+	/* Orderly shutdown (the gateway closed its end): lb_shutdown. */
+	if (rc == 0 && w.shutdown != NULL)
+		w.shutdown();
+	fflush(stdout);
+	fflush(stderr);
+	return rc;
+}
+
+/* ---- spare workers ----------------------------------------------------- */
+
+/* The START payload: environ and the worker point into it to the end
+ * (volatile: a store only, which must not be optimised away, so that leak
+ * checkers see the memory as referenced). */
+static char *volatile spare_payload;
+
+/*
+ * Writes args[0..n) over the spare's own arguments (from argv[0] to the end
+ * of argv[argc - 1], contiguous as execve laid them out), keeping argv[0],
+ * so that ps shows the function as for a worker started directly.  Nothing
+ * when they do not fit.
+ */
+static void
+show_args(int argc, char **argv, char **args, size_t n)
+{
+	char *start = argv[0], *end, *p;
+	size_t need = strlen(argv[0]) + 1;
+
+	for (int i = 0; i + 1 < argc; i++)
+		if (argv[i] + strlen(argv[i]) + 1 != argv[i + 1])
+			return;
+	end = argv[argc - 1] + strlen(argv[argc - 1]) + 1;
+	for (size_t i = 0; i < n; i++)
+		need += strlen(args[i]) + 1;
+	if (need > (size_t)(end - start))
+		return;
+	p = start + strlen(argv[0]) + 1;
+	for (size_t i = 0; i < n; i++) {
+		size_t l = strlen(args[i]) + 1;
+
+		memcpy(p, args[i], l);
+		p += l;
+	}
+	memset(p, '\0', (size_t)(end - p));
+}
+
+int
+lb_worker_spare(int argc, char **argv)
+{
+	struct lb_frame_reader rd;
+	char *payload, **args, **envp, *end;
+	size_t len, n;
+	int rc;
+
+	lb_sandbox_worker_guard();
+	if (argc < 3 || strtol(argv[2], &end, 10) != LB_FRAME_VERSION ||
+	    *end != '\0') {
+		fprintf(stderr,
+		    "lambdabridge __spare: frame version '%s' is "
+		    "not this binary's %d\n",
+		    argc < 3 ? "" : argv[2], LB_FRAME_VERSION);
+		return 2;
+	}
+	channel_hide();
+	lb_frame_reader_init(&rd, LB_FRAME_MAX, 0);
+	rc = lb_frame_reader_pump(&rd, chan_in);
+	if (rc == LB_FRAME_EOF) {
+		lb_frame_reader_reset(&rd);
+		return 0;
+	}
+	if (rc != LB_FRAME_DONE || rd.type != LB_FRAME_START) {
+		fprintf(stderr,
+		    "lambdabridge __spare: bad frame from the gateway (%d, "
+		    "type %u)\n",
+		    rc, (unsigned)rd.type);
+		lb_frame_reader_reset(&rd);
+		return 2;
+	}
+	payload = lb_frame_reader_take(&rd, &len);
+	lb_frame_reader_reset(&rd);
+	if (payload == NULL ||
+	    lb_frame_start_decode(payload, len, &args, &n, &envp) < 0 ||
+	    n < 1 || n > INT_MAX) {
+		fprintf(
+		    stderr, "lambdabridge __spare: malformed START frame\n");
+		return 2;
+	}
+	spare_payload = payload;
+	/* the environment the worker would have been started with */
+	clearenv();
+	for (char **e = envp; *e != NULL; e++)
+		if (putenv(*e) != 0)
+			return 2;
+	show_args(argc, argv, args, n);
+	rc = lb_worker_main((int)n, args);
+	free(args); /* the strings stay */
+	return rc;
+}
+
+/* ---- the probe --------------------------------------------------------- */
+
+int
+lb_worker_probe(
+    const char *module, const char *symbol, char *err, size_t errlen)
+{
+	char out[1024];
+	char *argv[] = { "lambdabridge", "__probe", (char *)module,
+		(char *)symbol, NULL };
+	struct lb_spawn sp;
+	int64_t deadline = lb_mono_ms() + PROBE_TIMEOUT_MS;
+	size_t got = 0;
+	int p[2], status = 0, timed_out = 0, set_ids = 0;
+	uid_t uid = 0;
+	gid_t gid = 0;
+	pid_t pid;
+
+	if (lb_sandbox_privileged()) {
+		if (!lb_sandbox_probe_ids_get(&uid, &gid))
+			return 0;
+		set_ids = 1;
+	}
+	if (pipe2(p, O_CLOEXEC) < 0) {
+		snprintf(
+		    err, errlen, "cannot create a pipe: %s", strerror(errno));
+		return -1;
+	}
+	memset(&sp, 0, sizeof(sp));
+	sp.exe = lb_self_exe();
+	sp.argv = argv;
+	sp.envp = environ;
+	sp.fd3 = sp.fd4 = -1;
+	sp.out_fd = p[1];
+	sp.err_fd = -1;
+	/* module constructors run in it: as the function's user, with no
+	 * capabilities; never as root unless named (a bridge that may switch
+	 * users refuses a function without a user: lb_config_check_users) */
+	sp.contain = sp.confine = 1;
+	sp.set_ids = set_ids;
+	sp.uid = uid;
+	sp.gid = gid;
+	pid = lb_worker_spawn(&sp, err, errlen);
+	close(p[1]);
+	if (pid < 0) {
+		close(p[0]);
+		return -1;
+	}
+	/* Read its verdict until EOF, bounded in time and size. */
+	for (;;) {
+		struct pollfd pfd = { .fd = p[0], .events = POLLIN };
+		int64_t left = deadline - lb_mono_ms();
+		ssize_t n;
+		char sink[256];
+
+		if (left <= 0) {
+			timed_out = 1;
+			lb_sandbox_kill_tree(pid);
+			break;
+		}
+		if (poll(&pfd, 1, (int)left) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (pfd.revents == 0)
+			continue;
+		if (got < sizeof(out) - 1)
+			n = read(p[0], out + got, sizeof(out) - 1 - got);
+		else
+			n = read(p[0], sink, sizeof(sink));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		if (got < sizeof(out) - 1)
+			got += (size_t)n;
+	}
+	close(p[0]);
+	out[got] = '\0';
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (timed_out) {
+		snprintf(err, errlen, "probing '%s' timed out", module);
+		return -1;
+	}
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return 0;
+	/* The probe's first line is the reason. */
+	out[strcspn(out, "\n")] = '\0';
+	if (out[0] != '\0')
+		snprintf(err, errlen, "%s", out);
+	else if (WIFSIGNALED(status))
+		snprintf(err, errlen, "loading '%s' killed the probe (%s)",
+		    module, strsignal(WTERMSIG(status)));
+	else
+		snprintf(err, errlen, "cannot load '%s'", module);
+	return -1;
+}
