@@ -130,22 +130,13 @@ gen_free(struct lb_gen *g)
 	free(g);
 }
 
-static int64_t
-mono_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 /* Full buckets for the routes' and the account's throttling: a reload
  * starts them afresh, as a new deployment does. */
 static int
 buckets_init(struct lb_gen *g)
 {
 	const struct lb_config *cfg = g->cfg;
-	int64_t now = mono_us();
+	int64_t now = lb_mono_us();
 
 	g->route_buckets = calloc(
 	    cfg->nroutes > 0 ? cfg->nroutes : 1, sizeof(*g->route_buckets));
@@ -459,7 +450,7 @@ stage_checks(struct lb_call *c, int body_too_large)
 	}
 	if ((key != NULL && key->bucket.on) || g->route_buckets[route].on ||
 	    g->account_bucket.on) {
-		now = mono_us();
+		now = lb_mono_us();
 		/* the usage plan's limit first, then the stage's, then the
 		 * account's, as API Gateway applies them */
 		if ((key != NULL && !bucket_take(&key->bucket, now)) ||

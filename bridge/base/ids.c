@@ -116,8 +116,14 @@ lb_now_ms(void)
 int64_t
 lb_mono_ms(void)
 {
+	return lb_mono_us() / 1000;
+}
+
+int64_t
+lb_mono_us(void)
+{
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }

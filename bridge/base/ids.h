@@ -27,4 +27,7 @@ int64_t lb_now_ms(void);
 /* Monotonic clock in ms. */
 int64_t lb_mono_ms(void);
 
+/* Monotonic clock in microseconds. */
+int64_t lb_mono_us(void);
+
 #endif /* LB_IDS_H */

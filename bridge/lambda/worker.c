@@ -387,15 +387,6 @@ fail:
 
 /* ---- the worker -------------------------------------------------------- */
 
-static int64_t
-mono_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 /* /proc/self/status, opened once (close-on-exec), or -1. */
 static int status_fd = -1;
 
@@ -505,7 +496,7 @@ send_reply(uint32_t type, int64_t started_us, const char *body, size_t len)
 	unsigned char meta[LB_FRAME_META_LEN];
 	struct lb_frame_meta m;
 	struct iovec iov[2];
-	int64_t d = mono_us() - started_us;
+	int64_t d = lb_mono_us() - started_us;
 
 	m.duration_us = d > 0 ? (uint64_t)d : 0;
 	m.maxrss_kb = maxrss_kb();
@@ -744,7 +735,7 @@ invoke(struct worker *w, const char *payload, size_t len)
 	char *out;
 	json_object *event = NULL, *result;
 	enum json_tokener_error jerr;
-	int64_t started = mono_us();
+	int64_t started = lb_mono_us();
 	size_t outlen, end;
 	lb_context ctx;
 	int rc;
@@ -854,7 +845,7 @@ lb_worker_main(int argc, char **argv)
 	struct worker w;
 	struct lb_frame_reader rd;
 	struct sigaction sa;
-	int64_t started = mono_us();
+	int64_t started = lb_mono_us();
 	char err[256];
 	int rc;
 
@@ -898,7 +889,7 @@ lb_worker_main(int argc, char **argv)
 			break;
 		}
 		if (rc == LB_FRAME_EIO && errno == ENOMEM)
-			die_oom(mono_us());
+			die_oom(lb_mono_us());
 		if (rc != LB_FRAME_DONE || rd.type != LB_FRAME_INVOKE) {
 			fprintf(stderr,
 			    "lambdabridge worker: bad frame from the "
