@@ -14,6 +14,7 @@
 #include "cli/cli.h"
 #include "config.h"
 #include "lambda/env.h"
+#include "fastcgi/cgi.h"
 #include "fastcgi/fcgi.h"
 #include "apigw/gateway.h"
 #include "fastcgi/listen.h"
@@ -322,7 +323,7 @@ serve(int argc, char **argv)
 	if (listen_addr == NULL)
 		listen_addr = cfg->listen;
 	watch_set(&ctx, cfg);
-	cgi = listen_addr == NULL && lb_fcgi_is_cgi();
+	cgi = listen_addr == NULL && lb_cgi_detect();
 	fd = -1;
 	if (!cgi) {
 		lopts.mode = cfg->listen_mode;
@@ -352,7 +353,7 @@ serve(int argc, char **argv)
 	ctx.srv.handler = lb_gateway_handle;
 	ctx.srv.arg = ctx.gw;
 	if (cgi) {
-		c = lb_fcgi_serve_cgi(&ctx.srv);
+		c = lb_cgi_serve(&ctx.srv);
 		lb_gateway_free(ctx.gw);
 		return c == 0 ? 0 : 1;
 	}

@@ -1,8 +1,9 @@
 /*
- * fcgi.h - the FastCGI side of the gateway: FastCGI connections
- * on the event loop, reading params and body into struct lb_http_request
- * and writing struct lb_http_response back.  The only file that includes
- * fcgiapp.h.
+ * fcgi.h - the FastCGI side of the gateway: FastCGI connections on the
+ * event loop, reading params and body into struct lb_http_request and
+ * writing struct lb_http_response back.  server.c serves the listener and
+ * the limits, conn.c the connections (fcgi_int.h between them); plain CGI
+ * is cgi.h.
  */
 #ifndef LB_FCGI_H
 #define LB_FCGI_H
@@ -50,12 +51,9 @@ struct lb_fcgi_server {
 			       * is released; 0: no cap (atomic) */
 	lb_fcgi_handler *handler;
 	void *arg;
-	/* private to fcgi.c */
+	/* private to server.c and conn.c */
 	void *state;
 };
-
-/* Non-zero when started as a plain CGI program (no FastCGI socket on fd 0). */
-int lb_fcgi_is_cgi(void);
 
 /*
  * Starts serving srv->fd on srv->loop and returns at once: 0, or -1
@@ -79,8 +77,5 @@ void lb_fcgi_dump_stats(struct lb_fcgi_server *srv, FILE *out);
 /* Closes the connections and frees the server's state; the loop must have
  * stopped (lb_loop_free). */
 void lb_fcgi_release(struct lb_fcgi_server *srv);
-
-/* Serves exactly one request as a CGI program (stdin/stdout/environ). */
-int lb_fcgi_serve_cgi(struct lb_fcgi_server *srv);
 
 #endif /* LB_FCGI_H */

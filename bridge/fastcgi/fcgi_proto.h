@@ -1,7 +1,7 @@
 /*
  * fcgi_proto.h - the FastCGI 1.0 codec: record headers, BEGIN_REQUEST and
  * END_REQUEST bodies, name-value pairs (PARAMS, GET_VALUES).  Bytes in,
- * bytes out: no I/O, no allocation, no globals (fcgi.c does the I/O).
+ * bytes out: no I/O, no allocation, no globals (conn.c does the I/O).
  */
 #ifndef LB_FCGI_PROTO_H
 #define LB_FCGI_PROTO_H

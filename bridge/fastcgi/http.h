@@ -1,7 +1,7 @@
 /*
  * http.h - the request and response as the gateway sees them, independent of
- * FastCGI.  fcgi.c fills struct lb_http_request from libfcgi and writes
- * struct lb_http_response back; everything between is pure.
+ * FastCGI.  conn.c and cgi.c fill struct lb_http_request (request.c) and
+ * write struct lb_http_response back; everything between is pure.
  */
 #ifndef LB_HTTP_H
 #define LB_HTTP_H

@@ -1,10 +1,10 @@
 /*
  * fuzz_fcgi.c - libFuzzer target for the FastCGI codec (fcgi_proto.c,
  * `make fuzz`).  The input is what a client sends: records are parsed one
- * after another as fcgi.c does, and each must lie inside the input, be
+ * after another as conn.c does, and each must lie inside the input, be
  * incomplete one byte shorter, and come back the same through
  * lb_fcgi_header_put.  The PARAMS and GET_VALUES contents, joined as
- * fcgi.c joins a PARAMS stream, are split into name-value pairs that must
+ * conn.c joins a PARAMS stream, are split into name-value pairs that must
  * lie inside the stream, and written again with lb_fcgi_pair_put must read
  * back as the same pairs.  Crashes and undefined behaviour are caught by
  * ASan/UBSan; a broken property aborts.

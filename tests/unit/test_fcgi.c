@@ -1,10 +1,10 @@
 /*
- * test_fcgi.c - the FastCGI server (fcgi.c) on a real event loop, driven
- * by a raw FastCGI client over a unix socket: records split anywhere,
- * params with long lengths and repeats, bodies over the cap, management
- * records, answers from another thread, a slow reader of a large answer,
- * protocol errors and the drain on stop.  Every socket read has a 5 s
- * timeout.
+ * test_fcgi.c - the FastCGI server (server.c, conn.c) on a real event
+ * loop, driven by a raw FastCGI client over a unix socket: records split
+ * anywhere, params with long lengths and repeats, bodies over the cap,
+ * management records, answers from another thread, a slow reader of a
+ * large answer, protocol errors and the drain on stop.  Every socket read
+ * has a 5 s timeout.  The codec alone is test_fcgi_proto.c.
  */
 #include <dirent.h>
 #include <errno.h>
