@@ -2,9 +2,9 @@
  * conn.c - the FastCGI connections (see fcgi.h), on the event loop: each is
  * armed one-shot, so one loop thread at a time handles it.
  *
- * Records are parsed (fcgi_proto.h) as they are read: BEGIN_REQUEST (role
- * responder, keep_conn), PARAMS (every pair, in arrival order: nginx
- * repeats HTTP_* params for repeated headers),
+ * Records are parsed (fcgi_proto.h) as they are read, one parse_* function
+ * per type: BEGIN_REQUEST (role responder, keep_conn), PARAMS (every pair,
+ * in arrival order: nginx repeats HTTP_* params for repeated headers),
  * STDIN to its empty record whatever CONTENT_LENGTH says (a body over the
  * cap is read and dropped), ABORT_REQUEST; management records get
  * GET_VALUES_RESULT or UNKNOWN_TYPE, a second request on a connection
@@ -351,9 +351,103 @@ decode_params(struct lb_fcgi_req *c)
 	return rc;
 }
 
-/* LB_FCGI_GET_VALUES: what this application supports. */
+/*
+ * The parse_* functions handle one record each: 1 when the request is
+ * complete, 0 to go on, -1 to close the connection.  Records of another
+ * request id, or out of turn, are ignored.
+ */
+
+/* BEGIN_REQUEST: a responder's request starts, one at a time. */
 static int
-get_values(struct lb_fcgi_req *c, const unsigned char *p, size_t len)
+parse_begin_request(struct lb_fcgi_req *c, const struct lb_fcgi_record *r)
+{
+	unsigned role, flags;
+
+	if (lb_fcgi_begin_parse(r->content, r->clen, &role, &flags) < 0)
+		return -1;
+	if (c->state != FCGII_IDLE)
+		return out_end(c, r->rid, LB_FCGI_CANT_MPX_CONN);
+	if (role != LB_FCGI_RESPONDER)
+		return out_end(c, r->rid, LB_FCGI_UNKNOWN_ROLE);
+	c->rid = r->rid;
+	c->keep = (flags & LB_FCGI_KEEP_CONN) != 0;
+	c->state = FCGII_PARAMS;
+	c->params_len = c->nparams = c->body_len = 0;
+	c->too_large = 0;
+	c->max_body = __atomic_load_n(&c->st->srv->max_body, __ATOMIC_RELAXED);
+	return 0;
+}
+
+/* ABORT_REQUEST: a request still being read ends here. */
+static int
+parse_abort_request(struct lb_fcgi_req *c, const struct lb_fcgi_record *r)
+{
+	if (r->rid != c->rid ||
+	    (c->state != FCGII_PARAMS && c->state != FCGII_STDIN))
+		return 0;
+	c->state = FCGII_IDLE;
+	return out_end(c, r->rid, LB_FCGI_REQUEST_COMPLETE);
+}
+
+/* PARAMS: the stream is kept whole, and decoded at its empty record. */
+static int
+parse_params(struct lb_fcgi_req *c, const struct lb_fcgi_record *r)
+{
+	size_t len = r->clen;
+
+	if (c->state != FCGII_PARAMS || r->rid != c->rid)
+		return 0;
+	if (len == 0) {
+		if (decode_params(c) < 0) {
+			lb_log(LB_LOG_WARN,
+			    "malformed FastCGI params: connection closed");
+			return -1;
+		}
+		c->state = FCGII_STDIN;
+		fcgii_check_length(c);
+		return 0;
+	}
+	if (c->params_len + len > PARAMS_MAX) {
+		lb_log(LB_LOG_WARN,
+		    "FastCGI params over %d bytes: connection closed",
+		    PARAMS_MAX);
+		return -1;
+	}
+	if (fcgii_reserve(
+	        c, &c->params_raw, &c->params_cap, c->params_len + len) < 0)
+		return -1;
+	memcpy(c->params_raw + c->params_len, r->content, len);
+	c->params_len += len;
+	return 0;
+}
+
+/* STDIN: the body, to its empty record; over the cap it is dropped. */
+static int
+parse_stdin(struct lb_fcgi_req *c, const struct lb_fcgi_record *r)
+{
+	size_t len = r->clen;
+
+	if (c->state != FCGII_STDIN || r->rid != c->rid)
+		return 0;
+	if (len == 0)
+		return 1;
+	if (c->too_large)
+		return 0;
+	if (c->body_len + len > c->max_body) {
+		c->too_large = 1;
+		c->body_len = 0;
+		return 0;
+	}
+	if (fcgii_reserve(c, &c->body, &c->body_cap, c->body_len + len + 1) < 0)
+		return -1;
+	memcpy(c->body + c->body_len, r->content, len);
+	c->body_len += len;
+	return 0;
+}
+
+/* GET_VALUES (a management record, request id 0): what is supported. */
+static int
+parse_get_values(struct lb_fcgi_req *c, const struct lb_fcgi_record *r)
 {
 	static const struct {
 		const char *name, *value;
@@ -362,11 +456,13 @@ get_values(struct lb_fcgi_req *c, const unsigned char *p, size_t len)
 		{ "FCGI_MAX_REQS", "1024" },
 		{ "FCGI_MPXS_CONNS", "0" },
 	};
-	const unsigned char *end = p + len;
+	const unsigned char *p = r->content, *end = p + r->clen;
 	unsigned char out[256];
 	struct lb_fcgi_pair q;
 	size_t o = 0;
 
+	if (r->rid != 0)
+		return 0;
 	/* what is asked for ends where the pairs stop making sense */
 	while (lb_fcgi_pair_next(&p, end, &q) == 1)
 		for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
@@ -378,90 +474,32 @@ get_values(struct lb_fcgi_req *c, const unsigned char *p, size_t len)
 	return out_record(c, LB_FCGI_GET_VALUES_RESULT, 0, out, o);
 }
 
-/* Handles one record.  1 when the request is complete, 0 to go on, -1 to
- * close the connection. */
+/*
+ * Any other type: a management record (request id 0) gets UNKNOWN_TYPE;
+ * FCGI_DATA and the like, not for a responder, are ignored.
+ */
 static int
-record(
-    struct lb_fcgi_req *c, int type, unsigned rid, const char *data, size_t len)
+parse_unknown(struct lb_fcgi_req *c, const struct lb_fcgi_record *r)
 {
-	const unsigned char *u = (const unsigned char *)data;
-	unsigned role, flags;
+	unsigned char body[8];
 
-	switch (type) {
-	case LB_FCGI_BEGIN_REQUEST:
-		if (lb_fcgi_begin_parse(u, len, &role, &flags) < 0)
-			return -1;
-		if (c->state != FCGII_IDLE)
-			return out_end(c, rid, LB_FCGI_CANT_MPX_CONN);
-		if (role != LB_FCGI_RESPONDER)
-			return out_end(c, rid, LB_FCGI_UNKNOWN_ROLE);
-		c->rid = rid;
-		c->keep = (flags & LB_FCGI_KEEP_CONN) != 0;
-		c->state = FCGII_PARAMS;
-		c->params_len = c->nparams = c->body_len = 0;
-		c->too_large = 0;
-		c->max_body =
-		    __atomic_load_n(&c->st->srv->max_body, __ATOMIC_RELAXED);
+	if (r->rid != 0)
 		return 0;
-	case LB_FCGI_ABORT_REQUEST:
-		if (rid != c->rid ||
-		    (c->state != FCGII_PARAMS && c->state != FCGII_STDIN))
-			return 0;
-		c->state = FCGII_IDLE;
-		return out_end(c, rid, LB_FCGI_REQUEST_COMPLETE);
-	case LB_FCGI_PARAMS:
-		if (c->state != FCGII_PARAMS || rid != c->rid)
-			return 0;
-		if (len == 0) {
-			if (decode_params(c) < 0) {
-				lb_log(LB_LOG_WARN,
-				    "malformed FastCGI params: connection "
-				    "closed");
-				return -1;
-			}
-			c->state = FCGII_STDIN;
-			fcgii_check_length(c);
-			return 0;
-		}
-		if (c->params_len + len > PARAMS_MAX) {
-			lb_log(LB_LOG_WARN,
-			    "FastCGI params over %d bytes: connection closed",
-			    PARAMS_MAX);
-			return -1;
-		}
-		if (fcgii_reserve(c, &c->params_raw, &c->params_cap,
-		        c->params_len + len) < 0)
-			return -1;
-		memcpy(c->params_raw + c->params_len, data, len);
-		c->params_len += len;
-		return 0;
-	case LB_FCGI_STDIN:
-		if (c->state != FCGII_STDIN || rid != c->rid)
-			return 0;
-		if (len == 0)
-			return 1;
-		if (c->too_large)
-			return 0;
-		if (c->body_len + len > c->max_body) {
-			c->too_large = 1;
-			c->body_len = 0;
-			return 0;
-		}
-		if (fcgii_reserve(
-		        c, &c->body, &c->body_cap, c->body_len + len + 1) < 0)
-			return -1;
-		memcpy(c->body + c->body_len, data, len);
-		c->body_len += len;
-		return 0;
-	case LB_FCGI_GET_VALUES: return rid == 0 ? get_values(c, u, len) : 0;
-	default:
-		if (rid == 0) {
-			unsigned char body[8] = { (unsigned char)type };
+	lb_fcgi_unknown_type_put(body, r->type);
+	return out_record(c, LB_FCGI_UNKNOWN_TYPE, 0, body, sizeof(body));
+}
 
-			return out_record(
-			    c, LB_FCGI_UNKNOWN_TYPE, 0, body, sizeof(body));
-		}
-		return 0; /* FCGI_DATA and the like: not for a responder */
+/* Handles one record by its type (the parse_* functions' returns). */
+static int
+record(struct lb_fcgi_req *c, const struct lb_fcgi_record *r)
+{
+	switch (r->type) {
+	case LB_FCGI_BEGIN_REQUEST: return parse_begin_request(c, r);
+	case LB_FCGI_ABORT_REQUEST: return parse_abort_request(c, r);
+	case LB_FCGI_PARAMS: return parse_params(c, r);
+	case LB_FCGI_STDIN: return parse_stdin(c, r);
+	case LB_FCGI_GET_VALUES: return parse_get_values(c, r);
+	default: return parse_unknown(c, r);
 	}
 }
 
@@ -487,7 +525,7 @@ parse(struct lb_fcgi_req *c)
 		}
 		if (n == 0)
 			break;
-		rc = record(c, r.type, r.rid, (const char *)r.content, r.clen);
+		rc = record(c, &r);
 		off += (size_t)n;
 		if (rc != 0)
 			break;

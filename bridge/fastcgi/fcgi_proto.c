@@ -63,6 +63,13 @@ lb_fcgi_end_put(unsigned char b[8], int protocol_status)
 	b[4] = (unsigned char)protocol_status;
 }
 
+void
+lb_fcgi_unknown_type_put(unsigned char b[8], int type)
+{
+	memset(b, 0, 8);
+	b[0] = (unsigned char)type;
+}
+
 /* One length; NULL when it runs past end. */
 static const unsigned char *
 get_len(const unsigned char *p, const unsigned char *end, size_t *n)

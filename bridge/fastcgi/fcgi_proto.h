@@ -60,6 +60,12 @@ int lb_fcgi_begin_parse(
 /* Writes an END_REQUEST body (app status 0) with protocol_status. */
 void lb_fcgi_end_put(unsigned char b[8], int protocol_status);
 
+/*
+ * Writes an UNKNOWN_TYPE body, the answer to a management record (request
+ * id 0) of a type this application does not know: that type, then zeros.
+ */
+void lb_fcgi_unknown_type_put(unsigned char b[8], int type);
+
 /* One name-value pair, pointing into the stream. */
 struct lb_fcgi_pair {
 	const unsigned char *name, *value;
