@@ -57,7 +57,9 @@ struct lb_fcgi_server {
 
 /*
  * Starts serving srv->fd on srv->loop and returns at once: 0, or -1
- * (logged).
+ * (logged).  After -1, srv->state is NULL and nothing is held, or (the
+ * listener could not be armed) the sweep timer runs on the loop: either
+ * way lb_fcgi_release, once the loop has stopped, leaves nothing behind.
  */
 int lb_fcgi_start(struct lb_fcgi_server *srv);
 

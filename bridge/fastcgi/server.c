@@ -263,30 +263,65 @@ lb_fcgi_dump_stats(struct lb_fcgi_server *srv, FILE *out)
 	        &st->accept_paused, __ATOMIC_RELAXED));
 }
 
+/*
+ * The sweep timer starts before the listener is armed: a listener that
+ * cannot be armed then leaves only the timer to the running loop, which
+ * lb_fcgi_release stops once the loop has (no step leaks).
+ */
 int
 lb_fcgi_start(struct lb_fcgi_server *srv)
 {
 	struct fcgii_state *st;
-	int fl;
+	int fl, err;
 
 	st = calloc(1, sizeof(*st));
-	if (st == NULL)
-		return -1;
+	if (st == NULL) {
+		err = errno;
+		goto fail_alloc;
+	}
 	st->listen_watch.ready = listen_ready;
 	st->srv = srv;
-	pthread_mutex_init(&st->mu, NULL);
-	pthread_cond_init(&st->idle, NULL);
-	srv->state = st;
+	if ((err = pthread_mutex_init(&st->mu, NULL)) != 0)
+		goto fail_mutex;
+	if ((err = pthread_cond_init(&st->idle, NULL)) != 0)
+		goto fail_cond;
 	fl = fcntl(srv->fd, F_GETFL);
-	if (fl < 0 || fcntl(srv->fd, F_SETFL, fl | O_NONBLOCK) < 0 ||
-	    lb_loop_arm(srv->loop, srv->fd, &st->listen_watch, EPOLLIN) < 0 ||
-	    lb_loop_timer_start(
+	if (fl < 0 || fcntl(srv->fd, F_SETFL, fl | O_NONBLOCK) < 0) {
+		err = errno;
+		goto fail_nonblock;
+	}
+	if (lb_loop_timer_start(
 	        srv->loop, &st->sweep, FCGII_SWEEP_MS, sweep, st) < 0) {
-		lb_log(LB_LOG_ERROR, "cannot watch the listening socket: %s",
-		    strerror(errno));
-		return -1;
+		err = errno;
+		goto fail_sweep;
+	}
+	srv->state = st;
+	if (lb_loop_arm(srv->loop, srv->fd, &st->listen_watch, EPOLLIN) < 0) {
+		err = errno;
+		goto fail_listen;
 	}
 	return 0;
+
+fail_listen:
+	/* the sweep may be running on a loop thread: it never arms the
+	 * listener now, and it and st wait for lb_fcgi_release */
+	pthread_mutex_lock(&st->mu);
+	st->stopping = 1;
+	pthread_mutex_unlock(&st->mu);
+	lb_log(LB_LOG_ERROR, "cannot watch the listening socket: %s",
+	    strerror(err));
+	return -1;
+fail_sweep:
+fail_nonblock:
+	pthread_cond_destroy(&st->idle);
+fail_cond:
+	pthread_mutex_destroy(&st->mu);
+fail_mutex:
+	free(st);
+fail_alloc:
+	lb_log(LB_LOG_ERROR, "cannot watch the listening socket: %s",
+	    strerror(err));
+	return -1;
 }
 
 void
