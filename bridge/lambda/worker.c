@@ -500,7 +500,7 @@ send_reply(uint32_t type, int64_t started_us, const char *body, size_t len)
 
 	m.duration_us = d > 0 ? (uint64_t)d : 0;
 	m.maxrss_kb = maxrss_kb();
-	m.cpu = sched_getcpu(); /* see pick_idle in env.c */
+	m.cpu = sched_getcpu(); /* see envi_pick_idle in env.c */
 	m.seq = cur_seq;
 	lb_frame_meta_encode(meta, &m);
 	iov[0].iov_base = meta;
