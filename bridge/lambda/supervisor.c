@@ -367,6 +367,14 @@ env_try_reap(struct lb_envs *E, struct env *env, int64_t now)
 	return 1;
 }
 
+/*
+ * When the poll set cannot be built (out of memory) or poll fails, the
+ * supervisor waits this long on its wake fd alone before it tries again:
+ * it never spins, and never sleeps where a wake-up cannot reach it.
+ */
+#define RETRY_NOMEM_MS 10
+#define RETRY_POLL_MS  1
+
 enum watch_kind { W_WAKE, W_RX, W_LOG, W_PID };
 
 struct watch {
@@ -374,16 +382,88 @@ struct watch {
 	enum watch_kind kind;
 };
 
+/* What the supervisor polls: fds[i] is what ws[i] says. */
+struct pollset {
+	struct pollfd *fds; /* pfd, or &one */
+	struct watch *ws;   /* w, or &one_w */
+	size_t n;
+	struct pollfd *pfd; /* grown as environments come */
+	struct watch *w;
+	size_t cap;
+	struct pollfd one; /* the wake fd alone */
+	struct watch one_w;
+};
+
 static void
-watch_add(struct pollfd *pfd, struct watch *w, size_t *n, int fd,
-    struct env *env, enum watch_kind kind)
+watch_add(struct pollset *ps, int fd, struct env *env, enum watch_kind kind)
 {
-	pfd[*n].fd = fd;
-	pfd[*n].events = POLLIN;
-	pfd[*n].revents = 0;
-	w[*n].env = env;
-	w[*n].kind = kind;
-	(*n)++;
+	ps->fds[ps->n].fd = fd;
+	ps->fds[ps->n].events = POLLIN;
+	ps->fds[ps->n].revents = 0;
+	ps->ws[ps->n].env = env;
+	ps->ws[ps->n].kind = kind;
+	ps->n++;
+}
+
+/* Makes ps the wake fd alone. */
+static void
+pollset_wake_only(struct lb_envs *E, struct pollset *ps)
+{
+	ps->fds = &ps->one;
+	ps->ws = &ps->one_w;
+	ps->n = 0;
+	watch_add(ps, E->wake[0], NULL, W_WAKE);
+}
+
+/*
+ * Fills ps with what the supervisor waits on: the wake fd, and for each
+ * environment its rx (while the supervisor reads it), its pidfd and its log
+ * pipe.  Locked.  0, or -1 when ps cannot grow (out of memory): then it
+ * holds the wake fd alone.
+ */
+static int
+pollset_build(struct lb_envs *E, struct pollset *ps)
+{
+	size_t nenv = 0;
+
+	for (struct env *env = E->all; env != NULL; env = env->next)
+		nenv++;
+	if (3 * nenv + 1 > ps->cap) {
+		size_t ncap = 3 * nenv + 16;
+		struct pollfd *np = realloc(ps->pfd, ncap * sizeof(*np));
+		struct watch *nw;
+
+		if (np != NULL)
+			ps->pfd = np;
+		nw = realloc(ps->w, ncap * sizeof(*nw));
+		if (nw != NULL)
+			ps->w = nw;
+		if (np == NULL || nw == NULL) {
+			pollset_wake_only(E, ps);
+			return -1;
+		}
+		ps->cap = ncap;
+	}
+	ps->fds = ps->pfd;
+	ps->ws = ps->w;
+	ps->n = 0;
+	watch_add(ps, E->wake[0], NULL, W_WAKE);
+	for (struct env *env = E->all; env != NULL; env = env->next) {
+		int live = env->state == ENV_STARTING || env->state == ENV_BUSY;
+
+		/* never an rx a request thread is reading */
+		if (live && !env->owned && env->rx >= 0)
+			watch_add(ps, env->rx, env, W_RX);
+		/* the worker's exit, even when a child of the handler keeps
+		 * its end of rx open (no EOF then) */
+		if (env->pidfd >= 0 &&
+		    (env->state == ENV_IDLE || (live && !env->exited)))
+			watch_add(ps, env->pidfd, env, W_PID);
+		if (env->logfd >= 0 &&
+		    !__atomic_load_n(&env->log_eof, __ATOMIC_RELAXED))
+			watch_add(ps, env->logfd, env, W_LOG);
+	}
+	return 0;
 }
 
 /* Runs the timers: deadlines, reaping, idle timeouts.  Locked.  Returns the
@@ -539,63 +619,82 @@ service_rx(struct lb_envs *E, struct env *env)
 	pthread_mutex_unlock(&E->mu);
 }
 
+/* An environment's pidfd fired: its worker exited.  Takes the lock. */
+static void
+service_pid(struct lb_envs *E, struct env *env)
+{
+	pthread_mutex_lock(&E->mu);
+	if (env->state == ENV_IDLE) {
+		/* killed from outside */
+		envi_env_close(E, env, 0);
+	} else if ((env->state == ENV_STARTING || env->state == ENV_BUSY) &&
+	    !env->exited) {
+		/* whoever reads rx sees EOF now: the crash is reported at
+		 * once */
+		env->exited = 1;
+		shutdown(env->rx, SHUT_RDWR);
+	}
+	pthread_mutex_unlock(&E->mu);
+}
+
+/* Handles what poll found ready in ps.  Unlocked. */
+static void
+pollset_dispatch(struct lb_envs *E, const struct pollset *ps)
+{
+	for (size_t i = 0; i < ps->n; i++) {
+		struct env *env = ps->ws[i].env;
+
+		if (ps->fds[i].revents == 0)
+			continue;
+		switch (ps->ws[i].kind) {
+		case W_WAKE: {
+			char buf[256];
+
+			while (read(E->wake[0], buf, sizeof(buf)) > 0)
+				;
+			break;
+		}
+		case W_LOG: {
+			char reqid[ID_MAX];
+
+			pthread_mutex_lock(&E->mu);
+			memcpy(reqid, env->reqid, sizeof(reqid));
+			pthread_mutex_unlock(&E->mu);
+			envi_read_logs(env, reqid, LOG_READ_MAX, 0);
+			break;
+		}
+		case W_PID: service_pid(E, env); break;
+		case W_RX: service_rx(E, env); break;
+		}
+	}
+}
+
 void *
 envi_supervisor(void *arg)
 {
 	struct lb_envs *E = arg;
-	struct pollfd *pfd = NULL;
-	struct watch *w = NULL;
-	size_t cap = 0;
+	struct pollset ps;
+	int retry_ms = 0;
 
+	memset(&ps, 0, sizeof(ps));
 	pthread_mutex_lock(&E->mu);
 	for (;;) {
 		int64_t now = lb_mono_ms(), next;
-		size_t n = 0, nenv = 0;
 		int timeout, r;
 
 		replenish(E, now);
 		next = run_timers(E, now);
 		if (E->stop && E->all == NULL)
 			break;
-		for (struct env *env = E->all; env != NULL; env = env->next)
-			nenv++;
-		if (3 * nenv + 1 > cap) {
-			size_t ncap = 3 * nenv + 16;
-			struct pollfd *np = realloc(pfd, ncap * sizeof(*np));
-			struct watch *nw;
-
-			if (np != NULL)
-				pfd = np;
-			nw = realloc(w, ncap * sizeof(*nw));
-			if (nw != NULL)
-				w = nw;
-			if (np == NULL || nw == NULL) {
-				/* retry shortly rather than die */
-				pthread_mutex_unlock(&E->mu);
-				usleep(10000);
-				pthread_mutex_lock(&E->mu);
-				continue;
-			}
-			cap = ncap;
-		}
-		watch_add(pfd, w, &n, E->wake[0], NULL, W_WAKE);
-		for (struct env *env = E->all; env != NULL; env = env->next) {
-			int live = env->state == ENV_STARTING ||
-			    env->state == ENV_BUSY;
-
-			/* never an rx a request thread is reading */
-			if (live && !env->owned && env->rx >= 0)
-				watch_add(pfd, w, &n, env->rx, env, W_RX);
-			/* the worker's exit, even when a child of the handler
-			 * keeps its end of rx open (no EOF then) */
-			if (env->pidfd >= 0 &&
-			    (env->state == ENV_IDLE || (live && !env->exited)))
-				watch_add(pfd, w, &n, env->pidfd, env, W_PID);
-			if (env->logfd >= 0 &&
-			    !__atomic_load_n(&env->log_eof, __ATOMIC_RELAXED))
-				watch_add(pfd, w, &n, env->logfd, env, W_LOG);
-		}
+		/* after a failure, the wake fd alone for a while */
+		if (retry_ms > 0)
+			pollset_wake_only(E, &ps);
+		else if (pollset_build(E, &ps) < 0)
+			retry_ms = RETRY_NOMEM_MS;
 		now = lb_mono_ms();
+		if (retry_ms > 0 && next > now + retry_ms)
+			next = now + retry_ms;
+		retry_ms = 0;
 		if (next == NO_DEADLINE)
 			timeout = -1;
 		else if (next <= now)
@@ -606,48 +705,15 @@ envi_supervisor(void *arg)
 		E->sup_next = next;
 		pthread_mutex_unlock(&E->mu);
 
-		r = poll(pfd, n, timeout);
+		r = poll(ps.fds, ps.n, timeout);
 		if (r < 0 && errno != EINTR)
-			usleep(1000);
-		for (size_t i = 0; r > 0 && i < n; i++) {
-			struct env *env = w[i].env;
-
-			if (pfd[i].revents == 0)
-				continue;
-			if (w[i].kind == W_WAKE) {
-				char buf[256];
-
-				while (read(E->wake[0], buf, sizeof(buf)) > 0)
-					;
-			} else if (w[i].kind == W_LOG) {
-				char reqid[ID_MAX];
-
-				pthread_mutex_lock(&E->mu);
-				memcpy(reqid, env->reqid, sizeof(reqid));
-				pthread_mutex_unlock(&E->mu);
-				envi_read_logs(env, reqid, LOG_READ_MAX, 0);
-			} else if (w[i].kind == W_PID) {
-				pthread_mutex_lock(&E->mu);
-				if (env->state == ENV_IDLE) {
-					/* killed from outside */
-					envi_env_close(E, env, 0);
-				} else if ((env->state == ENV_STARTING ||
-				               env->state == ENV_BUSY) &&
-				    !env->exited) {
-					/* whoever reads rx sees EOF now: the
-					 * crash is reported at once */
-					env->exited = 1;
-					shutdown(env->rx, SHUT_RDWR);
-				}
-				pthread_mutex_unlock(&E->mu);
-			} else {
-				service_rx(E, env);
-			}
-		}
+			retry_ms = RETRY_POLL_MS;
+		if (r > 0)
+			pollset_dispatch(E, &ps);
 		pthread_mutex_lock(&E->mu);
 	}
 	pthread_mutex_unlock(&E->mu);
-	free(pfd);
-	free(w);
+	free(ps.pfd);
+	free(ps.w);
 	return NULL;
 }
