@@ -520,39 +520,44 @@ ignore_sigpipe(void)
 	}
 }
 
-struct lb_envs *
-lb_envs_new(
-    const struct lb_config *cfg, const char *self_exe, char *err, size_t errlen)
+/* E->self_exe, and E->runtime_dir: the folder it is in.  0, or -1 out of
+ * memory (nothing kept). */
+static int
+envs_paths(struct lb_envs *E, const char *self_exe)
 {
-	struct lb_envs *E;
-	pthread_condattr_t ca;
-	long reserved = 0;
 	char *slash;
 
-	if (cfg == NULL || self_exe == NULL) {
-		snprintf(err, errlen, "no configuration or binary");
-		return NULL;
-	}
-	ignore_sigpipe();
-	E = calloc(1, sizeof(*E));
-	if (E == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return NULL;
-	}
-	E->cfg = cfg;
-	E->wake[0] = E->wake[1] = -1;
 	E->self_exe = strdup(self_exe);
 	E->runtime_dir = strdup(self_exe);
-	E->pools = calloc(cfg->nfunctions + 1, sizeof(*E->pools));
-	if (E->self_exe == NULL || E->runtime_dir == NULL || E->pools == NULL)
-		goto fail_mem;
-	for (size_t i = 0; i < cfg->nfunctions; i++)
-		E->pools[i].code_fd = -1;
+	if (E->self_exe == NULL || E->runtime_dir == NULL) {
+		free(E->self_exe);
+		free(E->runtime_dir);
+		return -1;
+	}
 	slash = strrchr(E->runtime_dir, '/');
 	if (slash != NULL)
 		*(slash == E->runtime_dir ? slash + 1 : slash) = '\0';
 	else
 		snprintf(E->runtime_dir, strlen(E->runtime_dir) + 1, ".");
+	return 0;
+}
+
+/*
+ * One pool per function of E->cfg (who its workers run as, their
+ * environment, the pinned module), the spares' environment and the
+ * unreserved concurrency.  0, or -1 with the reason in err (nothing kept).
+ */
+static int
+pools_new(struct lb_envs *E, char *err, size_t errlen)
+{
+	const struct lb_config *cfg = E->cfg;
+	long reserved = 0;
+
+	E->pools = calloc(cfg->nfunctions + 1, sizeof(*E->pools));
+	if (E->pools == NULL)
+		goto fail_mem;
+	for (size_t i = 0; i < cfg->nfunctions; i++)
+		E->pools[i].code_fd = -1;
 	E->npools = cfg->nfunctions;
 	for (size_t i = 0; i < cfg->nfunctions; i++) {
 		struct pool *p = &E->pools[i];
@@ -580,25 +585,71 @@ lb_envs_new(
 	E->unreserved_cap = cfg->account_concurrency - (int)reserved;
 	if (E->unreserved_cap < 0)
 		E->unreserved_cap = 0;
+	return 0;
+fail_mem:
+	snprintf(err, errlen, "out of memory");
+fail:
+	pools_free(E);
+	return -1;
+}
+
+/* A condition variable on the monotonic clock (envi_cond_wait_until). */
+static int
+cond_init(pthread_cond_t *c)
+{
+	pthread_condattr_t ca;
+	int rc;
+
+	if ((rc = pthread_condattr_init(&ca)) != 0)
+		return rc;
+	rc = pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	if (rc == 0)
+		rc = pthread_cond_init(c, &ca);
+	pthread_condattr_destroy(&ca);
+	return rc;
+}
+
+struct lb_envs *
+lb_envs_new(
+    const struct lb_config *cfg, const char *self_exe, char *err, size_t errlen)
+{
+	struct lb_envs *E;
+	int rc;
+
+	if (cfg == NULL || self_exe == NULL) {
+		snprintf(err, errlen, "no configuration or binary");
+		return NULL;
+	}
+	ignore_sigpipe();
+	E = calloc(1, sizeof(*E));
+	if (E == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	E->cfg = cfg;
+	E->wake[0] = E->wake[1] = -1;
+	if (envs_paths(E, self_exe) < 0) {
+		snprintf(err, errlen, "out of memory");
+		goto fail_paths;
+	}
+	if (pools_new(E, err, errlen) < 0)
+		goto fail_pools;
 	if (pipe2(E->wake, O_CLOEXEC | O_NONBLOCK) < 0) {
 		snprintf(err, errlen, "pipe: %s", strerror(errno));
-		goto fail;
+		goto fail_wake;
 	}
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&E->drained, &ca);
-	pthread_cond_init(&E->spare_cond, &ca);
-	pthread_cond_init(&E->primed, &ca);
-	pthread_condattr_destroy(&ca);
-	pthread_mutex_init(&E->mu, NULL);
+	if ((rc = pthread_mutex_init(&E->mu, NULL)) != 0)
+		goto fail_mutex;
+	if ((rc = cond_init(&E->drained)) != 0)
+		goto fail_drained;
+	if ((rc = cond_init(&E->spare_cond)) != 0)
+		goto fail_spare_cond;
+	if ((rc = cond_init(&E->primed)) != 0)
+		goto fail_primed;
 	/* provisioned environments: the supervisor starts them at once */
 	if (pthread_create(&E->sup, NULL, envi_supervisor, E) != 0) {
 		snprintf(err, errlen, "cannot start the supervisor thread");
-		pthread_cond_destroy(&E->drained);
-		pthread_cond_destroy(&E->spare_cond);
-		pthread_cond_destroy(&E->primed);
-		pthread_mutex_destroy(&E->mu);
-		goto fail;
+		goto fail_supervisor;
 	}
 	E->sup_started = 1;
 	/* without it, environments start the slow way: no error */
@@ -606,17 +657,27 @@ lb_envs_new(
 	    pthread_create(&E->spawner, NULL, envi_spawner, E) == 0)
 		E->spawner_started = 1;
 	return E;
-fail_mem:
-	snprintf(err, errlen, "out of memory");
-fail:
-	if (E->wake[0] >= 0) {
-		close(E->wake[0]);
-		close(E->wake[1]);
-	}
-	if (E->pools != NULL)
-		pools_free(E);
+
+fail_supervisor:
+	pthread_cond_destroy(&E->primed);
+fail_primed:
+	pthread_cond_destroy(&E->spare_cond);
+fail_spare_cond:
+	pthread_cond_destroy(&E->drained);
+fail_drained:
+	pthread_mutex_destroy(&E->mu);
+fail_mutex:
+	/* rc is 0 when the supervisor failed, which said why */
+	if (rc != 0)
+		snprintf(err, errlen, "cannot create a lock: %s", strerror(rc));
+	close(E->wake[0]);
+	close(E->wake[1]);
+fail_wake:
+	pools_free(E);
+fail_pools:
 	free(E->self_exe);
 	free(E->runtime_dir);
+fail_paths:
 	free(E);
 	return NULL;
 }
