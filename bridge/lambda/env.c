@@ -38,6 +38,7 @@
 #include "lambda/env_int.h"
 #include "lambda/frame.h"
 #include "lambda/sandbox.h"
+#include "lambda/spawn.h"
 #include "lambda/worker.h"
 
 static int
@@ -119,7 +120,7 @@ envi_env_new(struct pool *p)
 }
 
 /*
- * Starts env's worker process: `argv` and `envp` for lb_worker_spawn, and
+ * Starts env's worker process: `argv` and `envp` for lb_spawn_start, and
  * the channels.  0, or -1 with the reason in err.
  */
 int
@@ -165,7 +166,7 @@ envi_env_start(struct lb_envs *E, struct env *env, char **argv, char **envp,
 		sp.gid = env->pool->fn->gid;
 		sp.filter = env->pool->filter;
 	}
-	env->pid = lb_worker_spawn(&sp, err, errlen);
+	env->pid = lb_spawn_start(&sp, err, errlen);
 	if (sp.join_cgroup)
 		close(sp.cgroup_fd);
 	close(rq[0]);

@@ -199,7 +199,7 @@ void envi_env_free(struct env *env);
 void envi_kill_reap(pid_t pid);
 
 /*
- * Starts env's worker process: `argv` and `envp` for lb_worker_spawn, and
+ * Starts env's worker process: `argv` and `envp` for lb_spawn_start, and
  * the channels.  0, or -1 with the reason in err.
  */
 int envi_env_start(struct lb_envs *E, struct env *env, char **argv, char **envp,
