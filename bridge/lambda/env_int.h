@@ -1,7 +1,8 @@
 /*
  * env_int.h - the internals shared by the files of the execution
- * environments module (env.h): env.c (lifecycle, pools, lb_envs_new/free),
- * spare.c, supervisor.c, invoke.c, invoke_async.c, envvars.c and envlog.c.
+ * environments module (env.h): env.c (lifecycle, lb_envs_new/free),
+ * pool.c, spare.c, supervisor.c, invoke.c, invoke_async.c, envvars.c and
+ * envlog.c.
  * Cross-file functions carry the envi_ prefix.  Never included from outside
  * bridge/lambda/.
  *
@@ -231,6 +232,22 @@ void envi_env_close(struct lb_envs *E, struct env *env, int kill_it);
 
 /* Returns env to its pool's idle stack, or retires it.  Locked. */
 void envi_env_release(struct lb_envs *E, struct env *env);
+
+/* ---- pool.c: pools ---- */
+
+/*
+ * One pool per function of E->cfg (who its workers run as, their
+ * environment, the pinned module), the spares' environment and the
+ * unreserved concurrency.  0, or -1 with the reason in err (nothing kept).
+ */
+int envi_pools_new(struct lb_envs *E, char *err, size_t errlen);
+
+/* Frees what envi_pools_new made (also what a failed one had made). */
+void envi_pools_free(struct lb_envs *E);
+
+/* Whether pool p would start its environments as `old` does: the same
+ * pinned bytes, handler, memory and environment block. */
+int envi_pool_same(const struct pool *p, const struct pool *old);
 
 /* ---- envlog.c: the function's output ---- */
 
