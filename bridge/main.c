@@ -13,13 +13,14 @@
 
 #include "cli/cli.h"
 #include "config.h"
-#include "lambda/env.h"
 #include "fastcgi/cgi.h"
 #include "fastcgi/fcgi.h"
 #include "apigw/gateway.h"
 #include "fastcgi/listen.h"
 #include "base/log.h"
+#include "lambda/probe.h"
 #include "lambda/sandbox.h"
+#include "lambda/worker.h"
 
 /*
  * Set by the signal handlers, which may run on any of the process's
@@ -192,7 +193,7 @@ housekeeping(struct server_ctx *ctx)
 			size_t max_buffered;
 
 			lb_log(LB_LOG_INFO, "reloading '%s'", ctx->config_path);
-			cfg = lb_config_load(ctx->config_path, lb_worker_probe,
+			cfg = lb_config_load(ctx->config_path, lb_probe_module,
 			    err, sizeof(err));
 			if (cfg != NULL &&
 			    lb_config_check_users(cfg, lb_sandbox_privileged(),
@@ -312,7 +313,7 @@ serve(int argc, char **argv)
 	}
 	install_signals();
 	cfg =
-	    lb_config_load(ctx.config_path, lb_worker_probe, err, sizeof(err));
+	    lb_config_load(ctx.config_path, lb_probe_module, err, sizeof(err));
 	if (cfg == NULL ||
 	    lb_config_check_users(
 	        cfg, lb_sandbox_privileged(), err, sizeof(err)) < 0) {

@@ -15,7 +15,7 @@ int lb_cli_invoke(int argc, char **argv);
 /* `lambdabridge event v1|v2 METHOD PATH [-H 'K: V']... [-d BODY] [-c FILE]`. */
 int lb_cli_event(int argc, char **argv);
 
-/* `lambdabridge __probe MODULE SYMBOL` (internal: used by lb_worker_probe). */
+/* `lambdabridge __probe MODULE SYMBOL` (internal: used by lb_probe_module). */
 int lb_cli_probe(int argc, char **argv);
 
 #endif /* LB_CLI_H */

@@ -9,7 +9,7 @@
 
 #include "cli/cli.h"
 #include "config.h"
-#include "lambda/env.h"
+#include "lambda/probe.h"
 #include "apigw/router.h"
 #include "lambda/sandbox.h"
 
@@ -54,7 +54,7 @@ lb_cli_check(int argc, char **argv)
 		return 2;
 	}
 	cfg = lb_config_load(
-	    path, probe ? lb_worker_probe : NULL, err, sizeof(err));
+	    path, probe ? lb_probe_module : NULL, err, sizeof(err));
 	if (cfg == NULL ||
 	    lb_config_check_users(
 	        cfg, lb_sandbox_privileged(), err, sizeof(err)) < 0) {

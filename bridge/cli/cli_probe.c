@@ -1,7 +1,7 @@
 /*
  * cli_probe.c - `lambdabridge __probe MODULE SYMBOL` (internal): checks in a
  * process of its own that a module loads, carries the ABI stamp of this
- * binary and exports the handler symbol.  lb_worker_probe runs it so that
+ * binary and exports the handler symbol.  lb_probe_module runs it so that
  * config validation never dlopen's a module (and runs its constructors) in
  * the gateway itself.  Exit status: 0 ok, 1 the module is unusable (the
  * reason on stderr, one line), 2 usage.

@@ -15,6 +15,8 @@
 #include <stdio.h>
 
 #include "config.h"
+/* lb_self_exe, the binary lb_envs_new execs in worker mode */
+#include "lambda/spawn.h"
 
 /* All pools of one configuration generation. */
 struct lb_envs;
@@ -119,34 +121,5 @@ void lb_envs_free(struct lb_envs *envs);
 
 /* Writes the per-function counters, one line per function, to `out`. */
 void lb_envs_dump_stats(struct lb_envs *envs, FILE *out);
-
-/*
- * Worker mode: the entry point of `lambdabridge __worker`; never returns to
- * the caller's main loop.  Returns the process exit status.
- */
-int lb_worker_main(int argc, char **argv);
-
-/*
- * Spare mode: the entry point of `lambdabridge __spare VERSION PADDING`
- * (argv is main's, program name first).  A worker started before any
- * function needs it waits for one START frame, takes the arguments and the
- * environment it carries, shows them in its command line where they fit in
- * the room PADDING left, and goes on as lb_worker_main.  Returns 0 when the
- * gateway closes the pipe first.
- */
-int lb_worker_spare(int argc, char **argv);
-
-/*
- * Checks in a child process that `module` loads and exports `symbol` (and
- * the ABI stamp); an lb_config_probe.  A bridge that may switch users
- * loads it as the ids lb_sandbox_probe_ids gave this thread, and without
- * them does not load it at all (returns 0: lb_config_check_users refuses
- * such a function).  Returns 0, or -1 with the reason.
- */
-int lb_worker_probe(
-    const char *module, const char *symbol, char *err, size_t errlen);
-
-/* The path of the running binary (for exec in worker mode). */
-const char *lb_self_exe(void);
 
 #endif /* LB_ENV_H */

@@ -10,7 +10,7 @@
 
 #include "base/ids.h"
 #include "lambdabridge.h"
-#include "lambda/worker.h"
+#include "lambda/runtime.h"
 
 static struct {
 	int set;

@@ -45,7 +45,7 @@ int lb_sandbox_ids(const char *user, const char *group, uid_t *uid, gid_t *gid,
 
 /*
  * The ids the calling thread's next module probes run as (set = 0: none
- * named).  config.c sets them for each function it probes; lb_worker_probe
+ * named).  config.c sets them for each function it probes; lb_probe_module
  * reads them.
  */
 void lb_sandbox_probe_ids(int set, uid_t uid, gid_t gid);

@@ -1,6 +1,7 @@
 /*
  * worker.c - the worker side of an execution environment (`lambdabridge
- * __worker`), the fork+exec helper shared with env.c, and the module probe.
+ * __worker` and `__spare`), and loading a module (the worker's and the
+ * probe child's: lb_worker_load).
  *
  * A worker is single-threaded.  It moves its channel (LB_WORKER_FD in,
  * LB_WORKER_OUT_FD out) to high close-on-exec descriptors, loads one module,
@@ -33,15 +34,13 @@
 
 #include <json-c/json.h>
 
-#include "lambda/env.h"
 #include "lambda/frame.h"
 #include "base/ids.h"
 #include "base/json.h"
 #include "lambdabridge.h"
+#include "lambda/runtime.h"
 #include "lambda/sandbox.h"
 #include "lambda/worker.h"
-
-extern char **environ;
 
 #if defined(__SANITIZE_ADDRESS__)
 #define LB_UNDER_ASAN 1
@@ -67,246 +66,8 @@ extern char **environ;
  * freed rather than kept while the environment idles. */
 #define LAST_EVENT_MAX (64 * 1024)
 
-/* How long lb_worker_probe waits for the probe process. */
-#define PROBE_TIMEOUT_MS 10000
-
 /* The channel's descriptors move at or above this (channel_hide). */
 #define CHANNEL_FD_MIN 1000
-
-/* ---- spawning ---------------------------------------------------------- */
-
-/* Child side of lb_worker_spawn: async-signal-safe calls only. */
-static void
-child_fail(int errpipe, int step)
-{
-	int e[2] = { errno, step };
-
-	while (write(errpipe, e, sizeof(e)) < 0 && errno == EINTR)
-		;
-	_exit(127);
-}
-
-/* Closes every fd >= lo except `keep` (async-signal-safe). */
-static void
-child_close_from(int lo, int keep, long maxfd)
-{
-#ifdef SYS_close_range
-	if (keep > lo) {
-		if (syscall(SYS_close_range, (unsigned)lo, (unsigned)keep - 1,
-		        0) == 0 &&
-		    syscall(SYS_close_range, (unsigned)keep + 1, ~0U, 0) == 0)
-			return;
-	} else if (syscall(SYS_close_range, (unsigned)lo, ~0U, 0) == 0) {
-		return;
-	}
-#endif
-	for (long fd = lo; fd < maxfd; fd++)
-		if (fd != keep)
-			close((int)fd);
-}
-
-enum {
-	STEP_DUP = 1,
-	STEP_DEVNULL,
-	STEP_IDS,
-	STEP_CONTAIN,
-	STEP_CONFINE,
-	STEP_EXEC
-};
-
-static void
-child_run(const struct lb_spawn *sp, int errpipe, long maxfd, pid_t parent,
-    int in_cgroup)
-{
-	struct sigaction sa;
-	struct rlimit core = { 0, 0 };
-	sigset_t none;
-	int hi_err = -1, hi3 = -1, hi4 = -1, hiout = -1, hierr = -1, null;
-
-	/* Default dispositions first, then unblock (the parent blocked all). */
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = SIG_DFL;
-	for (int sig = 1; sig < NSIG; sig++)
-		sigaction(sig, &sa, NULL); /* fails harmlessly for KILL/STOP */
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	/* first, as the gateway's user; without it, the subreaper contains */
-	if (sp->join_cgroup && !in_cgroup)
-		(void)lb_sandbox_child_cgroup(sp->cgroup_fd);
-
-	/*
-	 * Move every source fd above the targets first so that dup2 onto 0..3
-	 * cannot clobber a source that happens to be numbered 0..3.  The high
-	 * copies are close-on-exec.
-	 */
-	hi_err = fcntl(errpipe, F_DUPFD_CLOEXEC, 10);
-	if (hi_err < 0)
-		child_fail(errpipe, STEP_DUP);
-	errpipe = hi_err;
-	if (sp->fd3 >= 0 && (hi3 = fcntl(sp->fd3, F_DUPFD_CLOEXEC, 10)) < 0)
-		child_fail(errpipe, STEP_DUP);
-	if (sp->fd3 >= 0 && sp->fd4 >= 0 &&
-	    (hi4 = fcntl(sp->fd4, F_DUPFD_CLOEXEC, 10)) < 0)
-		child_fail(errpipe, STEP_DUP);
-	if (sp->out_fd >= 0 &&
-	    (hiout = fcntl(sp->out_fd, F_DUPFD_CLOEXEC, 10)) < 0)
-		child_fail(errpipe, STEP_DUP);
-	if (sp->err_fd >= 0 &&
-	    (hierr = fcntl(sp->err_fd, F_DUPFD_CLOEXEC, 10)) < 0)
-		child_fail(errpipe, STEP_DUP);
-
-	null = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (null < 0)
-		child_fail(errpipe, STEP_DEVNULL);
-	if (dup2(null, 0) < 0 || dup2(hiout >= 0 ? hiout : null, 1) < 0 ||
-	    dup2(hierr >= 0      ? hierr
-	            : hiout >= 0 ? hiout
-	                         : null,
-	        2) < 0)
-		child_fail(errpipe, STEP_DUP);
-	if (hi3 >= 0 && dup2(hi3, LB_WORKER_FD) < 0)
-		child_fail(errpipe, STEP_DUP);
-	if (hi4 >= 0 && dup2(hi4, LB_WORKER_OUT_FD) < 0)
-		child_fail(errpipe, STEP_DUP);
-	child_close_from(hi4 >= 0 ? LB_WORKER_OUT_FD + 1
-	        : hi3 >= 0        ? LB_WORKER_FD + 1
-	                          : LB_WORKER_FD,
-	    errpipe, maxfd);
-
-	setrlimit(RLIMIT_CORE, &core);
-	/* Own process group: a Ctrl-C meant for the gateway must not kill
-	 * in-flight invocations (the gateway drains and stops them itself). */
-	setpgid(0, 0);
-	/* ids first: changing them clears the death signal */
-	if (sp->set_ids && lb_sandbox_child_ids(sp->uid, sp->gid) < 0)
-		child_fail(errpipe, STEP_IDS);
-	if (sp->contain && lb_sandbox_child_contain(parent) < 0)
-		child_fail(errpipe, STEP_CONTAIN);
-	if (sp->confine && lb_sandbox_child_confine(sp->filter) < 0)
-		child_fail(errpipe, STEP_CONFINE);
-	execve(sp->exe, sp->argv, sp->envp);
-	child_fail(errpipe, STEP_EXEC);
-}
-
-/* What the child of lb_sandbox_spawn_into gets. */
-struct child_args {
-	const struct lb_spawn *sp;
-	int rd, wr;
-	long maxfd;
-	pid_t parent;
-};
-
-static void
-child_entry(void *arg)
-{
-	struct child_args *a = arg;
-
-	close(a->rd);
-	child_run(a->sp, a->wr, a->maxfd, a->parent, 1);
-}
-
-/*
- * vfork: the child borrows the gateway's address space until execve instead
- * of copying its page tables (a fork of a 30 MB, 64-thread process costs
- * milliseconds, then copy-on-write faults in the gateway).  child_run only
- * makes async-signal-safe calls that touch nothing of the parent's but
- * errno, and never returns.  Nothing here changes after vfork returns.
- * A child for a cgroup is born in it the same way where it can be
- * (lb_sandbox_spawn_into), else it moves there itself.
- */
-static pid_t
-spawn_child(const struct lb_spawn *sp, int rd, int wr, long maxfd)
-{
-	struct child_args a = { sp, rd, wr, maxfd, getpid() };
-	pid_t pid;
-
-	if (sp->join_cgroup &&
-	    (pid = lb_sandbox_spawn_into(sp->cgroup_fd, child_entry, &a)) >= 0)
-		return pid;
-	pid = vfork();
-	if (pid == 0) {
-		close(rd);
-		child_run(sp, wr, maxfd, a.parent, 0);
-	}
-	return pid;
-}
-
-pid_t
-lb_worker_spawn(const struct lb_spawn *sp, char *err, size_t errlen)
-{
-	static const char *steps[] = { "", "dup2", "open /dev/null",
-		"switching user", "prctl", "confining", "execve" };
-	sigset_t all, old;
-	struct rlimit nofile;
-	long maxfd = 1024;
-	int ep[2], e[2], status;
-	ssize_t n;
-	pid_t pid;
-
-	if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 &&
-	    nofile.rlim_cur != RLIM_INFINITY)
-		maxfd =
-		    nofile.rlim_cur > 1048576 ? 1048576 : (long)nofile.rlim_cur;
-	if (pipe2(ep, O_CLOEXEC) < 0) {
-		snprintf(
-		    err, errlen, "cannot create a pipe: %s", strerror(errno));
-		return -1;
-	}
-	/* No signal handler may run in the child before it resets them. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	pid = spawn_child(sp, ep[0], ep[1], maxfd);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	close(ep[1]);
-	if (pid < 0) {
-		snprintf(err, errlen, "cannot fork: %s", strerror(errno));
-		close(ep[0]);
-		return -1;
-	}
-	/* EOF on the close-on-exec pipe means execve succeeded. */
-	do
-		n = read(ep[0], e, sizeof(e));
-	while (n < 0 && errno == EINTR);
-	close(ep[0]);
-	if (n == (ssize_t)sizeof(e)) {
-		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-			;
-		snprintf(err, errlen, "cannot start '%s': %s: %s", sp->exe,
-		    e[1] > 0 && e[1] <= STEP_EXEC ? steps[e[1]] : "?",
-		    strerror(e[0]));
-		return -1;
-	}
-	return pid;
-}
-
-/* ---- lb_self_exe ------------------------------------------------------- */
-
-static char self_path[PATH_MAX];
-static pthread_once_t self_once = PTHREAD_ONCE_INIT;
-
-static void
-self_init(void)
-{
-	static const char deleted[] = " (deleted)";
-	ssize_t n =
-	    readlink("/proc/self/exe", self_path, sizeof(self_path) - 1);
-	size_t dl = sizeof(deleted) - 1;
-
-	/* A binary replaced on disk (rebuilt) is still /proc/self/exe. */
-	if (n <= 0 || (size_t)n >= sizeof(self_path) - 1 ||
-	    ((size_t)n > dl && memcmp(self_path + n - dl, deleted, dl) == 0)) {
-		snprintf(self_path, sizeof(self_path), "/proc/self/exe");
-		return;
-	}
-	self_path[n] = '\0';
-}
-
-const char *
-lb_self_exe(void)
-{
-	pthread_once(&self_once, self_init);
-	return self_path;
-}
 
 /* ---- loading a module (worker and probe) ------------------------------- */
 
@@ -500,7 +261,7 @@ send_reply(uint32_t type, int64_t started_us, const char *body, size_t len)
 
 	m.duration_us = d > 0 ? (uint64_t)d : 0;
 	m.maxrss_kb = maxrss_kb();
-	m.cpu = sched_getcpu(); /* see pick_idle in env.c */
+	m.cpu = sched_getcpu(); /* see envi_pick_idle in env.c */
 	m.seq = cur_seq;
 	lb_frame_meta_encode(meta, &m);
 	iov[0].iov_base = meta;
@@ -1005,103 +766,4 @@ lb_worker_spare(int argc, char **argv)
 	rc = lb_worker_main((int)n, args);
 	free(args); /* the strings stay */
 	return rc;
-}
-
-/* ---- the probe --------------------------------------------------------- */
-
-int
-lb_worker_probe(
-    const char *module, const char *symbol, char *err, size_t errlen)
-{
-	char out[1024];
-	char *argv[] = { "lambdabridge", "__probe", (char *)module,
-		(char *)symbol, NULL };
-	struct lb_spawn sp;
-	int64_t deadline = lb_mono_ms() + PROBE_TIMEOUT_MS;
-	size_t got = 0;
-	int p[2], status = 0, timed_out = 0, set_ids = 0;
-	uid_t uid = 0;
-	gid_t gid = 0;
-	pid_t pid;
-
-	if (lb_sandbox_privileged()) {
-		if (!lb_sandbox_probe_ids_get(&uid, &gid))
-			return 0;
-		set_ids = 1;
-	}
-	if (pipe2(p, O_CLOEXEC) < 0) {
-		snprintf(
-		    err, errlen, "cannot create a pipe: %s", strerror(errno));
-		return -1;
-	}
-	memset(&sp, 0, sizeof(sp));
-	sp.exe = lb_self_exe();
-	sp.argv = argv;
-	sp.envp = environ;
-	sp.fd3 = sp.fd4 = -1;
-	sp.out_fd = p[1];
-	sp.err_fd = -1;
-	/* module constructors run in it: as the function's user, with no
-	 * capabilities; never as root unless named (a bridge that may switch
-	 * users refuses a function without a user: lb_config_check_users) */
-	sp.contain = sp.confine = 1;
-	sp.set_ids = set_ids;
-	sp.uid = uid;
-	sp.gid = gid;
-	pid = lb_worker_spawn(&sp, err, errlen);
-	close(p[1]);
-	if (pid < 0) {
-		close(p[0]);
-		return -1;
-	}
-	/* Read its verdict until EOF, bounded in time and size. */
-	for (;;) {
-		struct pollfd pfd = { .fd = p[0], .events = POLLIN };
-		int64_t left = deadline - lb_mono_ms();
-		ssize_t n;
-		char sink[256];
-
-		if (left <= 0) {
-			timed_out = 1;
-			lb_sandbox_kill_tree(pid);
-			break;
-		}
-		if (poll(&pfd, 1, (int)left) < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		if (pfd.revents == 0)
-			continue;
-		if (got < sizeof(out) - 1)
-			n = read(p[0], out + got, sizeof(out) - 1 - got);
-		else
-			n = read(p[0], sink, sizeof(sink));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		if (got < sizeof(out) - 1)
-			got += (size_t)n;
-	}
-	close(p[0]);
-	out[got] = '\0';
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (timed_out) {
-		snprintf(err, errlen, "probing '%s' timed out", module);
-		return -1;
-	}
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-		return 0;
-	/* The probe's first line is the reason. */
-	out[strcspn(out, "\n")] = '\0';
-	if (out[0] != '\0')
-		snprintf(err, errlen, "%s", out);
-	else if (WIFSIGNALED(status))
-		snprintf(err, errlen, "loading '%s' killed the probe (%s)",
-		    module, strsignal(WTERMSIG(status)));
-	else
-		snprintf(err, errlen, "cannot load '%s'", module);
-	return -1;
 }

@@ -1,18 +1,12 @@
 /*
  * worker.h - the worker side of an execution environment (`lambdabridge
- * __worker`), the process-spawning helper shared with env.c and the probe,
- * and the per-invocation state behind the handler runtime helpers
- * (lb_error, lb_remaining_time_ms in runtime.c).
- *
- * lb_worker_main, lb_worker_probe and lb_self_exe are declared in env.h.
+ * __worker` and `__spare`): its channel and arguments, its entry points,
+ * and loading a module (the worker's and the probe child's).
  */
 #ifndef LB_WORKER_H
 #define LB_WORKER_H
 
 #include <stddef.h>
-#include <sys/types.h>
-
-struct sock_fprog;
 
 /* The fds on which a worker is started with its channel: frames from the
  * gateway (a pipe) and its own (a socket); env.c says why.  Both may be one
@@ -38,37 +32,6 @@ enum lb_worker_arg {
 	LB_WARG_COUNT,
 };
 
-/* How lb_worker_spawn wires the child's descriptors. */
-struct lb_spawn {
-	const char *exe;   /* path to execve */
-	char *const *argv; /* NULL-terminated */
-	char *const *envp; /* NULL-terminated: the child's whole environment */
-	int fd3;           /* becomes fd 3 in the child, or -1 */
-	int fd4;           /* becomes fd 4 (only with fd3), or -1 */
-	int out_fd;        /* becomes fds 1 and 2, or -1 for /dev/null */
-	int err_fd;        /* becomes fd 2 instead when >= 0 */
-	/* sandbox.h: the child dies with the spawning thread and keeps its
-	 * descendants (the spawning thread must live as long as it does) */
-	int contain;
-	int set_ids; /* becomes uid/gid (needs CAP_SETUID/CAP_SETGID) */
-	uid_t uid;
-	gid_t gid;
-	int join_cgroup; /* joins the cgroup of cgroup_fd, its cgroup.procs */
-	int cgroup_fd;
-	int confine; /* no capabilities, no_new_privs, and `filter` */
-	const struct sock_fprog *filter; /* seccomp, or NULL */
-};
-
-/*
- * Starts `sp->exe` by vfork+exec.  Safe in a multithreaded process: the
- * child only makes async-signal-safe calls (reset signal mask and
- * dispositions, dup2 the given fds onto 0-4, close every other fd, no core
- * dumps, then what `join_cgroup`, `contain`, `set_ids` and `confine` ask,
- * execve).  stdin is /dev/null.  Returns the pid, or -1 with the
- * reason in err.
- */
-pid_t lb_worker_spawn(const struct lb_spawn *sp, char *err, size_t errlen);
-
 /*
  * Loads `path` (its pinned copy, or NULL for the file `module` itself) with
  * dlopen(RTLD_NOW | RTLD_LOCAL), checks its ABI stamp (lb_abi_version ==
@@ -82,16 +45,19 @@ void *lb_worker_load(const char *path, const char *module, const char *symbol,
     void **fn, const char **errtype, char *err, size_t errlen);
 
 /*
- * Per-invocation runtime state (the worker is single-threaded): starts an
- * invocation whose context lb_remaining_time_ms will see, clearing any
- * recorded lb_error.
+ * Worker mode: the entry point of `lambdabridge __worker`; never returns to
+ * the caller's main loop.  Returns the process exit status.
  */
-void lb_runtime_begin(void);
+int lb_worker_main(int argc, char **argv);
 
 /*
- * The error the handler recorded with lb_error during this invocation:
- * returns 1 and sets the borrowed strings, or 0 when there was none.
+ * Spare mode: the entry point of `lambdabridge __spare VERSION PADDING`
+ * (argv is main's, program name first).  A worker started before any
+ * function needs it waits for one START frame, takes the arguments and the
+ * environment it carries, shows them in its command line where they fit in
+ * the room PADDING left, and goes on as lb_worker_main.  Returns 0 when the
+ * gateway closes the pipe first.
  */
-int lb_runtime_error(const char **type, const char **message);
+int lb_worker_spare(int argc, char **argv);
 
 #endif /* LB_WORKER_H */

@@ -4,6 +4,7 @@
  * tests/handlers/env_test.c and env_initfail.c.  Every wait is bounded by
  * the functions' own (short) timeouts.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -751,6 +752,71 @@ overwrite(const char *from, const char *to, int half)
 	close(out);
 }
 
+/* How many fds this process has open. */
+static int
+count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	int n = 0;
+
+	CU_ASSERT_FATAL(d != NULL);
+	while ((e = readdir(d)) != NULL)
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n;
+}
+
+/*
+ * lb_envs_new fails at a late step (the second function's module is gone
+ * when its pools are made, after the first one's was pinned): it says why
+ * and keeps no fd (the first module's pinned copy, the pipes); the ASan
+ * run checks that it keeps no memory either.
+ */
+static void
+test_new_fails_clean(void)
+{
+	char test_so[PATH_MAX], gone[64], cfgpath[64], err[512];
+	struct lb_config *cfg;
+	struct lb_envs *envs;
+	FILE *f;
+	int fd, before;
+
+	module("env_test", test_so, sizeof(test_so));
+	snprintf(gone, sizeof(gone), "/tmp/lb-test-gone-XXXXXX.so");
+	fd = mkstemps(gone, 3);
+	CU_ASSERT_FATAL(fd >= 0);
+	close(fd);
+	overwrite(test_so, gone, 0);
+	snprintf(cfgpath, sizeof(cfgpath), "/tmp/lb-test-env-XXXXXX");
+	fd = mkstemp(cfgpath);
+	CU_ASSERT_FATAL(fd >= 0);
+	f = fdopen(fd, "w");
+	CU_ASSERT_FATAL(f != NULL);
+	fprintf(f,
+	    "gateway: { api = \"http\"; };\nfunctions = (\n"
+	    "{ name = \"f\"; module = \"%s\"; handler = \"env_count\"; },\n"
+	    "{ name = \"g\"; module = \"%s\"; handler = \"env_count\"; }\n"
+	    ");\nroutes = ( { route = \"$default\"; function = \"f\"; } );\n",
+	    test_so, gone);
+	fclose(f);
+	cfg = lb_config_load(cfgpath, NULL, err, sizeof(err));
+	unlink(cfgpath);
+	unlink(gone);
+	if (cfg == NULL)
+		fprintf(stderr, "config: %s\n", err);
+	CU_ASSERT_FATAL(cfg != NULL);
+	before = count_fds();
+	err[0] = '\0';
+	envs = lb_envs_new(cfg, lb_test_bin(), err, sizeof(err));
+	CU_ASSERT_PTR_NULL(envs);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "functions[1].module"));
+	CU_ASSERT_EQUAL(count_fds(), before);
+	lb_envs_free(envs);
+	lb_config_free(cfg);
+}
+
 /*
  * The module file changes in place under running environments: warm ones
  * and new ones (max_requests = 1: every request starts one) keep running
@@ -1192,6 +1258,7 @@ lb_test_suite_env(void)
 		{ "too large", test_too_large },
 		{ "init error", test_init_error },
 		{ "module replaced in place", test_module_replaced_in_place },
+		{ "new fails clean", test_new_fails_clean },
 		{ "prime before a reload", test_prime },
 		{ "out of memory", test_out_of_memory },
 		{ "environment", test_environment },

@@ -1,9 +1,9 @@
 /*
- * test_worker.c - worker.c: lb_worker_spawn (fds, environment, limits,
- * exec failures), the __probe subcommand, and a worker spoken to directly
- * over its socketpair (READY, RESULT, ERROR, INIT_ERROR, OOM, EOF).  Runs
- * the binary under test (lb_test_bin) and the test handlers; every read is
- * bounded by a socket timeout.
+ * test_worker.c - spawn.c and worker.c: lb_spawn_start (fds, environment,
+ * limits, exec failures), the __probe subcommand, and a worker spoken to
+ * directly over its socketpair (READY, RESULT, ERROR, INIT_ERROR, OOM,
+ * EOF).  Runs the binary under test (lb_test_bin) and the test handlers;
+ * every read is bounded by a socket timeout.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,6 +21,7 @@
 #include "lambda/frame.h"
 #include "base/ids.h"
 #include "test.h"
+#include "lambda/spawn.h"
 #include "lambda/worker.h"
 
 void lb_test_suite_worker(void);
@@ -77,7 +78,7 @@ run(char *const *argv, char *const *envp, int fd3, char *out, size_t len)
 	sp.fd4 = -1;
 	sp.out_fd = p[1];
 	sp.err_fd = -1;
-	pid = lb_worker_spawn(&sp, err, sizeof(err));
+	pid = lb_spawn_start(&sp, err, sizeof(err));
 	close(p[1]);
 	if (pid < 0) {
 		close(p[0]);
@@ -102,7 +103,7 @@ test_spawn_exec_failure(void)
 	sp.fd3 = sp.fd4 = -1;
 	sp.out_fd = -1;
 	sp.err_fd = -1;
-	CU_ASSERT_EQUAL(lb_worker_spawn(&sp, err, sizeof(err)), -1);
+	CU_ASSERT_EQUAL(lb_spawn_start(&sp, err, sizeof(err)), -1);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "execve"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "No such file"));
 }
@@ -232,7 +233,7 @@ wk_start(
 	sp.fd3 = sp.fd4 = sv[1]; /* one socket both ways */
 	sp.out_fd = -1;
 	sp.err_fd = -1;
-	w->pid = lb_worker_spawn(&sp, err, sizeof(err));
+	w->pid = lb_spawn_start(&sp, err, sizeof(err));
 	close(sv[1]);
 	w->fd = sv[0];
 	/* the module, as the gateway passes its pinned copy */
