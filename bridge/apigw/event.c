@@ -17,7 +17,6 @@
  * value in place, strings escaped as json-c escapes them.
  */
 #include <limits.h>
-#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -30,6 +29,7 @@
 #include "apigw/event.h"
 #include "apigw/headers.h"
 #include "base/json.h"
+#include "base/scratch.h"
 #include "apigw/media.h"
 #include "base/url.h"
 
@@ -73,24 +73,15 @@ struct arena_chunk {
  * Each thread keeps one chunk between builds, so most events need no
  * malloc; a thread that exits frees its chunk (a key destructor).
  */
-static pthread_key_t spare_key;
-static pthread_once_t spare_once = PTHREAD_ONCE_INIT;
-
-static void
-spare_key_init(void)
-{
-	(void)pthread_key_create(&spare_key, free);
-}
+static struct lb_scratch spare_slot = LB_SCRATCH_INIT(free);
 
 static struct arena_chunk *
 spare_take(void)
 {
-	struct arena_chunk *c;
+	struct arena_chunk *c = lb_scratch_get(&spare_slot);
 
-	pthread_once(&spare_once, spare_key_init);
-	c = pthread_getspecific(spare_key);
 	if (c != NULL)
-		(void)pthread_setspecific(spare_key, NULL);
+		(void)lb_scratch_set(&spare_slot, NULL);
 	return c;
 }
 
@@ -98,9 +89,8 @@ spare_take(void)
 static int
 spare_give(struct arena_chunk *c)
 {
-	pthread_once(&spare_once, spare_key_init);
-	if (pthread_getspecific(spare_key) != NULL ||
-	    pthread_setspecific(spare_key, c) != 0)
+	if (lb_scratch_get(&spare_slot) != NULL ||
+	    lb_scratch_set(&spare_slot, c) != 0)
 		return -1;
 	return 0;
 }
