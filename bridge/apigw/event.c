@@ -9,15 +9,14 @@
  * buffers live in the per-call builder: no globals, no per-request state
  * outside the call.
  *
- * The event is built as a small tree in one arena (struct ev), then either
- * written out as JSON text directly (lb_event_build_text: the gateway's hot
- * path, no per-node allocation) or turned into json-c objects
- * (lb_event_build: `lambdabridge event` and the tests).  Both give the same
- * JSON: keys in insertion order, a repeated dynamic key replacing the
- * value in place, strings escaped as json-c escapes them.
+ * The event is built as a JSON tree in one arena (base/jtree.h), then
+ * either written out as JSON text directly (lb_event_build_text: the
+ * gateway's hot path, no per-node allocation) or turned into json-c
+ * objects (lb_event_build: `lambdabridge event` and the tests).  Both give
+ * the same JSON: keys in insertion order, a repeated dynamic key replacing
+ * the value in place, strings escaped as json-c escapes them.
  */
 #include <limits.h>
-#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -26,84 +25,14 @@
 #include <strings.h>
 #include <time.h>
 
+#include "base/arena.h"
 #include "base/b64.h"
 #include "apigw/event.h"
 #include "apigw/headers.h"
 #include "base/json.h"
+#include "base/jtree.h"
 #include "apigw/media.h"
 #include "base/url.h"
-
-/* ---- the event tree ---- */
-
-/* JSON null is a NULL node pointer. */
-enum ev_type { EV_BOOL, EV_INT, EV_STR, EV_OBJ, EV_ARR };
-
-struct ev;
-
-/* An object member (key set) or an array item (key NULL). */
-struct ev_item {
-	const char *key; /* NUL-terminated */
-	struct ev *val;  /* NULL is JSON null */
-	struct ev_item *next;
-};
-
-struct ev {
-	enum ev_type type;
-	int64_t num;     /* EV_BOOL, EV_INT; EV_STR: 1 if it needs no escapes */
-	const char *str; /* EV_STR */
-	size_t len;
-	struct ev_item *first, *last; /* EV_OBJ, EV_ARR */
-	size_t count;
-	struct ev_item **index; /* big objects: open addressing by key */
-	size_t index_cap;       /* a power of two, over twice count */
-};
-
-#define INDEX_FROM 16 /* members before an object gets an index */
-
-/* Allocation for one build, freed at once. */
-struct arena_chunk {
-	struct arena_chunk *next;
-	size_t used, cap;
-	max_align_t data[];
-};
-
-#define ARENA_CHUNK 16384
-
-/*
- * Each thread keeps one chunk between builds, so most events need no
- * malloc; a thread that exits frees its chunk (a key destructor).
- */
-static pthread_key_t spare_key;
-static pthread_once_t spare_once = PTHREAD_ONCE_INIT;
-
-static void
-spare_key_init(void)
-{
-	(void)pthread_key_create(&spare_key, free);
-}
-
-static struct arena_chunk *
-spare_take(void)
-{
-	struct arena_chunk *c;
-
-	pthread_once(&spare_once, spare_key_init);
-	c = pthread_getspecific(spare_key);
-	if (c != NULL)
-		(void)pthread_setspecific(spare_key, NULL);
-	return c;
-}
-
-/* Keeps c for the thread's next build; 0, or -1 when it has one. */
-static int
-spare_give(struct arena_chunk *c)
-{
-	pthread_once(&spare_once, spare_key_init);
-	if (pthread_getspecific(spare_key) != NULL ||
-	    pthread_setspecific(spare_key, c) != 0)
-		return -1;
-	return 0;
-}
 
 /* A scratch buffer: a small inline area, a heap one when that is short. */
 struct buf {
@@ -118,8 +47,8 @@ struct bld {
 	const struct lb_config *cfg;
 	const struct lb_http_request *req;
 	const struct lb_route *route;
-	int rest; /* REST API (else HTTP API) */
-	int oom;  /* sticky: an allocation failed */
+	int rest;              /* REST API (else HTTP API) */
+	struct lb_arena arena; /* the tree; arena.oom: something failed */
 	struct lb_headers hdr;
 	const char *path; /* stage-less raw path */
 	size_t path_len;
@@ -134,7 +63,6 @@ struct bld {
 	const char *source_ip;
 	const char *protocol;
 	struct buf key, val, san, tmp;
-	struct arena_chunk *arena;
 	struct lb_http_request req_copy;
 };
 
@@ -142,161 +70,7 @@ struct bld {
 static void *
 alloc(struct bld *b, size_t n)
 {
-	struct arena_chunk *c = b->arena;
-	void *p;
-
-	n = (n + sizeof(max_align_t) - 1) & ~(sizeof(max_align_t) - 1);
-	if (c == NULL || c->cap - c->used < n) {
-		size_t cap = n > ARENA_CHUNK ? n : ARENA_CHUNK;
-
-		c = cap == ARENA_CHUNK ? spare_take() : NULL;
-		if (c == NULL &&
-		    (b->oom || (c = malloc(sizeof(*c) + cap)) == NULL)) {
-			b->oom = 1;
-			return NULL;
-		}
-		c->cap = cap;
-		c->used = 0;
-		/* a big block goes behind the current chunk, keeping its room */
-		if (b->arena != NULL && n > ARENA_CHUNK) {
-			c->next = b->arena->next;
-			b->arena->next = c;
-		} else {
-			c->next = b->arena;
-			b->arena = c;
-		}
-	}
-	p = (char *)c->data + c->used;
-	c->used += n;
-	return p;
-}
-
-static void
-arena_free(struct bld *b)
-{
-	while (b->arena != NULL) {
-		struct arena_chunk *c = b->arena;
-
-		b->arena = c->next;
-		/* one standard chunk stays with the thread for the next build */
-		if (c->cap != ARENA_CHUNK || spare_give(c) < 0)
-			free(c);
-	}
-}
-
-static struct ev *
-ev_new(struct bld *b, enum ev_type type)
-{
-	struct ev *e = alloc(b, sizeof(*e));
-
-	if (e != NULL) {
-		memset(e, 0, sizeof(*e));
-		e->type = type;
-	}
-	return e;
-}
-
-static struct ev *
-ev_int(struct bld *b, int64_t v)
-{
-	struct ev *e = ev_new(b, EV_INT);
-
-	if (e != NULL)
-		e->num = v;
-	return e;
-}
-
-static struct ev *
-ev_bool(struct bld *b, int v)
-{
-	struct ev *e = ev_new(b, EV_BOOL);
-
-	if (e != NULL)
-		e->num = v != 0;
-	return e;
-}
-
-static size_t
-key_hash(const char *k)
-{
-	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-
-	while (*k != '\0')
-		h = (h ^ (unsigned char)*k++) * 1099511628211ULL;
-	return (size_t)h;
-}
-
-static void
-index_put(struct ev *o, struct ev_item *it)
-{
-	size_t mask = o->index_cap - 1, i = key_hash(it->key) & mask;
-
-	while (o->index[i] != NULL)
-		i = (i + 1) & mask;
-	o->index[i] = it;
-}
-
-/* (Re)builds o's index with room for twice its members. */
-static void
-index_grow(struct bld *b, struct ev *o)
-{
-	size_t cap = 64;
-	struct ev_item **ix;
-
-	while (cap < 4 * o->count)
-		cap *= 2;
-	if ((ix = alloc(b, cap * sizeof(*ix))) == NULL)
-		return;
-	memset(ix, 0, cap * sizeof(*ix));
-	o->index = ix;
-	o->index_cap = cap;
-	for (struct ev_item *it = o->first; it != NULL; it = it->next)
-		index_put(o, it);
-}
-
-/* Appends an item; `key` must outlive the build (constant or arena). */
-static void
-ev_append(struct bld *b, struct ev *c, const char *key, struct ev *val)
-{
-	struct ev_item *it;
-
-	if (c == NULL || (it = alloc(b, sizeof(*it))) == NULL) {
-		b->oom = 1;
-		return;
-	}
-	it->key = key;
-	it->val = val;
-	it->next = NULL;
-	if (c->last != NULL)
-		c->last->next = it;
-	else
-		c->first = it;
-	c->last = it;
-	c->count++;
-	/* objects with many request keys (query, headers) get an index */
-	if (key != NULL && c->count >= INDEX_FROM) {
-		if (c->index == NULL || 2 * c->count > c->index_cap)
-			index_grow(b, c);
-		else
-			index_put(c, it);
-	}
-}
-
-static struct ev_item *
-ev_find(struct ev *o, const char *key)
-{
-	if (o->index != NULL) {
-		size_t mask = o->index_cap - 1, i = key_hash(key) & mask;
-
-		for (; o->index[i] != NULL; i = (i + 1) & mask)
-			if (strcmp(o->index[i]->key, key) == 0)
-				return o->index[i];
-		return NULL;
-	}
-	for (struct ev_item *it = o->first; it != NULL; it = it->next)
-		if (strcmp(it->key, key) == 0)
-			return it;
-	return NULL;
+	return lb_arena_alloc(&b->arena, n);
 }
 
 static char *
@@ -310,7 +84,7 @@ buf_get(struct bld *b, struct buf *s, size_t n)
 		return s->heap;
 	p = realloc(s->heap, n);
 	if (p == NULL) {
-		b->oom = 1;
+		b->arena.oom = 1;
 		return NULL;
 	}
 	s->heap = p;
@@ -328,36 +102,21 @@ buf_free(struct buf *s)
 
 /* A JSON string of bytes that are known to be UTF-8, not copied: s must
  * outlive the build. */
-static struct ev *
+static struct lb_jnode *
 jborrow(struct bld *b, const char *s, size_t len)
 {
-	struct ev *o = ev_new(b, EV_STR);
-
-	if (o == NULL || len > INT_MAX) {
-		b->oom = 1;
-		return NULL;
-	}
-	o->str = s;
-	o->len = len;
-	return o;
+	return lb_jtree_str(&b->arena, s, len);
 }
 
 /* The same, copied into the build's arena. */
-static struct ev *
+static struct lb_jnode *
 jraw(struct bld *b, const char *s, size_t len)
 {
-	char *d = len <= INT_MAX ? alloc(b, len) : NULL;
-
-	if (d == NULL) {
-		b->oom = 1;
-		return NULL;
-	}
-	memcpy(d, s, len);
-	return jborrow(b, d, len);
+	return lb_jtree_str_copy(&b->arena, s, len);
 }
 
 /* A JSON string of request bytes: invalid UTF-8 becomes U+FFFD. */
-static struct ev *
+static struct lb_jnode *
 jstr(struct bld *b, const char *s, size_t len)
 {
 	char *d;
@@ -365,13 +124,13 @@ jstr(struct bld *b, const char *s, size_t len)
 	if (lb_url_utf8_valid(s, len))
 		return jraw(b, s, len);
 	if (len > SIZE_MAX / 3 || (d = buf_get(b, &b->san, len * 3)) == NULL) {
-		b->oom = 1;
+		b->arena.oom = 1;
 		return NULL;
 	}
 	return jraw(b, d, lb_url_utf8_sanitize(s, len, d));
 }
 
-static struct ev *
+static struct lb_jnode *
 jcstr(struct bld *b, const char *s)
 {
 	return jstr(b, s, strlen(s));
@@ -388,7 +147,7 @@ jkey(struct bld *b, struct buf *s, const char *k, size_t len)
 
 	if (len > SIZE_MAX / 3 - 1 ||
 	    (d = buf_get(b, s, len * 3 + 1)) == NULL) {
-		b->oom = 1;
+		b->arena.oom = 1;
 		return NULL;
 	}
 	if (lb_url_utf8_valid(k, len)) {
@@ -400,69 +159,42 @@ jkey(struct bld *b, struct buf *s, const char *k, size_t len)
 	return d;
 }
 
-/* Adds `val` under the constant, new `key`; NULL val means out of memory. */
+/* The tree calls on the build's arena (jtree.h says what each does). */
 static void
-put(struct bld *b, struct ev *obj, const char *key, struct ev *val)
+put(struct bld *b, struct lb_jnode *obj, const char *key, struct lb_jnode *val)
 {
-	if (val == NULL) {
-		b->oom = 1;
-		return;
-	}
-	ev_append(b, obj, key, val);
+	lb_jtree_put(&b->arena, obj, key, val);
 }
 
 static void
-put_null(struct bld *b, struct ev *obj, const char *key)
+put_null(struct bld *b, struct lb_jnode *obj, const char *key)
 {
-	ev_append(b, obj, key, NULL);
+	lb_jtree_put_null(&b->arena, obj, key);
 }
 
-/*
- * Adds `val` under a key from the request (copied); a key already there
- * keeps its place and takes the new value, as json-c does.
- */
 static void
-put_dyn(struct bld *b, struct ev *obj, const char *key, struct ev *val)
+put_dyn(
+    struct bld *b, struct lb_jnode *obj, const char *key, struct lb_jnode *val)
 {
-	struct ev_item *it;
-	size_t n;
-	char *k;
-
-	if (obj == NULL || val == NULL || key == NULL) {
-		b->oom = 1;
-		return;
-	}
-	if ((it = ev_find(obj, key)) != NULL) {
-		it->val = val;
-		return;
-	}
-	n = strlen(key);
-	if ((k = alloc(b, n + 1)) == NULL)
-		return;
-	memcpy(k, key, n + 1);
-	ev_append(b, obj, k, val);
+	lb_jtree_put_dyn(&b->arena, obj, key, val);
 }
 
-static struct ev *
+static struct lb_jnode *
 new_obj(struct bld *b)
 {
-	return ev_new(b, EV_OBJ);
+	return lb_jtree_new(&b->arena, LB_JTREE_OBJ);
 }
 
-static struct ev *
+static struct lb_jnode *
 new_arr(struct bld *b)
 {
-	return ev_new(b, EV_ARR);
+	return lb_jtree_new(&b->arena, LB_JTREE_ARR);
 }
 
 static void
-arr_add(struct bld *b, struct ev *arr, struct ev *val)
+arr_add(struct bld *b, struct lb_jnode *arr, struct lb_jnode *val)
 {
-	if (val == NULL) {
-		b->oom = 1;
-		return;
-	}
-	ev_append(b, arr, NULL, val);
+	lb_jtree_push(&b->arena, arr, val);
 }
 
 /*
@@ -703,7 +435,7 @@ domain_prefix_len(const char *d, size_t len)
 }
 
 static void
-put_common_context(struct bld *b, struct ev *rc)
+put_common_context(struct bld *b, struct lb_jnode *rc)
 {
 	size_t dlen;
 	const char *dn = domain_name(b, &dlen), *acct = b->cfg->account_id;
@@ -747,17 +479,17 @@ http_api_text_type(const char *ct)
 
 /* Adds body (or null/omitted when empty) and isBase64Encoded. */
 static void
-put_body(struct bld *b, struct ev *ev, int v2)
+put_body(struct bld *b, struct lb_jnode *ev, int v2)
 {
 	const char *body = b->req->body;
 	size_t len = b->req->body_len;
 	int binary;
-	struct ev *o;
+	struct lb_jnode *o;
 
 	if (body == NULL || len == 0) {
 		if (!v2)
 			put_null(b, ev, "body");
-		put(b, ev, "isBase64Encoded", ev_bool(b, 0));
+		put(b, ev, "isBase64Encoded", lb_jtree_bool(&b->arena, 0));
 		return;
 	}
 	if (b->rest)
@@ -773,7 +505,7 @@ put_body(struct bld *b, struct ev *ev, int v2)
 		char *d;
 
 		if (n < len || (d = alloc(b, n)) == NULL) {
-			b->oom = 1;
+			b->arena.oom = 1;
 			return;
 		}
 		o = jborrow(b, d, lb_b64_encode(body, len, d));
@@ -784,13 +516,13 @@ put_body(struct bld *b, struct ev *ev, int v2)
 		o = jborrow(b, body, len);
 	}
 	put(b, ev, "body", o);
-	put(b, ev, "isBase64Encoded", ev_bool(b, binary));
+	put(b, ev, "isBase64Encoded", lb_jtree_bool(&b->arena, binary));
 }
 
 static void
-put_stage_variables(struct bld *b, struct ev *ev, int v2)
+put_stage_variables(struct bld *b, struct lb_jnode *ev, int v2)
 {
-	struct ev *sv;
+	struct lb_jnode *sv;
 
 	if (b->cfg->nstage_variables == 0) {
 		if (!v2)
@@ -812,10 +544,10 @@ put_stage_variables(struct bld *b, struct ev *ev, int v2)
  * API decodes them like its paths (docs/apigw-facts.md 2.5; "%00" stays as is).
  */
 static void
-put_path_parameters(struct bld *b, struct ev *ev, int v2)
+put_path_parameters(struct bld *b, struct lb_jnode *ev, int v2)
 {
 	const struct lb_router_match *m = b->in->match;
-	struct ev *pp;
+	struct lb_jnode *pp;
 
 	if (m->nparams == 0) {
 		if (!v2)
@@ -841,22 +573,22 @@ put_path_parameters(struct bld *b, struct ev *ev, int v2)
  * and values decoded with '+' as a space.  Returns NULL when there is no
  * query or no pair in it.  REST also splits on ';' (docs/apigw-facts.md 1.3).
  */
-static struct ev *
+static struct lb_jnode *
 query_multi(struct bld *b)
 {
 	const char *q = b->in->query, *end;
 	int flags = LB_URL_PLUS | (b->rest ? LB_URL_SEMICOLON : 0);
 	struct lb_url_pair p;
-	struct ev *mv = NULL;
+	struct lb_jnode *mv = NULL;
 
 	if (q == NULL)
 		return NULL;
 	end = q + strlen(q);
-	while (!b->oom && lb_url_query_next(&q, end, flags, &p)) {
+	while (!b->arena.oom && lb_url_query_next(&q, end, flags, &p)) {
 		const char *k, *v, *key;
 		size_t klen, vlen;
-		struct ev *arr;
-		struct ev_item *it;
+		struct lb_jnode *arr;
+		struct lb_jitem *it;
 
 		if (mv == NULL && (mv = new_obj(b)) == NULL)
 			return NULL;
@@ -866,7 +598,7 @@ query_multi(struct bld *b)
 		    b, &b->val, p.value, p.value_len, LB_URL_PLUS, 0, &v);
 		if (key == NULL)
 			break;
-		if ((it = ev_find(mv, key)) != NULL) {
+		if ((it = lb_jtree_find(mv, key)) != NULL) {
 			arr_add(b, it->val, jstr(b, v, vlen));
 			continue;
 		}
@@ -880,9 +612,9 @@ query_multi(struct bld *b)
 /* --- payload 1.0 -------------------------------------------------------- */
 
 static void
-put_headers_v1(struct bld *b, struct ev *ev)
+put_headers_v1(struct bld *b, struct lb_jnode *ev)
 {
-	struct ev *single, *multi;
+	struct lb_jnode *single, *multi;
 
 	if (b->hdr.n == 0) {
 		put_null(b, ev, "headers");
@@ -891,9 +623,9 @@ put_headers_v1(struct bld *b, struct ev *ev)
 	}
 	single = new_obj(b);
 	multi = new_obj(b);
-	for (size_t i = 0; i < b->hdr.n && !b->oom; i++) {
+	for (size_t i = 0; i < b->hdr.n && !b->arena.oom; i++) {
 		const struct lb_headers_entry *e = &b->hdr.v[i];
-		struct ev *arr, *last = NULL;
+		struct lb_jnode *arr, *last = NULL;
 		const char *key;
 
 		if (!e->first)
@@ -915,7 +647,7 @@ put_headers_v1(struct bld *b, struct ev *ev)
 			arr_add(b, arr, last);
 		}
 		/* the single-value map shares the last value's string */
-		put_dyn(b, single, key, b->oom ? NULL : last);
+		put_dyn(b, single, key, b->arena.oom ? NULL : last);
 		put_dyn(b, multi, key, arr);
 	}
 	put(b, ev, "headers", single);
@@ -923,9 +655,9 @@ put_headers_v1(struct bld *b, struct ev *ev)
 }
 
 static void
-put_query_v1(struct bld *b, struct ev *ev)
+put_query_v1(struct bld *b, struct lb_jnode *ev)
 {
-	struct ev *multi = query_multi(b), *single;
+	struct lb_jnode *multi = query_multi(b), *single;
 
 	if (multi == NULL) {
 		put_null(b, ev, "queryStringParameters");
@@ -933,7 +665,7 @@ put_query_v1(struct bld *b, struct ev *ev)
 		return;
 	}
 	single = new_obj(b);
-	for (struct ev_item *m = multi->first; m != NULL; m = m->next)
+	for (struct lb_jitem *m = multi->first; m != NULL; m = m->next)
 		put_dyn(b, single, m->key,
 		    m->val->last != NULL ? m->val->last->val : NULL);
 	put(b, ev, "queryStringParameters", single);
@@ -941,21 +673,21 @@ put_query_v1(struct bld *b, struct ev *ev)
 }
 
 /* An HTTP API path: decoded, except "%00" (a path holds no NUL). */
-static struct ev *
+static struct lb_jnode *
 decoded_path(struct bld *b, const char *p, size_t len)
 {
 	len = decode(b, &b->val, p, len, 0, 1, &p);
 	return jstr(b, p, len);
 }
 
-static struct ev *
+static struct lb_jnode *
 identity_v1(struct bld *b)
 {
 	static const char *const nulls[] = { "cognitoAuthenticationProvider",
 		"cognitoAuthenticationType", "cognitoIdentityId",
 		"cognitoIdentityPoolId", "principalOrgId", NULL };
 	const struct lb_api_key *key = b->in->api_key;
-	struct ev *id = new_obj(b);
+	struct lb_jnode *id = new_obj(b);
 
 	put_null(b, id, "accessKey");
 	put_null(b, id, "accountId");
@@ -977,11 +709,11 @@ identity_v1(struct bld *b)
 	return id;
 }
 
-static struct ev *
+static struct lb_jnode *
 context_v1(struct bld *b, const char *resource)
 {
 	const struct lb_event_input *in = b->in;
-	struct ev *rc = new_obj(b);
+	struct lb_jnode *rc = new_obj(b);
 	char id[16], when[40];
 
 	put_common_context(b, rc);
@@ -1001,7 +733,7 @@ context_v1(struct bld *b, const char *resource)
 	    jcstr(b, b->rest ? in->request_id : in->short_id));
 	format_time(in->time_ms, when, sizeof(when));
 	put(b, rc, "requestTime", jcstr(b, when));
-	put(b, rc, "requestTimeEpoch", ev_int(b, in->time_ms));
+	put(b, rc, "requestTimeEpoch", lb_jtree_int(&b->arena, in->time_ms));
 	if (b->rest) {
 		derive_id(resource, NULL, id, 6);
 		put(b, rc, "resourceId", jcstr(b, id));
@@ -1013,10 +745,10 @@ context_v1(struct bld *b, const char *resource)
 	return rc;
 }
 
-static struct ev *
+static struct lb_jnode *
 build_v1(struct bld *b)
 {
-	struct ev *ev = new_obj(b);
+	struct lb_jnode *ev = new_obj(b);
 	const char *resource =
 	    b->route->path != NULL ? b->route->path : "$default";
 
@@ -1040,7 +772,7 @@ build_v1(struct bld *b)
 /* --- payload 2.0 -------------------------------------------------------- */
 
 /* Joins the chain of header entry i with ",". */
-static struct ev *
+static struct lb_jnode *
 joined_header(struct bld *b, size_t i)
 {
 	const struct lb_headers_entry *e = &b->hdr.v[i];
@@ -1082,10 +814,10 @@ cookie_sep(const char *s, const char *end)
  * (docs/apigw-facts.md 2.3).
  */
 static void
-put_cookies(struct bld *b, struct ev *ev)
+put_cookies(struct bld *b, struct lb_jnode *ev)
 {
 	size_t i = lb_headers_find(&b->hdr, "cookie");
-	struct ev *arr = NULL;
+	struct lb_jnode *arr = NULL;
 
 	for (; i != LB_HEADERS_NONE; i = b->hdr.v[i].next) {
 		const char *s = b->hdr.v[i].value;
@@ -1112,11 +844,11 @@ put_cookies(struct bld *b, struct ev *ev)
 }
 
 static void
-put_headers_v2(struct bld *b, struct ev *ev)
+put_headers_v2(struct bld *b, struct lb_jnode *ev)
 {
-	struct ev *h = new_obj(b);
+	struct lb_jnode *h = new_obj(b);
 
-	for (size_t i = 0; i < b->hdr.n && !b->oom; i++) {
+	for (size_t i = 0; i < b->hdr.n && !b->arena.oom; i++) {
 		const struct lb_headers_entry *e = &b->hdr.v[i];
 
 		if (!e->first || strcmp(e->name, "cookie") == 0)
@@ -1128,14 +860,15 @@ put_headers_v2(struct bld *b, struct ev *ev)
 }
 
 static void
-put_query_v2(struct bld *b, struct ev *ev)
+put_query_v2(struct bld *b, struct lb_jnode *ev)
 {
-	struct ev *q = query_multi(b);
+	struct lb_jnode *q = query_multi(b);
 
 	if (q == NULL)
 		return;
-	for (struct ev_item *m = q->first; m != NULL && !b->oom; m = m->next) {
-		struct ev *arr = m->val;
+	for (struct lb_jitem *m = q->first; m != NULL && !b->arena.oom;
+	     m = m->next) {
+		struct lb_jnode *arr = m->val;
 		size_t total = 0;
 		char *d, *o;
 
@@ -1143,12 +876,13 @@ put_query_v2(struct bld *b, struct ev *ev)
 			m->val = arr->first->val;
 			continue;
 		}
-		for (struct ev_item *it = arr->first; it != NULL; it = it->next)
+		for (struct lb_jitem *it = arr->first; it != NULL;
+		     it = it->next)
 			total += it->val->len + 1;
 		if ((d = alloc(b, total)) == NULL)
 			break;
 		o = d;
-		for (struct ev_item *it = arr->first; it != NULL;
+		for (struct lb_jitem *it = arr->first; it != NULL;
 		     it = it->next) {
 			if (it != arr->first)
 				*o++ = ',';
@@ -1161,11 +895,11 @@ put_query_v2(struct bld *b, struct ev *ev)
 	put(b, ev, "queryStringParameters", q);
 }
 
-static struct ev *
+static struct lb_jnode *
 context_v2(struct bld *b)
 {
 	const struct lb_event_input *in = b->in;
-	struct ev *rc = new_obj(b), *http = new_obj(b);
+	struct lb_jnode *rc = new_obj(b), *http = new_obj(b);
 	char when[40];
 
 	put_common_context(b, rc);
@@ -1182,14 +916,14 @@ context_v2(struct bld *b)
 	put(b, rc, "stage", jcstr(b, b->stage));
 	format_time(in->time_ms, when, sizeof(when));
 	put(b, rc, "time", jcstr(b, when));
-	put(b, rc, "timeEpoch", ev_int(b, in->time_ms));
+	put(b, rc, "timeEpoch", lb_jtree_int(&b->arena, in->time_ms));
 	return rc;
 }
 
-static struct ev *
+static struct lb_jnode *
 build_v2(struct bld *b)
 {
-	struct ev *ev = new_obj(b);
+	struct lb_jnode *ev = new_obj(b);
 	const char *q = b->in->query;
 
 	put(b, ev, "version", jborrow(b, "2.0", 3));
@@ -1231,7 +965,7 @@ full_path(struct bld *b)
 	slen = strlen(b->stage);
 	n = 1 + slen + b->path_len;
 	if ((b->full_heap = malloc(n)) == NULL) {
-		b->oom = 1;
+		b->arena.oom = 1;
 		return;
 	}
 	b->full_heap[0] = '/';
@@ -1239,90 +973,6 @@ full_path(struct bld *b)
 	memcpy(b->full_heap + 1 + slen, b->path, b->path_len);
 	b->full = b->full_heap;
 	b->full_len = n;
-}
-
-/* ---- output ---- */
-
-static json_object *
-ev_to_json(struct ev *e, int *oom)
-{
-	json_object *o = NULL;
-
-	if (e == NULL)
-		return NULL;
-	switch (e->type) {
-	case EV_BOOL: o = json_object_new_boolean((int)e->num); break;
-	case EV_INT: o = json_object_new_int64(e->num); break;
-	case EV_STR: o = json_object_new_string_len(e->str, (int)e->len); break;
-	case EV_OBJ:
-		o = json_object_new_object();
-		for (struct ev_item *it = e->first; o != NULL && it != NULL;
-		     it = it->next) {
-			json_object *v = ev_to_json(it->val, oom);
-
-			if (json_object_object_add(o, it->key, v) != 0) {
-				json_object_put(v);
-				*oom = 1;
-			}
-		}
-		break;
-	case EV_ARR:
-		o = json_object_new_array();
-		for (struct ev_item *it = e->first; o != NULL && it != NULL;
-		     it = it->next) {
-			json_object *v = ev_to_json(it->val, oom);
-
-			if (json_object_array_add(o, v) != 0) {
-				json_object_put(v);
-				*oom = 1;
-			}
-		}
-		break;
-	}
-	if (o == NULL)
-		*oom = 1;
-	return o;
-}
-
-static void
-ev_write(struct lb_jbuf *jb, const struct ev *e)
-{
-	if (e == NULL) {
-		lb_jbuf_put(jb, "null", 4);
-		return;
-	}
-	switch (e->type) {
-	case EV_BOOL:
-		if (e->num)
-			lb_jbuf_put(jb, "true", 4);
-		else
-			lb_jbuf_put(jb, "false", 5);
-		return;
-	case EV_INT: lb_jbuf_i64(jb, e->num); return;
-	case EV_STR:
-		if (e->num) {
-			lb_jbuf_put(jb, "\"", 1);
-			lb_jbuf_put(jb, e->str, e->len);
-			lb_jbuf_put(jb, "\"", 1);
-		} else
-			lb_jbuf_string(jb, e->str, e->len);
-		return;
-	case EV_OBJ:
-	case EV_ARR:
-		lb_jbuf_put(jb, e->type == EV_OBJ ? "{" : "[", 1);
-		for (const struct ev_item *it = e->first; it != NULL;
-		     it = it->next) {
-			if (it != e->first)
-				lb_jbuf_put(jb, ",", 1);
-			if (e->type == EV_OBJ) {
-				lb_jbuf_string(jb, it->key, strlen(it->key));
-				lb_jbuf_put(jb, ":", 1);
-			}
-			ev_write(jb, it->val);
-		}
-		lb_jbuf_put(jb, e->type == EV_OBJ ? "}" : "]", 1);
-		return;
-	}
 }
 
 static void
@@ -1334,7 +984,7 @@ bld_free(struct bld *b)
 	buf_free(&b->val);
 	buf_free(&b->san);
 	buf_free(&b->tmp);
-	arena_free(b);
+	lb_arena_free(&b->arena);
 	free(b);
 }
 
@@ -1344,8 +994,8 @@ bld_free(struct bld *b)
  * reason in err.
  */
 static struct bld *
-build_tree(
-    const struct lb_event_input *in, struct ev **root, char *err, size_t errlen)
+build_tree(const struct lb_event_input *in, struct lb_jnode **root, char *err,
+    size_t errlen)
 {
 	struct bld *b;
 	struct lb_http_request *req;
@@ -1368,7 +1018,6 @@ build_tree(
 	memset(b, 0, offsetof(struct bld, key));
 	b->key.heap = b->val.heap = b->san.heap = b->tmp.heap = NULL;
 	b->key.cap = b->val.cap = b->san.cap = b->tmp.cap = 0;
-	b->arena = NULL;
 	/* a robust copy: never a NULL method or URI */
 	req = &b->req_copy;
 	*req = *in->req;
@@ -1411,9 +1060,9 @@ build_tree(
 	v = param_nonempty(req, "SERVER_PROTOCOL");
 	b->protocol = v != NULL ? v : "HTTP/1.1";
 
-	if (!b->oom)
+	if (!b->arena.oom)
 		*root = v2 ? build_v2(b) : build_v1(b);
-	if (b->oom || *root == NULL) {
+	if (b->arena.oom || *root == NULL) {
 		snprintf(err, errlen, "out of memory");
 		bld_free(b);
 		return NULL;
@@ -1424,14 +1073,14 @@ build_tree(
 json_object *
 lb_event_build(const struct lb_event_input *in, char *err, size_t errlen)
 {
-	struct ev *root;
+	struct lb_jnode *root;
 	struct bld *b = build_tree(in, &root, err, errlen);
 	json_object *o;
 	int oom = 0;
 
 	if (b == NULL)
 		return NULL;
-	o = ev_to_json(root, &oom);
+	o = lb_jtree_to_json(root, &oom);
 	bld_free(b);
 	if (oom) {
 		json_object_put(o);
@@ -1445,7 +1094,7 @@ char *
 lb_event_build_text(
     const struct lb_event_input *in, size_t *len, char *err, size_t errlen)
 {
-	struct ev *root;
+	struct lb_jnode *root;
 	struct bld *b = build_tree(in, &root, err, errlen);
 	struct lb_jbuf jb = { 0 };
 	char *s;
@@ -1456,7 +1105,7 @@ lb_event_build_text(
 	jb.buf = malloc(jb.cap = b->req->body_len / 3 * 4 + 4096);
 	if (jb.buf == NULL)
 		jb.cap = 0;
-	ev_write(&jb, root);
+	lb_jtree_write(&jb, root);
 	bld_free(b);
 	s = lb_jbuf_finish(&jb, len);
 	if (s == NULL)

@@ -6,14 +6,9 @@
  * Each stage either passes the request on or ends it with one gateway error
  * (enum lb_gwerr), which is rendered once at the end with the API type's
  * exact bytes and the request-id headers.  Future gateway features
- * (throttling, API keys, authorizers, CORS) slot in as further checks.
- *
- * Configuration generations: a request holds a reference on the generation
- * (config, router, environments) it started on; a reload swaps the current
- * generation and the old one is freed, on a thread of its own, once its last
- * request has finished.
+ * (authorizers, CORS) slot in as further checks.  A request runs on the
+ * configuration generation it started on (generation.c).
  */
-#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +20,7 @@
 #include "fastcgi/fcgi.h"
 #include "base/fmt.h"
 #include "apigw/gateway.h"
+#include "apigw/gateway_int.h"
 #include "apigw/gwerror.h"
 #include "base/ids.h"
 #include "base/log.h"
@@ -34,39 +30,6 @@
 
 /* Lambda's synchronous invocation payload limit. */
 #define LB_EVENT_MAX (6 * 1024 * 1024)
-
-/* A token bucket that may be off (no limits configured). */
-struct bucket {
-	int on;
-	struct lb_throttle t;
-};
-
-/* An API key's usage plan: its bucket and its quota's count. */
-struct key_state {
-	struct bucket bucket;
-	pthread_mutex_t mu; /* guards used and period_end */
-	int64_t used;       /* requests admitted in this period */
-	int64_t period_end; /* ms since the epoch; 0 before the first */
-};
-
-struct lb_gen {
-	struct lb_config *cfg;
-	struct lb_router *router;
-	struct lb_envs *envs;
-	struct bucket *route_buckets; /* one per route */
-	struct bucket account_bucket; /* all routes together */
-	struct key_state *keys;       /* one per API key */
-	uint64_t throttled;  /* requests answered 429 THROTTLED (atomic) */
-	uint64_t over_quota; /* ... and 429 QUOTA_EXCEEDED (atomic) */
-	int refs;            /* requests in flight, +1 while current */
-};
-
-struct lb_gateway {
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	struct lb_gen *cur;
-	int retiring; /* old generations not yet freed */
-};
 
 /* Everything one request carries through the stages. */
 struct lb_call {
@@ -94,301 +57,6 @@ struct lb_call {
 	struct lb_http_response resp;
 };
 
-/* A full bucket for `lim`, or one that is off when no limit is set. */
-static void
-bucket_init(struct bucket *b, struct lb_throttle_limits lim, int64_t now)
-{
-	b->on = lim.rate >= 0;
-	if (b->on)
-		lb_throttle_init(&b->t, lim, now);
-}
-
-static void
-bucket_destroy(struct bucket *b)
-{
-	if (b->on)
-		lb_throttle_destroy(&b->t);
-}
-
-static void
-gen_free(struct lb_gen *g)
-{
-	if (g == NULL)
-		return;
-	for (size_t i = 0; g->route_buckets != NULL && i < g->cfg->nroutes; i++)
-		bucket_destroy(&g->route_buckets[i]);
-	free(g->route_buckets);
-	bucket_destroy(&g->account_bucket);
-	for (size_t i = 0; g->keys != NULL && i < g->cfg->napi_keys; i++) {
-		bucket_destroy(&g->keys[i].bucket);
-		pthread_mutex_destroy(&g->keys[i].mu);
-	}
-	free(g->keys);
-	lb_envs_free(g->envs);
-	lb_router_free(g->router);
-	lb_config_free(g->cfg);
-	free(g);
-}
-
-/* Full buckets for the routes' and the account's throttling: a reload
- * starts them afresh, as a new deployment does. */
-static int
-buckets_init(struct lb_gen *g)
-{
-	const struct lb_config *cfg = g->cfg;
-	int64_t now = lb_mono_us();
-
-	g->route_buckets = calloc(
-	    cfg->nroutes > 0 ? cfg->nroutes : 1, sizeof(*g->route_buckets));
-	if (g->route_buckets == NULL)
-		return -1;
-	for (size_t i = 0; i < cfg->nroutes; i++)
-		bucket_init(&g->route_buckets[i], cfg->routes[i].throttle, now);
-	bucket_init(&g->account_bucket, cfg->account_throttle, now);
-	g->keys =
-	    calloc(cfg->napi_keys > 0 ? cfg->napi_keys : 1, sizeof(*g->keys));
-	if (g->keys == NULL)
-		return -1;
-	for (size_t i = 0; i < cfg->napi_keys; i++) {
-		pthread_mutex_init(&g->keys[i].mu, NULL);
-		bucket_init(&g->keys[i].bucket, cfg->api_keys[i].throttle, now);
-	}
-	return 0;
-}
-
-/* Counts a request against key k's quota: 0 when the period's quota is
- * used up (the request is not counted then). */
-static int
-quota_take(struct key_state *ks, const struct lb_api_key *k)
-{
-	int64_t now = lb_now_ms();
-	int ok;
-
-	if (k->quota_limit < 0)
-		return 1;
-	pthread_mutex_lock(&ks->mu);
-	if (now >= ks->period_end) {
-		ks->used = 0;
-		ks->period_end = lb_quota_period_end(k->quota_period, now);
-	}
-	ok = ks->used < k->quota_limit;
-	if (ok)
-		ks->used++;
-	pthread_mutex_unlock(&ks->mu);
-	return ok;
-}
-
-/* Builds a generation over cfg (taking it); NULL with err on failure. */
-static struct lb_gen *
-gen_new(struct lb_config *cfg, char *err, size_t errlen)
-{
-	struct lb_gen *g = calloc(1, sizeof(*g));
-	char why[512];
-	size_t bad = 0;
-
-	if (g == NULL) {
-		snprintf(err, errlen, "out of memory");
-		lb_config_free(cfg);
-		return NULL;
-	}
-	g->cfg = cfg;
-	g->refs = 1;
-	g->router =
-	    lb_router_new(cfg->routes, cfg->nroutes, &bad, why, sizeof(why));
-	if (g->router != NULL)
-		lb_router_set_rest(g->router, cfg->api == LB_API_REST);
-	if (g->router == NULL) {
-		if (bad < cfg->nroutes)
-			snprintf(err, errlen, "%s:%d: routes[%zu]: %s",
-			    cfg->path, cfg->routes[bad].line, bad, why);
-		else
-			snprintf(err, errlen, "%s: routes: %s", cfg->path, why);
-		gen_free(g);
-		return NULL;
-	}
-	g->envs = lb_envs_new(cfg, lb_self_exe(), err, errlen);
-	if (g->envs == NULL) {
-		gen_free(g);
-		return NULL;
-	}
-	if (buckets_init(g) < 0) {
-		snprintf(err, errlen, "out of memory");
-		gen_free(g);
-		return NULL;
-	}
-	return g;
-}
-
-struct lb_gateway *
-lb_gateway_new(struct lb_config *cfg, char *err, size_t errlen)
-{
-	struct lb_gateway *gw = calloc(1, sizeof(*gw));
-
-	if (gw == NULL) {
-		snprintf(err, errlen, "out of memory");
-		lb_config_free(cfg);
-		return NULL;
-	}
-	gw->cur = gen_new(cfg, err, errlen);
-	if (gw->cur == NULL) {
-		free(gw);
-		return NULL;
-	}
-	pthread_mutex_init(&gw->mu, NULL);
-	pthread_cond_init(&gw->cv, NULL);
-	return gw;
-}
-
-static struct lb_gen *
-gen_acquire(struct lb_gateway *gw)
-{
-	struct lb_gen *g;
-
-	pthread_mutex_lock(&gw->mu);
-	g = gw->cur;
-	g->refs++;
-	pthread_mutex_unlock(&gw->mu);
-	return g;
-}
-
-struct retire_arg {
-	struct lb_gateway *gw;
-	struct lb_gen *gen;
-};
-
-static void *
-retire_thread(void *p)
-{
-	struct retire_arg *ra = p;
-	struct lb_gateway *gw = ra->gw;
-
-	gen_free(ra->gen);
-	free(ra);
-	pthread_mutex_lock(&gw->mu);
-	if (--gw->retiring == 0)
-		pthread_cond_broadcast(&gw->cv);
-	pthread_mutex_unlock(&gw->mu);
-	return NULL;
-}
-
-/* Drops a reference; the last one frees an old generation off-thread. */
-static void
-gen_release(struct lb_gateway *gw, struct lb_gen *g)
-{
-	struct retire_arg *ra;
-	pthread_t t;
-	int last;
-
-	pthread_mutex_lock(&gw->mu);
-	last = --g->refs == 0;
-	if (last)
-		gw->retiring++;
-	pthread_mutex_unlock(&gw->mu);
-	if (!last)
-		return;
-	ra = malloc(sizeof(*ra));
-	if (ra != NULL) {
-		ra->gw = gw;
-		ra->gen = g;
-		if (pthread_create(&t, NULL, retire_thread, ra) == 0) {
-			pthread_detach(t);
-			return;
-		}
-		free(ra);
-	}
-	/* no thread: free it here, late but correct */
-	ra = malloc(sizeof(*ra));
-	if (ra == NULL) {
-		gen_free(g);
-		pthread_mutex_lock(&gw->mu);
-		if (--gw->retiring == 0)
-			pthread_cond_broadcast(&gw->cv);
-		pthread_mutex_unlock(&gw->mu);
-		return;
-	}
-	ra->gw = gw;
-	ra->gen = g;
-	retire_thread(ra);
-}
-
-int
-lb_gateway_reload(
-    struct lb_gateway *gw, struct lb_config *cfg, char *err, size_t errlen)
-{
-	struct lb_gen *g = gen_new(cfg, err, errlen), *old;
-
-	if (g == NULL)
-		return -1;
-	/*
-	 * A changed function must start before the switch: a new module
-	 * whose lb_init fails would otherwise answer every request with an
-	 * init error.  gw->cur changes only here (one reloading thread).
-	 */
-	if (lb_envs_prime(g->envs, gw->cur->envs, err, errlen) < 0) {
-		gen_free(g);
-		return -1;
-	}
-	pthread_mutex_lock(&gw->mu);
-	old = gw->cur;
-	gw->cur = g;
-	pthread_mutex_unlock(&gw->mu);
-	gen_release(gw, old);
-	return 0;
-}
-
-size_t
-lb_gateway_max_body(struct lb_gateway *gw)
-{
-	size_t max;
-
-	pthread_mutex_lock(&gw->mu);
-	max = gw->cur->cfg->max_request_body;
-	pthread_mutex_unlock(&gw->mu);
-	return max;
-}
-
-void
-lb_gateway_dump_stats(struct lb_gateway *gw, FILE *out)
-{
-	struct lb_gen *g = gen_acquire(gw);
-
-	lb_envs_dump_stats(g->envs, out);
-	fprintf(out, "gateway: throttled=%llu over_quota=%llu\n",
-	    (unsigned long long)__atomic_load_n(
-	        &g->throttled, __ATOMIC_RELAXED),
-	    (unsigned long long)__atomic_load_n(
-	        &g->over_quota, __ATOMIC_RELAXED));
-	for (size_t i = 0; i < g->cfg->napi_keys; i++) {
-		const struct lb_api_key *k = &g->cfg->api_keys[i];
-		long long used;
-
-		if (k->quota_limit < 0)
-			continue;
-		pthread_mutex_lock(&g->keys[i].mu);
-		used =
-		    lb_now_ms() < g->keys[i].period_end ? g->keys[i].used : 0;
-		pthread_mutex_unlock(&g->keys[i].mu);
-		fprintf(out, "api key %s: quota_used=%lld quota_limit=%d\n",
-		    k->name, used, k->quota_limit);
-	}
-	gen_release(gw, g);
-}
-
-void
-lb_gateway_free(struct lb_gateway *gw)
-{
-	if (gw == NULL)
-		return;
-	gen_release(gw, gw->cur);
-	pthread_mutex_lock(&gw->mu);
-	while (gw->retiring > 0)
-		pthread_cond_wait(&gw->cv, &gw->mu);
-	pthread_mutex_unlock(&gw->mu);
-	pthread_mutex_destroy(&gw->mu);
-	pthread_cond_destroy(&gw->cv);
-	free(gw);
-}
-
 /* Stage 1: find the route.  LB_GWERR_NONE or the "no route" error. */
 static enum lb_gwerr
 stage_route(struct lb_call *c)
@@ -406,13 +74,6 @@ stage_route(struct lb_call *c)
 		return none;
 	c->fn = &cfg->functions[c->match.route->function];
 	return LB_GWERR_NONE;
-}
-
-/* Whether a bucket lets the request through (a bucket that is off does). */
-static int
-bucket_take(struct bucket *b, int64_t now)
-{
-	return !b->on || lb_throttle_take(&b->t, now);
 }
 
 /* The enabled key whose value clients send in x-api-key, or NULL. */
@@ -436,7 +97,7 @@ stage_checks(struct lb_call *c, int body_too_large)
 {
 	struct lb_gen *g = c->gen;
 	size_t route = (size_t)(c->match.route - g->cfg->routes);
-	struct key_state *key = NULL;
+	struct lb_gen_key *key = NULL;
 	int64_t now;
 
 	if (body_too_large)
@@ -453,15 +114,15 @@ stage_checks(struct lb_call *c, int body_too_large)
 		now = lb_mono_us();
 		/* the usage plan's limit first, then the stage's, then the
 		 * account's, as API Gateway applies them */
-		if ((key != NULL && !bucket_take(&key->bucket, now)) ||
-		    !bucket_take(&g->route_buckets[route], now) ||
-		    !bucket_take(&g->account_bucket, now)) {
+		if ((key != NULL && !lb_throttle_take(&key->bucket, now)) ||
+		    !lb_throttle_take(&g->route_buckets[route], now) ||
+		    !lb_throttle_take(&g->account_bucket, now)) {
 			__atomic_add_fetch(&g->throttled, 1, __ATOMIC_RELAXED);
 			return LB_GWERR_THROTTLED;
 		}
 	}
 	/* last, so that only requests let through count */
-	if (key != NULL && !quota_take(key, c->api_key)) {
+	if (key != NULL && !lb_quota_take(&key->quota, lb_now_ms())) {
 		__atomic_add_fetch(&g->over_quota, 1, __ATOMIC_RELAXED);
 		return LB_GWERR_QUOTA_EXCEEDED;
 	}
@@ -691,7 +352,7 @@ call_end(struct lb_call *c, enum lb_gwerr e)
 	if (c->invoked)
 		lb_invoke_result_clear(&c->res);
 	free(c->event);
-	gen_release(c->gw, c->gen);
+	lb_gen_release(c->gw, c->gen);
 	free(c);
 }
 
@@ -728,7 +389,7 @@ lb_gateway_handle(void *arg, struct lb_fcgi_req *r,
 	}
 	c->gw = gw;
 	c->r = r;
-	c->gen = gen_acquire(gw);
+	c->gen = lb_gen_acquire(gw);
 	c->req = req;
 	c->rest = c->gen->cfg->api == LB_API_REST;
 	c->time_ms = lb_now_ms();

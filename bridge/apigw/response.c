@@ -5,7 +5,6 @@
  */
 #include <stdarg.h>
 #include <stdint.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +14,7 @@
 
 #include "base/b64.h"
 #include "base/json.h"
+#include "base/scratch.h"
 #include "apigw/media.h"
 #include "apigw/response.h"
 
@@ -111,20 +111,13 @@ not_json(const char *s, size_t len)
 	return NULL;
 }
 
-static pthread_key_t tok_key;
-static pthread_once_t tok_once = PTHREAD_ONCE_INIT;
-
 static void
 tok_free(void *tok)
 {
 	json_tokener_free(tok);
 }
 
-static void
-tok_key_init(void)
-{
-	(void)pthread_key_create(&tok_key, tok_free);
-}
+static struct lb_scratch tok_slot = LB_SCRATCH_INIT(tok_free);
 
 /*
  * The calling thread's tokener, reset (creating one costs more than
@@ -136,8 +129,7 @@ thread_tokener(void)
 {
 	struct json_tokener *tok;
 
-	pthread_once(&tok_once, tok_key_init);
-	tok = pthread_getspecific(tok_key);
+	tok = lb_scratch_get(&tok_slot);
 	if (tok != NULL) {
 		json_tokener_reset(tok);
 		return tok;
@@ -147,7 +139,7 @@ thread_tokener(void)
 		return NULL;
 	json_tokener_set_flags(
 	    tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
-	if (pthread_setspecific(tok_key, tok) != 0) {
+	if (lb_scratch_set(&tok_slot, tok) != 0) {
 		json_tokener_free(tok);
 		return NULL;
 	}

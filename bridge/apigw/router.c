@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
 #include "apigw/router.h"
 
 /* The methods a route key may name; ANY is last. */

@@ -10,10 +10,11 @@
 
 #include <stddef.h>
 
-#include "config.h"
-
 #define LB_ROUTER_MAX_PARAMS 16
 
+/* The router borrows the configuration's route table (config.h) and
+ * includes nothing above it: config.c builds a router to check routes. */
+struct lb_route;
 struct lb_router;
 
 /* A path parameter; name and value point into the route and the path. */

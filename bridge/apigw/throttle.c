@@ -3,7 +3,8 @@
  * whole token; tokens accrue continuously at `rate` per second up to
  * `burst`, and the bucket starts full, so `burst` requests may arrive at
  * once and `rate` per second follow.  A burst of 0 throttles everything,
- * as on API Gateway.
+ * as on API Gateway.  A quota counts requests from the start of its UTC
+ * day, week or month and starts again at the next.
  */
 #include <time.h>
 
@@ -13,6 +14,9 @@ void
 lb_throttle_init(
     struct lb_throttle *t, struct lb_throttle_limits lim, int64_t now_us)
 {
+	t->on = lim.rate >= 0;
+	if (!t->on)
+		return;
 	pthread_mutex_init(&t->mu, NULL);
 	t->rate = lim.rate > 0 ? lim.rate : 0;
 	t->burst = lim.burst > 0 ? lim.burst : 0;
@@ -25,6 +29,8 @@ lb_throttle_take(struct lb_throttle *t, int64_t now_us)
 {
 	int ok = 0;
 
+	if (!t->on)
+		return 1;
 	pthread_mutex_lock(&t->mu);
 	if (now_us > t->last_us) {
 		t->tokens += t->rate * (double)(now_us - t->last_us) / 1e6;
@@ -43,7 +49,8 @@ lb_throttle_take(struct lb_throttle *t, int64_t now_us)
 void
 lb_throttle_destroy(struct lb_throttle *t)
 {
-	pthread_mutex_destroy(&t->mu);
+	if (t->on)
+		pthread_mutex_destroy(&t->mu);
 }
 
 int64_t
@@ -64,4 +71,50 @@ lb_quota_period_end(enum lb_quota_period period, int64_t now_ms)
 	default: return INT64_MAX;
 	}
 	return (int64_t)timegm(&tm) * 1000;
+}
+
+void
+lb_quota_init(struct lb_quota *q, int limit, enum lb_quota_period period)
+{
+	q->limit = limit;
+	q->period = period;
+	pthread_mutex_init(&q->mu, NULL);
+	q->used = 0;
+	q->period_end = 0;
+}
+
+int
+lb_quota_take(struct lb_quota *q, int64_t now_ms)
+{
+	int ok;
+
+	if (q->limit < 0)
+		return 1;
+	pthread_mutex_lock(&q->mu);
+	if (now_ms >= q->period_end) {
+		q->used = 0;
+		q->period_end = lb_quota_period_end(q->period, now_ms);
+	}
+	ok = q->used < q->limit;
+	if (ok)
+		q->used++;
+	pthread_mutex_unlock(&q->mu);
+	return ok;
+}
+
+int64_t
+lb_quota_used(struct lb_quota *q, int64_t now_ms)
+{
+	int64_t used;
+
+	pthread_mutex_lock(&q->mu);
+	used = now_ms < q->period_end ? q->used : 0;
+	pthread_mutex_unlock(&q->mu);
+	return used;
+}
+
+void
+lb_quota_destroy(struct lb_quota *q)
+{
+	pthread_mutex_destroy(&q->mu);
 }

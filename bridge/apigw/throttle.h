@@ -1,7 +1,8 @@
 /*
  * throttle.h - API Gateway's request throttling: a token bucket of `burst`
  * tokens refilled at `rate` tokens per second, one token per request
- * (docs/configuration.md, "Throttling").  Pure: the caller passes the time.
+ * (docs/configuration.md, "Throttling"); and a usage plan's quota, so many
+ * requests per day, week or month.  Pure: the caller passes the time.
  */
 #ifndef LB_THROTTLE_H
 #define LB_THROTTLE_H
@@ -16,6 +17,7 @@ struct lb_throttle_limits {
 };
 
 struct lb_throttle {
+	int on; /* 0: no limit set, every request goes */
 	pthread_mutex_t mu;
 	double rate;
 	double burst;
@@ -23,7 +25,10 @@ struct lb_throttle {
 	int64_t last_us; /* when tokens was last brought up to date */
 };
 
-/* A full bucket for `lim` at time `now_us` (any monotonic clock, µs). */
+/*
+ * A full bucket for `lim` at time `now_us` (any monotonic clock, µs), or
+ * one that is off (lets everything through) when lim.rate < 0.
+ */
 void lb_throttle_init(
     struct lb_throttle *t, struct lb_throttle_limits lim, int64_t now_us);
 
@@ -31,6 +36,7 @@ void lb_throttle_init(
  * throttled.  Thread-safe. */
 int lb_throttle_take(struct lb_throttle *t, int64_t now_us);
 
+/* Releases what lb_throttle_init took (nothing for a bucket that is off). */
 void lb_throttle_destroy(struct lb_throttle *t);
 
 /* Usage plan quota periods (API Gateway's QuotaSettings, offset 0). */
@@ -44,5 +50,30 @@ enum lb_quota_period {
 /* When the quota period that contains `now_ms` (ms since the epoch) ends,
  * in ms since the epoch. */
 int64_t lb_quota_period_end(enum lb_quota_period period, int64_t now_ms);
+
+/* An API key's quota: requests counted in the current period. */
+struct lb_quota {
+	int limit; /* requests per period; < 0: no quota */
+	enum lb_quota_period period;
+	pthread_mutex_t mu; /* guards used and period_end */
+	int64_t used;       /* requests admitted in this period */
+	int64_t period_end; /* ms since the epoch; 0 before the first */
+};
+
+/* A quota of `limit` requests (< 0: none) per `period`, nothing used. */
+void lb_quota_init(struct lb_quota *q, int limit, enum lb_quota_period period);
+
+/*
+ * Counts a request at `now_ms` (ms since the epoch): 1 when it fits in the
+ * period's quota, 0 when the quota is used up (the request is not counted
+ * then).  A quota that is off always returns 1.  Thread-safe.
+ */
+int lb_quota_take(struct lb_quota *q, int64_t now_ms);
+
+/* Requests counted in the period that contains `now_ms`.  Thread-safe. */
+int64_t lb_quota_used(struct lb_quota *q, int64_t now_ms);
+
+/* Releases what lb_quota_init took. */
+void lb_quota_destroy(struct lb_quota *q);
 
 #endif /* LB_THROTTLE_H */

@@ -139,6 +139,44 @@ test_quota_periods(void)
 	CU_ASSERT_EQUAL(lb_quota_period_end(LB_QUOTA_NONE, 0), INT64_MAX);
 }
 
+/* The gateway's buckets where no limit is set: off, everything goes. */
+static void
+test_off(void)
+{
+	struct lb_throttle t;
+	struct lb_throttle_limits off = { -1, -1 };
+
+	lb_throttle_init(&t, off, 0);
+	CU_ASSERT_EQUAL(t.on, 0);
+	CU_ASSERT_EQUAL(takes(&t, 10000, 0), 10000);
+	lb_throttle_destroy(&t);
+}
+
+/* A quota counts what it lets through, and starts again each period. */
+static void
+test_quota_take(void)
+{
+	struct lb_quota q, none;
+	int64_t day = utc(2026, 11, 23, 15, 30), next = utc(2026, 11, 24, 0, 0);
+
+	lb_quota_init(&q, 2, LB_QUOTA_DAY);
+	CU_ASSERT_EQUAL(lb_quota_used(&q, day), 0);
+	CU_ASSERT_EQUAL(lb_quota_take(&q, day), 1);
+	CU_ASSERT_EQUAL(lb_quota_take(&q, day + 1000), 1);
+	CU_ASSERT_EQUAL(lb_quota_take(&q, day + 2000), 0);
+	CU_ASSERT_EQUAL(lb_quota_used(&q, day + 3000), 2);
+	/* the next UTC day: a fresh quota */
+	CU_ASSERT_EQUAL(lb_quota_used(&q, next), 0);
+	CU_ASSERT_EQUAL(lb_quota_take(&q, next), 1);
+	CU_ASSERT_EQUAL(lb_quota_used(&q, next), 1);
+	lb_quota_destroy(&q);
+
+	lb_quota_init(&none, -1, LB_QUOTA_NONE);
+	for (int i = 0; i < 100; i++)
+		CU_ASSERT_EQUAL(lb_quota_take(&none, day), 1);
+	lb_quota_destroy(&none);
+}
+
 struct taker {
 	struct lb_throttle *t;
 	int ok;
@@ -186,6 +224,8 @@ lb_test_suite_throttle(void)
 		{ "clock going backwards", test_clock_backwards },
 		{ "threads", test_threads },
 		{ "quota periods", test_quota_periods },
+		{ "no limit set", test_off },
+		{ "quota counting", test_quota_take },
 		CU_TEST_INFO_NULL,
 	};
 

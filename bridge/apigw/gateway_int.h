@@ -1,0 +1,49 @@
+/*
+ * gateway_int.h - internals shared by the gateway's files: the request
+ * pipeline (gateway.c) and the configuration generations it runs on
+ * (generation.c).  Prefix lb_gen_.  Included by nothing outside apigw/.
+ */
+#ifndef LB_GATEWAY_INT_H
+#define LB_GATEWAY_INT_H
+
+#include <stdint.h>
+
+#include "config.h"
+#include "apigw/throttle.h"
+
+struct lb_envs;
+struct lb_gateway;
+struct lb_router;
+
+/* An API key's usage plan: its bucket and its quota. */
+struct lb_gen_key {
+	struct lb_throttle bucket;
+	struct lb_quota quota;
+};
+
+/*
+ * One configuration generation: what a request runs on from start to end.
+ * The buckets and quotas start afresh with each generation, as they do
+ * with a new deployment.
+ */
+struct lb_gen {
+	struct lb_config *cfg;
+	struct lb_router *router;
+	struct lb_envs *envs;
+	struct lb_throttle *route_buckets; /* one per route */
+	struct lb_throttle account_bucket; /* all routes together */
+	struct lb_gen_key *keys;           /* one per API key */
+	uint64_t throttled;  /* requests answered 429 THROTTLED (atomic) */
+	uint64_t over_quota; /* ... and 429 QUOTA_EXCEEDED (atomic) */
+	int refs;            /* requests in flight, +1 while current */
+};
+
+/* The current generation, with a reference the caller must drop with
+ * lb_gen_release. */
+struct lb_gen *lb_gen_acquire(struct lb_gateway *gw);
+
+/* Drops a reference on g; the last one frees an old generation on a
+ * thread of its own. */
+void lb_gen_release(struct lb_gateway *gw, struct lb_gen *g);
+
+#endif /* LB_GATEWAY_INT_H */

@@ -1,0 +1,283 @@
+/*
+ * generation.c - the gateway's configuration generations (gateway_int.h):
+ * a request holds a reference on the generation (config, router,
+ * environments, buckets and quotas) it started on; a reload swaps the
+ * current generation, and the old one is freed, on a thread of its own,
+ * once its last request has finished.
+ */
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "lambda/env.h"
+#include "apigw/gateway.h"
+#include "apigw/gateway_int.h"
+#include "base/ids.h"
+#include "apigw/router.h"
+#include "apigw/throttle.h"
+
+struct lb_gateway {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct lb_gen *cur;
+	int retiring; /* old generations not yet freed */
+};
+
+static void
+gen_free(struct lb_gen *g)
+{
+	if (g == NULL)
+		return;
+	for (size_t i = 0; g->route_buckets != NULL && i < g->cfg->nroutes; i++)
+		lb_throttle_destroy(&g->route_buckets[i]);
+	free(g->route_buckets);
+	lb_throttle_destroy(&g->account_bucket);
+	for (size_t i = 0; g->keys != NULL && i < g->cfg->napi_keys; i++) {
+		lb_throttle_destroy(&g->keys[i].bucket);
+		lb_quota_destroy(&g->keys[i].quota);
+	}
+	free(g->keys);
+	lb_envs_free(g->envs);
+	lb_router_free(g->router);
+	lb_config_free(g->cfg);
+	free(g);
+}
+
+/* Full buckets for the routes', the account's and the API keys'
+ * throttling, and unused quotas: a reload starts them afresh, as a new
+ * deployment does. */
+static int
+buckets_init(struct lb_gen *g)
+{
+	const struct lb_config *cfg = g->cfg;
+	int64_t now = lb_mono_us();
+
+	g->route_buckets = calloc(
+	    cfg->nroutes > 0 ? cfg->nroutes : 1, sizeof(*g->route_buckets));
+	if (g->route_buckets == NULL)
+		return -1;
+	for (size_t i = 0; i < cfg->nroutes; i++)
+		lb_throttle_init(
+		    &g->route_buckets[i], cfg->routes[i].throttle, now);
+	lb_throttle_init(&g->account_bucket, cfg->account_throttle, now);
+	g->keys =
+	    calloc(cfg->napi_keys > 0 ? cfg->napi_keys : 1, sizeof(*g->keys));
+	if (g->keys == NULL)
+		return -1;
+	for (size_t i = 0; i < cfg->napi_keys; i++) {
+		const struct lb_api_key *k = &cfg->api_keys[i];
+
+		lb_quota_init(
+		    &g->keys[i].quota, k->quota_limit, k->quota_period);
+		lb_throttle_init(&g->keys[i].bucket, k->throttle, now);
+	}
+	return 0;
+}
+
+/* Builds a generation over cfg (taking it); NULL with err on failure. */
+static struct lb_gen *
+gen_new(struct lb_config *cfg, char *err, size_t errlen)
+{
+	struct lb_gen *g = calloc(1, sizeof(*g));
+	char why[512];
+	size_t bad = 0;
+
+	if (g == NULL) {
+		snprintf(err, errlen, "out of memory");
+		lb_config_free(cfg);
+		return NULL;
+	}
+	g->cfg = cfg;
+	g->refs = 1;
+	g->router =
+	    lb_router_new(cfg->routes, cfg->nroutes, &bad, why, sizeof(why));
+	if (g->router != NULL)
+		lb_router_set_rest(g->router, cfg->api == LB_API_REST);
+	if (g->router == NULL) {
+		if (bad < cfg->nroutes)
+			snprintf(err, errlen, "%s:%d: routes[%zu]: %s",
+			    cfg->path, cfg->routes[bad].line, bad, why);
+		else
+			snprintf(err, errlen, "%s: routes: %s", cfg->path, why);
+		gen_free(g);
+		return NULL;
+	}
+	g->envs = lb_envs_new(cfg, lb_self_exe(), err, errlen);
+	if (g->envs == NULL) {
+		gen_free(g);
+		return NULL;
+	}
+	if (buckets_init(g) < 0) {
+		snprintf(err, errlen, "out of memory");
+		gen_free(g);
+		return NULL;
+	}
+	return g;
+}
+
+struct lb_gateway *
+lb_gateway_new(struct lb_config *cfg, char *err, size_t errlen)
+{
+	struct lb_gateway *gw = calloc(1, sizeof(*gw));
+
+	if (gw == NULL) {
+		snprintf(err, errlen, "out of memory");
+		lb_config_free(cfg);
+		return NULL;
+	}
+	gw->cur = gen_new(cfg, err, errlen);
+	if (gw->cur == NULL) {
+		free(gw);
+		return NULL;
+	}
+	pthread_mutex_init(&gw->mu, NULL);
+	pthread_cond_init(&gw->cv, NULL);
+	return gw;
+}
+
+struct lb_gen *
+lb_gen_acquire(struct lb_gateway *gw)
+{
+	struct lb_gen *g;
+
+	pthread_mutex_lock(&gw->mu);
+	g = gw->cur;
+	g->refs++;
+	pthread_mutex_unlock(&gw->mu);
+	return g;
+}
+
+struct retire_arg {
+	struct lb_gateway *gw;
+	struct lb_gen *gen;
+};
+
+static void *
+retire_thread(void *p)
+{
+	struct retire_arg *ra = p;
+	struct lb_gateway *gw = ra->gw;
+
+	gen_free(ra->gen);
+	free(ra);
+	pthread_mutex_lock(&gw->mu);
+	if (--gw->retiring == 0)
+		pthread_cond_broadcast(&gw->cv);
+	pthread_mutex_unlock(&gw->mu);
+	return NULL;
+}
+
+void
+lb_gen_release(struct lb_gateway *gw, struct lb_gen *g)
+{
+	struct retire_arg *ra;
+	pthread_t t;
+	int last;
+
+	pthread_mutex_lock(&gw->mu);
+	last = --g->refs == 0;
+	if (last)
+		gw->retiring++;
+	pthread_mutex_unlock(&gw->mu);
+	if (!last)
+		return;
+	ra = malloc(sizeof(*ra));
+	if (ra != NULL) {
+		ra->gw = gw;
+		ra->gen = g;
+		if (pthread_create(&t, NULL, retire_thread, ra) == 0) {
+			pthread_detach(t);
+			return;
+		}
+		free(ra);
+	}
+	/* no thread: free it here, late but correct */
+	ra = malloc(sizeof(*ra));
+	if (ra == NULL) {
+		gen_free(g);
+		pthread_mutex_lock(&gw->mu);
+		if (--gw->retiring == 0)
+			pthread_cond_broadcast(&gw->cv);
+		pthread_mutex_unlock(&gw->mu);
+		return;
+	}
+	ra->gw = gw;
+	ra->gen = g;
+	retire_thread(ra);
+}
+
+int
+lb_gateway_reload(
+    struct lb_gateway *gw, struct lb_config *cfg, char *err, size_t errlen)
+{
+	struct lb_gen *g = gen_new(cfg, err, errlen), *old;
+
+	if (g == NULL)
+		return -1;
+	/*
+	 * A changed function must start before the switch: a new module
+	 * whose lb_init fails would otherwise answer every request with an
+	 * init error.  gw->cur changes only here (one reloading thread).
+	 */
+	if (lb_envs_prime(g->envs, gw->cur->envs, err, errlen) < 0) {
+		gen_free(g);
+		return -1;
+	}
+	pthread_mutex_lock(&gw->mu);
+	old = gw->cur;
+	gw->cur = g;
+	pthread_mutex_unlock(&gw->mu);
+	lb_gen_release(gw, old);
+	return 0;
+}
+
+size_t
+lb_gateway_max_body(struct lb_gateway *gw)
+{
+	size_t max;
+
+	pthread_mutex_lock(&gw->mu);
+	max = gw->cur->cfg->max_request_body;
+	pthread_mutex_unlock(&gw->mu);
+	return max;
+}
+
+void
+lb_gateway_dump_stats(struct lb_gateway *gw, FILE *out)
+{
+	struct lb_gen *g = lb_gen_acquire(gw);
+
+	lb_envs_dump_stats(g->envs, out);
+	fprintf(out, "gateway: throttled=%llu over_quota=%llu\n",
+	    (unsigned long long)__atomic_load_n(
+	        &g->throttled, __ATOMIC_RELAXED),
+	    (unsigned long long)__atomic_load_n(
+	        &g->over_quota, __ATOMIC_RELAXED));
+	for (size_t i = 0; i < g->cfg->napi_keys; i++) {
+		const struct lb_api_key *k = &g->cfg->api_keys[i];
+		long long used;
+
+		if (k->quota_limit < 0)
+			continue;
+		used = lb_quota_used(&g->keys[i].quota, lb_now_ms());
+		fprintf(out, "api key %s: quota_used=%lld quota_limit=%d\n",
+		    k->name, used, k->quota_limit);
+	}
+	lb_gen_release(gw, g);
+}
+
+void
+lb_gateway_free(struct lb_gateway *gw)
+{
+	if (gw == NULL)
+		return;
+	lb_gen_release(gw, gw->cur);
+	pthread_mutex_lock(&gw->mu);
+	while (gw->retiring > 0)
+		pthread_cond_wait(&gw->cv, &gw->mu);
+	pthread_mutex_unlock(&gw->mu);
+	pthread_mutex_destroy(&gw->mu);
+	pthread_cond_destroy(&gw->cv);
+	free(gw);
+}
