@@ -269,18 +269,14 @@ drop_privileges(const struct lb_config *cfg, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * The serving command's options into ctx and *listen_addr.  Returns -1 to
+ * go on, or the exit status to end with (after --help or a usage error).
+ */
 static int
-serve(int argc, char **argv)
+serve_args(
+    struct server_ctx *ctx, const char **listen_addr, int argc, char **argv)
 {
-	struct server_ctx ctx;
-	struct lb_config *cfg;
-	struct lb_listen_opts lopts;
-	struct lb_listen_addr parsed;
-	const char *listen_addr = NULL, *why;
-	char err[1024];
-	int c, fd, cgi, nloop;
-
-	memset(&ctx, 0, sizeof(ctx));
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "listen", required_argument, NULL, 'l' },
@@ -289,93 +285,95 @@ serve(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct lb_listen_addr parsed;
+	const char *why;
+	int c;
 
 	while ((c = getopt_long(argc, argv, "c:l:wvh", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'c': ctx.config_path = optarg; break;
-		case 'l': listen_addr = optarg; break;
-		case 'w': ctx.watch = 1; break;
+		case 'c': ctx->config_path = optarg; break;
+		case 'l': *listen_addr = optarg; break;
+		case 'w': ctx->watch = 1; break;
 		case 'v': lb_log_init(LB_LOG_DEBUG, 0); break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
 	}
-	if (ctx.config_path == NULL || optind != argc) {
+	if (ctx->config_path == NULL || optind != argc) {
 		usage(stderr);
 		return 2;
 	}
 	/* -l is held to gateway.listen's rules */
-	if (listen_addr != NULL &&
-	    (why = lb_listen_parse(listen_addr, &parsed)) != NULL) {
+	if (*listen_addr != NULL &&
+	    (why = lb_listen_parse(*listen_addr, &parsed)) != NULL) {
 		fprintf(
-		    stderr, "lambdabridge: -l '%s': %s\n", listen_addr, why);
+		    stderr, "lambdabridge: -l '%s': %s\n", *listen_addr, why);
 		return 1;
 	}
+	return -1;
+}
+
+static int
+serve(int argc, char **argv)
+{
+	struct server_ctx ctx;
+	struct lb_config *cfg;
+	struct lb_listen_opts lopts;
+	const char *listen_addr = NULL;
+	char err[1024];
+	int fd = -1, cgi, nloop, rc = 1;
+
+	memset(&ctx, 0, sizeof(ctx));
+	if ((rc = serve_args(&ctx, &listen_addr, argc, argv)) >= 0)
+		return rc;
+	rc = 1;
 	install_signals();
 	cfg =
 	    lb_config_load(ctx.config_path, lb_probe_module, err, sizeof(err));
-	if (cfg == NULL ||
-	    lb_config_check_users(
-	        cfg, lb_sandbox_privileged(), err, sizeof(err)) < 0) {
-		fprintf(stderr, "lambdabridge: %s\n", err);
-		lb_config_free(cfg);
-		return 1;
-	}
+	if (cfg == NULL)
+		goto fail_config;
+	if (lb_config_check_users(
+	        cfg, lb_sandbox_privileged(), err, sizeof(err)) < 0)
+		goto fail_users;
 	if (listen_addr == NULL)
 		listen_addr = cfg->listen;
 	watch_set(&ctx, cfg);
 	cgi = listen_addr == NULL && lb_cgi_detect();
-	fd = -1;
 	if (!cgi) {
 		lopts.mode = cfg->listen_mode;
 		lopts.owner = cfg->listen_owner;
 		lopts.group = cfg->listen_group;
 		fd = lb_listen_open(listen_addr, &lopts, err, sizeof(err));
-		if (fd < 0) {
-			fprintf(stderr, "lambdabridge: %s\n", err);
-			lb_config_free(cfg);
-			return 1;
-		}
+		if (fd < 0)
+			goto fail_listen;
 	}
-	if (drop_privileges(cfg, err, sizeof(err)) < 0) {
-		fprintf(stderr, "lambdabridge: %s\n", err);
-		lb_config_free(cfg);
-		return 1;
-	}
-	ctx.gw = lb_gateway_new(cfg, err, sizeof(err));
-	if (ctx.gw == NULL) {
-		fprintf(stderr, "lambdabridge: %s\n", err);
-		return 1;
-	}
-	ctx.srv.fd = fd;
-	ctx.srv.max_body = lb_gateway_max_body(ctx.gw);
+	if (drop_privileges(cfg, err, sizeof(err)) < 0)
+		goto fail_drop;
 	ctx.srv.timeout_ms = (int)(cfg->connection_timeout * 1000);
 	ctx.srv.max_buffered = cfg->max_buffered;
+	/* the gateway owns cfg from here on, also when it fails */
+	ctx.gw = lb_gateway_new(cfg, err, sizeof(err));
+	if (ctx.gw == NULL)
+		goto fail_gateway;
+	ctx.srv.fd = fd;
+	ctx.srv.max_body = lb_gateway_max_body(ctx.gw);
 	ctx.srv.handler = lb_gateway_handle;
 	ctx.srv.arg = ctx.gw;
 	if (cgi) {
-		c = lb_cgi_serve(&ctx.srv);
-		lb_gateway_free(ctx.gw);
-		return c == 0 ? 0 : 1;
+		rc = lb_cgi_serve(&ctx.srv) == 0 ? 0 : 1;
+		goto done;
 	}
 	nloop = lb_loop_default_threads();
 	ctx.srv.loop = lb_loop_new(nloop, cfg->threads, err, sizeof(err));
-	if (ctx.srv.loop == NULL) {
-		fprintf(stderr, "lambdabridge: %s\n", err);
-		lb_gateway_free(ctx.gw);
-		return 1;
-	}
+	if (ctx.srv.loop == NULL)
+		goto fail_loop;
 	lb_log(LB_LOG_INFO,
 	    "serving on %s with %d loop threads and %d pool "
 	    "threads",
 	    listen_addr != NULL ? listen_addr : "inherited socket", nloop,
 	    cfg->threads);
-	if (lb_fcgi_start(&ctx.srv) < 0) {
-		lb_loop_free(ctx.srv.loop);
-		lb_fcgi_release(&ctx.srv);
-		lb_gateway_free(ctx.gw);
-		return 1;
-	}
+	if (lb_fcgi_start(&ctx.srv) < 0)
+		goto fail_start; /* lb_fcgi_start logged why */
 	housekeeping(&ctx);
 	lb_log(LB_LOG_INFO, "draining");
 	lb_fcgi_stop(&ctx.srv);
@@ -387,6 +385,35 @@ serve(int argc, char **argv)
 	lb_sandbox_cgroup_fini();
 	lb_log(LB_LOG_INFO, "stopped");
 	return 0;
+
+fail_start:
+	/* the loop goes first: the server's state may hold its timer */
+	lb_loop_free(ctx.srv.loop);
+	lb_fcgi_release(&ctx.srv);
+	goto done;
+fail_loop:
+	fprintf(stderr, "lambdabridge: %s\n", err);
+done:
+	lb_gateway_free(ctx.gw);
+	goto out;
+fail_gateway:
+	fprintf(stderr, "lambdabridge: %s\n", err);
+	goto out;
+fail_drop:
+fail_listen:
+fail_users:
+	fprintf(stderr, "lambdabridge: %s\n", err);
+	lb_config_free(cfg);
+	goto out;
+fail_config:
+	fprintf(stderr, "lambdabridge: %s\n", err);
+	return 1;
+out:
+	if (fd >= 0)
+		close(fd);
+	watch_clear(&ctx);
+	lb_sandbox_cgroup_fini();
+	return rc;
 }
 
 /*
