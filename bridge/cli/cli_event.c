@@ -97,20 +97,12 @@ has_param(const struct state *st, const char *name)
 }
 
 static int
-is_tchar(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9') ||
-	    (c != '\0' && strchr("!#$%&'*+-.^_`|~", c));
-}
-
-static int
 is_token(const char *s, size_t len)
 {
 	if (len == 0)
 		return 0;
 	for (size_t i = 0; i < len; i++)
-		if (!is_tchar(s[i]))
+		if (!lb_http_is_tchar((unsigned char)s[i]))
 			return 0;
 	return 1;
 }
