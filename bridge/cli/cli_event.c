@@ -8,11 +8,13 @@
  * (the reason on stderr).
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/cli_int.h"
 #include "config.h"
 #include "apigw/event.h"
 #include "fastcgi/http.h"
@@ -20,6 +22,7 @@
 #include "apigw/router.h"
 
 #define MAX_HEADERS 256
+#define BODY_MAX    ((size_t)INT_MAX) /* -d @FILE, -d @- */
 
 static void
 usage(FILE *out)
@@ -107,39 +110,12 @@ is_token(const char *s, size_t len)
 	return 1;
 }
 
-/* Reads all of `f` into *out (malloc'ed).  Returns 0 or -1. */
+/* Reads all of `f` into st->body.  Returns 0 or -1. */
 static int
-read_all(FILE *f, char **out, size_t *len)
+read_body(struct state *st, FILE *f)
 {
-	size_t cap = 4096, n = 0;
-	char *b = malloc(cap), *nb;
-
-	if (b == NULL)
-		return -1;
-	for (;;) {
-		size_t r;
-
-		if (n == cap) {
-			if (cap > ((size_t)1 << 30) ||
-			    (nb = realloc(b, cap * 2)) == NULL) {
-				free(b);
-				return -1;
-			}
-			b = nb;
-			cap *= 2;
-		}
-		r = fread(b + n, 1, cap - n, f);
-		n += r;
-		if (r == 0)
-			break;
-	}
-	if (ferror(f)) {
-		free(b);
-		return -1;
-	}
-	*out = b;
-	*len = n;
-	return 0;
+	st->body = lb_cli__read_all(f, BODY_MAX, &st->body_len);
+	return st->body != NULL ? 0 : -1;
 }
 
 /* -d BODY, -d @FILE, -d @- (stdin). */
@@ -161,14 +137,14 @@ set_body(struct state *st, const char *arg)
 		return 0;
 	}
 	if (strcmp(arg, "@-") == 0)
-		return read_all(stdin, &st->body, &st->body_len);
+		return read_body(st, stdin);
 	f = fopen(arg + 1, "rb");
 	if (f == NULL) {
 		fprintf(stderr, "lambdabridge: cannot read '%s': %s\n", arg + 1,
 		    strerror(errno));
 		return -1;
 	}
-	rc = read_all(f, &st->body, &st->body_len);
+	rc = read_body(st, f);
 	fclose(f);
 	if (rc < 0)
 		fprintf(stderr, "lambdabridge: cannot read '%s'\n", arg + 1);
