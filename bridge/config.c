@@ -407,39 +407,43 @@ struct field {
 	const char *(*check_value)(const char *); /* K_KV values */
 };
 
+/*
+ * One macro per kind, so that every row of a table has the same shape (as
+ * nginx's ngx_command_t): the name, the struct and member it fills, then
+ * what that kind takes.  `fl` is F_REQUIRED and/or F_MIN_EXCL.
+ */
+#define FIELD(n, k, t, m, ...) \
+	{ \
+		.name = (n), .kind = (k), .off = offsetof(t, m), __VA_ARGS__ \
+	}
 #define STR(n, t, m, fl, chk) \
-	{ \
-		n, K_STR, offsetof(t, m), 0, fl, 0, 0, chk, NULL \
-	}
-#define INT(n, t, m, lo, hi) \
-	{ \
-		n, K_INT, offsetof(t, m), 0, 0, lo, hi, NULL, NULL \
-	}
+	FIELD(n, K_STR, t, m, .flags = (fl), .check = (chk))
+#define INT(n, t, m, lo, hi)  FIELD(n, K_INT, t, m, .min = (lo), .max = (hi))
+#define SIZE(n, t, m, lo, hi) FIELD(n, K_SIZE, t, m, .min = (lo), .max = (hi))
 #define NUM(n, t, m, fl, lo, hi) \
-	{ \
-		n, K_NUM, offsetof(t, m), 0, fl, lo, hi, NULL, NULL \
-	}
-#define KV(n, t, m, cnt, max, kchk, vchk) \
-	{ \
-		n, K_KV, offsetof(t, m), offsetof(t, cnt), 0, 0, max, kchk, \
-		    vchk \
-	}
+	FIELD(n, K_NUM, t, m, .flags = (fl), .min = (lo), .max = (hi))
+#define API(n, t, m)          FIELD(n, K_API, t, m, .flags = 0)
+#define PAYLOAD(n, t, m)      FIELD(n, K_PAYLOAD, t, m, .flags = 0)
+#define BOOL(n, t, m)         FIELD(n, K_BOOL, t, m, .flags = 0)
+#define MODE(n, t, m, lo, hi) FIELD(n, K_MODE, t, m, .min = (lo), .max = (hi))
+#define KV(n, t, m, cnt, most, kchk, vchk) \
+	FIELD(n, K_KV, t, m, .count_off = offsetof(t, cnt), .max = (most), \
+	    .check = (kchk), .check_value = (vchk))
+#define STRLIST(n, t, m, cnt, most, chk) \
+	FIELD(n, K_STRLIST, t, m, .count_off = offsetof(t, cnt), \
+	    .max = (most), .check = (chk))
 
 static const struct field gateway_fields[] = {
-	{ "api", K_API, offsetof(struct lb_config, api), 0, 0, 0, 0, NULL,
-	    NULL },
+	API("api", struct lb_config, api),
 	STR("listen", struct lb_config, listen, 0, check_listen),
-	{ "listen_mode", K_MODE, offsetof(struct lb_config, listen_mode), 0, 0,
-	    0, 0777, NULL, NULL },
+	MODE("listen_mode", struct lb_config, listen_mode, 0, 0777),
 	STR("listen_owner", struct lb_config, listen_owner, 0, check_owner),
 	STR("listen_group", struct lb_config, listen_group, 0, check_group),
 	NUM("connection_timeout", struct lb_config, connection_timeout,
 	    F_MIN_EXCL, 0, 3600),
-	{ "max_buffered", K_SIZE, offsetof(struct lb_config, max_buffered), 0,
-	    0, 1048576, MAX_BUFFERED_CAP, NULL, NULL },
-	{ "payload_format", K_PAYLOAD,
-	    offsetof(struct lb_config, payload_format), 0, 0, 0, 0, NULL,
-	    NULL },
+	SIZE("max_buffered", struct lb_config, max_buffered, 1048576,
+	    MAX_BUFFERED_CAP),
+	PAYLOAD("payload_format", struct lb_config, payload_format),
 	STR("stage", struct lb_config, stage, 0, check_stage),
 	KV("stage_variables", struct lb_config, stage_variables,
 	    nstage_variables, 100, check_stage_var_key, check_stage_var_value),
@@ -447,13 +451,10 @@ static const struct field gateway_fields[] = {
 	    0.05, 300),
 	INT("account_concurrency", struct lb_config, account_concurrency, 1,
 	    100000),
-	{ "max_request_body", K_SIZE,
-	    offsetof(struct lb_config, max_request_body), 0, 0, 1,
-	    MAX_REQUEST_BODY_CAP, NULL, NULL },
-	{ "binary_media_types", K_STRLIST,
-	    offsetof(struct lb_config, binary_media_types),
-	    offsetof(struct lb_config, nbinary_media_types), 0, 0, 100,
-	    check_media_type, NULL },
+	SIZE("max_request_body", struct lb_config, max_request_body, 1,
+	    MAX_REQUEST_BODY_CAP),
+	STRLIST("binary_media_types", struct lb_config, binary_media_types,
+	    nbinary_media_types, 100, check_media_type),
 	INT("threads", struct lb_config, threads, 1, 1024),
 	INT("spare_workers", struct lb_config, spare_workers, 0, 16),
 	STR("region", struct lb_config, region, 0, check_region),
@@ -470,8 +471,7 @@ static const struct field gateway_fields[] = {
 	    account_throttle.burst, 0, THROTTLE_BURST_MAX),
 	STR("user", struct lb_config, user, 0, check_nonempty),
 	STR("group", struct lb_config, group, 0, check_nonempty),
-	{ "strict_modes", K_BOOL, offsetof(struct lb_config, strict_modes), 0,
-	    0, 0, 0, NULL, NULL },
+	BOOL("strict_modes", struct lb_config, strict_modes),
 };
 
 static const struct field function_fields[] = {
@@ -506,24 +506,19 @@ struct route_src {
 static const struct field route_fields[] = {
 	STR("route", struct route_src, route, F_REQUIRED, check_nonempty),
 	STR("function", struct route_src, function, F_REQUIRED, check_nonempty),
-	{ "payload_format", K_PAYLOAD,
-	    offsetof(struct route_src, payload_format), 0, 0, 0, 0, NULL,
-	    NULL },
+	PAYLOAD("payload_format", struct route_src, payload_format),
 	NUM("throttling_rate_limit", struct route_src, throttle.rate, 0, 0,
 	    THROTTLE_RATE_MAX),
 	INT("throttling_burst_limit", struct route_src, throttle.burst, 0,
 	    THROTTLE_BURST_MAX),
-	{ "api_key_required", K_BOOL,
-	    offsetof(struct route_src, api_key_required), 0, 0, 0, 0, NULL,
-	    NULL },
+	BOOL("api_key_required", struct route_src, api_key_required),
 };
 
 static const struct field api_key_fields[] = {
 	STR("name", struct lb_api_key, name, F_REQUIRED, check_key_name),
 	STR("value", struct lb_api_key, value, F_REQUIRED, check_key_value),
 	STR("id", struct lb_api_key, id, 0, check_api_id),
-	{ "enabled", K_BOOL, offsetof(struct lb_api_key, enabled), 0, 0, 0, 0,
-	    NULL, NULL },
+	BOOL("enabled", struct lb_api_key, enabled),
 	NUM("throttling_rate_limit", struct lb_api_key, throttle.rate, 0, 0,
 	    THROTTLE_RATE_MAX),
 	INT("throttling_burst_limit", struct lb_api_key, throttle.burst, 0,
