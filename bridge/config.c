@@ -1,10 +1,12 @@
 /*
  * config.c - loads and validates the configuration (docs/design.md section 4,
- * docs/configuration.md).  The only file that includes libconfig.h.
+ * docs/configuration.md).  With config_table.c, the only files that include
+ * libconfig.h.
  *
  * Each section is described by one table of settings (name, type, where it
- * goes, range, validator), as nginx and redis do; parse_group() applies a
- * table to a libconfig group, rejecting unknown names and wrong types.
+ * goes, range, validator), as nginx and redis do; lb_config__parse_group()
+ * (config_table.c) applies a table to a libconfig group, rejecting unknown
+ * names and wrong types.
  * What depends on several settings (API type, concurrency sums, routes
  * naming functions, modules) is checked after the tables.  Every error is
  * "FILE:LINE: SETTING: reason".
@@ -12,7 +14,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
-#include <libconfig.h>
 #include <limits.h>
 #include <pwd.h>
 #include <stdarg.h>
@@ -25,6 +26,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "config_int.h"
 #include "fastcgi/listen.h"
 #include "apigw/router.h"
 #include "lambda/sandbox.h"
@@ -34,47 +36,6 @@
 #define THROTTLE_RATE_MAX    1e9 /* requests per second */
 #define THROTTLE_BURST_MAX   1000000000
 #define ENV_TOTAL_MAX        4096 /* Lambda: 4 KB of environment variables */
-
-struct ctx {
-	const char *path; /* as given, for messages */
-	const char *dir; /* the config's real directory, for @include'd files */
-	char *err;
-	size_t errlen;
-};
-
-/* Writes "FILE:LINE: WHERE: reason" to the error buffer; returns -1. */
-static int fail(struct ctx *c, const config_setting_t *s, const char *where,
-    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-static int
-fail(struct ctx *c, const config_setting_t *s, const char *where,
-    const char *fmt, ...)
-{
-	const char *file = c->path;
-	unsigned line = 0;
-	va_list ap;
-	int n;
-
-	if (s != NULL) {
-		if (config_setting_source_file(s) != NULL)
-			file = config_setting_source_file(s);
-		line = config_setting_source_line(s);
-	}
-	/* libconfig names an @include'd file as written: relative to dir */
-	if (file != c->path && strcmp(file, c->path) != 0 && file[0] != '/' &&
-	    c->dir != NULL)
-		n = snprintf(c->err, c->errlen, "%s/%s:%u: %s: ", c->dir, file,
-		    line, where);
-	else
-		n = snprintf(
-		    c->err, c->errlen, "%s:%u: %s: ", file, line, where);
-	if (n < 0 || (size_t)n >= c->errlen)
-		return -1;
-	va_start(ap, fmt);
-	vsnprintf(c->err + n, c->errlen - (size_t)n, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 /*
  * Rewrites control characters in the message as \n, \t or \xNN, cutting
@@ -112,20 +73,6 @@ escape_controls(char *err, size_t errlen)
 	}
 	err[n] = '\0';
 	free(copy);
-}
-
-/* Formats a setting's dotted path; a long one is cut (messages only). */
-static void setpath(char *buf, size_t len, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-setpath(char *buf, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, len, fmt, ap);
-	va_end(ap);
 }
 
 /* ---- value checks: NULL when fine, else the reason ---- */
@@ -380,67 +327,44 @@ check_header_value(const char *s)
 
 /* ---- the declarative tables ---- */
 
-enum kind {
-	K_STR,     /* char *, copied */
-	K_INT,     /* int in [min, max] */
-	K_SIZE,    /* size_t in [min, max] */
-	K_NUM,     /* double in [min, max]; an integer is fine too */
-	K_API,     /* enum lb_api from "http" / "rest" */
-	K_PAYLOAD, /* int 1 / 2 from "1.0" / "2.0" */
-	K_KV,      /* group of strings -> struct lb_kv *, count at count_off */
-	K_STRLIST, /* array or list of strings -> char **, count at count_off */
-	K_BOOL,    /* int 0 / 1 from false / true */
-	K_MODE,    /* int permissions in [min, max], octal: "0660" or 0660 */
-};
-
-#define F_REQUIRED 0x1
-#define F_MIN_EXCL 0x2 /* min itself is out of range */
-
-struct field {
-	const char *name;
-	enum kind kind;
-	size_t off;
-	size_t count_off;
-	unsigned flags;
-	double min, max; /* numbers: the range; K_KV/K_STRLIST: max entries */
-	const char *(*check)(const char *);       /* strings, K_KV keys */
-	const char *(*check_value)(const char *); /* K_KV values */
-};
-
 /*
  * One macro per kind, so that every row of a table has the same shape (as
  * nginx's ngx_command_t): the name, the struct and member it fills, then
- * what that kind takes.  `fl` is F_REQUIRED and/or F_MIN_EXCL.
+ * what that kind takes.  `fl` is LB_CONFIG__REQUIRED and/or LB_CONFIG__MIN_EXCL.
  */
 #define FIELD(n, k, t, m, ...) \
 	{ \
 		.name = (n), .kind = (k), .off = offsetof(t, m), __VA_ARGS__ \
 	}
 #define STR(n, t, m, fl, chk) \
-	FIELD(n, K_STR, t, m, .flags = (fl), .check = (chk))
-#define INT(n, t, m, lo, hi)  FIELD(n, K_INT, t, m, .min = (lo), .max = (hi))
-#define SIZE(n, t, m, lo, hi) FIELD(n, K_SIZE, t, m, .min = (lo), .max = (hi))
+	FIELD(n, LB_CONFIG__K_STR, t, m, .flags = (fl), .check = (chk))
+#define INT(n, t, m, lo, hi) \
+	FIELD(n, LB_CONFIG__K_INT, t, m, .min = (lo), .max = (hi))
+#define SIZE(n, t, m, lo, hi) \
+	FIELD(n, LB_CONFIG__K_SIZE, t, m, .min = (lo), .max = (hi))
 #define NUM(n, t, m, fl, lo, hi) \
-	FIELD(n, K_NUM, t, m, .flags = (fl), .min = (lo), .max = (hi))
-#define API(n, t, m)          FIELD(n, K_API, t, m, .flags = 0)
-#define PAYLOAD(n, t, m)      FIELD(n, K_PAYLOAD, t, m, .flags = 0)
-#define BOOL(n, t, m)         FIELD(n, K_BOOL, t, m, .flags = 0)
-#define MODE(n, t, m, lo, hi) FIELD(n, K_MODE, t, m, .min = (lo), .max = (hi))
+	FIELD(n, LB_CONFIG__K_NUM, t, m, .flags = (fl), .min = (lo), \
+	    .max = (hi))
+#define API(n, t, m)     FIELD(n, LB_CONFIG__K_API, t, m, .flags = 0)
+#define PAYLOAD(n, t, m) FIELD(n, LB_CONFIG__K_PAYLOAD, t, m, .flags = 0)
+#define BOOL(n, t, m)    FIELD(n, LB_CONFIG__K_BOOL, t, m, .flags = 0)
+#define MODE(n, t, m, lo, hi) \
+	FIELD(n, LB_CONFIG__K_MODE, t, m, .min = (lo), .max = (hi))
 #define KV(n, t, m, cnt, most, kchk, vchk) \
-	FIELD(n, K_KV, t, m, .count_off = offsetof(t, cnt), .max = (most), \
-	    .check = (kchk), .check_value = (vchk))
+	FIELD(n, LB_CONFIG__K_KV, t, m, .count_off = offsetof(t, cnt), \
+	    .max = (most), .check = (kchk), .check_value = (vchk))
 #define STRLIST(n, t, m, cnt, most, chk) \
-	FIELD(n, K_STRLIST, t, m, .count_off = offsetof(t, cnt), \
+	FIELD(n, LB_CONFIG__K_STRLIST, t, m, .count_off = offsetof(t, cnt), \
 	    .max = (most), .check = (chk))
 
-static const struct field gateway_fields[] = {
+static const struct lb_config__field gateway_fields[] = {
 	API("api", struct lb_config, api),
 	STR("listen", struct lb_config, listen, 0, check_listen),
 	MODE("listen_mode", struct lb_config, listen_mode, 0, 0777),
 	STR("listen_owner", struct lb_config, listen_owner, 0, check_owner),
 	STR("listen_group", struct lb_config, listen_group, 0, check_group),
 	NUM("connection_timeout", struct lb_config, connection_timeout,
-	    F_MIN_EXCL, 0, 3600),
+	    LB_CONFIG__MIN_EXCL, 0, 3600),
 	SIZE("max_buffered", struct lb_config, max_buffered, 1048576,
 	    MAX_BUFFERED_CAP),
 	PAYLOAD("payload_format", struct lb_config, payload_format),
@@ -474,19 +398,23 @@ static const struct field gateway_fields[] = {
 	BOOL("strict_modes", struct lb_config, strict_modes),
 };
 
-static const struct field function_fields[] = {
-	STR("name", struct lb_function, name, F_REQUIRED, check_function_name),
-	STR("module", struct lb_function, module, F_REQUIRED, check_nonempty),
-	STR("handler", struct lb_function, handler, F_REQUIRED, check_symbol),
-	NUM("timeout", struct lb_function, timeout, F_MIN_EXCL, 0, 900),
+static const struct lb_config__field function_fields[] = {
+	STR("name", struct lb_function, name, LB_CONFIG__REQUIRED,
+	    check_function_name),
+	STR("module", struct lb_function, module, LB_CONFIG__REQUIRED,
+	    check_nonempty),
+	STR("handler", struct lb_function, handler, LB_CONFIG__REQUIRED,
+	    check_symbol),
+	NUM("timeout", struct lb_function, timeout, LB_CONFIG__MIN_EXCL, 0,
+	    900),
 	INT("memory", struct lb_function, memory, 128, 10240),
 	INT("reserved_concurrency", struct lb_function, reserved_concurrency, 0,
 	    100000),
 	INT("provisioned", struct lb_function, provisioned, 0, 100000),
 	KV("environment", struct lb_function, environment, nenvironment, 0,
 	    check_env_key, NULL),
-	NUM("idle_timeout", struct lb_function, idle_timeout, F_MIN_EXCL, 0,
-	    86400),
+	NUM("idle_timeout", struct lb_function, idle_timeout,
+	    LB_CONFIG__MIN_EXCL, 0, 86400),
 	INT("max_requests", struct lb_function, max_requests, 0, INT_MAX),
 	STR("version", struct lb_function, version, 0, check_version),
 	STR("user", struct lb_function, user, 0, check_nonempty),
@@ -503,9 +431,11 @@ struct route_src {
 	int api_key_required;
 };
 
-static const struct field route_fields[] = {
-	STR("route", struct route_src, route, F_REQUIRED, check_nonempty),
-	STR("function", struct route_src, function, F_REQUIRED, check_nonempty),
+static const struct lb_config__field route_fields[] = {
+	STR("route", struct route_src, route, LB_CONFIG__REQUIRED,
+	    check_nonempty),
+	STR("function", struct route_src, function, LB_CONFIG__REQUIRED,
+	    check_nonempty),
 	PAYLOAD("payload_format", struct route_src, payload_format),
 	NUM("throttling_rate_limit", struct route_src, throttle.rate, 0, 0,
 	    THROTTLE_RATE_MAX),
@@ -514,9 +444,11 @@ static const struct field route_fields[] = {
 	BOOL("api_key_required", struct route_src, api_key_required),
 };
 
-static const struct field api_key_fields[] = {
-	STR("name", struct lb_api_key, name, F_REQUIRED, check_key_name),
-	STR("value", struct lb_api_key, value, F_REQUIRED, check_key_value),
+static const struct lb_config__field api_key_fields[] = {
+	STR("name", struct lb_api_key, name, LB_CONFIG__REQUIRED,
+	    check_key_name),
+	STR("value", struct lb_api_key, value, LB_CONFIG__REQUIRED,
+	    check_key_value),
 	STR("id", struct lb_api_key, id, 0, check_api_id),
 	BOOL("enabled", struct lb_api_key, enabled),
 	NUM("throttling_rate_limit", struct lb_api_key, throttle.rate, 0, 0,
@@ -528,7 +460,7 @@ static const struct field api_key_fields[] = {
 	    check_quota_period),
 };
 
-static const struct field response_fields[] = {
+static const struct lb_config__field response_fields[] = {
 	/* a final status only: a 1xx would reach the client as an interim
 	 * response followed by the body */
 	INT("status", struct lb_gateway_response, status, 200, 599),
@@ -538,281 +470,6 @@ static const struct field response_fields[] = {
 };
 
 #define NFIELDS(t) (sizeof(t) / sizeof((t)[0]))
-
-/* ---- applying a table ---- */
-
-static const char *
-type_name(int type)
-{
-	switch (type) {
-	case CONFIG_TYPE_GROUP: return "a group { ... }";
-	case CONFIG_TYPE_INT:
-	case CONFIG_TYPE_INT64: return "an integer";
-	case CONFIG_TYPE_FLOAT: return "a number";
-	case CONFIG_TYPE_STRING: return "a string";
-	case CONFIG_TYPE_BOOL: return "a boolean";
-	case CONFIG_TYPE_ARRAY: return "an array [ ... ]";
-	case CONFIG_TYPE_LIST: return "a list ( ... )";
-	default: return "a setting";
-	}
-}
-
-static int
-want_type(struct ctx *c, const config_setting_t *s, const char *where, int type)
-{
-	int t = config_setting_type(s);
-
-	if (t == type || (type == CONFIG_TYPE_INT && t == CONFIG_TYPE_INT64))
-		return 0;
-	return fail(
-	    c, s, where, "expected %s, not %s", type_name(type), type_name(t));
-}
-
-static int
-copy_string(struct ctx *c, const config_setting_t *s, const char *where,
-    const char *(*check)(const char *), char **dst)
-{
-	const char *v, *why;
-
-	if (want_type(c, s, where, CONFIG_TYPE_STRING) < 0)
-		return -1;
-	v = config_setting_get_string(s);
-	if (check != NULL && (why = check(v)) != NULL)
-		return fail(c, s, where, "'%s': %s", v, why);
-	free(*dst);
-	*dst = strdup(v);
-	if (*dst == NULL)
-		return fail(c, s, where, "out of memory");
-	return 0;
-}
-
-static int
-get_number(struct ctx *c, const config_setting_t *s, const char *where,
-    const struct field *f, double *out)
-{
-	int t = config_setting_type(s);
-	int integral = f->kind != K_NUM;
-	int below, above;
-	double v;
-
-	if (t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64)
-		v = (double)config_setting_get_int64(s);
-	else if (t == CONFIG_TYPE_FLOAT && !integral)
-		v = config_setting_get_float(s);
-	else
-		return fail(c, s, where, "expected %s, not %s",
-		    integral ? "an integer" : "a number", type_name(t));
-	below = (f->flags & F_MIN_EXCL) ? v <= f->min : v < f->min;
-	above = v > f->max;
-	if ((below || above) && integral)
-		return fail(c, s, where,
-		    "%lld is out of range: must be from %lld to %lld",
-		    (long long)v, (long long)f->min, (long long)f->max);
-	if (below || above)
-		return fail(c, s, where,
-		    "%g is out of range: must be %s %g and at most %g", v,
-		    (f->flags & F_MIN_EXCL) ? "greater than" : "at least",
-		    f->min, f->max);
-	*out = v;
-	return 0;
-}
-
-static int
-parse_kv(struct ctx *c, const config_setting_t *s, const char *where,
-    const struct field *f, struct lb_kv **kv, size_t *n)
-{
-	char sub[256];
-	const char *why;
-	int len;
-
-	if (want_type(c, s, where, CONFIG_TYPE_GROUP) < 0)
-		return -1;
-	len = config_setting_length(s);
-	if (f->max > 0 && len > f->max)
-		return fail(c, s, where, "more than %g entries", f->max);
-	*kv = calloc(len > 0 ? (size_t)len : 1, sizeof(**kv));
-	if (*kv == NULL)
-		return fail(c, s, where, "out of memory");
-	for (int i = 0; i < len; i++) {
-		const config_setting_t *e = config_setting_get_elem(s, i);
-		const char *k = config_setting_name(e);
-
-		setpath(sub, sizeof(sub), "%s.%s", where, k);
-		if (want_type(c, e, sub, CONFIG_TYPE_STRING) < 0)
-			return -1;
-		if (f->check != NULL && (why = f->check(k)) != NULL)
-			return fail(c, e, sub, "%s", why);
-		if (f->check_value != NULL &&
-		    (why = f->check_value(config_setting_get_string(e))) !=
-		        NULL)
-			return fail(c, e, sub, "%s", why);
-		(*kv)[i].key = strdup(k);
-		(*kv)[i].value = strdup(config_setting_get_string(e));
-		*n = (size_t)i + 1;
-		if ((*kv)[i].key == NULL || (*kv)[i].value == NULL)
-			return fail(c, e, sub, "out of memory");
-	}
-	return 0;
-}
-
-static int
-parse_strlist(struct ctx *c, const config_setting_t *s, const char *where,
-    const struct field *f, char ***list, size_t *n)
-{
-	char sub[256];
-	int len, t = config_setting_type(s);
-
-	if (t != CONFIG_TYPE_ARRAY && t != CONFIG_TYPE_LIST)
-		return fail(c, s, where, "expected an array [ ... ], not %s",
-		    type_name(t));
-	len = config_setting_length(s);
-	if (f->max > 0 && len > f->max)
-		return fail(c, s, where, "more than %g entries", f->max);
-	*list = calloc(len > 0 ? (size_t)len : 1, sizeof(**list));
-	if (*list == NULL)
-		return fail(c, s, where, "out of memory");
-	for (int i = 0; i < len; i++) {
-		setpath(sub, sizeof(sub), "%s[%d]", where, i);
-		if (copy_string(c, config_setting_get_elem(s, i), sub, f->check,
-		        &(*list)[i]) < 0)
-			return -1;
-		*n = (size_t)i + 1;
-	}
-	return 0;
-}
-
-/*
- * Permissions as chmod takes them: a string of octal digits ("0660"), or
- * an integer whose digits are read as octal (libconfig reads 0660 as
- * decimal 660).
- */
-static int
-get_mode(struct ctx *c, const config_setting_t *s, const char *where,
-    const struct field *f, int *dst)
-{
-	char buf[32];
-	const char *v = buf;
-	char *end;
-	long m;
-
-	if (config_setting_type(s) == CONFIG_TYPE_STRING)
-		v = config_setting_get_string(s);
-	else if (config_setting_type(s) == CONFIG_TYPE_INT)
-		snprintf(buf, sizeof(buf), "%d", config_setting_get_int(s));
-	else
-		return fail(c, s, where,
-		    "expected a string or an integer, not %s",
-		    type_name(config_setting_type(s)));
-	m = strtol(v, &end, 8);
-	if (*v == '\0' || *end != '\0' || strspn(v, "01234567") != strlen(v) ||
-	    m < f->min || m > f->max)
-		return fail(c, s, where,
-		    "'%s': expected octal permissions from %o to %04o, such as "
-		    "\"0660\"",
-		    v, (unsigned)f->min, (unsigned)f->max);
-	*dst = (int)m;
-	return 0;
-}
-
-static int
-parse_field(struct ctx *c, const config_setting_t *s, const char *where,
-    const struct field *f, void *dst)
-{
-	char *p = (char *)dst + f->off;
-	const char *v;
-	double d;
-
-	switch (f->kind) {
-	case K_STR: return copy_string(c, s, where, f->check, (char **)p);
-	case K_INT:
-		if (get_number(c, s, where, f, &d) < 0)
-			return -1;
-		*(int *)p = (int)d;
-		return 0;
-	case K_SIZE:
-		if (get_number(c, s, where, f, &d) < 0)
-			return -1;
-		*(size_t *)p = (size_t)d;
-		return 0;
-	case K_NUM: return get_number(c, s, where, f, (double *)p);
-	case K_API:
-		if (want_type(c, s, where, CONFIG_TYPE_STRING) < 0)
-			return -1;
-		v = config_setting_get_string(s);
-		if (strcmp(v, "http") == 0)
-			*(enum lb_api *)p = LB_API_HTTP;
-		else if (strcmp(v, "rest") == 0)
-			*(enum lb_api *)p = LB_API_REST;
-		else
-			return fail(c, s, where,
-			    "'%s': expected \"http\" or \"rest\"", v);
-		return 0;
-	case K_PAYLOAD:
-		if (want_type(c, s, where, CONFIG_TYPE_STRING) < 0)
-			return -1;
-		v = config_setting_get_string(s);
-		if (strcmp(v, "1.0") == 0)
-			*(int *)p = 1;
-		else if (strcmp(v, "2.0") == 0)
-			*(int *)p = 2;
-		else
-			return fail(c, s, where,
-			    "'%s': expected \"1.0\" or \"2.0\"", v);
-		return 0;
-	case K_KV:
-		return parse_kv(c, s, where, f, (struct lb_kv **)p,
-		    (size_t *)((char *)dst + f->count_off));
-	case K_STRLIST:
-		return parse_strlist(c, s, where, f, (char ***)p,
-		    (size_t *)((char *)dst + f->count_off));
-	case K_BOOL:
-		if (want_type(c, s, where, CONFIG_TYPE_BOOL) < 0)
-			return -1;
-		*(int *)p = config_setting_get_bool(s) != 0;
-		return 0;
-	case K_MODE: return get_mode(c, s, where, f, (int *)p);
-	}
-	return fail(c, s, where, "internal error: unknown kind");
-}
-
-/*
- * Applies the table `fields` to group `s` (named `where` in messages),
- * storing into `dst`: unknown names, wrong types, bad values and missing
- * required settings are errors.
- */
-static int
-parse_group(struct ctx *c, const config_setting_t *s, const char *where,
-    const struct field *fields, size_t nfields, void *dst)
-{
-	char sub[256];
-	int len;
-
-	if (want_type(c, s, where, CONFIG_TYPE_GROUP) < 0)
-		return -1;
-	len = config_setting_length(s);
-	for (int i = 0; i < len; i++) {
-		const config_setting_t *e = config_setting_get_elem(s, i);
-		const char *name = config_setting_name(e);
-		const struct field *f = NULL;
-
-		for (size_t j = 0; j < nfields && f == NULL; j++)
-			if (strcmp(fields[j].name, name) == 0)
-				f = &fields[j];
-		setpath(sub, sizeof(sub), "%s.%s", where, name);
-		if (f == NULL)
-			return fail(c, e, sub, "unknown setting");
-		if (parse_field(c, e, sub, f, dst) < 0)
-			return -1;
-	}
-	for (size_t j = 0; j < nfields; j++) {
-		if (!(fields[j].flags & F_REQUIRED) ||
-		    config_setting_get_member(s, fields[j].name) != NULL)
-			continue;
-		setpath(sub, sizeof(sub), "%s.%s", where, fields[j].name);
-		return fail(c, s, sub, "missing (required)");
-	}
-	return 0;
-}
 
 /* ---- helpers ---- */
 
@@ -873,16 +530,16 @@ static const struct lb_throttle_limits no_throttle = { -1, -1 };
  * together: one without the other is an error naming the missing one.
  */
 static int
-check_pair(struct ctx *c, const config_setting_t *s, const char *prefix,
-    const char *a, int has_a, const char *b, int has_b)
+check_pair(struct lb_config__ctx *c, const config_setting_t *s,
+    const char *prefix, const char *a, int has_a, const char *b, int has_b)
 {
 	char where[128];
 
 	if (has_a == has_b)
 		return 0;
 	snprintf(where, sizeof(where), "%s%s", prefix, has_a ? b : a);
-	return fail(c, config_setting_get_member(s, has_a ? a : b), where,
-	    "missing: %s and %s are set together", a, b);
+	return lb_config__fail(c, config_setting_get_member(s, has_a ? a : b),
+	    where, "missing: %s and %s are set together", a, b);
 }
 
 /*
@@ -891,8 +548,8 @@ check_pair(struct ctx *c, const config_setting_t *s, const char *prefix,
  * group s ("gateway."), `kind` "" or "account_".
  */
 static int
-throttle_pair(struct ctx *c, const config_setting_t *s, const char *prefix,
-    const char *kind, struct lb_throttle_limits *lim)
+throttle_pair(struct lb_config__ctx *c, const config_setting_t *s,
+    const char *prefix, const char *kind, struct lb_throttle_limits *lim)
 {
 	char rate[64], burst[64];
 
@@ -904,14 +561,14 @@ throttle_pair(struct ctx *c, const config_setting_t *s, const char *prefix,
 
 /* StrictModes (lb_sandbox_path_check) for `path`, named at `s`. */
 static int
-strict_path(struct ctx *c, const config_setting_t *s, const char *where,
-    const char *path)
+strict_path(struct lb_config__ctx *c, const config_setting_t *s,
+    const char *where, const char *path)
 {
 	char why[512];
 
 	if (lb_sandbox_path_check(path, why, sizeof(why)) == 0)
 		return 0;
-	return fail(
+	return lb_config__fail(
 	    c, s, where, "%s (gateway.strict_modes = false allows it)", why);
 }
 
@@ -920,20 +577,21 @@ strict_path(struct ctx *c, const config_setting_t *s, const char *where,
  * when user is NULL (group alone is an error).
  */
 static int
-resolve_ids(struct ctx *c, const config_setting_t *s, const char *prefix,
-    const char *user, const char *group, uid_t *uid, gid_t *gid)
+resolve_ids(struct lb_config__ctx *c, const config_setting_t *s,
+    const char *prefix, const char *user, const char *group, uid_t *uid,
+    gid_t *gid)
 {
 	char where[80], why[128];
 
 	if (user == NULL && group == NULL)
 		return 0;
-	setpath(where, sizeof(where), "%s%s", prefix,
+	lb_config__setpath(where, sizeof(where), "%s%s", prefix,
 	    user == NULL || group != NULL ? "group" : "user");
 	if (user == NULL)
-		return fail(
+		return lb_config__fail(
 		    c, member_or(s, "group"), where, "a group needs a user");
 	if (lb_sandbox_ids(user, group, uid, gid, why, sizeof(why)) < 0)
-		return fail(c,
+		return lb_config__fail(c,
 		    member_or(s,
 		        strncmp(why, "unknown user", 12) == 0 ? "user"
 		                                              : "group"),
@@ -942,7 +600,8 @@ resolve_ids(struct ctx *c, const config_setting_t *s, const char *prefix,
 }
 
 static int
-load_gateway(struct ctx *c, const config_setting_t *g, struct lb_config *cfg)
+load_gateway(
+    struct lb_config__ctx *c, const config_setting_t *g, struct lb_config *cfg)
 {
 	/* defaults that do not depend on the API type */
 	cfg->api = LB_API_HTTP;
@@ -956,7 +615,7 @@ load_gateway(struct ctx *c, const config_setting_t *g, struct lb_config *cfg)
 	cfg->max_buffered = 64 * 1024 * 1024;
 	cfg->throttle = cfg->account_throttle = no_throttle;
 	if (g != NULL &&
-	    parse_group(c, g, "gateway", gateway_fields,
+	    lb_config__parse_group(c, g, "gateway", gateway_fields,
 	        NFIELDS(gateway_fields), cfg) < 0)
 		return -1;
 	if (throttle_pair(c, g, "gateway.", "", &cfg->throttle) < 0 ||
@@ -966,7 +625,7 @@ load_gateway(struct ctx *c, const config_setting_t *g, struct lb_config *cfg)
 	if (cfg->payload_format == 0)
 		cfg->payload_format = cfg->api == LB_API_REST ? 1 : 2;
 	else if (cfg->api == LB_API_REST && cfg->payload_format != 1) {
-		return fail(c, member_or(g, "payload_format"),
+		return lb_config__fail(c, member_or(g, "payload_format"),
 		    "gateway.payload_format",
 		    "REST APIs support only payload format \"1.0\"");
 	}
@@ -980,14 +639,14 @@ load_gateway(struct ctx *c, const config_setting_t *g, struct lb_config *cfg)
 	if (cfg->integration_timeout == 0)
 		cfg->integration_timeout = cfg->api == LB_API_REST ? 29 : 30;
 	else if (cfg->api == LB_API_HTTP && cfg->integration_timeout > 30) {
-		return fail(c, member_or(g, "integration_timeout"),
+		return lb_config__fail(c, member_or(g, "integration_timeout"),
 		    "gateway.integration_timeout",
 		    "%g is out of range: must be from 0.05 to 30 for an HTTP "
 		    "API",
 		    cfg->integration_timeout);
 	}
 	if (cfg->api == LB_API_HTTP && cfg->nbinary_media_types > 0) {
-		return fail(c, member_or(g, "binary_media_types"),
+		return lb_config__fail(c, member_or(g, "binary_media_types"),
 		    "gateway.binary_media_types",
 		    "only REST APIs have binary media types (an HTTP API "
 		    "decides from the Content-Type)");
@@ -995,17 +654,19 @@ load_gateway(struct ctx *c, const config_setting_t *g, struct lb_config *cfg)
 	if (dup_default(&cfg->stage, "$default") == NULL ||
 	    dup_default(&cfg->region, "us-east-1") == NULL ||
 	    dup_default(&cfg->account_id, "123456789012") == NULL)
-		return fail(c, g, "gateway", "out of memory");
+		return lb_config__fail(c, g, "gateway", "out of memory");
 	return 0;
 }
 
 static int
-load_responses(struct ctx *c, const config_setting_t *g, struct lb_config *cfg)
+load_responses(
+    struct lb_config__ctx *c, const config_setting_t *g, struct lb_config *cfg)
 {
 	char where[256];
 	int len;
 
-	if (want_type(c, g, "gateway_responses", CONFIG_TYPE_GROUP) < 0)
+	if (lb_config__want_type(c, g, "gateway_responses", CONFIG_TYPE_GROUP) <
+	    0)
 		return -1;
 	len = config_setting_length(g);
 	for (int i = 0; i < len; i++) {
@@ -1014,13 +675,14 @@ load_responses(struct ctx *c, const config_setting_t *g, struct lb_config *cfg)
 		enum lb_gwerr type = lb_gwerror_from_name(name);
 		struct lb_gateway_response *r;
 
-		setpath(where, sizeof(where), "gateway_responses.%s", name);
+		lb_config__setpath(
+		    where, sizeof(where), "gateway_responses.%s", name);
 		if (type <= LB_GWERR_NONE || type >= LB_GWERR_COUNT)
-			return fail(c, e, where,
+			return lb_config__fail(c, e, where,
 			    "unknown gateway response type (see "
 			    "docs/configuration.md)");
 		r = &cfg->responses[type];
-		if (parse_group(c, e, where, response_fields,
+		if (lb_config__parse_group(c, e, where, response_fields,
 		        NFIELDS(response_fields), r) < 0)
 			return -1;
 		r->set = 1;
@@ -1030,8 +692,8 @@ load_responses(struct ctx *c, const config_setting_t *g, struct lb_config *cfg)
 
 /* Resolves f->module against `dir` and checks that the file is there. */
 static int
-resolve_module(struct ctx *c, const config_setting_t *fs, const char *where,
-    const char *dir, struct lb_function *f)
+resolve_module(struct lb_config__ctx *c, const config_setting_t *fs,
+    const char *where, const char *dir, struct lb_function *f)
 {
 	const config_setting_t *s = config_setting_get_member(fs, "module");
 	char joined[PATH_MAX + 1], sub[256];
@@ -1039,19 +701,20 @@ resolve_module(struct ctx *c, const config_setting_t *fs, const char *where,
 	struct stat st;
 	int n;
 
-	setpath(sub, sizeof(sub), "%s.module", where);
+	lb_config__setpath(sub, sizeof(sub), "%s.module", where);
 	if (f->module[0] == '/')
 		n = snprintf(joined, sizeof(joined), "%s", f->module);
 	else
 		n = snprintf(joined, sizeof(joined), "%s/%s", dir, f->module);
 	if (n < 0 || (size_t)n >= sizeof(joined))
-		return fail(c, s, sub, "path too long");
+		return lb_config__fail(c, s, sub, "path too long");
 	real = realpath(joined, NULL);
 	if (real == NULL)
-		return fail(c, s, sub, "cannot find module '%s': %s", joined,
-		    strerror(errno));
+		return lb_config__fail(c, s, sub, "cannot find module '%s': %s",
+		    joined, strerror(errno));
 	if (stat(real, &st) < 0 || !S_ISREG(st.st_mode)) {
-		fail(c, s, sub, "module '%s' is not a regular file", real);
+		lb_config__fail(
+		    c, s, sub, "module '%s' is not a regular file", real);
 		free(real);
 		return -1;
 	}
@@ -1063,23 +726,23 @@ resolve_module(struct ctx *c, const config_setting_t *fs, const char *where,
 /* A function's user and group, gateway.user's by default; its module
  * under StrictModes. */
 static int
-function_ids(struct ctx *c, const config_setting_t *fs, const char *where,
-    const struct lb_config *cfg, struct lb_function *f)
+function_ids(struct lb_config__ctx *c, const config_setting_t *fs,
+    const char *where, const struct lb_config *cfg, struct lb_function *f)
 {
 	char prefix[80];
 
 	if (cfg->strict_modes) {
-		setpath(prefix, sizeof(prefix), "%s.module", where);
+		lb_config__setpath(prefix, sizeof(prefix), "%s.module", where);
 		if (strict_path(c, config_setting_get_member(fs, "module"),
 		        prefix, f->module) < 0)
 			return -1;
 	}
-	setpath(prefix, sizeof(prefix), "%s.", where);
+	lb_config__setpath(prefix, sizeof(prefix), "%s.", where);
 	if (f->user == NULL && f->group == NULL && cfg->user != NULL) {
 		if ((f->user = strdup(cfg->user)) == NULL ||
 		    (cfg->group != NULL &&
 		        (f->group = strdup(cfg->group)) == NULL))
-			return fail(c, fs, where, "out of memory");
+			return lb_config__fail(c, fs, where, "out of memory");
 		f->uid = cfg->uid;
 		f->gid = cfg->gid;
 		return 0;
@@ -1088,19 +751,19 @@ function_ids(struct ctx *c, const config_setting_t *fs, const char *where,
 }
 
 static int
-load_functions(struct ctx *c, const config_setting_t *list, const char *dir,
-    struct lb_config *cfg)
+load_functions(struct lb_config__ctx *c, const config_setting_t *list,
+    const char *dir, struct lb_config *cfg)
 {
 	char where[64];
 	int len;
 
-	if (want_type(c, list, "functions", CONFIG_TYPE_LIST) < 0)
+	if (lb_config__want_type(c, list, "functions", CONFIG_TYPE_LIST) < 0)
 		return -1;
 	len = config_setting_length(list);
 	cfg->functions =
 	    calloc(len > 0 ? (size_t)len : 1, sizeof(*cfg->functions));
 	if (cfg->functions == NULL)
-		return fail(c, list, "functions", "out of memory");
+		return lb_config__fail(c, list, "functions", "out of memory");
 	for (int i = 0; i < len; i++) {
 		const config_setting_t *fs = config_setting_get_elem(list, i);
 		struct lb_function *f = &cfg->functions[i];
@@ -1112,18 +775,19 @@ load_functions(struct ctx *c, const config_setting_t *list, const char *dir,
 		f->reserved_concurrency = -1;
 		f->idle_timeout = 300;
 		f->line = (int)config_setting_source_line(fs);
-		setpath(where, sizeof(where), "functions[%d]", i);
-		if (parse_group(c, fs, where, function_fields,
+		lb_config__setpath(where, sizeof(where), "functions[%d]", i);
+		if (lb_config__parse_group(c, fs, where, function_fields,
 		        NFIELDS(function_fields), f) < 0)
 			return -1;
 		if (dup_default(&f->version, "$LATEST") == NULL)
-			return fail(c, fs, where, "out of memory");
+			return lb_config__fail(c, fs, where, "out of memory");
 		for (int j = 0; j < i; j++) {
 			if (strcmp(cfg->functions[j].name, f->name) != 0)
 				continue;
-			setpath(where, sizeof(where), "functions[%d].name", i);
-			return fail(c, config_setting_get_member(fs, "name"),
-			    where,
+			lb_config__setpath(
+			    where, sizeof(where), "functions[%d].name", i);
+			return lb_config__fail(c,
+			    config_setting_get_member(fs, "name"), where,
 			    "duplicate function '%s' (first defined at line "
 			    "%d)",
 			    f->name, cfg->functions[j].line);
@@ -1132,9 +796,9 @@ load_functions(struct ctx *c, const config_setting_t *list, const char *dir,
 			envsize += strlen(f->environment[j].key) +
 			    strlen(f->environment[j].value);
 		if (envsize > ENV_TOTAL_MAX) {
-			setpath(where, sizeof(where),
+			lb_config__setpath(where, sizeof(where),
 			    "functions[%d].environment", i);
-			return fail(c,
+			return lb_config__fail(c,
 			    config_setting_get_member(fs, "environment"), where,
 			    "%zu bytes of variables: Lambda allows at most "
 			    "%d",
@@ -1153,8 +817,8 @@ load_functions(struct ctx *c, const config_setting_t *list, const char *dir,
  * without a reservation (Lambda keeps 100; we keep 1).
  */
 static int
-check_concurrency(
-    struct ctx *c, const config_setting_t *list, struct lb_config *cfg)
+check_concurrency(struct lb_config__ctx *c, const config_setting_t *list,
+    struct lb_config *cfg)
 {
 	long reserved = 0, provisioned = 0;
 	int unreserved = 0;
@@ -1171,12 +835,12 @@ check_concurrency(
 
 		if (f->reserved_concurrency < 0)
 			continue;
-		setpath(where, sizeof(where),
+		lb_config__setpath(where, sizeof(where),
 		    "functions[%zu].reserved_concurrency", i);
 		reserved += f->reserved_concurrency;
 		pool = cfg->account_concurrency - (unreserved ? 1 : 0);
 		if (reserved > pool)
-			return fail(c,
+			return lb_config__fail(c,
 			    config_setting_get_member(
 			        fs, "reserved_concurrency"),
 			    where,
@@ -1187,9 +851,9 @@ check_concurrency(
 			                 "functions"
 			               : "");
 		if (f->provisioned > f->reserved_concurrency) {
-			setpath(where, sizeof(where),
+			lb_config__setpath(where, sizeof(where),
 			    "functions[%zu].provisioned", i);
-			return fail(c,
+			return lb_config__fail(c,
 			    config_setting_get_member(fs, "provisioned"), where,
 			    "%d is more than the function's "
 			    "reserved_concurrency (%d)",
@@ -1203,9 +867,9 @@ check_concurrency(
 			continue;
 		provisioned += f->provisioned;
 		if (provisioned > cfg->account_concurrency - reserved) {
-			setpath(where, sizeof(where),
+			lb_config__setpath(where, sizeof(where),
 			    "functions[%zu].provisioned", i);
-			return fail(c,
+			return lb_config__fail(c,
 			    config_setting_get_member(
 			        config_setting_get_elem(list, (unsigned)i),
 			        "provisioned"),
@@ -1234,24 +898,25 @@ key_clash(const struct lb_api_key *a, const struct lb_api_key *b)
 
 /* api_keys: REST APIs only (an HTTP API has none, as on AWS). */
 static int
-load_api_keys(
-    struct ctx *c, const config_setting_t *list, struct lb_config *cfg)
+load_api_keys(struct lb_config__ctx *c, const config_setting_t *list,
+    struct lb_config *cfg)
 {
 	char where[64];
 	int len;
 
-	if (want_type(c, list, "api_keys", CONFIG_TYPE_LIST) < 0)
+	if (lb_config__want_type(c, list, "api_keys", CONFIG_TYPE_LIST) < 0)
 		return -1;
 	len = config_setting_length(list);
 	if (len > 0 && cfg->api != LB_API_REST)
-		return fail(
+		return lb_config__fail(
 		    c, list, "api_keys", "only REST APIs have API keys");
 	if (len > 10000)
-		return fail(c, list, "api_keys", "more than 10000 keys");
+		return lb_config__fail(
+		    c, list, "api_keys", "more than 10000 keys");
 	cfg->api_keys =
 	    calloc(len > 0 ? (size_t)len : 1, sizeof(*cfg->api_keys));
 	if (cfg->api_keys == NULL)
-		return fail(c, list, "api_keys", "out of memory");
+		return lb_config__fail(c, list, "api_keys", "out of memory");
 	for (int i = 0; i < len; i++) {
 		const config_setting_t *ks = config_setting_get_elem(list, i);
 		struct lb_api_key *k = &cfg->api_keys[i];
@@ -1262,11 +927,11 @@ load_api_keys(
 		k->throttle = no_throttle;
 		k->quota_limit = -1;
 		k->line = (int)config_setting_source_line(ks);
-		setpath(where, sizeof(where), "api_keys[%d]", i);
-		if (parse_group(c, ks, where, api_key_fields,
+		lb_config__setpath(where, sizeof(where), "api_keys[%d]", i);
+		if (lb_config__parse_group(c, ks, where, api_key_fields,
 		        NFIELDS(api_key_fields), k) < 0)
 			return -1;
-		setpath(where, sizeof(where), "api_keys[%d].", i);
+		lb_config__setpath(where, sizeof(where), "api_keys[%d].", i);
 		if (throttle_pair(c, ks, where, "", &k->throttle) < 0)
 			return -1;
 		if (check_pair(c, ks, where, "quota_limit", k->quota_limit >= 0,
@@ -1280,16 +945,17 @@ load_api_keys(
 		if (k->id == NULL) {
 			derive_api_id(k->name, id);
 			if ((k->id = strdup(id)) == NULL)
-				return fail(c, ks, where, "out of memory");
+				return lb_config__fail(
+				    c, ks, where, "out of memory");
 		}
 		for (int j = 0; j < i; j++) {
 			const char *what = key_clash(&cfg->api_keys[j], k);
 
 			if (what == NULL)
 				continue;
-			setpath(
+			lb_config__setpath(
 			    where, sizeof(where), "api_keys[%d].%s", i, what);
-			return fail(c, member_or(ks, what), where,
+			return lb_config__fail(c, member_or(ks, what), where,
 			    "the same as api_keys[%d]'s (line %d)", j,
 			    cfg->api_keys[j].line);
 		}
@@ -1298,19 +964,20 @@ load_api_keys(
 }
 
 static int
-load_routes(struct ctx *c, const config_setting_t *list, struct lb_config *cfg)
+load_routes(struct lb_config__ctx *c, const config_setting_t *list,
+    struct lb_config *cfg)
 {
 	char where[64], why[512];
 	struct lb_router *router;
 	size_t bad;
 	int len;
 
-	if (want_type(c, list, "routes", CONFIG_TYPE_LIST) < 0)
+	if (lb_config__want_type(c, list, "routes", CONFIG_TYPE_LIST) < 0)
 		return -1;
 	len = config_setting_length(list);
 	cfg->routes = calloc(len > 0 ? (size_t)len : 1, sizeof(*cfg->routes));
 	if (cfg->routes == NULL)
-		return fail(c, list, "routes", "out of memory");
+		return lb_config__fail(c, list, "routes", "out of memory");
 	for (int i = 0; i < len; i++) {
 		const config_setting_t *rs = config_setting_get_elem(list, i);
 		struct lb_route *r = &cfg->routes[i];
@@ -1320,38 +987,41 @@ load_routes(struct ctx *c, const config_setting_t *list, struct lb_config *cfg)
 
 		cfg->nroutes = (size_t)i + 1;
 		r->line = (int)config_setting_source_line(rs);
-		setpath(where, sizeof(where), "routes[%d]", i);
-		if (parse_group(c, rs, where, route_fields,
+		lb_config__setpath(where, sizeof(where), "routes[%d]", i);
+		if (lb_config__parse_group(c, rs, where, route_fields,
 		        NFIELDS(route_fields), &src) < 0)
 			goto next;
-		setpath(prefix, sizeof(prefix), "routes[%d].", i);
+		lb_config__setpath(prefix, sizeof(prefix), "routes[%d].", i);
 		if (throttle_pair(c, rs, prefix, "", &src.throttle) < 0)
 			goto next;
 		r->throttle =
 		    src.throttle.rate >= 0 ? src.throttle : cfg->throttle;
 		r->api_key_required = src.api_key_required;
 		if (r->api_key_required && cfg->api != LB_API_REST) {
-			setpath(where, sizeof(where),
+			lb_config__setpath(where, sizeof(where),
 			    "routes[%d].api_key_required", i);
-			fail(c,
+			lb_config__fail(c,
 			    config_setting_get_member(rs, "api_key_required"),
 			    where, "only REST APIs have API keys");
 			goto next;
 		}
 		r->key = src.route;
 		src.route = NULL;
-		setpath(where, sizeof(where), "routes[%d].route", i);
+		lb_config__setpath(where, sizeof(where), "routes[%d].route", i);
 		if (lb_router_parse_key(
 		        r->key, &r->method, &r->path, why, sizeof(why)) < 0) {
-			fail(c, config_setting_get_member(rs, "route"), where,
-			    "%s", why);
+			lb_config__fail(c,
+			    config_setting_get_member(rs, "route"), where, "%s",
+			    why);
 			goto next;
 		}
-		setpath(where, sizeof(where), "routes[%d].function", i);
+		lb_config__setpath(
+		    where, sizeof(where), "routes[%d].function", i);
 		fn = lb_config_function_index(cfg, src.function);
 		if (fn < 0) {
-			fail(c, config_setting_get_member(rs, "function"),
-			    where, "no function named '%s'", src.function);
+			lb_config__fail(c,
+			    config_setting_get_member(rs, "function"), where,
+			    "no function named '%s'", src.function);
 			goto next;
 		}
 		r->function = (size_t)fn;
@@ -1359,9 +1029,10 @@ load_routes(struct ctx *c, const config_setting_t *list, struct lb_config *cfg)
 		    ? src.payload_format
 		    : cfg->payload_format;
 		if (cfg->api == LB_API_REST && r->payload_format != 1) {
-			setpath(where, sizeof(where),
+			lb_config__setpath(where, sizeof(where),
 			    "routes[%d].payload_format", i);
-			fail(c, config_setting_get_member(rs, "payload_format"),
+			lb_config__fail(c,
+			    config_setting_get_member(rs, "payload_format"),
 			    where,
 			    "REST APIs support only payload format \"1.0\"");
 			goto next;
@@ -1380,16 +1051,17 @@ load_routes(struct ctx *c, const config_setting_t *list, struct lb_config *cfg)
 		const config_setting_t *rs =
 		    config_setting_get_elem(list, (unsigned)bad);
 
-		setpath(where, sizeof(where), "routes[%zu].route", bad);
-		return fail(c, config_setting_get_member(rs, "route"), where,
-		    "%s", why);
+		lb_config__setpath(
+		    where, sizeof(where), "routes[%zu].route", bad);
+		return lb_config__fail(c,
+		    config_setting_get_member(rs, "route"), where, "%s", why);
 	}
 	lb_router_free(router);
 	return 0;
 }
 
 static int
-probe_modules(struct ctx *c, const config_setting_t *list,
+probe_modules(struct lb_config__ctx *c, const config_setting_t *list,
     lb_config_probe *probe, struct lb_config *cfg)
 {
 	char where[64], why[512];
@@ -1407,8 +1079,10 @@ probe_modules(struct ctx *c, const config_setting_t *list,
 		lb_sandbox_probe_ids(0, 0, 0);
 		if (rc == 0)
 			continue;
-		setpath(where, sizeof(where), "functions[%zu].handler", i);
-		return fail(c, config_setting_get_member(fs, "handler"), where,
+		lb_config__setpath(
+		    where, sizeof(where), "functions[%zu].handler", i);
+		return lb_config__fail(c,
+		    config_setting_get_member(fs, "handler"), where,
 		    "cannot use '%s' from module '%s': %s", f->handler,
 		    f->module, why[0] != '\0' ? why : "probe failed");
 	}
@@ -1417,7 +1091,7 @@ probe_modules(struct ctx *c, const config_setting_t *list,
 
 /* The directory of the (real) config file, and the file's real path. */
 static int
-config_dir(struct ctx *c, char **real, char **dir)
+config_dir(struct lb_config__ctx *c, char **real, char **dir)
 {
 	char *slash;
 
@@ -1442,7 +1116,7 @@ config_dir(struct ctx *c, char **real, char **dir)
 
 /* Checks that `path` is a readable regular file, for a clear message. */
 static int
-check_readable(struct ctx *c)
+check_readable(struct lb_config__ctx *c)
 {
 	struct stat st;
 	int fd = open(c->path, O_RDONLY | O_CLOEXEC);
@@ -1468,7 +1142,7 @@ lb_config_load(
 {
 	static const char *const sections[] = { "gateway", "gateway_responses",
 		"functions", "routes", "api_keys" };
-	struct ctx c = { path, NULL, err, errlen };
+	struct lb_config__ctx c = { path, NULL, err, errlen };
 	struct lb_config *cfg = NULL;
 	char *real = NULL, *dir = NULL;
 	const config_setting_t *root, *s;
@@ -1514,7 +1188,7 @@ lb_config_load(
 		while (j < NFIELDS(sections) && strcmp(sections[j], name) != 0)
 			j++;
 		if (j == NFIELDS(sections)) {
-			fail(&c, e, name,
+			lb_config__fail(&c, e, name,
 			    "unknown setting (sections are gateway, "
 			    "gateway_responses, functions, routes and "
 			    "api_keys)");

@@ -1,0 +1,84 @@
+/*
+ * config_int.h - internals shared by the files of the configuration loader
+ * (config.c, config_table.c), prefix lb_config__.  Only these files include
+ * it: it includes libconfig.h.
+ */
+#ifndef LB_CONFIG_INT_H
+#define LB_CONFIG_INT_H
+
+#include <libconfig.h>
+#include <stddef.h>
+
+#include "config.h"
+
+/* One load: where messages go and what they name. */
+struct lb_config__ctx {
+	const char *path; /* as given, for messages */
+	const char *dir; /* the config's real directory, for @include'd files */
+	char *err;
+	size_t errlen;
+};
+
+/*
+ * Writes "FILE:LINE: WHERE: reason" to c's error buffer, FILE and LINE
+ * those of setting s (the file alone when s is NULL); returns -1.
+ */
+int lb_config__fail(struct lb_config__ctx *c, const config_setting_t *s,
+    const char *where, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* Formats a setting's dotted path into buf; cut when long (messages). */
+void lb_config__setpath(char *buf, size_t len, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/*
+ * What a table row stores, and from what.  KV and STRLIST store their count
+ * at count_off and take at most `max` entries (0: no limit).
+ */
+enum lb_config__kind {
+	LB_CONFIG__K_STR,     /* char *, copied */
+	LB_CONFIG__K_INT,     /* int in [min, max] */
+	LB_CONFIG__K_SIZE,    /* size_t in [min, max] */
+	LB_CONFIG__K_NUM,     /* double in [min, max]; an integer too */
+	LB_CONFIG__K_API,     /* enum lb_api from "http" / "rest" */
+	LB_CONFIG__K_PAYLOAD, /* int 1 / 2 from "1.0" / "2.0" */
+	LB_CONFIG__K_KV,      /* a group of strings -> struct lb_kv * */
+	LB_CONFIG__K_STRLIST, /* an array or list of strings -> char ** */
+	LB_CONFIG__K_BOOL,    /* int 0 / 1 from false / true */
+	LB_CONFIG__K_MODE,    /* int permissions in [min, max], octal */
+};
+
+#define LB_CONFIG__REQUIRED 0x1
+#define LB_CONFIG__MIN_EXCL 0x2 /* min itself is out of range */
+
+/* One row of a table: a setting, where it goes in the struct, its rules. */
+struct lb_config__field {
+	const char *name;
+	enum lb_config__kind kind;
+	size_t off;
+	size_t count_off;
+	unsigned flags;
+	double min, max; /* the range; KV, STRLIST: the most entries */
+	const char *(*check)(const char *);       /* strings, KV keys */
+	const char *(*check_value)(const char *); /* KV values */
+};
+
+/*
+ * 0 when s has libconfig type `type` (CONFIG_TYPE_INT also takes INT64),
+ * else -1 with "expected ..., not ..." (lb_config__fail).
+ */
+int lb_config__want_type(struct lb_config__ctx *c, const config_setting_t *s,
+    const char *where, int type);
+
+/*
+ * Applies the table `fields` to group `s` (named `where` in messages),
+ * storing into `dst`: unknown names, wrong types, bad values and missing
+ * required settings are errors (-1 and lb_config__fail's message); 0 when
+ * every setting is stored.  Strings and lists stored are malloc'ed and
+ * belong to dst, also on failure.
+ */
+int lb_config__parse_group(struct lb_config__ctx *c, const config_setting_t *s,
+    const char *where, const struct lb_config__field *fields, size_t nfields,
+    void *dst);
+
+#endif /* LB_CONFIG_INT_H */
