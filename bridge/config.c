@@ -1,22 +1,19 @@
 /*
  * config.c - loads and validates the configuration (docs/design.md section 4,
- * docs/configuration.md).  With config_table.c, the only files that include
- * libconfig.h.
+ * docs/configuration.md).  With config_table.c and config_check.c, the only
+ * files that include libconfig.h (through config_int.h).
  *
  * Each section is described by one table of settings (name, type, where it
  * goes, range, validator), as nginx and redis do; lb_config__parse_group()
  * (config_table.c) applies a table to a libconfig group, rejecting unknown
- * names and wrong types.
+ * names and wrong types; the validators are in config_check.c.
  * What depends on several settings (API type, concurrency sums, routes
  * naming functions, modules) is checked after the tables.  Every error is
  * "FILE:LINE: SETTING: reason".
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <limits.h>
-#include <pwd.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -27,7 +24,6 @@
 
 #include "config.h"
 #include "config_int.h"
-#include "fastcgi/listen.h"
 #include "apigw/router.h"
 #include "lambda/sandbox.h"
 
@@ -75,256 +71,6 @@ escape_controls(char *err, size_t errlen)
 	free(copy);
 }
 
-/* ---- value checks: NULL when fine, else the reason ---- */
-
-static int
-is_alnum(int ch)
-{
-	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-	    (ch >= '0' && ch <= '9');
-}
-
-/* Non-zero when every byte of s is alnum or in `extra`, and 1..max long. */
-static int
-chars_ok(const char *s, const char *extra, size_t max)
-{
-	size_t n = strlen(s);
-
-	if (n == 0 || n > max)
-		return 0;
-	for (; *s != '\0'; s++)
-		if (!is_alnum((unsigned char)*s) && strchr(extra, *s) == NULL)
-			return 0;
-	return 1;
-}
-
-static const char *
-check_nonempty(const char *s)
-{
-	return *s == '\0' ? "must not be empty" : NULL;
-}
-
-static const char *
-check_listen(const char *s)
-{
-	struct lb_listen_addr a;
-
-	return lb_listen_parse(s, &a);
-}
-
-/* A user or group (listen_owner, listen_group): a name, or an id. */
-static const char *
-check_owner(const char *s)
-{
-	return s[strspn(s, "0123456789")] == '\0' || getpwnam(s) != NULL
-	    ? NULL
-	    : "no such user";
-}
-
-static const char *
-check_group(const char *s)
-{
-	return s[strspn(s, "0123456789")] == '\0' || getgrnam(s) != NULL
-	    ? NULL
-	    : "no such group";
-}
-
-static const char *
-check_stage(const char *s)
-{
-	if (strcmp(s, "$default") == 0 || chars_ok(s, "_-", 128))
-		return NULL;
-	return "must be \"$default\" or 1 to 128 characters from A-Z a-z 0-9 "
-	       "_ -";
-}
-
-static const char *
-check_stage_var_key(const char *s)
-{
-	return chars_ok(s, "_", 64) ? NULL
-	                            : "stage variable names are 1 to 64 "
-	                              "characters from A-Z a-z 0-9 _";
-}
-
-static const char *
-check_stage_var_value(const char *s)
-{
-	/* API Gateway: alphanumerics and -._~:/?#&=, up to 512 characters */
-	if (*s == '\0' || chars_ok(s, "-._~:/?#&=,", 512))
-		return NULL;
-	return "stage variable values are at most 512 characters from A-Z "
-	       "a-z 0-9 - . _ ~ : / ? # & = ,";
-}
-
-static const char *
-check_media_type(const char *s)
-{
-	const char *slash = strchr(s, '/');
-
-	if (slash == NULL || slash == s || slash[1] == '\0' ||
-	    strchr(slash + 1, '/') != NULL || !chars_ok(s, "/*.+-_!#$&^", 255))
-		return "expected a media type such as \"image/png\", "
-		       "\"image/*\" or \"*/*\"";
-	return NULL;
-}
-
-static const char *
-check_region(const char *s)
-{
-	return chars_ok(s, "-", 32) ? NULL
-	                            : "expected a region name such as "
-	                              "\"us-east-1\"";
-}
-
-static const char *
-check_account_id(const char *s)
-{
-	if (strlen(s) != 12)
-		return "expected 12 digits";
-	for (; *s != '\0'; s++)
-		if (*s < '0' || *s > '9')
-			return "expected 12 digits";
-	return NULL;
-}
-
-static const char *
-check_api_id(const char *s)
-{
-	if (strlen(s) != 10)
-		return "expected 10 characters from a-z 0-9";
-	for (; *s != '\0'; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9')))
-			return "expected 10 characters from a-z 0-9";
-	return NULL;
-}
-
-static const char *
-check_domain(const char *s)
-{
-	return chars_ok(s, ".-", 253) ? NULL : "expected a host name";
-}
-
-static const char *
-check_key_name(const char *s)
-{
-	return chars_ok(s, "_-. ", 128) ? NULL
-	                                : "expected 1-128 characters from "
-	                                  "A-Z a-z 0-9 _ - . and spaces";
-}
-
-/* API Gateway: 20 to 128 characters; printable ASCII without spaces here,
- * since it travels in a header. */
-static const char *
-check_key_value(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n < 20 || n > 128)
-		return "expected 20 to 128 characters";
-	for (; *s != '\0'; s++)
-		if (*s <= ' ' || *s > '~')
-			return "expected printable ASCII without spaces";
-	return NULL;
-}
-
-static const char *
-check_quota_period(const char *s)
-{
-	return strcmp(s, "DAY") == 0 || strcmp(s, "WEEK") == 0 ||
-	        strcmp(s, "MONTH") == 0
-	    ? NULL
-	    : "expected \"DAY\", \"WEEK\" or \"MONTH\"";
-}
-
-static const char *
-check_seccomp(const char *s)
-{
-	return strcmp(s, "default") == 0 || strcmp(s, "none") == 0
-	    ? NULL
-	    : "must be \"default\" or \"none\"";
-}
-
-static const char *
-check_function_name(const char *s)
-{
-	return chars_ok(s, "_-", 64) ? NULL
-	                             : "function names are 1 to 64 "
-	                               "characters from A-Z a-z 0-9 _ -";
-}
-
-static const char *
-check_symbol(const char *s)
-{
-	if (!chars_ok(s, "_", 255) || (*s >= '0' && *s <= '9'))
-		return "expected a C symbol name";
-	return NULL;
-}
-
-static const char *
-check_version(const char *s)
-{
-	if (strcmp(s, "$LATEST") == 0)
-		return NULL;
-	for (const char *p = s; *p != '\0'; p++)
-		if (*p < '0' || *p > '9')
-			return "expected \"$LATEST\" or a version number";
-	if (*s == '\0' || *s == '0' || strlen(s) > 10)
-		return "expected \"$LATEST\" or a version number";
-	return NULL;
-}
-
-/* Variables Lambda sets itself and refuses in a function's configuration. */
-static const char *const reserved_env[] = {
-	"_HANDLER",
-	"_X_AMZN_TRACE_ID",
-	"AWS_DEFAULT_REGION",
-	"AWS_REGION",
-	"AWS_EXECUTION_ENV",
-	"AWS_LAMBDA_FUNCTION_NAME",
-	"AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
-	"AWS_LAMBDA_FUNCTION_VERSION",
-	"AWS_LAMBDA_INITIALIZATION_TYPE",
-	"AWS_LAMBDA_LOG_GROUP_NAME",
-	"AWS_LAMBDA_LOG_STREAM_NAME",
-	"AWS_ACCESS_KEY",
-	"AWS_ACCESS_KEY_ID",
-	"AWS_SECRET_ACCESS_KEY",
-	"AWS_SESSION_TOKEN",
-	"AWS_LAMBDA_RUNTIME_API",
-	"LAMBDA_TASK_ROOT",
-	"LAMBDA_RUNTIME_DIR",
-};
-
-static const char *
-check_env_key(const char *s)
-{
-	if (!chars_ok(s, "_", 255) || (*s >= '0' && *s <= '9'))
-		return "environment variable names are letters, digits and _, "
-		       "not starting with a digit";
-	for (size_t i = 0; i < sizeof(reserved_env) / sizeof(*reserved_env);
-	     i++)
-		if (strcmp(s, reserved_env[i]) == 0)
-			return "reserved: Lambda sets this variable itself";
-	return NULL;
-}
-
-static const char *
-check_header_name(const char *s)
-{
-	return chars_ok(s, "!#$%&'*+-.^_`|~", 255) ? NULL
-	                                           : "invalid header name";
-}
-
-static const char *
-check_header_value(const char *s)
-{
-	for (; *s != '\0'; s++)
-		if (((unsigned char)*s < 0x20 && *s != '\t') || *s == 0x7f)
-			return "header values may not contain control "
-			       "characters";
-	return NULL;
-}
-
 /* ---- the declarative tables ---- */
 
 /*
@@ -359,18 +105,21 @@ check_header_value(const char *s)
 
 static const struct lb_config__field gateway_fields[] = {
 	API("api", struct lb_config, api),
-	STR("listen", struct lb_config, listen, 0, check_listen),
+	STR("listen", struct lb_config, listen, 0, lb_config__check_listen),
 	MODE("listen_mode", struct lb_config, listen_mode, 0, 0777),
-	STR("listen_owner", struct lb_config, listen_owner, 0, check_owner),
-	STR("listen_group", struct lb_config, listen_group, 0, check_group),
+	STR("listen_owner", struct lb_config, listen_owner, 0,
+	    lb_config__check_owner),
+	STR("listen_group", struct lb_config, listen_group, 0,
+	    lb_config__check_group),
 	NUM("connection_timeout", struct lb_config, connection_timeout,
 	    LB_CONFIG__MIN_EXCL, 0, 3600),
 	SIZE("max_buffered", struct lb_config, max_buffered, 1048576,
 	    MAX_BUFFERED_CAP),
 	PAYLOAD("payload_format", struct lb_config, payload_format),
-	STR("stage", struct lb_config, stage, 0, check_stage),
+	STR("stage", struct lb_config, stage, 0, lb_config__check_stage),
 	KV("stage_variables", struct lb_config, stage_variables,
-	    nstage_variables, 100, check_stage_var_key, check_stage_var_value),
+	    nstage_variables, 100, lb_config__check_stage_var_key,
+	    lb_config__check_stage_var_value),
 	NUM("integration_timeout", struct lb_config, integration_timeout, 0,
 	    0.05, 300),
 	INT("account_concurrency", struct lb_config, account_concurrency, 1,
@@ -378,13 +127,15 @@ static const struct lb_config__field gateway_fields[] = {
 	SIZE("max_request_body", struct lb_config, max_request_body, 1,
 	    MAX_REQUEST_BODY_CAP),
 	STRLIST("binary_media_types", struct lb_config, binary_media_types,
-	    nbinary_media_types, 100, check_media_type),
+	    nbinary_media_types, 100, lb_config__check_media_type),
 	INT("threads", struct lb_config, threads, 1, 1024),
 	INT("spare_workers", struct lb_config, spare_workers, 0, 16),
-	STR("region", struct lb_config, region, 0, check_region),
-	STR("account_id", struct lb_config, account_id, 0, check_account_id),
-	STR("api_id", struct lb_config, api_id, 0, check_api_id),
-	STR("domain_name", struct lb_config, domain_name, 0, check_domain),
+	STR("region", struct lb_config, region, 0, lb_config__check_region),
+	STR("account_id", struct lb_config, account_id, 0,
+	    lb_config__check_account_id),
+	STR("api_id", struct lb_config, api_id, 0, lb_config__check_api_id),
+	STR("domain_name", struct lb_config, domain_name, 0,
+	    lb_config__check_domain),
 	NUM("throttling_rate_limit", struct lb_config, throttle.rate, 0, 0,
 	    THROTTLE_RATE_MAX),
 	INT("throttling_burst_limit", struct lb_config, throttle.burst, 0,
@@ -393,18 +144,18 @@ static const struct lb_config__field gateway_fields[] = {
 	    account_throttle.rate, 0, 0, THROTTLE_RATE_MAX),
 	INT("account_throttling_burst_limit", struct lb_config,
 	    account_throttle.burst, 0, THROTTLE_BURST_MAX),
-	STR("user", struct lb_config, user, 0, check_nonempty),
-	STR("group", struct lb_config, group, 0, check_nonempty),
+	STR("user", struct lb_config, user, 0, lb_config__check_nonempty),
+	STR("group", struct lb_config, group, 0, lb_config__check_nonempty),
 	BOOL("strict_modes", struct lb_config, strict_modes),
 };
 
 static const struct lb_config__field function_fields[] = {
 	STR("name", struct lb_function, name, LB_CONFIG__REQUIRED,
-	    check_function_name),
+	    lb_config__check_function_name),
 	STR("module", struct lb_function, module, LB_CONFIG__REQUIRED,
-	    check_nonempty),
+	    lb_config__check_nonempty),
 	STR("handler", struct lb_function, handler, LB_CONFIG__REQUIRED,
-	    check_symbol),
+	    lb_config__check_symbol),
 	NUM("timeout", struct lb_function, timeout, LB_CONFIG__MIN_EXCL, 0,
 	    900),
 	INT("memory", struct lb_function, memory, 128, 10240),
@@ -412,14 +163,16 @@ static const struct lb_config__field function_fields[] = {
 	    100000),
 	INT("provisioned", struct lb_function, provisioned, 0, 100000),
 	KV("environment", struct lb_function, environment, nenvironment, 0,
-	    check_env_key, NULL),
+	    lb_config__check_env_key, NULL),
 	NUM("idle_timeout", struct lb_function, idle_timeout,
 	    LB_CONFIG__MIN_EXCL, 0, 86400),
 	INT("max_requests", struct lb_function, max_requests, 0, INT_MAX),
-	STR("version", struct lb_function, version, 0, check_version),
-	STR("user", struct lb_function, user, 0, check_nonempty),
-	STR("group", struct lb_function, group, 0, check_nonempty),
-	STR("seccomp", struct lb_function, seccomp, 0, check_seccomp),
+	STR("version", struct lb_function, version, 0,
+	    lb_config__check_version),
+	STR("user", struct lb_function, user, 0, lb_config__check_nonempty),
+	STR("group", struct lb_function, group, 0, lb_config__check_nonempty),
+	STR("seccomp", struct lb_function, seccomp, 0,
+	    lb_config__check_seccomp),
 };
 
 /* A route as written, before the function name is resolved. */
@@ -433,9 +186,9 @@ struct route_src {
 
 static const struct lb_config__field route_fields[] = {
 	STR("route", struct route_src, route, LB_CONFIG__REQUIRED,
-	    check_nonempty),
+	    lb_config__check_nonempty),
 	STR("function", struct route_src, function, LB_CONFIG__REQUIRED,
-	    check_nonempty),
+	    lb_config__check_nonempty),
 	PAYLOAD("payload_format", struct route_src, payload_format),
 	NUM("throttling_rate_limit", struct route_src, throttle.rate, 0, 0,
 	    THROTTLE_RATE_MAX),
@@ -446,10 +199,10 @@ static const struct lb_config__field route_fields[] = {
 
 static const struct lb_config__field api_key_fields[] = {
 	STR("name", struct lb_api_key, name, LB_CONFIG__REQUIRED,
-	    check_key_name),
+	    lb_config__check_key_name),
 	STR("value", struct lb_api_key, value, LB_CONFIG__REQUIRED,
-	    check_key_value),
-	STR("id", struct lb_api_key, id, 0, check_api_id),
+	    lb_config__check_key_value),
+	STR("id", struct lb_api_key, id, 0, lb_config__check_api_id),
 	BOOL("enabled", struct lb_api_key, enabled),
 	NUM("throttling_rate_limit", struct lb_api_key, throttle.rate, 0, 0,
 	    THROTTLE_RATE_MAX),
@@ -457,7 +210,7 @@ static const struct lb_config__field api_key_fields[] = {
 	    THROTTLE_BURST_MAX),
 	INT("quota_limit", struct lb_api_key, quota_limit, 0, INT_MAX),
 	STR("quota_period", struct lb_api_key, quota_period_name, 0,
-	    check_quota_period),
+	    lb_config__check_quota_period),
 };
 
 static const struct lb_config__field response_fields[] = {
@@ -466,7 +219,7 @@ static const struct lb_config__field response_fields[] = {
 	INT("status", struct lb_gateway_response, status, 200, 599),
 	STR("body", struct lb_gateway_response, body, 0, NULL),
 	KV("headers", struct lb_gateway_response, headers, nheaders, 0,
-	    check_header_name, check_header_value),
+	    lb_config__check_header_name, lb_config__check_header_value),
 };
 
 #define NFIELDS(t) (sizeof(t) / sizeof((t)[0]))

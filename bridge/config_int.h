@@ -1,6 +1,6 @@
 /*
  * config_int.h - internals shared by the files of the configuration loader
- * (config.c, config_table.c), prefix lb_config__.  Only these files include
+ * (config.c, config_table.c, config_check.c), prefix lb_config__.  Only these files include
  * it: it includes libconfig.h.
  */
 #ifndef LB_CONFIG_INT_H
@@ -80,5 +80,33 @@ int lb_config__want_type(struct lb_config__ctx *c, const config_setting_t *s,
 int lb_config__parse_group(struct lb_config__ctx *c, const config_setting_t *s,
     const char *where, const struct lb_config__field *fields, size_t nfields,
     void *dst);
+
+/*
+ * The validators of string settings (config_check.c), one per kind of
+ * value, named in the tables: NULL when `s` is fine, else the reason (a
+ * static string) that lb_config__fail quotes after the value.
+ */
+const char *lb_config__check_nonempty(const char *s);
+const char *lb_config__check_listen(const char *s);
+const char *lb_config__check_owner(const char *s);
+const char *lb_config__check_group(const char *s);
+const char *lb_config__check_stage(const char *s);
+const char *lb_config__check_stage_var_key(const char *s);
+const char *lb_config__check_stage_var_value(const char *s);
+const char *lb_config__check_media_type(const char *s);
+const char *lb_config__check_region(const char *s);
+const char *lb_config__check_account_id(const char *s);
+const char *lb_config__check_api_id(const char *s);
+const char *lb_config__check_domain(const char *s);
+const char *lb_config__check_key_name(const char *s);
+const char *lb_config__check_key_value(const char *s);
+const char *lb_config__check_quota_period(const char *s);
+const char *lb_config__check_seccomp(const char *s);
+const char *lb_config__check_function_name(const char *s);
+const char *lb_config__check_symbol(const char *s);
+const char *lb_config__check_version(const char *s);
+const char *lb_config__check_env_key(const char *s);
+const char *lb_config__check_header_name(const char *s);
+const char *lb_config__check_header_value(const char *s);
 
 #endif /* LB_CONFIG_INT_H */
