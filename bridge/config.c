@@ -1,12 +1,14 @@
 /*
  * config.c - loads and validates the configuration (docs/design.md section 4,
- * docs/configuration.md).  With config_table.c and config_check.c, the only
- * files that include libconfig.h (through config_int.h).
+ * docs/configuration.md): the file, the `gateway` section, the sections in
+ * order, and the tables of settings of every section, kept together here as
+ * redis keeps its settings in one table.
  *
- * Each section is described by one table of settings (name, type, where it
- * goes, range, validator), as nginx and redis do; lb_config__parse_group()
- * (config_table.c) applies a table to a libconfig group, rejecting unknown
- * names and wrong types; the validators are in config_check.c.
+ * The loader is five files, the only ones that include libconfig.h (through
+ * config_int.h): this one; config_table.c applies a table to a libconfig
+ * group, rejecting unknown names and wrong types; config_check.c holds the
+ * validators the tables name; config_functions.c and config_routes.c load
+ * the `functions`, and the `routes`, `api_keys` and `gateway_responses`.
  * What depends on several settings (API type, concurrency sums, routes
  * naming functions, modules) is checked after the tables.  Every error is
  * "FILE:LINE: SETTING: reason".
@@ -24,14 +26,12 @@
 
 #include "config.h"
 #include "config_int.h"
-#include "apigw/router.h"
 #include "lambda/sandbox.h"
 
 #define MAX_REQUEST_BODY_CAP (64u * 1024 * 1024)
 #define MAX_BUFFERED_CAP     (64.0 * 1024 * 1024 * 1024)
 #define THROTTLE_RATE_MAX    1e9 /* requests per second */
 #define THROTTLE_BURST_MAX   1000000000
-#define ENV_TOTAL_MAX        4096 /* Lambda: 4 KB of environment variables */
 
 /*
  * Rewrites control characters in the message as \n, \t or \xNN, cutting
@@ -103,6 +103,8 @@ escape_controls(char *err, size_t errlen)
 	FIELD(n, LB_CONFIG__K_STRLIST, t, m, .count_off = offsetof(t, cnt), \
 	    .max = (most), .check = (chk))
 
+#define NFIELDS(t) (sizeof(t) / sizeof((t)[0]))
+
 static const struct lb_config__field gateway_fields[] = {
 	API("api", struct lb_config, api),
 	STR("listen", struct lb_config, listen, 0, lb_config__check_listen),
@@ -149,7 +151,7 @@ static const struct lb_config__field gateway_fields[] = {
 	BOOL("strict_modes", struct lb_config, strict_modes),
 };
 
-static const struct lb_config__field function_fields[] = {
+const struct lb_config__field lb_config__function_fields[] = {
 	STR("name", struct lb_function, name, LB_CONFIG__REQUIRED,
 	    lb_config__check_function_name),
 	STR("module", struct lb_function, module, LB_CONFIG__REQUIRED,
@@ -174,30 +176,23 @@ static const struct lb_config__field function_fields[] = {
 	STR("seccomp", struct lb_function, seccomp, 0,
 	    lb_config__check_seccomp),
 };
+const size_t lb_config__nfunction_fields = NFIELDS(lb_config__function_fields);
 
-/* A route as written, before the function name is resolved. */
-struct route_src {
-	char *route;
-	char *function;
-	int payload_format;
-	struct lb_throttle_limits throttle;
-	int api_key_required;
-};
-
-static const struct lb_config__field route_fields[] = {
-	STR("route", struct route_src, route, LB_CONFIG__REQUIRED,
+const struct lb_config__field lb_config__route_fields[] = {
+	STR("route", struct lb_config__route_src, route, LB_CONFIG__REQUIRED,
 	    lb_config__check_nonempty),
-	STR("function", struct route_src, function, LB_CONFIG__REQUIRED,
-	    lb_config__check_nonempty),
-	PAYLOAD("payload_format", struct route_src, payload_format),
-	NUM("throttling_rate_limit", struct route_src, throttle.rate, 0, 0,
-	    THROTTLE_RATE_MAX),
-	INT("throttling_burst_limit", struct route_src, throttle.burst, 0,
-	    THROTTLE_BURST_MAX),
-	BOOL("api_key_required", struct route_src, api_key_required),
+	STR("function", struct lb_config__route_src, function,
+	    LB_CONFIG__REQUIRED, lb_config__check_nonempty),
+	PAYLOAD("payload_format", struct lb_config__route_src, payload_format),
+	NUM("throttling_rate_limit", struct lb_config__route_src, throttle.rate,
+	    0, 0, THROTTLE_RATE_MAX),
+	INT("throttling_burst_limit", struct lb_config__route_src,
+	    throttle.burst, 0, THROTTLE_BURST_MAX),
+	BOOL("api_key_required", struct lb_config__route_src, api_key_required),
 };
+const size_t lb_config__nroute_fields = NFIELDS(lb_config__route_fields);
 
-static const struct lb_config__field api_key_fields[] = {
+const struct lb_config__field lb_config__api_key_fields[] = {
 	STR("name", struct lb_api_key, name, LB_CONFIG__REQUIRED,
 	    lb_config__check_key_name),
 	STR("value", struct lb_api_key, value, LB_CONFIG__REQUIRED,
@@ -212,8 +207,9 @@ static const struct lb_config__field api_key_fields[] = {
 	STR("quota_period", struct lb_api_key, quota_period_name, 0,
 	    lb_config__check_quota_period),
 };
+const size_t lb_config__napi_key_fields = NFIELDS(lb_config__api_key_fields);
 
-static const struct lb_config__field response_fields[] = {
+const struct lb_config__field lb_config__response_fields[] = {
 	/* a final status only: a 1xx would reach the client as an interim
 	 * response followed by the body */
 	INT("status", struct lb_gateway_response, status, 200, 599),
@@ -221,8 +217,7 @@ static const struct lb_config__field response_fields[] = {
 	KV("headers", struct lb_gateway_response, headers, nheaders, 0,
 	    lb_config__check_header_name, lb_config__check_header_value),
 };
-
-#define NFIELDS(t) (sizeof(t) / sizeof((t)[0]))
+const size_t lb_config__nresponse_fields = NFIELDS(lb_config__response_fields);
 
 /* ---- helpers ---- */
 
@@ -238,8 +233,8 @@ free_kv(struct lb_kv *kv, size_t n)
 	free(kv);
 }
 
-static char *
-dup_default(char **dst, const char *v)
+char *
+lb_config__dup_default(char **dst, const char *v)
 {
 	if (*dst == NULL)
 		*dst = strdup(v);
@@ -247,8 +242,8 @@ dup_default(char **dst, const char *v)
 }
 
 /* 10 lowercase alphanumerics from an FNV-1a hash of `s`. */
-static void
-derive_api_id(const char *s, char out[11])
+void
+lb_config__derive_api_id(const char *s, char out[11])
 {
 	static const char digits[] = "0123456789abcdefghijklmnopqrstuvwxyz";
 	uint64_t h = 14695981039346656037ull;
@@ -265,8 +260,8 @@ derive_api_id(const char *s, char out[11])
 }
 
 /* The member `name` of group `g`, else `g` itself (for a line number). */
-static const config_setting_t *
-member_or(const config_setting_t *g, const char *name)
+const config_setting_t *
+lb_config__member_or(const config_setting_t *g, const char *name)
 {
 	const config_setting_t *s =
 	    g != NULL ? config_setting_get_member(g, name) : NULL;
@@ -276,14 +271,14 @@ member_or(const config_setting_t *g, const char *name)
 
 /* ---- sections ---- */
 
-static const struct lb_throttle_limits no_throttle = { -1, -1 };
+const struct lb_throttle_limits lb_config__no_throttle = { -1, -1 };
 
 /*
  * Settings `a` and `b` of group s (whose path is `prefix`, "gateway.") come
  * together: one without the other is an error naming the missing one.
  */
-static int
-check_pair(struct lb_config__ctx *c, const config_setting_t *s,
+int
+lb_config__check_pair(struct lb_config__ctx *c, const config_setting_t *s,
     const char *prefix, const char *a, int has_a, const char *b, int has_b)
 {
 	char where[128];
@@ -300,21 +295,21 @@ check_pair(struct lb_config__ctx *c, const config_setting_t *s,
  * Gateway's throttling settings come in pairs).  `prefix` is the path of
  * group s ("gateway."), `kind` "" or "account_".
  */
-static int
-throttle_pair(struct lb_config__ctx *c, const config_setting_t *s,
+int
+lb_config__throttle_pair(struct lb_config__ctx *c, const config_setting_t *s,
     const char *prefix, const char *kind, struct lb_throttle_limits *lim)
 {
 	char rate[64], burst[64];
 
 	snprintf(rate, sizeof(rate), "%sthrottling_rate_limit", kind);
 	snprintf(burst, sizeof(burst), "%sthrottling_burst_limit", kind);
-	return check_pair(
+	return lb_config__check_pair(
 	    c, s, prefix, rate, lim->rate >= 0, burst, lim->burst >= 0);
 }
 
 /* StrictModes (lb_sandbox_path_check) for `path`, named at `s`. */
-static int
-strict_path(struct lb_config__ctx *c, const config_setting_t *s,
+int
+lb_config__strict_path(struct lb_config__ctx *c, const config_setting_t *s,
     const char *where, const char *path)
 {
 	char why[512];
@@ -329,8 +324,8 @@ strict_path(struct lb_config__ctx *c, const config_setting_t *s,
  * Resolves `prefix`user and `prefix`group of section s into ids; nothing
  * when user is NULL (group alone is an error).
  */
-static int
-resolve_ids(struct lb_config__ctx *c, const config_setting_t *s,
+int
+lb_config__resolve_ids(struct lb_config__ctx *c, const config_setting_t *s,
     const char *prefix, const char *user, const char *group, uid_t *uid,
     gid_t *gid)
 {
@@ -341,11 +336,11 @@ resolve_ids(struct lb_config__ctx *c, const config_setting_t *s,
 	lb_config__setpath(where, sizeof(where), "%s%s", prefix,
 	    user == NULL || group != NULL ? "group" : "user");
 	if (user == NULL)
-		return lb_config__fail(
-		    c, member_or(s, "group"), where, "a group needs a user");
+		return lb_config__fail(c, lb_config__member_or(s, "group"),
+		    where, "a group needs a user");
 	if (lb_sandbox_ids(user, group, uid, gid, why, sizeof(why)) < 0)
 		return lb_config__fail(c,
-		    member_or(s,
+		    lb_config__member_or(s,
 		        strncmp(why, "unknown user", 12) == 0 ? "user"
 		                                              : "group"),
 		    where, "%s", why);
@@ -366,479 +361,52 @@ load_gateway(
 	cfg->connection_timeout = 60;
 	cfg->listen_mode = 0660;
 	cfg->max_buffered = 64 * 1024 * 1024;
-	cfg->throttle = cfg->account_throttle = no_throttle;
+	cfg->throttle = cfg->account_throttle = lb_config__no_throttle;
 	if (g != NULL &&
 	    lb_config__parse_group(c, g, "gateway", gateway_fields,
 	        NFIELDS(gateway_fields), cfg) < 0)
 		return -1;
-	if (throttle_pair(c, g, "gateway.", "", &cfg->throttle) < 0 ||
-	    throttle_pair(
+	if (lb_config__throttle_pair(c, g, "gateway.", "", &cfg->throttle) <
+	        0 ||
+	    lb_config__throttle_pair(
 	        c, g, "gateway.", "account_", &cfg->account_throttle) < 0)
 		return -1;
 	if (cfg->payload_format == 0)
 		cfg->payload_format = cfg->api == LB_API_REST ? 1 : 2;
 	else if (cfg->api == LB_API_REST && cfg->payload_format != 1) {
-		return lb_config__fail(c, member_or(g, "payload_format"),
+		return lb_config__fail(c,
+		    lb_config__member_or(g, "payload_format"),
 		    "gateway.payload_format",
 		    "REST APIs support only payload format \"1.0\"");
 	}
-	if (resolve_ids(c, g, "gateway.", cfg->user, cfg->group, &cfg->uid,
-	        &cfg->gid) < 0)
+	if (lb_config__resolve_ids(c, g, "gateway.", cfg->user, cfg->group,
+	        &cfg->uid, &cfg->gid) < 0)
 		return -1;
 	if (cfg->strict_modes &&
-	    strict_path(c, member_or(g, "strict_modes"), "gateway.strict_modes",
-	        c->path) < 0)
+	    lb_config__strict_path(c, lb_config__member_or(g, "strict_modes"),
+	        "gateway.strict_modes", c->path) < 0)
 		return -1;
 	if (cfg->integration_timeout == 0)
 		cfg->integration_timeout = cfg->api == LB_API_REST ? 29 : 30;
 	else if (cfg->api == LB_API_HTTP && cfg->integration_timeout > 30) {
-		return lb_config__fail(c, member_or(g, "integration_timeout"),
+		return lb_config__fail(c,
+		    lb_config__member_or(g, "integration_timeout"),
 		    "gateway.integration_timeout",
 		    "%g is out of range: must be from 0.05 to 30 for an HTTP "
 		    "API",
 		    cfg->integration_timeout);
 	}
 	if (cfg->api == LB_API_HTTP && cfg->nbinary_media_types > 0) {
-		return lb_config__fail(c, member_or(g, "binary_media_types"),
+		return lb_config__fail(c,
+		    lb_config__member_or(g, "binary_media_types"),
 		    "gateway.binary_media_types",
 		    "only REST APIs have binary media types (an HTTP API "
 		    "decides from the Content-Type)");
 	}
-	if (dup_default(&cfg->stage, "$default") == NULL ||
-	    dup_default(&cfg->region, "us-east-1") == NULL ||
-	    dup_default(&cfg->account_id, "123456789012") == NULL)
+	if (lb_config__dup_default(&cfg->stage, "$default") == NULL ||
+	    lb_config__dup_default(&cfg->region, "us-east-1") == NULL ||
+	    lb_config__dup_default(&cfg->account_id, "123456789012") == NULL)
 		return lb_config__fail(c, g, "gateway", "out of memory");
-	return 0;
-}
-
-static int
-load_responses(
-    struct lb_config__ctx *c, const config_setting_t *g, struct lb_config *cfg)
-{
-	char where[256];
-	int len;
-
-	if (lb_config__want_type(c, g, "gateway_responses", CONFIG_TYPE_GROUP) <
-	    0)
-		return -1;
-	len = config_setting_length(g);
-	for (int i = 0; i < len; i++) {
-		const config_setting_t *e = config_setting_get_elem(g, i);
-		const char *name = config_setting_name(e);
-		enum lb_gwerr type = lb_gwerror_from_name(name);
-		struct lb_gateway_response *r;
-
-		lb_config__setpath(
-		    where, sizeof(where), "gateway_responses.%s", name);
-		if (type <= LB_GWERR_NONE || type >= LB_GWERR_COUNT)
-			return lb_config__fail(c, e, where,
-			    "unknown gateway response type (see "
-			    "docs/configuration.md)");
-		r = &cfg->responses[type];
-		if (lb_config__parse_group(c, e, where, response_fields,
-		        NFIELDS(response_fields), r) < 0)
-			return -1;
-		r->set = 1;
-	}
-	return 0;
-}
-
-/* Resolves f->module against `dir` and checks that the file is there. */
-static int
-resolve_module(struct lb_config__ctx *c, const config_setting_t *fs,
-    const char *where, const char *dir, struct lb_function *f)
-{
-	const config_setting_t *s = config_setting_get_member(fs, "module");
-	char joined[PATH_MAX + 1], sub[256];
-	char *real;
-	struct stat st;
-	int n;
-
-	lb_config__setpath(sub, sizeof(sub), "%s.module", where);
-	if (f->module[0] == '/')
-		n = snprintf(joined, sizeof(joined), "%s", f->module);
-	else
-		n = snprintf(joined, sizeof(joined), "%s/%s", dir, f->module);
-	if (n < 0 || (size_t)n >= sizeof(joined))
-		return lb_config__fail(c, s, sub, "path too long");
-	real = realpath(joined, NULL);
-	if (real == NULL)
-		return lb_config__fail(c, s, sub, "cannot find module '%s': %s",
-		    joined, strerror(errno));
-	if (stat(real, &st) < 0 || !S_ISREG(st.st_mode)) {
-		lb_config__fail(
-		    c, s, sub, "module '%s' is not a regular file", real);
-		free(real);
-		return -1;
-	}
-	free(f->module);
-	f->module = real;
-	return 0;
-}
-
-/* A function's user and group, gateway.user's by default; its module
- * under StrictModes. */
-static int
-function_ids(struct lb_config__ctx *c, const config_setting_t *fs,
-    const char *where, const struct lb_config *cfg, struct lb_function *f)
-{
-	char prefix[80];
-
-	if (cfg->strict_modes) {
-		lb_config__setpath(prefix, sizeof(prefix), "%s.module", where);
-		if (strict_path(c, config_setting_get_member(fs, "module"),
-		        prefix, f->module) < 0)
-			return -1;
-	}
-	lb_config__setpath(prefix, sizeof(prefix), "%s.", where);
-	if (f->user == NULL && f->group == NULL && cfg->user != NULL) {
-		if ((f->user = strdup(cfg->user)) == NULL ||
-		    (cfg->group != NULL &&
-		        (f->group = strdup(cfg->group)) == NULL))
-			return lb_config__fail(c, fs, where, "out of memory");
-		f->uid = cfg->uid;
-		f->gid = cfg->gid;
-		return 0;
-	}
-	return resolve_ids(c, fs, prefix, f->user, f->group, &f->uid, &f->gid);
-}
-
-static int
-load_functions(struct lb_config__ctx *c, const config_setting_t *list,
-    const char *dir, struct lb_config *cfg)
-{
-	char where[64];
-	int len;
-
-	if (lb_config__want_type(c, list, "functions", CONFIG_TYPE_LIST) < 0)
-		return -1;
-	len = config_setting_length(list);
-	cfg->functions =
-	    calloc(len > 0 ? (size_t)len : 1, sizeof(*cfg->functions));
-	if (cfg->functions == NULL)
-		return lb_config__fail(c, list, "functions", "out of memory");
-	for (int i = 0; i < len; i++) {
-		const config_setting_t *fs = config_setting_get_elem(list, i);
-		struct lb_function *f = &cfg->functions[i];
-		size_t envsize = 0;
-
-		cfg->nfunctions = (size_t)i + 1;
-		f->timeout = 3;
-		f->memory = 128;
-		f->reserved_concurrency = -1;
-		f->idle_timeout = 300;
-		f->line = (int)config_setting_source_line(fs);
-		lb_config__setpath(where, sizeof(where), "functions[%d]", i);
-		if (lb_config__parse_group(c, fs, where, function_fields,
-		        NFIELDS(function_fields), f) < 0)
-			return -1;
-		if (dup_default(&f->version, "$LATEST") == NULL)
-			return lb_config__fail(c, fs, where, "out of memory");
-		for (int j = 0; j < i; j++) {
-			if (strcmp(cfg->functions[j].name, f->name) != 0)
-				continue;
-			lb_config__setpath(
-			    where, sizeof(where), "functions[%d].name", i);
-			return lb_config__fail(c,
-			    config_setting_get_member(fs, "name"), where,
-			    "duplicate function '%s' (first defined at line "
-			    "%d)",
-			    f->name, cfg->functions[j].line);
-		}
-		for (size_t j = 0; j < f->nenvironment; j++)
-			envsize += strlen(f->environment[j].key) +
-			    strlen(f->environment[j].value);
-		if (envsize > ENV_TOTAL_MAX) {
-			lb_config__setpath(where, sizeof(where),
-			    "functions[%d].environment", i);
-			return lb_config__fail(c,
-			    config_setting_get_member(fs, "environment"), where,
-			    "%zu bytes of variables: Lambda allows at most "
-			    "%d",
-			    envsize, ENV_TOTAL_MAX);
-		}
-		if (resolve_module(c, fs, where, dir, f) < 0 ||
-		    function_ids(c, fs, where, cfg, f) < 0)
-			return -1;
-	}
-	return 0;
-}
-
-/*
- * Concurrency as Lambda accounts it: reserved concurrency comes out of the
- * account's pool, and the unreserved rest must keep room for the functions
- * without a reservation (Lambda keeps 100; we keep 1).
- */
-static int
-check_concurrency(struct lb_config__ctx *c, const config_setting_t *list,
-    struct lb_config *cfg)
-{
-	long reserved = 0, provisioned = 0;
-	int unreserved = 0;
-	char where[64];
-
-	for (size_t i = 0; i < cfg->nfunctions; i++)
-		if (cfg->functions[i].reserved_concurrency < 0)
-			unreserved = 1;
-	for (size_t i = 0; i < cfg->nfunctions; i++) {
-		const struct lb_function *f = &cfg->functions[i];
-		const config_setting_t *fs =
-		    config_setting_get_elem(list, (unsigned)i);
-		long pool;
-
-		if (f->reserved_concurrency < 0)
-			continue;
-		lb_config__setpath(where, sizeof(where),
-		    "functions[%zu].reserved_concurrency", i);
-		reserved += f->reserved_concurrency;
-		pool = cfg->account_concurrency - (unreserved ? 1 : 0);
-		if (reserved > pool)
-			return lb_config__fail(c,
-			    config_setting_get_member(
-			        fs, "reserved_concurrency"),
-			    where,
-			    "%ld reserved in total, over the %ld the account "
-			    "can reserve (gateway.account_concurrency %d%s)",
-			    reserved, pool, cfg->account_concurrency,
-			    unreserved ? " minus 1 left for the unreserved "
-			                 "functions"
-			               : "");
-		if (f->provisioned > f->reserved_concurrency) {
-			lb_config__setpath(where, sizeof(where),
-			    "functions[%zu].provisioned", i);
-			return lb_config__fail(c,
-			    config_setting_get_member(fs, "provisioned"), where,
-			    "%d is more than the function's "
-			    "reserved_concurrency (%d)",
-			    f->provisioned, f->reserved_concurrency);
-		}
-	}
-	for (size_t i = 0; i < cfg->nfunctions; i++) {
-		const struct lb_function *f = &cfg->functions[i];
-
-		if (f->reserved_concurrency >= 0 || f->provisioned == 0)
-			continue;
-		provisioned += f->provisioned;
-		if (provisioned > cfg->account_concurrency - reserved) {
-			lb_config__setpath(where, sizeof(where),
-			    "functions[%zu].provisioned", i);
-			return lb_config__fail(c,
-			    config_setting_get_member(
-			        config_setting_get_elem(list, (unsigned)i),
-			        "provisioned"),
-			    where,
-			    "%ld provisioned in total for unreserved "
-			    "functions, over the %ld unreserved account "
-			    "concurrency",
-			    provisioned, cfg->account_concurrency - reserved);
-		}
-	}
-	return 0;
-}
-
-/* Whether two keys share what must be unique: 0, or the clash's name. */
-static const char *
-key_clash(const struct lb_api_key *a, const struct lb_api_key *b)
-{
-	if (strcmp(a->name, b->name) == 0)
-		return "name";
-	if (strcmp(a->value, b->value) == 0)
-		return "value";
-	if (strcmp(a->id, b->id) == 0)
-		return "id";
-	return NULL;
-}
-
-/* api_keys: REST APIs only (an HTTP API has none, as on AWS). */
-static int
-load_api_keys(struct lb_config__ctx *c, const config_setting_t *list,
-    struct lb_config *cfg)
-{
-	char where[64];
-	int len;
-
-	if (lb_config__want_type(c, list, "api_keys", CONFIG_TYPE_LIST) < 0)
-		return -1;
-	len = config_setting_length(list);
-	if (len > 0 && cfg->api != LB_API_REST)
-		return lb_config__fail(
-		    c, list, "api_keys", "only REST APIs have API keys");
-	if (len > 10000)
-		return lb_config__fail(
-		    c, list, "api_keys", "more than 10000 keys");
-	cfg->api_keys =
-	    calloc(len > 0 ? (size_t)len : 1, sizeof(*cfg->api_keys));
-	if (cfg->api_keys == NULL)
-		return lb_config__fail(c, list, "api_keys", "out of memory");
-	for (int i = 0; i < len; i++) {
-		const config_setting_t *ks = config_setting_get_elem(list, i);
-		struct lb_api_key *k = &cfg->api_keys[i];
-		char id[11];
-
-		cfg->napi_keys = (size_t)i + 1;
-		k->enabled = 1;
-		k->throttle = no_throttle;
-		k->quota_limit = -1;
-		k->line = (int)config_setting_source_line(ks);
-		lb_config__setpath(where, sizeof(where), "api_keys[%d]", i);
-		if (lb_config__parse_group(c, ks, where, api_key_fields,
-		        NFIELDS(api_key_fields), k) < 0)
-			return -1;
-		lb_config__setpath(where, sizeof(where), "api_keys[%d].", i);
-		if (throttle_pair(c, ks, where, "", &k->throttle) < 0)
-			return -1;
-		if (check_pair(c, ks, where, "quota_limit", k->quota_limit >= 0,
-		        "quota_period", k->quota_period_name != NULL) < 0)
-			return -1;
-		if (k->quota_period_name != NULL)
-			k->quota_period = k->quota_period_name[0] == 'D'
-			    ? LB_QUOTA_DAY
-			    : k->quota_period_name[0] == 'W' ? LB_QUOTA_WEEK
-			                                     : LB_QUOTA_MONTH;
-		if (k->id == NULL) {
-			derive_api_id(k->name, id);
-			if ((k->id = strdup(id)) == NULL)
-				return lb_config__fail(
-				    c, ks, where, "out of memory");
-		}
-		for (int j = 0; j < i; j++) {
-			const char *what = key_clash(&cfg->api_keys[j], k);
-
-			if (what == NULL)
-				continue;
-			lb_config__setpath(
-			    where, sizeof(where), "api_keys[%d].%s", i, what);
-			return lb_config__fail(c, member_or(ks, what), where,
-			    "the same as api_keys[%d]'s (line %d)", j,
-			    cfg->api_keys[j].line);
-		}
-	}
-	return 0;
-}
-
-static int
-load_routes(struct lb_config__ctx *c, const config_setting_t *list,
-    struct lb_config *cfg)
-{
-	char where[64], why[512];
-	struct lb_router *router;
-	size_t bad;
-	int len;
-
-	if (lb_config__want_type(c, list, "routes", CONFIG_TYPE_LIST) < 0)
-		return -1;
-	len = config_setting_length(list);
-	cfg->routes = calloc(len > 0 ? (size_t)len : 1, sizeof(*cfg->routes));
-	if (cfg->routes == NULL)
-		return lb_config__fail(c, list, "routes", "out of memory");
-	for (int i = 0; i < len; i++) {
-		const config_setting_t *rs = config_setting_get_elem(list, i);
-		struct lb_route *r = &cfg->routes[i];
-		struct route_src src = { NULL, NULL, 0, { -1, -1 }, 0 };
-		char prefix[48];
-		int fn, rc = -1;
-
-		cfg->nroutes = (size_t)i + 1;
-		r->line = (int)config_setting_source_line(rs);
-		lb_config__setpath(where, sizeof(where), "routes[%d]", i);
-		if (lb_config__parse_group(c, rs, where, route_fields,
-		        NFIELDS(route_fields), &src) < 0)
-			goto next;
-		lb_config__setpath(prefix, sizeof(prefix), "routes[%d].", i);
-		if (throttle_pair(c, rs, prefix, "", &src.throttle) < 0)
-			goto next;
-		r->throttle =
-		    src.throttle.rate >= 0 ? src.throttle : cfg->throttle;
-		r->api_key_required = src.api_key_required;
-		if (r->api_key_required && cfg->api != LB_API_REST) {
-			lb_config__setpath(where, sizeof(where),
-			    "routes[%d].api_key_required", i);
-			lb_config__fail(c,
-			    config_setting_get_member(rs, "api_key_required"),
-			    where, "only REST APIs have API keys");
-			goto next;
-		}
-		r->key = src.route;
-		src.route = NULL;
-		lb_config__setpath(where, sizeof(where), "routes[%d].route", i);
-		if (lb_router_parse_key(
-		        r->key, &r->method, &r->path, why, sizeof(why)) < 0) {
-			lb_config__fail(c,
-			    config_setting_get_member(rs, "route"), where, "%s",
-			    why);
-			goto next;
-		}
-		lb_config__setpath(
-		    where, sizeof(where), "routes[%d].function", i);
-		fn = lb_config_function_index(cfg, src.function);
-		if (fn < 0) {
-			lb_config__fail(c,
-			    config_setting_get_member(rs, "function"), where,
-			    "no function named '%s'", src.function);
-			goto next;
-		}
-		r->function = (size_t)fn;
-		r->payload_format = src.payload_format != 0
-		    ? src.payload_format
-		    : cfg->payload_format;
-		if (cfg->api == LB_API_REST && r->payload_format != 1) {
-			lb_config__setpath(where, sizeof(where),
-			    "routes[%d].payload_format", i);
-			lb_config__fail(c,
-			    config_setting_get_member(rs, "payload_format"),
-			    where,
-			    "REST APIs support only payload format \"1.0\"");
-			goto next;
-		}
-		rc = 0;
-	next:
-		free(src.route);
-		free(src.function);
-		if (rc < 0)
-			return -1;
-	}
-	/* conflicts (same method and template) are the router's to find */
-	router =
-	    lb_router_new(cfg->routes, cfg->nroutes, &bad, why, sizeof(why));
-	if (router == NULL) {
-		const config_setting_t *rs =
-		    config_setting_get_elem(list, (unsigned)bad);
-
-		lb_config__setpath(
-		    where, sizeof(where), "routes[%zu].route", bad);
-		return lb_config__fail(c,
-		    config_setting_get_member(rs, "route"), where, "%s", why);
-	}
-	lb_router_free(router);
-	return 0;
-}
-
-static int
-probe_modules(struct lb_config__ctx *c, const config_setting_t *list,
-    lb_config_probe *probe, struct lb_config *cfg)
-{
-	char where[64], why[512];
-	int rc;
-
-	for (size_t i = 0; i < cfg->nfunctions; i++) {
-		const struct lb_function *f = &cfg->functions[i];
-		const config_setting_t *fs =
-		    config_setting_get_elem(list, (unsigned)i);
-
-		why[0] = '\0';
-		/* its constructors run as the function would */
-		lb_sandbox_probe_ids(f->user != NULL, f->uid, f->gid);
-		rc = probe(f->module, f->handler, why, sizeof(why));
-		lb_sandbox_probe_ids(0, 0, 0);
-		if (rc == 0)
-			continue;
-		lb_config__setpath(
-		    where, sizeof(where), "functions[%zu].handler", i);
-		return lb_config__fail(c,
-		    config_setting_get_member(fs, "handler"), where,
-		    "cannot use '%s' from module '%s': %s", f->handler,
-		    f->module, why[0] != '\0' ? why : "probe failed");
-	}
 	return 0;
 }
 
@@ -952,29 +520,30 @@ lb_config_load(
 	    0)
 		goto fail_read;
 	if (cfg->api_id == NULL) {
-		derive_api_id(real, api_id);
+		lb_config__derive_api_id(real, api_id);
 		if ((cfg->api_id = strdup(api_id)) == NULL) {
 			snprintf(err, errlen, "out of memory");
 			goto fail_read;
 		}
 	}
 	s = config_setting_get_member(root, "gateway_responses");
-	if (s != NULL && load_responses(&c, s, cfg) < 0)
+	if (s != NULL && lb_config__load_responses(&c, s, cfg) < 0)
 		goto fail_read;
 	s = config_setting_get_member(root, "functions");
 	if (s != NULL &&
-	    (load_functions(&c, s, dir, cfg) < 0 ||
-	        check_concurrency(&c, s, cfg) < 0))
+	    (lb_config__load_functions(&c, s, dir, cfg) < 0 ||
+	        lb_config__check_concurrency(&c, s, cfg) < 0))
 		goto fail_read;
 	s = config_setting_get_member(root, "api_keys");
-	if (s != NULL && load_api_keys(&c, s, cfg) < 0)
+	if (s != NULL && lb_config__load_api_keys(&c, s, cfg) < 0)
 		goto fail_read;
 	s = config_setting_get_member(root, "routes");
-	if (s != NULL && load_routes(&c, s, cfg) < 0)
+	if (s != NULL && lb_config__load_routes(&c, s, cfg) < 0)
 		goto fail_read;
 	/* last: probing may start a process per function */
 	s = config_setting_get_member(root, "functions");
-	if (s != NULL && probe != NULL && probe_modules(&c, s, probe, cfg) < 0)
+	if (s != NULL && probe != NULL &&
+	    lb_config__probe_modules(&c, s, probe, cfg) < 0)
 		goto fail_read;
 	config_destroy(&lc);
 	free(real);

@@ -1,7 +1,7 @@
 /*
  * config.h - the lambdabridge configuration (docs/design.md section 4), loaded
  * from a libconfig file into an immutable struct.  Only the loader's files
- * (config*.c through config_int.h) include libconfig.h.
+ * (config*.c, through config_int.h) include libconfig.h.
  */
 #ifndef LB_CONFIG_H
 #define LB_CONFIG_H

@@ -1,6 +1,7 @@
 /*
  * config_int.h - internals shared by the files of the configuration loader
- * (config.c, config_table.c, config_check.c), prefix lb_config__.  Only these files include
+ * (config.c, config_table.c, config_check.c, config_functions.c,
+ * config_routes.c), prefix lb_config__.  Only these files include
  * it: it includes libconfig.h.
  */
 #ifndef LB_CONFIG_INT_H
@@ -10,6 +11,7 @@
 #include <stddef.h>
 
 #include "config.h"
+#include "apigw/throttle.h"
 
 /* One load: where messages go and what they name. */
 struct lb_config__ctx {
@@ -108,5 +110,93 @@ const char *lb_config__check_version(const char *s);
 const char *lb_config__check_env_key(const char *s);
 const char *lb_config__check_header_name(const char *s);
 const char *lb_config__check_header_value(const char *s);
+
+/* The tables of the sections in their own files (config.c holds them all,
+ * as redis keeps its settings in one table), and their lengths. */
+extern const struct lb_config__field lb_config__function_fields[];
+extern const size_t lb_config__nfunction_fields;
+extern const struct lb_config__field lb_config__route_fields[];
+extern const size_t lb_config__nroute_fields;
+extern const struct lb_config__field lb_config__api_key_fields[];
+extern const size_t lb_config__napi_key_fields;
+extern const struct lb_config__field lb_config__response_fields[];
+extern const size_t lb_config__nresponse_fields;
+
+/* A route as written, before the function name is resolved. */
+struct lb_config__route_src {
+	char *route;
+	char *function;
+	int payload_format;
+	struct lb_throttle_limits throttle;
+	int api_key_required;
+};
+
+/* Throttling limits that are off: { -1, -1 }. */
+extern const struct lb_throttle_limits lb_config__no_throttle;
+
+/* Sets *dst to a copy of v when it is NULL; returns *dst (NULL: out of
+ * memory). */
+char *lb_config__dup_default(char **dst, const char *v);
+
+/* 10 lowercase alphanumerics from an FNV-1a hash of `s`, into out. */
+void lb_config__derive_api_id(const char *s, char out[11]);
+
+/* The member `name` of group `g`, else `g` itself (for a line number). */
+const config_setting_t *lb_config__member_or(
+    const config_setting_t *g, const char *name);
+
+/*
+ * Settings `a` and `b` of group s (whose path is `prefix`, "gateway.") come
+ * together: 0, or -1 naming the one missing when only the other is there.
+ */
+int lb_config__check_pair(struct lb_config__ctx *c, const config_setting_t *s,
+    const char *prefix, const char *a, int has_a, const char *b, int has_b);
+
+/*
+ * A rate limit needs its burst limit and the other way round: 0, or -1
+ * naming the missing one.  `prefix` is the path of group s ("gateway."),
+ * `kind` "" or "account_".
+ */
+int lb_config__throttle_pair(struct lb_config__ctx *c,
+    const config_setting_t *s, const char *prefix, const char *kind,
+    struct lb_throttle_limits *lim);
+
+/* StrictModes (lb_sandbox_path_check) for `path`, named at `s`: 0 or -1. */
+int lb_config__strict_path(struct lb_config__ctx *c, const config_setting_t *s,
+    const char *where, const char *path);
+
+/*
+ * Resolves `prefix`user and `prefix`group of section s into *uid and *gid;
+ * nothing when user is NULL (a group alone is an error).  0 or -1.
+ */
+int lb_config__resolve_ids(struct lb_config__ctx *c, const config_setting_t *s,
+    const char *prefix, const char *user, const char *group, uid_t *uid,
+    gid_t *gid);
+
+/*
+ * The `functions` list into cfg->functions (config_functions.c), modules
+ * resolved against `dir`; then the account's concurrency checked over
+ * them; then each module probed with `probe`.  Each 0, or -1 with the
+ * message.
+ */
+int lb_config__load_functions(struct lb_config__ctx *c,
+    const config_setting_t *list, const char *dir, struct lb_config *cfg);
+int lb_config__check_concurrency(struct lb_config__ctx *c,
+    const config_setting_t *list, struct lb_config *cfg);
+int lb_config__probe_modules(struct lb_config__ctx *c,
+    const config_setting_t *list, lb_config_probe *probe,
+    struct lb_config *cfg);
+
+/*
+ * The `gateway_responses` group, the `api_keys` list (REST only) and the
+ * `routes` list into cfg (config_routes.c), the routes naming cfg's
+ * functions.  Each 0, or -1 with the message.
+ */
+int lb_config__load_responses(
+    struct lb_config__ctx *c, const config_setting_t *g, struct lb_config *cfg);
+int lb_config__load_api_keys(struct lb_config__ctx *c,
+    const config_setting_t *list, struct lb_config *cfg);
+int lb_config__load_routes(struct lb_config__ctx *c,
+    const config_setting_t *list, struct lb_config *cfg);
 
 #endif /* LB_CONFIG_INT_H */
