@@ -187,8 +187,10 @@ fuzz-seed-fuzz_json:
 # config.c as `check --no-probe` loads a file; the seeds name the module
 # "m.so" the target puts beside its file
 FUZZ_TARGETS += fuzz_config
-FUZZ_SRC_fuzz_config := bridge/config.c bridge/apigw/router.c \
-	bridge/apigw/gwerror.c bridge/fastcgi/http.c bridge/fastcgi/listen.c
+FUZZ_SRC_fuzz_config := bridge/config.c bridge/config_table.c \
+	bridge/config_check.c bridge/config_functions.c bridge/config_routes.c \
+	bridge/cli/dump.c bridge/apigw/router.c bridge/apigw/gwerror.c bridge/fastcgi/http.c \
+	bridge/fastcgi/listen.c bridge/lambda/sandbox.c
 FUZZ_LEN_fuzz_config := 16384
 fuzz-seed-fuzz_config:
 	mkdir -p $(BUILD)/fuzz/fuzz_config.corpus

@@ -1,21 +1,21 @@
 /*
  * config.c - loads and validates the configuration (docs/design.md section 4,
- * docs/configuration.md).  The only file that includes libconfig.h.
+ * docs/configuration.md): the file, the `gateway` section, the sections in
+ * order, and the tables of settings of every section, kept together here as
+ * redis keeps its settings in one table.
  *
- * Each section is described by one table of settings (name, type, where it
- * goes, range, validator), as nginx and redis do; parse_group() applies a
- * table to a libconfig group, rejecting unknown names and wrong types.
+ * The loader is five files, the only ones that include libconfig.h (through
+ * config_int.h): this one; config_table.c applies a table to a libconfig
+ * group, rejecting unknown names and wrong types; config_check.c holds the
+ * validators the tables name; config_functions.c and config_routes.c load
+ * the `functions`, and the `routes`, `api_keys` and `gateway_responses`.
  * What depends on several settings (API type, concurrency sums, routes
  * naming functions, modules) is checked after the tables.  Every error is
  * "FILE:LINE: SETTING: reason".
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
-#include <libconfig.h>
 #include <limits.h>
-#include <pwd.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -25,56 +25,13 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "fastcgi/listen.h"
-#include "apigw/router.h"
+#include "config_int.h"
 #include "lambda/sandbox.h"
 
 #define MAX_REQUEST_BODY_CAP (64u * 1024 * 1024)
 #define MAX_BUFFERED_CAP     (64.0 * 1024 * 1024 * 1024)
 #define THROTTLE_RATE_MAX    1e9 /* requests per second */
 #define THROTTLE_BURST_MAX   1000000000
-#define ENV_TOTAL_MAX        4096 /* Lambda: 4 KB of environment variables */
-
-struct ctx {
-	const char *path; /* as given, for messages */
-	const char *dir; /* the config's real directory, for @include'd files */
-	char *err;
-	size_t errlen;
-};
-
-/* Writes "FILE:LINE: WHERE: reason" to the error buffer; returns -1. */
-static int fail(struct ctx *c, const config_setting_t *s, const char *where,
-    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-static int
-fail(struct ctx *c, const config_setting_t *s, const char *where,
-    const char *fmt, ...)
-{
-	const char *file = c->path;
-	unsigned line = 0;
-	va_list ap;
-	int n;
-
-	if (s != NULL) {
-		if (config_setting_source_file(s) != NULL)
-			file = config_setting_source_file(s);
-		line = config_setting_source_line(s);
-	}
-	/* libconfig names an @include'd file as written: relative to dir */
-	if (file != c->path && strcmp(file, c->path) != 0 && file[0] != '/' &&
-	    c->dir != NULL)
-		n = snprintf(c->err, c->errlen, "%s/%s:%u: %s: ", c->dir, file,
-		    line, where);
-	else
-		n = snprintf(
-		    c->err, c->errlen, "%s:%u: %s: ", file, line, where);
-	if (n < 0 || (size_t)n >= c->errlen)
-		return -1;
-	va_start(ap, fmt);
-	vsnprintf(c->err + n, c->errlen - (size_t)n, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 /*
  * Rewrites control characters in the message as \n, \t or \xNN, cutting
@@ -114,352 +71,73 @@ escape_controls(char *err, size_t errlen)
 	free(copy);
 }
 
-/* Formats a setting's dotted path; a long one is cut (messages only). */
-static void setpath(char *buf, size_t len, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-setpath(char *buf, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, len, fmt, ap);
-	va_end(ap);
-}
-
-/* ---- value checks: NULL when fine, else the reason ---- */
-
-static int
-is_alnum(int ch)
-{
-	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-	    (ch >= '0' && ch <= '9');
-}
-
-/* Non-zero when every byte of s is alnum or in `extra`, and 1..max long. */
-static int
-chars_ok(const char *s, const char *extra, size_t max)
-{
-	size_t n = strlen(s);
-
-	if (n == 0 || n > max)
-		return 0;
-	for (; *s != '\0'; s++)
-		if (!is_alnum((unsigned char)*s) && strchr(extra, *s) == NULL)
-			return 0;
-	return 1;
-}
-
-static const char *
-check_nonempty(const char *s)
-{
-	return *s == '\0' ? "must not be empty" : NULL;
-}
-
-static const char *
-check_listen(const char *s)
-{
-	struct lb_listen_addr a;
-
-	return lb_listen_parse(s, &a);
-}
-
-/* A user or group (listen_owner, listen_group): a name, or an id. */
-static const char *
-check_owner(const char *s)
-{
-	return s[strspn(s, "0123456789")] == '\0' || getpwnam(s) != NULL
-	    ? NULL
-	    : "no such user";
-}
-
-static const char *
-check_group(const char *s)
-{
-	return s[strspn(s, "0123456789")] == '\0' || getgrnam(s) != NULL
-	    ? NULL
-	    : "no such group";
-}
-
-static const char *
-check_stage(const char *s)
-{
-	if (strcmp(s, "$default") == 0 || chars_ok(s, "_-", 128))
-		return NULL;
-	return "must be \"$default\" or 1 to 128 characters from A-Z a-z 0-9 "
-	       "_ -";
-}
-
-static const char *
-check_stage_var_key(const char *s)
-{
-	return chars_ok(s, "_", 64) ? NULL
-	                            : "stage variable names are 1 to 64 "
-	                              "characters from A-Z a-z 0-9 _";
-}
-
-static const char *
-check_stage_var_value(const char *s)
-{
-	/* API Gateway: alphanumerics and -._~:/?#&=, up to 512 characters */
-	if (*s == '\0' || chars_ok(s, "-._~:/?#&=,", 512))
-		return NULL;
-	return "stage variable values are at most 512 characters from A-Z "
-	       "a-z 0-9 - . _ ~ : / ? # & = ,";
-}
-
-static const char *
-check_media_type(const char *s)
-{
-	const char *slash = strchr(s, '/');
-
-	if (slash == NULL || slash == s || slash[1] == '\0' ||
-	    strchr(slash + 1, '/') != NULL || !chars_ok(s, "/*.+-_!#$&^", 255))
-		return "expected a media type such as \"image/png\", "
-		       "\"image/*\" or \"*/*\"";
-	return NULL;
-}
-
-static const char *
-check_region(const char *s)
-{
-	return chars_ok(s, "-", 32) ? NULL
-	                            : "expected a region name such as "
-	                              "\"us-east-1\"";
-}
-
-static const char *
-check_account_id(const char *s)
-{
-	if (strlen(s) != 12)
-		return "expected 12 digits";
-	for (; *s != '\0'; s++)
-		if (*s < '0' || *s > '9')
-			return "expected 12 digits";
-	return NULL;
-}
-
-static const char *
-check_api_id(const char *s)
-{
-	if (strlen(s) != 10)
-		return "expected 10 characters from a-z 0-9";
-	for (; *s != '\0'; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9')))
-			return "expected 10 characters from a-z 0-9";
-	return NULL;
-}
-
-static const char *
-check_domain(const char *s)
-{
-	return chars_ok(s, ".-", 253) ? NULL : "expected a host name";
-}
-
-static const char *
-check_key_name(const char *s)
-{
-	return chars_ok(s, "_-. ", 128) ? NULL
-	                                : "expected 1-128 characters from "
-	                                  "A-Z a-z 0-9 _ - . and spaces";
-}
-
-/* API Gateway: 20 to 128 characters; printable ASCII without spaces here,
- * since it travels in a header. */
-static const char *
-check_key_value(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n < 20 || n > 128)
-		return "expected 20 to 128 characters";
-	for (; *s != '\0'; s++)
-		if (*s <= ' ' || *s > '~')
-			return "expected printable ASCII without spaces";
-	return NULL;
-}
-
-static const char *
-check_quota_period(const char *s)
-{
-	return strcmp(s, "DAY") == 0 || strcmp(s, "WEEK") == 0 ||
-	        strcmp(s, "MONTH") == 0
-	    ? NULL
-	    : "expected \"DAY\", \"WEEK\" or \"MONTH\"";
-}
-
-static const char *
-check_seccomp(const char *s)
-{
-	return strcmp(s, "default") == 0 || strcmp(s, "none") == 0
-	    ? NULL
-	    : "must be \"default\" or \"none\"";
-}
-
-static const char *
-check_function_name(const char *s)
-{
-	return chars_ok(s, "_-", 64) ? NULL
-	                             : "function names are 1 to 64 "
-	                               "characters from A-Z a-z 0-9 _ -";
-}
-
-static const char *
-check_symbol(const char *s)
-{
-	if (!chars_ok(s, "_", 255) || (*s >= '0' && *s <= '9'))
-		return "expected a C symbol name";
-	return NULL;
-}
-
-static const char *
-check_version(const char *s)
-{
-	if (strcmp(s, "$LATEST") == 0)
-		return NULL;
-	for (const char *p = s; *p != '\0'; p++)
-		if (*p < '0' || *p > '9')
-			return "expected \"$LATEST\" or a version number";
-	if (*s == '\0' || *s == '0' || strlen(s) > 10)
-		return "expected \"$LATEST\" or a version number";
-	return NULL;
-}
-
-/* Variables Lambda sets itself and refuses in a function's configuration. */
-static const char *const reserved_env[] = {
-	"_HANDLER",
-	"_X_AMZN_TRACE_ID",
-	"AWS_DEFAULT_REGION",
-	"AWS_REGION",
-	"AWS_EXECUTION_ENV",
-	"AWS_LAMBDA_FUNCTION_NAME",
-	"AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
-	"AWS_LAMBDA_FUNCTION_VERSION",
-	"AWS_LAMBDA_INITIALIZATION_TYPE",
-	"AWS_LAMBDA_LOG_GROUP_NAME",
-	"AWS_LAMBDA_LOG_STREAM_NAME",
-	"AWS_ACCESS_KEY",
-	"AWS_ACCESS_KEY_ID",
-	"AWS_SECRET_ACCESS_KEY",
-	"AWS_SESSION_TOKEN",
-	"AWS_LAMBDA_RUNTIME_API",
-	"LAMBDA_TASK_ROOT",
-	"LAMBDA_RUNTIME_DIR",
-};
-
-static const char *
-check_env_key(const char *s)
-{
-	if (!chars_ok(s, "_", 255) || (*s >= '0' && *s <= '9'))
-		return "environment variable names are letters, digits and _, "
-		       "not starting with a digit";
-	for (size_t i = 0; i < sizeof(reserved_env) / sizeof(*reserved_env);
-	     i++)
-		if (strcmp(s, reserved_env[i]) == 0)
-			return "reserved: Lambda sets this variable itself";
-	return NULL;
-}
-
-static const char *
-check_header_name(const char *s)
-{
-	return chars_ok(s, "!#$%&'*+-.^_`|~", 255) ? NULL
-	                                           : "invalid header name";
-}
-
-static const char *
-check_header_value(const char *s)
-{
-	for (; *s != '\0'; s++)
-		if (((unsigned char)*s < 0x20 && *s != '\t') || *s == 0x7f)
-			return "header values may not contain control "
-			       "characters";
-	return NULL;
-}
-
 /* ---- the declarative tables ---- */
 
-enum kind {
-	K_STR,     /* char *, copied */
-	K_INT,     /* int in [min, max] */
-	K_SIZE,    /* size_t in [min, max] */
-	K_NUM,     /* double in [min, max]; an integer is fine too */
-	K_API,     /* enum lb_api from "http" / "rest" */
-	K_PAYLOAD, /* int 1 / 2 from "1.0" / "2.0" */
-	K_KV,      /* group of strings -> struct lb_kv *, count at count_off */
-	K_STRLIST, /* array or list of strings -> char **, count at count_off */
-	K_BOOL,    /* int 0 / 1 from false / true */
-	K_MODE,    /* int permissions in [min, max], octal: "0660" or 0660 */
-};
-
-#define F_REQUIRED 0x1
-#define F_MIN_EXCL 0x2 /* min itself is out of range */
-
-struct field {
-	const char *name;
-	enum kind kind;
-	size_t off;
-	size_t count_off;
-	unsigned flags;
-	double min, max; /* numbers: the range; K_KV/K_STRLIST: max entries */
-	const char *(*check)(const char *);       /* strings, K_KV keys */
-	const char *(*check_value)(const char *); /* K_KV values */
-};
-
+/*
+ * One macro per kind, so that every row of a table has the same shape (as
+ * nginx's ngx_command_t): the name, the struct and member it fills, then
+ * what that kind takes.  `fl` is LB_CONFIG__REQUIRED and/or LB_CONFIG__MIN_EXCL.
+ */
+#define FIELD(n, k, t, m, ...) \
+	{ \
+		.name = (n), .kind = (k), .off = offsetof(t, m), __VA_ARGS__ \
+	}
 #define STR(n, t, m, fl, chk) \
-	{ \
-		n, K_STR, offsetof(t, m), 0, fl, 0, 0, chk, NULL \
-	}
+	FIELD(n, LB_CONFIG__K_STR, t, m, .flags = (fl), .check = (chk))
 #define INT(n, t, m, lo, hi) \
-	{ \
-		n, K_INT, offsetof(t, m), 0, 0, lo, hi, NULL, NULL \
-	}
+	FIELD(n, LB_CONFIG__K_INT, t, m, .min = (lo), .max = (hi))
+#define SIZE(n, t, m, lo, hi) \
+	FIELD(n, LB_CONFIG__K_SIZE, t, m, .min = (lo), .max = (hi))
 #define NUM(n, t, m, fl, lo, hi) \
-	{ \
-		n, K_NUM, offsetof(t, m), 0, fl, lo, hi, NULL, NULL \
-	}
-#define KV(n, t, m, cnt, max, kchk, vchk) \
-	{ \
-		n, K_KV, offsetof(t, m), offsetof(t, cnt), 0, 0, max, kchk, \
-		    vchk \
-	}
+	FIELD(n, LB_CONFIG__K_NUM, t, m, .flags = (fl), .min = (lo), \
+	    .max = (hi))
+#define API(n, t, m)     FIELD(n, LB_CONFIG__K_API, t, m, .flags = 0)
+#define PAYLOAD(n, t, m) FIELD(n, LB_CONFIG__K_PAYLOAD, t, m, .flags = 0)
+#define BOOL(n, t, m)    FIELD(n, LB_CONFIG__K_BOOL, t, m, .flags = 0)
+#define MODE(n, t, m, lo, hi) \
+	FIELD(n, LB_CONFIG__K_MODE, t, m, .min = (lo), .max = (hi))
+#define KV(n, t, m, cnt, most, kchk, vchk) \
+	FIELD(n, LB_CONFIG__K_KV, t, m, .count_off = offsetof(t, cnt), \
+	    .max = (most), .check = (kchk), .check_value = (vchk))
+#define STRLIST(n, t, m, cnt, most, chk) \
+	FIELD(n, LB_CONFIG__K_STRLIST, t, m, .count_off = offsetof(t, cnt), \
+	    .max = (most), .check = (chk))
 
-static const struct field gateway_fields[] = {
-	{ "api", K_API, offsetof(struct lb_config, api), 0, 0, 0, 0, NULL,
-	    NULL },
-	STR("listen", struct lb_config, listen, 0, check_listen),
-	{ "listen_mode", K_MODE, offsetof(struct lb_config, listen_mode), 0, 0,
-	    0, 0777, NULL, NULL },
-	STR("listen_owner", struct lb_config, listen_owner, 0, check_owner),
-	STR("listen_group", struct lb_config, listen_group, 0, check_group),
+#define NFIELDS(t) (sizeof(t) / sizeof((t)[0]))
+
+static const struct lb_config__field gateway_fields[] = {
+	API("api", struct lb_config, api),
+	STR("listen", struct lb_config, listen, 0, lb_config__check_listen),
+	MODE("listen_mode", struct lb_config, listen_mode, 0, 0777),
+	STR("listen_owner", struct lb_config, listen_owner, 0,
+	    lb_config__check_owner),
+	STR("listen_group", struct lb_config, listen_group, 0,
+	    lb_config__check_group),
 	NUM("connection_timeout", struct lb_config, connection_timeout,
-	    F_MIN_EXCL, 0, 3600),
-	{ "max_buffered", K_SIZE, offsetof(struct lb_config, max_buffered), 0,
-	    0, 1048576, MAX_BUFFERED_CAP, NULL, NULL },
-	{ "payload_format", K_PAYLOAD,
-	    offsetof(struct lb_config, payload_format), 0, 0, 0, 0, NULL,
-	    NULL },
-	STR("stage", struct lb_config, stage, 0, check_stage),
+	    LB_CONFIG__MIN_EXCL, 0, 3600),
+	SIZE("max_buffered", struct lb_config, max_buffered, 1048576,
+	    MAX_BUFFERED_CAP),
+	PAYLOAD("payload_format", struct lb_config, payload_format),
+	STR("stage", struct lb_config, stage, 0, lb_config__check_stage),
 	KV("stage_variables", struct lb_config, stage_variables,
-	    nstage_variables, 100, check_stage_var_key, check_stage_var_value),
+	    nstage_variables, 100, lb_config__check_stage_var_key,
+	    lb_config__check_stage_var_value),
 	NUM("integration_timeout", struct lb_config, integration_timeout, 0,
 	    0.05, 300),
 	INT("account_concurrency", struct lb_config, account_concurrency, 1,
 	    100000),
-	{ "max_request_body", K_SIZE,
-	    offsetof(struct lb_config, max_request_body), 0, 0, 1,
-	    MAX_REQUEST_BODY_CAP, NULL, NULL },
-	{ "binary_media_types", K_STRLIST,
-	    offsetof(struct lb_config, binary_media_types),
-	    offsetof(struct lb_config, nbinary_media_types), 0, 0, 100,
-	    check_media_type, NULL },
+	SIZE("max_request_body", struct lb_config, max_request_body, 1,
+	    MAX_REQUEST_BODY_CAP),
+	STRLIST("binary_media_types", struct lb_config, binary_media_types,
+	    nbinary_media_types, 100, lb_config__check_media_type),
 	INT("threads", struct lb_config, threads, 1, 1024),
 	INT("spare_workers", struct lb_config, spare_workers, 0, 16),
-	STR("region", struct lb_config, region, 0, check_region),
-	STR("account_id", struct lb_config, account_id, 0, check_account_id),
-	STR("api_id", struct lb_config, api_id, 0, check_api_id),
-	STR("domain_name", struct lb_config, domain_name, 0, check_domain),
+	STR("region", struct lb_config, region, 0, lb_config__check_region),
+	STR("account_id", struct lb_config, account_id, 0,
+	    lb_config__check_account_id),
+	STR("api_id", struct lb_config, api_id, 0, lb_config__check_api_id),
+	STR("domain_name", struct lb_config, domain_name, 0,
+	    lb_config__check_domain),
 	NUM("throttling_rate_limit", struct lb_config, throttle.rate, 0, 0,
 	    THROTTLE_RATE_MAX),
 	INT("throttling_burst_limit", struct lb_config, throttle.burst, 0,
@@ -468,356 +146,78 @@ static const struct field gateway_fields[] = {
 	    account_throttle.rate, 0, 0, THROTTLE_RATE_MAX),
 	INT("account_throttling_burst_limit", struct lb_config,
 	    account_throttle.burst, 0, THROTTLE_BURST_MAX),
-	STR("user", struct lb_config, user, 0, check_nonempty),
-	STR("group", struct lb_config, group, 0, check_nonempty),
-	{ "strict_modes", K_BOOL, offsetof(struct lb_config, strict_modes), 0,
-	    0, 0, 0, NULL, NULL },
+	STR("user", struct lb_config, user, 0, lb_config__check_nonempty),
+	STR("group", struct lb_config, group, 0, lb_config__check_nonempty),
+	BOOL("strict_modes", struct lb_config, strict_modes),
 };
 
-static const struct field function_fields[] = {
-	STR("name", struct lb_function, name, F_REQUIRED, check_function_name),
-	STR("module", struct lb_function, module, F_REQUIRED, check_nonempty),
-	STR("handler", struct lb_function, handler, F_REQUIRED, check_symbol),
-	NUM("timeout", struct lb_function, timeout, F_MIN_EXCL, 0, 900),
+const struct lb_config__field lb_config__function_fields[] = {
+	STR("name", struct lb_function, name, LB_CONFIG__REQUIRED,
+	    lb_config__check_function_name),
+	STR("module", struct lb_function, module, LB_CONFIG__REQUIRED,
+	    lb_config__check_nonempty),
+	STR("handler", struct lb_function, handler, LB_CONFIG__REQUIRED,
+	    lb_config__check_symbol),
+	NUM("timeout", struct lb_function, timeout, LB_CONFIG__MIN_EXCL, 0,
+	    900),
 	INT("memory", struct lb_function, memory, 128, 10240),
 	INT("reserved_concurrency", struct lb_function, reserved_concurrency, 0,
 	    100000),
 	INT("provisioned", struct lb_function, provisioned, 0, 100000),
 	KV("environment", struct lb_function, environment, nenvironment, 0,
-	    check_env_key, NULL),
-	NUM("idle_timeout", struct lb_function, idle_timeout, F_MIN_EXCL, 0,
-	    86400),
+	    lb_config__check_env_key, NULL),
+	NUM("idle_timeout", struct lb_function, idle_timeout,
+	    LB_CONFIG__MIN_EXCL, 0, 86400),
 	INT("max_requests", struct lb_function, max_requests, 0, INT_MAX),
-	STR("version", struct lb_function, version, 0, check_version),
-	STR("user", struct lb_function, user, 0, check_nonempty),
-	STR("group", struct lb_function, group, 0, check_nonempty),
-	STR("seccomp", struct lb_function, seccomp, 0, check_seccomp),
+	STR("version", struct lb_function, version, 0,
+	    lb_config__check_version),
+	STR("user", struct lb_function, user, 0, lb_config__check_nonempty),
+	STR("group", struct lb_function, group, 0, lb_config__check_nonempty),
+	STR("seccomp", struct lb_function, seccomp, 0,
+	    lb_config__check_seccomp),
 };
+const size_t lb_config__nfunction_fields = NFIELDS(lb_config__function_fields);
 
-/* A route as written, before the function name is resolved. */
-struct route_src {
-	char *route;
-	char *function;
-	int payload_format;
-	struct lb_throttle_limits throttle;
-	int api_key_required;
+const struct lb_config__field lb_config__route_fields[] = {
+	STR("route", struct lb_config__route_src, route, LB_CONFIG__REQUIRED,
+	    lb_config__check_nonempty),
+	STR("function", struct lb_config__route_src, function,
+	    LB_CONFIG__REQUIRED, lb_config__check_nonempty),
+	PAYLOAD("payload_format", struct lb_config__route_src, payload_format),
+	NUM("throttling_rate_limit", struct lb_config__route_src, throttle.rate,
+	    0, 0, THROTTLE_RATE_MAX),
+	INT("throttling_burst_limit", struct lb_config__route_src,
+	    throttle.burst, 0, THROTTLE_BURST_MAX),
+	BOOL("api_key_required", struct lb_config__route_src, api_key_required),
 };
+const size_t lb_config__nroute_fields = NFIELDS(lb_config__route_fields);
 
-static const struct field route_fields[] = {
-	STR("route", struct route_src, route, F_REQUIRED, check_nonempty),
-	STR("function", struct route_src, function, F_REQUIRED, check_nonempty),
-	{ "payload_format", K_PAYLOAD,
-	    offsetof(struct route_src, payload_format), 0, 0, 0, 0, NULL,
-	    NULL },
-	NUM("throttling_rate_limit", struct route_src, throttle.rate, 0, 0,
-	    THROTTLE_RATE_MAX),
-	INT("throttling_burst_limit", struct route_src, throttle.burst, 0,
-	    THROTTLE_BURST_MAX),
-	{ "api_key_required", K_BOOL,
-	    offsetof(struct route_src, api_key_required), 0, 0, 0, 0, NULL,
-	    NULL },
-};
-
-static const struct field api_key_fields[] = {
-	STR("name", struct lb_api_key, name, F_REQUIRED, check_key_name),
-	STR("value", struct lb_api_key, value, F_REQUIRED, check_key_value),
-	STR("id", struct lb_api_key, id, 0, check_api_id),
-	{ "enabled", K_BOOL, offsetof(struct lb_api_key, enabled), 0, 0, 0, 0,
-	    NULL, NULL },
+const struct lb_config__field lb_config__api_key_fields[] = {
+	STR("name", struct lb_api_key, name, LB_CONFIG__REQUIRED,
+	    lb_config__check_key_name),
+	STR("value", struct lb_api_key, value, LB_CONFIG__REQUIRED,
+	    lb_config__check_key_value),
+	STR("id", struct lb_api_key, id, 0, lb_config__check_api_id),
+	BOOL("enabled", struct lb_api_key, enabled),
 	NUM("throttling_rate_limit", struct lb_api_key, throttle.rate, 0, 0,
 	    THROTTLE_RATE_MAX),
 	INT("throttling_burst_limit", struct lb_api_key, throttle.burst, 0,
 	    THROTTLE_BURST_MAX),
 	INT("quota_limit", struct lb_api_key, quota_limit, 0, INT_MAX),
 	STR("quota_period", struct lb_api_key, quota_period_name, 0,
-	    check_quota_period),
+	    lb_config__check_quota_period),
 };
+const size_t lb_config__napi_key_fields = NFIELDS(lb_config__api_key_fields);
 
-static const struct field response_fields[] = {
+const struct lb_config__field lb_config__response_fields[] = {
 	/* a final status only: a 1xx would reach the client as an interim
 	 * response followed by the body */
 	INT("status", struct lb_gateway_response, status, 200, 599),
 	STR("body", struct lb_gateway_response, body, 0, NULL),
 	KV("headers", struct lb_gateway_response, headers, nheaders, 0,
-	    check_header_name, check_header_value),
+	    lb_config__check_header_name, lb_config__check_header_value),
 };
-
-#define NFIELDS(t) (sizeof(t) / sizeof((t)[0]))
-
-/* ---- applying a table ---- */
-
-static const char *
-type_name(int type)
-{
-	switch (type) {
-	case CONFIG_TYPE_GROUP: return "a group { ... }";
-	case CONFIG_TYPE_INT:
-	case CONFIG_TYPE_INT64: return "an integer";
-	case CONFIG_TYPE_FLOAT: return "a number";
-	case CONFIG_TYPE_STRING: return "a string";
-	case CONFIG_TYPE_BOOL: return "a boolean";
-	case CONFIG_TYPE_ARRAY: return "an array [ ... ]";
-	case CONFIG_TYPE_LIST: return "a list ( ... )";
-	default: return "a setting";
-	}
-}
-
-static int
-want_type(struct ctx *c, const config_setting_t *s, const char *where, int type)
-{
-	int t = config_setting_type(s);
-
-	if (t == type || (type == CONFIG_TYPE_INT && t == CONFIG_TYPE_INT64))
-		return 0;
-	return fail(
-	    c, s, where, "expected %s, not %s", type_name(type), type_name(t));
-}
-
-static int
-copy_string(struct ctx *c, const config_setting_t *s, const char *where,
-    const char *(*check)(const char *), char **dst)
-{
-	const char *v, *why;
-
-	if (want_type(c, s, where, CONFIG_TYPE_STRING) < 0)
-		return -1;
-	v = config_setting_get_string(s);
-	if (check != NULL && (why = check(v)) != NULL)
-		return fail(c, s, where, "'%s': %s", v, why);
-	free(*dst);
-	*dst = strdup(v);
-	if (*dst == NULL)
-		return fail(c, s, where, "out of memory");
-	return 0;
-}
-
-static int
-get_number(struct ctx *c, const config_setting_t *s, const char *where,
-    const struct field *f, double *out)
-{
-	int t = config_setting_type(s);
-	int integral = f->kind != K_NUM;
-	int below, above;
-	double v;
-
-	if (t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64)
-		v = (double)config_setting_get_int64(s);
-	else if (t == CONFIG_TYPE_FLOAT && !integral)
-		v = config_setting_get_float(s);
-	else
-		return fail(c, s, where, "expected %s, not %s",
-		    integral ? "an integer" : "a number", type_name(t));
-	below = (f->flags & F_MIN_EXCL) ? v <= f->min : v < f->min;
-	above = v > f->max;
-	if ((below || above) && integral)
-		return fail(c, s, where,
-		    "%lld is out of range: must be from %lld to %lld",
-		    (long long)v, (long long)f->min, (long long)f->max);
-	if (below || above)
-		return fail(c, s, where,
-		    "%g is out of range: must be %s %g and at most %g", v,
-		    (f->flags & F_MIN_EXCL) ? "greater than" : "at least",
-		    f->min, f->max);
-	*out = v;
-	return 0;
-}
-
-static int
-parse_kv(struct ctx *c, const config_setting_t *s, const char *where,
-    const struct field *f, struct lb_kv **kv, size_t *n)
-{
-	char sub[256];
-	const char *why;
-	int len;
-
-	if (want_type(c, s, where, CONFIG_TYPE_GROUP) < 0)
-		return -1;
-	len = config_setting_length(s);
-	if (f->max > 0 && len > f->max)
-		return fail(c, s, where, "more than %g entries", f->max);
-	*kv = calloc(len > 0 ? (size_t)len : 1, sizeof(**kv));
-	if (*kv == NULL)
-		return fail(c, s, where, "out of memory");
-	for (int i = 0; i < len; i++) {
-		const config_setting_t *e = config_setting_get_elem(s, i);
-		const char *k = config_setting_name(e);
-
-		setpath(sub, sizeof(sub), "%s.%s", where, k);
-		if (want_type(c, e, sub, CONFIG_TYPE_STRING) < 0)
-			return -1;
-		if (f->check != NULL && (why = f->check(k)) != NULL)
-			return fail(c, e, sub, "%s", why);
-		if (f->check_value != NULL &&
-		    (why = f->check_value(config_setting_get_string(e))) !=
-		        NULL)
-			return fail(c, e, sub, "%s", why);
-		(*kv)[i].key = strdup(k);
-		(*kv)[i].value = strdup(config_setting_get_string(e));
-		*n = (size_t)i + 1;
-		if ((*kv)[i].key == NULL || (*kv)[i].value == NULL)
-			return fail(c, e, sub, "out of memory");
-	}
-	return 0;
-}
-
-static int
-parse_strlist(struct ctx *c, const config_setting_t *s, const char *where,
-    const struct field *f, char ***list, size_t *n)
-{
-	char sub[256];
-	int len, t = config_setting_type(s);
-
-	if (t != CONFIG_TYPE_ARRAY && t != CONFIG_TYPE_LIST)
-		return fail(c, s, where, "expected an array [ ... ], not %s",
-		    type_name(t));
-	len = config_setting_length(s);
-	if (f->max > 0 && len > f->max)
-		return fail(c, s, where, "more than %g entries", f->max);
-	*list = calloc(len > 0 ? (size_t)len : 1, sizeof(**list));
-	if (*list == NULL)
-		return fail(c, s, where, "out of memory");
-	for (int i = 0; i < len; i++) {
-		setpath(sub, sizeof(sub), "%s[%d]", where, i);
-		if (copy_string(c, config_setting_get_elem(s, i), sub, f->check,
-		        &(*list)[i]) < 0)
-			return -1;
-		*n = (size_t)i + 1;
-	}
-	return 0;
-}
-
-/*
- * Permissions as chmod takes them: a string of octal digits ("0660"), or
- * an integer whose digits are read as octal (libconfig reads 0660 as
- * decimal 660).
- */
-static int
-get_mode(struct ctx *c, const config_setting_t *s, const char *where,
-    const struct field *f, int *dst)
-{
-	char buf[32];
-	const char *v = buf;
-	char *end;
-	long m;
-
-	if (config_setting_type(s) == CONFIG_TYPE_STRING)
-		v = config_setting_get_string(s);
-	else if (config_setting_type(s) == CONFIG_TYPE_INT)
-		snprintf(buf, sizeof(buf), "%d", config_setting_get_int(s));
-	else
-		return fail(c, s, where,
-		    "expected a string or an integer, not %s",
-		    type_name(config_setting_type(s)));
-	m = strtol(v, &end, 8);
-	if (*v == '\0' || *end != '\0' || strspn(v, "01234567") != strlen(v) ||
-	    m < f->min || m > f->max)
-		return fail(c, s, where,
-		    "'%s': expected octal permissions from %o to %04o, such as "
-		    "\"0660\"",
-		    v, (unsigned)f->min, (unsigned)f->max);
-	*dst = (int)m;
-	return 0;
-}
-
-static int
-parse_field(struct ctx *c, const config_setting_t *s, const char *where,
-    const struct field *f, void *dst)
-{
-	char *p = (char *)dst + f->off;
-	const char *v;
-	double d;
-
-	switch (f->kind) {
-	case K_STR: return copy_string(c, s, where, f->check, (char **)p);
-	case K_INT:
-		if (get_number(c, s, where, f, &d) < 0)
-			return -1;
-		*(int *)p = (int)d;
-		return 0;
-	case K_SIZE:
-		if (get_number(c, s, where, f, &d) < 0)
-			return -1;
-		*(size_t *)p = (size_t)d;
-		return 0;
-	case K_NUM: return get_number(c, s, where, f, (double *)p);
-	case K_API:
-		if (want_type(c, s, where, CONFIG_TYPE_STRING) < 0)
-			return -1;
-		v = config_setting_get_string(s);
-		if (strcmp(v, "http") == 0)
-			*(enum lb_api *)p = LB_API_HTTP;
-		else if (strcmp(v, "rest") == 0)
-			*(enum lb_api *)p = LB_API_REST;
-		else
-			return fail(c, s, where,
-			    "'%s': expected \"http\" or \"rest\"", v);
-		return 0;
-	case K_PAYLOAD:
-		if (want_type(c, s, where, CONFIG_TYPE_STRING) < 0)
-			return -1;
-		v = config_setting_get_string(s);
-		if (strcmp(v, "1.0") == 0)
-			*(int *)p = 1;
-		else if (strcmp(v, "2.0") == 0)
-			*(int *)p = 2;
-		else
-			return fail(c, s, where,
-			    "'%s': expected \"1.0\" or \"2.0\"", v);
-		return 0;
-	case K_KV:
-		return parse_kv(c, s, where, f, (struct lb_kv **)p,
-		    (size_t *)((char *)dst + f->count_off));
-	case K_STRLIST:
-		return parse_strlist(c, s, where, f, (char ***)p,
-		    (size_t *)((char *)dst + f->count_off));
-	case K_BOOL:
-		if (want_type(c, s, where, CONFIG_TYPE_BOOL) < 0)
-			return -1;
-		*(int *)p = config_setting_get_bool(s) != 0;
-		return 0;
-	case K_MODE: return get_mode(c, s, where, f, (int *)p);
-	}
-	return fail(c, s, where, "internal error: unknown kind");
-}
-
-/*
- * Applies the table `fields` to group `s` (named `where` in messages),
- * storing into `dst`: unknown names, wrong types, bad values and missing
- * required settings are errors.
- */
-static int
-parse_group(struct ctx *c, const config_setting_t *s, const char *where,
-    const struct field *fields, size_t nfields, void *dst)
-{
-	char sub[256];
-	int len;
-
-	if (want_type(c, s, where, CONFIG_TYPE_GROUP) < 0)
-		return -1;
-	len = config_setting_length(s);
-	for (int i = 0; i < len; i++) {
-		const config_setting_t *e = config_setting_get_elem(s, i);
-		const char *name = config_setting_name(e);
-		const struct field *f = NULL;
-
-		for (size_t j = 0; j < nfields && f == NULL; j++)
-			if (strcmp(fields[j].name, name) == 0)
-				f = &fields[j];
-		setpath(sub, sizeof(sub), "%s.%s", where, name);
-		if (f == NULL)
-			return fail(c, e, sub, "unknown setting");
-		if (parse_field(c, e, sub, f, dst) < 0)
-			return -1;
-	}
-	for (size_t j = 0; j < nfields; j++) {
-		if (!(fields[j].flags & F_REQUIRED) ||
-		    config_setting_get_member(s, fields[j].name) != NULL)
-			continue;
-		setpath(sub, sizeof(sub), "%s.%s", where, fields[j].name);
-		return fail(c, s, sub, "missing (required)");
-	}
-	return 0;
-}
+const size_t lb_config__nresponse_fields = NFIELDS(lb_config__response_fields);
 
 /* ---- helpers ---- */
 
@@ -833,8 +233,8 @@ free_kv(struct lb_kv *kv, size_t n)
 	free(kv);
 }
 
-static char *
-dup_default(char **dst, const char *v)
+char *
+lb_config__dup_default(char **dst, const char *v)
 {
 	if (*dst == NULL)
 		*dst = strdup(v);
@@ -842,8 +242,8 @@ dup_default(char **dst, const char *v)
 }
 
 /* 10 lowercase alphanumerics from an FNV-1a hash of `s`. */
-static void
-derive_api_id(const char *s, char out[11])
+void
+lb_config__derive_api_id(const char *s, char out[11])
 {
 	static const char digits[] = "0123456789abcdefghijklmnopqrstuvwxyz";
 	uint64_t h = 14695981039346656037ull;
@@ -860,8 +260,8 @@ derive_api_id(const char *s, char out[11])
 }
 
 /* The member `name` of group `g`, else `g` itself (for a line number). */
-static const config_setting_t *
-member_or(const config_setting_t *g, const char *name)
+const config_setting_t *
+lb_config__member_or(const config_setting_t *g, const char *name)
 {
 	const config_setting_t *s =
 	    g != NULL ? config_setting_get_member(g, name) : NULL;
@@ -871,23 +271,23 @@ member_or(const config_setting_t *g, const char *name)
 
 /* ---- sections ---- */
 
-static const struct lb_throttle_limits no_throttle = { -1, -1 };
+const struct lb_throttle_limits lb_config__no_throttle = { -1, -1 };
 
 /*
  * Settings `a` and `b` of group s (whose path is `prefix`, "gateway.") come
  * together: one without the other is an error naming the missing one.
  */
-static int
-check_pair(struct ctx *c, const config_setting_t *s, const char *prefix,
-    const char *a, int has_a, const char *b, int has_b)
+int
+lb_config__check_pair(struct lb_config__ctx *c, const config_setting_t *s,
+    const char *prefix, const char *a, int has_a, const char *b, int has_b)
 {
 	char where[128];
 
 	if (has_a == has_b)
 		return 0;
 	snprintf(where, sizeof(where), "%s%s", prefix, has_a ? b : a);
-	return fail(c, config_setting_get_member(s, has_a ? a : b), where,
-	    "missing: %s and %s are set together", a, b);
+	return lb_config__fail(c, config_setting_get_member(s, has_a ? a : b),
+	    where, "missing: %s and %s are set together", a, b);
 }
 
 /*
@@ -895,28 +295,28 @@ check_pair(struct ctx *c, const config_setting_t *s, const char *prefix,
  * Gateway's throttling settings come in pairs).  `prefix` is the path of
  * group s ("gateway."), `kind` "" or "account_".
  */
-static int
-throttle_pair(struct ctx *c, const config_setting_t *s, const char *prefix,
-    const char *kind, struct lb_throttle_limits *lim)
+int
+lb_config__throttle_pair(struct lb_config__ctx *c, const config_setting_t *s,
+    const char *prefix, const char *kind, struct lb_throttle_limits *lim)
 {
 	char rate[64], burst[64];
 
 	snprintf(rate, sizeof(rate), "%sthrottling_rate_limit", kind);
 	snprintf(burst, sizeof(burst), "%sthrottling_burst_limit", kind);
-	return check_pair(
+	return lb_config__check_pair(
 	    c, s, prefix, rate, lim->rate >= 0, burst, lim->burst >= 0);
 }
 
 /* StrictModes (lb_sandbox_path_check) for `path`, named at `s`. */
-static int
-strict_path(struct ctx *c, const config_setting_t *s, const char *where,
-    const char *path)
+int
+lb_config__strict_path(struct lb_config__ctx *c, const config_setting_t *s,
+    const char *where, const char *path)
 {
 	char why[512];
 
 	if (lb_sandbox_path_check(path, why, sizeof(why)) == 0)
 		return 0;
-	return fail(
+	return lb_config__fail(
 	    c, s, where, "%s (gateway.strict_modes = false allows it)", why);
 }
 
@@ -924,22 +324,23 @@ strict_path(struct ctx *c, const config_setting_t *s, const char *where,
  * Resolves `prefix`user and `prefix`group of section s into ids; nothing
  * when user is NULL (group alone is an error).
  */
-static int
-resolve_ids(struct ctx *c, const config_setting_t *s, const char *prefix,
-    const char *user, const char *group, uid_t *uid, gid_t *gid)
+int
+lb_config__resolve_ids(struct lb_config__ctx *c, const config_setting_t *s,
+    const char *prefix, const char *user, const char *group, uid_t *uid,
+    gid_t *gid)
 {
 	char where[80], why[128];
 
 	if (user == NULL && group == NULL)
 		return 0;
-	setpath(where, sizeof(where), "%s%s", prefix,
+	lb_config__setpath(where, sizeof(where), "%s%s", prefix,
 	    user == NULL || group != NULL ? "group" : "user");
 	if (user == NULL)
-		return fail(
-		    c, member_or(s, "group"), where, "a group needs a user");
+		return lb_config__fail(c, lb_config__member_or(s, "group"),
+		    where, "a group needs a user");
 	if (lb_sandbox_ids(user, group, uid, gid, why, sizeof(why)) < 0)
-		return fail(c,
-		    member_or(s,
+		return lb_config__fail(c,
+		    lb_config__member_or(s,
 		        strncmp(why, "unknown user", 12) == 0 ? "user"
 		                                              : "group"),
 		    where, "%s", why);
@@ -947,7 +348,8 @@ resolve_ids(struct ctx *c, const config_setting_t *s, const char *prefix,
 }
 
 static int
-load_gateway(struct ctx *c, const config_setting_t *g, struct lb_config *cfg)
+load_gateway(
+    struct lb_config__ctx *c, const config_setting_t *g, struct lb_config *cfg)
 {
 	/* defaults that do not depend on the API type */
 	cfg->api = LB_API_HTTP;
@@ -959,470 +361,58 @@ load_gateway(struct ctx *c, const config_setting_t *g, struct lb_config *cfg)
 	cfg->connection_timeout = 60;
 	cfg->listen_mode = 0660;
 	cfg->max_buffered = 64 * 1024 * 1024;
-	cfg->throttle = cfg->account_throttle = no_throttle;
+	cfg->throttle = cfg->account_throttle = lb_config__no_throttle;
 	if (g != NULL &&
-	    parse_group(c, g, "gateway", gateway_fields,
+	    lb_config__parse_group(c, g, "gateway", gateway_fields,
 	        NFIELDS(gateway_fields), cfg) < 0)
 		return -1;
-	if (throttle_pair(c, g, "gateway.", "", &cfg->throttle) < 0 ||
-	    throttle_pair(
+	if (lb_config__throttle_pair(c, g, "gateway.", "", &cfg->throttle) <
+	        0 ||
+	    lb_config__throttle_pair(
 	        c, g, "gateway.", "account_", &cfg->account_throttle) < 0)
 		return -1;
 	if (cfg->payload_format == 0)
 		cfg->payload_format = cfg->api == LB_API_REST ? 1 : 2;
 	else if (cfg->api == LB_API_REST && cfg->payload_format != 1) {
-		return fail(c, member_or(g, "payload_format"),
+		return lb_config__fail(c,
+		    lb_config__member_or(g, "payload_format"),
 		    "gateway.payload_format",
 		    "REST APIs support only payload format \"1.0\"");
 	}
-	if (resolve_ids(c, g, "gateway.", cfg->user, cfg->group, &cfg->uid,
-	        &cfg->gid) < 0)
+	if (lb_config__resolve_ids(c, g, "gateway.", cfg->user, cfg->group,
+	        &cfg->uid, &cfg->gid) < 0)
 		return -1;
 	if (cfg->strict_modes &&
-	    strict_path(c, member_or(g, "strict_modes"), "gateway.strict_modes",
-	        c->path) < 0)
+	    lb_config__strict_path(c, lb_config__member_or(g, "strict_modes"),
+	        "gateway.strict_modes", c->path) < 0)
 		return -1;
 	if (cfg->integration_timeout == 0)
 		cfg->integration_timeout = cfg->api == LB_API_REST ? 29 : 30;
 	else if (cfg->api == LB_API_HTTP && cfg->integration_timeout > 30) {
-		return fail(c, member_or(g, "integration_timeout"),
+		return lb_config__fail(c,
+		    lb_config__member_or(g, "integration_timeout"),
 		    "gateway.integration_timeout",
 		    "%g is out of range: must be from 0.05 to 30 for an HTTP "
 		    "API",
 		    cfg->integration_timeout);
 	}
 	if (cfg->api == LB_API_HTTP && cfg->nbinary_media_types > 0) {
-		return fail(c, member_or(g, "binary_media_types"),
+		return lb_config__fail(c,
+		    lb_config__member_or(g, "binary_media_types"),
 		    "gateway.binary_media_types",
 		    "only REST APIs have binary media types (an HTTP API "
 		    "decides from the Content-Type)");
 	}
-	if (dup_default(&cfg->stage, "$default") == NULL ||
-	    dup_default(&cfg->region, "us-east-1") == NULL ||
-	    dup_default(&cfg->account_id, "123456789012") == NULL)
-		return fail(c, g, "gateway", "out of memory");
-	return 0;
-}
-
-static int
-load_responses(struct ctx *c, const config_setting_t *g, struct lb_config *cfg)
-{
-	char where[256];
-	int len;
-
-	if (want_type(c, g, "gateway_responses", CONFIG_TYPE_GROUP) < 0)
-		return -1;
-	len = config_setting_length(g);
-	for (int i = 0; i < len; i++) {
-		const config_setting_t *e = config_setting_get_elem(g, i);
-		const char *name = config_setting_name(e);
-		enum lb_gwerr type = lb_gwerror_from_name(name);
-		struct lb_gateway_response *r;
-
-		setpath(where, sizeof(where), "gateway_responses.%s", name);
-		if (type <= LB_GWERR_NONE || type >= LB_GWERR_COUNT)
-			return fail(c, e, where,
-			    "unknown gateway response type (see "
-			    "docs/configuration.md)");
-		r = &cfg->responses[type];
-		if (parse_group(c, e, where, response_fields,
-		        NFIELDS(response_fields), r) < 0)
-			return -1;
-		r->set = 1;
-	}
-	return 0;
-}
-
-/* Resolves f->module against `dir` and checks that the file is there. */
-static int
-resolve_module(struct ctx *c, const config_setting_t *fs, const char *where,
-    const char *dir, struct lb_function *f)
-{
-	const config_setting_t *s = config_setting_get_member(fs, "module");
-	char joined[PATH_MAX + 1], sub[256];
-	char *real;
-	struct stat st;
-	int n;
-
-	setpath(sub, sizeof(sub), "%s.module", where);
-	if (f->module[0] == '/')
-		n = snprintf(joined, sizeof(joined), "%s", f->module);
-	else
-		n = snprintf(joined, sizeof(joined), "%s/%s", dir, f->module);
-	if (n < 0 || (size_t)n >= sizeof(joined))
-		return fail(c, s, sub, "path too long");
-	real = realpath(joined, NULL);
-	if (real == NULL)
-		return fail(c, s, sub, "cannot find module '%s': %s", joined,
-		    strerror(errno));
-	if (stat(real, &st) < 0 || !S_ISREG(st.st_mode)) {
-		fail(c, s, sub, "module '%s' is not a regular file", real);
-		free(real);
-		return -1;
-	}
-	free(f->module);
-	f->module = real;
-	return 0;
-}
-
-/* A function's user and group, gateway.user's by default; its module
- * under StrictModes. */
-static int
-function_ids(struct ctx *c, const config_setting_t *fs, const char *where,
-    const struct lb_config *cfg, struct lb_function *f)
-{
-	char prefix[80];
-
-	if (cfg->strict_modes) {
-		setpath(prefix, sizeof(prefix), "%s.module", where);
-		if (strict_path(c, config_setting_get_member(fs, "module"),
-		        prefix, f->module) < 0)
-			return -1;
-	}
-	setpath(prefix, sizeof(prefix), "%s.", where);
-	if (f->user == NULL && f->group == NULL && cfg->user != NULL) {
-		if ((f->user = strdup(cfg->user)) == NULL ||
-		    (cfg->group != NULL &&
-		        (f->group = strdup(cfg->group)) == NULL))
-			return fail(c, fs, where, "out of memory");
-		f->uid = cfg->uid;
-		f->gid = cfg->gid;
-		return 0;
-	}
-	return resolve_ids(c, fs, prefix, f->user, f->group, &f->uid, &f->gid);
-}
-
-static int
-load_functions(struct ctx *c, const config_setting_t *list, const char *dir,
-    struct lb_config *cfg)
-{
-	char where[64];
-	int len;
-
-	if (want_type(c, list, "functions", CONFIG_TYPE_LIST) < 0)
-		return -1;
-	len = config_setting_length(list);
-	cfg->functions =
-	    calloc(len > 0 ? (size_t)len : 1, sizeof(*cfg->functions));
-	if (cfg->functions == NULL)
-		return fail(c, list, "functions", "out of memory");
-	for (int i = 0; i < len; i++) {
-		const config_setting_t *fs = config_setting_get_elem(list, i);
-		struct lb_function *f = &cfg->functions[i];
-		size_t envsize = 0;
-
-		cfg->nfunctions = (size_t)i + 1;
-		f->timeout = 3;
-		f->memory = 128;
-		f->reserved_concurrency = -1;
-		f->idle_timeout = 300;
-		f->line = (int)config_setting_source_line(fs);
-		setpath(where, sizeof(where), "functions[%d]", i);
-		if (parse_group(c, fs, where, function_fields,
-		        NFIELDS(function_fields), f) < 0)
-			return -1;
-		if (dup_default(&f->version, "$LATEST") == NULL)
-			return fail(c, fs, where, "out of memory");
-		for (int j = 0; j < i; j++) {
-			if (strcmp(cfg->functions[j].name, f->name) != 0)
-				continue;
-			setpath(where, sizeof(where), "functions[%d].name", i);
-			return fail(c, config_setting_get_member(fs, "name"),
-			    where,
-			    "duplicate function '%s' (first defined at line "
-			    "%d)",
-			    f->name, cfg->functions[j].line);
-		}
-		for (size_t j = 0; j < f->nenvironment; j++)
-			envsize += strlen(f->environment[j].key) +
-			    strlen(f->environment[j].value);
-		if (envsize > ENV_TOTAL_MAX) {
-			setpath(where, sizeof(where),
-			    "functions[%d].environment", i);
-			return fail(c,
-			    config_setting_get_member(fs, "environment"), where,
-			    "%zu bytes of variables: Lambda allows at most "
-			    "%d",
-			    envsize, ENV_TOTAL_MAX);
-		}
-		if (resolve_module(c, fs, where, dir, f) < 0 ||
-		    function_ids(c, fs, where, cfg, f) < 0)
-			return -1;
-	}
-	return 0;
-}
-
-/*
- * Concurrency as Lambda accounts it: reserved concurrency comes out of the
- * account's pool, and the unreserved rest must keep room for the functions
- * without a reservation (Lambda keeps 100; we keep 1).
- */
-static int
-check_concurrency(
-    struct ctx *c, const config_setting_t *list, struct lb_config *cfg)
-{
-	long reserved = 0, provisioned = 0;
-	int unreserved = 0;
-	char where[64];
-
-	for (size_t i = 0; i < cfg->nfunctions; i++)
-		if (cfg->functions[i].reserved_concurrency < 0)
-			unreserved = 1;
-	for (size_t i = 0; i < cfg->nfunctions; i++) {
-		const struct lb_function *f = &cfg->functions[i];
-		const config_setting_t *fs =
-		    config_setting_get_elem(list, (unsigned)i);
-		long pool;
-
-		if (f->reserved_concurrency < 0)
-			continue;
-		setpath(where, sizeof(where),
-		    "functions[%zu].reserved_concurrency", i);
-		reserved += f->reserved_concurrency;
-		pool = cfg->account_concurrency - (unreserved ? 1 : 0);
-		if (reserved > pool)
-			return fail(c,
-			    config_setting_get_member(
-			        fs, "reserved_concurrency"),
-			    where,
-			    "%ld reserved in total, over the %ld the account "
-			    "can reserve (gateway.account_concurrency %d%s)",
-			    reserved, pool, cfg->account_concurrency,
-			    unreserved ? " minus 1 left for the unreserved "
-			                 "functions"
-			               : "");
-		if (f->provisioned > f->reserved_concurrency) {
-			setpath(where, sizeof(where),
-			    "functions[%zu].provisioned", i);
-			return fail(c,
-			    config_setting_get_member(fs, "provisioned"), where,
-			    "%d is more than the function's "
-			    "reserved_concurrency (%d)",
-			    f->provisioned, f->reserved_concurrency);
-		}
-	}
-	for (size_t i = 0; i < cfg->nfunctions; i++) {
-		const struct lb_function *f = &cfg->functions[i];
-
-		if (f->reserved_concurrency >= 0 || f->provisioned == 0)
-			continue;
-		provisioned += f->provisioned;
-		if (provisioned > cfg->account_concurrency - reserved) {
-			setpath(where, sizeof(where),
-			    "functions[%zu].provisioned", i);
-			return fail(c,
-			    config_setting_get_member(
-			        config_setting_get_elem(list, (unsigned)i),
-			        "provisioned"),
-			    where,
-			    "%ld provisioned in total for unreserved "
-			    "functions, over the %ld unreserved account "
-			    "concurrency",
-			    provisioned, cfg->account_concurrency - reserved);
-		}
-	}
-	return 0;
-}
-
-/* Whether two keys share what must be unique: 0, or the clash's name. */
-static const char *
-key_clash(const struct lb_api_key *a, const struct lb_api_key *b)
-{
-	if (strcmp(a->name, b->name) == 0)
-		return "name";
-	if (strcmp(a->value, b->value) == 0)
-		return "value";
-	if (strcmp(a->id, b->id) == 0)
-		return "id";
-	return NULL;
-}
-
-/* api_keys: REST APIs only (an HTTP API has none, as on AWS). */
-static int
-load_api_keys(
-    struct ctx *c, const config_setting_t *list, struct lb_config *cfg)
-{
-	char where[64];
-	int len;
-
-	if (want_type(c, list, "api_keys", CONFIG_TYPE_LIST) < 0)
-		return -1;
-	len = config_setting_length(list);
-	if (len > 0 && cfg->api != LB_API_REST)
-		return fail(
-		    c, list, "api_keys", "only REST APIs have API keys");
-	if (len > 10000)
-		return fail(c, list, "api_keys", "more than 10000 keys");
-	cfg->api_keys =
-	    calloc(len > 0 ? (size_t)len : 1, sizeof(*cfg->api_keys));
-	if (cfg->api_keys == NULL)
-		return fail(c, list, "api_keys", "out of memory");
-	for (int i = 0; i < len; i++) {
-		const config_setting_t *ks = config_setting_get_elem(list, i);
-		struct lb_api_key *k = &cfg->api_keys[i];
-		char id[11];
-
-		cfg->napi_keys = (size_t)i + 1;
-		k->enabled = 1;
-		k->throttle = no_throttle;
-		k->quota_limit = -1;
-		k->line = (int)config_setting_source_line(ks);
-		setpath(where, sizeof(where), "api_keys[%d]", i);
-		if (parse_group(c, ks, where, api_key_fields,
-		        NFIELDS(api_key_fields), k) < 0)
-			return -1;
-		setpath(where, sizeof(where), "api_keys[%d].", i);
-		if (throttle_pair(c, ks, where, "", &k->throttle) < 0)
-			return -1;
-		if (check_pair(c, ks, where, "quota_limit", k->quota_limit >= 0,
-		        "quota_period", k->quota_period_name != NULL) < 0)
-			return -1;
-		if (k->quota_period_name != NULL)
-			k->quota_period = k->quota_period_name[0] == 'D'
-			    ? LB_QUOTA_DAY
-			    : k->quota_period_name[0] == 'W' ? LB_QUOTA_WEEK
-			                                     : LB_QUOTA_MONTH;
-		if (k->id == NULL) {
-			derive_api_id(k->name, id);
-			if ((k->id = strdup(id)) == NULL)
-				return fail(c, ks, where, "out of memory");
-		}
-		for (int j = 0; j < i; j++) {
-			const char *what = key_clash(&cfg->api_keys[j], k);
-
-			if (what == NULL)
-				continue;
-			setpath(
-			    where, sizeof(where), "api_keys[%d].%s", i, what);
-			return fail(c, member_or(ks, what), where,
-			    "the same as api_keys[%d]'s (line %d)", j,
-			    cfg->api_keys[j].line);
-		}
-	}
-	return 0;
-}
-
-static int
-load_routes(struct ctx *c, const config_setting_t *list, struct lb_config *cfg)
-{
-	char where[64], why[512];
-	struct lb_router *router;
-	size_t bad;
-	int len;
-
-	if (want_type(c, list, "routes", CONFIG_TYPE_LIST) < 0)
-		return -1;
-	len = config_setting_length(list);
-	cfg->routes = calloc(len > 0 ? (size_t)len : 1, sizeof(*cfg->routes));
-	if (cfg->routes == NULL)
-		return fail(c, list, "routes", "out of memory");
-	for (int i = 0; i < len; i++) {
-		const config_setting_t *rs = config_setting_get_elem(list, i);
-		struct lb_route *r = &cfg->routes[i];
-		struct route_src src = { NULL, NULL, 0, { -1, -1 }, 0 };
-		char prefix[48];
-		int fn, rc = -1;
-
-		cfg->nroutes = (size_t)i + 1;
-		r->line = (int)config_setting_source_line(rs);
-		setpath(where, sizeof(where), "routes[%d]", i);
-		if (parse_group(c, rs, where, route_fields,
-		        NFIELDS(route_fields), &src) < 0)
-			goto next;
-		setpath(prefix, sizeof(prefix), "routes[%d].", i);
-		if (throttle_pair(c, rs, prefix, "", &src.throttle) < 0)
-			goto next;
-		r->throttle =
-		    src.throttle.rate >= 0 ? src.throttle : cfg->throttle;
-		r->api_key_required = src.api_key_required;
-		if (r->api_key_required && cfg->api != LB_API_REST) {
-			setpath(where, sizeof(where),
-			    "routes[%d].api_key_required", i);
-			fail(c,
-			    config_setting_get_member(rs, "api_key_required"),
-			    where, "only REST APIs have API keys");
-			goto next;
-		}
-		r->key = src.route;
-		src.route = NULL;
-		setpath(where, sizeof(where), "routes[%d].route", i);
-		if (lb_router_parse_key(
-		        r->key, &r->method, &r->path, why, sizeof(why)) < 0) {
-			fail(c, config_setting_get_member(rs, "route"), where,
-			    "%s", why);
-			goto next;
-		}
-		setpath(where, sizeof(where), "routes[%d].function", i);
-		fn = lb_config_function_index(cfg, src.function);
-		if (fn < 0) {
-			fail(c, config_setting_get_member(rs, "function"),
-			    where, "no function named '%s'", src.function);
-			goto next;
-		}
-		r->function = (size_t)fn;
-		r->payload_format = src.payload_format != 0
-		    ? src.payload_format
-		    : cfg->payload_format;
-		if (cfg->api == LB_API_REST && r->payload_format != 1) {
-			setpath(where, sizeof(where),
-			    "routes[%d].payload_format", i);
-			fail(c, config_setting_get_member(rs, "payload_format"),
-			    where,
-			    "REST APIs support only payload format \"1.0\"");
-			goto next;
-		}
-		rc = 0;
-	next:
-		free(src.route);
-		free(src.function);
-		if (rc < 0)
-			return -1;
-	}
-	/* conflicts (same method and template) are the router's to find */
-	router =
-	    lb_router_new(cfg->routes, cfg->nroutes, &bad, why, sizeof(why));
-	if (router == NULL) {
-		const config_setting_t *rs =
-		    config_setting_get_elem(list, (unsigned)bad);
-
-		setpath(where, sizeof(where), "routes[%zu].route", bad);
-		return fail(c, config_setting_get_member(rs, "route"), where,
-		    "%s", why);
-	}
-	lb_router_free(router);
-	return 0;
-}
-
-static int
-probe_modules(struct ctx *c, const config_setting_t *list,
-    lb_config_probe *probe, struct lb_config *cfg)
-{
-	char where[64], why[512];
-	int rc;
-
-	for (size_t i = 0; i < cfg->nfunctions; i++) {
-		const struct lb_function *f = &cfg->functions[i];
-		const config_setting_t *fs =
-		    config_setting_get_elem(list, (unsigned)i);
-
-		why[0] = '\0';
-		/* its constructors run as the function would */
-		lb_sandbox_probe_ids(f->user != NULL, f->uid, f->gid);
-		rc = probe(f->module, f->handler, why, sizeof(why));
-		lb_sandbox_probe_ids(0, 0, 0);
-		if (rc == 0)
-			continue;
-		setpath(where, sizeof(where), "functions[%zu].handler", i);
-		return fail(c, config_setting_get_member(fs, "handler"), where,
-		    "cannot use '%s' from module '%s': %s", f->handler,
-		    f->module, why[0] != '\0' ? why : "probe failed");
-	}
+	if (lb_config__dup_default(&cfg->stage, "$default") == NULL ||
+	    lb_config__dup_default(&cfg->region, "us-east-1") == NULL ||
+	    lb_config__dup_default(&cfg->account_id, "123456789012") == NULL)
+		return lb_config__fail(c, g, "gateway", "out of memory");
 	return 0;
 }
 
 /* The directory of the (real) config file, and the file's real path. */
 static int
-config_dir(struct ctx *c, char **real, char **dir)
+config_dir(struct lb_config__ctx *c, char **real, char **dir)
 {
 	char *slash;
 
@@ -1447,7 +437,7 @@ config_dir(struct ctx *c, char **real, char **dir)
 
 /* Checks that `path` is a readable regular file, for a clear message. */
 static int
-check_readable(struct ctx *c)
+check_readable(struct lb_config__ctx *c)
 {
 	struct stat st;
 	int fd = open(c->path, O_RDONLY | O_CLOEXEC);
@@ -1473,7 +463,7 @@ lb_config_load(
 {
 	static const char *const sections[] = { "gateway", "gateway_responses",
 		"functions", "routes", "api_keys" };
-	struct ctx c = { path, NULL, err, errlen };
+	struct lb_config__ctx c = { path, NULL, err, errlen };
 	struct lb_config *cfg = NULL;
 	char *real = NULL, *dir = NULL;
 	const config_setting_t *root, *s;
@@ -1519,7 +509,7 @@ lb_config_load(
 		while (j < NFIELDS(sections) && strcmp(sections[j], name) != 0)
 			j++;
 		if (j == NFIELDS(sections)) {
-			fail(&c, e, name,
+			lb_config__fail(&c, e, name,
 			    "unknown setting (sections are gateway, "
 			    "gateway_responses, functions, routes and "
 			    "api_keys)");
@@ -1530,29 +520,30 @@ lb_config_load(
 	    0)
 		goto fail_read;
 	if (cfg->api_id == NULL) {
-		derive_api_id(real, api_id);
+		lb_config__derive_api_id(real, api_id);
 		if ((cfg->api_id = strdup(api_id)) == NULL) {
 			snprintf(err, errlen, "out of memory");
 			goto fail_read;
 		}
 	}
 	s = config_setting_get_member(root, "gateway_responses");
-	if (s != NULL && load_responses(&c, s, cfg) < 0)
+	if (s != NULL && lb_config__load_responses(&c, s, cfg) < 0)
 		goto fail_read;
 	s = config_setting_get_member(root, "functions");
 	if (s != NULL &&
-	    (load_functions(&c, s, dir, cfg) < 0 ||
-	        check_concurrency(&c, s, cfg) < 0))
+	    (lb_config__load_functions(&c, s, dir, cfg) < 0 ||
+	        lb_config__check_concurrency(&c, s, cfg) < 0))
 		goto fail_read;
 	s = config_setting_get_member(root, "api_keys");
-	if (s != NULL && load_api_keys(&c, s, cfg) < 0)
+	if (s != NULL && lb_config__load_api_keys(&c, s, cfg) < 0)
 		goto fail_read;
 	s = config_setting_get_member(root, "routes");
-	if (s != NULL && load_routes(&c, s, cfg) < 0)
+	if (s != NULL && lb_config__load_routes(&c, s, cfg) < 0)
 		goto fail_read;
 	/* last: probing may start a process per function */
 	s = config_setting_get_member(root, "functions");
-	if (s != NULL && probe != NULL && probe_modules(&c, s, probe, cfg) < 0)
+	if (s != NULL && probe != NULL &&
+	    lb_config__probe_modules(&c, s, probe, cfg) < 0)
 		goto fail_read;
 	config_destroy(&lc);
 	free(real);
@@ -1649,107 +640,4 @@ lb_config_function_index(const struct lb_config *cfg, const char *name)
 		    strcmp(cfg->functions[i].name, name) == 0)
 			return (int)i;
 	return -1;
-}
-
-static int
-width(const char *s, int w)
-{
-	int n = (int)strlen(s);
-
-	return n > w ? n : w;
-}
-
-void
-lb_config_dump(const struct lb_config *cfg, FILE *out)
-{
-	int wk = (int)strlen("ROUTE"), wf = (int)strlen("FUNCTION");
-	int wm = (int)strlen("MODULE:HANDLER");
-	char buf[PATH_MAX + 300];
-
-	fprintf(out, "config: %s\n", cfg->path);
-	fprintf(out, "api:    %s (payload %s by default)\n",
-	    cfg->api == LB_API_REST ? "rest" : "http",
-	    cfg->payload_format == 1 ? "1.0" : "2.0");
-	fprintf(out, "listen: %s\n",
-	    cfg->listen != NULL ? cfg->listen : "(inherited socket)");
-	fprintf(out, "stage:  %s\n", cfg->stage);
-	fprintf(out,
-	    "limits: integration timeout %gs, account concurrency %d, "
-	    "request body %zu bytes\n",
-	    cfg->integration_timeout, cfg->account_concurrency,
-	    cfg->max_request_body);
-	fprintf(out, "throttling: ");
-	if (cfg->throttle.rate >= 0)
-		fprintf(out, "each route %g/s, burst %d (unless its own)",
-		    cfg->throttle.rate, cfg->throttle.burst);
-	else
-		fprintf(out, "no stage default");
-	if (cfg->account_throttle.rate >= 0)
-		fprintf(out, "; all routes together %g/s, burst %d\n",
-		    cfg->account_throttle.rate, cfg->account_throttle.burst);
-	else
-		fprintf(out, "; no account limit\n");
-	if (cfg->api == LB_API_REST) {
-		size_t on = 0;
-
-		for (size_t i = 0; i < cfg->napi_keys; i++)
-			on += cfg->api_keys[i].enabled != 0;
-		fprintf(
-		    out, "api keys: %zu (%zu enabled)\n", cfg->napi_keys, on);
-	}
-	for (size_t i = 0; i < cfg->nroutes; i++) {
-		const struct lb_route *r = &cfg->routes[i];
-		const struct lb_function *f = &cfg->functions[r->function];
-
-		wk = width(r->key, wk);
-		wf = width(f->name, wf);
-		snprintf(buf, sizeof(buf), "%s:%s", f->module, f->handler);
-		wm = width(buf, wm);
-	}
-	fprintf(out, "routes:\n");
-	if (cfg->nroutes == 0) {
-		fprintf(out,
-		    "  (none: every request gets the API's "
-		    "no-route error)\n");
-		return;
-	}
-	fprintf(out, "  %-*s  %-*s  %-7s  %-*s  %7s  %8s  %s\n", wk, "ROUTE",
-	    wf, "FUNCTION", "PAYLOAD", wm, "MODULE:HANDLER", "TIMEOUT",
-	    "MEMORY", "CONCURRENCY");
-	for (size_t i = 0; i < cfg->nroutes; i++) {
-		const struct lb_route *r = &cfg->routes[i];
-		const struct lb_function *f = &cfg->functions[r->function];
-		char tmo[32], mem[32], conc[160];
-
-		snprintf(buf, sizeof(buf), "%s:%s", f->module, f->handler);
-		snprintf(tmo, sizeof(tmo), "%gs", f->timeout);
-		snprintf(mem, sizeof(mem), "%d MB", f->memory);
-		if (f->reserved_concurrency >= 0)
-			snprintf(conc, sizeof(conc), "reserved %d",
-			    f->reserved_concurrency);
-		else
-			snprintf(conc, sizeof(conc), "unreserved");
-		if (f->provisioned > 0) {
-			size_t n = strlen(conc);
-
-			snprintf(conc + n, sizeof(conc) - n, ", provisioned %d",
-			    f->provisioned);
-		}
-		if (r->throttle.rate >= 0) {
-			size_t n = strlen(conc);
-
-			snprintf(conc + n, sizeof(conc) - n,
-			    "; throttled %g/s, burst %d", r->throttle.rate,
-			    r->throttle.burst);
-		}
-		if (r->api_key_required) {
-			size_t n = strlen(conc);
-
-			snprintf(
-			    conc + n, sizeof(conc) - n, "; API key required");
-		}
-		fprintf(out, "  %-*s  %-*s  %-7s  %-*s  %7s  %8s  %s\n", wk,
-		    r->key, wf, f->name, r->payload_format == 1 ? "1.0" : "2.0",
-		    wm, buf, tmo, mem, conc);
-	}
 }

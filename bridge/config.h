@@ -1,13 +1,12 @@
 /*
  * config.h - the lambdabridge configuration (docs/design.md section 4), loaded
- * from a libconfig file into an immutable struct.  Only config.c includes
- * libconfig.h.
+ * from a libconfig file into an immutable struct.  Only the loader's files
+ * (config*.c, through config_int.h) include libconfig.h.
  */
 #ifndef LB_CONFIG_H
 #define LB_CONFIG_H
 
 #include <stddef.h>
-#include <stdio.h>
 #include <sys/types.h>
 
 #include "apigw/gwerror.h"
@@ -150,13 +149,5 @@ void lb_config_free(struct lb_config *cfg);
 
 /* Index of the function named `name`, or -1. */
 int lb_config_function_index(const struct lb_config *cfg, const char *name);
-
-/*
- * Writes a human-readable summary of `cfg` to `out` (what `lambdabridge
- * check` prints): the API type, listen address, stage and limits, then the
- * route table (route key, function, payload format, module:handler,
- * timeout, memory, concurrency).
- */
-void lb_config_dump(const struct lb_config *cfg, FILE *out);
 
 #endif /* LB_CONFIG_H */

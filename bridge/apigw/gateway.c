@@ -16,7 +16,6 @@
 #include <time.h>
 
 #include "lambda/env.h"
-#include "apigw/event.h"
 #include "fastcgi/fcgi.h"
 #include "base/fmt.h"
 #include "apigw/gateway.h"
@@ -24,6 +23,7 @@
 #include "apigw/gwerror.h"
 #include "base/ids.h"
 #include "base/log.h"
+#include "apigw/request.h"
 #include "apigw/response.h"
 #include "apigw/router.h"
 #include "apigw/throttle.h"
@@ -43,38 +43,14 @@ struct lb_call {
 	char trace_id[LB_IDS_TRACE_LEN + 1];
 	int64_t time_ms;
 	int64_t start_mono;
-	const char *path;
-	size_t path_len;
-	const char *query;
-	struct lb_router_match match;
+	int body_too_large;
+	struct lb_request q; /* route, API key, the serialised event */
 	const struct lb_function *fn;
-	const struct lb_api_key *api_key; /* the one the route required */
-	char *event;                      /* the serialised event, owned */
-	size_t event_len;
 	struct lb_invoke_request rq;
 	struct lb_invoke_result res;
 	int invoked;
 	struct lb_http_response resp;
 };
-
-/* Stage 1: find the route.  LB_GWERR_NONE or the "no route" error. */
-static enum lb_gwerr
-stage_route(struct lb_call *c)
-{
-	const struct lb_config *cfg = c->gen->cfg;
-	enum lb_gwerr none = c->rest ? LB_GWERR_MISSING_AUTHENTICATION_TOKEN
-	                             : LB_GWERR_RESOURCE_NOT_FOUND;
-
-	if (lb_event_locate(
-	        cfg, c->req->uri, &c->path, &c->path_len, &c->query) < 0)
-		return none;
-	if (c->req->method[0] == '\0' ||
-	    lb_router_match(c->gen->router, c->req->method, c->path,
-	        c->path_len, &c->match) < 0)
-		return none;
-	c->fn = &cfg->functions[c->match.route->function];
-	return LB_GWERR_NONE;
-}
 
 /* The enabled key whose value clients send in x-api-key, or NULL. */
 static const struct lb_api_key *
@@ -89,25 +65,26 @@ find_api_key(const struct lb_config *cfg, const char *value)
 	return NULL;
 }
 
-/* Stage 2: gateway checks: the body's size, the API key (REST routes with
- * api_key_required), then throttling (the route's bucket, then the
- * account's); authorizers come here next. */
+/* Stage 2 (lb_request_check): gateway checks: the body's size, the API key
+ * (REST routes with api_key_required), then throttling (the route's bucket,
+ * then the account's); authorizers come here next. */
 static enum lb_gwerr
-stage_checks(struct lb_call *c, int body_too_large)
+stage_checks(struct lb_request *q, void *arg)
 {
+	struct lb_call *c = arg;
 	struct lb_gen *g = c->gen;
-	size_t route = (size_t)(c->match.route - g->cfg->routes);
+	size_t route = (size_t)(q->match.route - g->cfg->routes);
 	struct lb_gen_key *key = NULL;
 	int64_t now;
 
-	if (body_too_large)
+	if (c->body_too_large)
 		return LB_GWERR_REQUEST_TOO_LARGE;
-	if (c->match.route->api_key_required) {
-		c->api_key = find_api_key(
+	if (q->match.route->api_key_required) {
+		q->api_key = find_api_key(
 		    g->cfg, lb_http_param(c->req, "HTTP_X_API_KEY"));
-		if (c->api_key == NULL)
+		if (q->api_key == NULL)
 			return LB_GWERR_INVALID_API_KEY;
-		key = &g->keys[c->api_key - g->cfg->api_keys];
+		key = &g->keys[q->api_key - g->cfg->api_keys];
 	}
 	if ((key != NULL && key->bucket.on) || g->route_buckets[route].on ||
 	    g->account_bucket.on) {
@@ -129,45 +106,34 @@ stage_checks(struct lb_call *c, int body_too_large)
 	return LB_GWERR_NONE;
 }
 
-/* Stage 3: build and serialise the event. */
+/* Stages 1 to 3, shared with `lambdabridge event` (request.h): find the
+ * route, run the gateway checks (stage_checks), build the event. */
 static enum lb_gwerr
-stage_event(struct lb_call *c)
+stage_prepare(struct lb_call *c)
 {
-	struct lb_event_input in;
-	char *s;
-	size_t len;
+	struct lb_request *q = &c->q;
+	enum lb_gwerr e;
 	char err[256];
 
-	memset(&in, 0, sizeof(in));
-	in.cfg = c->gen->cfg;
-	in.req = c->req;
-	in.match = &c->match;
-	in.path = c->path;
-	in.path_len = c->path_len;
-	in.query = c->query;
-	in.request_id = c->request_id;
-	in.short_id = c->short_id;
-	in.trace_id = c->trace_id;
-	in.time_ms = c->time_ms;
-	in.api_key = c->api_key;
-	/* written straight from the builder: no json-c objects */
-	s = lb_event_build_text(&in, &len, err, sizeof(err));
-	if (s == NULL) {
+	q->cfg = c->gen->cfg;
+	q->router = c->gen->router;
+	q->req = c->req;
+	q->request_id = c->request_id;
+	q->short_id = c->short_id;
+	q->trace_id = c->trace_id;
+	q->time_ms = c->time_ms;
+	q->event_max = LB_EVENT_MAX;
+	e = lb_request_prepare(q, stage_checks, c, err, sizeof(err));
+	c->fn = q->fn;
+	if (err[0] != '\0')
 		lb_log(LB_LOG_ERROR, "%s cannot build the event: %s",
 		    c->request_id, err);
-		return LB_GWERR_API_CONFIGURATION_ERROR;
-	}
-	if (len > LB_EVENT_MAX) {
-		free(s);
+	else if (e == LB_GWERR_EVENT_TOO_LARGE)
 		lb_log(LB_LOG_WARN,
 		    "%s event of %zu bytes is over Lambda's "
 		    "6 MB payload limit",
-		    c->request_id, len);
-		return LB_GWERR_EVENT_TOO_LARGE;
-	}
-	c->event = s;
-	c->event_len = len;
-	return LB_GWERR_NONE;
+		    c->request_id, q->event_len);
+	return e;
 }
 
 /* Stage 4: the invocation request (the invocation itself runs on the
@@ -179,8 +145,8 @@ stage_invoke(struct lb_call *c)
 
 	c->rq.request_id = c->request_id;
 	c->rq.trace_id = c->trace_id;
-	c->rq.event = c->event;
-	c->rq.event_len = c->event_len;
+	c->rq.event = c->q.event;
+	c->rq.event_len = c->q.event_len;
 	c->rq.defer_report = 1; /* logged with the access line (access_log) */
 	c->rq.integration_deadline_ms =
 	    c->time_ms + (int64_t)(cfg->integration_timeout * 1000.0);
@@ -229,7 +195,7 @@ stage_map(struct lb_call *c, struct lb_http_response *resp)
 
 	memset(&in, 0, sizeof(in));
 	in.rest = c->rest;
-	in.payload_format = c->match.route->payload_format;
+	in.payload_format = c->q.match.route->payload_format;
 	in.output = c->res.payload != NULL ? c->res.payload : "";
 	in.output_len = c->res.payload_len;
 	in.accept = lb_http_param(c->req, "HTTP_ACCEPT");
@@ -351,7 +317,7 @@ call_end(struct lb_call *c, enum lb_gwerr e)
 	lb_fcgi_respond(c->r, resp);
 	if (c->invoked)
 		lb_invoke_result_clear(&c->res);
-	free(c->event);
+	lb_request_clear(&c->q);
 	lb_gen_release(c->gw, c->gen);
 	free(c);
 }
@@ -391,6 +357,7 @@ lb_gateway_handle(void *arg, struct lb_fcgi_req *r,
 	c->r = r;
 	c->gen = lb_gen_acquire(gw);
 	c->req = req;
+	c->body_too_large = body_too_large;
 	c->rest = c->gen->cfg->api == LB_API_REST;
 	c->time_ms = lb_now_ms();
 	c->start_mono = lb_mono_ms();
@@ -398,18 +365,17 @@ lb_gateway_handle(void *arg, struct lb_fcgi_req *r,
 	lb_ids_short(c->short_id);
 	lb_ids_trace(c->trace_id, c->time_ms);
 
-	if ((e = stage_route(c)) != LB_GWERR_NONE ||
-	    (e = stage_checks(c, body_too_large)) != LB_GWERR_NONE ||
-	    (e = stage_event(c)) != LB_GWERR_NONE) {
+	if ((e = stage_prepare(c)) != LB_GWERR_NONE) {
 		call_end(c, e);
 		return;
 	}
 	stage_invoke(c);
 	if (loop != NULL) {
-		lb_envs_invoke_async(c->gen->envs, c->match.route->function,
+		lb_envs_invoke_async(c->gen->envs, c->q.match.route->function,
 		    &c->rq, &c->res, loop, call_invoked, c);
 		return;
 	}
-	lb_envs_invoke(c->gen->envs, c->match.route->function, &c->rq, &c->res);
+	lb_envs_invoke(
+	    c->gen->envs, c->q.match.route->function, &c->rq, &c->res);
 	call_invoked(c);
 }

@@ -341,14 +341,6 @@ merge_single(struct hdrs *h, const char *name, const char *value, size_t len,
 	return push(h, last + 1, h->v[last].name, value, len, err, errlen);
 }
 
-static int
-is_tchar(unsigned char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9') ||
-	    (c != '\0' && strchr("!#$%&'*+-.^_`|~", c));
-}
-
 /* Names the gateway renames, with their canonical spelling. */
 static const char *const remapped[] = {
 	"Connection", "Content-Length", "Date", "Server",
@@ -386,7 +378,7 @@ emit_headers(const struct hdrs *h, struct lb_http_response *resp, char *err,
 		if (*name == '\0')
 			return fail(err, errlen, MALFORMED "empty header name");
 		for (j = 0; name[j] != '\0'; j++)
-			if (!is_tchar((unsigned char)name[j]))
+			if (!lb_http_is_tchar((unsigned char)name[j]))
 				return fail(err, errlen,
 				    MALFORMED
 				    "header name '%s' is not an HTTP token",

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/dump.h"
 #include "config.h"
 #include "lambda/probe.h"
 #include "apigw/router.h"
@@ -74,7 +75,7 @@ lb_cli_check(int argc, char **argv)
 		return 1;
 	}
 	lb_router_free(router);
-	lb_config_dump(cfg, stdout);
+	lb_dump_config(cfg, stdout);
 	printf("configuration '%s' is valid%s\n", path,
 	    probe ? "" : " (modules not probed)");
 	lb_config_free(cfg);

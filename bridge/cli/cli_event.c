@@ -2,24 +2,29 @@
  * cli_event.c - `lambdabridge event v1|v2 METHOD PATH [-H 'K: V']...
  * [-d BODY] [-c FILE]`: prints the event the gateway would build for that
  * request (the on-prem `sam local generate-event`).  The arguments become the
- * CGI params nginx (Debian's fastcgi_params) would send, and the event goes
- * through the gateway's own code: lb_event_locate, lb_router_match,
- * lb_event_build.  Exit status: 0 printed, 1 bad arguments or no route
- * (the reason on stderr).
+ * CGI params nginx (Debian's fastcgi_params) would send, and the event comes
+ * from the gateway's own front of the pipeline, lb_request_prepare (route,
+ * then event), with the payload format forced to v1 or v2.  Exit status: 0
+ * printed, 1 bad arguments or no route (the reason on stderr).
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <json-c/json.h>
+
 #include "cli/cli.h"
+#include "cli/cli_int.h"
 #include "config.h"
-#include "apigw/event.h"
+#include "apigw/request.h"
 #include "fastcgi/http.h"
 #include "base/ids.h"
 #include "apigw/router.h"
 
 #define MAX_HEADERS 256
+#define BODY_MAX    ((size_t)INT_MAX) /* -d @FILE, -d @- */
 
 static void
 usage(FILE *out)
@@ -38,6 +43,15 @@ usage(FILE *out)
 	    "v1 or v2.\n");
 }
 
+/* The command line, once parsed: borrowed from argv. */
+struct args {
+	int version;        /* payload format: 1 or 2 */
+	const char *method; /* an HTTP token */
+	const char *target; /* the request target, starting with '/' */
+	const char *conf;   /* -c FILE, or NULL for the built-in config */
+	int explicit_cl;    /* a -H set Content-Length */
+};
+
 /* Everything the command owns; released by state_free(). */
 struct state {
 	struct lb_config *loaded; /* from -c, owned */
@@ -49,11 +63,18 @@ struct state {
 	char *body; /* owned */
 	size_t body_len;
 	int have_body;
+	char clbuf[32]; /* CONTENT_LENGTH of -d */
+	struct lb_http_request req;
+	struct lb_request q; /* the route and the event, owned */
+	char request_id[LB_IDS_UUID_LEN + 1];
+	char short_id[LB_IDS_SHORT_LEN + 1];
+	char trace_id[LB_IDS_TRACE_LEN + 1];
 };
 
 static void
 state_free(struct state *st)
 {
+	lb_request_clear(&st->q);
 	for (size_t i = 0; i < st->nowned; i++)
 		free(st->owned[i]);
 	free(st->body);
@@ -97,57 +118,22 @@ has_param(const struct state *st, const char *name)
 }
 
 static int
-is_tchar(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9') ||
-	    (c != '\0' && strchr("!#$%&'*+-.^_`|~", c));
-}
-
-static int
 is_token(const char *s, size_t len)
 {
 	if (len == 0)
 		return 0;
 	for (size_t i = 0; i < len; i++)
-		if (!is_tchar(s[i]))
+		if (!lb_http_is_tchar((unsigned char)s[i]))
 			return 0;
 	return 1;
 }
 
-/* Reads all of `f` into *out (malloc'ed).  Returns 0 or -1. */
+/* Reads all of `f` into st->body.  Returns 0 or -1. */
 static int
-read_all(FILE *f, char **out, size_t *len)
+read_body(struct state *st, FILE *f)
 {
-	size_t cap = 4096, n = 0;
-	char *b = malloc(cap), *nb;
-
-	if (b == NULL)
-		return -1;
-	for (;;) {
-		size_t r;
-
-		if (n == cap) {
-			if (cap > ((size_t)1 << 30) ||
-			    (nb = realloc(b, cap * 2)) == NULL) {
-				free(b);
-				return -1;
-			}
-			b = nb;
-			cap *= 2;
-		}
-		r = fread(b + n, 1, cap - n, f);
-		n += r;
-		if (r == 0)
-			break;
-	}
-	if (ferror(f)) {
-		free(b);
-		return -1;
-	}
-	*out = b;
-	*len = n;
-	return 0;
+	st->body = lb_cli__read_all(f, BODY_MAX, &st->body_len);
+	return st->body != NULL ? 0 : -1;
 }
 
 /* -d BODY, -d @FILE, -d @- (stdin). */
@@ -169,14 +155,14 @@ set_body(struct state *st, const char *arg)
 		return 0;
 	}
 	if (strcmp(arg, "@-") == 0)
-		return read_all(stdin, &st->body, &st->body_len);
+		return read_body(st, stdin);
 	f = fopen(arg + 1, "rb");
 	if (f == NULL) {
 		fprintf(stderr, "lambdabridge: cannot read '%s': %s\n", arg + 1,
 		    strerror(errno));
 		return -1;
 	}
-	rc = read_all(f, &st->body, &st->body_len);
+	rc = read_body(st, f);
 	fclose(f);
 	if (rc < 0)
 		fprintf(stderr, "lambdabridge: cannot read '%s'\n", arg + 1);
@@ -306,74 +292,60 @@ default_config(struct default_config *d, int version)
 	}
 }
 
-int
-lb_cli_event(int argc, char **argv)
+/*
+ * Reads the command line into *a, the -H headers into st->params and the
+ * -d body into st->body, in their order.  Returns 0, 1 when it printed the
+ * help, or -1 (the reason printed).
+ */
+static int
+parse_args(struct state *st, int argc, char **argv, struct args *a)
 {
-	struct state *st = NULL;
-	struct default_config *def = NULL;
-	const struct lb_config *cfg;
-	const char *pos[3] = { NULL, NULL, NULL }, *conf = NULL;
-	const char *path, *query, *out, *qs;
-	size_t npos = 0, path_len, bad;
-	int version, rc = 1, explicit_cl = 0;
-	struct lb_http_request req;
-	struct lb_router_match match;
-	struct lb_route route;
-	struct lb_event_input in;
-	json_object *ev = NULL;
-	char err[1024], clbuf[32];
-	char request_id[LB_IDS_UUID_LEN + 1], short_id[LB_IDS_SHORT_LEN + 1];
-	char trace_id[LB_IDS_TRACE_LEN + 1];
+	const char *pos[3] = { NULL, NULL, NULL };
+	size_t npos = 0;
 
-	st = calloc(1, sizeof(*st));
-	def = calloc(1, sizeof(*def));
-	if (st == NULL || def == NULL) {
-		fprintf(stderr, "lambdabridge: out of memory\n");
-		goto cleanup;
-	}
+	memset(a, 0, sizeof(*a));
 	/* argv[0] is "event"; options may come anywhere */
 	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
+		const char *o = argv[i];
 
-		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+		if (strcmp(o, "-h") == 0 || strcmp(o, "--help") == 0) {
 			usage(stdout);
-			rc = 0;
-			goto cleanup;
+			return 1;
 		}
-		if (strcmp(a, "-H") == 0 || strcmp(a, "-d") == 0 ||
-		    strcmp(a, "-c") == 0) {
+		if (strcmp(o, "-H") == 0 || strcmp(o, "-d") == 0 ||
+		    strcmp(o, "-c") == 0) {
 			const char *v = i + 1 < argc ? argv[++i] : NULL;
 			int r;
 
 			if (v == NULL) {
 				fprintf(stderr,
 				    "lambdabridge: option %s needs a value\n",
-				    a);
+				    o);
 				goto usage;
 			}
-			if (a[1] == 'c') {
-				conf = v;
-			} else if (a[1] == 'd') {
+			if (o[1] == 'c') {
+				a->conf = v;
+			} else if (o[1] == 'd') {
 				if (set_body(st, v) < 0)
-					goto cleanup;
+					return -1;
 			} else if ((r = add_header(st, v)) < 0) {
-				goto cleanup;
+				return -1;
 			} else if (r == 1) {
-				explicit_cl = 1;
+				a->explicit_cl = 1;
 			}
 			continue;
 		}
-		if (a[0] == '-' && a[1] != '\0') {
+		if (o[0] == '-' && o[1] != '\0') {
 			fprintf(
-			    stderr, "lambdabridge: unknown option '%s'\n", a);
+			    stderr, "lambdabridge: unknown option '%s'\n", o);
 			goto usage;
 		}
 		if (npos == 3) {
 			fprintf(stderr,
-			    "lambdabridge: unexpected argument '%s'\n", a);
+			    "lambdabridge: unexpected argument '%s'\n", o);
 			goto usage;
 		}
-		pos[npos++] = a;
+		pos[npos++] = o;
 	}
 	if (npos < 3) {
 		fprintf(stderr,
@@ -382,9 +354,9 @@ lb_cli_event(int argc, char **argv)
 		goto usage;
 	}
 	if (strcmp(pos[0], "v1") == 0 || strcmp(pos[0], "1.0") == 0) {
-		version = 1;
+		a->version = 1;
 	} else if (strcmp(pos[0], "v2") == 0 || strcmp(pos[0], "2.0") == 0) {
-		version = 2;
+		a->version = 2;
 	} else {
 		fprintf(stderr,
 		    "lambdabridge: unknown payload format '%s' (v1 or v2)\n",
@@ -401,40 +373,67 @@ lb_cli_event(int argc, char **argv)
 		    pos[2]);
 		goto usage;
 	}
+	a->method = pos[1];
+	a->target = pos[2];
+	return 0;
+usage:
+	usage(stderr);
+	return -1;
+}
 
-	if (conf != NULL) {
-		st->loaded = lb_config_load(conf, NULL, err, sizeof(err));
+/*
+ * The configuration and the router the gateway would run: -c FILE's, else
+ * the built-in one in *def.  Returns the configuration (borrowed from st or
+ * def), or NULL (the reason printed).
+ */
+static const struct lb_config *
+load_config(struct state *st, const struct args *a, struct default_config *def)
+{
+	const struct lb_config *cfg;
+	char err[1024];
+	size_t bad;
+
+	if (a->conf != NULL) {
+		st->loaded = lb_config_load(a->conf, NULL, err, sizeof(err));
 		if (st->loaded == NULL) {
 			fprintf(stderr, "lambdabridge: %s\n", err);
-			goto cleanup;
+			return NULL;
 		}
 		cfg = st->loaded;
 	} else {
-		default_config(def, version);
+		default_config(def, a->version);
 		cfg = &def->cfg;
 	}
 	st->router =
 	    lb_router_new(cfg->routes, cfg->nroutes, &bad, err, sizeof(err));
-	if (st->router != NULL)
-		lb_router_set_rest(st->router, cfg->api == LB_API_REST);
 	if (st->router == NULL) {
 		fprintf(stderr, "lambdabridge: %s\n", err);
-		goto cleanup;
+		return NULL;
 	}
+	lb_router_set_rest(st->router, cfg->api == LB_API_REST);
+	return cfg;
+}
 
-	/* the params nginx sends (docs/fastcgi-facts.md 2.1, Debian
-	 * fastcgi_params) */
-	qs = strchr(pos[2], '?');
-	if (st->have_body && !explicit_cl) {
-		snprintf(clbuf, sizeof(clbuf), "%zu", st->body_len);
-		if (add_param(st, "CONTENT_LENGTH", clbuf) < 0 ||
-		    add_param(st, "HTTP_CONTENT_LENGTH", clbuf) < 0)
+/*
+ * Completes st->params with what nginx sends (docs/fastcgi-facts.md 2.1,
+ * Debian fastcgi_params) and fills st->req.  Returns 0, or -1 (the reason
+ * printed).
+ */
+static int
+build_request(struct state *st, const struct args *a)
+{
+	const char *qs = strchr(a->target, '?');
+
+	if (st->have_body && !a->explicit_cl) {
+		snprintf(st->clbuf, sizeof(st->clbuf), "%zu", st->body_len);
+		if (add_param(st, "CONTENT_LENGTH", st->clbuf) < 0 ||
+		    add_param(st, "HTTP_CONTENT_LENGTH", st->clbuf) < 0)
 			goto toomany;
 	}
 	if ((!has_param(st, "HTTP_HOST") &&
 	        add_param(st, "HTTP_HOST", "localhost") < 0) ||
-	    add_param(st, "REQUEST_METHOD", pos[1]) < 0 ||
-	    add_param(st, "REQUEST_URI", pos[2]) < 0 ||
+	    add_param(st, "REQUEST_METHOD", a->method) < 0 ||
+	    add_param(st, "REQUEST_URI", a->target) < 0 ||
 	    add_param(st, "QUERY_STRING", qs != NULL ? qs + 1 : "") < 0 ||
 	    add_param(st, "SERVER_PROTOCOL", "HTTP/1.1") < 0 ||
 	    add_param(st, "REQUEST_SCHEME", "https") < 0 ||
@@ -449,67 +448,107 @@ lb_cli_event(int argc, char **argv)
 	    add_param(st, "CONTENT_TYPE", "") < 0)
 		goto toomany;
 
-	memset(&req, 0, sizeof(req));
-	req.method = pos[1];
-	req.uri = pos[2];
-	req.params = st->params;
-	req.nparams = st->nparams;
-	req.body = st->body;
-	req.body_len = st->body_len;
-
-	/* route exactly as the gateway does (gateway.c stage_route) */
-	if (lb_event_locate(cfg, req.uri, &path, &path_len, &query) < 0 ||
-	    lb_router_match(st->router, req.method, path, path_len, &match) <
-	        0) {
-		fprintf(stderr,
-		    "lambdabridge: no route matches %s %s (the gateway would "
-		    "answer %s)\n",
-		    req.method, req.uri,
-		    cfg->api == LB_API_REST ? "403 Missing Authentication Token"
-		                            : "404 Not Found");
-		goto cleanup;
-	}
-	route = *match.route;
-	route.payload_format = version;
-	match.route = &route;
-
-	memset(&in, 0, sizeof(in));
-	in.cfg = cfg;
-	in.req = &req;
-	in.match = &match;
-	in.path = path;
-	in.path_len = path_len;
-	in.query = query;
-	in.time_ms = lb_now_ms();
-	lb_ids_uuid(request_id);
-	lb_ids_short(short_id);
-	lb_ids_trace(trace_id, in.time_ms);
-	in.request_id = request_id;
-	in.short_id = short_id;
-	in.trace_id = trace_id;
-	ev = lb_event_build(&in, err, sizeof(err));
-	if (ev == NULL) {
-		fprintf(
-		    stderr, "lambdabridge: cannot build the event: %s\n", err);
-		goto cleanup;
-	}
-	out = json_object_to_json_string_ext(ev,
-	    JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-	        JSON_C_TO_STRING_NOSLASHESCAPE);
-	if (out == NULL || printf("%s\n", out) < 0 || fflush(stdout) != 0) {
-		fprintf(stderr, "lambdabridge: cannot write the event\n");
-		goto cleanup;
-	}
-	rc = 0;
-	goto cleanup;
+	memset(&st->req, 0, sizeof(st->req));
+	st->req.method = a->method;
+	st->req.uri = a->target;
+	st->req.params = st->params;
+	st->req.nparams = st->nparams;
+	st->req.body = st->body;
+	st->req.body_len = st->body_len;
+	return 0;
 toomany:
 	fprintf(stderr, "lambdabridge: too many headers (at most %d)\n",
 	    MAX_HEADERS);
-	goto cleanup;
-usage:
-	usage(stderr);
-cleanup:
+	return -1;
+}
+
+/*
+ * Routes st->req and builds its event as the gateway does, with the payload
+ * format forced to a->version: st->q.event.  Returns 0, or -1 (the reason
+ * printed).
+ */
+static int
+make_event(struct state *st, const struct args *a, const struct lb_config *cfg)
+{
+	struct lb_request *q = &st->q;
+	char err[1024];
+
+	memset(q, 0, sizeof(*q));
+	q->cfg = cfg;
+	q->router = st->router;
+	q->req = &st->req;
+	q->payload_format = a->version;
+	q->time_ms = lb_now_ms();
+	lb_ids_uuid(st->request_id);
+	lb_ids_short(st->short_id);
+	lb_ids_trace(st->trace_id, q->time_ms);
+	q->request_id = st->request_id;
+	q->short_id = st->short_id;
+	q->trace_id = st->trace_id;
+	if (lb_request_prepare(q, NULL, NULL, err, sizeof(err)) ==
+	    LB_GWERR_NONE)
+		return 0;
+	if (q->match.route == NULL)
+		fprintf(stderr,
+		    "lambdabridge: no route matches %s %s (the gateway would "
+		    "answer %s)\n",
+		    st->req.method, st->req.uri,
+		    cfg->api == LB_API_REST ? "403 Missing Authentication Token"
+		                            : "404 Not Found");
+	else
+		fprintf(
+		    stderr, "lambdabridge: cannot build the event: %s\n", err);
+	return -1;
+}
+
+/* Prints the event's JSON text indented on stdout.  Returns 0 or -1. */
+static int
+print_event(const char *text, size_t len)
+{
+	json_tokener *tok = json_tokener_new_ex(JSON_TOKENER_DEFAULT_DEPTH);
+	json_object *ev = NULL;
+	const char *out = NULL;
+	int rc = -1;
+
+	if (tok != NULL && len <= INT_MAX)
+		ev = json_tokener_parse_ex(tok, text, (int)len);
+	if (ev != NULL)
+		out = json_object_to_json_string_ext(ev,
+		    JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+		        JSON_C_TO_STRING_NOSLASHESCAPE);
+	if (out != NULL && printf("%s\n", out) >= 0 && fflush(stdout) == 0)
+		rc = 0;
+	else
+		fprintf(stderr, "lambdabridge: cannot write the event\n");
 	json_object_put(ev);
+	if (tok != NULL)
+		json_tokener_free(tok);
+	return rc;
+}
+
+int
+lb_cli_event(int argc, char **argv)
+{
+	struct state *st = calloc(1, sizeof(*st));
+	struct default_config *def = calloc(1, sizeof(*def));
+	const struct lb_config *cfg;
+	struct args a;
+	int rc = 1, r;
+
+	if (st == NULL || def == NULL) {
+		fprintf(stderr, "lambdabridge: out of memory\n");
+		goto out;
+	}
+	if ((r = parse_args(st, argc, argv, &a)) != 0) {
+		rc = r == 1 ? 0 : 1;
+		goto out;
+	}
+	if ((cfg = load_config(st, &a, def)) == NULL ||
+	    build_request(st, &a) < 0 || make_event(st, &a, cfg) < 0 ||
+	    print_event(st->q.event, st->q.event_len) < 0)
+		goto out;
+	rc = 0;
+out:
 	if (st != NULL)
 		state_free(st);
 	free(st);

@@ -13,6 +13,7 @@
 #include <json-c/json.h>
 
 #include "cli/cli.h"
+#include "cli/cli_int.h"
 #include "config.h"
 #include "lambda/env.h"
 #include "lambda/frame.h"
@@ -29,59 +30,21 @@ usage(void)
 
 /* Reads all of `f` up to `max` bytes into a new NUL-terminated buffer. */
 static char *
-read_all(FILE *f, size_t max, size_t *len, char *err, size_t errlen)
+read_event(FILE *f, size_t max, size_t *len, char *err, size_t errlen)
 {
-	size_t cap = 4096, n = 0;
-	char *buf = malloc(cap);
+	char *buf = lb_cli__read_all(f, max, len);
 
-	if (buf == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return NULL;
-	}
-	for (;;) {
-		size_t r;
-
-		if (n + 1 >= cap) {
-			char *nb;
-
-			if (cap > max + 1) {
-				snprintf(err, errlen,
-				    "the event is over %zu bytes (Lambda's "
-				    "payload limit)",
-				    max);
-				free(buf);
-				return NULL;
-			}
-			nb = realloc(buf, cap * 2);
-			if (nb == NULL) {
-				snprintf(err, errlen, "out of memory");
-				free(buf);
-				return NULL;
-			}
-			buf = nb;
-			cap *= 2;
-		}
-		r = fread(buf + n, 1, cap - 1 - n, f);
-		n += r;
-		if (r == 0) {
-			if (ferror(f)) {
-				snprintf(err, errlen, "%s", strerror(errno));
-				free(buf);
-				return NULL;
-			}
-			break;
-		}
-	}
-	if (n > max) {
+	if (buf != NULL)
+		return buf;
+	if (errno == EFBIG)
 		snprintf(err, errlen,
 		    "the event is over %zu bytes (Lambda's payload limit)",
 		    max);
-		free(buf);
-		return NULL;
-	}
-	buf[n] = '\0';
-	*len = n;
-	return buf;
+	else if (errno == ENOMEM)
+		snprintf(err, errlen, "out of memory");
+	else
+		snprintf(err, errlen, "%s", strerror(errno));
+	return NULL;
 }
 
 /* Checks that text is one JSON value, as Lambda's Invoke API does. */
@@ -163,7 +126,7 @@ lb_cli_invoke(int argc, char **argv)
 			    event_path, strerror(errno));
 			return 2;
 		}
-		event = read_all(
+		event = read_event(
 		    f, LB_FRAME_PAYLOAD_LIMIT, &event_len, err, sizeof(err));
 		if (f != stdin)
 			fclose(f);

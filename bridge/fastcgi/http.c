@@ -7,6 +7,14 @@
 
 #include "fastcgi/http.h"
 
+int
+lb_http_is_tchar(int c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') ||
+	    (c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL);
+}
+
 const char *
 lb_http_param(const struct lb_http_request *req, const char *name)
 {

@@ -51,6 +51,13 @@ struct lb_http_response {
 	char *log;
 };
 
+/*
+ * Non-zero when `c` (a byte as an unsigned char) may appear in an HTTP token,
+ * a header name or a method (RFC 9110 tchar): ALPHA, DIGIT and
+ * !#$%&'*+-.^_`|~.
+ */
+int lb_http_is_tchar(int c);
+
 /* First value of param `name`, or NULL; the result is borrowed. */
 const char *lb_http_param(const struct lb_http_request *req, const char *name);
 

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "cli/dump.h"
 #include "apigw/router.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -121,7 +122,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (router == NULL)
 		abort(); /* lb_config_load checked the routes with a router */
 	lb_router_free(router);
-	lb_config_dump(cfg, devnull);
+	lb_dump_config(cfg, devnull);
 	for (size_t i = 0; i < cfg->nroutes; i++)
 		if (lb_config_function_index(
 		        cfg, cfg->functions[cfg->routes[i].function].name) !=

@@ -2,8 +2,9 @@
  * test_config.c - lb_config_load: defaults (Lambda's and API Gateway's),
  * every rejection with its "FILE:LINE: SETTING: reason" message, module
  * resolution and probing (with a fake probe, no real modules), and
- * lb_config_dump.  Each load writes its config to a fresh temporary
- * directory (mkdtemp + mkstemps) holding empty "modules", removed after.
+ * lb_dump_config (cli/dump.c).  Each load writes its config to a fresh
+ * temporary directory (mkdtemp + mkstemps) holding empty "modules", removed
+ * after.
  */
 #include <errno.h>
 #include <limits.h>
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "cli/dump.h"
 #include "apigw/gwerror.h"
 #include "test.h"
 
@@ -1169,7 +1171,7 @@ test_dump(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
 	f = open_memstream(&out, &len);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-	lb_config_dump(cfg, f);
+	lb_dump_config(cfg, f);
 	fclose(f);
 	CU_ASSERT_PTR_NOT_NULL(strstr(out, "api:    http (payload 2.0"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(out, "listen: unix:/tmp/x.sock\n"));
@@ -1198,7 +1200,7 @@ test_dump(void)
 	out = NULL;
 	f = open_memstream(&out, &len);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-	lb_config_dump(cfg, f);
+	lb_dump_config(cfg, f);
 	fclose(f);
 	CU_ASSERT_PTR_NOT_NULL(strstr(out, "(inherited socket)"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(out, "(none"));

@@ -235,6 +235,25 @@ test_http_response(void)
 	CU_ASSERT_STRING_EQUAL(lb_http_reason(599), "Unknown");
 }
 
+/* RFC 9110 tchar, byte by byte: the only token check (header names in
+ * responses, `lambdabridge event`'s methods and -H names). */
+static void
+test_http_tchar(void)
+{
+	static const char extra[] = "!#$%&'*+-.^_`|~";
+	int n = 0;
+
+	for (int c = 0; c < 256; c++) {
+		int want = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+		    (c >= 'A' && c <= 'Z') ||
+		    (c != 0 && memchr(extra, c, sizeof(extra) - 1) != NULL);
+
+		CU_ASSERT_EQUAL(lb_http_is_tchar(c) != 0, want);
+		n += want;
+	}
+	CU_ASSERT_EQUAL(n, 62 + 15);
+}
+
 void
 lb_test_suite_core(void)
 {
@@ -245,6 +264,7 @@ lb_test_suite_core(void)
 		{ "media match", test_media_match },
 		{ "ids formats", test_ids_formats },
 		{ "http response", test_http_response },
+		{ "http tchar", test_http_tchar },
 		CU_TEST_INFO_NULL,
 	};
 

@@ -3,7 +3,7 @@
  * url.c) against docs/apigw-facts.md sections 1 and 2.
  *
  * Each case builds a request as nginx would send it (CGI params), routes it
- * with lb_event_locate + lb_router_match exactly as gateway.c does, builds
+ * with lb_event_locate + lb_router_match exactly as request.c does, builds
  * the event, checks the volatile fields (ids, times, trace id) by FORMAT,
  * replaces them with placeholders and compares the rest structurally with
  * tests/fixtures/events/NAME.json (json_object_equal).
@@ -162,10 +162,6 @@ struct tcall {
 };
 
 /*
- * Routes and builds like gateway.c (stage_route, stage_event).  Returns the
- * event, or NULL when there is no route or the build failed.
- */
-/*
  * lb_event_build, checked against lb_event_build_text: the gateway sends
  * the text, the tests read the objects, so both must be the same JSON to
  * the byte.
@@ -193,6 +189,11 @@ build_checked(const struct lb_event_input *in, char *err, size_t errlen)
  * api_key_required (NULL: none). */
 static const struct lb_api_key *tbuild_key;
 
+/*
+ * Routes and builds like lb_request_prepare (apigw/request.c, the gateway's
+ * stages 1 to 3).  Returns the event, or NULL when there is no route or the
+ * build failed.
+ */
 static json_object *
 tbuild(const struct tconf *t, const struct treq *r, const char *method,
     const char *uri, const char *body, size_t body_len, struct tcall *c)

@@ -1,0 +1,112 @@
+/*
+ * dump.c - the configuration as `lambdabridge check` prints it: the API
+ * type, listen address, stage and limits, then the route table.
+ */
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/dump.h"
+
+static int
+width(const char *s, int w)
+{
+	int n = (int)strlen(s);
+
+	return n > w ? n : w;
+}
+
+void
+lb_dump_config(const struct lb_config *cfg, FILE *out)
+{
+	int wk = (int)strlen("ROUTE"), wf = (int)strlen("FUNCTION");
+	int wm = (int)strlen("MODULE:HANDLER");
+	char buf[PATH_MAX + 300];
+
+	fprintf(out, "config: %s\n", cfg->path);
+	fprintf(out, "api:    %s (payload %s by default)\n",
+	    cfg->api == LB_API_REST ? "rest" : "http",
+	    cfg->payload_format == 1 ? "1.0" : "2.0");
+	fprintf(out, "listen: %s\n",
+	    cfg->listen != NULL ? cfg->listen : "(inherited socket)");
+	fprintf(out, "stage:  %s\n", cfg->stage);
+	fprintf(out,
+	    "limits: integration timeout %gs, account concurrency %d, "
+	    "request body %zu bytes\n",
+	    cfg->integration_timeout, cfg->account_concurrency,
+	    cfg->max_request_body);
+	fprintf(out, "throttling: ");
+	if (cfg->throttle.rate >= 0)
+		fprintf(out, "each route %g/s, burst %d (unless its own)",
+		    cfg->throttle.rate, cfg->throttle.burst);
+	else
+		fprintf(out, "no stage default");
+	if (cfg->account_throttle.rate >= 0)
+		fprintf(out, "; all routes together %g/s, burst %d\n",
+		    cfg->account_throttle.rate, cfg->account_throttle.burst);
+	else
+		fprintf(out, "; no account limit\n");
+	if (cfg->api == LB_API_REST) {
+		size_t on = 0;
+
+		for (size_t i = 0; i < cfg->napi_keys; i++)
+			on += cfg->api_keys[i].enabled != 0;
+		fprintf(
+		    out, "api keys: %zu (%zu enabled)\n", cfg->napi_keys, on);
+	}
+	for (size_t i = 0; i < cfg->nroutes; i++) {
+		const struct lb_route *r = &cfg->routes[i];
+		const struct lb_function *f = &cfg->functions[r->function];
+
+		wk = width(r->key, wk);
+		wf = width(f->name, wf);
+		snprintf(buf, sizeof(buf), "%s:%s", f->module, f->handler);
+		wm = width(buf, wm);
+	}
+	fprintf(out, "routes:\n");
+	if (cfg->nroutes == 0) {
+		fprintf(out,
+		    "  (none: every request gets the API's "
+		    "no-route error)\n");
+		return;
+	}
+	fprintf(out, "  %-*s  %-*s  %-7s  %-*s  %7s  %8s  %s\n", wk, "ROUTE",
+	    wf, "FUNCTION", "PAYLOAD", wm, "MODULE:HANDLER", "TIMEOUT",
+	    "MEMORY", "CONCURRENCY");
+	for (size_t i = 0; i < cfg->nroutes; i++) {
+		const struct lb_route *r = &cfg->routes[i];
+		const struct lb_function *f = &cfg->functions[r->function];
+		char tmo[32], mem[32], conc[160];
+
+		snprintf(buf, sizeof(buf), "%s:%s", f->module, f->handler);
+		snprintf(tmo, sizeof(tmo), "%gs", f->timeout);
+		snprintf(mem, sizeof(mem), "%d MB", f->memory);
+		if (f->reserved_concurrency >= 0)
+			snprintf(conc, sizeof(conc), "reserved %d",
+			    f->reserved_concurrency);
+		else
+			snprintf(conc, sizeof(conc), "unreserved");
+		if (f->provisioned > 0) {
+			size_t n = strlen(conc);
+
+			snprintf(conc + n, sizeof(conc) - n, ", provisioned %d",
+			    f->provisioned);
+		}
+		if (r->throttle.rate >= 0) {
+			size_t n = strlen(conc);
+
+			snprintf(conc + n, sizeof(conc) - n,
+			    "; throttled %g/s, burst %d", r->throttle.rate,
+			    r->throttle.burst);
+		}
+		if (r->api_key_required) {
+			size_t n = strlen(conc);
+
+			snprintf(
+			    conc + n, sizeof(conc) - n, "; API key required");
+		}
+		fprintf(out, "  %-*s  %-*s  %-7s  %-*s  %7s  %8s  %s\n", wk,
+		    r->key, wf, f->name, r->payload_format == 1 ? "1.0" : "2.0",
+		    wm, buf, tmo, mem, conc);
+	}
+}
