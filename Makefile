@@ -208,7 +208,7 @@ fuzz-seed-fuzz_config:
 FUZZ_TARGETS += fuzz_response
 FUZZ_SRC_fuzz_response := bridge/apigw/response.c bridge/base/json.c \
 	bridge/base/b64.c bridge/apigw/media.c bridge/fastcgi/http.c \
-	bridge/base/url.c bridge/base/fmt.c
+	bridge/base/url.c bridge/base/fmt.c bridge/base/scratch.c
 FUZZ_ARGS_fuzz_response := -dict=tests/fuzz/response.dict
 fuzz-seed-fuzz_response:
 	mkdir -p $(BUILD)/fuzz/fuzz_response.corpus
