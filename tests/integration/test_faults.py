@@ -29,6 +29,7 @@ REST_ISE = b'{"message": "Internal server error"}'
 HTTP_ISE = b'{"message":"Internal Server Error"}'
 
 LIMIT = 15.0  # every request here is answered within a few seconds
+SEEN_DEAD = 0.25  # seconds the gateway may take to see an idle worker die
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
@@ -317,7 +318,8 @@ def reload_storm_under_load(fx):
 def _worker_kills(name, bridge, port, status, body):
     """6 clients run 300 ms invocations for 3 s while a worker of `fault`
     is SIGKILLed every 200 ms: a request fails only if a kill came while it
-    ran, with the API type's error, and the bridge serves on."""
+    ran (or just before: an idle worker the gateway had not yet seen die),
+    with the API type's error, and the bridge serves on."""
     rng = random.Random(12)
     kills = []
     load = Load(port, ["/fault?do=sleep&ms=300"], threads=6, max_time=20.0)
@@ -343,8 +345,12 @@ def _worker_kills(name, bridge, port, status, body):
     h.ok(len(load.failures) <= len(kills),
          "%d requests failed for %d kills" % (len(load.failures), len(kills)))
     h.ok(load.failures, "no request failed: no kill hit a running invocation")
+    # a worker killed while idle is seen dead by the supervisor (its
+    # pidfd) a moment later; a request handed to it in between fails too
+    # (it ran on the killed environment), so a kill up to SEEN_DEAD before
+    # a request's start explains its failure as well
     unexplained = [r for r in load.failures
-                   if not any(r[0] <= t <= r[1] for t, _ in kills)]
+                   if not any(r[0] - SEEN_DEAD <= t <= r[1] for t, _ in kills)]
     none_of(unexplained, "failed requests that ran during no kill")
     for _ in range(10):
         h.status_is(h.http(port, "GET", "/fault?do=pid", timeout=LIMIT), 200)
