@@ -495,6 +495,7 @@ def many_idle_connections(fx):
     half = (bytes([1, 1, 0, 1, 0, 8, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0]) +  # BEGIN_REQUEST, keep
             bytes([1, 4, 0, 1, 0, 20, 0, 0]) + bytes([14, 3]) + b"REQUEST_METHOD")  # a PARAMS cut short
     base = sockets()
+    base_conns = _fcgi_counters(fx.http_bridge)["connections"]
     held = []
     try:
         for i in range(300):
@@ -506,7 +507,14 @@ def many_idle_connections(fx):
         end = time.monotonic() + 5
         while time.monotonic() < end and sockets() < base + 300:
             time.sleep(0.05)
-        h.ok(sockets() >= base + 300, "the bridge accepted %d of 300" % (sockets() - base))
+        # the gateway's other sockets (nginx's kept connections, workers'
+        # channels) may come and go meanwhile: its own count of FastCGI
+        # connections settles it when the fds do not
+        accepted = sockets() - base
+        if accepted < 300:
+            accepted = max(accepted, _fcgi_counters(fx.http_bridge)["connections"]
+                           - base_conns)
+        h.ok(accepted >= 300, "the bridge accepted %d of 300" % accepted)
         t0 = time.monotonic()
         for _ in range(20):
             h.status_is(http(fx.http_port, "GET", "/ctl?do=pid"), 200)
