@@ -26,6 +26,9 @@ def _stack(env, api):
     shutil.copy(os.path.join(h.TEST_HANDLERS, "integ_fn.so"), vanish)
     cfg = h.write_config(env, "foundation", api=api, vanish=vanish)
     bridge = h.start_bridge(env, cfg)
+    # the socket accepts (its backlog) before the environments, and the
+    # modules they pin, are set up: "serving on" comes after
+    bridge.wait_log(r"serving on ", 30)
     os.unlink(vanish)  # pinned at start-up: the file is not needed any more
     nginx = h.start_nginx(env, bridge.sock)
     return cfg, bridge, nginx
