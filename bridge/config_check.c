@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "config_int.h"
+#include "fastcgi/http.h"
 #include "fastcgi/listen.h"
 
 static int
@@ -253,7 +254,7 @@ const char *
 lb_config__check_header_value(const char *s)
 {
 	for (; *s != '\0'; s++)
-		if (((unsigned char)*s < 0x20 && *s != '\t') || *s == 0x7f)
+		if (lb_http_is_value_ctl((unsigned char)*s))
 			return "header values may not contain control "
 			       "characters";
 	return NULL;

@@ -347,13 +347,6 @@ static const char *const remapped[] = {
 	"Status", /* would set the CGI status in the FastCGI layer */
 };
 
-/* HTTP allows tab in a field value, and no other control character. */
-static int
-is_value_ctl(unsigned char c)
-{
-	return (c < 0x20 && c != '\t') || c == 0x7f;
-}
-
 /*
  * Validates every header line and moves it into resp: names must be HTTP
  * tokens, values free of control characters but tab (a function must never
@@ -384,7 +377,7 @@ emit_headers(const struct hdrs *h, struct lb_http_response *resp, char *err,
 				    "header name '%s' is not an HTTP token",
 				    printable(name, buf, sizeof(buf)));
 		for (j = 0; j < len; j++)
-			if (is_value_ctl((unsigned char)value[j]))
+			if (lb_http_is_value_ctl((unsigned char)value[j]))
 				return fail(err, errlen,
 				    MALFORMED "value of header '%s' contains "
 				              "a control character",

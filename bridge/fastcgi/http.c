@@ -15,6 +15,12 @@ lb_http_is_tchar(int c)
 	    (c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL);
 }
 
+int
+lb_http_is_value_ctl(int c)
+{
+	return (c < 0x20 && c != '\t') || c == 0x7f;
+}
+
 const char *
 lb_http_param(const struct lb_http_request *req, const char *name)
 {

@@ -58,6 +58,12 @@ struct lb_http_response {
  */
 int lb_http_is_tchar(int c);
 
+/*
+ * Non-zero when `c` (a byte as an unsigned char) may not appear in a header
+ * value: every control character but tab, and DEL.
+ */
+int lb_http_is_value_ctl(int c);
+
 /* First value of param `name`, or NULL; the result is borrowed. */
 const char *lb_http_param(const struct lb_http_request *req, const char *name);
 
