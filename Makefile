@@ -190,7 +190,7 @@ FUZZ_TARGETS += fuzz_config
 FUZZ_SRC_fuzz_config := bridge/config.c bridge/config_table.c \
 	bridge/config_check.c bridge/config_functions.c bridge/config_routes.c \
 	bridge/cli/dump.c bridge/apigw/router.c bridge/apigw/gwerror.c bridge/fastcgi/http.c \
-	bridge/fastcgi/listen.c bridge/lambda/sandbox.c
+	bridge/fastcgi/listen.c bridge/lambda/sandbox.c bridge/base/log.c
 FUZZ_LEN_fuzz_config := 16384
 fuzz-seed-fuzz_config:
 	mkdir -p $(BUILD)/fuzz/fuzz_config.corpus

@@ -26,6 +26,7 @@
 
 #include "config.h"
 #include "config_int.h"
+#include "base/log.h"
 #include "lambda/sandbox.h"
 
 #define MAX_REQUEST_BODY_CAP (64u * 1024 * 1024)
@@ -34,40 +35,19 @@
 #define THROTTLE_BURST_MAX   1000000000
 
 /*
- * Rewrites control characters in the message as \n, \t or \xNN, cutting
- * it to errlen: a quoted value (a libconfig string may hold a newline)
- * must not split the one line that `check` and the log print.
+ * Rewrites control characters in the message as the log writes them (\n,
+ * \t, \xNN; lb_log_escape), cutting it to errlen: a quoted value (a
+ * libconfig string may hold a newline) must not split the one line that
+ * `check` and the log print.
  */
 static void
 escape_controls(char *err, size_t errlen)
 {
-	const char *p = err;
-	char *copy;
-	size_t n = 0;
+	char *copy = strdup(err); /* an error path: no need to be quick */
 
-	while (*p != '\0' && (unsigned char)*p >= 0x20 && *p != 0x7f)
-		p++;
-	if (*p == '\0' || (copy = strdup(err)) == NULL)
+	if (copy == NULL)
 		return;
-	for (p = copy; *p != '\0'; p++) {
-		unsigned char ch = (unsigned char)*p;
-		char esc[5];
-		int k;
-
-		if (ch >= 0x20 && ch != 0x7f)
-			k = snprintf(esc, sizeof(esc), "%c", ch);
-		else if (ch == '\n')
-			k = snprintf(esc, sizeof(esc), "\\n");
-		else if (ch == '\t')
-			k = snprintf(esc, sizeof(esc), "\\t");
-		else
-			k = snprintf(esc, sizeof(esc), "\\x%02x", ch);
-		if (n + (size_t)k >= errlen)
-			break;
-		memcpy(err + n, esc, (size_t)k);
-		n += (size_t)k;
-	}
-	err[n] = '\0';
+	lb_log_escape(err, errlen, copy, strlen(copy), 0);
 	free(copy);
 }
 
