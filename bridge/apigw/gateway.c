@@ -45,7 +45,6 @@ struct lb_call {
 	int64_t start_mono;
 	int body_too_large;
 	struct lb_request q; /* route, API key, the serialised event */
-	const struct lb_function *fn;
 	struct lb_invoke_request rq;
 	struct lb_invoke_result res;
 	int invoked;
@@ -124,7 +123,6 @@ stage_prepare(struct lb_call *c)
 	q->time_ms = c->time_ms;
 	q->event_max = LB_EVENT_MAX;
 	e = lb_request_prepare(q, stage_checks, c, err, sizeof(err));
-	c->fn = q->fn;
 	if (err[0] != '\0')
 		lb_log(LB_LOG_ERROR, "%s cannot build the event: %s",
 		    c->request_id, err);
@@ -165,7 +163,7 @@ stage_invoked(struct lb_call *c)
 		lb_log(LB_LOG_WARN,
 		    "%s function '%s' throttled: "
 		    "concurrency limit reached",
-		    c->request_id, c->fn->name);
+		    c->request_id, c->q.fn->name);
 		return LB_GWERR_INTEGRATION_FAILURE;
 	case LB_INVOKE_INTEGRATION_TIMEOUT:
 		lb_log(LB_LOG_WARN,
@@ -277,7 +275,7 @@ access_log(struct lb_call *c, struct lb_http_response *resp)
 	lb_fmt_str(&f, " ms ");
 	lb_fmt_str(&f, c->rest ? c->request_id : c->short_id);
 	lb_fmt_str(&f, " ");
-	lb_fmt_str(&f, c->fn != NULL ? c->fn->name : "-");
+	lb_fmt_str(&f, c->q.fn != NULL ? c->q.fn->name : "-");
 	n = lb_fmt_done(&f, line);
 	if (c->invoked && c->res.report[0] != '\0') {
 		size_t r = strlen(c->res.report);
