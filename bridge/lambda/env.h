@@ -3,9 +3,10 @@
  * (docs/design.md section 1), their concurrency caps, cold and warm starts,
  * deadlines, crash isolation, log capture and counters.
  *
- * An environment is a `lambdabridge` process started by fork+exec in worker
- * mode over a socketpair; it loads the function's module once and then runs
- * one event at a time.
+ * An environment is a `lambdabridge` process started by vfork+exec in worker
+ * mode (or a spare worker started ahead), fed frames through a pipe and
+ * answering through a socket; it loads the generation's pinned copy of the
+ * function's module once and then runs one event at a time.
  */
 #ifndef LB_ENV_H
 #define LB_ENV_H
