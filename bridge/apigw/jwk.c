@@ -237,9 +237,9 @@ lb_jwks_parse(const char *text, size_t len, char *err, size_t errlen)
 	doc = json_tokener_parse_ex(tok, text, (int)len);
 	if (doc == NULL || !only_space(text, tok->char_offset, len)) {
 		snprintf(err, errlen, "JWKS is not JSON: %s",
-		    doc == NULL ? json_tokener_error_desc(
-		                      json_tokener_get_error(tok))
-		                : "bytes after the document");
+		    doc == NULL
+		        ? json_tokener_error_desc(json_tokener_get_error(tok))
+		        : "bytes after the document");
 		json_tokener_free(tok);
 		json_object_put(doc);
 		return NULL;

@@ -99,8 +99,9 @@ decode_object(const char *s, size_t len)
 	if ((tok = json_tokener_new_ex(JWT_DEPTH)) == NULL)
 		goto out;
 	o = json_tokener_parse_ex(tok, (const char *)buf, (int)n);
-	if (o != NULL && (tok->char_offset != (int)n ||
-	                     !json_object_is_type(o, json_type_object))) {
+	if (o != NULL &&
+	    (tok->char_offset != (int)n ||
+	        !json_object_is_type(o, json_type_object))) {
 		json_object_put(o);
 		o = NULL;
 	}
@@ -208,9 +209,8 @@ verify(const struct lb_jwt *t, const struct alg *a, const struct lb_jwk *key)
 	if ((a->kind == ALG_EC) != key->ec)
 		return 0;
 	if (a->kind == ALG_EC) {
-		if (EVP_PKEY_get_bits(key->pkey) != (a->ec_bytes == 66
-		                                            ? 521
-		                                            : a->ec_bytes * 8))
+		if (EVP_PKEY_get_bits(key->pkey) !=
+		    (a->ec_bytes == 66 ? 521 : a->ec_bytes * 8))
 			return 0;
 		if ((der = ec_der(a, t->sig, t->sig_len, &der_len)) == NULL)
 			return 0;
@@ -219,13 +219,13 @@ verify(const struct lb_jwt *t, const struct alg *a, const struct lb_jwk *key)
 	}
 	if ((mctx = EVP_MD_CTX_new()) == NULL)
 		goto out;
-	if (EVP_DigestVerifyInit_ex(mctx, &pctx, a->md, NULL, NULL, key->pkey,
-	        NULL) != 1)
+	if (EVP_DigestVerifyInit_ex(
+	        mctx, &pctx, a->md, NULL, NULL, key->pkey, NULL) != 1)
 		goto out;
 	if (a->kind == ALG_PSS &&
 	    (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) <= 0 ||
-	        EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) <=
-	            0))
+	        EVP_PKEY_CTX_set_rsa_pss_saltlen(
+	            pctx, RSA_PSS_SALTLEN_DIGEST) <= 0))
 		goto out;
 	ok = EVP_DigestVerify(mctx, sig, sig_len,
 	         (const unsigned char *)t->signed_part, t->signed_len) == 1;
@@ -273,8 +273,8 @@ has_audience(json_object *v, const struct lb_jwt_rules *r)
  * the token has it, else `scp` (an array, or a space-separated string);
  * stops and returns 1 when fn does. */
 static int
-each_scope(json_object *claims, int (*fn)(const char *, size_t, void *),
-    void *arg)
+each_scope(
+    json_object *claims, int (*fn)(const char *, size_t, void *), void *arg)
 {
 	json_object *v;
 	const char *s, *e;
@@ -429,8 +429,8 @@ format_claim(struct sbuf *b, json_object *v)
 		sb_add(b, "]", 1);
 		return;
 	default: /* numbers as written, booleans, objects as JSON text */
-		s = json_object_to_json_string_ext(v,
-		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+		s = json_object_to_json_string_ext(
+		    v, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 		sb_add(b, s, strlen(s));
 		return;
 	}

@@ -34,10 +34,10 @@ struct lb_jwt_rules {
 
 /* A token taken apart (lb_jwt_decode); release with lb_jwt_clear. */
 struct lb_jwt {
-	json_object *header; /* owned */
-	json_object *claims; /* owned: the payload, a JSON object */
-	const char *alg;     /* borrowed from header */
-	const char *kid;     /* borrowed from header; NULL when absent */
+	json_object *header;     /* owned */
+	json_object *claims;     /* owned: the payload, a JSON object */
+	const char *alg;         /* borrowed from header */
+	const char *kid;         /* borrowed from header; NULL when absent */
 	const char *signed_part; /* borrowed: "header.payload" of the input */
 	size_t signed_len;
 	unsigned char *sig; /* owned, decoded */
