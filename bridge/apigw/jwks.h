@@ -7,7 +7,7 @@
  * with the keys it has, or starts a fetch on a pool thread and calls the
  * caller back when it ends.  Keys are kept for at most two hours, fetched
  * again once when a token names a kid the set does not have (at most once
- * a minute), and a failed fetch is logged and leaves the keys in hand in
+ * in LB_JWKS_RETRY_MS), and a failed fetch is logged and leaves the keys in hand in
  * use.
  */
 #ifndef LB_JWKS_H
@@ -22,8 +22,10 @@
 /* How long fetched keys are used before they are fetched again (API
  * Gateway caches them for up to two hours). */
 #define LB_JWKS_TTL_MS (2 * 3600 * 1000)
-/* At most one fetch in this long for an unknown kid or after a failure. */
-#define LB_JWKS_RETRY_MS (60 * 1000)
+/* At most one fetch in this long for an unknown kid or after a failure:
+ * the "penalty box" of AWS's own verifier (aws-jwt-verify), so that tokens
+ * with made-up kids cannot make the gateway hammer the issuer. */
+#define LB_JWKS_RETRY_MS (10 * 1000)
 
 struct lb_jwks_store;
 

@@ -790,7 +790,8 @@ test_store_cache(void)
 	lb_jwks_store_stats(s, &st);
 	CU_ASSERT_EQUAL(st.fetches, 0);
 
-	/* a new key appears; an unknown kid fetches once a minute at most */
+	/* a new key appears; an unknown kid fetches at most once in
+	 * LB_JWKS_RETRY_MS */
 	write_jwks(path, two);
 	CU_ASSERT_EQUAL(
 	    lb_jwks_store_get(s, "ec256", t0 + 1000, NULL, NULL, NULL, &k),
@@ -838,7 +839,7 @@ test_store_cache(void)
 	lb_jwks_unref(k);
 	lb_jwks_store_stats(s, &st);
 	CU_ASSERT_EQUAL(st.fetches, 2);
-	/* the file is back: the next try a minute later refreshes */
+	/* the file is back: the next try, a minute later, refreshes */
 	write_jwks(path, one);
 	CU_ASSERT_EQUAL(lb_jwks_store_get(s, "rsa1",
 	                    t0 + 122000 + LB_JWKS_TTL_MS, NULL, NULL, NULL, &k),
