@@ -1387,8 +1387,12 @@ test_gateway_connections(void)
 static void
 test_cors(void)
 {
+	static const char want[] = "cors:   origins https://a.b,http://*; "
+	                           "methods GET; headers (none); credentials\n";
 	struct lb_config *cfg;
-	char err[1024];
+	char err[1024], *out = NULL;
+	size_t len = 0;
+	FILE *f;
 
 	cfg = load("", NULL, err, sizeof(err));
 	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
@@ -1423,6 +1427,22 @@ test_cors(void)
 	CU_ASSERT_EQUAL(cfg->cors.set, 1);
 	CU_ASSERT_EQUAL(cfg->cors.max_age, LB_CORS_NO_MAX_AGE);
 	CU_ASSERT_PTR_NULL(cfg->cors.methods);
+	lb_config_free(cfg);
+
+	/* `check` shows it */
+	cfg = load("gateway: { cors = { allow_origins = [ \"https://a.b\", "
+	           "\"http://*\" ]; allow_methods = [ \"GET\" ]; "
+	           "allow_credentials = true; }; };\n",
+	    NULL, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
+	f = open_memstream(&out, &len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	lb_dump_config(cfg, f);
+	fclose(f);
+	if (strstr(out, want) == NULL)
+		fprintf(stderr, "\n%s\n", out);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, want));
+	free(out);
 	lb_config_free(cfg);
 
 	gateway_error("cors = { allow_origin = [ \"*\" ]; };",
