@@ -187,6 +187,10 @@ const struct lb_config__field lb_config__route_fields[] = {
 	INT("throttling_burst_limit", struct lb_config__route_src,
 	    throttle.burst, 0, THROTTLE_BURST_MAX),
 	BOOL("api_key_required", struct lb_config__route_src, api_key_required),
+	STR("authorizer", struct lb_config__route_src, authorizer, 0,
+	    lb_config__check_authorizer_name),
+	STRLIST("authorization_scopes", struct lb_config__route_src, scopes,
+	    nscopes, 10, lb_config__check_nonempty),
 };
 const size_t lb_config__nroute_fields = NFIELDS(lb_config__route_fields);
 
@@ -216,6 +220,34 @@ const struct lb_config__field lb_config__response_fields[] = {
 	    lb_config__check_header_name, lb_config__check_header_value),
 };
 const size_t lb_config__nresponse_fields = NFIELDS(lb_config__response_fields);
+
+const struct lb_config__field lb_config__authorizer_fields[] = {
+	STR("name", struct lb_config__authorizer_src, name, LB_CONFIG__REQUIRED,
+	    lb_config__check_authorizer_name),
+	STR("type", struct lb_config__authorizer_src, type, LB_CONFIG__REQUIRED,
+	    NULL),
+	STR("function", struct lb_config__authorizer_src, function, 0,
+	    lb_config__check_nonempty),
+	STRLIST("identity_source", struct lb_config__authorizer_src, identity,
+	    nidentity, 10, lb_config__check_nonempty),
+	STR("validation_expression", struct lb_config__authorizer_src,
+	    validation_expression, 0, lb_config__check_nonempty),
+	INT("ttl", struct lb_config__authorizer_src, ttl, 0, 3600),
+	PAYLOAD(
+	    "payload_format", struct lb_config__authorizer_src, payload_format),
+	BOOL("simple_responses", struct lb_config__authorizer_src,
+	    simple_responses),
+	STR("issuer", struct lb_config__authorizer_src, issuer, 0,
+	    lb_config__check_url),
+	STRLIST("audience", struct lb_config__authorizer_src, audience,
+	    naudience, 50, lb_config__check_nonempty),
+	STR("jwks_file", struct lb_config__authorizer_src, jwks_file, 0,
+	    lb_config__check_nonempty),
+	STR("jwks_uri", struct lb_config__authorizer_src, jwks_uri, 0,
+	    lb_config__check_url),
+};
+const size_t lb_config__nauthorizer_fields =
+    NFIELDS(lb_config__authorizer_fields);
 
 /* ---- helpers ---- */
 
@@ -463,7 +495,7 @@ lb_config_load(
     const char *path, lb_config_probe *probe, char *err, size_t errlen)
 {
 	static const char *const sections[] = { "gateway", "gateway_responses",
-		"functions", "routes", "api_keys" };
+		"functions", "authorizers", "routes", "api_keys" };
 	struct lb_config__ctx c = { path, NULL, err, errlen };
 	struct lb_config *cfg = NULL;
 	char *real = NULL, *dir = NULL;
@@ -512,8 +544,8 @@ lb_config_load(
 		if (j == NFIELDS(sections)) {
 			lb_config__fail(&c, e, name,
 			    "unknown setting (sections are gateway, "
-			    "gateway_responses, functions, routes and "
-			    "api_keys)");
+			    "gateway_responses, functions, authorizers, "
+			    "routes and api_keys)");
 			goto fail_read;
 		}
 	}
@@ -537,6 +569,9 @@ lb_config_load(
 		goto fail_read;
 	s = config_setting_get_member(root, "api_keys");
 	if (s != NULL && lb_config__load_api_keys(&c, s, cfg) < 0)
+		goto fail_read;
+	s = config_setting_get_member(root, "authorizers");
+	if (s != NULL && lb_config__load_authorizers(&c, s, dir, cfg) < 0)
 		goto fail_read;
 	s = config_setting_get_member(root, "routes");
 	if (s != NULL && lb_config__load_routes(&c, s, cfg) < 0)
@@ -618,8 +653,14 @@ lb_config_free(struct lb_config *cfg)
 		free(cfg->routes[i].key);
 		free(cfg->routes[i].method);
 		free(cfg->routes[i].path);
+		for (size_t j = 0; j < cfg->routes[i].nscopes; j++)
+			free(cfg->routes[i].scopes[j]);
+		free(cfg->routes[i].scopes);
 	}
 	free(cfg->routes);
+	for (size_t i = 0; i < cfg->nauthorizers; i++)
+		lb_config__free_authorizer(&cfg->authorizers[i]);
+	free(cfg->authorizers);
 	for (size_t i = 0; i < cfg->napi_keys; i++) {
 		free(cfg->api_keys[i].name);
 		free(cfg->api_keys[i].id);
