@@ -82,8 +82,25 @@ escape_controls(char *err, size_t errlen)
 #define STRLIST(n, t, m, cnt, most, chk) \
 	FIELD(n, LB_CONFIG__K_STRLIST, t, m, .count_off = offsetof(t, cnt), \
 	    .max = (most), .check = (chk))
+#define GROUP(n, t, m, setm, tbl) \
+	FIELD(n, LB_CONFIG__K_GROUP, t, m, .count_off = offsetof(t, setm), \
+	    .sub = (tbl), .nsub = NFIELDS(tbl))
 
 #define NFIELDS(t) (sizeof(t) / sizeof((t)[0]))
+
+/* gateway.cors: API Gateway's corsConfiguration (HTTP APIs) */
+static const struct lb_config__field cors_fields[] = {
+	STRLIST("allow_origins", struct lb_cors, allow_origins, nallow_origins,
+	    100, lb_config__check_origin),
+	STRLIST("allow_methods", struct lb_cors, allow_methods, nallow_methods,
+	    100, lb_config__check_method),
+	STRLIST("allow_headers", struct lb_cors, allow_headers, nallow_headers,
+	    100, lb_config__check_header_name),
+	STRLIST("expose_headers", struct lb_cors, expose_headers,
+	    nexpose_headers, 100, lb_config__check_header_name),
+	INT("max_age", struct lb_cors, max_age, -1, 86400),
+	BOOL("allow_credentials", struct lb_cors, allow_credentials),
+};
 
 static const struct lb_config__field gateway_fields[] = {
 	API("api", struct lb_config, api),
@@ -129,6 +146,7 @@ static const struct lb_config__field gateway_fields[] = {
 	STR("user", struct lb_config, user, 0, lb_config__check_nonempty),
 	STR("group", struct lb_config, group, 0, lb_config__check_nonempty),
 	BOOL("strict_modes", struct lb_config, strict_modes),
+	GROUP("cors", struct lb_config, cors, cors.set, cors_fields),
 };
 
 const struct lb_config__field lb_config__function_fields[] = {
@@ -169,6 +187,10 @@ const struct lb_config__field lb_config__route_fields[] = {
 	INT("throttling_burst_limit", struct lb_config__route_src,
 	    throttle.burst, 0, THROTTLE_BURST_MAX),
 	BOOL("api_key_required", struct lb_config__route_src, api_key_required),
+	STR("authorizer", struct lb_config__route_src, authorizer, 0,
+	    lb_config__check_authorizer_name),
+	STRLIST("authorization_scopes", struct lb_config__route_src, scopes,
+	    nscopes, 10, lb_config__check_nonempty),
 };
 const size_t lb_config__nroute_fields = NFIELDS(lb_config__route_fields);
 
@@ -198,6 +220,34 @@ const struct lb_config__field lb_config__response_fields[] = {
 	    lb_config__check_header_name, lb_config__check_header_value),
 };
 const size_t lb_config__nresponse_fields = NFIELDS(lb_config__response_fields);
+
+const struct lb_config__field lb_config__authorizer_fields[] = {
+	STR("name", struct lb_config__authorizer_src, name, LB_CONFIG__REQUIRED,
+	    lb_config__check_authorizer_name),
+	STR("type", struct lb_config__authorizer_src, type, LB_CONFIG__REQUIRED,
+	    NULL),
+	STR("function", struct lb_config__authorizer_src, function, 0,
+	    lb_config__check_nonempty),
+	STRLIST("identity_source", struct lb_config__authorizer_src, identity,
+	    nidentity, 10, lb_config__check_nonempty),
+	STR("validation_expression", struct lb_config__authorizer_src,
+	    validation_expression, 0, lb_config__check_nonempty),
+	INT("ttl", struct lb_config__authorizer_src, ttl, 0, 3600),
+	PAYLOAD(
+	    "payload_format", struct lb_config__authorizer_src, payload_format),
+	BOOL("simple_responses", struct lb_config__authorizer_src,
+	    simple_responses),
+	STR("issuer", struct lb_config__authorizer_src, issuer, 0,
+	    lb_config__check_url),
+	STRLIST("audience", struct lb_config__authorizer_src, audience,
+	    naudience, 50, lb_config__check_nonempty),
+	STR("jwks_file", struct lb_config__authorizer_src, jwks_file, 0,
+	    lb_config__check_nonempty),
+	STR("jwks_uri", struct lb_config__authorizer_src, jwks_uri, 0,
+	    lb_config__check_url),
+};
+const size_t lb_config__nauthorizer_fields =
+    NFIELDS(lb_config__authorizer_fields);
 
 /* ---- helpers ---- */
 
@@ -342,6 +392,7 @@ load_gateway(
 	cfg->listen_mode = 0660;
 	cfg->max_buffered = 64 * 1024 * 1024;
 	cfg->throttle = cfg->account_throttle = lb_config__no_throttle;
+	cfg->cors.max_age = LB_CORS_NO_MAX_AGE;
 	if (g != NULL &&
 	    lb_config__parse_group(c, g, "gateway", gateway_fields,
 	        NFIELDS(gateway_fields), cfg) < 0)
@@ -359,6 +410,8 @@ load_gateway(
 		    "gateway.payload_format",
 		    "REST APIs support only payload format \"1.0\"");
 	}
+	if (cfg->cors.set && lb_config__check_cors(c, g, cfg) < 0)
+		return -1;
 	if (lb_config__resolve_ids(c, g, "gateway.", cfg->user, cfg->group,
 	        &cfg->uid, &cfg->gid) < 0)
 		return -1;
@@ -442,7 +495,7 @@ lb_config_load(
     const char *path, lb_config_probe *probe, char *err, size_t errlen)
 {
 	static const char *const sections[] = { "gateway", "gateway_responses",
-		"functions", "routes", "api_keys" };
+		"functions", "authorizers", "routes", "api_keys" };
 	struct lb_config__ctx c = { path, NULL, err, errlen };
 	struct lb_config *cfg = NULL;
 	char *real = NULL, *dir = NULL;
@@ -491,8 +544,8 @@ lb_config_load(
 		if (j == NFIELDS(sections)) {
 			lb_config__fail(&c, e, name,
 			    "unknown setting (sections are gateway, "
-			    "gateway_responses, functions, routes and "
-			    "api_keys)");
+			    "gateway_responses, functions, authorizers, "
+			    "routes and api_keys)");
 			goto fail_read;
 		}
 	}
@@ -516,6 +569,9 @@ lb_config_load(
 		goto fail_read;
 	s = config_setting_get_member(root, "api_keys");
 	if (s != NULL && lb_config__load_api_keys(&c, s, cfg) < 0)
+		goto fail_read;
+	s = config_setting_get_member(root, "authorizers");
+	if (s != NULL && lb_config__load_authorizers(&c, s, dir, cfg) < 0)
 		goto fail_read;
 	s = config_setting_get_member(root, "routes");
 	if (s != NULL && lb_config__load_routes(&c, s, cfg) < 0)
@@ -579,6 +635,7 @@ lb_config_free(struct lb_config *cfg)
 	free(cfg->domain_name);
 	free(cfg->user);
 	free(cfg->group);
+	lb_cors_free(&cfg->cors);
 	for (size_t i = 0; i < cfg->nfunctions; i++) {
 		struct lb_function *f = &cfg->functions[i];
 
@@ -596,8 +653,14 @@ lb_config_free(struct lb_config *cfg)
 		free(cfg->routes[i].key);
 		free(cfg->routes[i].method);
 		free(cfg->routes[i].path);
+		for (size_t j = 0; j < cfg->routes[i].nscopes; j++)
+			free(cfg->routes[i].scopes[j]);
+		free(cfg->routes[i].scopes);
 	}
 	free(cfg->routes);
+	for (size_t i = 0; i < cfg->nauthorizers; i++)
+		lb_config__free_authorizer(&cfg->authorizers[i]);
+	free(cfg->authorizers);
 	for (size_t i = 0; i < cfg->napi_keys; i++) {
 		free(cfg->api_keys[i].name);
 		free(cfg->api_keys[i].id);

@@ -251,11 +251,51 @@ lb_config__check_header_name(const char *s)
 }
 
 const char *
+lb_config__check_method(const char *s)
+{
+	return chars_ok(s, "!#$%&'*+-.^_`|~", 32) ? NULL : "invalid method";
+}
+
+const char *
+lb_config__check_origin(const char *s)
+{
+	return lb_cors_check_origin(s);
+}
+
+const char *
 lb_config__check_header_value(const char *s)
 {
 	for (; *s != '\0'; s++)
 		if (lb_http_is_value_ctl((unsigned char)*s))
 			return "header values may not contain control "
 			       "characters";
+	return NULL;
+}
+
+const char *
+lb_config__check_authorizer_name(const char *s)
+{
+	return chars_ok(s, "_-", 128) ? NULL
+	                              : "authorizer names are 1 to 128 "
+	                                "characters from A-Z a-z 0-9 _ -";
+}
+
+/* An issuer or a JWKS address: http(s)://host..., no spaces. */
+const char *
+lb_config__check_url(const char *s)
+{
+	const char *host;
+
+	if (strncmp(s, "https://", 8) == 0)
+		host = s + 8;
+	else if (strncmp(s, "http://", 7) == 0)
+		host = s + 7;
+	else
+		return "expected an https:// (or http://) URL";
+	if (*host == '\0' || *host == '/')
+		return "the URL has no host";
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s <= ' ' || *s == 0x7f)
+			return "a URL has no spaces or control characters";
 	return NULL;
 }

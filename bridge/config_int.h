@@ -48,6 +48,7 @@ enum lb_config__kind {
 	LB_CONFIG__K_STRLIST, /* an array or list of strings -> char ** */
 	LB_CONFIG__K_BOOL,    /* int 0 / 1 from false / true */
 	LB_CONFIG__K_MODE,    /* int permissions in [min, max], octal */
+	LB_CONFIG__K_GROUP, /* a group, by the table `sub`; int 1 at count_off */
 };
 
 #define LB_CONFIG__REQUIRED 0x1
@@ -63,6 +64,8 @@ struct lb_config__field {
 	double min, max; /* the range; KV, STRLIST: the most entries */
 	const char *(*check)(const char *);       /* strings, KV keys */
 	const char *(*check_value)(const char *); /* KV values */
+	const struct lb_config__field *sub;       /* GROUP: its settings */
+	size_t nsub;
 };
 
 /*
@@ -110,6 +113,10 @@ const char *lb_config__check_version(const char *s);
 const char *lb_config__check_env_key(const char *s);
 const char *lb_config__check_header_name(const char *s);
 const char *lb_config__check_header_value(const char *s);
+const char *lb_config__check_method(const char *s);
+const char *lb_config__check_origin(const char *s);
+const char *lb_config__check_authorizer_name(const char *s);
+const char *lb_config__check_url(const char *s);
 
 /* The tables of the sections in their own files (config.c holds them all,
  * as redis keeps its settings in one table), and their lengths. */
@@ -121,6 +128,8 @@ extern const struct lb_config__field lb_config__api_key_fields[];
 extern const size_t lb_config__napi_key_fields;
 extern const struct lb_config__field lb_config__response_fields[];
 extern const size_t lb_config__nresponse_fields;
+extern const struct lb_config__field lb_config__authorizer_fields[];
+extern const size_t lb_config__nauthorizer_fields;
 
 /* A route as written, before the function name is resolved. */
 struct lb_config__route_src {
@@ -129,6 +138,28 @@ struct lb_config__route_src {
 	int payload_format;
 	struct lb_throttle_limits throttle;
 	int api_key_required;
+	char *authorizer;
+	char **scopes;
+	size_t nscopes;
+};
+
+/* An authorizer as written, before its type and names are resolved;
+ * ttl and simple_responses are -1 when not set. */
+struct lb_config__authorizer_src {
+	char *name;
+	char *type;
+	char *function;
+	char **identity;
+	size_t nidentity;
+	char *validation_expression;
+	int ttl;
+	int payload_format;
+	int simple_responses;
+	char *issuer;
+	char **audience;
+	size_t naudience;
+	char *jwks_file;
+	char *jwks_uri;
 };
 
 /* Throttling limits that are off: { -1, -1 }. */
@@ -198,5 +229,28 @@ int lb_config__load_api_keys(struct lb_config__ctx *c,
     const config_setting_t *list, struct lb_config *cfg);
 int lb_config__load_routes(struct lb_config__ctx *c,
     const config_setting_t *list, struct lb_config *cfg);
+
+/*
+ * What gateway.cors needs beyond its table (config_routes.c): an HTTP API,
+ * no credentials with the "*" origin; then the joined header values.  `g`
+ * is the gateway group.  0, or -1 with the message.
+ */
+int lb_config__check_cors(
+    struct lb_config__ctx *c, const config_setting_t *g, struct lb_config *cfg);
+
+/*
+ * The `authorizers` list into cfg (config_authorizers.c), naming cfg's
+ * functions, jwks_file resolved against `dir`; then a route's
+ * `authorizer` and `authorization_scopes` (rs, the route's group, named
+ * routes[i]) into r.  Each 0, or -1 with the message.
+ */
+int lb_config__load_authorizers(struct lb_config__ctx *c,
+    const config_setting_t *list, const char *dir, struct lb_config *cfg);
+int lb_config__route_authorizer(struct lb_config__ctx *c,
+    const config_setting_t *rs, int i, struct lb_config__route_src *src,
+    struct lb_config *cfg, struct lb_route *r);
+
+/* Frees what an authorizer owns (not a itself). */
+void lb_config__free_authorizer(struct lb_authorizer *a);
 
 #endif /* LB_CONFIG_INT_H */

@@ -1,7 +1,7 @@
 /*
  * config_routes.c - what a request meets before a function: the `routes`
  * (checked by building a router), the REST API's `api_keys` with their
- * usage plans, and the `gateway_responses` overrides.
+ * usage plans, the `gateway_responses` overrides, and gateway.cors.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +40,31 @@ lb_config__load_responses(
 			return -1;
 		r->set = 1;
 	}
+	return 0;
+}
+
+int
+lb_config__check_cors(
+    struct lb_config__ctx *c, const config_setting_t *g, struct lb_config *cfg)
+{
+	const config_setting_t *s = config_setting_get_member(g, "cors");
+	struct lb_cors *cors = &cfg->cors;
+
+	if (cfg->api != LB_API_HTTP)
+		return lb_config__fail(c, s, "gateway.cors",
+		    "only HTTP APIs have a CORS configuration (a REST API "
+		    "answers preflights with an OPTIONS route: see "
+		    "docs/configuration.md)");
+	for (size_t i = 0; cors->allow_credentials && i < cors->nallow_origins;
+	     i++)
+		if (strcmp(cors->allow_origins[i], "*") == 0)
+			return lb_config__fail(c,
+			    lb_config__member_or(s, "allow_credentials"),
+			    "gateway.cors.allow_credentials",
+			    "allow-credentials is not supported if "
+			    "'allow-origin' is * (as API Gateway says)");
+	if (lb_cors_prepare(cors) < 0)
+		return lb_config__fail(c, s, "gateway.cors", "out of memory");
 	return 0;
 }
 
@@ -145,8 +170,7 @@ lb_config__load_routes(struct lb_config__ctx *c, const config_setting_t *list,
 	for (int i = 0; i < len; i++) {
 		const config_setting_t *rs = config_setting_get_elem(list, i);
 		struct lb_route *r = &cfg->routes[i];
-		struct lb_config__route_src src = { NULL, NULL, 0, { -1, -1 },
-			0 };
+		struct lb_config__route_src src = { .throttle = { -1, -1 } };
 		char prefix[48];
 		int fn, rc = -1;
 
@@ -192,6 +216,8 @@ lb_config__load_routes(struct lb_config__ctx *c, const config_setting_t *list,
 			goto next;
 		}
 		r->function = (size_t)fn;
+		if (lb_config__route_authorizer(c, rs, i, &src, cfg, r) < 0)
+			goto next;
 		r->payload_format = src.payload_format != 0
 		    ? src.payload_format
 		    : cfg->payload_format;
@@ -208,6 +234,10 @@ lb_config__load_routes(struct lb_config__ctx *c, const config_setting_t *list,
 	next:
 		free(src.route);
 		free(src.function);
+		free(src.authorizer);
+		for (size_t j = 0; j < src.nscopes; j++)
+			free(src.scopes[j]);
+		free(src.scopes);
 		if (rc < 0)
 			return -1;
 	}

@@ -11,6 +11,7 @@
 #include "config.h"
 #include "apigw/throttle.h"
 
+struct lb_authcache;
 struct lb_envs;
 struct lb_gateway;
 struct lb_router;
@@ -33,6 +34,7 @@ struct lb_gen {
 	struct lb_throttle *route_buckets; /* one per route */
 	struct lb_throttle account_bucket; /* all routes together */
 	struct lb_gen_key *keys;           /* one per API key */
+	struct lb_authcache *authcache; /* authorizers' results; NULL: none */
 	uint64_t throttled;  /* requests answered 429 THROTTLED (atomic) */
 	uint64_t over_quota; /* ... and 429 QUOTA_EXCEEDED (atomic) */
 	int refs;            /* requests in flight, +1 while current */

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 
 #include "lambda/env.h"
+#include "apigw/authcache.h"
 #include "apigw/gateway.h"
 #include "apigw/gateway_int.h"
 #include "base/ids.h"
@@ -38,6 +39,7 @@ gen_free(struct lb_gen *g)
 		lb_quota_destroy(&g->keys[i].quota);
 	}
 	free(g->keys);
+	lb_authcache_free(g->authcache);
 	lb_envs_free(g->envs);
 	lb_router_free(g->router);
 	lb_config_free(g->cfg);
@@ -72,6 +74,12 @@ buckets_init(struct lb_gen *g)
 		    &g->keys[i].quota, k->quota_limit, k->quota_period);
 		lb_throttle_init(&g->keys[i].bucket, k->throttle, now);
 	}
+	/* a new deployment starts with an empty authorizer cache too */
+	for (size_t i = 0; i < cfg->nauthorizers; i++)
+		if (cfg->authorizers[i].ttl > 0 && g->authcache == NULL &&
+		    (g->authcache = lb_authcache_new(LB_AUTHCACHE_MAX_BYTES)) ==
+		        NULL)
+			return -1;
 	return 0;
 }
 
