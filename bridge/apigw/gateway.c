@@ -33,7 +33,10 @@
 #include "apigw/gateway_int.h"
 #include "apigw/gwerror.h"
 #include "base/ids.h"
+#include "base/json.h"
 #include "base/log.h"
+#include "apigw/jwks.h"
+#include "apigw/jwt.h"
 #include "apigw/policy.h"
 #include "apigw/request.h"
 #include "apigw/response.h"
@@ -63,6 +66,7 @@ struct lb_auth {
 	struct lb_invoke_result res;
 	int invoked;
 	int64_t start_mono;
+	struct lb_jwt jwt; /* a JWT authorizer's token, taken apart */
 };
 
 /* Everything one request carries through the stages. */
@@ -402,6 +406,7 @@ auth_free(struct lb_auth *au)
 	free(au->event);
 	if (au->invoked)
 		lb_invoke_result_clear(&au->res);
+	lb_jwt_clear(&au->jwt);
 	free(au);
 }
 
@@ -559,24 +564,122 @@ call_authorized(void *arg)
 	}
 }
 
+/* A JWT authorizer refuses the request: 401 (invalid token) or 403 (no
+ * scope it needs), with the www-authenticate API Gateway sends. */
+static void
+jwt_refuse(struct lb_call *c, const struct lb_jwt_rules *r,
+    enum lb_jwt_status st, const char *why)
+{
+	char www[1024];
+
+	lb_log(LB_LOG_DEBUG, "%s authorizer '%s': %s", c->request_id,
+	    c->auth->a->name, why);
+	c->www_authenticate =
+	    strdup(lb_jwt_challenge(www, sizeof(www), r, st, why));
+	call_end(c,
+	    st == LB_JWT_FORBIDDEN ? LB_GWERR_ACCESS_DENIED
+	                           : LB_GWERR_UNAUTHORIZED);
+}
+
+/* The rules a JWT authorizer checks for this request's route. */
+static void
+jwt_rules(const struct lb_call *c, struct lb_jwt_rules *r)
+{
+	const struct lb_authorizer *a = c->auth->a;
+	const struct lb_route *route = c->q.match.route;
+
+	r->issuer = a->issuer;
+	r->audiences = (const char *const *)a->audience;
+	r->naudiences = a->naudience;
+	r->scopes = (const char *const *)route->scopes;
+	r->nscopes = route->nscopes;
+}
+
+/* The token checked against `keys` (taken): on to the integration with
+ * requestContext.authorizer, or refused. */
+static void
+jwt_decide(struct lb_call *c, struct lb_jwks *keys)
+{
+	struct lb_auth *au = c->auth;
+	struct lb_jwt_rules r;
+	enum lb_jwt_status st;
+	json_object *jwt, *ctx;
+	const char *why;
+	size_t n;
+
+	jwt_rules(c, &r);
+	st = lb_jwt_check(&au->jwt, keys, &r, lb_now_ms(), &why);
+	lb_jwks_unref(keys);
+	if (st != LB_JWT_OK) {
+		jwt_refuse(c, &r, st, why);
+		return;
+	}
+	/* 2.0: {"jwt": {"claims", "scopes"}}; 1.0: {"claims", "scopes"} */
+	jwt = lb_jwt_authorizer(&au->jwt, &r);
+	ctx = jwt;
+	if (jwt != NULL && c->q.match.route->payload_format == 2 &&
+	    ((ctx = json_object_new_object()) == NULL ||
+	        json_object_object_add(ctx, "jwt", jwt) != 0)) {
+		json_object_put(ctx);
+		json_object_put(jwt);
+		ctx = NULL;
+	}
+	c->auth_context = ctx != NULL ? lb_json_serialize(ctx, &n) : NULL;
+	json_object_put(ctx);
+	if (c->auth_context == NULL) {
+		lb_log(LB_LOG_ERROR, "%s out of memory", c->request_id);
+		call_end(c, LB_GWERR_AUTHORIZER_CONFIGURATION_ERROR);
+		return;
+	}
+	c->q.authorizer = c->auth_context;
+	c->q.authorizer_len = n;
+	call_continue(c);
+}
+
+/* lb_jwks_ready_fn: the key fetch this request waited for has ended (on
+ * the pool thread that fetched).  Asked again without a loop, the store
+ * answers at once. */
+static void
+jwt_keys_ready(void *arg)
+{
+	struct lb_call *c = arg;
+	struct lb_auth *au = c->auth;
+	struct lb_jwks *keys = NULL;
+
+	lb_jwks_store_get(c->gen->jwks[au->a - c->gen->cfg->authorizers],
+	    au->jwt.kid, lb_now_ms(), NULL, NULL, NULL, &keys);
+	jwt_decide(c, keys);
+}
+
 /*
- * JWT authorizers plug in here (bridge/apigw/jwt*.c): check the token
- * from c->auth->id.values[0] against c->auth->a (issuer, audience, keys)
- * and the route's scopes (c->q.match.route->scopes), then either end the
- * request -- c->www_authenticate set (malloc'ed), call_end(c,
- * LB_GWERR_UNAUTHORIZED or LB_GWERR_ACCESS_DENIED) -- or set
- * c->auth_context (malloc'ed {"jwt":{"claims":{...},"scopes":...}}),
- * c->q.authorizer/authorizer_len to it, and call_continue(c).  Never
- * block: a key fetch goes to a pool thread, and the loop resumes the
- * request.
+ * Stage 2 for a JWT authorizer (docs/apigw-facts.md 9): the token from
+ * the identity source taken apart, the signing keys asked for -- a loop
+ * thread never waits for them: when they must be fetched, the fetch runs
+ * on a pool thread and the request goes on from jwt_keys_ready -- then
+ * the signature and the claims checked (jwt_decide).
  */
 static void
 stage_jwt(struct lb_call *c)
 {
-	/* lb_jwt_authorize(): not built yet */
-	lb_log(LB_LOG_WARN, "%s JWT authorizers are not built yet: '%s'",
-	    c->request_id, c->auth->a->name);
-	call_end(c, LB_GWERR_UNAUTHORIZED);
+	struct lb_auth *au = c->auth;
+	struct lb_jwks *keys = NULL;
+	struct lb_jwt_rules r;
+	enum lb_jwt_status st;
+	const char *tok, *why;
+	size_t len;
+
+	tok = lb_jwt_from_identity(au->id.values[0], &len);
+	st = lb_jwt_decode(tok, len, &au->jwt, &why);
+	if (st != LB_JWT_OK) {
+		jwt_rules(c, &r);
+		jwt_refuse(c, &r, st, why);
+		return;
+	}
+	if (lb_jwks_store_get(c->gen->jwks[au->a - c->gen->cfg->authorizers],
+	        au->jwt.kid, lb_now_ms(), lb_fcgi_loop(c->r), jwt_keys_ready, c,
+	        &keys) == LB_JWKS_PENDING)
+		return; /* c belongs to jwt_keys_ready now */
+	jwt_decide(c, keys);
 }
 
 /*
@@ -619,6 +722,9 @@ stage_authorize(struct lb_call *c)
 	if (rc != 0) {
 		if (rc < 0)
 			lb_log(LB_LOG_ERROR, "%s out of memory", c->request_id);
+		/* a JWT authorizer's challenge names the scheme alone */
+		if (rc > 0 && a->type == LB_AUTHORIZER_JWT)
+			c->www_authenticate = strdup("Bearer");
 		call_end(c,
 		    rc < 0 ? LB_GWERR_AUTHORIZER_CONFIGURATION_ERROR
 		           : LB_GWERR_UNAUTHORIZED);

@@ -27,6 +27,8 @@ struct lb_gen_key {
  * The buckets and quotas start afresh with each generation, as they do
  * with a new deployment.
  */
+struct lb_jwks_store;
+
 struct lb_gen {
 	struct lb_config *cfg;
 	struct lb_router *router;
@@ -35,6 +37,9 @@ struct lb_gen {
 	struct lb_throttle account_bucket; /* all routes together */
 	struct lb_gen_key *keys;           /* one per API key */
 	struct lb_authcache *authcache; /* authorizers' results; NULL: none */
+	/* JWT authorizers' signing keys, one per authorizer (NULL for the
+	 * others); NULL when there is no JWT authorizer */
+	struct lb_jwks_store **jwks;
 	uint64_t throttled;  /* requests answered 429 THROTTLED (atomic) */
 	uint64_t over_quota; /* ... and 429 QUOTA_EXCEEDED (atomic) */
 	int refs;            /* requests in flight, +1 while current */

@@ -14,6 +14,7 @@
 #include "apigw/authcache.h"
 #include "apigw/gateway.h"
 #include "apigw/gateway_int.h"
+#include "apigw/jwks.h"
 #include "base/ids.h"
 #include "apigw/router.h"
 #include "apigw/throttle.h"
@@ -40,6 +41,9 @@ gen_free(struct lb_gen *g)
 	}
 	free(g->keys);
 	lb_authcache_free(g->authcache);
+	for (size_t i = 0; g->jwks != NULL && i < g->cfg->nauthorizers; i++)
+		lb_jwks_store_free(g->jwks[i]);
+	free(g->jwks);
 	lb_envs_free(g->envs);
 	lb_router_free(g->router);
 	lb_config_free(g->cfg);
@@ -83,6 +87,38 @@ buckets_init(struct lb_gen *g)
 	return 0;
 }
 
+/* A key store for every JWT authorizer (jwks.h): a jwks_file is read
+ * now, so that a reload to a bad one is refused; URLs are fetched on
+ * first use. */
+static int
+jwks_init(struct lb_gen *g, char *err, size_t errlen)
+{
+	const struct lb_config *cfg = g->cfg;
+	char why[512];
+
+	for (size_t i = 0; i < cfg->nauthorizers; i++) {
+		const struct lb_authorizer *a = &cfg->authorizers[i];
+		struct lb_jwks_source src = { a->name, a->jwks_file,
+			a->jwks_uri, a->issuer };
+
+		if (a->type != LB_AUTHORIZER_JWT)
+			continue;
+		if (g->jwks == NULL &&
+		    (g->jwks = calloc(cfg->nauthorizers, sizeof(*g->jwks))) ==
+		        NULL) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		g->jwks[i] = lb_jwks_store_new(&src, why, sizeof(why));
+		if (g->jwks[i] == NULL) {
+			snprintf(err, errlen, "%s:%d: authorizers[%zu]: %s",
+			    cfg->path, a->line, i, why);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* Builds a generation over cfg (taking it); NULL with err on failure. */
 static struct lb_gen *
 gen_new(struct lb_config *cfg, char *err, size_t errlen)
@@ -118,6 +154,10 @@ gen_new(struct lb_config *cfg, char *err, size_t errlen)
 	}
 	if (buckets_init(g) < 0) {
 		snprintf(err, errlen, "out of memory");
+		gen_free(g);
+		return NULL;
+	}
+	if (jwks_init(g, err, errlen) < 0) {
 		gen_free(g);
 		return NULL;
 	}
