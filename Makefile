@@ -237,6 +237,18 @@ fuzz-seed-fuzz_fcgi:
 	for p in $(FCGI_SEED); do printf "$$p"; done \
 		> $(BUILD)/fuzz/fuzz_fcgi.corpus/request
 
+# jwt.c and jwk.c: "TOKEN NUL JWKS" (tests/fuzz/fuzz_jwt.c); the seed is
+# a token shaped like an RS256 one and an empty key set
+FUZZ_TARGETS += fuzz_jwt
+FUZZ_SRC_fuzz_jwt := bridge/apigw/jwt.c bridge/apigw/jwk.c bridge/base/b64.c
+FUZZ_LEN_fuzz_jwt := 8192
+fuzz-seed-fuzz_jwt:
+	mkdir -p $(BUILD)/fuzz/fuzz_jwt.corpus
+	printf '%s.%s.c2ln\0{"keys":[]}' \
+		$$(printf '{"alg":"RS256","kid":"k"}' | base64 -w0 | tr -d =) \
+		$$(printf '{"iss":"https://idp","aud":"app","exp":9}' | \
+		base64 -w0 | tr -d =) > $(BUILD)/fuzz/fuzz_jwt.corpus/seed
+
 fuzz-seed-%:
 	mkdir -p $(FUZZ_CORPUS)
 
