@@ -312,6 +312,17 @@ lb_gateway_dump_stats(struct lb_gateway *gw, FILE *out)
 		fprintf(out, "api key %s: quota_used=%lld quota_limit=%d\n",
 		    k->name, used, k->quota_limit);
 	}
+	for (size_t i = 0; g->jwks != NULL && i < g->cfg->nauthorizers; i++) {
+		struct lb_jwks_stats st;
+
+		if (g->jwks[i] == NULL)
+			continue;
+		lb_jwks_store_stats(g->jwks[i], &st);
+		fprintf(out,
+		    "authorizer %s: jwks_fetches=%llu jwks_failures=%llu\n",
+		    g->cfg->authorizers[i].name, (unsigned long long)st.fetches,
+		    (unsigned long long)st.failures);
+	}
 	lb_gen_release(gw, g);
 }
 
