@@ -34,7 +34,7 @@ void lb_test_suite_jwt(void);
 #define NOW_MS 1700000000000LL /* the tests' clock */
 #define NOW    (NOW_MS / 1000)
 
-enum { K_RSA, K_RSA2, K_EC256, K_EC384, NKEYS };
+enum { K_RSA, K_RSA2, K_EC256, K_EC384, K_EC521, NKEYS };
 
 static const struct {
 	const char *kid, *args;
@@ -43,6 +43,7 @@ static const struct {
 	{ "rsa2", "-algorithm RSA -pkeyopt rsa_keygen_bits:2048" },
 	{ "ec256", "-algorithm EC -pkeyopt ec_paramgen_curve:P-256" },
 	{ "ec384", "-algorithm EC -pkeyopt ec_paramgen_curve:P-384" },
+	{ "ec521", "-algorithm EC -pkeyopt ec_paramgen_curve:P-521" },
 };
 
 static char dir[64];
@@ -128,7 +129,9 @@ jwk_of(int i, const char *kid)
 		half = (len - 1) / 2;
 		json_object_object_add(k, "kty", json_object_new_string("EC"));
 		json_object_object_add(k, "crv",
-		    json_object_new_string(bits == 256 ? "P-256" : "P-384"));
+		    json_object_new_string(bits == 256 ? "P-256"
+		            : bits == 384              ? "P-384"
+		                                       : "P-521"));
 		json_object_object_add(
 		    k, "x", json_object_new_string(s = b64url(pt + 1, half)));
 		free(s);
@@ -195,7 +198,7 @@ sign(int i, const char *alg, const char *header, const char *claims)
 	EVP_MD_CTX_free(ctx);
 	if (alg[0] == 'E') { /* DER to r||s */
 		ECDSA_SIG *es = d2i_ECDSA_SIG(NULL, &sp, (long)rawlen);
-		size_t half = EVP_PKEY_get_bits(pkeys[i]) == 256 ? 32 : 48;
+		size_t half = ((size_t)EVP_PKEY_get_bits(pkeys[i]) + 7) / 8;
 
 		BN_bn2binpad(ECDSA_SIG_get0_r(es), out, (int)half);
 		BN_bn2binpad(ECDSA_SIG_get0_s(es), out + half, (int)half);
@@ -351,7 +354,8 @@ test_jwks_parse(void)
 static void
 test_signatures(void)
 {
-	static const int all[] = { K_RSA, K_RSA2, K_EC256, K_EC384, -1 };
+	static const int all[] = { K_RSA, K_RSA2, K_EC256, K_EC384, K_EC521,
+		-1 };
 	static const struct {
 		int key;
 		const char *alg;
@@ -364,6 +368,7 @@ test_signatures(void)
 		{ K_RSA, "PS512" },
 		{ K_EC256, "ES256" },
 		{ K_EC384, "ES384" },
+		{ K_EC521, "ES512" },
 	};
 	struct lb_jwks *set;
 	char *c, *tok;
