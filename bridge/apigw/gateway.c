@@ -391,6 +391,22 @@ stage_preflight(struct lb_call *c, enum lb_gwerr e)
 	return c->preflight;
 }
 
+/* Counts an authorizer's outcome (gateway_int.h). */
+static void
+auth_count(struct lb_call *c, enum lb_gwerr e)
+{
+	struct lb_gen_authz *n;
+
+	if (c->auth == NULL)
+		return;
+	n = &c->gen->authz[c->auth->a - c->gen->cfg->authorizers];
+	__atomic_add_fetch(e == LB_GWERR_NONE ? &n->allowed
+	        : e == LB_GWERR_ACCESS_DENIED ? &n->denied
+	        : e == LB_GWERR_UNAUTHORIZED  ? &n->unauthorized
+	                                      : &n->failed,
+	    1, __ATOMIC_RELAXED);
+}
+
 static void
 auth_free(struct lb_auth *au)
 {
@@ -468,6 +484,14 @@ call_continue(struct lb_call *c)
 	call_invoked(c);
 }
 
+/* The request ends with the authorizer's refusal or failure, counted. */
+static void
+auth_end(struct lb_call *c, enum lb_gwerr e)
+{
+	auth_count(c, e);
+	call_end(c, e);
+}
+
 /*
  * Stage 2, the authorizer's decision on its answer (`text`, from the
  * function or the cache): the policy evaluated against this request's
@@ -491,7 +515,7 @@ auth_decide(
 		    "%s Execution failed due to configuration error: "
 		    "authorizer '%s' gave an invalid response: %s",
 		    c->request_id, au->a->name, err);
-		call_end(c, LB_GWERR_AUTHORIZER_CONFIGURATION_ERROR);
+		auth_end(c, LB_GWERR_AUTHORIZER_CONFIGURATION_ERROR);
 		return;
 	}
 	/* denies are cached like allows; failures never are */
@@ -506,7 +530,7 @@ auth_decide(
 		lb_policy_clear(&p);
 		if (d == LB_POLICY_DENY_IMPLICIT && c->rest)
 			c->error_msg = IMPLICIT_DENY;
-		call_end(c, LB_GWERR_ACCESS_DENIED);
+		auth_end(c, LB_GWERR_ACCESS_DENIED);
 		return;
 	}
 	c->auth_context = lb_authorizer_context(
@@ -514,11 +538,12 @@ auth_decide(
 	lb_policy_clear(&p);
 	if (c->auth_context == NULL) {
 		lb_log(LB_LOG_ERROR, "%s out of memory", c->request_id);
-		call_end(c, LB_GWERR_AUTHORIZER_CONFIGURATION_ERROR);
+		auth_end(c, LB_GWERR_AUTHORIZER_CONFIGURATION_ERROR);
 		return;
 	}
 	c->q.authorizer = c->auth_context;
 	c->q.authorizer_len = n;
+	auth_count(c, LB_GWERR_NONE);
 	call_continue(c);
 }
 
@@ -539,7 +564,7 @@ call_authorized(void *arg)
 	case LB_INVOKE_FUNCTION_ERROR:
 		/* the authorizer's way of saying 401 */
 		if (strcmp(res->error_message, "Unauthorized") == 0) {
-			call_end(c, LB_GWERR_UNAUTHORIZED);
+			auth_end(c, LB_GWERR_UNAUTHORIZED);
 			return;
 		}
 		/* FALLTHROUGH */
@@ -554,7 +579,7 @@ call_authorized(void *arg)
 		        : res->error_type[0] ? res->error_type
 		                             : "Unhandled",
 		    res->error_message[0] ? ": " : "", res->error_message);
-		call_end(c, LB_GWERR_AUTHORIZER_CONFIGURATION_ERROR);
+		auth_end(c, LB_GWERR_AUTHORIZER_CONFIGURATION_ERROR);
 		return;
 	}
 }
@@ -563,10 +588,11 @@ call_authorized(void *arg)
  * JWT authorizers plug in here (bridge/apigw/jwt*.c): check the token
  * from c->auth->id.values[0] against c->auth->a (issuer, audience, keys)
  * and the route's scopes (c->q.match.route->scopes), then either end the
- * request -- c->www_authenticate set (malloc'ed), call_end(c,
+ * request -- c->www_authenticate set (malloc'ed), auth_end(c,
  * LB_GWERR_UNAUTHORIZED or LB_GWERR_ACCESS_DENIED) -- or set
  * c->auth_context (malloc'ed {"jwt":{"claims":{...},"scopes":...}}),
- * c->q.authorizer/authorizer_len to it, and call_continue(c).  Never
+ * c->q.authorizer/authorizer_len to it, auth_count(c, LB_GWERR_NONE) and
+ * call_continue(c).  Never
  * block: a key fetch goes to a pool thread, and the loop resumes the
  * request.
  */
@@ -576,7 +602,7 @@ stage_jwt(struct lb_call *c)
 	/* lb_jwt_authorize(): not built yet */
 	lb_log(LB_LOG_WARN, "%s JWT authorizers are not built yet: '%s'",
 	    c->request_id, c->auth->a->name);
-	call_end(c, LB_GWERR_UNAUTHORIZED);
+	auth_end(c, LB_GWERR_UNAUTHORIZED);
 }
 
 /*
@@ -599,7 +625,7 @@ stage_authorize(struct lb_call *c)
 
 	if ((au = c->auth = calloc(1, sizeof(*au))) == NULL) {
 		lb_log(LB_LOG_ERROR, "%s out of memory", c->request_id);
-		call_end(c, LB_GWERR_AUTHORIZER_CONFIGURATION_ERROR);
+		auth_end(c, LB_GWERR_AUTHORIZER_CONFIGURATION_ERROR);
 		return;
 	}
 	au->a = a;
@@ -619,7 +645,7 @@ stage_authorize(struct lb_call *c)
 	if (rc != 0) {
 		if (rc < 0)
 			lb_log(LB_LOG_ERROR, "%s out of memory", c->request_id);
-		call_end(c,
+		auth_end(c,
 		    rc < 0 ? LB_GWERR_AUTHORIZER_CONFIGURATION_ERROR
 		           : LB_GWERR_UNAUTHORIZED);
 		return;
@@ -640,6 +666,9 @@ stage_authorize(struct lb_call *c)
 		    (size_t)(a - cfg->authorizers), au->key, au->key_len,
 		    lb_mono_ms(), &len);
 		if (hit != NULL) {
+			__atomic_add_fetch(
+			    &c->gen->authz[a - cfg->authorizers].cache_hits, 1,
+			    __ATOMIC_RELAXED);
 			auth_decide(c, hit, len, 0, 0);
 			free(hit);
 			return;
@@ -651,7 +680,7 @@ stage_authorize(struct lb_call *c)
 		lb_log(LB_LOG_ERROR,
 		    "%s cannot build the authorizer's event: %s", c->request_id,
 		    err);
-		call_end(c, LB_GWERR_AUTHORIZER_CONFIGURATION_ERROR);
+		auth_end(c, LB_GWERR_AUTHORIZER_CONFIGURATION_ERROR);
 		return;
 	}
 	lb_ids_uuid(au->request_id);
@@ -663,6 +692,8 @@ stage_authorize(struct lb_call *c)
 	    (c->rest ? (int64_t)(cfg->integration_timeout * 1000.0)
 	             : AUTHORIZER_TIMEOUT_HTTP_MS);
 	au->start_mono = lb_mono_ms();
+	__atomic_add_fetch(
+	    &c->gen->authz[a - cfg->authorizers].invoked, 1, __ATOMIC_RELAXED);
 	if (loop != NULL) {
 		lb_envs_invoke_async(c->gen->envs, a->function, &au->rq,
 		    &au->res, loop, call_authorized, c);
@@ -673,7 +704,7 @@ stage_authorize(struct lb_call *c)
 	return;
 oom:
 	lb_log(LB_LOG_ERROR, "%s out of memory", c->request_id);
-	call_end(c, LB_GWERR_AUTHORIZER_CONFIGURATION_ERROR);
+	auth_end(c, LB_GWERR_AUTHORIZER_CONFIGURATION_ERROR);
 }
 
 void

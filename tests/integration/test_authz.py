@@ -12,6 +12,7 @@ tests/handlers/authz.c answers by the token.
 import json
 import os
 import re
+import signal
 
 import harness as h
 
@@ -218,6 +219,34 @@ def rest_authorizer_logs_its_invocation(fx):
     h.status_is(r, 200)
     h.eq(starts(fx.rest, off, r), 2, "START lines: the authorizer's and the function's")
     h.eq(len(re.findall(r"REPORT RequestId: ", fx.rest.log_since(off))), 2, "REPORT lines")
+
+
+def stats(bridge, what):
+    """The counters of SIGUSR1's line that starts with `what`."""
+    off = bridge.log_size()
+    bridge.signal(signal.SIGUSR1)
+    log = bridge.wait_log(re.escape(what) + r": .*\n", 5, off)
+    line = re.search(re.escape(what) + r": (.*)\n", log).group(1)
+    return dict(kv.split("=", 1) for kv in line.split())
+
+
+@test
+def rest_counters(fx):
+    """The authorizer's invocations count as its function's, and the
+    authorizer has counters of its own."""
+    fn0 = stats(fx.rest, "function auth2")
+    a0 = stats(fx.rest, "authorizer fresh")
+    for tok, status in (("allow#n", 200), ("deny#n", 403), ("unauthorized", 401),
+                        ("error", 500)):
+        h.status_is(get(fx.rport, "/prod/fresh", tok), status)
+    h.status_is(get(fx.rport, "/prod/fresh"), 401)  # not invoked
+    fn1 = stats(fx.rest, "function auth2")
+    a1 = stats(fx.rest, "authorizer fresh")
+    h.eq(int(fn1["invocations"]) - int(fn0["invocations"]), 4, "function invocations")
+    h.eq(int(fn1["errors"]) - int(fn0["errors"]), 2, "function errors")
+    h.eq({k: int(a1[k]) - int(a0[k]) for k in a1},
+         {"invoked": 4, "cache_hits": 0, "allowed": 1, "denied": 1,
+          "unauthorized": 2, "failed": 1}, "authorizer counters")
 
 
 @test
