@@ -24,9 +24,11 @@ def _setup(kind):
                        os.path.join(h.HANDLERS, "preflight.so"))
         fx = Fx()
         start = h.start_nginx if kind == "nginx" else h.start_apache
-        fx.bridge = h.start_bridge(env, h.write_config(env, "gateway-http"))
+        fx.bridge = h.start_bridge(env, h.write_config(env, "gateway-http", stage="$default"))
+        fx.dev_bridge = h.start_bridge(env, h.write_config(env, "gateway-http", stage="dev"))
         fx.rest_bridge = h.start_bridge(env, h.write_config(env, "gateway-rest"))
         fx.port = start(env, fx.bridge.sock).port
+        fx.dev_port = start(env, fx.dev_bridge.sock).port
         fx.rest_port = start(env, fx.rest_bridge.sock).port
         return fx
     return setup
@@ -111,6 +113,17 @@ def preflight_any_routed_path(fx):
     # an OPTIONS without Access-Control-Request-Method is no preflight
     r = h.http(fx.port, "OPTIONS", "/items", [("Origin", APP)])
     h.status_is(r, 404)
+
+
+@test
+def preflight_named_stage(fx):
+    r = preflight(fx.dev_port, "/dev/items")
+    h.status_is(r, 204)
+    h.eq(r.header("access-control-allow-origin"), APP, "allow-origin")
+    # outside the stage nothing is routed, preflights included
+    r = preflight(fx.dev_port, "/items")
+    h.status_is(r, 404)
+    h.eq(r.header("access-control-allow-origin"), APP, "the 404's allow-origin")
 
 
 @test
