@@ -209,6 +209,13 @@ def rest_cors_the_aws_way(fx):
     r = h.http(fx.rest_port, "POST", "/prod/items", [("Origin", APP)], result)
     h.status_is(r, 200)
     h.eq(r.header("access-control-allow-origin"), APP, "the function's header")
+    # with API keys: the preflight route needs none, the request does
+    r = preflight(fx.rest_port, "/prod/keyed", method="GET", req_headers="x-api-key")
+    h.status_is(r, 200)
+    h.eq(r.header("access-control-allow-origin"), APP, "keyed preflight allow-origin")
+    r = h.http(fx.rest_port, "GET", "/prod/keyed",
+               [("Origin", APP), ("x-api-key", "integ-key-0123456789abcdef")])
+    h.status_is(r, 200)
 
 
 for _kind in ("nginx", "apache"):
