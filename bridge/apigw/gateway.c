@@ -29,6 +29,7 @@
 #include "fastcgi/fcgi.h"
 #include "base/fmt.h"
 #include "apigw/cors.h"
+#include "apigw/event.h"
 #include "apigw/gateway.h"
 #include "apigw/gateway_int.h"
 #include "apigw/gwerror.h"
@@ -379,12 +380,16 @@ static int
 stage_preflight(struct lb_call *c, enum lb_gwerr e)
 {
 	const struct lb_cors *cors = &c->gen->cfg->cors;
+	const char *path, *query;
+	size_t len;
 	int rc;
 
-	if (!cors->set || e != LB_GWERR_RESOURCE_NOT_FOUND)
+	/* the stage-less path; none outside the stage */
+	if (!cors->set || e != LB_GWERR_RESOURCE_NOT_FOUND ||
+	    lb_event_locate(c->gen->cfg, c->req->uri, &path, &len, &query) < 0)
 		return 0;
 	rc = lb_cors_preflight(
-	    cors, c->gen->router, c->req, c->q.path, c->q.path_len, &c->resp);
+	    cors, c->gen->router, c->req, path, len, &c->resp);
 	if (rc < 0)
 		c->resp.status = 500;
 	c->preflight = rc != 0;
