@@ -189,6 +189,8 @@ fuzz-seed-fuzz_json:
 FUZZ_TARGETS += fuzz_config
 FUZZ_SRC_fuzz_config := bridge/config.c bridge/config_table.c \
 	bridge/config_check.c bridge/config_functions.c bridge/config_routes.c \
+	bridge/config_authorizers.c bridge/apigw/cors.c bridge/base/json.c \
+	bridge/base/url.c bridge/base/fmt.c \
 	bridge/cli/dump.c bridge/apigw/router.c bridge/apigw/gwerror.c bridge/fastcgi/http.c \
 	bridge/fastcgi/listen.c bridge/lambda/sandbox.c bridge/base/log.c
 FUZZ_LEN_fuzz_config := 16384

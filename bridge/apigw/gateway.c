@@ -29,6 +29,7 @@
 #include "fastcgi/fcgi.h"
 #include "base/fmt.h"
 #include "apigw/cors.h"
+#include "apigw/event.h"
 #include "apigw/gateway.h"
 #include "apigw/gateway_int.h"
 #include "apigw/gwerror.h"
@@ -383,16 +384,36 @@ static int
 stage_preflight(struct lb_call *c, enum lb_gwerr e)
 {
 	const struct lb_cors *cors = &c->gen->cfg->cors;
+	const char *path, *query;
+	size_t len;
 	int rc;
 
-	if (!cors->set || e != LB_GWERR_RESOURCE_NOT_FOUND)
+	/* the stage-less path; none outside the stage */
+	if (!cors->set || e != LB_GWERR_RESOURCE_NOT_FOUND ||
+	    lb_event_locate(c->gen->cfg, c->req->uri, &path, &len, &query) < 0)
 		return 0;
 	rc = lb_cors_preflight(
-	    cors, c->gen->router, c->req, c->q.path, c->q.path_len, &c->resp);
+	    cors, c->gen->router, c->req, path, len, &c->resp);
 	if (rc < 0)
 		c->resp.status = 500;
 	c->preflight = rc != 0;
 	return c->preflight;
+}
+
+/* Counts an authorizer's outcome (gateway_int.h). */
+static void
+auth_count(struct lb_call *c, enum lb_gwerr e)
+{
+	struct lb_gen_authz *n;
+
+	if (c->auth == NULL)
+		return;
+	n = &c->gen->authz[c->auth->a - c->gen->cfg->authorizers];
+	__atomic_add_fetch(e == LB_GWERR_NONE ? &n->allowed
+	        : e == LB_GWERR_ACCESS_DENIED ? &n->denied
+	        : e == LB_GWERR_UNAUTHORIZED  ? &n->unauthorized
+	                                      : &n->failed,
+	    1, __ATOMIC_RELAXED);
 }
 
 static void
@@ -473,6 +494,14 @@ call_continue(struct lb_call *c)
 	call_invoked(c);
 }
 
+/* The request ends with the authorizer's refusal or failure, counted. */
+static void
+auth_end(struct lb_call *c, enum lb_gwerr e)
+{
+	auth_count(c, e);
+	call_end(c, e);
+}
+
 /*
  * Stage 2, the authorizer's decision on its answer (`text`, from the
  * function or the cache): the policy evaluated against this request's
@@ -496,7 +525,7 @@ auth_decide(
 		    "%s Execution failed due to configuration error: "
 		    "authorizer '%s' gave an invalid response: %s",
 		    c->request_id, au->a->name, err);
-		call_end(c, LB_GWERR_AUTHORIZER_CONFIGURATION_ERROR);
+		auth_end(c, LB_GWERR_AUTHORIZER_CONFIGURATION_ERROR);
 		return;
 	}
 	/* denies are cached like allows; failures never are */
@@ -511,7 +540,7 @@ auth_decide(
 		lb_policy_clear(&p);
 		if (d == LB_POLICY_DENY_IMPLICIT && c->rest)
 			c->error_msg = IMPLICIT_DENY;
-		call_end(c, LB_GWERR_ACCESS_DENIED);
+		auth_end(c, LB_GWERR_ACCESS_DENIED);
 		return;
 	}
 	c->auth_context = lb_authorizer_context(
@@ -519,11 +548,12 @@ auth_decide(
 	lb_policy_clear(&p);
 	if (c->auth_context == NULL) {
 		lb_log(LB_LOG_ERROR, "%s out of memory", c->request_id);
-		call_end(c, LB_GWERR_AUTHORIZER_CONFIGURATION_ERROR);
+		auth_end(c, LB_GWERR_AUTHORIZER_CONFIGURATION_ERROR);
 		return;
 	}
 	c->q.authorizer = c->auth_context;
 	c->q.authorizer_len = n;
+	auth_count(c, LB_GWERR_NONE);
 	call_continue(c);
 }
 
@@ -544,7 +574,7 @@ call_authorized(void *arg)
 	case LB_INVOKE_FUNCTION_ERROR:
 		/* the authorizer's way of saying 401 */
 		if (strcmp(res->error_message, "Unauthorized") == 0) {
-			call_end(c, LB_GWERR_UNAUTHORIZED);
+			auth_end(c, LB_GWERR_UNAUTHORIZED);
 			return;
 		}
 		/* FALLTHROUGH */
@@ -559,7 +589,7 @@ call_authorized(void *arg)
 		        : res->error_type[0] ? res->error_type
 		                             : "Unhandled",
 		    res->error_message[0] ? ": " : "", res->error_message);
-		call_end(c, LB_GWERR_AUTHORIZER_CONFIGURATION_ERROR);
+		auth_end(c, LB_GWERR_AUTHORIZER_CONFIGURATION_ERROR);
 		return;
 	}
 }
@@ -576,7 +606,7 @@ jwt_refuse(struct lb_call *c, const struct lb_jwt_rules *r,
 	    c->auth->a->name, why);
 	c->www_authenticate =
 	    strdup(lb_jwt_challenge(www, sizeof(www), r, st, why));
-	call_end(c,
+	auth_end(c,
 	    st == LB_JWT_FORBIDDEN ? LB_GWERR_ACCESS_DENIED
 	                           : LB_GWERR_UNAUTHORIZED);
 }
@@ -628,11 +658,12 @@ jwt_decide(struct lb_call *c, struct lb_jwks *keys)
 	json_object_put(ctx);
 	if (c->auth_context == NULL) {
 		lb_log(LB_LOG_ERROR, "%s out of memory", c->request_id);
-		call_end(c, LB_GWERR_AUTHORIZER_CONFIGURATION_ERROR);
+		auth_end(c, LB_GWERR_AUTHORIZER_CONFIGURATION_ERROR);
 		return;
 	}
 	c->q.authorizer = c->auth_context;
 	c->q.authorizer_len = n;
+	auth_count(c, LB_GWERR_NONE);
 	call_continue(c);
 }
 
@@ -702,7 +733,7 @@ stage_authorize(struct lb_call *c)
 
 	if ((au = c->auth = calloc(1, sizeof(*au))) == NULL) {
 		lb_log(LB_LOG_ERROR, "%s out of memory", c->request_id);
-		call_end(c, LB_GWERR_AUTHORIZER_CONFIGURATION_ERROR);
+		auth_end(c, LB_GWERR_AUTHORIZER_CONFIGURATION_ERROR);
 		return;
 	}
 	au->a = a;
@@ -725,7 +756,7 @@ stage_authorize(struct lb_call *c)
 		/* a JWT authorizer's challenge names the scheme alone */
 		if (rc > 0 && a->type == LB_AUTHORIZER_JWT)
 			c->www_authenticate = strdup("Bearer");
-		call_end(c,
+		auth_end(c,
 		    rc < 0 ? LB_GWERR_AUTHORIZER_CONFIGURATION_ERROR
 		           : LB_GWERR_UNAUTHORIZED);
 		return;
@@ -746,6 +777,9 @@ stage_authorize(struct lb_call *c)
 		    (size_t)(a - cfg->authorizers), au->key, au->key_len,
 		    lb_mono_ms(), &len);
 		if (hit != NULL) {
+			__atomic_add_fetch(
+			    &c->gen->authz[a - cfg->authorizers].cache_hits, 1,
+			    __ATOMIC_RELAXED);
 			auth_decide(c, hit, len, 0, 0);
 			free(hit);
 			return;
@@ -757,7 +791,7 @@ stage_authorize(struct lb_call *c)
 		lb_log(LB_LOG_ERROR,
 		    "%s cannot build the authorizer's event: %s", c->request_id,
 		    err);
-		call_end(c, LB_GWERR_AUTHORIZER_CONFIGURATION_ERROR);
+		auth_end(c, LB_GWERR_AUTHORIZER_CONFIGURATION_ERROR);
 		return;
 	}
 	lb_ids_uuid(au->request_id);
@@ -769,6 +803,8 @@ stage_authorize(struct lb_call *c)
 	    (c->rest ? (int64_t)(cfg->integration_timeout * 1000.0)
 	             : AUTHORIZER_TIMEOUT_HTTP_MS);
 	au->start_mono = lb_mono_ms();
+	__atomic_add_fetch(
+	    &c->gen->authz[a - cfg->authorizers].invoked, 1, __ATOMIC_RELAXED);
 	if (loop != NULL) {
 		lb_envs_invoke_async(c->gen->envs, a->function, &au->rq,
 		    &au->res, loop, call_authorized, c);
@@ -779,7 +815,7 @@ stage_authorize(struct lb_call *c)
 	return;
 oom:
 	lb_log(LB_LOG_ERROR, "%s out of memory", c->request_id);
-	call_end(c, LB_GWERR_AUTHORIZER_CONFIGURATION_ERROR);
+	auth_end(c, LB_GWERR_AUTHORIZER_CONFIGURATION_ERROR);
 }
 
 void

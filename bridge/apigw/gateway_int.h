@@ -22,6 +22,16 @@ struct lb_gen_key {
 	struct lb_quota quota;
 };
 
+/* An authorizer's counters (atomic), written by SIGUSR1. */
+struct lb_gen_authz {
+	uint64_t invoked;      /* its function invoked */
+	uint64_t cache_hits;   /* answered from the cache */
+	uint64_t allowed;      /* requests let on */
+	uint64_t denied;       /* 403 */
+	uint64_t unauthorized; /* 401 */
+	uint64_t failed;       /* 500 */
+};
+
 /*
  * One configuration generation: what a request runs on from start to end.
  * The buckets and quotas start afresh with each generation, as they do
@@ -37,6 +47,7 @@ struct lb_gen {
 	struct lb_throttle account_bucket; /* all routes together */
 	struct lb_gen_key *keys;           /* one per API key */
 	struct lb_authcache *authcache; /* authorizers' results; NULL: none */
+	struct lb_gen_authz *authz;     /* one per authorizer */
 	/* JWT authorizers' signing keys, one per authorizer (NULL for the
 	 * others); NULL when there is no JWT authorizer */
 	struct lb_jwks_store **jwks;

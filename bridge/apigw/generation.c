@@ -44,6 +44,7 @@ gen_free(struct lb_gen *g)
 	for (size_t i = 0; g->jwks != NULL && i < g->cfg->nauthorizers; i++)
 		lb_jwks_store_free(g->jwks[i]);
 	free(g->jwks);
+	free(g->authz);
 	lb_envs_free(g->envs);
 	lb_router_free(g->router);
 	lb_config_free(g->cfg);
@@ -78,6 +79,10 @@ buckets_init(struct lb_gen *g)
 		    &g->keys[i].quota, k->quota_limit, k->quota_period);
 		lb_throttle_init(&g->keys[i].bucket, k->throttle, now);
 	}
+	g->authz = calloc(
+	    cfg->nauthorizers > 0 ? cfg->nauthorizers : 1, sizeof(*g->authz));
+	if (g->authz == NULL)
+		return -1;
 	/* a new deployment starts with an empty authorizer cache too */
 	for (size_t i = 0; i < cfg->nauthorizers; i++)
 		if (cfg->authorizers[i].ttl > 0 && g->authcache == NULL &&
@@ -302,6 +307,26 @@ lb_gateway_dump_stats(struct lb_gateway *gw, FILE *out)
 	        &g->throttled, __ATOMIC_RELAXED),
 	    (unsigned long long)__atomic_load_n(
 	        &g->over_quota, __ATOMIC_RELAXED));
+	for (size_t i = 0; i < g->cfg->nauthorizers; i++) {
+		const struct lb_gen_authz *a = &g->authz[i];
+
+		fprintf(out,
+		    "authorizer %s: invoked=%llu cache_hits=%llu allowed=%llu "
+		    "denied=%llu unauthorized=%llu failed=%llu\n",
+		    g->cfg->authorizers[i].name,
+		    (unsigned long long)__atomic_load_n(
+		        &a->invoked, __ATOMIC_RELAXED),
+		    (unsigned long long)__atomic_load_n(
+		        &a->cache_hits, __ATOMIC_RELAXED),
+		    (unsigned long long)__atomic_load_n(
+		        &a->allowed, __ATOMIC_RELAXED),
+		    (unsigned long long)__atomic_load_n(
+		        &a->denied, __ATOMIC_RELAXED),
+		    (unsigned long long)__atomic_load_n(
+		        &a->unauthorized, __ATOMIC_RELAXED),
+		    (unsigned long long)__atomic_load_n(
+		        &a->failed, __ATOMIC_RELAXED));
+	}
 	for (size_t i = 0; i < g->cfg->napi_keys; i++) {
 		const struct lb_api_key *k = &g->cfg->api_keys[i];
 		long long used;
@@ -319,7 +344,8 @@ lb_gateway_dump_stats(struct lb_gateway *gw, FILE *out)
 			continue;
 		lb_jwks_store_stats(g->jwks[i], &st);
 		fprintf(out,
-		    "authorizer %s: jwks_fetches=%llu jwks_failures=%llu\n",
+		    "authorizer %s keys: jwks_fetches=%llu "
+		    "jwks_failures=%llu\n",
 		    g->cfg->authorizers[i].name, (unsigned long long)st.fetches,
 		    (unsigned long long)st.failures);
 	}

@@ -12,12 +12,23 @@ tests/handlers/authz.c answers by the token.
 import json
 import os
 import re
+import signal
 
 import harness as h
 
 ARN = "arn:aws:execute-api:eu-west-1:111122223333:abcdef1234"
 EXPLICIT = b'{"Message":"User is not authorized to access this resource with an explicit deny"}'
 IMPLICIT = b'{"Message":"User is not authorized to access this resource"}'
+
+
+# the issue's UNAUTHORIZED, and templates for the other two types
+RESPONSES = r"""gateway_responses = {
+  UNAUTHORIZED = { status = 401;
+    body = "{\"error\":$context.error.messageString,\"type\":\"$context.error.responseType\"}"; };
+  ACCESS_DENIED = { body = "{\"m\":$context.error.messageString,\"t\":\"$context.error.responseType\"}";
+    headers = { X-Denied = "yes"; }; };
+  DEFAULT_5XX = { status = 599; body = "{\"m\":$context.error.messageString,\"t\":\"$context.error.responseType\"}"; };
+};"""
 
 
 class Fx:
@@ -30,10 +41,12 @@ def _setup(kind):
                        os.path.join(h.TEST_HANDLERS, "authz.so"))
         fx = Fx()
         start = h.start_nginx if kind == "nginx" else h.start_apache
-        fx.rest = h.start_bridge(env, h.write_config(env, "authz-rest"))
+        fx.rest = h.start_bridge(env, h.write_config(env, "authz-rest", responses=""))
         fx.http = h.start_bridge(env, h.write_config(env, "authz-http"))
+        fx.tpl = h.start_bridge(env, h.write_config(env, "authz-rest", responses=RESPONSES))
         fx.rport = start(env, fx.rest.sock).port
         fx.hport = start(env, fx.http.sock).port
+        fx.tport = start(env, fx.tpl.sock).port
         return fx
     return setup
 
@@ -218,6 +231,53 @@ def rest_authorizer_logs_its_invocation(fx):
     h.status_is(r, 200)
     h.eq(starts(fx.rest, off, r), 2, "START lines: the authorizer's and the function's")
     h.eq(len(re.findall(r"REPORT RequestId: ", fx.rest.log_since(off))), 2, "REPORT lines")
+
+
+@test
+def rest_gateway_responses(fx):
+    rest_error(get(fx.tport, "/prod/fresh"), 401,
+               b'{"error":"Unauthorized","type":"UNAUTHORIZED"}', "UnauthorizedException")
+    rest_error(get(fx.tport, "/prod/fresh", "unauthorized"), 401,
+               b'{"error":"Unauthorized","type":"UNAUTHORIZED"}', "UnauthorizedException")
+    r = get(fx.tport, "/prod/fresh", "none")
+    rest_error(r, 403, b'{"m":"User is not authorized to access this resource",'
+               b'"t":"ACCESS_DENIED"}', "AccessDeniedException")
+    h.eq(r.header("X-Denied"), "yes", "the configured header")
+    rest_error(get(fx.tport, "/prod/fresh", "deny"), 403,
+               b'{"m":"User is not authorized to access this resource with an explicit deny",'
+               b'"t":"ACCESS_DENIED"}', "AccessDeniedException")
+    # AUTHORIZER_CONFIGURATION_ERROR has no entry: DEFAULT_5XX's
+    rest_error(get(fx.tport, "/prod/fresh", "error"), 599,
+               b'{"m":null,"t":"AUTHORIZER_CONFIGURATION_ERROR"}',
+               "AuthorizerConfigurationException")
+
+
+def stats(bridge, what):
+    """The counters of SIGUSR1's line that starts with `what`."""
+    off = bridge.log_size()
+    bridge.signal(signal.SIGUSR1)
+    log = bridge.wait_log(re.escape(what) + r": .*\n", 5, off)
+    line = re.search(re.escape(what) + r": (.*)\n", log).group(1)
+    return dict(kv.split("=", 1) for kv in line.split())
+
+
+@test
+def rest_counters(fx):
+    """The authorizer's invocations count as its function's, and the
+    authorizer has counters of its own."""
+    fn0 = stats(fx.rest, "function auth2")
+    a0 = stats(fx.rest, "authorizer fresh")
+    for tok, status in (("allow#n", 200), ("deny#n", 403), ("unauthorized", 401),
+                        ("error", 500)):
+        h.status_is(get(fx.rport, "/prod/fresh", tok), status)
+    h.status_is(get(fx.rport, "/prod/fresh"), 401)  # not invoked
+    fn1 = stats(fx.rest, "function auth2")
+    a1 = stats(fx.rest, "authorizer fresh")
+    h.eq(int(fn1["invocations"]) - int(fn0["invocations"]), 4, "function invocations")
+    h.eq(int(fn1["errors"]) - int(fn0["errors"]), 2, "function errors")
+    h.eq({k: int(a1[k]) - int(a0[k]) for k in a1},
+         {"invoked": 4, "cache_hits": 0, "allowed": 1, "denied": 1,
+          "unauthorized": 2, "failed": 1}, "authorizer counters")
 
 
 @test

@@ -24,9 +24,11 @@ def _setup(kind):
                        os.path.join(h.HANDLERS, "preflight.so"))
         fx = Fx()
         start = h.start_nginx if kind == "nginx" else h.start_apache
-        fx.bridge = h.start_bridge(env, h.write_config(env, "gateway-http"))
+        fx.bridge = h.start_bridge(env, h.write_config(env, "gateway-http", stage="$default"))
+        fx.dev_bridge = h.start_bridge(env, h.write_config(env, "gateway-http", stage="dev"))
         fx.rest_bridge = h.start_bridge(env, h.write_config(env, "gateway-rest"))
         fx.port = start(env, fx.bridge.sock).port
+        fx.dev_port = start(env, fx.dev_bridge.sock).port
         fx.rest_port = start(env, fx.rest_bridge.sock).port
         return fx
     return setup
@@ -114,6 +116,17 @@ def preflight_any_routed_path(fx):
 
 
 @test
+def preflight_named_stage(fx):
+    r = preflight(fx.dev_port, "/dev/items")
+    h.status_is(r, 204)
+    h.eq(r.header("access-control-allow-origin"), APP, "allow-origin")
+    # outside the stage nothing is routed, preflights included
+    r = preflight(fx.dev_port, "/items")
+    h.status_is(r, 404)
+    h.eq(r.header("access-control-allow-origin"), APP, "the 404's allow-origin")
+
+
+@test
 def explicit_options_route_wins(fx):
     """Route matching comes first: an OPTIONS route gets the preflight."""
     r = preflight(fx.port, "/own")
@@ -196,6 +209,13 @@ def rest_cors_the_aws_way(fx):
     r = h.http(fx.rest_port, "POST", "/prod/items", [("Origin", APP)], result)
     h.status_is(r, 200)
     h.eq(r.header("access-control-allow-origin"), APP, "the function's header")
+    # with API keys: the preflight route needs none, the request does
+    r = preflight(fx.rest_port, "/prod/keyed", method="GET", req_headers="x-api-key")
+    h.status_is(r, 200)
+    h.eq(r.header("access-control-allow-origin"), APP, "keyed preflight allow-origin")
+    r = h.http(fx.rest_port, "GET", "/prod/keyed",
+               [("Origin", APP), ("x-api-key", "integ-key-0123456789abcdef")])
+    h.status_is(r, 200)
 
 
 for _kind in ("nginx", "apache"):

@@ -289,8 +289,12 @@ def issuer_down_keeps_keys(fx):
         # SIGUSR1's counters show the fetches and the failure
         off = fx.bridge.log_size()
         fx.bridge.signal(signal.SIGUSR1)
-        text = fx.bridge.wait_log(r"authorizer oidc: jwks_fetches=\d+ jwks_failures=\d+", 5, off)
-        m = re.search(r"authorizer oidc: jwks_fetches=(\d+) jwks_failures=(\d+)", text)
+        text = fx.bridge.wait_log(r"authorizer oidc keys: jwks_fetches=\d+ jwks_failures=\d+", 5, off)
+        m = re.search(r"authorizer oidc keys: jwks_fetches=(\d+) jwks_failures=(\d+)", text)
         h.ok(int(m.group(1)) >= 2 and int(m.group(2)) >= 1, "counters: %r" % m.group(0))
+        m = re.search(r"authorizer oidc: (.*)", text)
+        c = dict(kv.split("=") for kv in m.group(1).split())
+        h.ok(c["invoked"] == "0" and int(c["allowed"]) >= 1 and int(c["unauthorized"]) >= 1,
+             "a JWT authorizer's outcomes counted, nothing invoked: %r" % m.group(0))
     finally:
         fx.set_jwks(fx.rsa, fx.ec, fx.rsa2)

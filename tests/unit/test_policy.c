@@ -117,10 +117,9 @@ test_evaluate_table(void)
 		/* no statements */
 		{ "[]", ARN "/prod/GET/items", LB_POLICY_DENY_IMPLICIT },
 		/* another api id */
-		{
-		    "[" ST("Allow", INVOKE,
-		        "\"arn:aws:execute-api:us-east-1:123456789012:other/"
-		        "*\"") "]",
+		{ "[" ST("Allow", INVOKE,
+		      "\"arn:aws:execute-api:us-east-1:123456789012:other/"
+		      "*\"") "]",
 		    ARN "/prod/GET/items", LB_POLICY_DENY_IMPLICIT },
 		/* the root path */
 		{ "[" ST("Allow", INVOKE, "\"" ARN "/prod/GET/\"") "]",
