@@ -388,7 +388,8 @@ lb_jwks_store_get(struct lb_jwks_store *s, const char *kid, int64_t now_ms,
 
 	pthread_mutex_lock(&s->mu);
 	fresh = s->keys != NULL && now_ms - s->fetched_ms < LB_JWKS_TTL_MS;
-	known = lb_jwks_find(s->keys, kid) != NULL;
+	/* a token without kid is refused whatever the keys: no fetch */
+	known = kid == NULL || lb_jwks_find(s->keys, kid) != NULL;
 	may_try = s->tried_ms == 0 || now_ms - s->tried_ms >= LB_JWKS_RETRY_MS;
 	if (fresh && known) {
 		*keys = lb_jwks_ref(s->keys);

@@ -818,6 +818,14 @@ test_store_cache(void)
 	lb_jwks_store_stats(s, &st);
 	CU_ASSERT_EQUAL(st.fetches, 1);
 
+	/* no kid: refused whatever the keys, so never worth a fetch */
+	CU_ASSERT_EQUAL(
+	    lb_jwks_store_get(s, NULL, t0 + 100000, NULL, NULL, NULL, &k),
+	    LB_JWKS_READY);
+	lb_jwks_unref(k);
+	lb_jwks_store_stats(s, &st);
+	CU_ASSERT_EQUAL(st.fetches, 1);
+
 	/* two hours after the fetch the keys are read again; the file went
 	 * away: logged, and the keys in hand stay in use */
 	unlink(path);
