@@ -41,10 +41,11 @@ def _der_ints(der):
 
 
 class Key:
-    """An RSA (kind "rsa") or P-256 (kind "ec") key in `dir`, named kid."""
+    """An RSA (kind "rsa") or P-256 (kind "ec") key in `dir`, named kid; its
+    JWK names `alg` when given."""
 
-    def __init__(self, dir_, kid, kind="rsa"):
-        self.kid, self.kind = kid, kind
+    def __init__(self, dir_, kid, kind="rsa", alg=None):
+        self.kid, self.kind, self.alg = kid, kind, alg
         self.pem = "%s/%s.pem" % (dir_, kid)
         if kind == "rsa":
             _openssl(["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048",
@@ -57,12 +58,16 @@ class Key:
         if self.kind == "rsa":
             mod = _openssl(["rsa", "-in", self.pem, "-noout", "-modulus"]).decode()
             n = bytes.fromhex(mod.strip().split("=", 1)[1])
-            return {"kty": "RSA", "kid": self.kid, "use": "sig", "alg": "RS256",
-                    "n": b64url(n), "e": b64url(b"\x01\x00\x01")}
-        der = _openssl(["pkey", "-in", self.pem, "-pubout", "-outform", "DER"])
-        point = der[-65:]  # 04 || x || y
-        return {"kty": "EC", "kid": self.kid, "crv": "P-256",
-                "x": b64url(point[1:33]), "y": b64url(point[33:])}
+            k = {"kty": "RSA", "kid": self.kid, "use": "sig",
+                 "n": b64url(n), "e": b64url(b"\x01\x00\x01")}
+        else:
+            der = _openssl(["pkey", "-in", self.pem, "-pubout", "-outform", "DER"])
+            point = der[-65:]  # 04 || x || y
+            k = {"kty": "EC", "kid": self.kid, "crv": "P-256",
+                 "x": b64url(point[1:33]), "y": b64url(point[33:])}
+        if self.alg:
+            k["alg"] = self.alg
+        return k
 
     def token(self, claims, alg=None, kid=None, header=None):
         alg = alg or ("RS256" if self.kind == "rsa" else "ES256")

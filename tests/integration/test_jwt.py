@@ -30,7 +30,8 @@ def _setup(env):
     fx.env = env
     fx.keydir = env.path("keys")
     os.makedirs(fx.keydir)
-    fx.rsa = jose.Key(fx.keydir, "rsa-1", "rsa")
+    fx.rsa = jose.Key(fx.keydir, "rsa-1", "rsa", alg="RS256")
+    fx.rsa3 = jose.Key(fx.keydir, "rsa-3", "rsa")  # its JWK names no alg
     fx.ec = jose.Key(fx.keydir, "ec-1", "ec")
     fx.rsa2 = jose.Key(fx.keydir, "rsa-2", "rsa")   # published later
     fx.stranger = jose.Key(fx.keydir, "rsa-1x", "rsa")  # never published
@@ -40,7 +41,7 @@ def _setup(env):
     os.chmod(env.path(""), 0o755)
     os.chmod(fx.www, 0o755)
     fx.set_jwks = lambda *keys: _write(os.path.join(fx.www, "jwks.json"), jose.jwks(*keys))
-    fx.set_jwks(fx.rsa, fx.ec)
+    fx.set_jwks(fx.rsa, fx.ec, fx.rsa3)
     fx.jwks_file = env.path("file-jwks.json")
     _write(fx.jwks_file, jose.jwks(fx.rsa))
     port = h.free_port()
@@ -133,6 +134,19 @@ def scopes_null_without_route_scopes(fx):
     tok = fx.ec.token(claims(fx))  # ES256 too
     for r in get(fx, "/open", tok):
         h.eq(event_of(r)["requestContext"]["authorizer"]["jwt"]["scopes"], None)
+
+
+@g.test
+def algorithms(fx):
+    # RS256, RS512 and PS256 with an RSA key whose JWK names no alg, ES256
+    # with the P-256 one; RS384 with a key whose JWK says "alg": "RS256" is
+    # refused
+    for key, alg in ((fx.rsa3, "RS256"), (fx.rsa3, "RS512"), (fx.rsa3, "PS256"),
+                     (fx.ec, "ES256"), (fx.rsa, "RS256")):
+        for r in get(fx, "/open", key.token(claims(fx), alg=alg)):
+            h.status_is(r, 200)
+    refused(get(fx, "/open", fx.rsa.token(claims(fx), alg="RS384")), 401,
+            invalid("", "the token does not have a valid signature"))
 
 
 @g.test
@@ -261,7 +275,7 @@ def unknown_kid_refetch(fx):
             invalid("", "the token does not have a valid key id"))
     # published now: the store fetches again for the unknown kid, but at
     # most once in 10 s, however many requests name it
-    fx.set_jwks(fx.rsa, fx.ec, fx.rsa2)
+    fx.set_jwks(fx.rsa, fx.ec, fx.rsa3, fx.rsa2)
     before = issuer_hits(fx, "/realm/jwks")
     poll(fx, "rsa-2 accepted", lambda: all(r.status == 200 for r in get(fx, "/uri", tok2)))
     h.ok(issuer_hits(fx, "/realm/jwks") - before <= 2,
@@ -297,4 +311,4 @@ def issuer_down_keeps_keys(fx):
         h.ok(c["invoked"] == "0" and int(c["allowed"]) >= 1 and int(c["unauthorized"]) >= 1,
              "a JWT authorizer's outcomes counted, nothing invoked: %r" % m.group(0))
     finally:
-        fx.set_jwks(fx.rsa, fx.ec, fx.rsa2)
+        fx.set_jwks(fx.rsa, fx.ec, fx.rsa3, fx.rsa2)
