@@ -16,6 +16,7 @@
 #include <json-c/json.h>
 
 #include "config.h"
+#include "cli/dump.h"
 #include "apigw/authorizer.h"
 #include "apigw/event.h"
 #include "apigw/request.h"
@@ -322,6 +323,28 @@ test_config_example(void)
 	CU_ASSERT_EQUAL(a->naudience, 2);
 	CU_ASSERT_EQUAL(cfg->routes[1].nscopes, 1);
 	CU_ASSERT_STRING_EQUAL(cfg->routes[1].scopes[0], "read");
+	/* `lambdabridge check` shows them, and which routes use them */
+	{
+		char *dump = NULL;
+		size_t dlen = 0;
+		FILE *m = open_memstream(&dump, &dlen);
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+		lb_dump_config(cfg, m);
+		fclose(m);
+		CU_ASSERT_PTR_NOT_NULL(strstr(dump,
+		    "  simple: REQUEST, function auth, identity "
+		    "$request.header.Authorization, payload 2.0, simple "
+		    "responses, not cached\n"));
+		CU_ASSERT_PTR_NOT_NULL(strstr(dump,
+		    "  j2: JWT, identity $request.header.Authorization, "
+		    "issuer https://idp.example, audience a,b, keys by OIDC "
+		    "discovery\n"));
+		CU_ASSERT_PTR_NOT_NULL(strstr(dump, "; authorizer simple\n"));
+		CU_ASSERT_PTR_NOT_NULL(
+		    strstr(dump, "; authorizer jwt scopes read\n"));
+		free(dump);
+	}
 	lb_config_free(cfg);
 }
 
