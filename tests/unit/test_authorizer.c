@@ -224,6 +224,11 @@ test_config_errors(void)
 	                        "authorizer = \"t\"; authorization_scopes = "
 	                        "[ \"read\" ]; }\n);\n",
 	    5, "routes[0].authorization_scopes", "only routes with a JWT");
+	expect_error("gateway: {\napi_key_source = \"HEADER\";\n};\n", 2,
+	    "gateway.api_key_source", "only REST APIs");
+	expect_error(
+	    "gateway: {\napi = \"rest\"; api_key_source = \"X\";\n};\n", 2,
+	    "gateway.api_key_source", "expected \"HEADER\" or");
 	expect_error(HTTP FUNCS "routes = (\n{ route = \"GET /a\"; function = "
 	                        "\"app\"; authorization_scopes = [ \"r\" ]; "
 	                        "}\n);\n",
@@ -294,6 +299,7 @@ test_config_example(void)
 	CU_ASSERT_EQUAL(a->identity[2].kind, LB_IDENTITY_CONTEXT);
 	CU_ASSERT_STRING_EQUAL(a->identity[2].name, "identity.sourceIp");
 	CU_ASSERT_PTR_EQUAL(cfg->routes[0].authorizer, &cfg->authorizers[0]);
+	CU_ASSERT_EQUAL(cfg->api_key_from_authorizer, 0);
 	CU_ASSERT_PTR_NULL(cfg->routes[1].authorizer);
 	lb_config_free(cfg);
 
