@@ -205,8 +205,6 @@ fuzz-seed-fuzz_config:
 	  done; \
 	done
 
-# response.c: arbitrary bytes as a function's result, mapped for REST,
-# HTTP API 1.0 and 2.0
 # a Lambda authorizer's answer (policy.c), and the IAM wildcard matcher
 FUZZ_TARGETS += fuzz_policy
 FUZZ_SRC_fuzz_policy := bridge/apigw/policy.c
@@ -215,6 +213,8 @@ fuzz-seed-fuzz_policy:
 	mkdir -p $(BUILD)/fuzz/fuzz_policy.corpus
 	cp tests/fuzz/policy/* $(BUILD)/fuzz/fuzz_policy.corpus/
 
+# response.c: arbitrary bytes as a function's result, mapped for REST,
+# HTTP API 1.0 and 2.0
 FUZZ_TARGETS += fuzz_response
 FUZZ_SRC_fuzz_response := bridge/apigw/response.c bridge/base/json.c \
 	bridge/base/b64.c bridge/apigw/media.c bridge/fastcgi/http.c \
