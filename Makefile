@@ -205,6 +205,14 @@ fuzz-seed-fuzz_config:
 	  done; \
 	done
 
+# a Lambda authorizer's answer (policy.c), and the IAM wildcard matcher
+FUZZ_TARGETS += fuzz_policy
+FUZZ_SRC_fuzz_policy := bridge/apigw/policy.c
+FUZZ_LEN_fuzz_policy := 8192
+fuzz-seed-fuzz_policy:
+	mkdir -p $(BUILD)/fuzz/fuzz_policy.corpus
+	cp tests/fuzz/policy/* $(BUILD)/fuzz/fuzz_policy.corpus/
+
 # response.c: arbitrary bytes as a function's result, mapped for REST,
 # HTTP API 1.0 and 2.0
 FUZZ_TARGETS += fuzz_response

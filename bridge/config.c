@@ -147,6 +147,8 @@ static const struct lb_config__field gateway_fields[] = {
 	STR("group", struct lb_config, group, 0, lb_config__check_nonempty),
 	BOOL("strict_modes", struct lb_config, strict_modes),
 	GROUP("cors", struct lb_config, cors, cors.set, cors_fields),
+	STR("api_key_source", struct lb_config, api_key_source, 0,
+	    lb_config__check_api_key_source),
 };
 
 const struct lb_config__field lb_config__function_fields[] = {
@@ -436,6 +438,15 @@ load_gateway(
 		    "only REST APIs have binary media types (an HTTP API "
 		    "decides from the Content-Type)");
 	}
+	if (cfg->api_key_source != NULL) {
+		if (cfg->api != LB_API_REST)
+			return lb_config__fail(c,
+			    lb_config__member_or(g, "api_key_source"),
+			    "gateway.api_key_source",
+			    "only REST APIs have API keys");
+		cfg->api_key_from_authorizer =
+		    strcmp(cfg->api_key_source, "AUTHORIZER") == 0;
+	}
 	if (lb_config__dup_default(&cfg->stage, "$default") == NULL ||
 	    lb_config__dup_default(&cfg->region, "us-east-1") == NULL ||
 	    lb_config__dup_default(&cfg->account_id, "123456789012") == NULL)
@@ -668,6 +679,7 @@ lb_config_free(struct lb_config *cfg)
 		free(cfg->api_keys[i].quota_period_name);
 	}
 	free(cfg->api_keys);
+	free(cfg->api_key_source);
 	for (size_t i = 0; i < LB_GWERR_COUNT; i++) {
 		free(cfg->responses[i].body);
 		free_kv(cfg->responses[i].headers, cfg->responses[i].nheaders);

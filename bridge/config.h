@@ -166,6 +166,10 @@ struct lb_config {
 	size_t nroutes;
 	struct lb_api_key *api_keys;
 	size_t napi_keys;
+	/* REST: "HEADER" (x-api-key, the default) or "AUTHORIZER" (the
+	 * authorizer's usageIdentifierKey); NULL until set */
+	char *api_key_source;
+	int api_key_from_authorizer;
 	struct lb_authorizer *authorizers;
 	size_t nauthorizers;
 	/* gateway_responses overrides, indexed by type; .set == 0 when none */

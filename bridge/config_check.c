@@ -299,3 +299,11 @@ lb_config__check_url(const char *s)
 			return "a URL has no spaces or control characters";
 	return NULL;
 }
+
+const char *
+lb_config__check_api_key_source(const char *s)
+{
+	return strcmp(s, "HEADER") == 0 || strcmp(s, "AUTHORIZER") == 0
+	    ? NULL
+	    : "expected \"HEADER\" or \"AUTHORIZER\"";
+}

@@ -93,6 +93,7 @@ struct lb_call {
 	char *auth_context;     /* requestContext.authorizer (q.authorizer) */
 	const char *error_msg;  /* an error's message when not its type's */
 	char *www_authenticate; /* JWT: sent with its 401 / 403 */
+	char *usage_key; /* the authorizer's usageIdentifierKey, or NULL */
 };
 
 /* The enabled key whose value clients send in x-api-key, or NULL. */
@@ -121,8 +122,11 @@ stage_checks(struct lb_request *q, void *arg)
 	int64_t now;
 
 	if (q->match.route->api_key_required) {
-		q->api_key = find_api_key(
-		    g->cfg, lb_http_param(c->req, "HTTP_X_API_KEY"));
+		/* api_key_source = "AUTHORIZER": the authorizer's key */
+		q->api_key = find_api_key(g->cfg,
+		    g->cfg->api_key_from_authorizer
+		        ? c->usage_key
+		        : lb_http_param(c->req, "HTTP_X_API_KEY"));
 		if (q->api_key == NULL)
 			return LB_GWERR_INVALID_API_KEY;
 		key = &g->keys[q->api_key - g->cfg->api_keys];
@@ -455,6 +459,7 @@ call_end(struct lb_call *c, enum lb_gwerr e)
 	auth_free(c->auth);
 	free(c->auth_context);
 	free(c->www_authenticate);
+	free(c->usage_key);
 	lb_request_clear(&c->q);
 	lb_gen_release(c->gw, c->gen);
 	free(c);
@@ -545,6 +550,8 @@ auth_decide(
 	}
 	c->auth_context = lb_authorizer_context(
 	    &p, c->q.match.route->payload_format, latency, &n);
+	c->usage_key = p.usage_identifier_key; /* taken */
+	p.usage_identifier_key = NULL;
 	lb_policy_clear(&p);
 	if (c->auth_context == NULL) {
 		lb_log(LB_LOG_ERROR, "%s out of memory", c->request_id);

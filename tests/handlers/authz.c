@@ -17,6 +17,7 @@
  *	nested       a context value that is an object
  *	simple-true  {"isAuthorized":true,"context":{...}}
  *	simple-false {"isAuthorized":false}
+ *	withkey      like allow-all, with usageIdentifierKey (the test API key)
  *
  * What follows a '#' in the token is ignored (tests make their tokens
  * unique with it, for the cache).  Any other token is allowed like
@@ -147,8 +148,12 @@ authz_handler(json_object *event, const lb_context *ctx)
 	json_object_object_add(
 	    doc, "Version", json_object_new_string("2012-10-17"));
 	sts = json_object_new_array();
-	if (strcmp(tok, "allow-all") == 0) {
+	if (strcmp(tok, "allow-all") == 0 || strcmp(tok, "withkey") == 0) {
 		json_object_array_add(sts, statement("Allow", "*"));
+		if (tok[0] == 'w')
+			json_object_object_add(res, "usageIdentifierKey",
+			    json_object_new_string(
+			        "integ-key-0123456789abcdef"));
 	} else if (strcmp(tok, "allow-item1") == 0) {
 		other = arn_with(arn, "GET/items/1");
 		json_object_array_add(sts, statement("Allow", other));

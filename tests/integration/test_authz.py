@@ -41,9 +41,12 @@ def _setup(kind):
                        os.path.join(h.TEST_HANDLERS, "authz.so"))
         fx = Fx()
         start = h.start_nginx if kind == "nginx" else h.start_apache
-        fx.rest = h.start_bridge(env, h.write_config(env, "authz-rest", responses=""))
+        fx.rest = h.start_bridge(env, h.write_config(env, "authz-rest", responses="",
+                                                        key_source=""))
         fx.http = h.start_bridge(env, h.write_config(env, "authz-http"))
-        fx.tpl = h.start_bridge(env, h.write_config(env, "authz-rest", responses=RESPONSES))
+        fx.tpl = h.start_bridge(env, h.write_config(
+            env, "authz-rest", responses=RESPONSES,
+            key_source='api_key_source = "AUTHORIZER";'))
         fx.rport = start(env, fx.rest.sock).port
         fx.hport = start(env, fx.http.sock).port
         fx.tport = start(env, fx.tpl.sock).port
@@ -250,6 +253,21 @@ def rest_gateway_responses(fx):
     rest_error(get(fx.tport, "/prod/fresh", "error"), 599,
                b'{"m":null,"t":"AUTHORIZER_CONFIGURATION_ERROR"}',
                "AuthorizerConfigurationException")
+
+
+@test
+def rest_api_key_from_authorizer(fx):
+    """api_key_source = "AUTHORIZER" (the second bridge): the key is the
+    authorizer's usageIdentifierKey; x-api-key counts for nothing."""
+    ev = event_of(get(fx.tport, "/prod/keyed", "withkey"))
+    h.eq(ev["requestContext"]["identity"]["apiKey"], "integ-key-0123456789abcdef",
+         "identity.apiKey")
+    r = get(fx.tport, "/prod/keyed", "allow-all",
+            [("x-api-key", "integ-key-0123456789abcdef")])
+    rest_error(r, 403, b'{"message":"Forbidden"}', "ForbiddenException")
+    # the main bridge reads x-api-key and ignores usageIdentifierKey
+    rest_error(get(fx.rport, "/prod/keyed", "withkey"), 403,
+               b'{"message":"Forbidden"}', "ForbiddenException")
 
 
 def stats(bridge, what):

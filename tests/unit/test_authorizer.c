@@ -11,11 +11,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
 
 #include "config.h"
+#include "cli/dump.h"
 #include "apigw/authorizer.h"
 #include "apigw/event.h"
 #include "apigw/request.h"
@@ -223,6 +225,11 @@ test_config_errors(void)
 	                        "authorizer = \"t\"; authorization_scopes = "
 	                        "[ \"read\" ]; }\n);\n",
 	    5, "routes[0].authorization_scopes", "only routes with a JWT");
+	expect_error("gateway: {\napi_key_source = \"HEADER\";\n};\n", 2,
+	    "gateway.api_key_source", "only REST APIs");
+	expect_error(
+	    "gateway: {\napi = \"rest\"; api_key_source = \"X\";\n};\n", 2,
+	    "gateway.api_key_source", "expected \"HEADER\" or");
 	expect_error(HTTP FUNCS "routes = (\n{ route = \"GET /a\"; function = "
 	                        "\"app\"; authorization_scopes = [ \"r\" ]; "
 	                        "}\n);\n",
@@ -293,6 +300,7 @@ test_config_example(void)
 	CU_ASSERT_EQUAL(a->identity[2].kind, LB_IDENTITY_CONTEXT);
 	CU_ASSERT_STRING_EQUAL(a->identity[2].name, "identity.sourceIp");
 	CU_ASSERT_PTR_EQUAL(cfg->routes[0].authorizer, &cfg->authorizers[0]);
+	CU_ASSERT_EQUAL(cfg->api_key_from_authorizer, 0);
 	CU_ASSERT_PTR_NULL(cfg->routes[1].authorizer);
 	lb_config_free(cfg);
 
@@ -322,6 +330,28 @@ test_config_example(void)
 	CU_ASSERT_EQUAL(a->naudience, 2);
 	CU_ASSERT_EQUAL(cfg->routes[1].nscopes, 1);
 	CU_ASSERT_STRING_EQUAL(cfg->routes[1].scopes[0], "read");
+	/* `lambdabridge check` shows them, and which routes use them */
+	{
+		char *dump = NULL;
+		size_t dlen = 0;
+		FILE *m = open_memstream(&dump, &dlen);
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+		lb_dump_config(cfg, m);
+		fclose(m);
+		CU_ASSERT_PTR_NOT_NULL(strstr(dump,
+		    "  simple: REQUEST, function auth, identity "
+		    "$request.header.Authorization, payload 2.0, simple "
+		    "responses, not cached\n"));
+		CU_ASSERT_PTR_NOT_NULL(strstr(dump,
+		    "  j2: JWT, identity $request.header.Authorization, "
+		    "issuer https://idp.example, audience a,b, keys by OIDC "
+		    "discovery\n"));
+		CU_ASSERT_PTR_NOT_NULL(strstr(dump, "; authorizer simple\n"));
+		CU_ASSERT_PTR_NOT_NULL(
+		    strstr(dump, "; authorizer jwt scopes read\n"));
+		free(dump);
+	}
 	lb_config_free(cfg);
 }
 
@@ -743,6 +773,123 @@ test_sigv4_dropped(void)
 	}
 }
 
+/* `lambdabridge event ARGS` (stderr dropped): its exit status, stdout in
+ * out. */
+static int
+run_event(const char *args, char *out, size_t outlen)
+{
+	char cmd[2048];
+	size_t n = 0;
+	FILE *f;
+	int st;
+
+	snprintf(cmd, sizeof(cmd), "timeout 20 %s event %s 2>/dev/null",
+	    lb_test_bin(), args);
+	f = popen(cmd, "r");
+	if (f == NULL)
+		return -1;
+	while (n + 1 < outlen) {
+		size_t r = fread(out + n, 1, outlen - 1 - n, f);
+
+		if (r == 0)
+			break;
+		n += r;
+	}
+	out[n] = '\0';
+	st = pclose(f);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* `lambdabridge event authorizer token|request|v1|v2 ...` */
+static void
+test_cli_event(void)
+{
+	static char out[65536];
+	static const char *const bad[] = {
+		"authorizer",
+		"authorizer token GET",
+		"authorizer jwt GET /",
+		"authorizer token GET /", /* no Authorization: 401 */
+		"authorizer token GET / -H 'Authorization: t' extra",
+	};
+	char dir[] = "/tmp/lb-authz-event-XXXXXX", p[256], args[512];
+	json_object *ev, *v;
+	FILE *f;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		int rc = run_event(bad[i], out, sizeof(out));
+
+		if (rc != 1)
+			fprintf(stderr, "\n'event %s' exited %d\n", bad[i], rc);
+		CU_ASSERT_EQUAL(rc, 1);
+	}
+	CU_ASSERT_EQUAL_FATAL(run_event("authorizer token GET /items/1 -H "
+	                                "'Authorization: Bearer x'",
+	                          out, sizeof(out)),
+	    0);
+	expect_json(out,
+	    "{\"type\":\"TOKEN\",\"authorizationToken\":\"Bearer x\","
+	    "\"methodArn\":\"arn:aws:execute-api:us-east-1:123456789012:"
+	    "1234567890/$default/GET/items/1\"}");
+	CU_ASSERT_EQUAL_FATAL(
+	    run_event("authorizer v2 GET '/a?b=1' -H 'Authorization: t'", out,
+	        sizeof(out)),
+	    0);
+	ev = parse(out);
+	CU_ASSERT_STRING_EQUAL(
+	    json_object_get_string(json_object_object_get(ev, "routeArn")),
+	    "arn:aws:execute-api:us-east-1:123456789012:1234567890/$default/"
+	    "GET/a");
+	v = parse("[\"t\"]");
+	CU_ASSERT(
+	    json_object_equal(json_object_object_get(ev, "identitySource"), v));
+	json_object_put(v);
+	json_object_put(ev);
+
+	/* -c: the route's own authorizer, its identity sources */
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+	snprintf(p, sizeof(p), "%s/mod.so", dir);
+	f = fopen(p, "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	fclose(f);
+	snprintf(p, sizeof(p), "%s/lb.conf", dir);
+	f = fopen(p, "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	fputs(REST_IDS FUNCS
+	    "authorizers = ( { name = \"r\"; type = \"REQUEST\"; function "
+	    "= \"auth\"; identity_source = [ "
+	    "\"method.request.querystring.q\" ]; } );\n"
+	    "routes = ( { route = \"GET /items/{id}\"; function = \"app\"; "
+	    "authorizer = \"r\"; }, { route = \"GET /open\"; function = "
+	    "\"app\"; } );\n",
+	    f);
+	fclose(f);
+	snprintf(args, sizeof(args),
+	    "authorizer request GET '/prod/items/7?q=1' -c %s", p);
+	CU_ASSERT_EQUAL(run_event(args, out, sizeof(out)), 0);
+	ev = parse(out);
+	CU_ASSERT_STRING_EQUAL(
+	    json_object_get_string(json_object_object_get(ev, "methodArn")),
+	    ARN "/prod/GET/items/7");
+	CU_ASSERT(json_object_object_get_ex(ev, "pathParameters", &v));
+	json_object_put(ev);
+	snprintf(args, sizeof(args),
+	    "authorizer request GET '/prod/items/7' -c %s", p);
+	CU_ASSERT_EQUAL(run_event(args, out, sizeof(out)), 1); /* no q */
+	snprintf(args, sizeof(args),
+	    "authorizer token GET '/prod/items/7?q=1' "
+	    "-c %s",
+	    p);
+	CU_ASSERT_EQUAL(run_event(args, out, sizeof(out)), 1); /* REQUEST */
+	snprintf(
+	    args, sizeof(args), "authorizer request GET /prod/open -c %s", p);
+	CU_ASSERT_EQUAL(run_event(args, out, sizeof(out)), 1); /* none */
+	unlink(p);
+	snprintf(p, sizeof(p), "%s/mod.so", dir);
+	unlink(p);
+	rmdir(dir);
+}
+
 void
 lb_test_suite_authorizer(void)
 {
@@ -754,6 +901,7 @@ lb_test_suite_authorizer(void)
 		{ "HTTP API events 1.0 and 2.0", test_http_events },
 		{ "requestContext.authorizer", test_integration_context },
 		{ "SigV4 Authorization dropped (REST)", test_sigv4_dropped },
+		{ "lambdabridge event authorizer", test_cli_event },
 		CU_TEST_INFO_NULL,
 	};
 
