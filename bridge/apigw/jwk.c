@@ -21,37 +21,6 @@
 /* A JWKS is an object holding an array of flat objects. */
 #define JWKS_DEPTH 8
 
-long
-lb_b64url_decode(const char *src, size_t len, void *dst)
-{
-	char stack[512], *buf = stack;
-	long n;
-
-	if (len % 4 == 1)
-		return -1;
-	if (len + 3 > sizeof(stack) && (buf = malloc(len + 3)) == NULL)
-		return -1;
-	for (size_t i = 0; i < len; i++) {
-		char c = src[i];
-
-		if (c == '-')
-			c = '+';
-		else if (c == '_')
-			c = '/';
-		else if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-		             (c >= '0' && c <= '9'))) {
-			n = -1;
-			goto out;
-		}
-		buf[i] = c;
-	}
-	n = lb_b64_decode(buf, len, dst);
-out:
-	if (buf != stack)
-		free(buf);
-	return n;
-}
-
 /* The string member `name` of `o`, or NULL (absent or not a string). */
 static const char *
 member_str(json_object *o, const char *name)

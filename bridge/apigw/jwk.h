@@ -53,11 +53,4 @@ void lb_jwks_unref(struct lb_jwks *set);
  */
 const struct lb_jwk *lb_jwks_find(const struct lb_jwks *set, const char *kid);
 
-/*
- * base64url (RFC 4648 §5) without padding, as JOSE writes it, into `dst`
- * (at least len / 4 * 3 + 3 bytes).  Returns the decoded length, or -1 for
- * any character outside the URL-safe alphabet (also '=' and whitespace).
- */
-long lb_b64url_decode(const char *src, size_t len, void *dst);
-
 #endif /* LB_JWK_H */

@@ -5,8 +5,8 @@
  * digest and padding a JWS "alg" names (RFC 7518 §3) and turns an ES*
  * signature, which JWS writes as the raw pair r||s, into the DER that
  * OpenSSL reads.  The error_description texts are API Gateway's where a
- * capture or its documentation shows them; docs/authorizers.md lists which
- * are and which are ours.
+ * capture or its documentation shows them; docs/jwt-authorizers.md lists
+ * which are and which are ours.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +18,7 @@
 #include <openssl/rsa.h>
 
 #include "apigw/jwt.h"
+#include "base/b64.h"
 
 /* A token's header and payload are flat objects, give or take. */
 #define JWT_DEPTH 16

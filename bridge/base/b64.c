@@ -1,5 +1,6 @@
 /*
- * b64.c - standard base64 (RFC 4648, with padding).
+ * b64.c - standard base64 (RFC 4648, with padding), and base64url as JOSE
+ * writes it (translated to the standard alphabet, then decoded here).
  *
  * Table driven: every large body crosses it twice per request (the event
  * carries a binary request body in base64, a result may carry its body in
@@ -8,6 +9,7 @@
  * decoding.
  */
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/b64.h"
@@ -220,4 +222,35 @@ lb_b64_decode(const char *src, size_t len, void *dst)
 			d[n++] = (unsigned char)(v >> 8);
 	}
 	return (long)n;
+}
+
+long
+lb_b64url_decode(const char *src, size_t len, void *dst)
+{
+	char stack[512], *buf = stack;
+	long n;
+
+	if (len % 4 == 1)
+		return -1;
+	if (len + 3 > sizeof(stack) && (buf = malloc(len + 3)) == NULL)
+		return -1;
+	for (size_t i = 0; i < len; i++) {
+		char c = src[i];
+
+		if (c == '-')
+			c = '+';
+		else if (c == '_')
+			c = '/';
+		else if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		             (c >= '0' && c <= '9'))) {
+			n = -1;
+			goto out;
+		}
+		buf[i] = c;
+	}
+	n = lb_b64_decode(buf, len, dst);
+out:
+	if (buf != stack)
+		free(buf);
+	return n;
 }

@@ -1,4 +1,5 @@
-/* b64.h - standard base64 (RFC 4648, with padding).  Pure. */
+/* b64.h - standard base64 (RFC 4648, with padding), and the URL-safe
+ * alphabet without padding that JOSE uses.  Pure. */
 #ifndef LB_B64_H
 #define LB_B64_H
 
@@ -19,5 +20,12 @@ size_t lb_b64_encode(const void *src, size_t len, char *dst);
  * decoded length, or -1 when src is not valid base64.
  */
 long lb_b64_decode(const char *src, size_t len, void *dst);
+
+/*
+ * base64url (RFC 4648 §5) without padding, as JOSE writes it, into `dst`
+ * (at least len / 4 * 3 + 3 bytes).  Returns the decoded length, or -1 for
+ * any character outside the URL-safe alphabet (also '=' and whitespace).
+ */
+long lb_b64url_decode(const char *src, size_t len, void *dst);
 
 #endif /* LB_B64_H */
