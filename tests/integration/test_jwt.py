@@ -312,3 +312,26 @@ def issuer_down_keeps_keys(fx):
              "a JWT authorizer's outcomes counted, nothing invoked: %r" % m.group(0))
     finally:
         fx.set_jwks(fx.rsa, fx.ec, fx.rsa3, fx.rsa2)
+
+
+@g.test
+def jwks_over_150000_bytes(fx):
+    # API Gateway's cap on a JWKS response: over it, the fetch fails
+    for r in get(fx, "/uri", fx.rsa.token(claims(fx))):  # keys in hand
+        h.status_is(r, 200)
+    doc = json.loads(jose.jwks(fx.rsa, fx.ec, fx.rsa3, fx.rsa2))
+    doc["padding"] = "x" * 150000
+    _write(os.path.join(fx.www, "jwks.json"), json.dumps(doc))
+    try:
+        off = fx.bridge.log_size()
+        tok = fx.stranger.token(claims(fx))  # unknown kid: a fetch
+        pat = re.compile(r"authorizer 'uri': cannot fetch its JWKS: .* is over 150000 bytes")
+
+        def failed():
+            get(fx, "/uri", tok)
+            return pat.search(fx.bridge.log_since(off)) is not None
+        poll(fx, "the oversized JWKS refused", failed)
+        for r in get(fx, "/uri", fx.rsa.token(claims(fx))):
+            h.status_is(r, 200)
+    finally:
+        fx.set_jwks(fx.rsa, fx.ec, fx.rsa3, fx.rsa2)
