@@ -402,42 +402,53 @@ lb_jwks_store_get(struct lb_jwks_store *s, const char *kid, int64_t now_ms,
 		pthread_mutex_unlock(&s->mu);
 		return LB_JWKS_READY;
 	}
-	if (loop != NULL && (w = calloc(1, sizeof(*w))) != NULL) {
-		w->fn = ready;
-		w->arg = arg;
-		*s->waiters_tail = w;
-		s->waiters_tail = &w->next;
-		if (s->fetching) {
+	if (loop == NULL) {        /* no loop to wait on: fetch here */
+		if (s->fetching) { /* someone else's: do not wait */
+			*keys = s->keys != NULL ? lb_jwks_ref(s->keys) : NULL;
 			pthread_mutex_unlock(&s->mu);
-			return LB_JWKS_PENDING;
+			return LB_JWKS_READY;
 		}
+		s->fetching = 1;
+		s->tried_ms = now_ms;
+		s->stats.fetches++;
+		pthread_mutex_unlock(&s->mu);
+		set = fetch(s, err, sizeof(err));
+		pthread_mutex_lock(&s->mu);
+		w = settle(s, set, err);
+		*keys = s->keys != NULL ? lb_jwks_ref(s->keys) : NULL;
+		pthread_mutex_unlock(&s->mu);
+		wake(w);
+		return LB_JWKS_READY;
 	}
-	if (s->fetching) { /* out of memory, or no loop: do not wait */
+	/* a loop thread never fetches, not even out of memory: then the keys
+	 * in hand answer */
+	if ((w = calloc(1, sizeof(*w))) == NULL) {
 		*keys = s->keys != NULL ? lb_jwks_ref(s->keys) : NULL;
 		pthread_mutex_unlock(&s->mu);
 		return LB_JWKS_READY;
 	}
+	w->fn = ready;
+	w->arg = arg;
+	*s->waiters_tail = w;
+	s->waiters_tail = &w->next;
+	if (s->fetching) {
+		pthread_mutex_unlock(&s->mu);
+		return LB_JWKS_PENDING;
+	}
 	s->fetching = 1;
 	s->tried_ms = now_ms;
 	s->stats.fetches++;
-	if (w != NULL) {
-		__atomic_add_fetch(&s->refs, 1, __ATOMIC_RELAXED);
-		pthread_mutex_unlock(&s->mu);
-		if (lb_loop_defer(loop, fetch_job, s) == 0)
-			return LB_JWKS_PENDING;
-		/* out of memory: fetch here after all; those who queued
-		 * meanwhile are called back as usual, but not the caller */
-		pthread_mutex_lock(&s->mu);
-		unqueue(s, w);
-		__atomic_sub_fetch(&s->refs, 1, __ATOMIC_RELAXED);
-		pthread_mutex_unlock(&s->mu);
-		free(w);
-	} else {
-		pthread_mutex_unlock(&s->mu);
-	}
-	set = fetch(s, err, sizeof(err));
+	__atomic_add_fetch(&s->refs, 1, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&s->mu);
+	if (lb_loop_defer(loop, fetch_job, s) == 0)
+		return LB_JWKS_PENDING;
+	/* out of memory: no fetch after all; those who queued meanwhile are
+	 * called back as after a failed one, the caller answered here */
 	pthread_mutex_lock(&s->mu);
-	w = settle(s, set, err);
+	unqueue(s, w);
+	__atomic_sub_fetch(&s->refs, 1, __ATOMIC_RELAXED);
+	free(w);
+	w = settle(s, NULL, "out of memory");
 	*keys = s->keys != NULL ? lb_jwks_ref(s->keys) : NULL;
 	pthread_mutex_unlock(&s->mu);
 	wake(w);

@@ -73,8 +73,10 @@ enum lb_jwks_answer {
  * ready(arg) is called when it ends, possibly before this call returns
  * (so after PENDING the caller leaves `arg` to the callback); the caller
  * then asks again.  With
- * `loop` NULL (no event loop: `lambdabridge invoke`, plain CGI) the fetch
- * runs on the calling thread and the answer is READY.  Thread-safe.
+ * `loop` NULL (no event loop: plain CGI, or a pool thread asking again
+ * from `ready`) the fetch runs on the calling thread and the answer is
+ * READY.  With a loop, nothing is fetched on the calling thread, not even
+ * when out of memory (READY with the keys in hand).  Thread-safe.
  */
 enum lb_jwks_answer lb_jwks_store_get(struct lb_jwks_store *s, const char *kid,
     int64_t now_ms, struct lb_loop *loop, lb_jwks_ready_fn *ready, void *arg,
