@@ -675,18 +675,15 @@ jwt_decide(struct lb_call *c, struct lb_jwks *keys)
 }
 
 /* lb_jwks_ready_fn: the key fetch this request waited for has ended (on
- * the pool thread that fetched).  Asked again without a loop, the store
- * answers at once. */
+ * the pool thread that fetched): the keys it left. */
 static void
 jwt_keys_ready(void *arg)
 {
 	struct lb_call *c = arg;
-	struct lb_auth *au = c->auth;
-	struct lb_jwks *keys = NULL;
 
-	lb_jwks_store_get(c->gen->jwks[au->a - c->gen->cfg->authorizers],
-	    au->jwt.kid, lb_now_ms(), NULL, NULL, NULL, &keys);
-	jwt_decide(c, keys);
+	jwt_decide(c,
+	    lb_jwks_store_keys(
+	        c->gen->jwks[c->auth->a - c->gen->cfg->authorizers]));
 }
 
 /*

@@ -455,6 +455,17 @@ lb_jwks_store_get(struct lb_jwks_store *s, const char *kid, int64_t now_ms,
 	return LB_JWKS_READY;
 }
 
+struct lb_jwks *
+lb_jwks_store_keys(struct lb_jwks_store *s)
+{
+	struct lb_jwks *keys;
+
+	pthread_mutex_lock(&s->mu);
+	keys = s->keys != NULL ? lb_jwks_ref(s->keys) : NULL;
+	pthread_mutex_unlock(&s->mu);
+	return keys;
+}
+
 void
 lb_jwks_store_stats(struct lb_jwks_store *s, struct lb_jwks_stats *out)
 {

@@ -71,16 +71,21 @@ enum lb_jwks_answer {
  * LB_JWKS_TTL_MS, or kid unknown and the last fetch more than
  * LB_JWKS_RETRY_MS ago): the fetch runs on a pool thread of `loop` and
  * ready(arg) is called when it ends, possibly before this call returns
- * (so after PENDING the caller leaves `arg` to the callback); the caller
- * then asks again.  With
- * `loop` NULL (no event loop: plain CGI, or a pool thread asking again
- * from `ready`) the fetch runs on the calling thread and the answer is
+ * (so after PENDING the caller leaves `arg` to the callback), which then
+ * takes lb_jwks_store_keys.  With
+ * `loop` NULL (no event loop: plain CGI) the fetch runs on the calling thread and the answer is
  * READY.  With a loop, nothing is fetched on the calling thread, not even
  * when out of memory (READY with the keys in hand).  Thread-safe.
  */
 enum lb_jwks_answer lb_jwks_store_get(struct lb_jwks_store *s, const char *kid,
     int64_t now_ms, struct lb_loop *loop, lb_jwks_ready_fn *ready, void *arg,
     struct lb_jwks **keys);
+
+/*
+ * The keys in hand, without fetching: a new reference, or NULL when there
+ * are none.  What a `ready` callback asks for.  Thread-safe.
+ */
+struct lb_jwks *lb_jwks_store_keys(struct lb_jwks_store *s);
 
 /* Counters for the SIGUSR1 dump and the tests. */
 struct lb_jwks_stats {

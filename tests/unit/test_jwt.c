@@ -935,6 +935,9 @@ test_store_async(void)
 		woken(&w);
 	}
 	CU_ASSERT(wait_for(&w, 2));
+	k = lb_jwks_store_keys(s); /* what a callback takes */
+	CU_ASSERT(k != NULL && has_kid(k, "ec384"));
+	lb_jwks_unref(k);
 	CU_ASSERT_EQUAL(
 	    lb_jwks_store_get(s, "ec384", t0 + 61000, loop, woken, &w, &k),
 	    LB_JWKS_READY);
