@@ -299,6 +299,21 @@ def rest_counters(fx):
 
 
 @test
+def rest_authorizer_concurrency(fx):
+    """The authorizer's function has reserved_concurrency = 1: while one
+    invocation sleeps, a second request's authorizer is throttled (500),
+    counted as the function's throttle."""
+    fn0 = stats(fx.rest, "function auth2")
+    rs = h.parallel([lambda: get(fx.rport, "/prod/fresh", "sleep#1"),
+                     lambda: get(fx.rport, "/prod/fresh", "sleep#2")])
+    for r in rs:
+        rest_error(r, 500, b'{"message":null}', "AuthorizerConfigurationException")
+    fn1 = stats(fx.rest, "function auth2")
+    h.eq(int(fn1["throttles"]) - int(fn0["throttles"]), 1, "throttles")
+    h.eq(int(fn1["timeouts"]) - int(fn0["timeouts"]), 1, "timeouts")
+
+
+@test
 def rest_sigv4_authorization_dropped(fx):
     sig = ("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260101/eu-west-1/execute-api/"
            "aws4_request, SignedHeaders=host;x-amz-date, Signature=abc")
