@@ -335,3 +335,31 @@ def jwks_over_150000_bytes(fx):
             h.status_is(r, 200)
     finally:
         fx.set_jwks(fx.rsa, fx.ec, fx.rsa3, fx.rsa2)
+
+
+def reload(fx, expect):
+    off = fx.bridge.log_size()
+    fx.bridge.signal(signal.SIGHUP)
+    return fx.bridge.wait_log(expect, 10, off)
+
+
+@g.test
+def reload_rereads_jwks_file(fx):
+    tok = fx.ec.token(claims(fx))
+    refused(get(fx, "/file", tok, header="X-Token"), 401,
+            invalid("", "the token does not have a valid key id"))
+    try:
+        _write(fx.jwks_file, jose.jwks(fx.rsa, fx.ec))
+        reload(fx, r"reloaded '")
+        for r in get(fx, "/file", tok, header="X-Token"):
+            h.status_is(r, 200)
+        # a file that is no JWKS: the reload is refused, the keys stay
+        _write(fx.jwks_file, "not a JWKS")
+        text = reload(fx, r"reload rejected")
+        h.ok(re.search(r"reload rejected.*authorizers\[2\]: .*JWKS is not JSON", text),
+             "the reason: %r" % text[-400:])
+        for r in get(fx, "/file", tok, header="X-Token"):
+            h.status_is(r, 200)
+    finally:
+        _write(fx.jwks_file, jose.jwks(fx.rsa))
+        reload(fx, r"reloaded '")
