@@ -134,10 +134,15 @@ static const struct lb_config__field gateway_fields[] = {
 const struct lb_config__field lb_config__function_fields[] = {
 	STR("name", struct lb_function, name, LB_CONFIG__REQUIRED,
 	    lb_config__check_function_name),
-	STR("module", struct lb_function, module, LB_CONFIG__REQUIRED,
-	    lb_config__check_nonempty),
+	STR("runtime", struct lb_function, runtime_name, 0,
+	    lb_config__check_runtime),
+	STR("module", struct lb_function, module, 0, lb_config__check_nonempty),
 	STR("handler", struct lb_function, handler, LB_CONFIG__REQUIRED,
-	    lb_config__check_symbol),
+	    lb_config__check_handler),
+	STRLIST("bootstrap", struct lb_function, bootstrap, nbootstrap, 256,
+	    lb_config__check_nonempty),
+	STR("code_dir", struct lb_function, code_dir, 0,
+	    lb_config__check_nonempty),
 	NUM("timeout", struct lb_function, timeout, LB_CONFIG__MIN_EXCL, 0,
 	    900),
 	INT("memory", struct lb_function, memory, 128, 10240),
@@ -200,6 +205,14 @@ const struct lb_config__field lb_config__response_fields[] = {
 const size_t lb_config__nresponse_fields = NFIELDS(lb_config__response_fields);
 
 /* ---- helpers ---- */
+
+static void
+free_strlist(char **list, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(list[i]);
+	free(list);
+}
 
 static void
 free_kv(struct lb_kv *kv, size_t n)
@@ -570,9 +583,7 @@ lb_config_free(struct lb_config *cfg)
 	free(cfg->listen_group);
 	free(cfg->stage);
 	free_kv(cfg->stage_variables, cfg->nstage_variables);
-	for (size_t i = 0; i < cfg->nbinary_media_types; i++)
-		free(cfg->binary_media_types[i]);
-	free(cfg->binary_media_types);
+	free_strlist(cfg->binary_media_types, cfg->nbinary_media_types);
 	free(cfg->region);
 	free(cfg->account_id);
 	free(cfg->api_id);
@@ -583,8 +594,11 @@ lb_config_free(struct lb_config *cfg)
 		struct lb_function *f = &cfg->functions[i];
 
 		free(f->name);
+		free(f->runtime_name);
 		free(f->module);
 		free(f->handler);
+		free_strlist(f->bootstrap, f->nbootstrap);
+		free(f->code_dir);
 		free(f->version);
 		free(f->user);
 		free(f->group);

@@ -218,7 +218,7 @@ envi_env_spawn(struct pool *p, int provisioned, char *err, size_t errlen)
 	struct lb_envs *E = p->envs;
 	struct env *env = NULL;
 	char uuid[LB_IDS_UUID_LEN + 1], stream[128], day[16];
-	char *argv[LB_WARG_COUNT + 3], **envp = NULL;
+	char **argv, **envp = NULL;
 	char *stream_env = NULL, *init_env = NULL, version[16];
 	struct tm tm;
 	time_t now = time(NULL);
@@ -240,10 +240,16 @@ envi_env_spawn(struct pool *p, int provisioned, char *err, size_t errlen)
 		    p->fn->version, hex);
 	}
 	snprintf(version, sizeof(version), "%d", LB_FRAME_VERSION);
+	/* a provided function's bootstrap argv follows the arguments */
+	argv = calloc(LB_WARG_COUNT + 3 + p->fn->nbootstrap, sizeof(*argv));
+	if (argv == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
 	argv[0] = E->self_exe;
 	argv[1] = "__worker";
 	argv[2 + LB_WARG_VERSION] = version;
-	argv[2 + LB_WARG_MODULE] = p->fn->module;
+	argv[2 + LB_WARG_MODULE] = p->fn->module != NULL ? p->fn->module : "";
 	argv[2 + LB_WARG_HANDLER] = p->fn->handler;
 	argv[2 + LB_WARG_FUNCTION] = p->fn->name;
 	argv[2 + LB_WARG_FVERSION] = p->fn->version;
@@ -251,7 +257,12 @@ envi_env_spawn(struct pool *p, int provisioned, char *err, size_t errlen)
 	argv[2 + LB_WARG_ARN] = p->arn;
 	argv[2 + LB_WARG_GROUP] = p->group;
 	argv[2 + LB_WARG_STREAM] = stream;
-	argv[2 + LB_WARG_COUNT] = NULL;
+	argv[2 + LB_WARG_RUNTIME] =
+	    p->fn->runtime == LB_RUNTIME_PROVIDED ? "provided" : "native";
+	argv[2 + LB_WARG_CODE_DIR] =
+	    p->fn->code_dir != NULL ? p->fn->code_dir : "";
+	for (size_t i = 0; i < p->fn->nbootstrap; i++)
+		argv[2 + LB_WARG_COUNT + i] = p->fn->bootstrap[i];
 
 	stream_env = envi_asprintf("AWS_LAMBDA_LOG_STREAM_NAME=%s", stream);
 	init_env = envi_asprintf("AWS_LAMBDA_INITIALIZATION_TYPE=%s",
@@ -289,7 +300,10 @@ envi_env_spawn(struct pool *p, int provisioned, char *err, size_t errlen)
 			env = NULL;
 			goto out;
 		}
-		if (lb_frame_send_fd(env->rx, p->code_fd) < 0) {
+		/* a provided function's code is its bootstrap, run from its
+		 * file: nothing is pinned */
+		if (p->code_fd >= 0 &&
+		    lb_frame_send_fd(env->rx, p->code_fd) < 0) {
 			snprintf(err, errlen, "cannot pass the module: %s",
 			    strerror(errno));
 			envi_kill_reap(env->pid);
@@ -305,6 +319,7 @@ out:
 	free(stream_env);
 	free(init_env);
 	free(envp);
+	free(argv);
 	return env;
 }
 

@@ -47,6 +47,8 @@ enum env_state {
 	ENV_STARTING, /* spawned, waiting for READY */
 	ENV_IDLE,     /* on its pool's idle stack */
 	ENV_BUSY,     /* an invocation is attached */
+	ENV_SETTLING, /* a provided runtime answered; idle at its next `next`
+		       * (its READY carries the answered sequence) */
 	ENV_CLOSING,  /* being shut down or dead, waiting to be reaped */
 };
 

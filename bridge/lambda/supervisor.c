@@ -114,8 +114,10 @@ handle_frame(struct lb_envs *E, struct env *env, uint32_t type,
 {
 	struct inv *inv = env->inv;
 	struct lb_invoke_result *res = inv != NULL ? &inv->res : NULL;
-	/* bytes read after the reply: a handler wrote to the channel */
+	/* bytes read after the reply: a handler wrote to the channel (a
+	 * provided runtime's shim may send its READY right after) */
 	int stray = env->rd.ahead_len > 0;
+	int provided = env->pool->fn->runtime == LB_RUNTIME_PROVIDED;
 
 	if (meta->maxrss_kb > env->maxrss_kb)
 		env->maxrss_kb = meta->maxrss_kb;
@@ -144,6 +146,12 @@ handle_frame(struct lb_envs *E, struct env *env, uint32_t type,
 			inv->phase = INV_READY;
 			pthread_cond_signal(&inv->cond);
 		}
+		return;
+	}
+	if (env->state == ENV_SETTLING && type == LB_FRAME_READY && !stray) {
+		/* the runtime asked for its next event: now it is idle */
+		free(body);
+		envi_env_release(E, env);
 		return;
 	}
 	if (env->state == ENV_STARTING && type == LB_FRAME_INIT_ERROR) {
@@ -206,7 +214,12 @@ handle_frame(struct lb_envs *E, struct env *env, uint32_t type,
 			    inv->request_id, env->pool->fn->memory);
 		}
 		envi_inv_complete(E, inv, env->maxrss_kb);
-		if (type == LB_FRAME_OOM || stray) {
+		if (provided && type != LB_FRAME_OOM) {
+			/* Lambda reuses it only once it calls `next` */
+			env->inv = NULL;
+			env->reqid[0] = '\0';
+			env->state = ENV_SETTLING;
+		} else if (type == LB_FRAME_OOM || stray) {
 			if (stray)
 				lb_log(LB_LOG_ERROR,
 				    "function '%s': environment %ld wrote "
@@ -449,7 +462,8 @@ pollset_build(struct lb_envs *E, struct pollset *ps)
 	ps->n = 0;
 	watch_add(ps, E->wake[0], NULL, W_WAKE);
 	for (struct env *env = E->all; env != NULL; env = env->next) {
-		int live = env->state == ENV_STARTING || env->state == ENV_BUSY;
+		int live = env->state == ENV_STARTING ||
+		    env->state == ENV_BUSY || env->state == ENV_SETTLING;
 
 		/* never an rx a request thread is reading */
 		if (live && !env->owned && env->rx >= 0)
@@ -497,6 +511,18 @@ run_timers(struct lb_envs *E, int64_t now)
 		case ENV_BUSY:
 			if (now >= env->deadline) {
 				env_timeout(E, env);
+				next = now;
+				continue;
+			}
+			break;
+		case ENV_SETTLING:
+			if (now >= env->deadline) {
+				lb_log(LB_LOG_ERROR,
+				    "function '%s': environment %ld did not "
+				    "ask for its next event within the "
+				    "timeout",
+				    fn->name, (long)env->pid);
+				envi_env_close(E, env, 1);
 				next = now;
 				continue;
 			}
@@ -570,6 +596,12 @@ envi_rx_event(struct lb_envs *E, struct env *env, int rc, int logs_read)
 		if (!logs_read)
 			envi_read_logs(env, env->reqid, LOG_READ_MAX, 1);
 		handle_frame(E, env, type, &meta, body, len);
+		/* a provided runtime's READY read together with its reply:
+		 * no poll reports it any more */
+		if (env->state == ENV_SETTLING && env->rd.ahead_len > 0 &&
+		    (rc = lb_frame_reader_pump_nb(&env->rd, env->rx)) !=
+		        LB_FRAME_AGAIN)
+			envi_rx_event(E, env, rc, 1);
 	} else if (rc == LB_FRAME_TOOBIG && env->inv != NULL &&
 	    env->inv->phase == INV_SENT) {
 		struct inv *inv = env->inv;
@@ -607,7 +639,8 @@ service_rx(struct lb_envs *E, struct env *env)
 
 	pthread_mutex_lock(&E->mu);
 	mine = !env->owned &&
-	    (env->state == ENV_STARTING || env->state == ENV_BUSY);
+	    (env->state == ENV_STARTING || env->state == ENV_BUSY ||
+	        env->state == ENV_SETTLING);
 	pthread_mutex_unlock(&E->mu);
 	if (!mine)
 		return;
@@ -624,8 +657,9 @@ static void
 service_pid(struct lb_envs *E, struct env *env)
 {
 	pthread_mutex_lock(&E->mu);
-	if (env->state == ENV_IDLE) {
-		/* killed from outside */
+	if (env->state == ENV_IDLE || env->state == ENV_SETTLING) {
+		/* killed from outside, or a runtime that ended after its
+		 * answer */
 		envi_env_close(E, env, 0);
 	} else if ((env->state == ENV_STARTING || env->state == ENV_BUSY) &&
 	    !env->exited) {

@@ -29,7 +29,10 @@ enum lb_worker_arg {
 	LB_WARG_ARN,      /* invoked_function_arn */
 	LB_WARG_GROUP,    /* log group */
 	LB_WARG_STREAM,   /* log stream */
+	LB_WARG_RUNTIME,  /* "native" or "provided" */
+	LB_WARG_CODE_DIR, /* provided: the bootstrap's folder; "" for native */
 	LB_WARG_COUNT,
+	/* provided: the bootstrap's argv follows, at least its program */
 };
 
 /*
