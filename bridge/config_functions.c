@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "config_int.h"
+#include "lambda/probe.h"
 #include "lambda/sandbox.h"
 
 #define ENV_TOTAL_MAX 4096 /* Lambda: 4 KB of environment variables */
@@ -210,30 +211,16 @@ resolve_native(struct lb_config__ctx *c, const config_setting_t *fs,
 	    : resolve_module(c, fs, where, dir, f);
 }
 
-/* Whether uid/gid may execute a file of mode st (root: any x bit). */
-static int
-may_exec(const struct stat *st, uid_t uid, gid_t gid)
-{
-	if (uid == 0)
-		return (st->st_mode & (S_IXUSR | S_IXGRP | S_IXOTH)) != 0;
-	if (st->st_uid == uid)
-		return (st->st_mode & S_IXUSR) != 0;
-	if (st->st_gid == gid)
-		return (st->st_mode & S_IXGRP) != 0;
-	return (st->st_mode & S_IXOTH) != 0;
-}
-
-/* The bootstrap runs as the function's user: it must be executable by it
- * (and under StrictModes, its file and folder safe). */
+/* The bootstrap runs as the function's user: it must be able to enter
+ * code_dir and execute the program (and under StrictModes, the file and
+ * its folders must be safe). */
 static int
 check_bootstrap(struct lb_config__ctx *c, const config_setting_t *fs,
     const char *where, const struct lb_config *cfg, const struct lb_function *f)
 {
 	const config_setting_t *bs = config_setting_get_member(fs, "bootstrap");
-	char sub[256];
-	struct stat st;
-	uid_t uid = f->user != NULL ? f->uid : geteuid();
-	gid_t gid = f->user != NULL ? f->gid : getegid();
+	int set_ids = f->user != NULL && lb_sandbox_privileged();
+	char sub[256], why[PATH_MAX + 64];
 
 	lb_config__setpath(sub, sizeof(sub), "%s.bootstrap", where);
 	if (bs == NULL)
@@ -241,10 +228,11 @@ check_bootstrap(struct lb_config__ctx *c, const config_setting_t *fs,
 	if (cfg->strict_modes &&
 	    lb_config__strict_path(c, bs, sub, f->bootstrap[0]) < 0)
 		return -1;
-	if (stat(f->bootstrap[0], &st) < 0 || !may_exec(&st, uid, gid))
-		return lb_config__fail(c, bs, sub,
-		    "'%s' is not executable by %s %ld", f->bootstrap[0],
-		    f->user != NULL ? "user" : "uid", (long)uid);
+	if (lb_probe_exec(f->bootstrap[0], f->code_dir, set_ids, f->uid, f->gid,
+	        why, sizeof(why)) < 0)
+		return lb_config__fail(c, bs, sub, "%s (as %s%s)", why,
+		    f->user != NULL ? "user " : "the bridge's user",
+		    f->user != NULL ? f->user : "");
 	return 0;
 }
 

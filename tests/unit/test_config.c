@@ -1420,7 +1420,7 @@ test_provided(void)
 	provided_error("runtime = \"provided\"; code_dir = \".\";",
 	    "functions[0].bootstrap", "/bootstrap': No such file");
 	provided_error("runtime = \"provided\"; bootstrap = [ \"./noexec\" ];",
-	    "functions[0].bootstrap", "is not executable");
+	    "functions[0].bootstrap", "noexec': Permission denied");
 	provided_error("runtime = \"provided\"; bootstrap = [ \"./sub\" ];",
 	    "functions[0].bootstrap", "is not a regular file");
 	provided_error("runtime = \"provided\"; bootstrap = [ ];",
