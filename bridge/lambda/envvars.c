@@ -168,9 +168,23 @@ envi_pool_env_build(struct lb_envs *E, struct pool *p)
 	for (size_t i = 0; i < NPASSTHROUGH; i++) {
 		const char *v = getenv(passthrough[i]);
 
+		if (fn->runtime == LB_RUNTIME_PROVIDED &&
+		    strcmp(passthrough[i], "LD_LIBRARY_PATH") == 0)
+			continue;
 		if (v != NULL && !fn_sets(fn, passthrough[i]))
 			rc |= envp_add(
 			    p, cap, envi_asprintf("%s=%s", passthrough[i], v));
+	}
+	/* Lambda's custom runtimes find libraries in the task root and its
+	 * lib/ (after the system's) */
+	if (fn->runtime == LB_RUNTIME_PROVIDED &&
+	    !fn_sets(fn, "LD_LIBRARY_PATH")) {
+		const char *v = getenv("LD_LIBRARY_PATH");
+
+		rc |= envp_add(p, cap,
+		    envi_asprintf("LD_LIBRARY_PATH=%s%s%s:%s/lib",
+		        v != NULL ? v : "", v != NULL && *v != '\0' ? ":" : "",
+		        fn->code_dir, fn->code_dir));
 	}
 	for (size_t i = 0; i < fn->nenvironment; i++)
 		if (!is_reserved(fn->environment[i].key))
