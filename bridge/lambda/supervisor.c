@@ -215,13 +215,14 @@ handle_frame(struct lb_envs *E, struct env *env, uint32_t type,
 		}
 		envi_inv_complete(E, inv, env->maxrss_kb);
 		if (provided && type != LB_FRAME_OOM) {
-			/* Lambda reuses it only once it calls `next`: the
-			 * supervisor reads its READY (its poll set must
-			 * take rx in) */
+			/* Lambda reuses it only once it calls `next`: its
+			 * READY is read by the loop that read this reply
+			 * (invoke_async.c), else by the supervisor */
 			env->inv = NULL;
 			env->reqid[0] = '\0';
 			env->state = ENV_SETTLING;
-			envi_sup_wake(E);
+			if (!env->loop_settles)
+				envi_sup_wake(E);
 		} else if (type == LB_FRAME_OOM || stray) {
 			if (stray)
 				lb_log(LB_LOG_ERROR,
