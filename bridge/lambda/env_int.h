@@ -117,9 +117,6 @@ struct env {
 	struct lb_watch watch;
 	struct lb_loop *loop; /* whose epoll set rx is in, or NULL */
 	struct inv *ainv;
-	/* a provided runtime's reply read on the loop: that loop reads its
-	 * READY too (invoke_async.c), holding rx as its owner meanwhile */
-	int loop_settles;
 	int tx_room;           /* what the pipe to the worker holds */
 	pthread_mutex_t logmu; /* guards line, linelen and start */
 	char line[LOG_LINE_MAX];

@@ -90,43 +90,6 @@ async_defer(struct inv *inv, lb_job_fn *fn)
 		fn(inv);
 }
 
-/* A settling environment stops being this loop's: the supervisor or
- * the idle stack has it now.  Locked. */
-static void
-settle_end(struct lb_envs *E, struct env *env)
-{
-	env->owned = 0;
-	if (--E->ninflight == 0)
-		pthread_cond_broadcast(&E->drained);
-}
-
-/*
- * A provided runtime's READY (its next `next`), its death or its kill at
- * the deadline, on a loop thread.  The loop keeps rx meanwhile, counted in
- * ninflight so that shutting down waits for it (bounded by the function's
- * timeout): the environment is idle again without the supervisor.
- */
-static void
-env_settled(struct lb_watch *w, uint32_t events)
-{
-	struct env *env =
-	    (struct env *)((char *)w - offsetof(struct env, watch));
-	struct lb_envs *E = env->pool->envs;
-	int rc = lb_frame_reader_pump_nb(&env->rd, env->rx);
-
-	(void)events;
-	if (rc == LB_FRAME_AGAIN &&
-	    lb_loop_arm(env->loop, env->rx, &env->watch, EPOLLIN) == 0)
-		return;
-	pthread_mutex_lock(&E->mu);
-	settle_end(E, env);
-	if (rc == LB_FRAME_AGAIN)
-		envi_sup_wake(E); /* cannot watch it: the supervisor does */
-	else
-		envi_rx_event(E, env, rc, 0);
-	pthread_mutex_unlock(&E->mu);
-}
-
 /* env's rx is readable (or closed): its reply, on a loop thread. */
 static void
 env_ready(struct lb_watch *w, uint32_t events)
@@ -135,7 +98,7 @@ env_ready(struct lb_watch *w, uint32_t events)
 	    (struct env *)((char *)w - offsetof(struct env, watch));
 	struct inv *inv = env->ainv;
 	struct lb_envs *E = env->pool->envs;
-	int rc = lb_frame_reader_pump_nb(&env->rd, env->rx), done, settle;
+	int rc = lb_frame_reader_pump_nb(&env->rd, env->rx), done;
 
 	(void)events;
 	if (rc == LB_FRAME_AGAIN) {
@@ -144,25 +107,9 @@ env_ready(struct lb_watch *w, uint32_t events)
 		return;
 	}
 	env->ainv = NULL;
-	env->loop_settles = 1;
 	/* REPLY_DONE or REPLY_REAP: never ABANDON without a deadline here */
 	done = envi_reply_taken(E, env, inv, rc) == REPLY_DONE;
-	env->loop_settles = 0;
-	settle = env->state == ENV_SETTLING;
-	if (settle) {
-		env->owned = 1;
-		E->ninflight++;
-	}
 	pthread_mutex_unlock(&E->mu);
-	if (settle) {
-		env->watch.ready = env_settled;
-		if (lb_loop_arm(env->loop, env->rx, &env->watch, EPOLLIN) < 0) {
-			pthread_mutex_lock(&E->mu);
-			settle_end(E, env);
-			envi_sup_wake(E);
-			pthread_mutex_unlock(&E->mu);
-		}
-	}
 	if (done)
 		async_finish(inv);
 	else

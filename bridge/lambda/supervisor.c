@@ -215,14 +215,13 @@ handle_frame(struct lb_envs *E, struct env *env, uint32_t type,
 		}
 		envi_inv_complete(E, inv, env->maxrss_kb);
 		if (provided && type != LB_FRAME_OOM) {
-			/* Lambda reuses it only once it calls `next`: its
-			 * READY is read by the loop that read this reply
-			 * (invoke_async.c), else by the supervisor */
+			/* Lambda reuses it only once it calls `next`: the
+			 * supervisor reads its READY (its poll set must
+			 * take rx in) */
 			env->inv = NULL;
 			env->reqid[0] = '\0';
 			env->state = ENV_SETTLING;
-			if (!env->loop_settles)
-				envi_sup_wake(E);
+			envi_sup_wake(E);
 		} else if (type == LB_FRAME_OOM || stray) {
 			if (stray)
 				lb_log(LB_LOG_ERROR,
