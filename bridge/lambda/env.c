@@ -356,12 +356,66 @@ envi_env_unlink(struct lb_envs *E, struct env *env)
  * pinned, so the scheduler still balances.  NULL when none is idle.
  * Locked.
  */
+void
+envi_settle_begin(struct env *env)
+{
+	struct pool *p = env->pool;
+
+	env->state = ENV_SETTLING;
+	env->settle_next = NULL;
+	env->settle_prev = p->settle_tail;
+	if (p->settle_tail != NULL)
+		p->settle_tail->settle_next = env;
+	else
+		p->settle_head = env;
+	p->settle_tail = env;
+}
+
+void
+envi_settle_end(struct env *env)
+{
+	struct pool *p = env->pool;
+
+	if (env->settle_prev != NULL)
+		env->settle_prev->settle_next = env->settle_next;
+	else
+		p->settle_head = env->settle_next;
+	if (env->settle_next != NULL)
+		env->settle_next->settle_prev = env->settle_prev;
+	else
+		p->settle_tail = env->settle_prev;
+	env->settle_prev = env->settle_next = NULL;
+}
+
+/*
+ * Reads the READY of settling environments, oldest first, until one is
+ * idle: a runtime's next call makes its environment idle only when one is
+ * wanted, with no thread woken for it.  Locked.
+ */
+static void
+settled_pick(struct pool *p)
+{
+	struct env *env, *nx;
+	int n = 0;
+
+	for (env = p->settle_head;
+	     env != NULL && p->idle == NULL && n < IDLE_SCAN; env = nx, n++) {
+		int rc = lb_frame_reader_pump_nb(&env->rd, env->rx);
+
+		nx = env->settle_next;
+		if (rc != LB_FRAME_AGAIN)
+			envi_rx_event(p->envs, env, rc, 0);
+	}
+}
+
 struct env *
 envi_pick_idle(struct pool *p)
 {
 	struct env **pp, **best = &p->idle, *env;
 	int cpu = sched_getcpu(), n = 0;
 
+	if (p->idle == NULL && p->settle_head != NULL)
+		settled_pick(p);
 	if (p->idle == NULL)
 		return NULL;
 	for (pp = &p->idle; *pp != NULL && n < IDLE_SCAN;
@@ -396,6 +450,8 @@ envi_env_close(struct lb_envs *E, struct env *env, int kill_it)
 {
 	if (env->state == ENV_IDLE)
 		idle_remove(env->pool, env);
+	if (env->state == ENV_SETTLING)
+		envi_settle_end(env);
 	if (env->state != ENV_CLOSING) {
 		env->pool->nlive--;
 		env->state = ENV_CLOSING;

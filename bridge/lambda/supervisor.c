@@ -151,6 +151,7 @@ handle_frame(struct lb_envs *E, struct env *env, uint32_t type,
 	if (env->state == ENV_SETTLING && type == LB_FRAME_READY && !stray) {
 		/* the runtime asked for its next event: now it is idle */
 		free(body);
+		envi_settle_end(env);
 		envi_env_release(E, env);
 		return;
 	}
@@ -215,13 +216,11 @@ handle_frame(struct lb_envs *E, struct env *env, uint32_t type,
 		}
 		envi_inv_complete(E, inv, env->maxrss_kb);
 		if (provided && type != LB_FRAME_OOM) {
-			/* Lambda reuses it only once it calls `next`: the
-			 * supervisor reads its READY (its poll set must
-			 * take rx in) */
+			/* Lambda reuses it only once it calls `next`: its
+			 * READY is read when an environment is wanted */
 			env->inv = NULL;
 			env->reqid[0] = '\0';
-			env->state = ENV_SETTLING;
-			envi_sup_wake(E);
+			envi_settle_begin(env);
 		} else if (type == LB_FRAME_OOM || stray) {
 			if (stray)
 				lb_log(LB_LOG_ERROR,
@@ -465,12 +464,13 @@ pollset_build(struct lb_envs *E, struct pollset *ps)
 	ps->n = 0;
 	watch_add(ps, E->wake[0], NULL, W_WAKE);
 	for (struct env *env = E->all; env != NULL; env = env->next) {
-		int live = env->state == ENV_STARTING ||
-		    env->state == ENV_BUSY || env->state == ENV_SETTLING;
+		int live = env->state == ENV_STARTING || env->state == ENV_BUSY;
 
-		/* never an rx a request thread is reading */
+		/* never an rx a request thread is reading, nor a settling
+		 * one's (read when it is wanted, or at its deadline) */
 		if (live && !env->owned && env->rx >= 0)
 			watch_add(ps, env->rx, env, W_RX);
+		live |= env->state == ENV_SETTLING;
 		/* the worker's exit, even when a child of the handler keeps
 		 * its end of rx open (no EOF then) */
 		if (env->pidfd >= 0 &&
@@ -490,6 +490,7 @@ run_timers(struct lb_envs *E, int64_t now)
 {
 	int64_t next = NO_DEADLINE;
 	struct env *env, *nx;
+	int rc;
 
 	for (env = E->all; env != NULL; env = nx) {
 		const struct lb_function *fn = env->pool->fn;
@@ -519,6 +520,14 @@ run_timers(struct lb_envs *E, int64_t now)
 			}
 			break;
 		case ENV_SETTLING:
+			if (now >= env->deadline &&
+			    (rc = lb_frame_reader_pump_nb(&env->rd, env->rx)) !=
+			        LB_FRAME_AGAIN) {
+				/* its READY (or its end), unread so far */
+				envi_rx_event(E, env, rc, 0);
+				next = now;
+				continue;
+			}
 			if (now >= env->deadline) {
 				lb_log(LB_LOG_ERROR,
 				    "function '%s': environment %ld did not "
@@ -642,8 +651,7 @@ service_rx(struct lb_envs *E, struct env *env)
 
 	pthread_mutex_lock(&E->mu);
 	mine = !env->owned &&
-	    (env->state == ENV_STARTING || env->state == ENV_BUSY ||
-	        env->state == ENV_SETTLING);
+	    (env->state == ENV_STARTING || env->state == ENV_BUSY);
 	pthread_mutex_unlock(&E->mu);
 	if (!mine)
 		return;
