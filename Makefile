@@ -17,9 +17,11 @@ PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -ljson-c -lconfig -lseccomp)
 FCGI_LIBS  := $(shell pkg-config --libs fcgi 2>/dev/null || echo -lfcgi)
 CUNIT_LIBS := $(shell pkg-config --libs cunit 2>/dev/null || echo -lcunit)
+# libhttp-parser has no .pc in Debian
+HTTP_PARSER_LIBS := -lhttp_parser
 CPPFLAGS_BRIDGE = -Ibridge -Ibridge/include -DLB_BUILDING_BRIDGE $(PKG_CFLAGS)
 CFLAGS   = $(CSTD) $(OPT) $(WARN) -MMD -MP
-LDLIBS   = $(FCGI_LIBS) $(PKG_LIBS) -ldl -lpthread
+LDLIBS   = $(FCGI_LIBS) $(PKG_LIBS) $(HTTP_PARSER_LIBS) -ldl -lpthread
 ASAN     = -fsanitize=address,undefined -fno-sanitize-recover=all \
 	   -fno-omit-frame-pointer
 
@@ -244,7 +246,7 @@ fuzz-seed-%:
 $(BUILD)/fuzz/%: tests/fuzz/%.c $$(FUZZ_SRC_$$*)
 	@mkdir -p $(dir $@)
 	clang $(CSTD) -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS_BRIDGE) \
-		-o $@ $^ $(PKG_LIBS) -lpthread
+		-o $@ $^ $(PKG_LIBS) $(HTTP_PARSER_LIBS) -lpthread
 
 # tests/fuzz/lsan.supp: leaks of the libraries (not ours), and why
 fuzz-run-%: $(BUILD)/fuzz/% fuzz-seed-%

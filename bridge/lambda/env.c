@@ -251,6 +251,8 @@ envi_env_spawn(struct pool *p, int provisioned, char *err, size_t errlen)
 	argv[2 + LB_WARG_ARN] = p->arn;
 	argv[2 + LB_WARG_GROUP] = p->group;
 	argv[2 + LB_WARG_STREAM] = stream;
+	argv[2 + LB_WARG_RUNTIME] = "native";
+	argv[2 + LB_WARG_CODE_DIR] = "";
 	argv[2 + LB_WARG_COUNT] = NULL;
 
 	stream_env = envi_asprintf("AWS_LAMBDA_LOG_STREAM_NAME=%s", stream);

@@ -26,7 +26,7 @@
 #include <sys/uio.h>
 
 /* Bumped whenever a frame layout changes (the worker checks it in argv). */
-#define LB_FRAME_VERSION 3
+#define LB_FRAME_VERSION 4
 
 #define LB_FRAME_HDR_LEN  8
 #define LB_FRAME_META_LEN 32

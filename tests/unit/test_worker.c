@@ -223,6 +223,8 @@ wk_start(
 	argv[2 + LB_WARG_ARN] = "arn:aws:lambda:us-east-1:0:function:fn";
 	argv[2 + LB_WARG_GROUP] = "/aws/lambda/fn";
 	argv[2 + LB_WARG_STREAM] = "stream";
+	argv[2 + LB_WARG_RUNTIME] = "native";
+	argv[2 + LB_WARG_CODE_DIR] = "";
 	argv[2 + LB_WARG_COUNT] = NULL;
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
 		return -1;
