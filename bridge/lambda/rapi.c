@@ -42,6 +42,7 @@ on_message_begin(http_parser *p)
 	memset(&c->req, 0, sizeof(c->req));
 	c->hdr_state = 0;
 	c->hdr_name_len = 0;
+	c->expect_len = 0;
 	return 0;
 }
 
@@ -95,26 +96,25 @@ on_header_value(http_parser *p, const char *at, size_t len)
 {
 	struct lb_rapi_conn *c = conn_of(p);
 	struct lb_rapi_request *r = &c->req;
-	size_t have;
 
 	if (c->hdr_state == 0) {
 		c->hdr_state = 3;
 		if (strcasecmp(c->hdr_name, error_type_header) == 0) {
 			c->hdr_state = 1;
 			r->error_type[0] = '\0';
+			r->error_type_len = 0;
 		} else if (strcasecmp(c->hdr_name, "Expect") == 0) {
 			c->hdr_state = 2;
-			/* the value comes in one piece but where the read
-			 * ended: then it is not seen (the client waits a
-			 * second, as for a server that does not know it) */
-			r->expect = len >= 12 &&
-			    strncasecmp(at, "100-continue", 12) == 0;
+			c->expect_len = 0;
 		}
 	}
+	if (c->hdr_state == 2)
+		put_piece(
+		    c->expect, &c->expect_len, sizeof(c->expect) - 1, at, len);
 	if (c->hdr_state != 1)
 		return 0;
-	have = strlen(r->error_type);
-	put_piece(r->error_type, &have, LB_RAPI_VALUE_MAX, at, len);
+	put_piece(
+	    r->error_type, &r->error_type_len, LB_RAPI_VALUE_MAX, at, len);
 	return 0;
 }
 
@@ -126,6 +126,8 @@ on_headers_complete(http_parser *p)
 
 	r->method = (int)p->method;
 	r->headers_done = 1;
+	r->expect =
+	    c->expect_len > 0 && strcasecmp(c->expect, "100-continue") == 0;
 	if ((p->flags & F_CHUNKED) == 0 && p->content_length != ULLONG_MAX) {
 		r->content_length = p->content_length;
 		if (p->content_length > c->body_max) {
@@ -144,42 +146,52 @@ on_headers_complete(http_parser *p)
 	return 0;
 }
 
+/* Makes room for `need` bytes of body and its NUL; 0 or -1. */
+static int
+body_room(struct lb_rapi_conn *c, size_t need)
+{
+	struct lb_rapi_request *r = &c->req;
+	size_t cap = r->body_cap > 0 ? r->body_cap : 1024;
+	char *nb;
+
+	if (need + 1 <= r->body_cap)
+		return 0;
+	/* an announced length is allocated at once */
+	if (r->content_length > 0 && r->content_length < c->body_max)
+		cap = (size_t)r->content_length + 1;
+	while (cap < need + 1)
+		cap *= 2;
+	if (cap > c->body_max + 1)
+		cap = c->body_max + 1;
+	nb = realloc(r->body, cap);
+	if (nb == NULL)
+		return -1;
+	r->body = nb;
+	r->body_cap = cap;
+	return 0;
+}
+
 static int
 on_body(http_parser *p, const char *at, size_t len)
 {
 	struct lb_rapi_conn *c = conn_of(p);
-	struct lb_rapi_request *r = &c->req;
-	size_t cap;
-	char *nb;
 
-	r->body_total += len;
+	c->req.body_total += len;
 	if (c->toobig)
 		return 0;
-	if (len > c->body_max - r->body_len) {
+	if (len > c->body_max - c->req.body_len) {
 		/* read on to the end, keeping nothing */
 		c->toobig = TOOBIG_DROP;
-		free(r->body);
-		r->body = NULL;
-		r->body_len = r->body_cap = 0;
+		free(c->req.body);
+		c->req.body = NULL;
+		c->req.body_len = c->req.body_cap = 0;
 		return 0;
 	}
-	if (r->body_len + len + 1 > r->body_cap) {
-		cap = r->body_cap > 0 ? r->body_cap : 1024;
-		if (r->content_length > 0 && r->content_length < c->body_max)
-			cap = (size_t)r->content_length + 1;
-		while (cap < r->body_len + len + 1)
-			cap *= 2;
-		if (cap > c->body_max + 1)
-			cap = c->body_max + 1;
-		nb = realloc(r->body, cap);
-		if (nb == NULL)
-			return -1;
-		r->body = nb;
-		r->body_cap = cap;
-	}
-	memcpy(r->body + r->body_len, at, len);
-	r->body_len += len;
-	r->body[r->body_len] = '\0';
+	if (body_room(c, c->req.body_len + len) < 0)
+		return -1;
+	memcpy(c->req.body + c->req.body_len, at, len);
+	c->req.body_len += len;
+	c->req.body[c->req.body_len] = '\0';
 	return 0;
 }
 

@@ -46,6 +46,7 @@ struct lb_rapi_request {
 	int url_cut; /* longer than LB_RAPI_URL_MAX */
 	/* Lambda-Runtime-Function-Error-Type, or "" */
 	char error_type[LB_RAPI_VALUE_MAX + 1];
+	size_t error_type_len;
 	char *body;      /* malloc'ed, NUL-terminated; NULL when empty */
 	size_t body_len; /* bytes kept (none once over the cap) */
 	size_t body_cap;
@@ -65,6 +66,8 @@ struct lb_rapi_conn {
 	int hdr_state;
 	char hdr_name[64];
 	size_t hdr_name_len;
+	char expect[16]; /* the Expect header's value, cut */
+	size_t expect_len;
 	int done;   /* the request is complete (parser paused) */
 	int cont;   /* paused after the headers for a 100 Continue */
 	int toobig; /* the body went over body_max */

@@ -38,25 +38,48 @@ feed_all(struct lb_rapi_conn *c, const char *s, size_t len, int bytewise,
 	return rc;
 }
 
+/* Whole requests, fed at once and byte by byte. */
+static const struct {
+	const char *req;
+	enum lb_rapi_route route;
+	const char *id, *body, *error_type;
+	int keep_alive;
+} whole[] = {
+	{ NEXT_REQ, LB_RAPI_NEXT, "", "", "", 1 },
+	{ "POST /2018-06-01/runtime/invocation/r-1/error?x=1 HTTP/1.1\r\n"
+	  "lambda-runtime-function-error-type: Runtime.Custom\r\n"
+	  "Transfer-Encoding: chunked\r\n"
+	  "Connection: close\r\n\r\n"
+	  "3\r\n{\"a\r\n4\r\n\":1}\r\n0\r\n\r\n",
+	    LB_RAPI_ERROR, "r-1", "{\"a\":1}", "Runtime.Custom", 0 },
+	{ "POST /2018-06-01/runtime/init/error HTTP/1.0\r\n"
+	  "Content-Length: 2\r\n\r\n{}",
+	    LB_RAPI_INIT_ERROR, "", "{}", "", 0 },
+};
+
 static void
-test_next_pieces(void)
+test_whole_requests(void)
 {
 	struct lb_rapi_conn c;
 	const char *id;
 	size_t used, idl;
 
-	for (int bytewise = 0; bytewise < 2; bytewise++) {
+	for (size_t i = 0; i < 2 * sizeof(whole) / sizeof(whole[0]); i++) {
+		size_t k = i / 2, len = strlen(whole[k].req);
+
 		lb_rapi_conn_init(&c, LB_RAPI_BODY_MAX);
-		CU_ASSERT_EQUAL(
-		    feed_all(&c, NEXT_REQ, strlen(NEXT_REQ), bytewise, &used),
+		CU_ASSERT_EQUAL(feed_all(&c, whole[k].req, len, i % 2, &used),
 		    LB_RAPI_REQUEST);
-		CU_ASSERT_EQUAL(used, strlen(NEXT_REQ));
-		CU_ASSERT_STRING_EQUAL(
-		    c.req.url, "/2018-06-01/runtime/invocation/next");
-		CU_ASSERT(c.req.keep_alive);
+		CU_ASSERT_EQUAL(used, len);
 		CU_ASSERT_EQUAL(lb_rapi_route(c.req.method, c.req.url,
 		                    c.req.url_len, &id, &idl),
-		    LB_RAPI_NEXT);
+		    whole[k].route);
+		CU_ASSERT(idl == strlen(whole[k].id) &&
+		    memcmp(id != NULL ? id : "", whole[k].id, idl) == 0);
+		CU_ASSERT_STRING_EQUAL(
+		    c.req.body != NULL ? c.req.body : "", whole[k].body);
+		CU_ASSERT_STRING_EQUAL(c.req.error_type, whole[k].error_type);
+		CU_ASSERT_EQUAL(c.req.keep_alive, whole[k].keep_alive);
 		lb_rapi_next(&c);
 		lb_rapi_conn_free(&c);
 	}
@@ -96,35 +119,6 @@ test_pipelined(void)
 	CU_ASSERT_EQUAL(c.req.method, HTTP_GET);
 	CU_ASSERT_PTR_NULL(c.req.body);
 	lb_rapi_conn_free(&c);
-}
-
-static void
-test_chunked_and_headers(void)
-{
-	static const char req[] =
-	    "POST /2018-06-01/runtime/invocation/r-1/error?x=1 HTTP/1.1\r\n"
-	    "lambda-runtime-function-error-type: Runtime.Custom\r\n"
-	    "Transfer-Encoding: chunked\r\n"
-	    "Connection: close\r\n\r\n"
-	    "3\r\n{\"a\r\n4\r\n\":1}\r\n0\r\n\r\n";
-	struct lb_rapi_conn c;
-	const char *id;
-	size_t used, idl;
-
-	for (int bytewise = 0; bytewise < 2; bytewise++) {
-		lb_rapi_conn_init(&c, LB_RAPI_BODY_MAX);
-		CU_ASSERT_EQUAL(
-		    feed_all(&c, req, sizeof(req) - 1, bytewise, &used),
-		    LB_RAPI_REQUEST);
-		CU_ASSERT_STRING_EQUAL(c.req.body, "{\"a\":1}");
-		CU_ASSERT_STRING_EQUAL(c.req.error_type, "Runtime.Custom");
-		CU_ASSERT_FALSE(c.req.keep_alive);
-		CU_ASSERT_EQUAL(lb_rapi_route(c.req.method, c.req.url,
-		                    c.req.url_len, &id, &idl),
-		    LB_RAPI_ERROR);
-		CU_ASSERT(idl == 3 && memcmp(id, "r-1", 3) == 0);
-		lb_rapi_conn_free(&c);
-	}
 }
 
 static void
@@ -370,9 +364,8 @@ void
 lb_test_suite_rapi(void)
 {
 	static CU_TestInfo tests[] = {
-		{ "next in pieces", test_next_pieces },
+		{ "whole requests, in pieces", test_whole_requests },
 		{ "pipelined requests", test_pipelined },
-		{ "chunked body and headers", test_chunked_and_headers },
 		{ "100-continue and bodies over the cap",
 		    test_continue_and_too_big },
 		{ "malformed requests", test_bad },
