@@ -851,6 +851,42 @@ serve_conns(struct shim *S, const struct pollfd *pfd, const int *slot, int n)
 		dispatch(S);
 }
 
+/*
+ * The bootstrap is gone: serves what its connections still hold (it may
+ * have answered and exited at once), reading each until it is empty.
+ */
+static void
+drain_conns(struct shim *S)
+{
+	accept_conns(S);
+	for (int round = 0; round < 1024 && !S->done; round++) {
+		int more = 0;
+
+		for (int i = 0; i < CONN_MAX; i++) {
+			struct conn *c = S->conns[i];
+			size_t had;
+
+			if (c == NULL || c->eof || c->closing)
+				continue;
+			had = c->in_len;
+			conn_read(c);
+			more |= c->in_len != had;
+		}
+		serve_conns(S, NULL, NULL, 0);
+		if (!more)
+			break;
+	}
+}
+
+/* Whether the bootstrap waits in `next` with nothing to do: its memory
+ * cannot grow, so it is not sampled. */
+static int
+bootstrap_idle(struct shim *S)
+{
+	return S->ready && S->state == INV_NONE && S->settle_seq == 0 &&
+	    oldest_waiter(S) != NULL;
+}
+
 static void
 loop(struct shim *S)
 {
@@ -877,8 +913,8 @@ loop(struct shim *S)
 			slot[nc++] = i;
 			pfd[n++] = (struct pollfd){ c->fd, ev, 0 };
 		}
-		/* sampled while the bootstrap works: in init, or invoked */
-		timeout = !S->ready || S->state == INV_RUNNING ? SAMPLE_MS : -1;
+		/* sampled while the bootstrap works */
+		timeout = bootstrap_idle(S) ? -1 : SAMPLE_MS;
 		if (poll(pfd, (nfds_t)n, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -896,7 +932,7 @@ loop(struct shim *S)
 			reap(S);
 			if (S->pid == 0) {
 				/* what it said before it went still counts */
-				serve_conns(S, pfd + 3, slot, 0);
+				drain_conns(S);
 				if (!S->done) {
 					S->done = 1;
 					S->rc = mirror(S);
@@ -941,6 +977,10 @@ lb_provided_main(const struct lb_provided *p)
 	free(S.payload);
 	if (S.pid > 0)
 		end_bootstrap(&S);
+	if (S.statm_fd >= 0)
+		close(S.statm_fd);
+	if (S.status_fd >= 0)
+		close(S.status_fd);
 	fflush(stdout);
 	fflush(stderr);
 	return S.rc;

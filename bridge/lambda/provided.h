@@ -2,7 +2,7 @@
  * provided.h - the worker of a `runtime = "provided"` function: a Runtime
  * API server on 127.0.0.1 for the function's own bootstrap, its child,
  * that turns the Runtime API into the frames a native worker exchanges
- * with the gateway (docs/design.md, "Provided runtimes").
+ * with the gateway (docs/design.md, "The worker of a provided runtime").
  */
 #ifndef LB_PROVIDED_H
 #define LB_PROVIDED_H
