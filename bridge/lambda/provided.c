@@ -207,7 +207,6 @@ check_memory(struct shim *S)
 		return 0;
 	peak_kb(S);
 	end_bootstrap(S);
-	fprintf(stderr, "Runtime exited with error: out of memory\n");
 	reply_error(S, LB_FRAME_OOM, seq, since, "Runtime.OutOfMemory",
 	    "Runtime exited with error: out of memory");
 	S->done = 1;

@@ -4,7 +4,8 @@
  * tutorial writes them (/bin/sh and curl): READY at the first `next`, the
  * event and its headers, RESULT and ERROR with their sequence, the settling
  * READY, init/error, exits mirrored, a missing bootstrap, chunked and
- * keep-alive requests, the answers to bad requests, the memory limit.
+ * keep-alive requests, pipelined ones (a python3 runtime), the answers to
+ * bad requests, the memory limit.
  * Every read is bounded by a socket timeout, every curl by --max-time.
  */
 #include <errno.h>
@@ -442,6 +443,62 @@ test_init_errors(void)
 	pv_stop(&p);
 }
 
+/*
+ * A runtime of its own that pipelines: a response, a GET of an unknown
+ * path, a response with a wrong id and the next `next`, in one write.
+ * They are answered in order; the second event reports the statuses.
+ */
+static const char pipeliner[] =
+    "#!/usr/bin/env python3\n"
+    "import os, socket\n"
+    "h, p = os.environ['AWS_LAMBDA_RUNTIME_API'].split(':')\n"
+    "s = socket.create_connection((h, int(p)))\n"
+    "f = s.makefile('rb')\n"
+    "R = '/2018-06-01/runtime/invocation/'\n"
+    "NEXT = ('GET %snext HTTP/1.1\\r\\n\\r\\n' % R).encode()\n"
+    "def get():\n"
+    "    st = f.readline().split()[1].decode()\n"
+    "    hd = {}\n"
+    "    while True:\n"
+    "        l = f.readline().strip()\n"
+    "        if not l:\n"
+    "            break\n"
+    "        k, v = l.decode().split(':', 1)\n"
+    "        hd[k.lower()] = v.strip()\n"
+    "    return st, hd, f.read(int(hd.get('content-length', 0)))\n"
+    "def post(path, body):\n"
+    "    return ('POST %s HTTP/1.1\\r\\nContent-Length: %d\\r\\n\\r\\n'"
+    " % (path, len(body))).encode() + body\n"
+    "s.sendall(NEXT)\n"
+    "rid = get()[1]['lambda-runtime-aws-request-id']\n"
+    "s.sendall(post(R + rid + '/response', b'\"first\"') +"
+    " b'GET /foo HTTP/1.1\\r\\n\\r\\n' + post(R + 'x/response', b'1') +"
+    " NEXT)\n"
+    "codes = [get()[0] for i in range(3)]\n"
+    "rid = get()[1]['lambda-runtime-aws-request-id']\n"
+    "s.sendall(post(R + rid + '/response', ' '.join(codes).encode()))\n"
+    "get()\n"
+    "s.sendall(NEXT)\n"
+    "get()\n";
+
+static void
+test_pipelined(void)
+{
+	struct pv p;
+	int status;
+
+	if (system("command -v python3 >/dev/null") != 0)
+		return;
+	CU_ASSERT_FATAL(pv_start(&p, pipeliner, 0755, "bootstrap", "256") == 0);
+	CU_ASSERT_EQUAL_FATAL(pv_read(&p), LB_FRAME_READY);
+	CU_ASSERT_EQUAL(pv_call(&p, "p-1", "{}", 0), LB_FRAME_RESULT);
+	CU_ASSERT_STRING_EQUAL(p.r.body, "\"first\"");
+	CU_ASSERT_EQUAL(pv_call(&p, "p-2", "{}", 0), LB_FRAME_RESULT);
+	CU_ASSERT_STRING_EQUAL(p.r.body, "202 404 400");
+	status = pv_stop(&p);
+	CU_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
 static void
 test_memory(void)
 {
@@ -467,6 +524,7 @@ lb_test_suite_provided(void)
 		{ "bad requests", test_bad_requests },
 		{ "exits mirrored", test_exits },
 		{ "init errors", test_init_errors },
+		{ "pipelined requests", test_pipelined },
 		{ "memory limit", test_memory },
 		CU_TEST_INFO_NULL,
 	};
