@@ -23,13 +23,10 @@
 
 #include "base/ids.h"
 #include "lambda/frame.h"
-#include "lambda/spawn.h"
 #include "lambda/worker.h"
 #include "test.h"
 
 void lb_test_suite_provided(void);
-
-extern char **environ;
 
 #define ARN "arn:aws:lambda:us-east-1:0:function:pv"
 
@@ -88,13 +85,10 @@ static const char bootstrap[] =
     "  esac\n"
     "done\n";
 
-/* A provided worker on the other end of a socketpair. */
+/* A provided worker, and the directory of its bootstrap. */
 struct pv {
+	struct lb_test_worker w;
 	char dir[64];
-	int fd;
-	pid_t pid;
-	struct lb_frame_reader r;
-	uint64_t seq;
 };
 
 /* Writes dir/name with `text` and mode; 0 or -1. */
@@ -122,11 +116,8 @@ static int
 pv_start(struct pv *p, const char *script, mode_t mode, const char *exe,
     const char *mem)
 {
-	char ver[16], path[128], err[256];
+	char ver[16], path[128];
 	char *argv[4 + LB_WARG_COUNT];
-	struct lb_spawn sp = { 0 };
-	struct timeval tv = { 20, 0 };
-	int sv[2];
 
 	memset(p, 0, sizeof(*p));
 	snprintf(p->dir, sizeof(p->dir), "/tmp/lb-provided-XXXXXX");
@@ -135,70 +126,23 @@ pv_start(struct pv *p, const char *script, mode_t mode, const char *exe,
 	if (script != NULL && put_file(p->dir, "bootstrap", script, mode) < 0)
 		return -1;
 	snprintf(path, sizeof(path), "%s/%s", p->dir, exe);
-	snprintf(ver, sizeof(ver), "%d", LB_FRAME_VERSION);
-	argv[0] = (char *)lb_test_bin();
-	argv[1] = "__worker";
-	argv[2 + LB_WARG_VERSION] = ver;
-	argv[2 + LB_WARG_MODULE] = "";
-	argv[2 + LB_WARG_HANDLER] = "x.handler";
-	argv[2 + LB_WARG_FUNCTION] = "pv";
-	argv[2 + LB_WARG_FVERSION] = "$LATEST";
-	argv[2 + LB_WARG_MEMORY] = (char *)mem;
+	lb_test_worker_argv(argv, ver, "", "x.handler", mem);
 	argv[2 + LB_WARG_ARN] = ARN;
-	argv[2 + LB_WARG_GROUP] = "/aws/lambda/pv";
-	argv[2 + LB_WARG_STREAM] = "s";
 	argv[2 + LB_WARG_RUNTIME] = "provided";
 	argv[2 + LB_WARG_CODE_DIR] = p->dir;
 	argv[2 + LB_WARG_COUNT] = path;
 	argv[3 + LB_WARG_COUNT] = NULL;
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+	if (lb_test_worker_spawn(&p->w, argv) < 0)
 		return -1;
-	setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	sp.exe = argv[0];
-	sp.argv = argv;
-	sp.envp = environ;
-	sp.fd3 = sp.fd4 = sv[1];
-	sp.out_fd = -1;
-	sp.err_fd = -1;
-	p->pid = lb_spawn_start(&sp, err, sizeof(err));
-	close(sv[1]);
-	p->fd = sv[0];
-	p->seq = 500;
-	lb_frame_reader_init(&p->r, LB_FRAME_MAX, 1);
-	return p->pid < 0 ? -1 : 0;
+	p->w.seq = 500;
+	return 0;
 }
 
 /* The next reply's type, or a negative LB_FRAME_* code. */
 static int
 pv_read(struct pv *p)
 {
-	int rc;
-
-	lb_frame_reader_reset(&p->r);
-	rc = lb_frame_reader_pump(&p->r, p->fd);
-	return rc == LB_FRAME_DONE ? (int)p->r.type : rc;
-}
-
-/* Sends one INVOKE with a new sequence number; 0 or -1. */
-static int
-pv_send(struct pv *p, const char *rid, const char *event)
-{
-	unsigned char pre[LB_FRAME_INVOKE_MAX];
-	struct lb_frame_invoke iv = {
-		.deadline_ms = 1700000000123,
-		.seq = ++p->seq,
-		.request_id = rid,
-		.request_id_len = strlen(rid),
-		.trace_id = "Root=1-abc;Sampled=1",
-		.trace_id_len = 20,
-	};
-	struct iovec iov[2];
-
-	iov[0].iov_base = pre;
-	iov[0].iov_len = lb_frame_invoke_encode(pre, &iv);
-	iov[1].iov_base = (void *)event;
-	iov[1].iov_len = strlen(event);
-	return lb_frame_send(p->fd, LB_FRAME_INVOKE, iov, 2, 0);
+	return lb_test_worker_read(&p->w);
 }
 
 /*
@@ -214,24 +158,25 @@ pv_call(struct pv *p, const char *rid, const char *event, int last)
 	size_t len;
 	struct lb_frame_meta m;
 
-	if (pv_send(p, rid, event) < 0)
+	if (lb_test_worker_send(
+	        &p->w, rid, event, 1700000000123, "Root=1-abc;Sampled=1") < 0)
 		return -1;
 	type = pv_read(p);
 	if (type <= 0)
 		return type;
-	CU_ASSERT_EQUAL(p->r.meta.seq, p->seq);
+	CU_ASSERT_EQUAL(p->w.r.meta.seq, p->w.seq);
 	if (last || (type != LB_FRAME_RESULT && type != LB_FRAME_ERROR))
 		return type;
 	/* keep this reply; read the settling READY after it */
-	m = p->r.meta;
-	body = lb_frame_reader_take(&p->r, &len);
+	m = p->w.r.meta;
+	body = lb_frame_reader_take(&p->w.r, &len);
 	CU_ASSERT_EQUAL(pv_read(p), LB_FRAME_READY);
-	CU_ASSERT_EQUAL(p->r.meta.seq, p->seq);
-	lb_frame_reader_reset(&p->r);
-	p->r.type = (uint32_t)type;
-	p->r.meta = m;
-	p->r.body = body;
-	p->r.body_len = len;
+	CU_ASSERT_EQUAL(p->w.r.meta.seq, p->w.seq);
+	lb_frame_reader_reset(&p->w.r);
+	p->w.r.type = (uint32_t)type;
+	p->w.r.meta = m;
+	p->w.r.body = body;
+	p->w.r.body_len = len;
 	return type;
 }
 
@@ -240,30 +185,19 @@ static int
 pv_stop(struct pv *p)
 {
 	char cmd[128];
-	int status = -1;
+	int status = lb_test_worker_stop(&p->w);
 
-	lb_frame_reader_reset(&p->r);
-	close(p->fd);
-	while (waitpid(p->pid, &status, 0) < 0 && errno == EINTR)
-		;
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", p->dir);
 	if (system(cmd) != 0)
 		fprintf(stderr, "cannot remove %s\n", p->dir);
 	return status;
 }
 
-/* The reply body's member `key` as a string (static buffer), or "". */
+/* The last reply's body member `key` as a string, or "". */
 static const char *
 member(struct pv *p, const char *key)
 {
-	static char buf[1024];
-	json_object *o = json_tokener_parse(p->r.body), *v;
-
-	buf[0] = '\0';
-	if (o != NULL && json_object_object_get_ex(o, key, &v))
-		snprintf(buf, sizeof(buf), "%s", json_object_get_string(v));
-	json_object_put(o);
-	return buf;
+	return lb_test_worker_member(&p->w, key);
 }
 
 static void
@@ -274,28 +208,28 @@ test_session(void)
 
 	CU_ASSERT_FATAL(pv_start(&p, bootstrap, 0755, "bootstrap", "256") == 0);
 	CU_ASSERT_EQUAL_FATAL(pv_read(&p), LB_FRAME_READY);
-	CU_ASSERT_EQUAL(p.r.meta.seq, 0);
-	CU_ASSERT(p.r.meta.duration_us > 0);
-	CU_ASSERT(p.r.meta.maxrss_kb > 0);
+	CU_ASSERT_EQUAL(p.w.r.meta.seq, 0);
+	CU_ASSERT(p.w.r.meta.duration_us > 0);
+	CU_ASSERT(p.w.r.meta.maxrss_kb > 0);
 	/* the event, byte for byte, and its RESULT */
 	CU_ASSERT_EQUAL(
 	    pv_call(&p, "rid-1", "{\"x\": [1, 2]}", 0), LB_FRAME_RESULT);
-	CU_ASSERT_STRING_EQUAL(p.r.body, "{\"x\": [1, 2]}");
-	CU_ASSERT(p.r.meta.maxrss_kb > 0);
+	CU_ASSERT_STRING_EQUAL(p.w.r.body, "{\"x\": [1, 2]}");
+	CU_ASSERT(p.w.r.meta.maxrss_kb > 0);
 	/* the headers of `next`, and the bootstrap's working directory */
 	CU_ASSERT_EQUAL(
 	    pv_call(&p, "rid-2", "{\"headers\":1}", 0), LB_FRAME_RESULT);
 	CU_ASSERT_PTR_NOT_NULL(
-	    strstr(p.r.body, "Lambda-Runtime-Aws-Request-Id: rid-2\n"));
+	    strstr(p.w.r.body, "Lambda-Runtime-Aws-Request-Id: rid-2\n"));
 	CU_ASSERT_PTR_NOT_NULL(
-	    strstr(p.r.body, "Lambda-Runtime-Deadline-Ms: 1700000000123\n"));
-	CU_ASSERT_PTR_NOT_NULL(
-	    strstr(p.r.body, "Lambda-Runtime-Invoked-Function-Arn: " ARN "\n"));
+	    strstr(p.w.r.body, "Lambda-Runtime-Deadline-Ms: 1700000000123\n"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(
-	    p.r.body, "Lambda-Runtime-Trace-Id: Root=1-abc;Sampled=1\n"));
+	    p.w.r.body, "Lambda-Runtime-Invoked-Function-Arn: " ARN "\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(
+	    p.w.r.body, "Lambda-Runtime-Trace-Id: Root=1-abc;Sampled=1\n"));
 	CU_ASSERT_PTR_NOT_NULL(
-	    strstr(p.r.body, "Content-Type: application/json\n"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(p.r.body, p.dir));
+	    strstr(p.w.r.body, "Content-Type: application/json\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(p.w.r.body, p.dir));
 	/* an error, its type from the header */
 	CU_ASSERT_EQUAL(
 	    pv_call(&p, "rid-3", "{\"error\":1}", 0), LB_FRAME_ERROR);
@@ -305,13 +239,13 @@ test_session(void)
 	/* a chunked response */
 	CU_ASSERT_EQUAL(
 	    pv_call(&p, "rid-4", "{\"chunked\":1}", 0), LB_FRAME_RESULT);
-	CU_ASSERT_STRING_EQUAL(p.r.body, "{\"chunked\":1}");
+	CU_ASSERT_STRING_EQUAL(p.w.r.body, "{\"chunked\":1}");
 	/* response and next on one connection */
 	CU_ASSERT_EQUAL(
 	    pv_call(&p, "rid-5", "{\"keepalive\":1}", 0), LB_FRAME_RESULT);
 	CU_ASSERT_EQUAL(
 	    pv_call(&p, "rid-6", "{\"report\":1}", 0), LB_FRAME_RESULT);
-	CU_ASSERT_STRING_EQUAL(p.r.body, "0");
+	CU_ASSERT_STRING_EQUAL(p.w.r.body, "0");
 	/* the gateway leaves: the bootstrap is ended, the worker exits 0 */
 	status = pv_stop(&p);
 	CU_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
@@ -347,7 +281,7 @@ test_bad_requests(void)
 	    "payload size (6291556 bytes).");
 	CU_ASSERT_EQUAL(
 	    pv_call(&p, "rid-r", "{\"report\":1}", 0), LB_FRAME_RESULT);
-	CU_ASSERT_STRING_EQUAL(p.r.body,
+	CU_ASSERT_STRING_EQUAL(p.w.r.body,
 	    "400{\"errorMessage\":\"Invalid request ID\","
 	    "\"errorType\":\"InvalidRequestID\"}|"
 	    "404|405|2001|"
@@ -365,7 +299,7 @@ test_bad_requests(void)
 	CU_ASSERT_EQUAL(truncate(big, 5 << 20), 0);
 	CU_ASSERT_EQUAL(
 	    pv_call(&p, "rid-5m", "{\"big\":1}", 0), LB_FRAME_RESULT);
-	CU_ASSERT_EQUAL(p.r.body_len, 5 << 20);
+	CU_ASSERT_EQUAL(p.w.r.body_len, 5 << 20);
 	status = pv_stop(&p);
 	CU_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
@@ -492,9 +426,9 @@ test_pipelined(void)
 	CU_ASSERT_FATAL(pv_start(&p, pipeliner, 0755, "bootstrap", "256") == 0);
 	CU_ASSERT_EQUAL_FATAL(pv_read(&p), LB_FRAME_READY);
 	CU_ASSERT_EQUAL(pv_call(&p, "p-1", "{}", 0), LB_FRAME_RESULT);
-	CU_ASSERT_STRING_EQUAL(p.r.body, "\"first\"");
+	CU_ASSERT_STRING_EQUAL(p.w.r.body, "\"first\"");
 	CU_ASSERT_EQUAL(pv_call(&p, "p-2", "{}", 0), LB_FRAME_RESULT);
-	CU_ASSERT_STRING_EQUAL(p.r.body, "202 404 400");
+	CU_ASSERT_STRING_EQUAL(p.w.r.body, "202 404 400");
 	status = pv_stop(&p);
 	CU_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
@@ -511,7 +445,7 @@ test_memory(void)
 	CU_ASSERT_EQUAL_FATAL(pv_read(&p), LB_FRAME_READY);
 	CU_ASSERT_EQUAL(pv_call(&p, "r", "{\"oom\":1}", 1), LB_FRAME_OOM);
 	CU_ASSERT_STRING_EQUAL(member(&p, "errorType"), "Runtime.OutOfMemory");
-	CU_ASSERT(p.r.meta.maxrss_kb > 64 * 1024);
+	CU_ASSERT(p.w.r.meta.maxrss_kb > 64 * 1024);
 	status = pv_stop(&p);
 	CU_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 137);
 }
