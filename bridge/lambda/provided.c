@@ -43,6 +43,8 @@
 #define READ_CHUNK 65536
 /* Unparsed input kept while a connection waits in `next`. */
 #define INPUT_MAX (256 * 1024)
+/* Answers queued on a connection before its requests wait. */
+#define OUTPUT_MAX (256 * 1024)
 /* How often the bootstrap's RSS is sampled while it runs (ms). */
 #define SAMPLE_MS 50
 
@@ -160,7 +162,10 @@ reply(struct shim *S, uint32_t type, uint64_t seq, int64_t since_us,
 	int64_t d = lb_mono_us() - since_us;
 
 	m.duration_us = d > 0 ? (uint64_t)d : 0;
-	m.maxrss_kb = peak_kb(S);
+	/* a settling READY follows its RESULT at once: the peak read for
+	 * that serves (reading /proc/PID/status costs microseconds) */
+	m.maxrss_kb =
+	    type == LB_FRAME_READY && seq != 0 ? S->hwm_kb : peak_kb(S);
 	m.cpu = sched_getcpu();
 	m.seq = seq;
 	if (lb_worker_reply(type, &m, body, len) < 0) {
@@ -545,7 +550,9 @@ conn_process(struct shim *S, struct conn *c)
 	size_t used;
 	int rc;
 
-	while (!S->done && c->waiting == 0 && !c->closing) {
+	/* a runtime that does not read its answers gets no more */
+	while (!S->done && c->waiting == 0 && !c->closing &&
+	    c->out.len - c->out.off < OUTPUT_MAX) {
 		rc = lb_rapi_feed(
 		    &c->rc, c->in + c->in_off, c->in_len - c->in_off, &used);
 		c->in_off += used;
