@@ -1,8 +1,8 @@
 /*
  * provided.c - the worker of a provided runtime ("the shim"): serves the
  * Runtime API (rapi.c) on 127.0.0.1 to the bootstrap it starts as its
- * child, and maps it onto the gateway's frames (docs/design.md,
- * "Provided runtimes").
+ * child (bootstrap.c), and maps it onto the gateway's frames
+ * (docs/design.md, "The worker of a provided runtime").
  *
  * One thread, one poll() over the gateway's frames, the listening socket,
  * the runtime's connections and a SIGCHLD self-pipe.  The bootstrap's
@@ -15,26 +15,21 @@
  * address space than they use.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <sched.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "base/ids.h"
+#include "lambda/bootstrap.h"
 #include "lambda/frame.h"
 #include "lambda/provided.h"
 #include "lambda/rapi.h"
-#include "lambda/sandbox.h"
 #include "lambda/worker.h"
 
 /* Runtime connections served at once (a runtime uses one or two). */
@@ -70,11 +65,7 @@ struct shim {
 	const struct lb_provided *p;
 	int lfd;
 	char api[32]; /* 127.0.0.1:PORT */
-	int chld[2];  /* SIGCHLD self-pipe */
-	pid_t pid;    /* the bootstrap, 0 once reaped */
-	int status;   /* its wait status once reaped */
-	int statm_fd, status_fd;
-	uint64_t hwm_kb;
+	struct lb_bootstrap boot;
 	int chan_in;
 	struct lb_frame_reader rd;
 	int ready; /* the first `next` came: READY sent */
@@ -91,67 +82,6 @@ struct shim {
 	struct conn *conns[CONN_MAX];
 };
 
-static int chld_wr = -1;
-
-static void
-on_sigchld(int sig)
-{
-	int saved = errno;
-
-	(void)sig;
-	if (write(chld_wr, "c", 1) < 0) {
-		/* full: a wake-up is pending anyway */
-	}
-	errno = saved;
-}
-
-/* ---- the bootstrap's memory ------------------------------------------------ */
-
-/* pread()s a small /proc file into buf; its length, or 0. */
-static size_t
-read_proc(int fd, char *buf, size_t len)
-{
-	ssize_t n;
-
-	if (fd < 0)
-		return 0;
-	n = pread(fd, buf, len - 1, 0);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	return (size_t)n;
-}
-
-/* The bootstrap's peak RSS (VmHWM) in kB, as last read. */
-static uint64_t
-peak_kb(struct shim *S)
-{
-	char buf[2048];
-	const char *p;
-	uint64_t v;
-
-	if (read_proc(S->status_fd, buf, sizeof(buf)) > 0 &&
-	    (p = strstr(buf, "VmHWM:")) != NULL) {
-		v = strtoull(p + 6, NULL, 10);
-		if (v > S->hwm_kb)
-			S->hwm_kb = v;
-	}
-	return S->hwm_kb;
-}
-
-/* The bootstrap's resident set now, in kB (0 when unknown). */
-static uint64_t
-rss_kb(struct shim *S)
-{
-	char buf[128];
-	unsigned long size, res;
-
-	if (read_proc(S->statm_fd, buf, sizeof(buf)) == 0 ||
-	    sscanf(buf, "%lu %lu", &size, &res) != 2)
-		return 0;
-	return (uint64_t)res * (uint64_t)(sysconf(_SC_PAGESIZE) / 1024);
-}
-
 /* ---- frames to the gateway -------------------------------------------------- */
 
 static int
@@ -164,8 +94,9 @@ reply(struct shim *S, uint32_t type, uint64_t seq, int64_t since_us,
 	m.duration_us = d > 0 ? (uint64_t)d : 0;
 	/* a settling READY follows its RESULT at once: the peak read for
 	 * that serves (reading /proc/PID/status costs microseconds) */
-	m.maxrss_kb =
-	    type == LB_FRAME_READY && seq != 0 ? S->hwm_kb : peak_kb(S);
+	m.maxrss_kb = type == LB_FRAME_READY && seq != 0
+	    ? S->boot.hwm_kb
+	    : lb_bootstrap_peak_kb(&S->boot);
 	m.cpu = sched_getcpu();
 	m.seq = seq;
 	if (lb_worker_reply(type, &m, body, len) < 0) {
@@ -187,16 +118,6 @@ reply_error(struct shim *S, uint32_t type, uint64_t seq, int64_t since_us,
 	return reply(S, type, seq, since_us, buf, n);
 }
 
-/* Kills the bootstrap and everything it started, and reaps them. */
-static void
-end_bootstrap(struct shim *S)
-{
-	if (S->pid > 0)
-		kill(S->pid, SIGKILL);
-	lb_sandbox_end_descendants();
-	S->pid = 0;
-}
-
 /*
  * Samples the bootstrap's RSS; over `memory`: kills it, says OOM for the
  * invocation running (or the init) and leaves with 137.  Returns -1 then.
@@ -208,10 +129,11 @@ check_memory(struct shim *S)
 	int64_t since =
 	    S->state == INV_RUNNING ? S->inv_started_us : S->p->started_us;
 
-	if (S->pid <= 0 || rss_kb(S) <= (uint64_t)S->p->memory_mb * 1024)
+	if (S->boot.pid <= 0 ||
+	    lb_bootstrap_rss_kb(&S->boot) <= (uint64_t)S->p->memory_mb * 1024)
 		return 0;
-	peak_kb(S);
-	end_bootstrap(S);
+	lb_bootstrap_peak_kb(&S->boot);
+	lb_bootstrap_kill(&S->boot);
 	reply_error(S, LB_FRAME_OOM, seq, since, "Runtime.OutOfMemory",
 	    "Runtime exited with error: out of memory");
 	S->done = 1;
@@ -475,7 +397,7 @@ on_init_error(struct shim *S, struct conn *c)
 	conn_flush(c);
 	reply(S, LB_FRAME_INIT_ERROR, 0, S->p->started_us, body, n);
 	free(body);
-	end_bootstrap(S);
+	lb_bootstrap_kill(&S->boot);
 	S->done = 1;
 	S->rc = 1;
 }
@@ -687,126 +609,6 @@ read_frames(struct shim *S)
 	}
 }
 
-/* ---- the bootstrap ---------------------------------------------------------- */
-
-/* Reaps children; records the bootstrap's status when it ended. */
-static void
-reap(struct shim *S)
-{
-	char buf[64];
-	int st;
-	pid_t pid;
-
-	while (read(S->chld[0], buf, sizeof(buf)) > 0)
-		;
-	while ((pid = waitpid(-1, &st, WNOHANG)) > 0)
-		if (pid == S->pid) {
-			S->pid = 0;
-			S->status = st;
-		}
-}
-
-/*
- * Starts the bootstrap in code_dir with our environment.  On an exec
- * failure sends INIT_ERROR (Runtime.InvalidEntrypoint, in Lambda's words)
- * and returns -1.
- */
-static int
-start_bootstrap(struct shim *S)
-{
-	const struct lb_provided *p = S->p;
-	sigset_t all, old, none;
-	pid_t parent = getpid(), pid;
-	int ep[2], fail[2] = { 0, 0 };
-	char msg[1024], path[64];
-	ssize_t n;
-
-	if (pipe2(ep, O_CLOEXEC) < 0)
-		return -1;
-	sigfillset(&all);
-	sigemptyset(&none);
-	/* no handler of ours may run in the child before it resets them */
-	sigprocmask(SIG_SETMASK, &all, &old);
-	pid = fork();
-	if (pid == 0) {
-		for (int sig = 1; sig < NSIG; sig++)
-			signal(sig, SIG_DFL);
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() != parent)
-			_exit(137);
-		close(ep[0]);
-		if (p->code_dir[0] != '\0' && chdir(p->code_dir) < 0) {
-			fail[0] = 1;
-			fail[1] = errno;
-		} else {
-			sigprocmask(SIG_SETMASK, &none, NULL);
-			execv(p->argv[0], p->argv);
-			fail[0] = 2;
-			fail[1] = errno;
-		}
-		if (write(ep[1], fail, sizeof(fail)) < 0)
-			_exit(127);
-		_exit(127);
-	}
-	sigprocmask(SIG_SETMASK, &old, NULL);
-	close(ep[1]);
-	if (pid < 0) {
-		close(ep[0]);
-		return -1;
-	}
-	S->pid = pid;
-	while ((n = read(ep[0], fail, sizeof(fail))) < 0 && errno == EINTR)
-		;
-	close(ep[0]);
-	if (n == (ssize_t)sizeof(fail)) {
-		char why[128];
-
-		/* Go's words, as Lambda's own runtime says them */
-		snprintf(why, sizeof(why), "%s", strerror(fail[1]));
-		if (why[0] >= 'A' && why[0] <= 'Z')
-			why[0] = (char)(why[0] - 'A' + 'a');
-		snprintf(msg, sizeof(msg), "%s %s: %s",
-		    fail[0] == 1 ? "chdir" : "fork/exec",
-		    fail[0] == 1 ? p->code_dir : p->argv[0], why);
-		fprintf(stderr, "%s\n", msg);
-		end_bootstrap(S);
-		reply_error(S, LB_FRAME_INIT_ERROR, 0, p->started_us,
-		    "Runtime.InvalidEntrypoint", msg);
-		return -1;
-	}
-	snprintf(path, sizeof(path), "/proc/%d/statm", (int)pid);
-	S->statm_fd = open(path, O_RDONLY | O_CLOEXEC);
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	S->status_fd = open(path, O_RDONLY | O_CLOEXEC);
-	return 0;
-}
-
-/* Ends the shim as the bootstrap ended: its exit status, or its signal. */
-static int
-mirror(struct shim *S)
-{
-	struct rlimit none = { 0, 0 };
-	struct sigaction sa;
-	sigset_t set;
-	int sig;
-
-	lb_sandbox_end_descendants();
-	fflush(stdout);
-	fflush(stderr);
-	if (WIFEXITED(S->status))
-		return WEXITSTATUS(S->status);
-	sig = WTERMSIG(S->status);
-	setrlimit(RLIMIT_CORE, &none);
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = SIG_DFL;
-	sigaction(sig, &sa, NULL);
-	sigemptyset(&set);
-	sigaddset(&set, sig);
-	sigprocmask(SIG_UNBLOCK, &set, NULL);
-	kill(getpid(), sig);
-	return 128 + sig;
-}
-
 /* ---- the loop --------------------------------------------------------------- */
 
 static int
@@ -904,7 +706,7 @@ loop(struct shim *S)
 		n = 0;
 		pfd[n++] = (struct pollfd){ S->chan_in, POLLIN, 0 };
 		pfd[n++] = (struct pollfd){ S->lfd, POLLIN, 0 };
-		pfd[n++] = (struct pollfd){ S->chld[0], POLLIN, 0 };
+		pfd[n++] = (struct pollfd){ S->boot.wake, POLLIN, 0 };
 		nc = 0;
 		for (int i = 0; i < CONN_MAX; i++) {
 			struct conn *c = S->conns[i];
@@ -934,15 +736,12 @@ loop(struct shim *S)
 			accept_conns(S);
 		if (!S->done)
 			serve_conns(S, pfd + 3, slot, nc);
-		if (!S->done && pfd[2].revents) {
-			reap(S);
-			if (S->pid == 0) {
-				/* what it said before it went still counts */
-				drain_conns(S);
-				if (!S->done) {
-					S->done = 1;
-					S->rc = mirror(S);
-				}
+		if (!S->done && pfd[2].revents && lb_bootstrap_reap(&S->boot)) {
+			/* what it said before it went still counts */
+			drain_conns(S);
+			if (!S->done) {
+				S->done = 1;
+				S->rc = lb_bootstrap_mirror(&S->boot);
 			}
 		}
 		if (!S->done && timeout >= 0)
@@ -954,39 +753,34 @@ int
 lb_provided_main(const struct lb_provided *p)
 {
 	struct shim S;
-	struct sigaction sa;
+	const char *etype;
+	char err[1024];
 
 	memset(&S, 0, sizeof(S));
 	S.p = p;
-	S.statm_fd = S.status_fd = -1;
+	S.boot.wake = -1;
 	S.chan_in = lb_worker_chan_in();
 	lb_frame_reader_init(&S.rd, LB_FRAME_MAX, 0);
 	if (open_listener(&S) < 0 ||
-	    pipe2(S.chld, O_CLOEXEC | O_NONBLOCK) < 0) {
+	    setenv("AWS_LAMBDA_RUNTIME_API", S.api, 1) < 0) {
 		reply_error(&S, LB_FRAME_INIT_ERROR, 0, p->started_us,
 		    "Runtime.Unknown", "cannot open the Runtime API socket");
 		return 1;
 	}
-	chld_wr = S.chld[1];
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_sigchld;
-	sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
-	sigaction(SIGCHLD, &sa, NULL);
-	if (setenv("AWS_LAMBDA_RUNTIME_API", S.api, 1) < 0 ||
-	    start_bootstrap(&S) < 0)
+	if (lb_bootstrap_start(
+	        &S.boot, p->code_dir, p->argv, &etype, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s\n", err);
+		reply_error(
+		    &S, LB_FRAME_INIT_ERROR, 0, p->started_us, etype, err);
 		return 1;
+	}
 	loop(&S);
 	for (int i = 0; i < CONN_MAX; i++)
 		if (S.conns[i] != NULL)
 			conn_close(&S, i);
 	lb_frame_reader_reset(&S.rd);
 	free(S.payload);
-	if (S.pid > 0)
-		end_bootstrap(&S);
-	if (S.statm_fd >= 0)
-		close(S.statm_fd);
-	if (S.status_fd >= 0)
-		close(S.status_fd);
+	lb_bootstrap_free(&S.boot);
 	fflush(stdout);
 	fflush(stderr);
 	return S.rc;

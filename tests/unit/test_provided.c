@@ -377,6 +377,28 @@ test_init_errors(void)
 	pv_stop(&p);
 }
 
+/* A code_dir it cannot enter: Runtime.InvalidWorkingDir. */
+static void
+test_bad_code_dir(void)
+{
+	struct pv p = { 0 };
+	char ver[16];
+	char *argv[4 + LB_WARG_COUNT];
+
+	lb_test_worker_argv(argv, ver, "", "x.handler", "128");
+	argv[2 + LB_WARG_RUNTIME] = "provided";
+	argv[2 + LB_WARG_CODE_DIR] = "/nonexistent/lb-code";
+	argv[2 + LB_WARG_COUNT] = "/bin/true";
+	argv[3 + LB_WARG_COUNT] = NULL;
+	CU_ASSERT_FATAL(lb_test_worker_spawn(&p.w, argv) == 0);
+	CU_ASSERT_EQUAL(pv_read(&p), LB_FRAME_INIT_ERROR);
+	CU_ASSERT_STRING_EQUAL(
+	    member(&p, "errorType"), "Runtime.InvalidWorkingDir");
+	CU_ASSERT_STRING_EQUAL(member(&p, "errorMessage"),
+	    "chdir /nonexistent/lb-code: no such file or directory");
+	CU_ASSERT(WIFEXITED(lb_test_worker_stop(&p.w)));
+}
+
 /*
  * A runtime of its own that pipelines: a response, a GET of an unknown
  * path, a response with a wrong id and the next `next`, in one write.
@@ -458,6 +480,7 @@ lb_test_suite_provided(void)
 		{ "bad requests", test_bad_requests },
 		{ "exits mirrored", test_exits },
 		{ "init errors", test_init_errors },
+		{ "a code_dir it cannot enter", test_bad_code_dir },
 		{ "pipelined requests", test_pipelined },
 		{ "memory limit", test_memory },
 		CU_TEST_INFO_NULL,
