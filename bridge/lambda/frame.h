@@ -62,7 +62,7 @@ enum lb_frame_type {
 /* Metadata at the start of every reply's payload. */
 struct lb_frame_meta {
 	uint64_t duration_us; /* init (READY) or handler run time */
-	uint64_t maxrss_kb;   /* getrusage(RUSAGE_SELF).ru_maxrss */
+	uint64_t maxrss_kb;   /* peak RSS: the worker's, or its bootstrap's */
 	int32_t cpu;          /* the CPU the worker replied from, or -1 */
 	uint64_t seq; /* the INVOKE's sequence; 0 for READY, INIT_ERROR */
 };
