@@ -19,6 +19,7 @@ FCGI_LIBS  := $(shell pkg-config --libs fcgi 2>/dev/null || echo -lfcgi)
 CUNIT_LIBS := $(shell pkg-config --libs cunit 2>/dev/null || echo -lcunit)
 # libhttp-parser has no .pc in Debian
 HTTP_PARSER_LIBS := -lhttp_parser
+CURL_LIBS  := $(shell pkg-config --libs libcurl 2>/dev/null || echo -lcurl)
 CPPFLAGS_BRIDGE = -Ibridge -Ibridge/include -DLB_BUILDING_BRIDGE $(PKG_CFLAGS)
 CFLAGS   = $(CSTD) $(OPT) $(WARN) -MMD -MP
 LDLIBS   = $(FCGI_LIBS) $(PKG_LIBS) $(HTTP_PARSER_LIBS) -ldl -lpthread
@@ -102,6 +103,11 @@ $(PIN_VARIANTS): tests/handlers/pin.c bridge/include/lambdabridge.h
 $(BUILD)/bench/%: bench/%.c
 	@mkdir -p $(@D)
 	$(CC) $(CSTD) $(OPT) $(WARN) -o $@ $< $(FCGI_LIBS) -lpthread
+
+# case G's custom runtime: a Runtime API client on libcurl, not a FastCGI app
+$(BUILD)/bench/bootstrap_hello: bench/bootstrap_hello.c
+	@mkdir -p $(@D)
+	$(CC) $(CSTD) $(OPT) $(WARN) -o $@ $< $(CURL_LIBS)
 
 # The unit runner calls lb_test_suite_<name>() for every tests/unit/test_<name>.c.
 $(BUILD)/tests/unit/suites.h: $(UNIT_SRC) Makefile
