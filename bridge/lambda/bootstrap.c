@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "base/ids.h"
 #include "lambda/bootstrap.h"
 #include "lambda/sandbox.h"
 
@@ -49,32 +50,49 @@ read_proc(int fd, char *buf, size_t len)
 	return (size_t)n;
 }
 
+/*
+ * The kernel formats /proc/PID/status anew for every read (tens of
+ * microseconds): its VmHWM, which only grows, is read at most this often;
+ * the RSS samples in between count too.
+ */
+#define HWM_EVERY_MS 100
+
 uint64_t
 lb_bootstrap_peak_kb(struct lb_bootstrap *b)
 {
 	char buf[2048];
 	const char *p;
+	int64_t now = lb_mono_ms();
 	uint64_t v;
 
-	if (read_proc(b->status_fd, buf, sizeof(buf)) > 0 &&
-	    (p = strstr(buf, "VmHWM:")) != NULL) {
-		v = strtoull(p + 6, NULL, 10);
-		if (v > b->hwm_kb)
-			b->hwm_kb = v;
+	if (b->hwm_at == 0 || now - b->hwm_at >= HWM_EVERY_MS) {
+		b->hwm_at = now;
+		if (read_proc(b->status_fd, buf, sizeof(buf)) > 0 &&
+		    (p = strstr(buf, "VmHWM:")) != NULL) {
+			v = strtoull(p + 6, NULL, 10);
+			if (v > b->hwm_kb)
+				b->hwm_kb = v;
+		}
 	}
-	return b->hwm_kb;
+	return b->hwm_kb > b->rss_kb ? b->hwm_kb : b->rss_kb;
 }
 
 uint64_t
 lb_bootstrap_rss_kb(struct lb_bootstrap *b)
 {
-	char buf[128];
-	unsigned long size, res;
+	static long page_kb;
+	char buf[128], *p;
+	unsigned long res;
 
+	if (page_kb == 0)
+		page_kb = sysconf(_SC_PAGESIZE) / 1024;
+	/* "size resident shared ...", in pages */
 	if (read_proc(b->statm_fd, buf, sizeof(buf)) == 0 ||
-	    sscanf(buf, "%lu %lu", &size, &res) != 2)
+	    (p = strchr(buf, ' ')) == NULL)
 		return 0;
-	return (uint64_t)res * (uint64_t)(sysconf(_SC_PAGESIZE) / 1024);
+	res = strtoul(p + 1, NULL, 10);
+	b->rss_kb = (uint64_t)res * (uint64_t)page_kb;
+	return b->rss_kb;
 }
 
 /* The child: never returns; a failure goes to `ep` as {stage, errno}. */

@@ -40,8 +40,10 @@
 #define INPUT_MAX (256 * 1024)
 /* Answers queued on a connection before its requests wait. */
 #define OUTPUT_MAX (256 * 1024)
-/* How often the bootstrap's RSS is sampled while it runs (ms). */
-#define SAMPLE_MS 50
+/* How often the bootstrap's RSS is sampled while it runs (ms), and at
+ * most (after frames and answers too). */
+#define SAMPLE_MS     50
+#define SAMPLE_MIN_MS 10
 
 enum inv_state {
 	INV_NONE,    /* no event: `next` waits */
@@ -63,6 +65,7 @@ struct conn {
 
 struct shim {
 	const struct lb_provided *p;
+	int64_t sampled_at; /* the last RSS sample (lb_mono_ms) */
 	int lfd;
 	char api[32]; /* 127.0.0.1:PORT */
 	struct lb_bootstrap boot;
@@ -128,9 +131,13 @@ check_memory(struct shim *S)
 	uint64_t seq = S->state == INV_RUNNING ? S->iv.seq : 0;
 	int64_t since =
 	    S->state == INV_RUNNING ? S->inv_started_us : S->p->started_us;
+	int64_t now = lb_mono_ms();
 
-	if (S->boot.pid <= 0 ||
-	    lb_bootstrap_rss_kb(&S->boot) <= (uint64_t)S->p->memory_mb * 1024)
+	/* a few samples per invocation are plenty: each is a /proc read */
+	if (S->boot.pid <= 0 || now - S->sampled_at < SAMPLE_MIN_MS)
+		return 0;
+	S->sampled_at = now;
+	if (lb_bootstrap_rss_kb(&S->boot) <= (uint64_t)S->p->memory_mb * 1024)
 		return 0;
 	lb_bootstrap_peak_kb(&S->boot);
 	lb_bootstrap_kill(&S->boot);
