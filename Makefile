@@ -197,6 +197,8 @@ fuzz-seed-fuzz_json:
 FUZZ_TARGETS += fuzz_config
 FUZZ_SRC_fuzz_config := bridge/config.c bridge/config_table.c \
 	bridge/config_check.c bridge/config_functions.c bridge/config_routes.c \
+	bridge/config_authorizers.c bridge/apigw/cors.c bridge/base/json.c \
+	bridge/base/url.c bridge/base/fmt.c \
 	bridge/cli/dump.c bridge/apigw/router.c bridge/apigw/gwerror.c bridge/fastcgi/http.c \
 	bridge/fastcgi/listen.c bridge/lambda/sandbox.c bridge/base/log.c
 FUZZ_LEN_fuzz_config := 16384
@@ -210,6 +212,14 @@ fuzz-seed-fuzz_config:
 	      $(BUILD)/fuzz/fuzz_config.corpus/$$(basename $$f)-$$api; \
 	  done; \
 	done
+
+# a Lambda authorizer's answer (policy.c), and the IAM wildcard matcher
+FUZZ_TARGETS += fuzz_policy
+FUZZ_SRC_fuzz_policy := bridge/apigw/policy.c
+FUZZ_LEN_fuzz_policy := 8192
+fuzz-seed-fuzz_policy:
+	mkdir -p $(BUILD)/fuzz/fuzz_policy.corpus
+	cp tests/fuzz/policy/* $(BUILD)/fuzz/fuzz_policy.corpus/
 
 # response.c: arbitrary bytes as a function's result, mapped for REST,
 # HTTP API 1.0 and 2.0

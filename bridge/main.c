@@ -75,7 +75,9 @@ usage(FILE *out)
 	    "       lambdabridge check -c FILE\n"
 	    "       lambdabridge invoke -c FILE FUNCTION [EVENT.json|-]\n"
 	    "       lambdabridge event v1|v2 METHOD PATH [-H 'K: V']... "
-	    "[-d BODY] [-c FILE]\n");
+	    "[-d BODY] [-c FILE]\n"
+	    "       lambdabridge event authorizer token|request|v1|v2 METHOD "
+	    "PATH [-H 'K: V']... [-c FILE]\n");
 }
 
 static void
