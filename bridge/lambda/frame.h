@@ -30,8 +30,10 @@
 
 #define LB_FRAME_HDR_LEN  8
 #define LB_FRAME_META_LEN 32
-/* Lambda's synchronous payload limit, for events and results alike. */
+/* Lambda's synchronous payload limit for events (6 MiB) ... */
 #define LB_FRAME_PAYLOAD_LIMIT 6291456
+/* ... and for results: 100 bytes more, the limit its answers quote */
+#define LB_FRAME_RESULT_LIMIT (LB_FRAME_PAYLOAD_LIMIT + 100)
 /* The largest frame the gateway accepts: the limit plus room for metadata. */
 #define LB_FRAME_MAX (LB_FRAME_PAYLOAD_LIMIT + 65536)
 /* INVOKE prefix: i64 deadline, u64 sequence, u16 + u16 lengths, then the

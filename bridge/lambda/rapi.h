@@ -13,9 +13,11 @@
 
 #include <http_parser.h>
 
-/* The biggest body taken from a runtime: Lambda's, 6 MiB + 100 bytes
- * (RIE's interop.MaxPayloadSize; docs/runtime-api.md). */
-#define LB_RAPI_BODY_MAX (6 * 1024 * 1024 + 100)
+#include "lambda/frame.h"
+
+/* The biggest body taken from a runtime: Lambda's result limit, 6 MiB +
+ * 100 bytes (docs/runtime-api.md). */
+#define LB_RAPI_BODY_MAX LB_FRAME_RESULT_LIMIT
 /* Longest URL and header value kept (longer ones are cut). */
 #define LB_RAPI_URL_MAX   2048
 #define LB_RAPI_VALUE_MAX 1024

@@ -188,13 +188,13 @@ handle_frame(struct lb_envs *E, struct env *env, uint32_t type,
 	        type == LB_FRAME_OOM)) {
 		res->duration_ms = (double)meta->duration_us / 1000.0;
 		env->requests++;
-		if (type == LB_FRAME_RESULT && len > LB_FRAME_PAYLOAD_LIMIT) {
+		if (type == LB_FRAME_RESULT && len > LB_FRAME_RESULT_LIMIT) {
 			free(body);
 			envi_set_error(res, LB_INVOKE_TOO_LARGE,
 			    "Function.ResponseSizeTooLarge",
-			    "Response payload size exceeded maximum allowed "
-			    "payload size (%d bytes).",
-			    LB_FRAME_PAYLOAD_LIMIT);
+			    "Response payload size (%zu bytes) exceeded "
+			    "maximum allowed payload size (%d bytes).",
+			    len, LB_FRAME_RESULT_LIMIT);
 		} else if (type == LB_FRAME_RESULT) {
 			res->status = LB_INVOKE_OK;
 			res->payload = body;
@@ -621,9 +621,12 @@ envi_rx_event(struct lb_envs *E, struct env *env, int rc, int logs_read)
 		/* too big to drain: the environment goes */
 		envi_set_error(&inv->res, LB_INVOKE_TOO_LARGE,
 		    "Function.ResponseSizeTooLarge",
-		    "Response payload size exceeded maximum allowed "
-		    "payload size (%d bytes).",
-		    LB_FRAME_PAYLOAD_LIMIT);
+		    "Response payload size (%lu bytes) exceeded maximum "
+		    "allowed payload size (%d bytes).",
+		    (unsigned long)(env->rd.len > LB_FRAME_META_LEN
+		            ? env->rd.len - LB_FRAME_META_LEN
+		            : env->rd.len),
+		    LB_FRAME_RESULT_LIMIT);
 		inv->res.duration_ms = (double)(lb_mono_ms() - inv->start_mono);
 		envi_read_logs(env, env->reqid, LOG_READ_MAX, 1);
 		envi_inv_complete(E, inv, env->maxrss_kb);

@@ -627,12 +627,12 @@ invoke(struct worker *w, const char *payload, size_t len)
 		rc = send_error(LB_FRAME_ERROR, started, "Runtime.MarshalError",
 		    "Unable to marshal response: NaN and Infinity are not "
 		    "valid JSON");
-	} else if (outlen > LB_FRAME_PAYLOAD_LIMIT) {
+	} else if (outlen > LB_FRAME_RESULT_LIMIT) {
 		/* Lambda's own error; not worth moving megabytes to say it. */
 		snprintf(msg, sizeof(msg),
 		    "Response payload size (%zu bytes) exceeded maximum "
 		    "allowed payload size (%d bytes).",
-		    outlen, LB_FRAME_PAYLOAD_LIMIT);
+		    outlen, LB_FRAME_RESULT_LIMIT);
 		free(out);
 		rc = send_error(LB_FRAME_ERROR, started,
 		    "Function.ResponseSizeTooLarge", msg);
