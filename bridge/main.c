@@ -77,7 +77,11 @@ usage(FILE *out)
 	    "       lambdabridge event v1|v2 METHOD PATH [-H 'K: V']... "
 	    "[-d BODY] [-c FILE]\n"
 	    "       lambdabridge event authorizer token|request|v1|v2 METHOD "
-	    "PATH [-H 'K: V']... [-c FILE]\n");
+	    "PATH [-H 'K: V']... [-c FILE]\n"
+	    "       lambdabridge import [--format sam|openapi|serverless] "
+	    "[--param K=V]... [--stage NAME]\n"
+	    "           [--api NAME] [--function NAME=MODULE[:HANDLER]]... "
+	    "[--runtime RT='ARGV']... FILE\n");
 }
 
 static void
@@ -456,6 +460,8 @@ main(int argc, char **argv)
 			return lb_cli_invoke(argc - 1, argv + 1);
 		if (strcmp(cmd, "event") == 0)
 			return lb_cli_event(argc - 1, argv + 1);
+		if (strcmp(cmd, "import") == 0)
+			return lb_cli_import(argc - 1, argv + 1);
 		if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0) {
 			usage(stdout);
 			return 0;
