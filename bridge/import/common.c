@@ -22,7 +22,7 @@ lb_imp_route_add(struct lb_imp *imp, struct lb_imp_api *api, const char *method,
 		    path[0] == '/' ? "" : "/", path);
 	if (key == NULL)
 		return NULL;
-	for (p = key; *p != '\0' && *p != ' '; p++)
+	for (p = key; *key != '$' && *p != '\0' && *p != ' '; p++)
 		*p = (char)toupper((unsigned char)*p);
 	if (strncmp(key, "X-AMAZON-APIGATEWAY-ANY-METHOD ", 31) == 0)
 		key = lb_y_printf(&imp->a, "ANY %s", key + 31);

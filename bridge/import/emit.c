@@ -109,9 +109,8 @@ gateway(FILE *f, struct lb_imp *imp, struct lb_imp_api *api)
 	fputs(
 	    "  # listen = \"127.0.0.1:9000\";   # where the web server reaches "
 	    "the bridge (omit: an inherited socket)\n"
-	    "  # user = \"nobody\"; group = \"nogroup\"; # needed when started "
-	    "as root\n",
-	    f);
+	    "  user = \"nobody\";                # started as root, the "
+	      "bridge drops to it\n",	    f);
 	if (api == NULL) {
 		fputs("  api = \"http\";\n};\n\n", f);
 		return;
@@ -214,16 +213,14 @@ wanted(struct lb_imp *imp, struct lb_imp_api *api, const char *fn)
 }
 
 static void
-function(FILE *f, struct lb_imp *imp, struct lb_imp_func *fn, bool *first)
+function(FILE *f, struct lb_imp *imp, struct lb_imp_func *fn, bool more)
 {
 	const char *c = fn->unmapped != NULL ? "# " : "";
 
 	comment_lines(f, "  ", &fn->notes);
 	if (fn->unmapped != NULL)
 		fprintf(f, "  # not carried over: %s\n", fn->unmapped);
-	fprintf(f, "  %s%s{ name = ", c, *first || fn->unmapped ? "" : ",");
-	if (fn->unmapped == NULL)
-		*first = false;
+	fprintf(f, "  %s{ name = ", c);
 	qs(f, fn->name);
 	fputs(";", f);
 	if (fn->runtime != NULL)
@@ -265,7 +262,7 @@ function(FILE *f, struct lb_imp *imp, struct lb_imp_func *fn, bool *first)
 		group(f, imp, fn->env, fn->env->line);
 		fputs(";\n", f);
 	}
-	fprintf(f, "  %s}\n", c);
+	fprintf(f, "  %s}%s\n", c, more ? "," : "");
 }
 
 static const char *
@@ -276,21 +273,23 @@ unmapped_fn(struct lb_imp *imp, const char *name)
 	return fn == NULL ? "its function is unknown" : fn->unmapped;
 }
 
-static void
-authorizer(FILE *f, struct lb_imp *imp, struct lb_imp_auth *a, bool *first)
+static const char *
+auth_why(struct lb_imp *imp, struct lb_imp_auth *a)
 {
-	const char *why = a->unmapped;
-	const char *c;
-
-	if (why == NULL && a->function != NULL &&
+	if (a->unmapped == NULL && a->function != NULL &&
 	    unmapped_fn(imp, a->function) != NULL)
-		why = a->unmapped = "its function is not carried over";
-	c = why != NULL ? "# " : "";
+		a->unmapped = "its function is not carried over";
+	return a->unmapped;
+}
+
+static void
+authorizer(FILE *f, struct lb_imp *imp, struct lb_imp_auth *a, bool more)
+{
+	const char *why = auth_why(imp, a);
+	const char *c = why != NULL ? "# " : "";
 	if (why != NULL)
 		fprintf(f, "  # not carried over: %s\n", why);
-	fprintf(f, "  %s%s{ name = ", c, *first || why ? "" : ",");
-	if (why == NULL)
-		*first = false;
+	fprintf(f, "  %s{ name = ", c);
 	qs(f, a->name);
 	fprintf(f, "; type = \"%s\";", a->type != NULL ? a->type : "?");
 	if (a->function != NULL) {
@@ -322,7 +321,7 @@ authorizer(FILE *f, struct lb_imp *imp, struct lb_imp_auth *a, bool *first)
 		qlist(f, &a->audience);
 		fputs(";\n", f);
 	}
-	fprintf(f, "  %s}\n", c);
+	fprintf(f, "  %s}%s\n", c, more ? "," : "");
 }
 
 static const char *
@@ -342,16 +341,14 @@ route_unmapped(
 
 static void
 route(FILE *f, struct lb_imp *imp, struct lb_imp_api *api,
-    struct lb_imp_route *r, bool *first)
+    struct lb_imp_route *r, bool more)
 {
 	const char *why = route_unmapped(imp, api, r);
 	const char *c = why != NULL ? "# " : "";
 
 	if (why != NULL)
 		fprintf(f, "  # not carried over: %s\n", why);
-	fprintf(f, "  %s%s{ route = ", c, *first || why ? "" : ",");
-	if (why == NULL)
-		*first = false;
+	fprintf(f, "  %s{ route = ", c);
 	qs(f, r->key);
 	fputs("; function = ", f);
 	qs(f, r->function);
@@ -374,7 +371,7 @@ route(FILE *f, struct lb_imp *imp, struct lb_imp_api *api,
 		num(f, " ", "throttling_rate_limit", r->rate, false);
 		num(f, " ", "throttling_burst_limit", r->burst, true);
 	}
-	fputs(" }\n", f);
+	fprintf(f, " }%s\n", more ? "," : "");
 }
 
 static void
@@ -427,36 +424,59 @@ api_keys(FILE *f, struct lb_imp_api *api)
 	fputs(" }\n# );\n\n", f);
 }
 
+static int
+by_line(const void *a, const void *b)
+{
+	long x = strtol(*(const char *const *)a, NULL, 10);
+	long y = strtol(*(const char *const *)b, NULL, 10);
+
+	return (x > y) - (x < y);
+}
+
 char *
 lb_imp_emit(struct lb_imp *imp, struct lb_imp_api *api)
 {
 	char *out = NULL, *body = NULL;
 	size_t len = 0, blen = 0;
 	FILE *f = open_memstream(&body, &blen);
-	bool first;
+	size_t last;
 
 	if (f == NULL)
 		return NULL;
 	/* the body first: writing it may add warnings for the header */
 	gateway(f, imp, api);
 	fputs("functions = (\n", f);
-	first = true;
+	last = 0;
+	for (size_t i = 0; i < imp->nfuncs; i++)
+		if (wanted(imp, api, imp->funcs[i]->name) &&
+		    imp->funcs[i]->unmapped == NULL)
+			last = i + 1;
 	for (size_t i = 0; i < imp->nfuncs; i++)
 		if (wanted(imp, api, imp->funcs[i]->name))
-			function(f, imp, imp->funcs[i], &first);
+			function(f, imp, imp->funcs[i],
+			    i + 1 < last && imp->funcs[i]->unmapped == NULL);
 	fputs(");\n\n", f);
 	if (api != NULL && api->nauths > 0) {
 		fputs("authorizers = (\n", f);
-		first = true;
+		last = 0;
 		for (size_t i = 0; i < api->nauths; i++)
-			authorizer(f, imp, api->auths[i], &first);
+			if (auth_why(imp, api->auths[i]) == NULL)
+				last = i + 1;
+		for (size_t i = 0; i < api->nauths; i++)
+			authorizer(f, imp, api->auths[i],
+			    i + 1 < last && api->auths[i]->unmapped == NULL);
 		fputs(");\n\n", f);
 	}
 	if (api != NULL) {
 		fputs("routes = (\n", f);
-		first = true;
+		last = 0;
 		for (size_t i = 0; i < api->nroutes; i++)
-			route(f, imp, api, api->routes[i], &first);
+			if (route_unmapped(imp, api, api->routes[i]) == NULL)
+				last = i + 1;
+		for (size_t i = 0; i < api->nroutes; i++)
+			route(f, imp, api, api->routes[i],
+			    i + 1 < last &&
+			        route_unmapped(imp, api, api->routes[i]) == NULL);
 		fputs(");\n\n", f);
 		if (api->ngwresps > 0)
 			gateway_responses(f, imp, api);
@@ -472,14 +492,16 @@ lb_imp_emit(struct lb_imp *imp, struct lb_imp_api *api)
 	}
 	fprintf(f,
 	    "# lambdabridge configuration imported by `lambdabridge import` "
-	    "from\n"
-	    "# %s (%s)%s%s%s.  docs/configuration.md describes every setting;\n"
-	    "# check it with `lambdabridge check -c FILE`.  Paths are relative "
-	    "to "
-	    "the\n# directory of this file: save it beside the template.\n",
+	    "from\n#   %s (%s)%s%s%s\n"
+	    "# docs/configuration.md describes every setting; check it with\n"
+	    "# `lambdabridge check -c FILE`.  Paths are relative to the "
+	    "directory\n# of this file: save it beside the template.\n",
 	    imp->o->file, imp->format, api != NULL ? ", API '" : "",
 	    api != NULL ? api->name : "", api != NULL ? "'" : "");
 	comment_lines(f, "", &imp->notes);
+	if (imp->warnings.n > 1)
+		qsort(imp->warnings.v, imp->warnings.n, sizeof(*imp->warnings.v),
+		    by_line);
 	if (imp->warnings.n > 0) {
 		fprintf(f, "#\n# Not carried over (%zu):\n", imp->warnings.n);
 		for (size_t i = 0; i < imp->warnings.n; i++)

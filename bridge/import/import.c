@@ -225,11 +225,10 @@ lb_imp_map_functions(struct lb_imp *imp)
 		}
 		if (rt != NULL)
 			f->unmapped = lb_y_printf(&imp->a,
-			    "runtime '%s' has no mapping: give --runtime "
-			    "%s='COMMAND ARGS', or a native module with "
-			    "--function %s=MODULE[:HANDLER] or "
-			    "Metadata.lambdabridge",
-			    rt, rt, f->name);
+			    "function '%s': runtime '%s' has no mapping "
+			    "(--runtime %s='COMMAND ARGS', or --function "
+			    "%s=MODULE[:HANDLER])",
+			    f->name, rt, rt, f->name);
 		else
 			f->unmapped = lb_y_printf(&imp->a,
 			    "no code for function '%s': give --function "

@@ -505,6 +505,12 @@ function(struct lb_imp *imp, const char *name, struct lb_ynode *res,
 	    (f->env = lb_y_new(&imp->a, LB_Y_MAP, env->line)) != NULL)
 		for (size_t i = 0; i < env->n; i++) {
 			const char *s = lb_imp_sv(imp, env, env->keys[i]);
+			struct lb_ynode *raw = env->items[i];
+
+			/* as SAM CLI: a boolean is "true" or "false" */
+			if (raw->kind == LB_Y_STR && raw->plain &&
+			    lb_y_bool(raw) >= 0)
+				s = lb_y_bool(raw) == 1 ? "true" : "false";
 
 			lb_y_add(&imp->a, f->env, env->keys[i],
 			    lb_y_newstr(&imp->a, s != NULL ? s : "",
