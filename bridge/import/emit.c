@@ -110,7 +110,8 @@ gateway(FILE *f, struct lb_imp *imp, struct lb_imp_api *api)
 	    "  # listen = \"127.0.0.1:9000\";   # where the web server reaches "
 	    "the bridge (omit: an inherited socket)\n"
 	    "  user = \"nobody\";                # started as root, the "
-	      "bridge drops to it\n",	    f);
+	    "bridge drops to it\n",
+	    f);
 	if (api == NULL) {
 		fputs("  api = \"http\";\n};\n\n", f);
 		return;
@@ -476,7 +477,8 @@ lb_imp_emit(struct lb_imp *imp, struct lb_imp_api *api)
 		for (size_t i = 0; i < api->nroutes; i++)
 			route(f, imp, api, api->routes[i],
 			    i + 1 < last &&
-			        route_unmapped(imp, api, api->routes[i]) == NULL);
+			        route_unmapped(imp, api, api->routes[i]) ==
+			            NULL);
 		fputs(");\n\n", f);
 		if (api->ngwresps > 0)
 			gateway_responses(f, imp, api);
@@ -500,8 +502,8 @@ lb_imp_emit(struct lb_imp *imp, struct lb_imp_api *api)
 	    api != NULL ? api->name : "", api != NULL ? "'" : "");
 	comment_lines(f, "", &imp->notes);
 	if (imp->warnings.n > 1)
-		qsort(imp->warnings.v, imp->warnings.n, sizeof(*imp->warnings.v),
-		    by_line);
+		qsort(imp->warnings.v, imp->warnings.n,
+		    sizeof(*imp->warnings.v), by_line);
 	if (imp->warnings.n > 0) {
 		fprintf(f, "#\n# Not carried over (%zu):\n", imp->warnings.n);
 		for (size_t i = 0; i < imp->warnings.n; i++)

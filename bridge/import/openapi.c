@@ -154,7 +154,8 @@ security(struct lb_imp *imp, struct lb_imp_api *api, struct lb_imp_route *r,
 	}
 	for (size_t i = 0; r->authorizer != NULL && i < api->nauths; i++)
 		if (strcmp(api->auths[i]->name, r->authorizer) == 0 &&
-		    strcmp(api->auths[i]->type, "JWT") != 0)
+		    (api->auths[i]->type == NULL ||
+		        strcmp(api->auths[i]->type, "JWT") != 0))
 			r->scopes.n = 0;
 }
 
@@ -300,9 +301,13 @@ lb_imp_openapi(struct lb_imp *imp, struct lb_ynode *doc, const char *name)
 		     m++) {
 			struct lb_ynode *op = lb_y_get(item, methods[m]);
 
+			static const char *const upper[] = { "GET", "PUT",
+				"POST", "DELETE", "OPTIONS", "HEAD", "PATCH",
+				"ANY" };
+
 			if (op != NULL)
 				operation(imp, doc, api, paths->keys[i],
-				    m == 7 ? "ANY" : methods[m], op, schemes);
+				    upper[m], op, schemes);
 		}
 	}
 	return 0;

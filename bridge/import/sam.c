@@ -398,7 +398,7 @@ event(struct lb_imp *imp, struct lb_imp_func *f, const char *ename,
 			lb_imp_lv(imp, auth, "AuthorizationScopes", &r->scopes);
 			if (r->scopes.n == 0)
 				r->scopes = a->scopes;
-			if (strcmp(a->type, "JWT") != 0)
+			if (a->type == NULL || strcmp(a->type, "JWT") != 0)
 				r->scopes.n = 0;
 		}
 	}
@@ -433,6 +433,9 @@ route_settings(struct lb_imp *imp, struct lb_imp_api *api)
 			if (path == NULL || meth == NULL ||
 			    strcmp(path, "/*") == 0)
 				continue;
+			/* "/~1a~1b" is "/a/b": the first '/' separates */
+			if (strncmp(path, "/~1", 3) == 0)
+				path++;
 			want = lb_y_printf(&imp->a, "%s %s", meth, path);
 			while (
 			    want != NULL && (q = strstr(want, "~1")) != NULL) {
@@ -504,8 +507,15 @@ function(struct lb_imp *imp, const char *name, struct lb_ynode *res,
 	if (env != NULL && env->kind == LB_Y_MAP &&
 	    (f->env = lb_y_new(&imp->a, LB_Y_MAP, env->line)) != NULL)
 		for (size_t i = 0; i < env->n; i++) {
-			const char *s = lb_imp_sv(imp, env, env->keys[i]);
 			struct lb_ynode *raw = env->items[i];
+			const char *s;
+
+			if (raw->kind == LB_Y_MAP && raw->n == 1 &&
+			    strcmp(raw->keys[0], "Ref") == 0 &&
+			    lb_y_str(raw->items[0]) != NULL &&
+			    strcmp(raw->items[0]->str, "AWS::NoValue") == 0)
+				continue;
+			s = lb_imp_sv(imp, env, env->keys[i]);
 
 			/* as SAM CLI: a boolean is "true" or "false" */
 			if (raw->kind == LB_Y_STR && raw->plain &&

@@ -283,11 +283,54 @@ oom:
 	return NULL;
 }
 
+/* libfyaml's messages ("NAME:LINE:COL: error: MSG"): the first error
+ * becomes "LINE: MSG" in the caller's buffer */
+struct ydiag {
+	char *err;
+	size_t errlen;
+	bool got;
+};
+
+static void
+on_diag(struct fy_diag *diag, void *user, const char *buf, size_t len)
+{
+	struct ydiag *d = user;
+	const char *e;
+	int line = 0, col = 0;
+	size_t n;
+
+	(void)diag;
+	if (d->got || (e = memmem(buf, len, ": error: ", 9)) == NULL)
+		return;
+	/* back over ":COL" and ":LINE" */
+	{
+		const char *q = e;
+		int seps = 0;
+
+		while (q > buf && seps < 2) {
+			q--;
+			if (*q == ':')
+				seps++;
+			else if (*q < '0' || *q > '9')
+				break;
+		}
+		if (seps == 2)
+			sscanf(q, ":%d:%d", &line, &col);
+	}
+	e += 9;
+	n = len - (size_t)(e - buf);
+	while (n > 0 && (e[n - 1] == '\n' || e[n - 1] == '\r'))
+		n--;
+	snprintf(d->err, d->errlen, "%d: %.*s", line, (int)n, e);
+	d->got = true;
+}
+
 struct lb_ynode *
 lb_y_load(struct lb_arena *a, const char *text, size_t len, int *ndocs,
     char *err, size_t errlen)
 {
 	struct yload y = { .a = a, .err = err, .errlen = errlen };
+	struct ydiag yd = { .err = err, .errlen = errlen };
 	struct fy_parse_cfg cfg;
 	struct fy_diag_cfg dcfg;
 	struct fy_diag *diag;
@@ -301,11 +344,14 @@ lb_y_load(struct lb_arena *a, const char *text, size_t len, int *ndocs,
 		i++;
 	fy_diag_cfg_default(&dcfg);
 	dcfg.fp = NULL;
-	dcfg.output_fn = NULL;
+	dcfg.output_fn = on_diag;
+	dcfg.user = &yd;
 	dcfg.colorize = false;
+	dcfg.show_source = false;
+	dcfg.level = FYET_ERROR;
 	diag = fy_diag_create(&dcfg);
 	memset(&cfg, 0, sizeof(cfg));
-	cfg.flags = FYPCF_QUIET | FYPCF_COLLECT_DIAG | FYPCF_RESOLVE_DOCUMENT |
+	cfg.flags = FYPCF_QUIET | FYPCF_RESOLVE_DOCUMENT |
 	    (i < len && text[i] == '{' ? FYPCF_JSON_FORCE : FYPCF_JSON_NONE);
 	cfg.diag = diag;
 	p = fy_parser_create(&cfg);
@@ -322,15 +368,10 @@ lb_y_load(struct lb_arena *a, const char *text, size_t len, int *ndocs,
 			fy_parse_document_destroy(p, d);
 	}
 	if (fy_parser_get_stream_error(p) || first == NULL) {
-		struct fy_diag_error *e;
-		void *it = NULL;
-
-		snprintf(err, errlen, "%d: %s", 0,
-		    first == NULL ? "no YAML document" : "invalid YAML");
-		while ((e = fy_diag_errors_iterate(diag, &it)) != NULL) {
-			snprintf(err, errlen, "%d: %s", e->line + 1, e->msg);
-			break;
-		}
+		if (!yd.got)
+			snprintf(err, errlen, "%d: %s", 1,
+			    first == NULL ? "no YAML document"
+			                  : "invalid YAML");
 		goto out;
 	}
 	if (fy_document_root(first) == NULL) {
