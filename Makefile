@@ -274,6 +274,21 @@ fuzz-seed-fuzz_rapi:
 	  printf "$${s#*:}" > $(BUILD)/fuzz/fuzz_rapi.corpus/$${s%%:*}; \
 	done
 
+# the importer (bridge/import/): templates and OpenAPI definitions; the
+# seeds are the test templates, each behind a steering byte (fuzz_import.c)
+FUZZ_TARGETS += fuzz_import
+FUZZ_SRC_fuzz_import := $(wildcard bridge/import/*.c) bridge/base/arena.c \
+	bridge/base/scratch.c
+FUZZ_LEN_fuzz_import := 16384
+fuzz-seed-fuzz_import:
+	mkdir -p $(BUILD)/fuzz/fuzz_import.corpus
+	for f in tests/integration/import/*; do \
+	  for b in '\000' '\014'; do \
+	    { printf "$$b"; cat $$f; } > \
+	      $(BUILD)/fuzz/fuzz_import.corpus/$$(basename $$f)-$$(printf "$$b" | od -An -tu1 | tr -d ' '); \
+	  done; \
+	done
+
 fuzz-seed-%:
 	mkdir -p $(FUZZ_CORPUS)
 

@@ -252,6 +252,10 @@ convert(struct yload *y, struct fy_node *fn, int line, int depth)
 			kv = convert(y, k, line, depth + 1);
 			if (kv == NULL)
 				return NULL;
+			if (kv->kind != LB_Y_STR) { /* `!Tag key: ...` */
+				fail(y, kv->line, "a mapping key has a tag");
+				return NULL;
+			}
 			kl = kv->line;
 			if (n->n == 0)
 				n->line = kl;
