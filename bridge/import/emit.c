@@ -407,6 +407,19 @@ api_keys(FILE *f, struct lb_imp_api *api)
 
 	for (size_t i = 0; i < api->nroutes; i++)
 		need = need || api->routes[i]->api_key;
+	if (api->key_names.n > 0 && !api->http) {
+		fputs("api_keys = (\n", f);
+		for (size_t i = 0; i < api->key_names.n; i++) {
+			fputs("  { name = ", f);
+			qs(f, api->key_names.v[i]);
+			fputs("; value = ", f);
+			qs(f, api->key_values.v[i]);
+			fprintf(
+			    f, "; }%s\n", i + 1 < api->key_names.n ? "," : "");
+		}
+		fputs(");\n\n", f);
+		return;
+	}
 	if (!need || api->http)
 		return;
 	fputs("# API keys: their values are not in the template (API Gateway "

@@ -79,6 +79,7 @@ struct lb_imp_api {
 	double quota_limit, plan_rate, plan_burst;
 	const char *quota_period;
 	bool usage_plan;
+	struct lb_imp_strs key_names, key_values; /* known API keys */
 	const char *default_auth;
 	struct lb_ynode *settings; /* MethodSettings / RouteSettings */
 	bool default_key;
