@@ -329,6 +329,59 @@ on_diag(struct fy_diag *diag, void *user, const char *buf, size_t len)
 	d->got = true;
 }
 
+/* The length of the UTF-8 sequence at s (at most n bytes), or 0 when it
+ * is not one (overlong forms, surrogates and values past U+10FFFF too). */
+static size_t
+utf8_len(const unsigned char *s, size_t n)
+{
+	size_t len;
+	unsigned int cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		len = 2, cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		len = 3, cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		len = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+	    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+		return 0;
+	return len;
+}
+
+/* Templates are UTF-8 (CloudFormation's rule): anything else is refused
+ * before libfyaml sees it (its 0.7 scanner can loop on invalid bytes). */
+static int
+check_utf8(const char *text, size_t len, char *err, size_t errlen)
+{
+	int line = 1;
+
+	for (size_t i = 0; i < len;) {
+		size_t n = utf8_len((const unsigned char *)text + i, len - i);
+
+		if (n == 0 || text[i] == '\0') {
+			snprintf(err, errlen, "%d: not UTF-8 text (byte %zu)", line,
+			    i + 1);
+			return -1;
+		}
+		if (text[i] == '\n')
+			line++;
+		i += n;
+	}
+	return 0;
+}
+
 struct lb_ynode *
 lb_y_load(struct lb_arena *a, const char *text, size_t len, int *ndocs,
     char *err, size_t errlen)
@@ -344,6 +397,8 @@ lb_y_load(struct lb_arena *a, const char *text, size_t len, int *ndocs,
 	size_t i = 0;
 
 	*ndocs = 0;
+	if (check_utf8(text, len, err, errlen) < 0)
+		return NULL;
 	while (i < len && isspace((unsigned char)text[i]))
 		i++;
 	fy_diag_cfg_default(&dcfg);
