@@ -371,8 +371,8 @@ check_utf8(const char *text, size_t len, char *err, size_t errlen)
 		size_t n = utf8_len((const unsigned char *)text + i, len - i);
 
 		if (n == 0 || text[i] == '\0') {
-			snprintf(err, errlen, "%d: not UTF-8 text (byte %zu)", line,
-			    i + 1);
+			snprintf(err, errlen, "%d: not UTF-8 text (byte %zu)",
+			    line, i + 1);
 			return -1;
 		}
 		if (text[i] == '\n')

@@ -709,6 +709,120 @@ test_openapi3_http(void)
 	done(a);
 }
 
+static void
+test_serverless(void)
+{
+	const char *t =
+	    "service: shop\n"
+	    "custom: {greeting: \"${env:GREETING, 'Hello'}\"}\n"
+	    "provider:\n"
+	    "  name: aws\n"
+	    "  runtime: nodejs20.x\n"
+	    "  stage: ${opt:stage, 'dev'}\n"
+	    "  memorySize: 512\n"
+	    "  environment: {A: p, G: '${self:custom.greeting}-${sls:stage}', "
+	    "R: '${aws:region}'}\n"
+	    "  apiGateway: {binaryMediaTypes: ['image/*']}\n"
+	    "  apiKeys: [{name: k1, value: pk-0123456789abcdef0123}]\n"
+	    "  httpApi:\n"
+	    "    cors: {allowedOrigins: ['https://a.example'], allowedMethods: "
+	    "[GET], maxAge: 5}\n"
+	    "    authorizers:\n"
+	    "      jwt: {type: jwt, identitySource: "
+	    "$request.header.Authorization, "
+	    "issuerUrl: 'https://i.example', audience: [x]}\n"
+	    "      fn: {type: request, functionName: auth, "
+	    "enableSimpleResponses: "
+	    "true}\n"
+	    "functions:\n"
+	    "  hello:\n"
+	    "    handler: h.hello\n"
+	    "    timeout: 9\n"
+	    "    environment: {A: f, M: '${self:nope}'}\n"
+	    "    events:\n"
+	    "      - http: GET hello/\n"
+	    "      - http: {path: 'i/{id}', method: '*', private: true, "
+	    "authorizer: {name: auth, type: request, identitySource: "
+	    "'method.request.header.A, method.request.querystring.q'}}\n"
+	    "      - http: {path: m, method: get, integration: mock}\n"
+	    "      - http: {path: iam, method: get, authorizer: aws_iam}\n"
+	    "      - httpApi: 'GET /v2'\n"
+	    "      - httpApi: {method: get, path: /me, authorizer: {name: jwt, "
+	    "scopes: [read]}}\n"
+	    "      - httpApi: {method: get, path: /fn, authorizer: fn}\n"
+	    "      - httpApi: '*'\n"
+	    "      - schedule: rate(1 minute)\n"
+	    "  auth:\n"
+	    "    handler: a.auth\n";
+	struct args *a = run(t, "api:ApiGatewayRestApi", "p:GREETING=Hey",
+	    "f:hello=h.so:hello", "f:auth=a.so:auth", NULL);
+
+	CU_ASSERT_EQUAL(a->rc, 0);
+	CU_ASSERT(has(a, "api = \"rest\";"));
+	CU_ASSERT(has(a, "stage = \"dev\";"));
+	CU_ASSERT(has(a, "binary_media_types = [ \"image/*\" ];"));
+	/* provider values inherited, the function's win; 6 s is the
+	 * framework's default, 512 the provider's */
+	CU_ASSERT(has(a,
+	    "{ name = \"hello\";  # nodejs20.x\n"
+	    "    module = \"h.so\"; handler = \"hello\";\n"
+	    "    timeout = 9; memory = 512;\n"
+	    "    environment = { G = \"Hey-dev\"; R = "
+	    "\"us-east-1\"; A = \"f\"; M = \"\"; };\n"));
+	CU_ASSERT(has(a, "timeout = 6; memory = 512;"));
+	CU_ASSERT(warned(a, "variable '${self:nope}' has no value"));
+	CU_ASSERT(has(a, "{ route = \"GET /hello\"; function = \"hello\"; },"));
+	CU_ASSERT(has(a,
+	    "{ route = \"ANY /i/{id}\"; function = \"hello\"; "
+	    "authorizer = \"auth\"; api_key_required = true; }"));
+	CU_ASSERT(has(a,
+	    "{ name = \"auth\"; type = \"REQUEST\"; function = "
+	    "\"auth\";\n    identity_source = [ "
+	    "\"method.request.header.A\", "
+	    "\"method.request.querystring.q\" ];\n"));
+	CU_ASSERT(has(a, "# { route = \"GET /m\""));
+	CU_ASSERT(warned(a, "integration 'mock' is not Lambda proxy"));
+	CU_ASSERT(has(a, "# { route = \"GET /iam\""));
+	CU_ASSERT(warned(a, "event 'schedule' is no API event"));
+	CU_ASSERT(has(a,
+	    "api_keys = (\n  { name = \"k1\"; value = "
+	    "\"pk-0123456789abcdef0123\"; }\n);"));
+	done(a);
+
+	a = run(t, "api:HttpApi", "p:stage=prod", "f:hello=h.so:hello",
+	    "f:auth=a.so:auth", NULL);
+	CU_ASSERT_EQUAL(a->rc, 0);
+	CU_ASSERT(has(a, "api = \"http\";"));
+	CU_ASSERT(has(a, "stage = \"$default\";"));
+	CU_ASSERT(has(a, "G = \"Hello-prod\";"));
+	CU_ASSERT(has(a,
+	    "allow_origins = [ \"https://a.example\" ];\n"
+	    "    allow_methods = [ \"GET\" ];\n    max_age = 5;\n"));
+	CU_ASSERT(has(a,
+	    "{ route = \"GET /v2\"; function = \"hello\"; },\n"
+	    "  { route = \"GET /me\"; function = \"hello\"; "
+	    "authorizer = \"jwt\"; authorization_scopes = [ "
+	    "\"read\" ]; },\n"
+	    "  { route = \"GET /fn\"; function = \"hello\"; "
+	    "authorizer = \"fn\"; },\n"
+	    "  { route = \"$default\"; function = \"hello\"; }\n"));
+	CU_ASSERT(has(a,
+	    "{ name = \"fn\"; type = \"REQUEST\"; function = "
+	    "\"auth\";\n"));
+	done(a);
+}
+
+static void
+test_not_utf8(void)
+{
+	struct args *a = run("a: b\nc: \"\xff\"\n", NULL);
+
+	CU_ASSERT_EQUAL(a->rc, -1);
+	CU_ASSERT(a->r.error != NULL &&
+	    strcmp(a->r.error, "t.yaml:2: not UTF-8 text (byte 10)") == 0);
+	done(a);
+}
+
 /* The output is a configuration config.c loads: strings escaped. */
 static void
 test_output_loads(void)
@@ -769,6 +883,8 @@ lb_test_suite_import(void)
 		{ "several APIs", test_several_apis },
 		{ "OpenAPI: Swagger 2 REST", test_openapi_swagger2_rest },
 		{ "OpenAPI 3: HTTP API", test_openapi3_http },
+		{ "serverless.yml", test_serverless },
+		{ "input that is not UTF-8", test_not_utf8 },
 		{ "the output loads", test_output_loads },
 		CU_TEST_INFO_NULL,
 	};
