@@ -149,7 +149,9 @@ bool lb_imp_condition(struct lb_imp *imp, const char *name, int line);
 
 /* the formats */
 int lb_imp_sam(struct lb_imp *imp);
-int lb_imp_openapi(struct lb_imp *imp, struct lb_ynode *doc, const char *name);
+/* doc's routes into api, or into a new API (api NULL: the whole file) */
+int lb_imp_openapi(
+    struct lb_imp *imp, struct lb_ynode *doc, struct lb_imp_api *api);
 int lb_imp_serverless(struct lb_imp *imp);
 void lb_imp_gateway_responses(
     struct lb_imp *imp, struct lb_imp_api *api, struct lb_ynode *m, bool sam);

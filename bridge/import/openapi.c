@@ -222,21 +222,27 @@ operation(struct lb_imp *imp, struct lb_ynode *doc, struct lb_imp_api *api,
 }
 
 int
-lb_imp_openapi(struct lb_imp *imp, struct lb_ynode *doc, const char *name)
+lb_imp_openapi(struct lb_imp *imp, struct lb_ynode *doc, struct lb_imp_api *api)
 {
 	struct lb_ynode *paths = lb_y_get(doc, "paths"), *schemes, *x;
 	bool v3 = lb_y_get(doc, "openapi") != NULL;
-	struct lb_imp_api *api;
 	bool http = false;
-	const char *ks;
+	const char *ks, *name = NULL;
 
-	imp->format = v3 ? "OpenAPI 3" : "Swagger 2";
-	imp->any_arn_is_function = imp->resources == NULL;
+	if (api == NULL) {
+		imp->format = v3 ? "OpenAPI 3" : "Swagger 2";
+		imp->any_arn_is_function = imp->resources == NULL;
+	}
 	if (name == NULL)
 		name = lb_y_str(lb_y_get(lb_y_get(doc, "info"), "title"));
 	if (name == NULL)
 		name = "api";
 	if (paths == NULL || paths->kind != LB_Y_MAP) {
+		if (api != NULL) { /* a SAM API's DefinitionBody */
+			lb_imp_warn(
+			    imp, doc->line, "DefinitionBody has no paths");
+			return 0;
+		}
 		snprintf(imp->err, sizeof(imp->err), "%s:%d: no paths",
 		    imp->o->file, doc->line);
 		return -1;
@@ -257,7 +263,8 @@ lb_imp_openapi(struct lb_imp *imp, struct lb_ynode *doc, const char *name)
 				        NULL;
 			}
 	}
-	if ((api = lb_imp_api_new(imp, name, http, doc->line)) == NULL)
+	if (api == NULL &&
+	    (api = lb_imp_api_new(imp, name, http, doc->line)) == NULL)
 		return -1;
 	schemes = v3 ? lb_y_get(lb_y_get(doc, "components"), "securitySchemes")
 	             : lb_y_get(doc, "securityDefinitions");

@@ -203,6 +203,29 @@ auth_section(struct lb_imp *imp, struct lb_imp_api *api, struct lb_ynode *auth)
 	}
 }
 
+/* an inline OpenAPI DefinitionBody: its routes too (a DefinitionUri is
+ * another file: import it on its own) */
+static void
+definition(struct lb_imp *imp, struct lb_imp_api *api, struct lb_ynode *p)
+{
+	struct lb_ynode *body = lb_y_get(p, "DefinitionBody");
+
+	if (lb_y_get(p, "DefinitionUri") != NULL)
+		lb_imp_warn(imp, lb_y_get(p, "DefinitionUri")->line,
+		    "DefinitionUri is not read: import that OpenAPI file with "
+		    "--format openapi");
+	if (body == NULL)
+		return;
+	if (body->kind != LB_Y_MAP || lb_y_get(body, "paths") == NULL) {
+		/* Fn::Transform AWS::Include and the like */
+		lb_imp_warn(imp, body->line,
+		    "DefinitionBody is not an inline OpenAPI definition: not "
+		    "read");
+		return;
+	}
+	lb_imp_openapi(imp, body, api);
+}
+
 static void
 rest_api(struct lb_imp *imp, struct lb_imp_api *api, struct lb_ynode *p)
 {
@@ -242,11 +265,7 @@ rest_api(struct lb_imp *imp, struct lb_imp_api *api, struct lb_ynode *p)
 			    &api->rate, &api->burst);
 	}
 	api->settings = ms;
-	if (lb_y_get(p, "DefinitionBody") != NULL ||
-	    lb_y_get(p, "DefinitionUri") != NULL)
-		lb_imp_warn(imp, p->line,
-		    "the API's DefinitionBody/DefinitionUri is not read: "
-		    "import that OpenAPI file with --format openapi");
+	definition(imp, api, p);
 }
 
 static void
@@ -266,11 +285,7 @@ http_api(struct lb_imp *imp, struct lb_imp_api *api, struct lb_ynode *p)
 	    "ThrottlingRateLimit", "ThrottlingBurstLimit", &api->rate,
 	    &api->burst);
 	api->settings = lb_imp_eval(imp, lb_y_get(p, "RouteSettings"));
-	if (lb_y_get(p, "DefinitionBody") != NULL ||
-	    lb_y_get(p, "DefinitionUri") != NULL)
-		lb_imp_warn(imp, p->line,
-		    "the API's DefinitionBody/DefinitionUri is not read: "
-		    "import that OpenAPI file with --format openapi");
+	definition(imp, api, p);
 }
 
 static struct lb_imp_api *

@@ -812,6 +812,49 @@ test_serverless(void)
 	done(a);
 }
 
+/* an AWS::Serverless::Api's inline DefinitionBody adds its routes */
+static void
+test_definition_body(void)
+{
+	struct args *a =
+	    run(SAM "Resources:\n"
+	            "  Api:\n"
+	            "    Type: AWS::Serverless::Api\n"
+	            "    Properties:\n"
+	            "      StageName: v1\n"
+	            "      DefinitionBody:\n"
+	            "        swagger: '2.0'\n"
+	            "        paths:\n"
+	            "          /body:\n"
+	            "            get:\n"
+	            "              x-amazon-apigateway-integration:\n"
+	            "                type: aws_proxy\n"
+	            "                httpMethod: POST\n"
+	            "                uri: !Sub "
+	            "arn:aws:apigateway:${AWS::Region}:lambda:"
+	            "path/2015-03-31/functions/${F.Arn}/invocations\n"
+	            "  Other:\n"
+	            "    Type: AWS::Serverless::Api\n"
+	            "    Properties:\n"
+	            "      StageName: v2\n"
+	            "      DefinitionBody: {'Fn::Transform': {Name: "
+	            "AWS::Include}}\n" FN("F",
+	                "      Events:\n"
+	                "        E: {Type: Api, Properties: {RestApiId: !Ref "
+	                "Api, Path: "
+	                "/event, Method: get}}\n"),
+	        "api:Api", NULL);
+
+	CU_ASSERT_EQUAL(a->rc, 0);
+	CU_ASSERT(has(a,
+	    "{ route = \"GET /body\"; function = \"F\"; },\n"
+	    "  { route = \"GET /event\"; function = \"F\"; }\n"));
+	CU_ASSERT(warned(a,
+	    "t.yaml:20: DefinitionBody is not an inline OpenAPI "
+	    "definition"));
+	done(a);
+}
+
 static void
 test_not_utf8(void)
 {
@@ -884,6 +927,7 @@ lb_test_suite_import(void)
 		{ "OpenAPI: Swagger 2 REST", test_openapi_swagger2_rest },
 		{ "OpenAPI 3: HTTP API", test_openapi3_http },
 		{ "serverless.yml", test_serverless },
+		{ "SAM DefinitionBody", test_definition_body },
 		{ "input that is not UTF-8", test_not_utf8 },
 		{ "the output loads", test_output_loads },
 		CU_TEST_INFO_NULL,
