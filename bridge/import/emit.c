@@ -401,7 +401,7 @@ gateway_responses(FILE *f, struct lb_imp *imp, struct lb_imp_api *api)
 }
 
 static void
-api_keys(FILE *f, struct lb_imp_api *api)
+api_keys(FILE *f, struct lb_imp *imp, struct lb_imp_api *api)
 {
 	bool need = api->usage_plan;
 
@@ -422,6 +422,10 @@ api_keys(FILE *f, struct lb_imp_api *api)
 	}
 	if (!need || api->http)
 		return;
+	lb_imp_warn(imp, api->line,
+	    "API '%s': API key values are not in the file (API Gateway makes "
+	    "them): add api_keys (an example closes the configuration)",
+	    api->name);
 	fputs("# API keys: their values are not in the template (API Gateway "
 	      "makes them).\n# Give each client a key of 20-128 characters:\n"
 	      "# api_keys = (\n#   { name = \"client\"; value = "
@@ -495,7 +499,7 @@ lb_imp_emit(struct lb_imp *imp, struct lb_imp_api *api)
 		fputs(");\n\n", f);
 		if (api->ngwresps > 0)
 			gateway_responses(f, imp, api);
-		api_keys(f, api);
+		api_keys(f, imp, api);
 	}
 	if (fclose(f) != 0) {
 		free(body);
