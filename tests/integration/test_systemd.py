@@ -497,3 +497,84 @@ def watch_idle_no_wakeups(fx):
     off = b.log_size()
     os.utime(sub.functions)
     b.wait_log(r"reloaded '", 10, off)
+
+
+# ---------------------------------------------------------------- hardening
+
+# What lambdabridge.service sets that can be applied here without systemd
+# as PID 1: the mount namespace (ProtectSystem=strict: / read-only but the
+# writable places; ProtectHome; ProtectKernelTunables), the user
+# (User=/Group=), NoNewPrivileges and the empty CapabilityBoundingSet.
+HARDEN_SH = r"""
+set -e
+for d in /tmp /run /var/lib; do mount --bind "$d" "$d"; done
+mount -o bind,remount,ro /
+for d in /home /root; do [ -d "$d" ] && mount -t tmpfs -o ro,mode=0755 tmpfs "$d"; done
+mount --bind /proc/sys /proc/sys && mount -o bind,remount,ro /proc/sys
+mount -o bind,remount,ro /sys
+exec setpriv --no-new-privs --bounding-set=-all --inh-caps=-all \
+    --reuid="$LB_USER" --regid="$LB_GROUP" --clear-groups "$@"
+"""
+
+
+@g.test
+def hardened_like_the_unit(fx):
+    """The bridge under what lambdabridge.service's hardening does that can
+    be applied without systemd: a read-only file system but /tmp, /run and
+    /var/lib, no /home, read-only /proc/sys and /sys, its own user,
+    NoNewPrivileges and no capabilities at all; socket-activated and
+    notifying.  It reports READY=1, serves a native and a provided function
+    (loopback TCP), reloads and stops.  (The unit's seccomp-based
+    directives, RestrictAddressFamilies= and the like, need systemd.)"""
+    if not h.IS_ROOT or shutil.which("setpriv") is None or shutil.which("unshare") is None:
+        raise h.Skip("needs root, setpriv and unshare (util-linux)")
+    with open(os.path.join(UNITS, "lambdabridge.service")) as f:
+        svc = f.read()
+    for want in ("NoNewPrivileges=yes", "ProtectSystem=strict", "ProtectHome=yes",
+                 "ProtectKernelTunables=yes", "CapabilityBoundingSet=\n"):
+        h.ok(want in svc, "the unit no longer sets %r: update this test" % want.strip())
+    sub = new_fixture(fx.env, provisioned=1)
+    notify = Notify(fx.env)
+    user, group = h.unprivileged_user()
+    os.environ["LB_USER"], os.environ["LB_GROUP"] = user, group
+    try:
+        if SOCKET_ACTIVATE is None:
+            raise h.Skip("systemd-socket-activate is not installed")
+        sock = fx.env.path(fx.env.unique("sa") + ".sock")
+        run_env = dict(os.environ, NOTIFY_SOCKET=notify.path)
+        # unshare and setpriv exec: the bridge keeps the launcher's pid,
+        # which LISTEN_PID names
+        argv = [SOCKET_ACTIVATE, "-l", sock, "--fdname=lambdabridge", "-E", "NOTIFY_SOCKET",
+                "-E", "LB_USER", "-E", "LB_GROUP",
+                "unshare", "--mount", "--propagation", "private", "--",
+                "sh", "-c", HARDEN_SH, "harden", h.LB_BIN, "-c", sub.config]
+        proc = fx.env.spawn("socket-activate", argv, env=run_env, cwd="/")
+    finally:
+        del os.environ["LB_USER"], os.environ["LB_GROUP"]
+    try:
+        h.wait_until(lambda: os.path.exists(sock), h.START_TIMEOUT, "the launcher's socket", proc)
+        os.chmod(sock, 0o666)  # SocketMode= of a test
+        c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        c.connect(sock)
+        c.close()
+        ready = notify.wait_for("READY", 20)
+        h.ok("provisioned ready: 1/1" in ready.get("STATUS", ""), "READY=1: %r" % ready)
+        with open("/proc/%d/status" % proc.pid) as f:
+            st = f.read()
+        h.ok(re.search(r"^NoNewPrivs:\s+1", st, re.M), "NoNewPrivs is not set")
+        h.ok(re.search(r"^CapBnd:\s+0+$", st, re.M), "capabilities left: " +
+             re.search(r"^CapBnd:.*$", st, re.M).group(0))
+        st, body = fcgi_get(sock, "/hello")
+        h.eq(st, 200, "GET /hello: " + body)
+        h.eq(fcgi_get(sock, "/boot"), (200, "boot-1"), "GET /boot (provided runtime)")
+        os.kill(proc.pid, signal.SIGHUP)
+        notify.wait_for("RELOADING", 10)
+        notify.wait_for("READY", 20)
+        h.ok("reload rejected" not in open(proc.log, errors="replace").read(),
+             "the reload was rejected:\n" + proc.log_tail())
+        os.kill(proc.pid, signal.SIGTERM)
+        notify.wait_for("STOPPING", 10)
+        proc.p.wait(h.STOP_TIMEOUT)
+        h.eq(proc.p.returncode, 0, "exit status:\n" + proc.log_tail())
+    finally:
+        proc.stop()
