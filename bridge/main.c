@@ -407,9 +407,10 @@ announce(
 	    listen_addr != NULL ? listen_addr : "inherited socket", nloop,
 	    threads);
 	ctx->notify = lb_service_notifying();
-	/* half the interval, as sd_watchdog_enabled(3) recommends */
-	ctx->watchdog_ms = wd > 0 ? (int64_t)(wd / 2000) : 0;
-	if (wd > 0 && ctx->watchdog_ms == 0)
+	/* half the interval, as sd_watchdog_enabled(3) recommends; only for
+	 * a manager that listens */
+	ctx->watchdog_ms = wd > 0 && ctx->notify ? (int64_t)(wd / 2000) : 0;
+	if (wd > 0 && ctx->notify && ctx->watchdog_ms == 0)
 		ctx->watchdog_ms = 1;
 	ctx->next_watchdog = lb_mono_ms() + ctx->watchdog_ms;
 	if (!ctx->notify)

@@ -408,13 +408,24 @@ def notify_ready_reload_stop(fx):
 
 
 @g.test
-def no_notify_socket_no_messages(fx):
-    """Without NOTIFY_SOCKET (a bridge started by hand) nothing is sent and
-    nothing fails; WATCHDOG_USEC alone starts no timer on the main thread."""
+def no_notify_socket_no_timers(fx):
+    """Without NOTIFY_SOCKET (a bridge started by hand) nothing is sent: a
+    WATCHDOG_USEC left in the environment starts no timer, the main thread
+    is not woken once in 1.5 s, and the bridge serves."""
     sub = new_fixture(fx.env)
-    b = h.start_bridge(fx.env, sub.config)
+    os.environ["WATCHDOG_USEC"] = "100000"
+    try:
+        b = h.start_bridge(fx.env, sub.config)
+    finally:
+        del os.environ["WATCHDOG_USEC"]
     st, body = fcgi_get(b.sock, "/hello")
     h.eq(st, 200, "GET /hello: " + body)
+    time.sleep(0.3)
+    s0, _ = thread_wakeups(b.proc.pid)
+    time.sleep(1.5)
+    s1, _ = thread_wakeups(b.proc.pid)
+    h.ok(s1 - s0 <= 1, "the main thread was woken %d times in 1.5 s with WATCHDOG_USEC="
+         "100000 and no NOTIFY_SOCKET" % (s1 - s0))
 
 
 # ---------------------------------------------------------------- unit files
