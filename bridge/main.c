@@ -42,11 +42,14 @@ flag_set(int *flag)
 {
 	int saved = errno;
 	char c = 1;
+	ssize_t w;
 
 	__atomic_store_n(flag, 1, __ATOMIC_SEQ_CST);
-	/* full: the main thread is awake already */
-	if (wake_pipe[1] >= 0 && write(wake_pipe[1], &c, 1) < 0)
-		(void)0;
+	/* a full pipe (EAGAIN) wakes the main thread all the same */
+	if (wake_pipe[1] >= 0) {
+		w = write(wake_pipe[1], &c, 1);
+		(void)w;
+	}
 	errno = saved;
 }
 
