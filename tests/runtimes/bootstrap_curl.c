@@ -26,6 +26,8 @@
  *	abort, crash    abort(), SIGSEGV
  *	exit&code=N     exit(N) in the middle of the invocation
  *	big&n=N         a result whose body is N bytes of 'x'
+ *	                (any action: `expect=1` posts the result with
+ *	                Expect: 100-continue, as curl does past 1 MiB)
  *	print&tag=T     a line to stdout and one to stderr naming T, then pid
  *	alloc&mb=M      allocates and touches M MB, then pid
  *	chunked         posts the response with Transfer-Encoding: chunked
@@ -62,6 +64,10 @@
 #define MAX_EVENT      (16L * 1024 * 1024)
 #define JSON_FLAGS     (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
 #define RAPI_BODY_KEEP 512
+
+/* `expect=1`: POST the response with Expect: 100-continue, as plain
+ * libcurl (and the tutorial's curl) does for bodies over 1 MiB */
+static int send_expect;
 
 struct buf {
 	char *data;
@@ -267,7 +273,8 @@ post(CURL *c, const char *url, const char *data, size_t len,
 	CURLcode rc;
 
 	set_common(c, url);
-	h = curl_slist_append(h, "Expect:");
+	h = curl_slist_append(
+	    h, send_expect ? "Expect: 100-continue" : "Expect:");
 	h = curl_slist_append(h, USER_AGENT);
 	h = curl_slist_append(h, "content-type: application/json");
 	if (chunked) {
@@ -650,6 +657,7 @@ handle(struct runtime *rt, struct invocation *inv)
 
 	rt->count++;
 	rt->current = inv;
+	send_expect = query(event, "expect") != NULL;
 	if (what == NULL || strcmp(what, "echo") == 0) {
 		res = echo(rt, inv, event);
 	} else if (strcmp(what, "pid") == 0) {
