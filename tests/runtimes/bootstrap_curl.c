@@ -18,13 +18,16 @@
  *	pid             200 {"pid", "count", "request_id"}
  *	respond         the request body (base64-decoded when isBase64Encoded)
  *	                is the result, as integ_respond does
- *	error           POST .../error, type BootError (`typeless=1`: the body
- *	                has no errorType, the header says HeaderType)
- *	sleep&ms=N      sleeps N ms, then like pid
+ *	error           POST .../error, type BootError (`typeless=T`: the body
+ *	                has no errorType, the header says T)
+ *	sleep&ms=N      sleeps N ms, then like pid (`child=1`: first starts a
+ *	                child that sleeps 600 s and prints "BOOT-TREE PID
+ *	                CHILD")
  *	spin            burns CPU forever
  *	child           starts a child that sleeps 600 s; 200 {"pid", "child"}
  *	abort, crash    abort(), SIGSEGV
- *	exit&code=N     exit(N) in the middle of the invocation
+ *	exit&code=N     exit(N) in the middle of the invocation (these three
+ *	                print "BOOT-DYING PID" first)
  *	big&n=N         a result whose body is N bytes of 'x'
  *	                (any action: `expect=1` posts the result with
  *	                Expect: 100-continue, as curl does past 1 MiB)
@@ -302,6 +305,10 @@ post(CURL *c, const char *url, const char *data, size_t len,
 		    curl_easy_strerror(rc));
 	else
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	/* the API's JSON answers end with a newline: one log line */
+	while (answer != NULL && answer->len > 0 &&
+	    answer->data[answer->len - 1] == '\n')
+		answer->data[--answer->len] = '\0';
 	return status;
 }
 
@@ -317,8 +324,8 @@ post_response(struct runtime *rt, const char *id, const char *data, size_t len,
 	st = post(rt->curl, url, data, len, NULL, chunked, &answer);
 	if (st < 200 || st > 299)
 		fprintf(stderr,
-		    "bootstrap: response of %zu bytes: status %ld %s\n", len,
-		    st, answer.data ? answer.data : "");
+		    "bootstrap %d: response of %zu bytes: status %ld %s\n",
+		    (int)getpid(), len, st, answer.data ? answer.data : "");
 	free(answer.data);
 	return st;
 }
@@ -531,23 +538,22 @@ big(const char *n)
 	return o;
 }
 
-static void *volatile sink;
-
+/* Touches M MB page by page: volatile stores, which the compiler may not
+ * drop as it drops a memset before a free. */
 static void
 alloc_mb(const char *mb)
 {
 	long n = mb != NULL ? atol(mb) : 16;
-	char *p;
+	volatile char *p;
 
 	if (n <= 0 || n > 4096)
 		return;
 	p = malloc((size_t)n << 20);
 	if (p == NULL)
 		return;
-	memset(p, 1, (size_t)n << 20);
-	sink = p;
-	free(p);
-	sink = NULL;
+	for (size_t i = 0; i < ((size_t)n << 20); i += 4096)
+		p[i] = 1;
+	free((void *)p);
 }
 
 /* {"status", "body"} of a call on a separate handle (a second
@@ -632,18 +638,26 @@ send_result(
 }
 
 static void
-send_error(struct runtime *rt, struct invocation *inv, int typeless)
+send_error(struct runtime *rt, struct invocation *inv, const char *typeless)
 {
 	char path[256];
 
 	snprintf(path, sizeof(path), "/invocation/%s/error", inv->request_id);
-	if (typeless)
-		post_error(rt, path, "HeaderType",
+	if (typeless != NULL)
+		post_error(rt, path, typeless,
 		    "{\"errorMessage\":\"asked to fail without a type\"}");
 	else
 		post_error(rt, path, "BootError",
 		    "{\"errorMessage\":\"asked to fail\",\"errorType\":"
 		    "\"BootError\",\"stackTrace\":[\"bootstrap_curl.c\"]}");
+}
+
+/* Which process ends: the tests look for it in the log. */
+static void
+dying(void)
+{
+	printf("BOOT-DYING %d\n", (int)getpid());
+	fflush(stdout);
 }
 
 static void
@@ -682,10 +696,20 @@ handle(struct runtime *rt, struct invocation *inv)
 			free(text);
 		}
 	} else if (strcmp(what, "error") == 0) {
-		send_error(rt, inv, query(event, "typeless") != NULL);
+		send_error(rt, inv, query(event, "typeless"));
 	} else if (strcmp(what, "sleep") == 0) {
 		const char *ms = query(event, "ms");
 
+		if (query(event, "child") != NULL) {
+			pid_t child = fork();
+
+			if (child == 0) {
+				sleep_ms(600000);
+				_exit(0);
+			}
+			printf("BOOT-TREE %d %d\n", (int)getpid(), (int)child);
+			fflush(stdout);
+		}
 		sleep_ms(ms != NULL ? atol(ms) : 1000);
 		res = http_result(200, pid_object(rt));
 	} else if (strcmp(what, "spin") == 0) {
@@ -704,12 +728,15 @@ handle(struct runtime *rt, struct invocation *inv)
 		    o, "child", json_object_new_int((int)child));
 		res = http_result(200, o);
 	} else if (strcmp(what, "abort") == 0) {
+		dying();
 		abort();
 	} else if (strcmp(what, "crash") == 0) {
+		dying();
 		raise(SIGSEGV);
 	} else if (strcmp(what, "exit") == 0) {
 		const char *code = query(event, "code");
 
+		dying();
 		exit(code != NULL ? atoi(code) : 3);
 	} else if (strcmp(what, "big") == 0) {
 		res = big(query(event, "n"));
