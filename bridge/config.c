@@ -82,8 +82,25 @@ escape_controls(char *err, size_t errlen)
 #define STRLIST(n, t, m, cnt, most, chk) \
 	FIELD(n, LB_CONFIG__K_STRLIST, t, m, .count_off = offsetof(t, cnt), \
 	    .max = (most), .check = (chk))
+#define GROUP(n, t, m, setm, tbl) \
+	FIELD(n, LB_CONFIG__K_GROUP, t, m, .count_off = offsetof(t, setm), \
+	    .sub = (tbl), .nsub = NFIELDS(tbl))
 
 #define NFIELDS(t) (sizeof(t) / sizeof((t)[0]))
+
+/* gateway.cors: API Gateway's corsConfiguration (HTTP APIs) */
+static const struct lb_config__field cors_fields[] = {
+	STRLIST("allow_origins", struct lb_cors, allow_origins, nallow_origins,
+	    100, lb_config__check_origin),
+	STRLIST("allow_methods", struct lb_cors, allow_methods, nallow_methods,
+	    100, lb_config__check_method),
+	STRLIST("allow_headers", struct lb_cors, allow_headers, nallow_headers,
+	    100, lb_config__check_header_name),
+	STRLIST("expose_headers", struct lb_cors, expose_headers,
+	    nexpose_headers, 100, lb_config__check_header_name),
+	INT("max_age", struct lb_cors, max_age, -1, 86400),
+	BOOL("allow_credentials", struct lb_cors, allow_credentials),
+};
 
 static const struct lb_config__field gateway_fields[] = {
 	API("api", struct lb_config, api),
@@ -129,6 +146,7 @@ static const struct lb_config__field gateway_fields[] = {
 	STR("user", struct lb_config, user, 0, lb_config__check_nonempty),
 	STR("group", struct lb_config, group, 0, lb_config__check_nonempty),
 	BOOL("strict_modes", struct lb_config, strict_modes),
+	GROUP("cors", struct lb_config, cors, cors.set, cors_fields),
 };
 
 const struct lb_config__field lb_config__function_fields[] = {
@@ -342,6 +360,7 @@ load_gateway(
 	cfg->listen_mode = 0660;
 	cfg->max_buffered = 64 * 1024 * 1024;
 	cfg->throttle = cfg->account_throttle = lb_config__no_throttle;
+	cfg->cors.max_age = LB_CORS_NO_MAX_AGE;
 	if (g != NULL &&
 	    lb_config__parse_group(c, g, "gateway", gateway_fields,
 	        NFIELDS(gateway_fields), cfg) < 0)
@@ -359,6 +378,8 @@ load_gateway(
 		    "gateway.payload_format",
 		    "REST APIs support only payload format \"1.0\"");
 	}
+	if (cfg->cors.set && lb_config__check_cors(c, g, cfg) < 0)
+		return -1;
 	if (lb_config__resolve_ids(c, g, "gateway.", cfg->user, cfg->group,
 	        &cfg->uid, &cfg->gid) < 0)
 		return -1;
@@ -579,6 +600,7 @@ lb_config_free(struct lb_config *cfg)
 	free(cfg->domain_name);
 	free(cfg->user);
 	free(cfg->group);
+	lb_cors_free(&cfg->cors);
 	for (size_t i = 0; i < cfg->nfunctions; i++) {
 		struct lb_function *f = &cfg->functions[i];
 

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "apigw/cors.h"
 #include "apigw/gwerror.h"
 #include "base/kv.h"
 #include "apigw/throttle.h"
@@ -100,6 +101,7 @@ struct lb_config {
 	 * 0 when not set */
 	struct lb_throttle_limits throttle;
 	struct lb_throttle_limits account_throttle;
+	struct lb_cors cors; /* gateway.cors (HTTP API); .set == 0: none */
 	/* privileges (docs/security.md): gateway.user (NULL: none), its
 	 * resolved ids, and StrictModes for modules and this file */
 	char *user;

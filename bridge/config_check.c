@@ -251,6 +251,18 @@ lb_config__check_header_name(const char *s)
 }
 
 const char *
+lb_config__check_method(const char *s)
+{
+	return chars_ok(s, "!#$%&'*+-.^_`|~", 32) ? NULL : "invalid method";
+}
+
+const char *
+lb_config__check_origin(const char *s)
+{
+	return lb_cors_check_origin(s);
+}
+
+const char *
 lb_config__check_header_value(const char *s)
 {
 	for (; *s != '\0'; s++)

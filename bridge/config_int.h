@@ -48,6 +48,7 @@ enum lb_config__kind {
 	LB_CONFIG__K_STRLIST, /* an array or list of strings -> char ** */
 	LB_CONFIG__K_BOOL,    /* int 0 / 1 from false / true */
 	LB_CONFIG__K_MODE,    /* int permissions in [min, max], octal */
+	LB_CONFIG__K_GROUP, /* a group, by the table `sub`; int 1 at count_off */
 };
 
 #define LB_CONFIG__REQUIRED 0x1
@@ -63,6 +64,8 @@ struct lb_config__field {
 	double min, max; /* the range; KV, STRLIST: the most entries */
 	const char *(*check)(const char *);       /* strings, KV keys */
 	const char *(*check_value)(const char *); /* KV values */
+	const struct lb_config__field *sub;       /* GROUP: its settings */
+	size_t nsub;
 };
 
 /*
@@ -110,6 +113,8 @@ const char *lb_config__check_version(const char *s);
 const char *lb_config__check_env_key(const char *s);
 const char *lb_config__check_header_name(const char *s);
 const char *lb_config__check_header_value(const char *s);
+const char *lb_config__check_method(const char *s);
+const char *lb_config__check_origin(const char *s);
 
 /* The tables of the sections in their own files (config.c holds them all,
  * as redis keeps its settings in one table), and their lengths. */
@@ -198,5 +203,13 @@ int lb_config__load_api_keys(struct lb_config__ctx *c,
     const config_setting_t *list, struct lb_config *cfg);
 int lb_config__load_routes(struct lb_config__ctx *c,
     const config_setting_t *list, struct lb_config *cfg);
+
+/*
+ * What gateway.cors needs beyond its table (config_routes.c): an HTTP API,
+ * no credentials with the "*" origin; then the joined header values.  `g`
+ * is the gateway group.  0, or -1 with the message.
+ */
+int lb_config__check_cors(
+    struct lb_config__ctx *c, const config_setting_t *g, struct lb_config *cfg);
 
 #endif /* LB_CONFIG_INT_H */

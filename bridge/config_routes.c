@@ -1,7 +1,7 @@
 /*
  * config_routes.c - what a request meets before a function: the `routes`
  * (checked by building a router), the REST API's `api_keys` with their
- * usage plans, and the `gateway_responses` overrides.
+ * usage plans, the `gateway_responses` overrides, and gateway.cors.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +40,31 @@ lb_config__load_responses(
 			return -1;
 		r->set = 1;
 	}
+	return 0;
+}
+
+int
+lb_config__check_cors(
+    struct lb_config__ctx *c, const config_setting_t *g, struct lb_config *cfg)
+{
+	const config_setting_t *s = config_setting_get_member(g, "cors");
+	struct lb_cors *cors = &cfg->cors;
+
+	if (cfg->api != LB_API_HTTP)
+		return lb_config__fail(c, s, "gateway.cors",
+		    "only HTTP APIs have a CORS configuration (a REST API "
+		    "answers preflights with an OPTIONS route: see "
+		    "docs/configuration.md)");
+	for (size_t i = 0; cors->allow_credentials && i < cors->nallow_origins;
+	     i++)
+		if (strcmp(cors->allow_origins[i], "*") == 0)
+			return lb_config__fail(c,
+			    lb_config__member_or(s, "allow_credentials"),
+			    "gateway.cors.allow_credentials",
+			    "allow-credentials is not supported if "
+			    "'allow-origin' is * (as API Gateway says)");
+	if (lb_cors_prepare(cors) < 0)
+		return lb_config__fail(c, s, "gateway.cors", "out of memory");
 	return 0;
 }
 

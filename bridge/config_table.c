@@ -287,6 +287,9 @@ parse_field(struct lb_config__ctx *c, const config_setting_t *s,
 		*(int *)p = config_setting_get_bool(s) != 0;
 		return 0;
 	case LB_CONFIG__K_MODE: return get_mode(c, s, where, f, (int *)p);
+	case LB_CONFIG__K_GROUP:
+		*(int *)((char *)dst + f->count_off) = 1;
+		return lb_config__parse_group(c, s, where, f->sub, f->nsub, p);
 	}
 	return lb_config__fail(c, s, where, "internal error: unknown kind");
 }

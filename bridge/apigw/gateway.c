@@ -1,13 +1,16 @@
 /*
  * gateway.c - the request pipeline, one stage after another:
  *
- *	route -> gateway checks -> event -> invoke -> map
+ *	route (or the CORS preflight) -> gateway checks -> event -> invoke
+ *	-> map
  *
  * Each stage either passes the request on or ends it with one gateway error
  * (enum lb_gwerr), which is rendered once at the end with the API type's
- * exact bytes and the request-id headers.  Future gateway features
- * (authorizers, CORS) slot in as further checks.  A request runs on the
- * configuration generation it started on (generation.c).
+ * exact bytes (a configured gateway response filled as a template) and the
+ * request-id headers; with gateway.cors, the access-control-* headers go on
+ * every response last.  Future gateway features (authorizers) slot in as
+ * further checks.  A request runs on the configuration generation it
+ * started on (generation.c).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -18,6 +21,8 @@
 #include "lambda/env.h"
 #include "fastcgi/fcgi.h"
 #include "base/fmt.h"
+#include "apigw/cors.h"
+#include "apigw/event.h"
 #include "apigw/gateway.h"
 #include "apigw/gateway_int.h"
 #include "apigw/gwerror.h"
@@ -48,6 +53,7 @@ struct lb_call {
 	struct lb_invoke_request rq;
 	struct lb_invoke_result res;
 	int invoked;
+	int preflight; /* answered by the gateway (gateway.cors) */
 	struct lb_http_response resp;
 };
 
@@ -295,20 +301,66 @@ access_log(struct lb_call *c, struct lb_http_response *resp)
 		lb_log_raw(line);
 }
 
-/* The end of every request: the error, if any, the id headers and the
- * access line; then the response goes out and the call is freed. */
+/* Renders gateway error e into c->resp, the configured template filled
+ * with the request's values. */
+static void
+render_error(struct lb_call *c, enum lb_gwerr e)
+{
+	const struct lb_config *cfg = c->gen->cfg;
+	struct lb_gwerror_vars v;
+
+	memset(&v, 0, sizeof(v));
+	v.request_id = c->rest ? c->request_id : c->short_id;
+	v.source_ip = lb_http_param(c->req, "REMOTE_ADDR");
+	v.stage = cfg->stage;
+	v.stage_variables = cfg->stage_variables;
+	v.nstage_variables = cfg->nstage_variables;
+	lb_http_response_clear(&c->resp);
+	if (lb_gwerror_render(e, c->rest, cfg->responses, &v, &c->resp) < 0) {
+		lb_http_response_clear(&c->resp);
+		c->resp.status = 500;
+	}
+}
+
+/*
+ * An HTTP API with gateway.cors answers a preflight for a path that has
+ * routes, but none for OPTIONS, itself (cors.h): 1 when it did.
+ */
+static int
+stage_preflight(struct lb_call *c, enum lb_gwerr e)
+{
+	const struct lb_cors *cors = &c->gen->cfg->cors;
+	const char *path, *query;
+	size_t len;
+	int rc;
+
+	/* the stage-less path; none outside the stage */
+	if (!cors->set || e != LB_GWERR_RESOURCE_NOT_FOUND ||
+	    lb_event_locate(c->gen->cfg, c->req->uri, &path, &len, &query) < 0)
+		return 0;
+	rc = lb_cors_preflight(
+	    cors, c->gen->router, c->req, path, len, &c->resp);
+	if (rc < 0)
+		c->resp.status = 500;
+	c->preflight = rc != 0;
+	return c->preflight;
+}
+
+/* The end of every request: the error, if any, the id headers, CORS and
+ * the access line; then the response goes out and the call is freed. */
 static void
 call_end(struct lb_call *c, enum lb_gwerr e)
 {
 	struct lb_http_response *resp = &c->resp;
+	const struct lb_cors *cors = &c->gen->cfg->cors;
 
-	if (e != LB_GWERR_NONE) {
+	if (e != LB_GWERR_NONE)
+		render_error(c, e);
+	/* gateway errors too (docs/configuration.md, gateway.cors) */
+	if (cors->set && !c->preflight &&
+	    lb_cors_apply(cors, c->req, resp) < 0) {
 		lb_http_response_clear(resp);
-		if (lb_gwerror_render(
-		        e, c->rest, c->gen->cfg->responses, resp) < 0) {
-			lb_http_response_clear(resp);
-			resp->status = 500;
-		}
+		resp->status = 500;
 	}
 	add_id_headers(c, resp);
 	access_log(c, resp);
@@ -364,6 +416,8 @@ lb_gateway_handle(void *arg, struct lb_fcgi_req *r,
 	lb_ids_trace(c->trace_id, c->time_ms);
 
 	if ((e = stage_prepare(c)) != LB_GWERR_NONE) {
+		if (stage_preflight(c, e))
+			e = LB_GWERR_NONE;
 		call_end(c, e);
 		return;
 	}

@@ -30,6 +30,12 @@ enum lb_gwerr {
 	LB_GWERR_EVENT_TOO_LARGE,   /* event over 6 MB (Lambda's limit) */
 	LB_GWERR_BAD_REQUEST_BODY,
 	LB_GWERR_API_CONFIGURATION_ERROR,
+	/* the authorizers' types (named for gateway_responses; raised by
+	 * authorizers and signature checks) */
+	LB_GWERR_AUTHORIZER_FAILURE,
+	LB_GWERR_AUTHORIZER_CONFIGURATION_ERROR,
+	LB_GWERR_EXPIRED_TOKEN,
+	LB_GWERR_INVALID_SIGNATURE,
 	LB_GWERR_DEFAULT_4XX,
 	LB_GWERR_DEFAULT_5XX,
 	LB_GWERR_COUNT
@@ -39,6 +45,7 @@ struct lb_gwerror_info {
 	int status;
 	const char *body;       /* exact bytes */
 	const char *error_type; /* x-amzn-ErrorType value, or NULL for none */
+	const char *message;    /* $context.error.message; NULL: null */
 };
 
 /*
@@ -58,15 +65,49 @@ struct lb_gateway_response {
 };
 
 /*
+ * What a gateway response template may name besides the error itself
+ * ($context.requestId, $context.identity.sourceIp, $context.stage,
+ * $stageVariables.NAME), and the error's message when it is not the
+ * type's default (an authorizer's).  All borrowed; any may be NULL.
+ */
+struct lb_gwerror_vars {
+	const char *message; /* NULL: the type's default message */
+	const char *request_id;
+	const char *source_ip;
+	const char *stage;
+	const struct lb_kv *stage_variables;
+	size_t nstage_variables;
+};
+
+/*
  * Renders the error response of `type` into `resp` (which must be empty):
  * status, exact body, Content-Type application/json, x-amzn-ErrorType where
  * the API type sends one.  `overrides` (LB_GWERR_COUNT entries, or NULL) are
- * applied as API Gateway applies gateway responses: the type's own override,
- * else DEFAULT_4XX/DEFAULT_5XX by the status class.  Request-id headers are
- * the caller's.  Returns 0, or -1 when out of memory.
+ * applied as API Gateway applies gateway responses: the type's own override
+ * (whole: it never takes DEFAULT_4XX/DEFAULT_5XX's headers), else
+ * DEFAULT_4XX/DEFAULT_5XX by the status class.  A configured body is a
+ * template (lb_gwerror_template) filled from `vars` (may be NULL).
+ * Request-id headers are the caller's.  Returns 0, or -1 when out of
+ * memory.
  */
 int lb_gwerror_render(enum lb_gwerr type, int rest,
-    const struct lb_gateway_response *overrides, struct lb_http_response *resp);
+    const struct lb_gateway_response *overrides,
+    const struct lb_gwerror_vars *vars, struct lb_http_response *resp);
+
+/*
+ * Fills the gateway response template `tpl` for an error of `type` (the
+ * API type's message and name) as API Gateway does, by plain substitution
+ * (no VTL): $context.error.messageString (the message as a JSON string, or
+ * null), $context.error.message (as is; empty when null),
+ * $context.error.responseType, $context.requestId,
+ * $context.identity.sourceIp, $context.stage and $stageVariables.NAME from
+ * `vars` (may be NULL).  A $context or $stageVariables name it does not
+ * know, or a value not set, becomes the empty string; any other '$' is
+ * kept.  Returns the new text (the caller frees it) with its length in
+ * *len, or NULL when out of memory.
+ */
+char *lb_gwerror_template(const char *tpl, enum lb_gwerr type, int rest,
+    const struct lb_gwerror_vars *vars, size_t *len);
 
 /* The type named `name` ("INTEGRATION_FAILURE"), or LB_GWERR_NONE. */
 enum lb_gwerr lb_gwerror_from_name(const char *name);

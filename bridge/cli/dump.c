@@ -1,6 +1,6 @@
 /*
  * dump.c - the configuration as `lambdabridge check` prints it: the API
- * type, listen address, stage and limits, then the route table.
+ * type, listen address, stage, limits and CORS, then the route table.
  */
 #include <limits.h>
 #include <stdio.h>
@@ -46,6 +46,17 @@ lb_dump_config(const struct lb_config *cfg, FILE *out)
 		    cfg->account_throttle.rate, cfg->account_throttle.burst);
 	else
 		fprintf(out, "; no account limit\n");
+	if (cfg->cors.set) {
+		fprintf(out, "cors:   origins");
+		for (size_t i = 0; i < cfg->cors.nallow_origins; i++)
+			fprintf(out, "%s%s", i > 0 ? "," : " ",
+			    cfg->cors.allow_origins[i]);
+		fprintf(out, "%s; methods %s; headers %s%s\n",
+		    cfg->cors.nallow_origins == 0 ? " (none)" : "",
+		    cfg->cors.methods != NULL ? cfg->cors.methods : "(none)",
+		    cfg->cors.headers != NULL ? cfg->cors.headers : "(none)",
+		    cfg->cors.allow_credentials ? "; credentials" : "");
+	}
 	if (cfg->api == LB_API_REST) {
 		size_t on = 0;
 

@@ -1382,6 +1382,106 @@ test_gateway_connections(void)
 	    "1048575 is out of range");
 }
 
+/* gateway.cors: the contract's names, defaults, and every rejection as
+ * "FILE:LINE: setting: reason" */
+static void
+test_cors(void)
+{
+	static const char want[] = "cors:   origins https://a.b,http://*; "
+	                           "methods GET; headers (none); credentials\n";
+	struct lb_config *cfg;
+	char err[1024], *out = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	cfg = load("", NULL, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
+	CU_ASSERT_EQUAL(cfg->cors.set, 0);
+	lb_config_free(cfg);
+
+	cfg = load("gateway: { cors = { allow_origins = [ "
+	           "\"https://app.example\", \"https://*\", "
+	           "\"http://*.dev.example:8080\" ];\n"
+	           "  allow_methods = [ \"GET\", \"POST\" ];\n"
+	           "  allow_headers = [ \"content-type\", \"x-api-key\" ];\n"
+	           "  expose_headers = [ ]; max_age = 300;\n"
+	           "  allow_credentials = false; }; };\n",
+	    NULL, err, sizeof(err));
+	if (cfg == NULL)
+		fprintf(stderr, "\n  %s\n", err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
+	CU_ASSERT_EQUAL(cfg->cors.set, 1);
+	CU_ASSERT_EQUAL_FATAL(cfg->cors.nallow_origins, 3);
+	CU_ASSERT_STRING_EQUAL(cfg->cors.allow_origins[1], "https://*");
+	CU_ASSERT_STRING_EQUAL(cfg->cors.methods, "GET,POST");
+	CU_ASSERT_STRING_EQUAL(cfg->cors.headers, "content-type,x-api-key");
+	CU_ASSERT_PTR_NULL(cfg->cors.expose);
+	CU_ASSERT_EQUAL(cfg->cors.max_age, 300);
+	CU_ASSERT_EQUAL(cfg->cors.allow_credentials, 0);
+	CU_ASSERT_EQUAL(cfg->cors.any_method, 0);
+	lb_config_free(cfg);
+
+	/* an empty group is CORS with nothing allowed; max_age unset */
+	cfg = load("gateway: { cors = { }; };\n", NULL, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
+	CU_ASSERT_EQUAL(cfg->cors.set, 1);
+	CU_ASSERT_EQUAL(cfg->cors.max_age, LB_CORS_NO_MAX_AGE);
+	CU_ASSERT_PTR_NULL(cfg->cors.methods);
+	lb_config_free(cfg);
+
+	/* `check` shows it */
+	cfg = load("gateway: { cors = { allow_origins = [ \"https://a.b\", "
+	           "\"http://*\" ]; allow_methods = [ \"GET\" ]; "
+	           "allow_credentials = true; }; };\n",
+	    NULL, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
+	f = open_memstream(&out, &len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	lb_dump_config(cfg, f);
+	fclose(f);
+	if (strstr(out, want) == NULL)
+		fprintf(stderr, "\n%s\n", out);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, want));
+	free(out);
+	lb_config_free(cfg);
+
+	gateway_error("cors = { allow_origin = [ \"*\" ]; };",
+	    "gateway.cors.allow_origin", "unknown setting");
+	gateway_error("cors = { allow_origins = \"*\"; };",
+	    "gateway.cors.allow_origins", "expected an array");
+	gateway_error("cors = { allow_origins = [ \"https://a.example/\" ]; };",
+	    "gateway.cors.allow_origins[0]",
+	    "'https://a.example/': an origin has no path");
+	gateway_error("cors = { allow_origins = [ \"a.example\" ]; };",
+	    "gateway.cors.allow_origins[0]",
+	    "'a.example': expected \"*\" or an origin");
+	gateway_error(
+	    "cors = { allow_origins = [ \"*\", \"https://a.*.example\" ]; };",
+	    "gateway.cors.allow_origins[1]", "a wildcard is allowed only as");
+	gateway_error("cors = { allow_origins = [ \"https://a:x\" ]; };",
+	    "gateway.cors.allow_origins[0]", "expected scheme://host");
+	gateway_error("cors = { allow_methods = [ \"GE T\" ]; };",
+	    "gateway.cors.allow_methods[0]", "'GE T': invalid method");
+	gateway_error("cors = { allow_headers = [ \"a b\" ]; };",
+	    "gateway.cors.allow_headers[0]", "'a b': invalid header name");
+	gateway_error("cors = { expose_headers = [ \"\" ]; };",
+	    "gateway.cors.expose_headers[0]", "invalid header name");
+	gateway_error("cors = { max_age = 86401; };", "gateway.cors.max_age",
+	    "86401 is out of range: must be from -1 to 86400");
+	gateway_error("cors = { max_age = \"300\"; };", "gateway.cors.max_age",
+	    "expected an integer, not a string");
+	gateway_error("cors = { allow_credentials = 1; };",
+	    "gateway.cors.allow_credentials", "expected a boolean");
+	gateway_error("cors = [ ];", "gateway.cors",
+	    "expected a group { ... }, not an array");
+	gateway_error("cors = { allow_origins = [ \"*\" ]; "
+	              "allow_credentials = true; };",
+	    "gateway.cors.allow_credentials",
+	    "allow-credentials is not supported if 'allow-origin' is *");
+	rest_gateway_error("cors = { allow_origins = [ \"*\" ]; };",
+	    "gateway.cors", "only HTTP APIs have a CORS configuration");
+}
+
 void
 lb_test_suite_config(void)
 {
@@ -1408,6 +1508,7 @@ lb_test_suite_config(void)
 		{ "users, groups, seccomp", test_users },
 		{ "one-line errors", test_one_line_errors },
 		{ "gateway: socket and connections", test_gateway_connections },
+		{ "gateway.cors", test_cors },
 		CU_TEST_INFO_NULL,
 	};
 

@@ -4,6 +4,7 @@
  * per API type, names, and gateway_responses overrides.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "apigw/gwerror.h"
@@ -55,6 +56,20 @@ static const struct want rest_want[] = {
 	    "{\"message\": \"Invalid request body\"}", "BadRequestException",
 	    1 },
 	{ LB_GWERR_API_CONFIGURATION_ERROR, 500, ISE_REST, ISE_T, 1 },
+	{ LB_GWERR_AUTHORIZER_FAILURE, 500, "{\"message\":null}",
+	    "AuthorizerFailureException", 1 },
+	{ LB_GWERR_AUTHORIZER_CONFIGURATION_ERROR, 500, "{\"message\":null}",
+	    "AuthorizerConfigurationException", 1 },
+	{ LB_GWERR_EXPIRED_TOKEN, 403,
+	    "{\"message\":\"The security token included in the request is "
+	    "expired\"}",
+	    "ExpiredTokenException", 1 },
+	{ LB_GWERR_INVALID_SIGNATURE, 403,
+	    "{\"message\":\"The request signature we calculated does not "
+	    "match the signature you provided. Check your AWS Secret Access "
+	    "Key and signing method. Consult the service documentation for "
+	    "details.\"}",
+	    "InvalidSignatureException", 1 },
 	{ LB_GWERR_DEFAULT_4XX, 400, "{\"message\":\"Bad Request\"}",
 	    "BadRequestException", 1 },
 	{ LB_GWERR_DEFAULT_5XX, 500, ISE_REST, ISE_T, 1 },
@@ -86,6 +101,11 @@ static const struct want http_want[] = {
 	{ LB_GWERR_BAD_REQUEST_BODY, 400, "{\"message\":\"Bad Request\"}", NULL,
 	    1 },
 	{ LB_GWERR_API_CONFIGURATION_ERROR, 500, ISE_HTTP, NULL, 1 },
+	{ LB_GWERR_AUTHORIZER_FAILURE, 500, ISE_HTTP, NULL, 1 },
+	{ LB_GWERR_AUTHORIZER_CONFIGURATION_ERROR, 500, ISE_HTTP, NULL, 1 },
+	{ LB_GWERR_EXPIRED_TOKEN, 403, "{\"message\":\"Forbidden\"}", NULL, 1 },
+	{ LB_GWERR_INVALID_SIGNATURE, 403, "{\"message\":\"Forbidden\"}", NULL,
+	    1 },
 	{ LB_GWERR_DEFAULT_4XX, 400, "{\"message\":\"Bad Request\"}", NULL, 1 },
 	{ LB_GWERR_DEFAULT_5XX, 500, ISE_HTTP, NULL, 1 },
 };
@@ -143,7 +163,8 @@ check_default(const struct want *w, int rest)
 	char et[128];
 
 	memset(&r, 0, sizeof(r));
-	CU_ASSERT_EQUAL_FATAL(lb_gwerror_render(w->type, rest, NULL, &r), 0);
+	CU_ASSERT_EQUAL_FATAL(
+	    lb_gwerror_render(w->type, rest, NULL, NULL, &r), 0);
 	if (r.status != w->status)
 		fprintf(stderr, "\n%s (%s): status %d, wanted %d\n",
 		    lb_gwerror_name(w->type), rest ? "rest" : "http", r.status,
@@ -227,11 +248,12 @@ test_invalid_type(void)
 	struct lb_http_response r;
 
 	memset(&r, 0, sizeof(r));
-	CU_ASSERT_EQUAL(lb_gwerror_render(LB_GWERR_NONE, 1, NULL, &r), 0);
+	CU_ASSERT_EQUAL(lb_gwerror_render(LB_GWERR_NONE, 1, NULL, NULL, &r), 0);
 	CU_ASSERT_EQUAL(r.status, 500);
 	CU_ASSERT_TRUE(body_is(&r, ISE_REST));
 	lb_http_response_clear(&r);
-	CU_ASSERT_EQUAL(lb_gwerror_render((enum lb_gwerr)999, 0, NULL, &r), 0);
+	CU_ASSERT_EQUAL(
+	    lb_gwerror_render((enum lb_gwerr)999, 0, NULL, NULL, &r), 0);
 	CU_ASSERT_EQUAL(r.status, 500);
 	CU_ASSERT_TRUE(body_is(&r, ISE_HTTP));
 	lb_http_response_clear(&r);
@@ -245,7 +267,9 @@ test_names(void)
 		"INTEGRATION_TIMEOUT", "THROTTLED", "QUOTA_EXCEEDED",
 		"INVALID_API_KEY", "ACCESS_DENIED", "UNAUTHORIZED",
 		"REQUEST_TOO_LARGE", "BAD_REQUEST_BODY",
-		"API_CONFIGURATION_ERROR", "DEFAULT_4XX", "DEFAULT_5XX" };
+		"API_CONFIGURATION_ERROR", "AUTHORIZER_FAILURE",
+		"AUTHORIZER_CONFIGURATION_ERROR", "EXPIRED_TOKEN",
+		"INVALID_SIGNATURE", "DEFAULT_4XX", "DEFAULT_5XX" };
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++) {
 		enum lb_gwerr t = lb_gwerror_from_name(names[i]);
@@ -285,7 +309,7 @@ static void
 render(enum lb_gwerr t, int rest, struct lb_http_response *r)
 {
 	memset(r, 0, sizeof(*r));
-	CU_ASSERT_EQUAL_FATAL(lb_gwerror_render(t, rest, ov, r), 0);
+	CU_ASSERT_EQUAL_FATAL(lb_gwerror_render(t, rest, ov, NULL, r), 0);
 }
 
 /* docs/design.md's example: Lambda throttles as 429, function errors
@@ -424,6 +448,175 @@ test_override_headers(void)
 	lb_http_response_clear(&r);
 }
 
+/* An explicitly configured type is taken whole: DEFAULT_4XX's headers,
+ * status and body do not merge into it (docs/apigw-facts.md section 6). */
+static void
+test_override_no_merge(void)
+{
+	struct lb_http_response r;
+	struct lb_kv d4[] = { { "Access-Control-Allow-Origin", "*" },
+		{ "X-From", "default" } };
+	struct lb_kv un[] = { { "WWW-Authenticate", "Basic" } };
+
+	memset(ov, 0, sizeof(ov));
+	set(LB_GWERR_DEFAULT_4XX, 418, "{\"d\":1}");
+	ov[LB_GWERR_DEFAULT_4XX].headers = d4;
+	ov[LB_GWERR_DEFAULT_4XX].nheaders = 2;
+	set(LB_GWERR_UNAUTHORIZED, 0, NULL);
+	ov[LB_GWERR_UNAUTHORIZED].headers = un;
+	ov[LB_GWERR_UNAUTHORIZED].nheaders = 1;
+	render(LB_GWERR_UNAUTHORIZED, 1, &r);
+	CU_ASSERT_EQUAL(r.status, 401);
+	CU_ASSERT_TRUE(body_is(&r, "{\"message\":\"Unauthorized\"}"));
+	CU_ASSERT_TRUE(HEADERS(&r, "Content-Type: application/json",
+	    "x-amzn-ErrorType: UnauthorizedException",
+	    "WWW-Authenticate: Basic"));
+	lb_http_response_clear(&r);
+	/* a type without its own entry takes all of DEFAULT_4XX */
+	render(LB_GWERR_ACCESS_DENIED, 1, &r);
+	CU_ASSERT_EQUAL(r.status, 418);
+	CU_ASSERT_TRUE(body_is(&r, "{\"d\":1}"));
+	CU_ASSERT_TRUE(HEADERS(&r, "Content-Type: application/json",
+	    "x-amzn-ErrorType: AccessDeniedException",
+	    "Access-Control-Allow-Origin: *", "X-From: default"));
+	lb_http_response_clear(&r);
+}
+
+static char *
+fill(
+    const char *tpl, enum lb_gwerr t, int rest, const struct lb_gwerror_vars *v)
+{
+	size_t len = 0;
+	char *s = lb_gwerror_template(tpl, t, rest, v, &len);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+	CU_ASSERT_EQUAL(len, strlen(s));
+	return s;
+}
+
+#define FILLS(tpl, t, rest, v, want) \
+	do { \
+		char *got_ = fill(tpl, t, rest, v); \
+		if (strcmp(got_, want) != 0) \
+			fprintf( \
+			    stderr, "\ntemplate '%s': got '%s'\n", tpl, got_); \
+		CU_ASSERT_STRING_EQUAL(got_, want); \
+		free(got_); \
+	} while (0)
+
+/* Each variable, by itself and next to text (docs/configuration.md). */
+static void
+test_template_variables(void)
+{
+	struct lb_kv sv[] = { { "env", "prod" }, { "e", "short" } };
+	struct lb_gwerror_vars v = { NULL, "c0ffee-id", "192.0.2.7", "dev", sv,
+		2 };
+
+	FILLS("{\"message\":$context.error.messageString}",
+	    LB_GWERR_UNAUTHORIZED, 1, &v, "{\"message\":\"Unauthorized\"}");
+	FILLS("$context.error.message!", LB_GWERR_THROTTLED, 1, &v,
+	    "Too Many Requests!");
+	FILLS("[$context.error.responseType]", LB_GWERR_QUOTA_EXCEEDED, 1, &v,
+	    "[QUOTA_EXCEEDED]");
+	FILLS("id=$context.requestId;", LB_GWERR_THROTTLED, 0, &v,
+	    "id=c0ffee-id;");
+	FILLS("$context.identity.sourceIp", LB_GWERR_THROTTLED, 1, &v,
+	    "192.0.2.7");
+	FILLS("/$context.stage/", LB_GWERR_THROTTLED, 1, &v, "/dev/");
+	FILLS("$stageVariables.env,$stageVariables.e", LB_GWERR_THROTTLED, 1,
+	    &v, "prod,short");
+	/* the issue's example */
+	FILLS("{\"error\":$context.error.messageString,\"type\":\"$context."
+	      "error.responseType\"}",
+	    LB_GWERR_UNAUTHORIZED, 1, &v,
+	    "{\"error\":\"Unauthorized\",\"type\":\"UNAUTHORIZED\"}");
+	/* HTTP API messages, and internal kinds named as their response */
+	FILLS("$context.error.messageString", LB_GWERR_FUNCTION_ERROR, 0, &v,
+	    "\"Internal Server Error\"");
+	FILLS("$context.error.responseType", LB_GWERR_FUNCTION_ERROR, 1, &v,
+	    "DEFAULT_5XX");
+	FILLS("$context.error.responseType", LB_GWERR_EVENT_TOO_LARGE, 1, &v,
+	    "REQUEST_TOO_LARGE");
+	FILLS("$context.error.message", LB_GWERR_ACCESS_DENIED, 1, &v,
+	    "User is not authorized to access this resource with an explicit "
+	    "deny");
+}
+
+/* null messages, escaping, unknown names, '$' that is no variable. */
+static void
+test_template_edges(void)
+{
+	struct lb_gwerror_vars v = { "say \"hi\"\n\\ \x01", NULL, NULL, NULL,
+		NULL, 0 };
+
+	FILLS("{\"message\":$context.error.messageString}",
+	    LB_GWERR_AUTHORIZER_CONFIGURATION_ERROR, 1, NULL,
+	    "{\"message\":null}");
+	FILLS("<$context.error.message>",
+	    LB_GWERR_AUTHORIZER_CONFIGURATION_ERROR, 1, NULL, "<>");
+	/* the message string is a JSON string; the message is as it is */
+	FILLS("$context.error.messageString", LB_GWERR_UNAUTHORIZED, 1, &v,
+	    "\"say \\\"hi\\\"\\n\\\\ \\u0001\"");
+	FILLS("$context.error.message", LB_GWERR_UNAUTHORIZED, 1, &v,
+	    "say \"hi\"\n\\ \x01");
+	/* unknown names and unset values are empty */
+	FILLS("a$context.nope.x-b", LB_GWERR_THROTTLED, 1, &v, "a-b");
+	FILLS("a$context.requestId-b", LB_GWERR_THROTTLED, 1, NULL, "a-b");
+	FILLS("a$stageVariables.none-b", LB_GWERR_THROTTLED, 1, &v, "a-b");
+	/* a final dot is text; so is '$' before anything else */
+	FILLS("$context.error.message.", LB_GWERR_THROTTLED, 1, NULL,
+	    "Too Many Requests.");
+	FILLS("$5 $context. $stageVariables $x $$ $", LB_GWERR_THROTTLED, 1,
+	    NULL, "$5 $context. $stageVariables $x $$ $");
+	FILLS("", LB_GWERR_THROTTLED, 1, NULL, "");
+	/* a longer name is not a shorter one */
+	FILLS("$context.stageX", LB_GWERR_THROTTLED, 1, NULL, "");
+}
+
+/* A configured body is a template; the vars' message replaces the default
+ * one in a default body (ACCESS_DENIED keeps its "Message"). */
+static void
+test_render_template(void)
+{
+	struct lb_http_response r;
+	struct lb_gwerror_vars v = { NULL, "rid", "10.0.0.1", "$default", NULL,
+		0 };
+
+	memset(ov, 0, sizeof(ov));
+	set(LB_GWERR_UNAUTHORIZED, 0,
+	    "{\"error\":$context.error.messageString,\"type\":\"$context."
+	    "error.responseType\",\"id\":\"$context.requestId\"}");
+	memset(&r, 0, sizeof(r));
+	CU_ASSERT_EQUAL_FATAL(
+	    lb_gwerror_render(LB_GWERR_UNAUTHORIZED, 1, ov, &v, &r), 0);
+	CU_ASSERT_EQUAL(r.status, 401);
+	CU_ASSERT_TRUE(body_is(&r,
+	    "{\"error\":\"Unauthorized\",\"type\":\"UNAUTHORIZED\","
+	    "\"id\":\"rid\"}"));
+	lb_http_response_clear(&r);
+
+	/* DEFAULT_4XX's template names the type that happened */
+	set(LB_GWERR_DEFAULT_4XX, 0, "$context.error.responseType");
+	CU_ASSERT_EQUAL_FATAL(
+	    lb_gwerror_render(LB_GWERR_THROTTLED, 1, ov, &v, &r), 0);
+	CU_ASSERT_TRUE(body_is(&r, "THROTTLED"));
+	lb_http_response_clear(&r);
+
+	memset(ov, 0, sizeof(ov));
+	v.message = "User is not authorized to access this resource";
+	CU_ASSERT_EQUAL_FATAL(
+	    lb_gwerror_render(LB_GWERR_ACCESS_DENIED, 1, ov, &v, &r), 0);
+	CU_ASSERT_TRUE(body_is(&r,
+	    "{\"Message\":\"User is not authorized to access this "
+	    "resource\"}"));
+	lb_http_response_clear(&r);
+	v.message = "Unauthorized";
+	CU_ASSERT_EQUAL_FATAL(
+	    lb_gwerror_render(LB_GWERR_UNAUTHORIZED, 0, NULL, &v, &r), 0);
+	CU_ASSERT_TRUE(body_is(&r, "{\"message\":\"Unauthorized\"}"));
+	lb_http_response_clear(&r);
+}
+
 void
 lb_test_suite_gwerror(void)
 {
@@ -438,6 +631,12 @@ lb_test_suite_gwerror(void)
 		{ "override: DEFAULT_4XX/5XX and parents",
 		    test_override_defaults },
 		{ "override: headers", test_override_headers },
+		{ "override: a configured type never merges DEFAULT_4XX",
+		    test_override_no_merge },
+		{ "template: each variable", test_template_variables },
+		{ "template: null, escaping, unknown names",
+		    test_template_edges },
+		{ "template: in rendered responses", test_render_template },
 		CU_TEST_INFO_NULL,
 	};
 
