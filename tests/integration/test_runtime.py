@@ -614,6 +614,17 @@ def function_logs(fx):
         h.ok(48 <= used <= 128, "Max Memory Used %d MB after touching 48 MB: %r" % (used, rep))
 
 
+def memory_limit(fx):
+    """A bootstrap that touches 300 MB with memory = 128: the API type's
+    error, Runtime.OutOfMemory in the log, and the next request gets a new
+    environment."""
+    for side in sides(fx):
+        off = side.bridge.log_size()
+        expect_ise(side, get(side, "/boot/m?do=alloc&mb=300&hold_ms=500"), "300 MB in 128")
+        side.bridge.wait_log(r"Runtime\.OutOfMemory", 5, off)
+        ok_json(get(side, "/boot/m?do=pid"), "after running out of memory")
+
+
 def init_duration(fx):
     """A bootstrap that sleeps 400 ms before its first `next`: the cold
     REPORT's Init Duration is at least that, the next REPORT has none;
@@ -831,7 +842,8 @@ TESTS = [events_equal_native, events_v1_equal_native, runtime_headers_and_enviro
          response_mapping_as_native, function_error, function_timeout, integration_timeout,
          crash_mid_invocation, init_exit, init_error, response_five_megabytes,
          response_over_six_megabytes, chunked_response, hundred_warm_requests,
-         max_requests_recycles, reserved_concurrency, function_logs, init_duration,
+         max_requests_recycles, reserved_concurrency, function_logs, memory_limit,
+         init_duration,
          runtime_api_errors, invoke_command, tutorial_bootstrap, node_ric,
          node_ric_handler_not_found, sighup_reload]
 

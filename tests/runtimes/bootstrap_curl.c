@@ -32,7 +32,8 @@
  *	                (any action: `expect=1` posts the result with
  *	                Expect: 100-continue, as curl does past 1 MiB)
  *	print&tag=T     a line to stdout and one to stderr naming T, then pid
- *	alloc&mb=M      allocates and touches M MB, then pid
+ *	alloc&mb=M      allocates and touches M MB (`hold_ms=N`: keeps them N ms),
+ *	                then pid
  *	chunked         posts the response with Transfer-Encoding: chunked
  *	env&name=X      200 {"pid", "value": getenv(X) or null}
  *	rapi            exercises the Runtime API's own errors: a response to
@@ -541,7 +542,7 @@ big(const char *n)
 /* Touches M MB page by page: volatile stores, which the compiler may not
  * drop as it drops a memset before a free. */
 static void
-alloc_mb(const char *mb)
+alloc_mb(const char *mb, const char *hold_ms)
 {
 	long n = mb != NULL ? atol(mb) : 16;
 	volatile char *p;
@@ -553,6 +554,8 @@ alloc_mb(const char *mb)
 		return;
 	for (size_t i = 0; i < ((size_t)n << 20); i += 4096)
 		p[i] = 1;
+	if (hold_ms != NULL)
+		sleep_ms(atol(hold_ms));
 	free((void *)p);
 }
 
@@ -748,7 +751,7 @@ handle(struct runtime *rt, struct invocation *inv)
 		fprintf(stderr, "BOOT-STDERR %s\n", tag ? tag : "-");
 		res = http_result(200, pid_object(rt));
 	} else if (strcmp(what, "alloc") == 0) {
-		alloc_mb(query(event, "mb"));
+		alloc_mb(query(event, "mb"), query(event, "hold_ms"));
 		res = http_result(200, pid_object(rt));
 	} else if (strcmp(what, "chunked") == 0) {
 		res = http_result(200, pid_object(rt));
