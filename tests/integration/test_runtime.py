@@ -386,6 +386,8 @@ def function_error(fx):
                        "function error typed by its header")
             side.bridge.wait_log(logged + ": asked to fail without a type", 5, off)
         ok_json(get(side, "/boot/e?do=pid"), "after function errors")
+        c = counters(side.bridge, "boot")
+        h.ok(c.get("errors", 0) >= 3, "SIGUSR1 errors of 'boot': %r" % c)
 
 
 # ---------------------------------------------------------------- timeouts
@@ -408,6 +410,9 @@ def function_timeout(fx):
              "no timeout in the log: %r" % side.bridge.log_since(off)[-800:])
         after = ok_json(get(side, "/short?do=pid"))
         h.ok(after["pid"] != boot, "the environment that timed out served again")
+        c = counters(side.bridge, "short")
+        h.ok(c.get("timeouts", 0) >= 1 and c.get("cold_starts", 0) >= 2,
+             "SIGUSR1 counters of 'short': %r" % c)
 
 
 def integration_timeout(fx):
