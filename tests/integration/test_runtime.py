@@ -368,6 +368,20 @@ def response_mapping_as_native(fx):
          "201 result")
 
 
+def error_body_not_json(fx):
+    """POST .../error whose body is not JSON: accepted (202, as Lambda and
+    RIE accept any body), the invocation fails with the API type's error
+    and the header's type is logged."""
+    for side in sides(fx):
+        off = side.bridge.log_size()
+        expect_ise(side, get(side, "/boot/e?do=badjson"), "error body not JSON")
+        text = side.bridge.wait_log(r"BOOT-BADJSON status=\d+", 5, off)
+        h.eq(re.search(r"BOOT-BADJSON status=(\d+)", text).group(1), "202",
+             "status of an error post whose body is not JSON")
+        side.bridge.wait_log(r"Function\.Raw", 5, off)
+        ok_json(get(side, "/boot/e?do=pid"), "after it")
+
+
 def function_error(fx):
     """POST .../error: the API type's error response, as native, and the
     error logged with its type; the type from the
@@ -665,13 +679,16 @@ def runtime_api_errors(fx):
     """The Runtime API's own answers to a misbehaving runtime, as Lambda's
     runtime API / AWS's Runtime Interface Emulator give them: a response
     for an unknown request id 400 InvalidRequestID, an unknown path 404,
-    init/error after init 403 InvalidStateTransition, a second response to
-    an answered invocation 403 InvalidStateTransition (docs/runtime-api.md
-    5); the first response stands and the environment serves on."""
+    init/error after init 403 InvalidStateTransition, a second `next`
+    during the invocation the same event again, a known path with another
+    method 405, a second response to an answered invocation 403
+    InvalidStateTransition (docs/runtime-api.md 5); the first response
+    stands and the environment serves on."""
     for side in sides(fx):
         off = side.bridge.log_size()
         obj = ok_json(get(side, "/boot/rapi?do=rapi"), "rapi")
-        print("      %s: %s" % (side.api, json.dumps(obj, sort_keys=True)))
+        print("      %s: %s" % (side.api, ", ".join(
+            "%s %s" % (k, v["status"]) for k, v in sorted(obj.items()) if isinstance(v, dict))))
 
         def error_type(what):
             try:
@@ -684,9 +701,12 @@ def runtime_api_errors(fx):
         h.eq(obj["unknown_post"]["status"], 404, "POST .../invocation/ID/nonsense")
         h.eq(obj["init_error_after_init"]["status"], 403, "init/error after init")
         h.eq(error_type("init_error_after_init"), "InvalidStateTransition", "its errorType")
+        h.eq((obj["next_again"]["status"], obj["next_again"]["request_id"]),
+             (200, obj["request_id"]), "a second `next` during the invocation: the same event")
+        h.eq(obj["wrong_method"]["status"], 405, "GET .../response")
         text = side.bridge.wait_log(r"BOOT-RAPI second_response=.*\n", 5, off)
         second = json.loads(re.search(r"BOOT-RAPI second_response=(.*)\n", text).group(1))
-        print("      %s: second response: %r" % (side.api, second))
+        print("      %s: second response %s %s" % (side.api, second["status"], second["body"]))
         h.eq(second["status"], 403, "second response to one invocation (%r)" % second)
         h.eq(json.loads(second["body"] or "{}").get("errorType"), "InvalidStateTransition",
              "its errorType")
@@ -853,7 +873,8 @@ def node_ric_handler_not_found(fx):
 
 
 TESTS = [events_equal_native, events_v1_equal_native, runtime_headers_and_environment,
-         response_mapping_as_native, function_error, function_timeout, integration_timeout,
+         response_mapping_as_native, function_error, error_body_not_json, function_timeout,
+         integration_timeout,
          crash_mid_invocation, init_exit, init_error, response_five_megabytes,
          response_over_six_megabytes, chunked_response, hundred_warm_requests,
          max_requests_recycles, reserved_concurrency, function_logs, memory_limit,

@@ -18,6 +18,8 @@
  *	pid             200 {"pid", "count", "request_id"}
  *	respond         the request body (base64-decoded when isBase64Encoded)
  *	                is the result, as integ_respond does
+ *	badjson         POST .../error with a body that is not JSON (type
+ *	                Function.Raw); prints "BOOT-BADJSON status=N"
  *	error           POST .../error, type BootError (`typeless=T`: the body
  *	                has no errorType, the header says T)
  *	sleep&ms=N      sleeps N ms, then like pid (`child=1`: first starts a
@@ -36,12 +38,13 @@
  *	                then pid
  *	chunked         posts the response with Transfer-Encoding: chunked
  *	env&name=X      200 {"pid", "value": getenv(X) or null}
- *	rapi            exercises the Runtime API's own errors: a response to
- *	                an unknown request id, a GET of an unknown path, a
- *	                malformed error post, init/error after init; answers
- *	                {"pid", "wrong_id": {"status", "body"}, ...}; then it
- *	                posts a second response to the same invocation and
- *	                prints "BOOT-RAPI second_response=STATUS BODY"
+ *	rapi            exercises the Runtime API's own errors on a second
+ *	                connection: a response to an unknown request id, a
+ *	                POST and a GET of unknown paths, init/error after init,
+ *	                a second `next`, a GET of .../response; answers
+ *	                {"pid", "wrong_id": {"status", "body", "request_id"},
+ *	                ...}; then it posts a second response to the same
+ *	                invocation and prints "BOOT-RAPI second_response=JSON"
  *
  * At init, from the environment: BOOT_INIT_SLEEP_MS=N sleeps first,
  * BOOT_INIT_PRINT=T prints "BOOT-INIT T", BOOT_INIT_EXIT=N exits with N
@@ -564,17 +567,21 @@ alloc_mb(const char *mb, const char *hold_ms)
 static json_object *
 rapi_call(const char *method, const char *url, const char *data)
 {
+	static struct invocation seen;
 	CURL *c = curl_easy_init();
 	struct buf answer = { 0 };
 	json_object *o = json_object_new_object();
 	long st = 0;
 
+	seen.request_id[0] = '\0';
 	if (strcmp(method, "GET") == 0) {
 		set_common(c, url);
 		curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
 		curl_easy_setopt(c, CURLOPT_TIMEOUT, 5L);
 		curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, write_body);
 		curl_easy_setopt(c, CURLOPT_WRITEDATA, &answer);
+		curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, write_header);
+		curl_easy_setopt(c, CURLOPT_HEADERDATA, &seen);
 		if (curl_easy_perform(c) == CURLE_OK)
 			curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &st);
 	} else {
@@ -585,6 +592,7 @@ rapi_call(const char *method, const char *url, const char *data)
 	json_object_object_add(o, "status", json_object_new_int((int)st));
 	json_object_object_add(o, "body",
 	    json_object_new_string(answer.data != NULL ? answer.data : ""));
+	json_object_object_add(o, "request_id", opt_string(seen.request_id));
 	free(answer.data);
 	curl_easy_cleanup(c);
 	return o;
@@ -609,6 +617,11 @@ rapi(struct runtime *rt, struct invocation *inv)
 	json_object_object_add(o, "init_error_after_init",
 	    rapi_call("POST", url,
 	        "{\"errorMessage\":\"late\",\"errorType\":\"Late\"}"));
+	snprintf(url, sizeof(url), "%s/invocation/next", rt->base);
+	json_object_object_add(o, "next_again", rapi_call("GET", url, ""));
+	snprintf(url, sizeof(url), "%s/invocation/%s/response", rt->base,
+	    inv->request_id);
+	json_object_object_add(o, "wrong_method", rapi_call("GET", url, ""));
 	return http_result(200, o);
 }
 
@@ -698,6 +711,14 @@ handle(struct runtime *rt, struct invocation *inv)
 			    rt, inv->request_id, text, strlen(text), 0);
 			free(text);
 		}
+	} else if (strcmp(what, "badjson") == 0) {
+		char path[256];
+
+		snprintf(path, sizeof(path), "/invocation/%s/error",
+		    inv->request_id);
+		printf("BOOT-BADJSON status=%ld\n",
+		    post_error(rt, path, "Function.Raw", "this is not JSON"));
+		fflush(stdout);
 	} else if (strcmp(what, "error") == 0) {
 		send_error(rt, inv, query(event, "typeless"));
 	} else if (strcmp(what, "sleep") == 0) {
