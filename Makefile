@@ -17,9 +17,12 @@ PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -ljson-c -lconfig -lseccomp)
 FCGI_LIBS  := $(shell pkg-config --libs fcgi 2>/dev/null || echo -lfcgi)
 CUNIT_LIBS := $(shell pkg-config --libs cunit 2>/dev/null || echo -lcunit)
+# libhttp-parser has no .pc in Debian
+HTTP_PARSER_LIBS := -lhttp_parser
+CURL_LIBS  := $(shell pkg-config --libs libcurl 2>/dev/null || echo -lcurl)
 CPPFLAGS_BRIDGE = -Ibridge -Ibridge/include -DLB_BUILDING_BRIDGE $(PKG_CFLAGS)
 CFLAGS   = $(CSTD) $(OPT) $(WARN) -MMD -MP
-LDLIBS   = $(FCGI_LIBS) $(PKG_LIBS) -ldl -lpthread
+LDLIBS   = $(FCGI_LIBS) $(PKG_LIBS) $(HTTP_PARSER_LIBS) -ldl -lpthread
 ASAN     = -fsanitize=address,undefined -fno-sanitize-recover=all \
 	   -fno-omit-frame-pointer
 
@@ -40,7 +43,6 @@ PIN_VARIANTS := $(BUILD)/tests/handlers/pin_b.so $(BUILD)/tests/handlers/pin_ini
 TEST_HANDLER_SO += $(PIN_VARIANTS)
 # custom-runtime bootstraps (tests/runtimes/, tests/integration/test_runtime.py)
 RUNTIME_BIN := $(patsubst tests/runtimes/%.c,$(BUILD)/tests/runtimes/%,$(wildcard tests/runtimes/*.c))
-CURL_LIBS   := $(shell pkg-config --libs libcurl 2>/dev/null || echo -lcurl)
 BENCH_SRC   := $(wildcard bench/*.c)
 BENCH_BIN   := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 FORMAT_SRC  := $(wildcard bridge/*.[ch] bridge/*/*.[ch] handlers/*/*.c \
@@ -111,6 +113,11 @@ $(BUILD)/tests/runtimes/%: tests/runtimes/%.c
 $(BUILD)/bench/%: bench/%.c
 	@mkdir -p $(@D)
 	$(CC) $(CSTD) $(OPT) $(WARN) -o $@ $< $(FCGI_LIBS) -lpthread
+
+# case G's custom runtime: a Runtime API client on libcurl, not a FastCGI app
+$(BUILD)/bench/bootstrap_hello: bench/bootstrap_hello.c
+	@mkdir -p $(@D)
+	$(CC) $(CSTD) $(OPT) $(WARN) -o $@ $< $(CURL_LIBS)
 
 # The unit runner calls lb_test_suite_<name>() for every tests/unit/test_<name>.c.
 $(BUILD)/tests/unit/suites.h: $(UNIT_SRC) Makefile
@@ -200,6 +207,8 @@ fuzz-seed-fuzz_json:
 FUZZ_TARGETS += fuzz_config
 FUZZ_SRC_fuzz_config := bridge/config.c bridge/config_table.c \
 	bridge/config_check.c bridge/config_functions.c bridge/config_routes.c \
+	bridge/config_authorizers.c bridge/apigw/cors.c bridge/base/json.c \
+	bridge/base/url.c bridge/base/fmt.c \
 	bridge/cli/dump.c bridge/apigw/router.c bridge/apigw/gwerror.c bridge/fastcgi/http.c \
 	bridge/fastcgi/listen.c bridge/lambda/sandbox.c bridge/base/log.c
 FUZZ_LEN_fuzz_config := 16384
@@ -213,6 +222,14 @@ fuzz-seed-fuzz_config:
 	      $(BUILD)/fuzz/fuzz_config.corpus/$$(basename $$f)-$$api; \
 	  done; \
 	done
+
+# a Lambda authorizer's answer (policy.c), and the IAM wildcard matcher
+FUZZ_TARGETS += fuzz_policy
+FUZZ_SRC_fuzz_policy := bridge/apigw/policy.c
+FUZZ_LEN_fuzz_policy := 8192
+fuzz-seed-fuzz_policy:
+	mkdir -p $(BUILD)/fuzz/fuzz_policy.corpus
+	cp tests/fuzz/policy/* $(BUILD)/fuzz/fuzz_policy.corpus/
 
 # response.c: arbitrary bytes as a function's result, mapped for REST,
 # HTTP API 1.0 and 2.0
@@ -248,6 +265,25 @@ fuzz-seed-fuzz_fcgi:
 	for p in $(FCGI_SEED); do printf "$$p"; done \
 		> $(BUILD)/fuzz/fuzz_fcgi.corpus/request
 
+# rapi.c: what a runtime sends the Runtime API; the first two bytes steer
+# (tests/fuzz/fuzz_rapi.c); seeds: next, a response and next pipelined, a
+# chunked error, an Expect, garbage
+FUZZ_TARGETS += fuzz_rapi
+FUZZ_SRC_fuzz_rapi := bridge/lambda/rapi.c
+FUZZ_LEN_fuzz_rapi := 8192
+RAPI_P = /2018-06-01/runtime
+RAPI_SEEDS = \
+	'next:\001\001GET $(RAPI_P)/invocation/next HTTP/1.1\r\nHost: x\r\n\r\n' \
+	'pipelined:\007\001POST $(RAPI_P)/invocation/a/response HTTP/1.1\r\nContent-Length: 2\r\n\r\n{}GET $(RAPI_P)/invocation/next HTTP/1.1\r\n\r\n' \
+	'chunked:\003\010POST $(RAPI_P)/invocation/a/error HTTP/1.1\r\nLambda-Runtime-Function-Error-Type: Runtime.X\r\nTransfer-Encoding: chunked\r\n\r\n3\r\n{"a\r\n4\r\n":1}\r\n0\r\n\r\n' \
+	'expect:\005\004POST $(RAPI_P)/init/error HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 9\r\n\r\n{"x":"y"}' \
+	'garbage:\001\001GET / HTTP/9\r\n\r\n'
+fuzz-seed-fuzz_rapi:
+	mkdir -p $(BUILD)/fuzz/fuzz_rapi.corpus
+	for s in $(RAPI_SEEDS); do \
+	  printf "$${s#*:}" > $(BUILD)/fuzz/fuzz_rapi.corpus/$${s%%:*}; \
+	done
+
 fuzz-seed-%:
 	mkdir -p $(FUZZ_CORPUS)
 
@@ -255,7 +291,7 @@ fuzz-seed-%:
 $(BUILD)/fuzz/%: tests/fuzz/%.c $$(FUZZ_SRC_$$*)
 	@mkdir -p $(dir $@)
 	clang $(CSTD) -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS_BRIDGE) \
-		-o $@ $^ $(PKG_LIBS) -lpthread
+		-o $@ $^ $(PKG_LIBS) $(HTTP_PARSER_LIBS) -lpthread
 
 # tests/fuzz/lsan.supp: leaks of the libraries (not ours), and why
 fuzz-run-%: $(BUILD)/fuzz/% fuzz-seed-%

@@ -147,15 +147,22 @@ static const struct lb_config__field gateway_fields[] = {
 	STR("group", struct lb_config, group, 0, lb_config__check_nonempty),
 	BOOL("strict_modes", struct lb_config, strict_modes),
 	GROUP("cors", struct lb_config, cors, cors.set, cors_fields),
+	STR("api_key_source", struct lb_config, api_key_source, 0,
+	    lb_config__check_api_key_source),
 };
 
 const struct lb_config__field lb_config__function_fields[] = {
 	STR("name", struct lb_function, name, LB_CONFIG__REQUIRED,
 	    lb_config__check_function_name),
-	STR("module", struct lb_function, module, LB_CONFIG__REQUIRED,
-	    lb_config__check_nonempty),
+	STR("runtime", struct lb_function, runtime_name, 0,
+	    lb_config__check_runtime),
+	STR("module", struct lb_function, module, 0, lb_config__check_nonempty),
 	STR("handler", struct lb_function, handler, LB_CONFIG__REQUIRED,
-	    lb_config__check_symbol),
+	    lb_config__check_handler),
+	STRLIST("bootstrap", struct lb_function, bootstrap, nbootstrap, 256,
+	    lb_config__check_nonempty),
+	STR("code_dir", struct lb_function, code_dir, 0,
+	    lb_config__check_nonempty),
 	NUM("timeout", struct lb_function, timeout, LB_CONFIG__MIN_EXCL, 0,
 	    900),
 	INT("memory", struct lb_function, memory, 128, 10240),
@@ -187,6 +194,10 @@ const struct lb_config__field lb_config__route_fields[] = {
 	INT("throttling_burst_limit", struct lb_config__route_src,
 	    throttle.burst, 0, THROTTLE_BURST_MAX),
 	BOOL("api_key_required", struct lb_config__route_src, api_key_required),
+	STR("authorizer", struct lb_config__route_src, authorizer, 0,
+	    lb_config__check_authorizer_name),
+	STRLIST("authorization_scopes", struct lb_config__route_src, scopes,
+	    nscopes, 10, lb_config__check_nonempty),
 };
 const size_t lb_config__nroute_fields = NFIELDS(lb_config__route_fields);
 
@@ -217,7 +228,43 @@ const struct lb_config__field lb_config__response_fields[] = {
 };
 const size_t lb_config__nresponse_fields = NFIELDS(lb_config__response_fields);
 
+const struct lb_config__field lb_config__authorizer_fields[] = {
+	STR("name", struct lb_config__authorizer_src, name, LB_CONFIG__REQUIRED,
+	    lb_config__check_authorizer_name),
+	STR("type", struct lb_config__authorizer_src, type, LB_CONFIG__REQUIRED,
+	    NULL),
+	STR("function", struct lb_config__authorizer_src, function, 0,
+	    lb_config__check_nonempty),
+	STRLIST("identity_source", struct lb_config__authorizer_src, identity,
+	    nidentity, 10, lb_config__check_nonempty),
+	STR("validation_expression", struct lb_config__authorizer_src,
+	    validation_expression, 0, lb_config__check_nonempty),
+	INT("ttl", struct lb_config__authorizer_src, ttl, 0, 3600),
+	PAYLOAD(
+	    "payload_format", struct lb_config__authorizer_src, payload_format),
+	BOOL("simple_responses", struct lb_config__authorizer_src,
+	    simple_responses),
+	STR("issuer", struct lb_config__authorizer_src, issuer, 0,
+	    lb_config__check_url),
+	STRLIST("audience", struct lb_config__authorizer_src, audience,
+	    naudience, 50, lb_config__check_nonempty),
+	STR("jwks_file", struct lb_config__authorizer_src, jwks_file, 0,
+	    lb_config__check_nonempty),
+	STR("jwks_uri", struct lb_config__authorizer_src, jwks_uri, 0,
+	    lb_config__check_url),
+};
+const size_t lb_config__nauthorizer_fields =
+    NFIELDS(lb_config__authorizer_fields);
+
 /* ---- helpers ---- */
+
+static void
+free_strlist(char **list, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(list[i]);
+	free(list);
+}
 
 static void
 free_kv(struct lb_kv *kv, size_t n)
@@ -404,6 +451,15 @@ load_gateway(
 		    "only REST APIs have binary media types (an HTTP API "
 		    "decides from the Content-Type)");
 	}
+	if (cfg->api_key_source != NULL) {
+		if (cfg->api != LB_API_REST)
+			return lb_config__fail(c,
+			    lb_config__member_or(g, "api_key_source"),
+			    "gateway.api_key_source",
+			    "only REST APIs have API keys");
+		cfg->api_key_from_authorizer =
+		    strcmp(cfg->api_key_source, "AUTHORIZER") == 0;
+	}
 	if (lb_config__dup_default(&cfg->stage, "$default") == NULL ||
 	    lb_config__dup_default(&cfg->region, "us-east-1") == NULL ||
 	    lb_config__dup_default(&cfg->account_id, "123456789012") == NULL)
@@ -463,7 +519,7 @@ lb_config_load(
     const char *path, lb_config_probe *probe, char *err, size_t errlen)
 {
 	static const char *const sections[] = { "gateway", "gateway_responses",
-		"functions", "routes", "api_keys" };
+		"functions", "authorizers", "routes", "api_keys" };
 	struct lb_config__ctx c = { path, NULL, err, errlen };
 	struct lb_config *cfg = NULL;
 	char *real = NULL, *dir = NULL;
@@ -512,8 +568,8 @@ lb_config_load(
 		if (j == NFIELDS(sections)) {
 			lb_config__fail(&c, e, name,
 			    "unknown setting (sections are gateway, "
-			    "gateway_responses, functions, routes and "
-			    "api_keys)");
+			    "gateway_responses, functions, authorizers, "
+			    "routes and api_keys)");
 			goto fail_read;
 		}
 	}
@@ -537,6 +593,9 @@ lb_config_load(
 		goto fail_read;
 	s = config_setting_get_member(root, "api_keys");
 	if (s != NULL && lb_config__load_api_keys(&c, s, cfg) < 0)
+		goto fail_read;
+	s = config_setting_get_member(root, "authorizers");
+	if (s != NULL && lb_config__load_authorizers(&c, s, dir, cfg) < 0)
 		goto fail_read;
 	s = config_setting_get_member(root, "routes");
 	if (s != NULL && lb_config__load_routes(&c, s, cfg) < 0)
@@ -591,9 +650,7 @@ lb_config_free(struct lb_config *cfg)
 	free(cfg->listen_group);
 	free(cfg->stage);
 	free_kv(cfg->stage_variables, cfg->nstage_variables);
-	for (size_t i = 0; i < cfg->nbinary_media_types; i++)
-		free(cfg->binary_media_types[i]);
-	free(cfg->binary_media_types);
+	free_strlist(cfg->binary_media_types, cfg->nbinary_media_types);
 	free(cfg->region);
 	free(cfg->account_id);
 	free(cfg->api_id);
@@ -605,8 +662,11 @@ lb_config_free(struct lb_config *cfg)
 		struct lb_function *f = &cfg->functions[i];
 
 		free(f->name);
+		free(f->runtime_name);
 		free(f->module);
 		free(f->handler);
+		free_strlist(f->bootstrap, f->nbootstrap);
+		free(f->code_dir);
 		free(f->version);
 		free(f->user);
 		free(f->group);
@@ -618,8 +678,14 @@ lb_config_free(struct lb_config *cfg)
 		free(cfg->routes[i].key);
 		free(cfg->routes[i].method);
 		free(cfg->routes[i].path);
+		for (size_t j = 0; j < cfg->routes[i].nscopes; j++)
+			free(cfg->routes[i].scopes[j]);
+		free(cfg->routes[i].scopes);
 	}
 	free(cfg->routes);
+	for (size_t i = 0; i < cfg->nauthorizers; i++)
+		lb_config__free_authorizer(&cfg->authorizers[i]);
+	free(cfg->authorizers);
 	for (size_t i = 0; i < cfg->napi_keys; i++) {
 		free(cfg->api_keys[i].name);
 		free(cfg->api_keys[i].id);
@@ -627,6 +693,7 @@ lb_config_free(struct lb_config *cfg)
 		free(cfg->api_keys[i].quota_period_name);
 	}
 	free(cfg->api_keys);
+	free(cfg->api_key_source);
 	for (size_t i = 0; i < LB_GWERR_COUNT; i++) {
 		free(cfg->responses[i].body);
 		free_kv(cfg->responses[i].headers, cfg->responses[i].nheaders);

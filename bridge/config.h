@@ -6,6 +6,7 @@
 #ifndef LB_CONFIG_H
 #define LB_CONFIG_H
 
+#include <regex.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -19,10 +20,23 @@ enum lb_api {
 	LB_API_HTTP, /* HTTP API: payload 2.0 by default, HTTP API bodies */
 };
 
+/* How a function's code runs (docs/runtimes.md). */
+enum lb_runtime {
+	LB_RUNTIME_NATIVE,   /* a module's handler symbol, dlopen'ed */
+	LB_RUNTIME_PROVIDED, /* a bootstrap on the Lambda Runtime API */
+};
+
 struct lb_function {
 	char *name;
-	char *module;             /* absolute path of the .so */
-	char *handler;            /* symbol name */
+	enum lb_runtime runtime;
+	char *runtime_name; /* as configured, until checked; NULL: native */
+	char *module;       /* native: absolute path of the .so, else NULL */
+	char *handler;      /* native: symbol name; provided: _HANDLER */
+	/* provided: the bootstrap's argv (the first an absolute path) and
+	 * its folder, LAMBDA_TASK_ROOT and working directory */
+	char **bootstrap;
+	size_t nbootstrap;
+	char *code_dir;
 	char *version;            /* "$LATEST" unless configured */
 	double timeout;           /* seconds, default 3, (0, 900] */
 	int memory;               /* MB, default 128, 128..10240 */
@@ -43,6 +57,8 @@ struct lb_function {
 	int line;      /* where it was defined, for messages */
 };
 
+struct lb_authorizer;
+
 struct lb_route {
 	char *key;          /* as configured: "GET /users/{id}" or "$default" */
 	char *method;       /* "GET", "ANY", ...; NULL for $default */
@@ -53,6 +69,53 @@ struct lb_route {
 	 * when neither is set */
 	struct lb_throttle_limits throttle;
 	int api_key_required; /* REST: a valid x-api-key header is needed */
+	/* its authorizer (in lb_config.authorizers), NULL: none */
+	const struct lb_authorizer *authorizer;
+	char **scopes; /* authorization_scopes (JWT authorizers) */
+	size_t nscopes;
+	int line;
+};
+
+/* Authorizer types: REST has TOKEN and REQUEST, an HTTP API REQUEST and
+ * JWT (docs/authorizers.md). */
+enum lb_authorizer_type {
+	LB_AUTHORIZER_TOKEN,
+	LB_AUTHORIZER_REQUEST,
+	LB_AUTHORIZER_JWT,
+};
+
+/* Where an identity source is read from. */
+enum lb_identity_kind {
+	LB_IDENTITY_HEADER,         /* name: lowercase ("authorization") */
+	LB_IDENTITY_QUERY,          /* name: as written, case-sensitive */
+	LB_IDENTITY_STAGE_VARIABLE, /* name: the stage variable */
+	LB_IDENTITY_CONTEXT,        /* name: "identity.sourceIp", ... */
+};
+
+struct lb_identity_source {
+	char *source; /* as configured: "method.request.header.Auth" */
+	enum lb_identity_kind kind;
+	char *name;
+};
+
+/* An authorizer (the `authorizers` list). */
+struct lb_authorizer {
+	char *name;
+	enum lb_authorizer_type type;
+	size_t function; /* TOKEN, REQUEST: index into lb_config.functions */
+	struct lb_identity_source *identity; /* in configured order */
+	size_t nidentity;
+	char *validation_expression; /* TOKEN; NULL: none */
+	regex_t *validation_re;      /* ... compiled (POSIX ERE) */
+	int ttl;              /* result cache, seconds; 0: off (not JWT) */
+	int payload_format;   /* 1 or 2: the event's (REST: 1) */
+	int simple_responses; /* HTTP API, payload 2.0: isAuthorized */
+	/* JWT */
+	char *issuer;
+	char **audience;
+	size_t naudience;
+	char *jwks_file; /* absolute path, or NULL */
+	char *jwks_uri;  /* or NULL: both NULL is OIDC discovery */
 	int line;
 };
 
@@ -116,6 +179,12 @@ struct lb_config {
 	size_t nroutes;
 	struct lb_api_key *api_keys;
 	size_t napi_keys;
+	/* REST: "HEADER" (x-api-key, the default) or "AUTHORIZER" (the
+	 * authorizer's usageIdentifierKey); NULL until set */
+	char *api_key_source;
+	int api_key_from_authorizer;
+	struct lb_authorizer *authorizers;
+	size_t nauthorizers;
 	/* gateway_responses overrides, indexed by type; .set == 0 when none */
 	struct lb_gateway_response responses[LB_GWERR_COUNT];
 };
@@ -151,5 +220,11 @@ void lb_config_free(struct lb_config *cfg);
 
 /* Index of the function named `name`, or -1. */
 int lb_config_function_index(const struct lb_config *cfg, const char *name);
+
+/* Index of the authorizer named `name`, or -1. */
+int lb_config_authorizer_index(const struct lb_config *cfg, const char *name);
+
+/* "TOKEN", "REQUEST" or "JWT". */
+const char *lb_config_authorizer_type_name(enum lb_authorizer_type type);
 
 #endif /* LB_CONFIG_H */

@@ -180,6 +180,33 @@ lb_config__check_seccomp(const char *s)
 }
 
 const char *
+lb_config__check_runtime(const char *s)
+{
+	return strcmp(s, "native") == 0 || strcmp(s, "provided") == 0
+	    ? NULL
+	    : "must be \"native\" or \"provided\"";
+}
+
+/* Lambda's length for any runtime; a native handler must also be a symbol,
+ * a provided one have no spaces (lb_config__load_functions). */
+const char *
+lb_config__check_handler(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n == 0 || n > 128 ? "expected 1 to 128 characters" : NULL;
+}
+
+const char *
+lb_config__check_handler_chars(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s <= ' ' || *s == 0x7f)
+			return "no spaces or control characters";
+	return NULL;
+}
+
+const char *
 lb_config__check_function_name(const char *s)
 {
 	return chars_ok(s, "_-", 64) ? NULL
@@ -270,4 +297,40 @@ lb_config__check_header_value(const char *s)
 			return "header values may not contain control "
 			       "characters";
 	return NULL;
+}
+
+const char *
+lb_config__check_authorizer_name(const char *s)
+{
+	return chars_ok(s, "_-", 128) ? NULL
+	                              : "authorizer names are 1 to 128 "
+	                                "characters from A-Z a-z 0-9 _ -";
+}
+
+/* An issuer or a JWKS address: http(s)://host..., no spaces. */
+const char *
+lb_config__check_url(const char *s)
+{
+	const char *host;
+
+	if (strncmp(s, "https://", 8) == 0)
+		host = s + 8;
+	else if (strncmp(s, "http://", 7) == 0)
+		host = s + 7;
+	else
+		return "expected an https:// (or http://) URL";
+	if (*host == '\0' || *host == '/')
+		return "the URL has no host";
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s <= ' ' || *s == 0x7f)
+			return "a URL has no spaces or control characters";
+	return NULL;
+}
+
+const char *
+lb_config__check_api_key_source(const char *s)
+{
+	return strcmp(s, "HEADER") == 0 || strcmp(s, "AUTHORIZER") == 0
+	    ? NULL
+	    : "expected \"HEADER\" or \"AUTHORIZER\"";
 }

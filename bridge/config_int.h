@@ -107,6 +107,9 @@ const char *lb_config__check_key_name(const char *s);
 const char *lb_config__check_key_value(const char *s);
 const char *lb_config__check_quota_period(const char *s);
 const char *lb_config__check_seccomp(const char *s);
+const char *lb_config__check_runtime(const char *s);
+const char *lb_config__check_handler(const char *s);
+const char *lb_config__check_handler_chars(const char *s);
 const char *lb_config__check_function_name(const char *s);
 const char *lb_config__check_symbol(const char *s);
 const char *lb_config__check_version(const char *s);
@@ -115,6 +118,9 @@ const char *lb_config__check_header_name(const char *s);
 const char *lb_config__check_header_value(const char *s);
 const char *lb_config__check_method(const char *s);
 const char *lb_config__check_origin(const char *s);
+const char *lb_config__check_authorizer_name(const char *s);
+const char *lb_config__check_api_key_source(const char *s);
+const char *lb_config__check_url(const char *s);
 
 /* The tables of the sections in their own files (config.c holds them all,
  * as redis keeps its settings in one table), and their lengths. */
@@ -126,6 +132,8 @@ extern const struct lb_config__field lb_config__api_key_fields[];
 extern const size_t lb_config__napi_key_fields;
 extern const struct lb_config__field lb_config__response_fields[];
 extern const size_t lb_config__nresponse_fields;
+extern const struct lb_config__field lb_config__authorizer_fields[];
+extern const size_t lb_config__nauthorizer_fields;
 
 /* A route as written, before the function name is resolved. */
 struct lb_config__route_src {
@@ -134,6 +142,28 @@ struct lb_config__route_src {
 	int payload_format;
 	struct lb_throttle_limits throttle;
 	int api_key_required;
+	char *authorizer;
+	char **scopes;
+	size_t nscopes;
+};
+
+/* An authorizer as written, before its type and names are resolved;
+ * ttl and simple_responses are -1 when not set. */
+struct lb_config__authorizer_src {
+	char *name;
+	char *type;
+	char *function;
+	char **identity;
+	size_t nidentity;
+	char *validation_expression;
+	int ttl;
+	int payload_format;
+	int simple_responses;
+	char *issuer;
+	char **audience;
+	size_t naudience;
+	char *jwks_file;
+	char *jwks_uri;
 };
 
 /* Throttling limits that are off: { -1, -1 }. */
@@ -211,5 +241,20 @@ int lb_config__load_routes(struct lb_config__ctx *c,
  */
 int lb_config__check_cors(
     struct lb_config__ctx *c, const config_setting_t *g, struct lb_config *cfg);
+
+/*
+ * The `authorizers` list into cfg (config_authorizers.c), naming cfg's
+ * functions, jwks_file resolved against `dir`; then a route's
+ * `authorizer` and `authorization_scopes` (rs, the route's group, named
+ * routes[i]) into r.  Each 0, or -1 with the message.
+ */
+int lb_config__load_authorizers(struct lb_config__ctx *c,
+    const config_setting_t *list, const char *dir, struct lb_config *cfg);
+int lb_config__route_authorizer(struct lb_config__ctx *c,
+    const config_setting_t *rs, int i, struct lb_config__route_src *src,
+    struct lb_config *cfg, struct lb_route *r);
+
+/* Frees what an authorizer owns (not a itself). */
+void lb_config__free_authorizer(struct lb_authorizer *a);
 
 #endif /* LB_CONFIG_INT_H */

@@ -170,8 +170,7 @@ lb_config__load_routes(struct lb_config__ctx *c, const config_setting_t *list,
 	for (int i = 0; i < len; i++) {
 		const config_setting_t *rs = config_setting_get_elem(list, i);
 		struct lb_route *r = &cfg->routes[i];
-		struct lb_config__route_src src = { NULL, NULL, 0, { -1, -1 },
-			0 };
+		struct lb_config__route_src src = { .throttle = { -1, -1 } };
 		char prefix[48];
 		int fn, rc = -1;
 
@@ -217,6 +216,8 @@ lb_config__load_routes(struct lb_config__ctx *c, const config_setting_t *list,
 			goto next;
 		}
 		r->function = (size_t)fn;
+		if (lb_config__route_authorizer(c, rs, i, &src, cfg, r) < 0)
+			goto next;
 		r->payload_format = src.payload_format != 0
 		    ? src.payload_format
 		    : cfg->payload_format;
@@ -233,6 +234,10 @@ lb_config__load_routes(struct lb_config__ctx *c, const config_setting_t *list,
 	next:
 		free(src.route);
 		free(src.function);
+		free(src.authorizer);
+		for (size_t j = 0; j < src.nscopes; j++)
+			free(src.scopes[j]);
+		free(src.scopes);
 		if (rc < 0)
 			return -1;
 	}

@@ -75,7 +75,9 @@ usage(FILE *out)
 	    "       lambdabridge check -c FILE\n"
 	    "       lambdabridge invoke -c FILE FUNCTION [EVENT.json|-]\n"
 	    "       lambdabridge event v1|v2 METHOD PATH [-H 'K: V']... "
-	    "[-d BODY] [-c FILE]\n");
+	    "[-d BODY] [-c FILE]\n"
+	    "       lambdabridge event authorizer token|request|v1|v2 METHOD "
+	    "PATH [-H 'K: V']... [-c FILE]\n");
 }
 
 static void
@@ -101,7 +103,7 @@ struct server_ctx {
 	struct lb_gateway *gw;
 	const char *config_path;
 	int watch;      /* --watch: reload when a file changes */
-	char **watched; /* config file and modules */
+	char **watched; /* config file and functions' code */
 	struct timespec *mtimes;
 	size_t nwatched;
 };
@@ -127,7 +129,8 @@ watch_clear(struct server_ctx *ctx)
 	ctx->nwatched = 0;
 }
 
-/* Remembers the config file and every module of cfg with their mtimes. */
+/* Remembers the config file and every function's code (its module or
+ * its bootstrap program) with their mtimes. */
 static void
 watch_set(struct server_ctx *ctx, const struct lb_config *cfg)
 {
@@ -143,7 +146,9 @@ watch_set(struct server_ctx *ctx, const struct lb_config *cfg)
 	ctx->watched[ctx->nwatched++] = strdup(ctx->config_path);
 	for (size_t i = 0; i < cfg->nfunctions; i++)
 		ctx->watched[ctx->nwatched++] =
-		    strdup(cfg->functions[i].module);
+		    strdup(cfg->functions[i].runtime == LB_RUNTIME_PROVIDED
+		            ? cfg->functions[i].bootstrap[0]
+		            : cfg->functions[i].module);
 	for (size_t i = 0; i < ctx->nwatched; i++)
 		if (ctx->watched[i] != NULL)
 			ctx->mtimes[i] = mtime_of(ctx->watched[i]);

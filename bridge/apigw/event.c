@@ -709,6 +709,63 @@ identity_v1(struct bld *b)
 	return id;
 }
 
+/* requestContext.authorizer, when an authorizer let the request in. */
+static void
+put_authorizer(struct bld *b, struct lb_jnode *rc)
+{
+	if (b->in->authorizer != NULL)
+		put(b, rc, "authorizer",
+		    lb_jtree_raw(
+		        &b->arena, b->in->authorizer, b->in->authorizer_len));
+}
+
+/* The identity sources' values joined with "," (payload 1.0). */
+static struct lb_jnode *
+identity_joined(struct bld *b)
+{
+	const struct lb_event_input *in = b->in;
+	size_t total = 1;
+	char *d, *o;
+
+	for (size_t i = 0; i < in->nidentity; i++)
+		total += strlen(in->identity[i]) + 1;
+	if ((d = alloc(b, total)) == NULL)
+		return NULL;
+	o = d;
+	for (size_t i = 0; i < in->nidentity; i++) {
+		size_t n = strlen(in->identity[i]);
+
+		if (i > 0)
+			*o++ = ',';
+		memcpy(o, in->identity[i], n);
+		o += n;
+	}
+	return jstr(b, d, (size_t)(o - d));
+}
+
+/* The head of a REQUEST authorizer's event (event.h). */
+static void
+put_authorizer_head(struct bld *b, struct lb_jnode *ev, int v2)
+{
+	const struct lb_event_input *in = b->in;
+	const char *arn = in->method_arn != NULL ? in->method_arn : "";
+
+	put(b, ev, "type", jborrow(b, "REQUEST", 7));
+	put(b, ev, v2 ? "routeArn" : "methodArn", jcstr(b, arn));
+	if (b->rest)
+		return;
+	if (v2) {
+		struct lb_jnode *arr = new_arr(b);
+
+		for (size_t i = 0; i < in->nidentity; i++)
+			arr_add(b, arr, jcstr(b, in->identity[i]));
+		put(b, ev, "identitySource", arr);
+		return;
+	}
+	put(b, ev, "identitySource", identity_joined(b));
+	put(b, ev, "authorizationToken", identity_joined(b));
+}
+
 static struct lb_jnode *
 context_v1(struct bld *b, const char *resource)
 {
@@ -717,6 +774,7 @@ context_v1(struct bld *b, const char *resource)
 	char id[16], when[40];
 
 	put_common_context(b, rc);
+	put_authorizer(b, rc);
 	if (b->rest) {
 		derive_id(b->api_id, b->stage, id, 6);
 		put(b, rc, "deploymentId", jcstr(b, id));
@@ -754,6 +812,8 @@ build_v1(struct bld *b)
 
 	if (!b->rest)
 		put(b, ev, "version", jborrow(b, "1.0", 3));
+	if (b->in->authorizer_event)
+		put_authorizer_head(b, ev, 0);
 	put(b, ev, "resource", jcstr(b, resource));
 	if (b->rest)
 		put(b, ev, "path", jstr(b, b->path, b->path_len));
@@ -765,7 +825,8 @@ build_v1(struct bld *b)
 	put_path_parameters(b, ev, 0);
 	put_stage_variables(b, ev, 0);
 	put(b, ev, "requestContext", context_v1(b, resource));
-	put_body(b, ev, 0);
+	if (!b->in->authorizer_event)
+		put_body(b, ev, 0);
 	return ev;
 }
 
@@ -903,6 +964,7 @@ context_v2(struct bld *b)
 	char when[40];
 
 	put_common_context(b, rc);
+	put_authorizer(b, rc);
 	put(b, http, "method", jcstr(b, b->req->method));
 	put(b, http, "path", decoded_path(b, b->full, b->full_len));
 	put(b, http, "protocol", jcstr(b, b->protocol));
@@ -927,6 +989,8 @@ build_v2(struct bld *b)
 	const char *q = b->in->query;
 
 	put(b, ev, "version", jborrow(b, "2.0", 3));
+	if (b->in->authorizer_event)
+		put_authorizer_head(b, ev, 1);
 	put(b, ev, "routeKey",
 	    jcstr(b, b->route->key != NULL ? b->route->key : "$default"));
 	put(b, ev, "rawPath", decoded_path(b, b->full, b->full_len));
@@ -937,7 +1001,8 @@ build_v2(struct bld *b)
 	put_path_parameters(b, ev, 1);
 	put_stage_variables(b, ev, 1);
 	put(b, ev, "requestContext", context_v2(b));
-	put_body(b, ev, 1);
+	if (!b->in->authorizer_event)
+		put_body(b, ev, 1);
 	return ev;
 }
 

@@ -31,6 +31,20 @@ struct lb_event_input {
 	int64_t time_ms;      /* request time, ms since the epoch */
 	/* REST: the key that passed a route's api_key_required, else NULL */
 	const struct lb_api_key *api_key;
+	/* requestContext.authorizer: the JSON text of an object (the
+	 * authorizer's outcome, authorizer.h), or NULL for none */
+	const char *authorizer;
+	size_t authorizer_len;
+	/*
+	 * Non-zero: build a Lambda REQUEST authorizer's event instead (no
+	 * body; "type":"REQUEST" and the ARN; payload 1.0 of an HTTP API adds
+	 * identitySource and authorizationToken, the values joined with ",";
+	 * 2.0 identitySource, the values as an array).  docs/authorizers.md.
+	 */
+	int authorizer_event;
+	const char *method_arn;      /* methodArn (1.0) or routeArn (2.0) */
+	const char *const *identity; /* the identity sources' values */
+	size_t nidentity;
 };
 
 /*

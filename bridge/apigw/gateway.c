@@ -8,9 +8,14 @@
  * (enum lb_gwerr), which is rendered once at the end with the API type's
  * exact bytes (a configured gateway response filled as a template) and the
  * request-id headers; with gateway.cors, the access-control-* headers go on
- * every response last.  Future gateway features (authorizers) slot in as
- * further checks.  A request runs on the configuration generation it
- * started on (generation.c).
+ * every response last.  A route with an authorizer runs it between the
+ * route and the checks (docs/authorizers.md section 7):
+ *
+ *	route -> body size -> authorizer -> API key, throttling, quota -> ...
+ *
+ * A Lambda authorizer is an ordinary invocation of its function, on the
+ * loop like the integration's.  A request runs on the configuration
+ * generation it started on (generation.c).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -19,6 +24,8 @@
 #include <time.h>
 
 #include "lambda/env.h"
+#include "apigw/authcache.h"
+#include "apigw/authorizer.h"
 #include "fastcgi/fcgi.h"
 #include "base/fmt.h"
 #include "apigw/cors.h"
@@ -28,6 +35,7 @@
 #include "apigw/gwerror.h"
 #include "base/ids.h"
 #include "base/log.h"
+#include "apigw/policy.h"
 #include "apigw/request.h"
 #include "apigw/response.h"
 #include "apigw/router.h"
@@ -35,6 +43,28 @@
 
 /* Lambda's synchronous invocation payload limit. */
 #define LB_EVENT_MAX (6 * 1024 * 1024)
+
+/* An HTTP API's Lambda authorizers get 10 s to answer (a REST API's, its
+ * integration timeout). */
+#define AUTHORIZER_TIMEOUT_HTTP_MS 10000
+
+/* The implicit deny's message (the explicit one is ACCESS_DENIED's own). */
+#define IMPLICIT_DENY "User is not authorized to access this resource"
+
+/* A Lambda authorizer's run for one request. */
+struct lb_auth {
+	const struct lb_authorizer *a;
+	struct lb_authorizer_identity id;
+	char *arn;
+	char *key; /* the result cache's key, when cached */
+	size_t key_len;
+	char request_id[LB_IDS_UUID_LEN + 1]; /* its own invocation's */
+	char *event;
+	struct lb_invoke_request rq;
+	struct lb_invoke_result res;
+	int invoked;
+	int64_t start_mono;
+};
 
 /* Everything one request carries through the stages. */
 struct lb_call {
@@ -55,6 +85,11 @@ struct lb_call {
 	int invoked;
 	int preflight; /* answered by the gateway (gateway.cors) */
 	struct lb_http_response resp;
+	struct lb_auth *auth;   /* the route's authorizer's run, or NULL */
+	char *auth_context;     /* requestContext.authorizer (q.authorizer) */
+	const char *error_msg;  /* an error's message when not its type's */
+	char *www_authenticate; /* JWT: sent with its 401 / 403 */
+	char *usage_key; /* the authorizer's usageIdentifierKey, or NULL */
 };
 
 /* The enabled key whose value clients send in x-api-key, or NULL. */
@@ -70,9 +105,9 @@ find_api_key(const struct lb_config *cfg, const char *value)
 	return NULL;
 }
 
-/* Stage 2 (lb_request_check): gateway checks: the body's size, the API key
- * (REST routes with api_key_required), then throttling (the route's bucket,
- * then the account's); authorizers come here next. */
+/* Stage 3 (lb_request_check): gateway checks after the authorizer: the API
+ * key (REST routes with api_key_required), then throttling (the usage
+ * plan's, the route's bucket, then the account's), then the quota. */
 static enum lb_gwerr
 stage_checks(struct lb_request *q, void *arg)
 {
@@ -82,11 +117,12 @@ stage_checks(struct lb_request *q, void *arg)
 	struct lb_gen_key *key = NULL;
 	int64_t now;
 
-	if (c->body_too_large)
-		return LB_GWERR_REQUEST_TOO_LARGE;
 	if (q->match.route->api_key_required) {
-		q->api_key = find_api_key(
-		    g->cfg, lb_http_param(c->req, "HTTP_X_API_KEY"));
+		/* api_key_source = "AUTHORIZER": the authorizer's key */
+		q->api_key = find_api_key(g->cfg,
+		    g->cfg->api_key_from_authorizer
+		        ? c->usage_key
+		        : lb_http_param(c->req, "HTTP_X_API_KEY"));
 		if (q->api_key == NULL)
 			return LB_GWERR_INVALID_API_KEY;
 		key = &g->keys[q->api_key - g->cfg->api_keys];
@@ -111,14 +147,13 @@ stage_checks(struct lb_request *q, void *arg)
 	return LB_GWERR_NONE;
 }
 
-/* Stages 1 to 3, shared with `lambdabridge event` (request.h): find the
- * route, run the gateway checks (stage_checks), build the event. */
+/* Stage 1 (request.h, shared with `lambdabridge event`): find the route;
+ * then the body's size. */
 static enum lb_gwerr
-stage_prepare(struct lb_call *c)
+stage_route(struct lb_call *c)
 {
 	struct lb_request *q = &c->q;
 	enum lb_gwerr e;
-	char err[256];
 
 	q->cfg = c->gen->cfg;
 	q->router = c->gen->router;
@@ -128,7 +163,20 @@ stage_prepare(struct lb_call *c)
 	q->trace_id = c->trace_id;
 	q->time_ms = c->time_ms;
 	q->event_max = LB_EVENT_MAX;
-	e = lb_request_prepare(q, stage_checks, c, err, sizeof(err));
+	if ((e = lb_request_route(q)) != LB_GWERR_NONE)
+		return e;
+	return c->body_too_large ? LB_GWERR_REQUEST_TOO_LARGE : LB_GWERR_NONE;
+}
+
+/* Stage 3: the gateway checks (stage_checks), then the event. */
+static enum lb_gwerr
+stage_prepare(struct lb_call *c)
+{
+	struct lb_request *q = &c->q;
+	enum lb_gwerr e;
+	char err[256];
+
+	e = lb_request_finish(q, stage_checks, c, err, sizeof(err));
 	if (err[0] != '\0')
 		lb_log(LB_LOG_ERROR, "%s cannot build the event: %s",
 		    c->request_id, err);
@@ -315,11 +363,17 @@ render_error(struct lb_call *c, enum lb_gwerr e)
 	v.stage = cfg->stage;
 	v.stage_variables = cfg->stage_variables;
 	v.nstage_variables = cfg->nstage_variables;
+	v.message = c->error_msg;
 	lb_http_response_clear(&c->resp);
 	if (lb_gwerror_render(e, c->rest, cfg->responses, &v, &c->resp) < 0) {
 		lb_http_response_clear(&c->resp);
 		c->resp.status = 500;
 	}
+	/* a JWT authorizer's reason */
+	if (c->www_authenticate != NULL &&
+	    lb_http_response_add_header(&c->resp, "www-authenticate",
+	        c->www_authenticate, (size_t)-1) < 0)
+		lb_log(LB_LOG_ERROR, "%s out of memory", c->request_id);
 }
 
 /*
@@ -346,6 +400,36 @@ stage_preflight(struct lb_call *c, enum lb_gwerr e)
 	return c->preflight;
 }
 
+/* Counts an authorizer's outcome (gateway_int.h). */
+static void
+auth_count(struct lb_call *c, enum lb_gwerr e)
+{
+	struct lb_gen_authz *n;
+
+	if (c->auth == NULL)
+		return;
+	n = &c->gen->authz[c->auth->a - c->gen->cfg->authorizers];
+	__atomic_add_fetch(e == LB_GWERR_NONE ? &n->allowed
+	        : e == LB_GWERR_ACCESS_DENIED ? &n->denied
+	        : e == LB_GWERR_UNAUTHORIZED  ? &n->unauthorized
+	                                      : &n->failed,
+	    1, __ATOMIC_RELAXED);
+}
+
+static void
+auth_free(struct lb_auth *au)
+{
+	if (au == NULL)
+		return;
+	lb_authorizer_identity_clear(&au->id);
+	free(au->arn);
+	free(au->key);
+	free(au->event);
+	if (au->invoked)
+		lb_invoke_result_clear(&au->res);
+	free(au);
+}
+
 /* The end of every request: the error, if any, the id headers, CORS and
  * the access line; then the response goes out and the call is freed. */
 static void
@@ -367,6 +451,10 @@ call_end(struct lb_call *c, enum lb_gwerr e)
 	lb_fcgi_respond(c->r, resp);
 	if (c->invoked)
 		lb_invoke_result_clear(&c->res);
+	auth_free(c->auth);
+	free(c->auth_context);
+	free(c->www_authenticate);
+	free(c->usage_key);
 	lb_request_clear(&c->q);
 	lb_gen_release(c->gw, c->gen);
 	free(c);
@@ -384,12 +472,258 @@ call_invoked(void *arg)
 	call_end(c, e);
 }
 
+/* The request goes on from the checks to the integration. */
+static void
+call_continue(struct lb_call *c)
+{
+	struct lb_loop *loop = lb_fcgi_loop(c->r);
+	enum lb_gwerr e;
+
+	if ((e = stage_prepare(c)) != LB_GWERR_NONE) {
+		call_end(c, e);
+		return;
+	}
+	stage_invoke(c);
+	if (loop != NULL) {
+		lb_envs_invoke_async(c->gen->envs, c->q.match.route->function,
+		    &c->rq, &c->res, loop, call_invoked, c);
+		return;
+	}
+	lb_envs_invoke(
+	    c->gen->envs, c->q.match.route->function, &c->rq, &c->res);
+	call_invoked(c);
+}
+
+/* The request ends with the authorizer's refusal or failure, counted. */
+static void
+auth_end(struct lb_call *c, enum lb_gwerr e)
+{
+	auth_count(c, e);
+	call_end(c, e);
+}
+
+/*
+ * Stage 2, the authorizer's decision on its answer (`text`, from the
+ * function or the cache): the policy evaluated against this request's
+ * ARN; on Allow, requestContext.authorizer for the integration, and on.
+ */
+static void
+auth_decide(
+    struct lb_call *c, const char *text, size_t len, int64_t latency, int fresh)
+{
+	struct lb_auth *au = c->auth;
+	const struct lb_config *cfg = c->gen->cfg;
+	struct lb_policy p;
+	enum lb_policy_decision d;
+	char err[256];
+	size_t n;
+
+	memset(&p, 0, sizeof(p));
+	if (lb_policy_parse(text, len, lb_authorizer_mode(cfg, au->a), &p, err,
+	        sizeof(err)) < 0) {
+		lb_log(LB_LOG_WARN,
+		    "%s Execution failed due to configuration error: "
+		    "authorizer '%s' gave an invalid response: %s",
+		    c->request_id, au->a->name, err);
+		auth_end(c, LB_GWERR_AUTHORIZER_CONFIGURATION_ERROR);
+		return;
+	}
+	/* denies are cached like allows; failures never are */
+	if (fresh && au->key != NULL &&
+	    lb_authcache_put(c->gen->authcache,
+	        (size_t)(au->a - cfg->authorizers), au->key, au->key_len, text,
+	        len, lb_mono_ms() + (int64_t)au->a->ttl * 1000) < 0)
+		lb_log(LB_LOG_WARN, "%s authorizer '%s': result not cached",
+		    c->request_id, au->a->name);
+	d = lb_policy_evaluate(&p, au->arn);
+	if (d != LB_POLICY_ALLOW) {
+		lb_policy_clear(&p);
+		if (d == LB_POLICY_DENY_IMPLICIT && c->rest)
+			c->error_msg = IMPLICIT_DENY;
+		auth_end(c, LB_GWERR_ACCESS_DENIED);
+		return;
+	}
+	c->auth_context = lb_authorizer_context(
+	    &p, c->q.match.route->payload_format, latency, &n);
+	c->usage_key = p.usage_identifier_key; /* taken */
+	p.usage_identifier_key = NULL;
+	lb_policy_clear(&p);
+	if (c->auth_context == NULL) {
+		lb_log(LB_LOG_ERROR, "%s out of memory", c->request_id);
+		auth_end(c, LB_GWERR_AUTHORIZER_CONFIGURATION_ERROR);
+		return;
+	}
+	c->q.authorizer = c->auth_context;
+	c->q.authorizer_len = n;
+	auth_count(c, LB_GWERR_NONE);
+	call_continue(c);
+}
+
+/* lb_invoke_done: the authorizer function has answered. */
+static void
+call_authorized(void *arg)
+{
+	struct lb_call *c = arg;
+	struct lb_auth *au = c->auth;
+	struct lb_invoke_result *res = &au->res;
+
+	au->invoked = 1;
+	switch (res->status) {
+	case LB_INVOKE_OK:
+		auth_decide(c, res->payload != NULL ? res->payload : "",
+		    res->payload_len, lb_mono_ms() - au->start_mono, 1);
+		return;
+	case LB_INVOKE_FUNCTION_ERROR:
+		/* the authorizer's way of saying 401 */
+		if (strcmp(res->error_message, "Unauthorized") == 0) {
+			auth_end(c, LB_GWERR_UNAUTHORIZED);
+			return;
+		}
+		/* FALLTHROUGH */
+	default:
+		lb_log(LB_LOG_WARN,
+		    "%s Execution failed due to configuration error: "
+		    "authorizer '%s' failed: %s%s%s",
+		    c->request_id, au->a->name,
+		    res->status == LB_INVOKE_THROTTLED ? "throttled"
+		        : res->status == LB_INVOKE_INTEGRATION_TIMEOUT
+		        ? "timed out"
+		        : res->error_type[0] ? res->error_type
+		                             : "Unhandled",
+		    res->error_message[0] ? ": " : "", res->error_message);
+		auth_end(c, LB_GWERR_AUTHORIZER_CONFIGURATION_ERROR);
+		return;
+	}
+}
+
+/*
+ * JWT authorizers plug in here (bridge/apigw/jwt*.c): check the token
+ * from c->auth->id.values[0] against c->auth->a (issuer, audience, keys)
+ * and the route's scopes (c->q.match.route->scopes), then either end the
+ * request -- c->www_authenticate set (malloc'ed), auth_end(c,
+ * LB_GWERR_UNAUTHORIZED or LB_GWERR_ACCESS_DENIED) -- or set
+ * c->auth_context (malloc'ed {"jwt":{"claims":{...},"scopes":...}}),
+ * c->q.authorizer/authorizer_len to it, auth_count(c, LB_GWERR_NONE) and
+ * call_continue(c).  Never
+ * block: a key fetch goes to a pool thread, and the loop resumes the
+ * request.
+ */
+static void
+stage_jwt(struct lb_call *c)
+{
+	/* lb_jwt_authorize(): not built yet */
+	lb_log(LB_LOG_WARN, "%s JWT authorizers are not built yet: '%s'",
+	    c->request_id, c->auth->a->name);
+	auth_end(c, LB_GWERR_UNAUTHORIZED);
+}
+
+/*
+ * Stage 2: the route's authorizer.  Its identity sources are read first
+ * (one missing or empty, or a TOKEN that fails the validation expression:
+ * 401, nothing invoked); then the cache; then the function.
+ */
+static void
+stage_authorize(struct lb_call *c)
+{
+	const struct lb_config *cfg = c->gen->cfg;
+	const struct lb_authorizer *a = c->q.match.route->authorizer;
+	struct lb_loop *loop = lb_fcgi_loop(c->r);
+	struct lb_authorizer_input in;
+	struct lb_auth *au;
+	char err[256];
+	size_t len;
+	char *hit;
+	int rc;
+
+	if ((au = c->auth = calloc(1, sizeof(*au))) == NULL) {
+		lb_log(LB_LOG_ERROR, "%s out of memory", c->request_id);
+		auth_end(c, LB_GWERR_AUTHORIZER_CONFIGURATION_ERROR);
+		return;
+	}
+	au->a = a;
+	memset(&in, 0, sizeof(in));
+	in.cfg = cfg;
+	in.a = a;
+	in.req = c->req;
+	in.match = &c->q.match;
+	in.path = c->q.path;
+	in.path_len = c->q.path_len;
+	in.query = c->q.query;
+	in.request_id = c->request_id;
+	in.short_id = c->short_id;
+	in.trace_id = c->trace_id;
+	in.time_ms = c->time_ms;
+	rc = lb_authorizer_identity(&in, &au->id);
+	if (rc != 0) {
+		if (rc < 0)
+			lb_log(LB_LOG_ERROR, "%s out of memory", c->request_id);
+		auth_end(c,
+		    rc < 0 ? LB_GWERR_AUTHORIZER_CONFIGURATION_ERROR
+		           : LB_GWERR_UNAUTHORIZED);
+		return;
+	}
+	if (a->type == LB_AUTHORIZER_JWT) {
+		stage_jwt(c);
+		return;
+	}
+	au->arn =
+	    lb_authorizer_arn(cfg, c->req->method, c->q.path, c->q.path_len);
+	if (au->arn == NULL)
+		goto oom;
+	if (a->ttl > 0 && c->gen->authcache != NULL) {
+		au->key = lb_authorizer_cache_key(&au->id, &au->key_len);
+		if (au->key == NULL)
+			goto oom;
+		hit = lb_authcache_get(c->gen->authcache,
+		    (size_t)(a - cfg->authorizers), au->key, au->key_len,
+		    lb_mono_ms(), &len);
+		if (hit != NULL) {
+			__atomic_add_fetch(
+			    &c->gen->authz[a - cfg->authorizers].cache_hits, 1,
+			    __ATOMIC_RELAXED);
+			auth_decide(c, hit, len, 0, 0);
+			free(hit);
+			return;
+		}
+	}
+	au->event =
+	    lb_authorizer_event(&in, &au->id, au->arn, &len, err, sizeof(err));
+	if (au->event == NULL) {
+		lb_log(LB_LOG_ERROR,
+		    "%s cannot build the authorizer's event: %s", c->request_id,
+		    err);
+		auth_end(c, LB_GWERR_AUTHORIZER_CONFIGURATION_ERROR);
+		return;
+	}
+	lb_ids_uuid(au->request_id);
+	au->rq.request_id = au->request_id;
+	au->rq.trace_id = c->trace_id;
+	au->rq.event = au->event;
+	au->rq.event_len = len;
+	au->rq.integration_deadline_ms = c->time_ms +
+	    (c->rest ? (int64_t)(cfg->integration_timeout * 1000.0)
+	             : AUTHORIZER_TIMEOUT_HTTP_MS);
+	au->start_mono = lb_mono_ms();
+	__atomic_add_fetch(
+	    &c->gen->authz[a - cfg->authorizers].invoked, 1, __ATOMIC_RELAXED);
+	if (loop != NULL) {
+		lb_envs_invoke_async(c->gen->envs, a->function, &au->rq,
+		    &au->res, loop, call_authorized, c);
+		return;
+	}
+	lb_envs_invoke(c->gen->envs, a->function, &au->rq, &au->res);
+	call_authorized(c);
+	return;
+oom:
+	lb_log(LB_LOG_ERROR, "%s out of memory", c->request_id);
+	auth_end(c, LB_GWERR_AUTHORIZER_CONFIGURATION_ERROR);
+}
+
 void
 lb_gateway_handle(void *arg, struct lb_fcgi_req *r,
     const struct lb_http_request *req, int body_too_large)
 {
 	struct lb_gateway *gw = arg;
-	struct lb_loop *loop = lb_fcgi_loop(r);
 	enum lb_gwerr e;
 	struct lb_call *c;
 
@@ -415,19 +749,15 @@ lb_gateway_handle(void *arg, struct lb_fcgi_req *r,
 	lb_ids_short(c->short_id);
 	lb_ids_trace(c->trace_id, c->time_ms);
 
-	if ((e = stage_prepare(c)) != LB_GWERR_NONE) {
+	if ((e = stage_route(c)) != LB_GWERR_NONE) {
 		if (stage_preflight(c, e))
 			e = LB_GWERR_NONE;
 		call_end(c, e);
 		return;
 	}
-	stage_invoke(c);
-	if (loop != NULL) {
-		lb_envs_invoke_async(c->gen->envs, c->q.match.route->function,
-		    &c->rq, &c->res, loop, call_invoked, c);
+	if (c->q.match.route->authorizer != NULL) {
+		stage_authorize(c);
 		return;
 	}
-	lb_envs_invoke(
-	    c->gen->envs, c->q.match.route->function, &c->rq, &c->res);
-	call_invoked(c);
+	call_continue(c);
 }

@@ -11,6 +11,7 @@
 #include "config.h"
 #include "apigw/throttle.h"
 
+struct lb_authcache;
 struct lb_envs;
 struct lb_gateway;
 struct lb_router;
@@ -19,6 +20,16 @@ struct lb_router;
 struct lb_gen_key {
 	struct lb_throttle bucket;
 	struct lb_quota quota;
+};
+
+/* An authorizer's counters (atomic), written by SIGUSR1. */
+struct lb_gen_authz {
+	uint64_t invoked;      /* its function invoked */
+	uint64_t cache_hits;   /* answered from the cache */
+	uint64_t allowed;      /* requests let on */
+	uint64_t denied;       /* 403 */
+	uint64_t unauthorized; /* 401 */
+	uint64_t failed;       /* 500 */
 };
 
 /*
@@ -33,6 +44,8 @@ struct lb_gen {
 	struct lb_throttle *route_buckets; /* one per route */
 	struct lb_throttle account_bucket; /* all routes together */
 	struct lb_gen_key *keys;           /* one per API key */
+	struct lb_authcache *authcache; /* authorizers' results; NULL: none */
+	struct lb_gen_authz *authz;     /* one per authorizer */
 	uint64_t throttled;  /* requests answered 429 THROTTLED (atomic) */
 	uint64_t over_quota; /* ... and 429 QUOTA_EXCEEDED (atomic) */
 	int refs;            /* requests in flight, +1 while current */

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 
 #include "lambda/env.h"
+#include "apigw/authcache.h"
 #include "apigw/gateway.h"
 #include "apigw/gateway_int.h"
 #include "base/ids.h"
@@ -38,6 +39,8 @@ gen_free(struct lb_gen *g)
 		lb_quota_destroy(&g->keys[i].quota);
 	}
 	free(g->keys);
+	lb_authcache_free(g->authcache);
+	free(g->authz);
 	lb_envs_free(g->envs);
 	lb_router_free(g->router);
 	lb_config_free(g->cfg);
@@ -72,6 +75,16 @@ buckets_init(struct lb_gen *g)
 		    &g->keys[i].quota, k->quota_limit, k->quota_period);
 		lb_throttle_init(&g->keys[i].bucket, k->throttle, now);
 	}
+	g->authz = calloc(
+	    cfg->nauthorizers > 0 ? cfg->nauthorizers : 1, sizeof(*g->authz));
+	if (g->authz == NULL)
+		return -1;
+	/* a new deployment starts with an empty authorizer cache too */
+	for (size_t i = 0; i < cfg->nauthorizers; i++)
+		if (cfg->authorizers[i].ttl > 0 && g->authcache == NULL &&
+		    (g->authcache = lb_authcache_new(LB_AUTHCACHE_MAX_BYTES)) ==
+		        NULL)
+			return -1;
 	return 0;
 }
 
@@ -254,6 +267,26 @@ lb_gateway_dump_stats(struct lb_gateway *gw, FILE *out)
 	        &g->throttled, __ATOMIC_RELAXED),
 	    (unsigned long long)__atomic_load_n(
 	        &g->over_quota, __ATOMIC_RELAXED));
+	for (size_t i = 0; i < g->cfg->nauthorizers; i++) {
+		const struct lb_gen_authz *a = &g->authz[i];
+
+		fprintf(out,
+		    "authorizer %s: invoked=%llu cache_hits=%llu allowed=%llu "
+		    "denied=%llu unauthorized=%llu failed=%llu\n",
+		    g->cfg->authorizers[i].name,
+		    (unsigned long long)__atomic_load_n(
+		        &a->invoked, __ATOMIC_RELAXED),
+		    (unsigned long long)__atomic_load_n(
+		        &a->cache_hits, __ATOMIC_RELAXED),
+		    (unsigned long long)__atomic_load_n(
+		        &a->allowed, __ATOMIC_RELAXED),
+		    (unsigned long long)__atomic_load_n(
+		        &a->denied, __ATOMIC_RELAXED),
+		    (unsigned long long)__atomic_load_n(
+		        &a->unauthorized, __ATOMIC_RELAXED),
+		    (unsigned long long)__atomic_load_n(
+		        &a->failed, __ATOMIC_RELAXED));
+	}
 	for (size_t i = 0; i < g->cfg->napi_keys; i++) {
 		const struct lb_api_key *k = &g->cfg->api_keys[i];
 		long long used;

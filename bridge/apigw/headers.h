@@ -58,7 +58,9 @@ struct lb_headers {
  *   REQUEST_SCHEME, else http), x-amzn-trace-id (the client's value when it
  *   carries a "Root=", else `trace_id`); `host` (borrowed, may be NULL) is
  *   appended when the request has no Host header;
- * - `format` drops what that payload format drops (see docs/events.md);
+ * - `format` drops what that payload format drops (see docs/events.md;
+ *   LB_HEADERS_V1 also an Authorization that carries a Signature Version 4
+ *   signature, "AWS4-HMAC-SHA256 Credential=...");
  *   with LB_HEADERS_V2, a request without any Content-Length gets
  *   content-length: <body_len> ("0" without a body), as the HTTP API does.
  * Returns 0, or -1 when out of memory (h is then empty).

@@ -51,6 +51,8 @@ build_event(struct lb_request *q, char *err, size_t errlen)
 	in.trace_id = q->trace_id;
 	in.time_ms = q->time_ms;
 	in.api_key = q->api_key;
+	in.authorizer = q->authorizer;
+	in.authorizer_len = q->authorizer_len;
 	/* written straight from the builder: no json-c objects */
 	s = lb_event_build_text(&in, &len, err, errlen);
 	if (s == NULL)
@@ -65,6 +67,29 @@ build_event(struct lb_request *q, char *err, size_t errlen)
 }
 
 enum lb_gwerr
+lb_request_route(struct lb_request *q)
+{
+	if (route(q) < 0)
+		return q->cfg->api == LB_API_REST
+		    ? LB_GWERR_MISSING_AUTHENTICATION_TOKEN
+		    : LB_GWERR_RESOURCE_NOT_FOUND;
+	return LB_GWERR_NONE;
+}
+
+enum lb_gwerr
+lb_request_finish(struct lb_request *q, lb_request_check *check, void *arg,
+    char *err, size_t errlen)
+{
+	enum lb_gwerr e;
+
+	if (errlen > 0)
+		err[0] = '\0';
+	if (check != NULL && (e = check(q, arg)) != LB_GWERR_NONE)
+		return e;
+	return build_event(q, err, errlen);
+}
+
+enum lb_gwerr
 lb_request_prepare(struct lb_request *q, lb_request_check *check, void *arg,
     char *err, size_t errlen)
 {
@@ -72,13 +97,9 @@ lb_request_prepare(struct lb_request *q, lb_request_check *check, void *arg,
 
 	if (errlen > 0)
 		err[0] = '\0';
-	if (route(q) < 0)
-		return q->cfg->api == LB_API_REST
-		    ? LB_GWERR_MISSING_AUTHENTICATION_TOKEN
-		    : LB_GWERR_RESOURCE_NOT_FOUND;
-	if (check != NULL && (e = check(q, arg)) != LB_GWERR_NONE)
+	if ((e = lb_request_route(q)) != LB_GWERR_NONE)
 		return e;
-	return build_event(q, err, errlen);
+	return lb_request_finish(q, check, arg, err, errlen);
 }
 
 void

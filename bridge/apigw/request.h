@@ -33,6 +33,10 @@ struct lb_request {
 	 * 0 takes the matched route's */
 	int payload_format;
 	size_t event_max; /* an event over this many bytes fails; 0: no cap */
+	/* requestContext.authorizer as JSON text (the authorizer's outcome,
+	 * authorizer.h), or NULL */
+	const char *authorizer;
+	size_t authorizer_len;
 
 	/* outputs */
 	const char *path; /* raw, stage-less path (lb_event_locate) */
@@ -69,6 +73,16 @@ typedef enum lb_gwerr lb_request_check(struct lb_request *q, void *arg);
  * with q->event_len set and q->event NULL when it is over q->event_max.
  */
 enum lb_gwerr lb_request_prepare(struct lb_request *q, lb_request_check *check,
+    void *arg, char *err, size_t errlen);
+
+/*
+ * lb_request_prepare in two steps, for a caller that runs something
+ * between the route and the checks (the gateway's authorizers):
+ * lb_request_route finds the route (LB_GWERR_NONE, or the API type's "no
+ * route" error), lb_request_finish runs `check` and builds the event.
+ */
+enum lb_gwerr lb_request_route(struct lb_request *q);
+enum lb_gwerr lb_request_finish(struct lb_request *q, lb_request_check *check,
     void *arg, char *err, size_t errlen);
 
 /* Frees the event q owns (NULL is fine); the inputs are left alone. */

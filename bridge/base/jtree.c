@@ -140,6 +140,16 @@ lb_jtree_str(struct lb_arena *a, const char *s, size_t len)
 }
 
 struct lb_jnode *
+lb_jtree_raw(struct lb_arena *a, const char *s, size_t len)
+{
+	struct lb_jnode *o = lb_jtree_str(a, s, len);
+
+	if (o != NULL)
+		o->type = LB_JTREE_RAW;
+	return o;
+}
+
+struct lb_jnode *
 lb_jtree_str_copy(struct lb_arena *a, const char *s, size_t len)
 {
 	char *d = len <= INT_MAX ? lb_arena_alloc(a, len) : NULL;
@@ -215,6 +225,23 @@ lb_jtree_to_json(const struct lb_jnode *e, int *oom)
 	case LB_JTREE_STR:
 		o = json_object_new_string_len(e->str, (int)e->len);
 		break;
+	case LB_JTREE_RAW: {
+		struct json_tokener *t = json_tokener_new();
+
+		if (t == NULL)
+			break;
+		o = json_tokener_parse_ex(t, e->str, (int)e->len);
+		if (o != NULL &&
+		    json_tokener_get_error(t) != json_tokener_success) {
+			json_object_put(o);
+			o = NULL;
+		}
+		json_tokener_free(t);
+		/* the text "null" parses as NULL: not a failure */
+		if (o == NULL && e->len == 4 && memcmp(e->str, "null", 4) == 0)
+			return NULL;
+		break;
+	}
 	case LB_JTREE_OBJ:
 		o = json_object_new_object();
 		for (struct lb_jitem *it = e->first; o != NULL && it != NULL;
@@ -268,6 +295,7 @@ lb_jtree_write(struct lb_jbuf *jb, const struct lb_jnode *e)
 		} else
 			lb_jbuf_string(jb, e->str, e->len);
 		return;
+	case LB_JTREE_RAW: lb_jbuf_put(jb, e->str, e->len); return;
 	case LB_JTREE_OBJ:
 	case LB_JTREE_ARR:
 		lb_jbuf_put(jb, e->type == LB_JTREE_OBJ ? "{" : "[", 1);

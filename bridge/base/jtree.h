@@ -24,6 +24,7 @@ enum lb_jtree_type {
 	LB_JTREE_STR,
 	LB_JTREE_OBJ,
 	LB_JTREE_ARR,
+	LB_JTREE_RAW, /* str: a JSON value as text, written as is */
 };
 
 struct lb_jnode;
@@ -61,6 +62,14 @@ struct lb_jnode *lb_jtree_bool(struct lb_arena *a, int v);
  * limit).
  */
 struct lb_jnode *lb_jtree_str(struct lb_arena *a, const char *s, size_t len);
+
+/*
+ * A JSON value given as its text (written as json-c writes it, PLAIN and
+ * NOSLASHESCAPE), borrowed: s must outlive the tree.  NULL (a->oom set)
+ * when out of memory.  lb_jtree_to_json parses it (text that is not JSON
+ * sets *oom).
+ */
+struct lb_jnode *lb_jtree_raw(struct lb_arena *a, const char *s, size_t len);
 
 /* The same, copied into the arena. */
 struct lb_jnode *lb_jtree_str_copy(

@@ -1,7 +1,9 @@
 /*
  * cli_event.c - `lambdabridge event v1|v2 METHOD PATH [-H 'K: V']...
  * [-d BODY] [-c FILE]`: prints the event the gateway would build for that
- * request (the on-prem `sam local generate-event`).  The arguments become the
+ * request (the on-prem `sam local generate-event`); `lambdabridge event
+ * authorizer token|request|v1|v2 METHOD PATH ...` the event its Lambda
+ * authorizer would get (apigw/authorizer.h).  The arguments become the
  * CGI params nginx (Debian's fastcgi_params) would send, and the event comes
  * from the gateway's own front of the pipeline, lb_request_prepare (route,
  * then event), with the payload format forced to v1 or v2.  Exit status: 0
@@ -18,6 +20,7 @@
 #include "cli/cli.h"
 #include "cli/cli_int.h"
 #include "config.h"
+#include "apigw/authorizer.h"
 #include "apigw/request.h"
 #include "fastcgi/http.h"
 #include "base/ids.h"
@@ -32,6 +35,8 @@ usage(FILE *out)
 	fprintf(out,
 	    "usage: lambdabridge event v1|v2 METHOD PATH [-H 'Name: value']... "
 	    "[-d BODY|@FILE|@-] [-c FILE]\n"
+	    "       lambdabridge event authorizer token|request|v1|v2 METHOD "
+	    "PATH [-H ...] [-c FILE]\n"
 	    "  PATH is the request target as the web server receives it "
 	    "(with the stage\n"
 	    "  and the query, still percent-encoded): '/dev/users/42?a=1'.\n"
@@ -40,12 +45,19 @@ usage(FILE *out)
 	    "  HTTP API (route '$default'), stage '$default'.  With -c the "
 	    "config's API,\n"
 	    "  stage and routes are used, with the payload format forced to "
-	    "v1 or v2.\n");
+	    "v1 or v2.\n"
+	    "  authorizer: the event of a Lambda authorizer: a REST API's "
+	    "TOKEN (the\n"
+	    "  Authorization header) or REQUEST one, an HTTP API's REQUEST one "
+	    "with payload\n"
+	    "  1.0 or 2.0.  With -c, the route's own authorizer.\n");
 }
 
 /* The command line, once parsed: borrowed from argv. */
 struct args {
-	int version;        /* payload format: 1 or 2 */
+	int version; /* payload format: 1 or 2 */
+	/* `event authorizer`: "token", "request", "v1" or "v2"; else NULL */
+	const char *authorizer;
 	const char *method; /* an HTTP token */
 	const char *target; /* the request target, starting with '/' */
 	const char *conf;   /* -c FILE, or NULL for the built-in config */
@@ -300,8 +312,8 @@ default_config(struct default_config *d, int version)
 static int
 parse_args(struct state *st, int argc, char **argv, struct args *a)
 {
-	const char *pos[3] = { NULL, NULL, NULL };
-	size_t npos = 0;
+	const char *pos[4] = { NULL, NULL, NULL, NULL };
+	size_t npos = 0, want = 3;
 
 	memset(a, 0, sizeof(*a));
 	/* argv[0] is "event"; options may come anywhere */
@@ -340,20 +352,40 @@ parse_args(struct state *st, int argc, char **argv, struct args *a)
 			    stderr, "lambdabridge: unknown option '%s'\n", o);
 			goto usage;
 		}
-		if (npos == 3) {
+		if (npos == 0 && strcmp(o, "authorizer") == 0)
+			want = 4;
+		if (npos == want) {
 			fprintf(stderr,
 			    "lambdabridge: unexpected argument '%s'\n", o);
 			goto usage;
 		}
 		pos[npos++] = o;
 	}
-	if (npos < 3) {
+	if (npos < want) {
 		fprintf(stderr,
-		    "lambdabridge: event needs v1|v2, a method and "
-		    "a path\n");
+		    "lambdabridge: event needs v1|v2 (or authorizer "
+		    "token|request|v1|v2), a method and a path\n");
 		goto usage;
 	}
-	if (strcmp(pos[0], "v1") == 0 || strcmp(pos[0], "1.0") == 0) {
+	if (want == 4) {
+		/* authorizer KIND: REST's token and request, HTTP's v1, v2 */
+		a->authorizer = pos[1];
+		if (strcmp(pos[1], "token") == 0 ||
+		    strcmp(pos[1], "request") == 0) {
+			a->version = 1;
+		} else if (strcmp(pos[1], "v1") == 0 ||
+		    strcmp(pos[1], "v2") == 0) {
+			a->version = 2;
+		} else {
+			fprintf(stderr,
+			    "lambdabridge: unknown authorizer '%s' (token, "
+			    "request, v1 or v2)\n",
+			    pos[1]);
+			goto usage;
+		}
+		pos[1] = pos[2];
+		pos[2] = pos[3];
+	} else if (strcmp(pos[0], "v1") == 0 || strcmp(pos[0], "1.0") == 0) {
 		a->version = 1;
 	} else if (strcmp(pos[0], "v2") == 0 || strcmp(pos[0], "2.0") == 0) {
 		a->version = 2;
@@ -501,6 +533,127 @@ make_event(struct state *st, const struct args *a, const struct lb_config *cfg)
 	return -1;
 }
 
+static int print_event(const char *text, size_t len);
+
+/*
+ * The authorizer `event authorizer KIND` stands for: with -c the route's
+ * own (a Lambda one of that kind), else one made up: a TOKEN authorizer
+ * of the Authorization header, a REST REQUEST one without identity
+ * sources, an HTTP API REQUEST one of the Authorization header when the
+ * request has one.  Fills *out (its identity list borrowed from `hdr`).
+ * Returns 0, or -1 (the reason printed).
+ */
+static int
+pick_authorizer(struct state *st, const struct args *a,
+    const struct lb_route *route, struct lb_authorizer *out,
+    struct lb_identity_source *hdr)
+{
+	int token = strcmp(a->authorizer, "token") == 0;
+	int v1 = strcmp(a->authorizer, "v1") == 0;
+	enum lb_authorizer_type want =
+	    token ? LB_AUTHORIZER_TOKEN : LB_AUTHORIZER_REQUEST;
+
+	memset(out, 0, sizeof(*out));
+	if (a->conf != NULL) {
+		if (route->authorizer == NULL ||
+		    route->authorizer->type != want) {
+			fprintf(stderr,
+			    "lambdabridge: route '%s' has no %s authorizer\n",
+			    route->key != NULL ? route->key : "$default",
+			    token ? "TOKEN" : "REQUEST");
+			return -1;
+		}
+		*out = *route->authorizer;
+		if (st->loaded->api == LB_API_HTTP)
+			out->payload_format = v1 ? 1 : 2;
+		return 0;
+	}
+	memset(hdr, 0, sizeof(*hdr));
+	hdr->kind = LB_IDENTITY_HEADER;
+	hdr->name = (char *)"authorization";
+	out->name = (char *)"authorizer";
+	out->type = want;
+	out->payload_format = a->version == 1 || v1 ? 1 : 2;
+	if (token || (a->version == 2 && has_param(st, "HTTP_AUTHORIZATION"))) {
+		out->identity = hdr;
+		out->nidentity = 1;
+	}
+	return 0;
+}
+
+/*
+ * `event authorizer`: routes st->req, reads the authorizer's identity
+ * sources and prints its event.  Returns 0, or -1 (the reason printed).
+ */
+static int
+make_authorizer_event(
+    struct state *st, const struct args *a, const struct lb_config *cfg)
+{
+	struct lb_request *q = &st->q;
+	struct lb_authorizer_identity id;
+	struct lb_authorizer_input in;
+	struct lb_identity_source hdr;
+	struct lb_authorizer au;
+	char err[256], *arn = NULL, *ev = NULL;
+	size_t len;
+	int rc = -1, r;
+
+	memset(q, 0, sizeof(*q));
+	memset(&id, 0, sizeof(id));
+	q->cfg = cfg;
+	q->router = st->router;
+	q->req = &st->req;
+	q->time_ms = lb_now_ms();
+	lb_ids_uuid(st->request_id);
+	lb_ids_short(st->short_id);
+	lb_ids_trace(st->trace_id, q->time_ms);
+	q->request_id = st->request_id;
+	q->short_id = st->short_id;
+	q->trace_id = st->trace_id;
+	if (lb_request_route(q) != LB_GWERR_NONE) {
+		fprintf(stderr, "lambdabridge: no route matches %s %s\n",
+		    st->req.method, st->req.uri);
+		return -1;
+	}
+	if (pick_authorizer(st, a, q->match.route, &au, &hdr) < 0)
+		return -1;
+	memset(&in, 0, sizeof(in));
+	in.cfg = cfg;
+	in.a = &au;
+	in.req = &st->req;
+	in.match = &q->match;
+	in.path = q->path;
+	in.path_len = q->path_len;
+	in.query = q->query;
+	in.request_id = q->request_id;
+	in.short_id = q->short_id;
+	in.trace_id = q->trace_id;
+	in.time_ms = q->time_ms;
+	if ((r = lb_authorizer_identity(&in, &id)) != 0) {
+		fprintf(stderr,
+		    r < 0 ? "lambdabridge: out of memory\n"
+		          : "lambdabridge: an identity source is missing or "
+		            "empty (or the token does not match "
+		            "validation_expression): the gateway would answer "
+		            "401 without invoking the authorizer\n");
+		goto out;
+	}
+	arn = lb_authorizer_arn(cfg, st->req.method, q->path, q->path_len);
+	if (arn != NULL)
+		ev = lb_authorizer_event(&in, &id, arn, &len, err, sizeof(err));
+	if (ev == NULL) {
+		fprintf(stderr, "lambdabridge: cannot build the event: %s\n",
+		    arn == NULL ? "out of memory" : err);
+		goto out;
+	}
+	rc = print_event(ev, len);
+out:
+	free(ev);
+	free(arn);
+	lb_authorizer_identity_clear(&id);
+	return rc;
+}
+
 /* Prints the event's JSON text indented on stdout.  Returns 0 or -1. */
 static int
 print_event(const char *text, size_t len)
@@ -544,9 +697,15 @@ lb_cli_event(int argc, char **argv)
 		goto out;
 	}
 	if ((cfg = load_config(st, &a, def)) == NULL ||
-	    build_request(st, &a) < 0 || make_event(st, &a, cfg) < 0 ||
-	    print_event(st->q.event, st->q.event_len) < 0)
+	    build_request(st, &a) < 0)
 		goto out;
+	if (a.authorizer != NULL) {
+		if (make_authorizer_event(st, &a, cfg) < 0)
+			goto out;
+	} else if (make_event(st, &a, cfg) < 0 ||
+	    print_event(st->q.event, st->q.event_len) < 0) {
+		goto out;
+	}
 	rc = 0;
 out:
 	if (st != NULL)

@@ -1,6 +1,7 @@
 /*
  * dump.c - the configuration as `lambdabridge check` prints it: the API
- * type, listen address, stage, limits and CORS, then the route table.
+ * type, listen address, stage, limits and CORS, the authorizers, then the
+ * route table (with each route's authorizer).
  */
 #include <limits.h>
 #include <stdio.h>
@@ -14,6 +15,62 @@ width(const char *s, int w)
 	int n = (int)strlen(s);
 
 	return n > w ? n : w;
+}
+
+/* A function's code as the route table shows it: module:handler, or a
+ * provided runtime's bootstrap and handler. */
+static void
+dump_code(char *buf, size_t len, const struct lb_function *f)
+{
+	if (f->runtime == LB_RUNTIME_PROVIDED)
+		snprintf(
+		    buf, len, "provided:%s (%s)", f->bootstrap[0], f->handler);
+	else
+		snprintf(buf, len, "%s:%s", f->module, f->handler);
+}
+
+/* The authorizers, one line each (routes name theirs in the table). */
+static void
+dump_authorizers(const struct lb_config *cfg, FILE *out)
+{
+	if (cfg->nauthorizers == 0)
+		return;
+	fprintf(out, "authorizers:\n");
+	for (size_t i = 0; i < cfg->nauthorizers; i++) {
+		const struct lb_authorizer *a = &cfg->authorizers[i];
+
+		fprintf(out, "  %s: %s", a->name,
+		    lb_config_authorizer_type_name(a->type));
+		if (a->type != LB_AUTHORIZER_JWT)
+			fprintf(out, ", function %s",
+			    cfg->functions[a->function].name);
+		for (size_t j = 0; j < a->nidentity; j++)
+			fprintf(out, "%s%s", j == 0 ? ", identity " : " ",
+			    a->identity[j].source);
+		if (a->validation_expression != NULL)
+			fprintf(out, ", matching %s", a->validation_expression);
+		if (a->type == LB_AUTHORIZER_JWT) {
+			fprintf(out, ", issuer %s, audience", a->issuer);
+			for (size_t j = 0; j < a->naudience; j++)
+				fprintf(out, "%s%s", j == 0 ? " " : ",",
+				    a->audience[j]);
+			fprintf(out, ", keys %s",
+			    a->jwks_file != NULL      ? a->jwks_file
+			        : a->jwks_uri != NULL ? a->jwks_uri
+			                              : "by OIDC discovery");
+		} else {
+			if (cfg->api == LB_API_HTTP)
+				fprintf(out, ", payload %s%s",
+				    a->payload_format == 1 ? "1.0" : "2.0",
+				    a->simple_responses ? ", simple responses"
+				                        : "");
+			if (a->ttl > 0)
+				fprintf(out, ", cached %ds", a->ttl);
+			else
+				fprintf(out, ", not cached");
+		}
+		fprintf(out, "\n");
+	}
 }
 
 void
@@ -65,13 +122,14 @@ lb_dump_config(const struct lb_config *cfg, FILE *out)
 		fprintf(
 		    out, "api keys: %zu (%zu enabled)\n", cfg->napi_keys, on);
 	}
+	dump_authorizers(cfg, out);
 	for (size_t i = 0; i < cfg->nroutes; i++) {
 		const struct lb_route *r = &cfg->routes[i];
 		const struct lb_function *f = &cfg->functions[r->function];
 
 		wk = width(r->key, wk);
 		wf = width(f->name, wf);
-		snprintf(buf, sizeof(buf), "%s:%s", f->module, f->handler);
+		dump_code(buf, sizeof(buf), f);
 		wm = width(buf, wm);
 	}
 	fprintf(out, "routes:\n");
@@ -87,9 +145,9 @@ lb_dump_config(const struct lb_config *cfg, FILE *out)
 	for (size_t i = 0; i < cfg->nroutes; i++) {
 		const struct lb_route *r = &cfg->routes[i];
 		const struct lb_function *f = &cfg->functions[r->function];
-		char tmo[32], mem[32], conc[160];
+		char tmo[32], mem[32], conc[512];
 
-		snprintf(buf, sizeof(buf), "%s:%s", f->module, f->handler);
+		dump_code(buf, sizeof(buf), f);
 		snprintf(tmo, sizeof(tmo), "%gs", f->timeout);
 		snprintf(mem, sizeof(mem), "%d MB", f->memory);
 		if (f->reserved_concurrency >= 0)
@@ -115,6 +173,17 @@ lb_dump_config(const struct lb_config *cfg, FILE *out)
 
 			snprintf(
 			    conc + n, sizeof(conc) - n, "; API key required");
+		}
+		if (r->authorizer != NULL) {
+			size_t n = strlen(conc);
+
+			snprintf(conc + n, sizeof(conc) - n, "; authorizer %s",
+			    r->authorizer->name);
+			for (size_t j = 0; j < r->nscopes; j++) {
+				n = strlen(conc);
+				snprintf(conc + n, sizeof(conc) - n, "%s%s",
+				    j == 0 ? " scopes " : ",", r->scopes[j]);
+			}
 		}
 		fprintf(out, "  %-*s  %-*s  %-7s  %-*s  %7s  %8s  %s\n", wk,
 		    r->key, wf, f->name, r->payload_format == 1 ? "1.0" : "2.0",

@@ -104,6 +104,24 @@ test_values(void)
 	lb_arena_free(&a);
 }
 
+/* Raw JSON text: written as is, parsed into json-c the same. */
+static void
+test_raw(void)
+{
+	struct lb_arena a = { 0 };
+	struct lb_jnode *root = lb_jtree_new(&a, LB_JTREE_OBJ);
+	const char *ctx = "{\"a\":\"1\",\"n\":null,\"l\":2}";
+
+	lb_jtree_put(&a, root, "ctx", lb_jtree_raw(&a, ctx, strlen(ctx)));
+	lb_jtree_put(&a, root, "arr", lb_jtree_raw(&a, "[1,[true]]", 10));
+	lb_jtree_put(&a, root, "null", lb_jtree_raw(&a, "null", 4));
+	CU_ASSERT_EQUAL(a.oom, 0);
+	check_tree(root,
+	    "{\"ctx\":{\"a\":\"1\",\"n\":null,\"l\":2},"
+	    "\"arr\":[1,[true]],\"null\":null}");
+	lb_arena_free(&a);
+}
+
 /* A repeated dynamic key keeps its place and takes the new value, below
  * and above the size where objects get an index. */
 static void
@@ -171,6 +189,7 @@ lb_test_suite_jtree(void)
 	static CU_TestInfo tests[] = {
 		{ "arena", test_arena },
 		{ "values and text", test_values },
+		{ "raw JSON text", test_raw },
 		{ "dynamic keys", test_dynamic_keys },
 		{ "failures", test_failures },
 		CU_TEST_INFO_NULL,
