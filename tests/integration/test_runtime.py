@@ -240,7 +240,7 @@ def _events_equal(fx, route):
     for side, twin in ((fx.http, fx.http_twin), (fx.rest, fx.rest_twin)):
         for method, path, headers, body in EVENT_REQUESTS:
             hdrs = [("Host", "runtime.test")] + headers
-            what = "%s %s/%s%s (%s)" % (method, route, "", path, side.api)
+            what = "%s /%s%s (%s)" % (method, route, path, side.api)
             r = h.http(side.port, method, "/" + route + path, hdrs, body, timeout=LIMIT)
             mine = ok_json(r, what + " provided")
             r = h.http(twin.port, method, "/" + route + path, hdrs, body, timeout=LIMIT)
