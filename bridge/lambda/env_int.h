@@ -1,8 +1,8 @@
 /*
  * env_int.h - the internals shared by the files of the execution
  * environments module (env.h): env.c (lifecycle, lb_envs_new/free),
- * pool.c, spare.c, supervisor.c, invoke.c, invoke_async.c, envvars.c and
- * envlog.c.
+ * pool.c, spare.c, supervisor.c, invoke.c, invoke_async.c, envvars.c,
+ * envlog.c and envcount.c.
  * Cross-file functions carry the envi_ prefix.  Never included from outside
  * bridge/lambda/.
  *
