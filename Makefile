@@ -42,16 +42,20 @@ TEST_HANDLER_SO := $(patsubst tests/handlers/%.c,$(BUILD)/tests/handlers/%.so,$(
 # tests/handlers/pin.c again: the same handler in other code
 PIN_VARIANTS := $(BUILD)/tests/handlers/pin_b.so $(BUILD)/tests/handlers/pin_initfail.so
 TEST_HANDLER_SO += $(PIN_VARIANTS)
+# custom-runtime bootstraps (tests/runtimes/, tests/integration/test_runtime.py)
+RUNTIME_BIN := $(patsubst tests/runtimes/%.c,$(BUILD)/tests/runtimes/%,$(wildcard tests/runtimes/*.c))
 BENCH_SRC   := $(wildcard bench/*.c)
 BENCH_BIN   := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 FORMAT_SRC  := $(wildcard bridge/*.[ch] bridge/*/*.[ch] handlers/*/*.c \
-		 tests/unit/*.[ch] tests/handlers/*.[ch] tests/fuzz/*.c bench/*.c)
+		 tests/unit/*.[ch] tests/handlers/*.[ch] tests/fuzz/*.c bench/*.c \
+		 tests/runtimes/*.c)
 
 # `make layers` (part of `make test`): the include rules between bridge/'s
 # folders, checked by scripts/check-layers
 .PHONY: all run test unit unit-asan integration format format-check bench layers \
 	bench-smoke clean deps fuzz tsan
-all: $(BUILD)/lambdabridge $(HANDLER_SO) $(TEST_HANDLER_SO) $(BENCH_BIN)
+all: $(BUILD)/lambdabridge $(HANDLER_SO) $(TEST_HANDLER_SO) $(BENCH_BIN) \
+	$(RUNTIME_BIN)
 
 $(BUILD)/libbridge.a: $(BRIDGE_OBJ)
 	@rm -f $@
@@ -100,6 +104,12 @@ $(PIN_VARIANTS): tests/handlers/pin.c bridge/include/lambdabridge.h
 	@mkdir -p $(@D)
 	$(CC) $(CSTD) $(OPT) $(WARN) -fPIC -shared -Ibridge/include \
 		$(PKG_CFLAGS) $(PIN_FLAGS) -o $@ $< -ljson-c
+
+# A bootstrap is a program of its own: it knows libcurl and json-c, not the
+# bridge (it talks to the Runtime API as it would on Lambda).
+$(BUILD)/tests/runtimes/%: tests/runtimes/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CSTD) $(OPT) $(WARN) $(PKG_CFLAGS) -o $@ $< $(CURL_LIBS) -ljson-c
 
 $(BUILD)/bench/%: bench/%.c
 	@mkdir -p $(@D)
