@@ -570,6 +570,57 @@ def hundred_warm_requests(fx):
              "SIGUSR1 invocations, cold_starts of 'warm'")
 
 
+def settling_is_not_idle(fx):
+    """An environment whose runtime answered but has not called `next`
+    again takes no event (Lambda's rule): while the first bootstrap
+    lingers 600 ms after its answer, the next request goes to a new
+    environment; once it has asked, it serves again."""
+    for side in sides(fx):
+        first = ok_json(get(side, "/settle?do=pid&linger=600"), "lingering request")
+        t0 = time.monotonic()
+        second = ok_json(get(side, "/settle?do=pid"), "request during the linger")
+        h.ok(time.monotonic() - t0 < 0.5, "%s: the second request waited for the "
+             "lingering environment" % side.api)
+        h.ok(second["pid"] != first["pid"], "%s: the environment took an event before its "
+             "runtime's next call (pid %d twice)" % (side.api, first["pid"]))
+        h.ok(alive(first["pid"]), "%s: the lingering bootstrap ended" % side.api)
+        time.sleep(0.8)
+        pids = {ok_json(get(side, "/settle?do=pid"), "after the linger")["pid"]
+                for _ in range(4)}
+        h.ok(pids <= {first["pid"], second["pid"]}, "%s: a third environment after both "
+             "settled: %r" % (side.api, pids))
+        c = counters(side.bridge, "settle")
+        h.eq(c.get("cold_starts"), 2, "%s: SIGUSR1 cold_starts of 'settle'" % side.api)
+
+
+def provisioned_environment(fx):
+    """provisioned = 1: its bootstrap ran its init before any request (its
+    line is in the log), and the first request is warm (no Init Duration,
+    no cold start)."""
+    for side in sides(fx):
+        side.bridge.wait_log(r"BOOT-INIT prov", 5)
+        off = side.bridge.log_size()
+        obj = ok_json(get(side, "/prov?do=pid"), "first request")
+        text = side.bridge.wait_log("REPORT RequestId: " + obj["request_id"], 5, off)
+        h.ok("Init Duration" not in report_line(text, obj["request_id"]),
+             "%s: the first request to a provisioned function was a cold start" % side.api)
+        h.eq(counters(side.bridge, "prov").get("cold_starts"), 0,
+             "%s: SIGUSR1 cold_starts of 'prov'" % side.api)
+
+
+def idle_timeout_ends_environment(fx):
+    """idle_timeout = 1: an environment idle for longer ends, its bootstrap
+    with it, and the next request is a cold start."""
+    for side in sides(fx):
+        first = ok_json(get(side, "/idle?do=pid"), "first request")["pid"]
+        h.wait_until(lambda: not alive(first), 5, "%s: the idle bootstrap %d to end"
+                     % (side.api, first))
+        second = ok_json(get(side, "/idle?do=pid"), "after the idle timeout")["pid"]
+        h.ok(second != first, "%s: an ended environment served" % side.api)
+        h.eq(counters(side.bridge, "idle").get("cold_starts"), 2,
+             "%s: SIGUSR1 cold_starts of 'idle'" % side.api)
+
+
 def max_requests_recycles(fx):
     """max_requests = 2: no environment serves a third request, and one
     that served two ends.  (A pause between the requests lets each
@@ -885,6 +936,7 @@ TESTS = [events_equal_native, events_v1_equal_native, runtime_headers_and_enviro
          integration_timeout,
          crash_mid_invocation, init_exit, init_error, response_five_megabytes,
          response_over_six_megabytes, chunked_response, hundred_warm_requests,
+         settling_is_not_idle, provisioned_environment, idle_timeout_ends_environment,
          max_requests_recycles, reserved_concurrency, function_logs, max_memory_used,
          memory_limit,
          init_duration,

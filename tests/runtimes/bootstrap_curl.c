@@ -98,6 +98,7 @@ struct runtime {
 	char base[256]; /* http://HOST:PORT/2018-06-01/runtime */
 	long count;
 	const struct invocation *current;
+	long linger_ms; /* after its answer, before its next `next` */
 };
 
 /* What a read callback sends. */
@@ -688,6 +689,8 @@ handle(struct runtime *rt, struct invocation *inv)
 	rt->count++;
 	rt->current = inv;
 	send_expect = query(event, "expect") != NULL;
+	rt->linger_ms =
+	    query(event, "linger") != NULL ? atol(query(event, "linger")) : 0;
 	if (what == NULL || strcmp(what, "echo") == 0) {
 		res = echo(rt, inv, event);
 	} else if (strcmp(what, "pid") == 0) {
@@ -861,5 +864,9 @@ main(void)
 		}
 		failures = 0;
 		handle(&rt, &inv);
+		/* work after the answer (flushing, say): the environment is
+		 * not idle until `next` */
+		if (rt.linger_ms > 0)
+			sleep_ms(rt.linger_ms);
 	}
 }
