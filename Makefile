@@ -7,14 +7,15 @@
 
 BUILD   ?= build
 CC      ?= cc
-PKGS    := json-c libconfig libseccomp libfyaml
+PKGS    := json-c libconfig libseccomp libsystemd libfyaml
+VERSION := $(shell cat VERSION 2>/dev/null || echo 0)
 
 WARN     = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	   -Wmissing-prototypes -Wformat=2 -Wvla -fno-common
 CSTD     = -std=c11 -D_GNU_SOURCE
 OPT     ?= -O2 -g
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -ljson-c -lconfig -lseccomp -lfyaml)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -ljson-c -lconfig -lseccomp -lsystemd -lfyaml)
 FCGI_LIBS  := $(shell pkg-config --libs fcgi 2>/dev/null || echo -lfcgi)
 CUNIT_LIBS := $(shell pkg-config --libs cunit 2>/dev/null || echo -lcunit)
 # libhttp-parser has no .pc in Debian
@@ -41,16 +42,20 @@ TEST_HANDLER_SO := $(patsubst tests/handlers/%.c,$(BUILD)/tests/handlers/%.so,$(
 # tests/handlers/pin.c again: the same handler in other code
 PIN_VARIANTS := $(BUILD)/tests/handlers/pin_b.so $(BUILD)/tests/handlers/pin_initfail.so
 TEST_HANDLER_SO += $(PIN_VARIANTS)
+# custom-runtime bootstraps (tests/runtimes/, tests/integration/test_runtime.py)
+RUNTIME_BIN := $(patsubst tests/runtimes/%.c,$(BUILD)/tests/runtimes/%,$(wildcard tests/runtimes/*.c))
 BENCH_SRC   := $(wildcard bench/*.c)
 BENCH_BIN   := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 FORMAT_SRC  := $(wildcard bridge/*.[ch] bridge/*/*.[ch] handlers/*/*.c \
-		 tests/unit/*.[ch] tests/handlers/*.[ch] tests/fuzz/*.c bench/*.c)
+		 tests/unit/*.[ch] tests/handlers/*.[ch] tests/fuzz/*.c bench/*.c \
+		 tests/runtimes/*.c)
 
 # `make layers` (part of `make test`): the include rules between bridge/'s
 # folders, checked by scripts/check-layers
 .PHONY: all run test unit unit-asan integration format format-check bench layers \
 	bench-smoke clean deps fuzz tsan
-all: $(BUILD)/lambdabridge $(HANDLER_SO) $(TEST_HANDLER_SO) $(BENCH_BIN)
+all: $(BUILD)/lambdabridge $(HANDLER_SO) $(TEST_HANDLER_SO) $(BENCH_BIN) \
+	$(RUNTIME_BIN)
 
 $(BUILD)/libbridge.a: $(BRIDGE_OBJ)
 	@rm -f $@
@@ -100,6 +105,12 @@ $(PIN_VARIANTS): tests/handlers/pin.c bridge/include/lambdabridge.h
 	$(CC) $(CSTD) $(OPT) $(WARN) -fPIC -shared -Ibridge/include \
 		$(PKG_CFLAGS) $(PIN_FLAGS) -o $@ $< -ljson-c
 
+# A bootstrap is a program of its own: it knows libcurl and json-c, not the
+# bridge (it talks to the Runtime API as it would on Lambda).
+$(BUILD)/tests/runtimes/%: tests/runtimes/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CSTD) $(OPT) $(WARN) $(PKG_CFLAGS) -o $@ $< $(CURL_LIBS) -ljson-c
+
 $(BUILD)/bench/%: bench/%.c
 	@mkdir -p $(@D)
 	$(CC) $(CSTD) $(OPT) $(WARN) -o $@ $< $(FCGI_LIBS) -lpthread
@@ -108,6 +119,24 @@ $(BUILD)/bench/%: bench/%.c
 $(BUILD)/bench/bootstrap_hello: bench/bootstrap_hello.c
 	@mkdir -p $(@D)
 	$(CC) $(CSTD) $(OPT) $(WARN) -o $@ $< $(CURL_LIBS)
+
+# `lambdabridge --version`: the version, the commit and the versions of the
+# libraries this build compiled against, rewritten only when they change
+# (libfcgi has no version macro: its .pc's; http-parser has no .pc)
+LIB_VERSIONS = $(foreach p,json-c libconfig libseccomp libsystemd libfyaml fcgi,$(p) \
+	$(shell pkg-config --modversion $(p) 2>/dev/null || echo '?'),) \
+	http-parser $(shell printf '\043include <http_parser.h>\nHTTP_PARSER_VERSION_MAJOR.HTTP_PARSER_VERSION_MINOR.HTTP_PARSER_VERSION_PATCH\n' | \
+		$(CC) -E -P - 2>/dev/null | tail -1 | tr -d ' ')
+.PHONY: FORCE
+$(BUILD)/version.h: FORCE
+	@mkdir -p $(@D)
+	@printf '#define LB_VERSION "%s"\n#define LB_COMMIT "%s"\n#define LB_BUILD_LIBS "%s"\n' \
+		'$(VERSION)' "$$(git describe --always --dirty 2>/dev/null)" \
+		'$(strip $(LIB_VERSIONS))' > $@.tmp && \
+		(cmp -s $@.tmp $@ || mv $@.tmp $@); rm -f $@.tmp
+
+$(BUILD)/bridge/cli/version.o $(BUILD)/asan/bridge/cli/version.o: $(BUILD)/version.h
+$(BUILD)/bridge/cli/version.o $(BUILD)/asan/bridge/cli/version.o: CPPFLAGS_BRIDGE += -I$(BUILD)
 
 # The unit runner calls lb_test_suite_<name>() for every tests/unit/test_<name>.c.
 $(BUILD)/tests/unit/suites.h: $(UNIT_SRC) Makefile
@@ -200,7 +229,8 @@ FUZZ_SRC_fuzz_config := bridge/config.c bridge/config_table.c \
 	bridge/config_authorizers.c bridge/apigw/cors.c bridge/base/json.c \
 	bridge/base/url.c bridge/base/fmt.c \
 	bridge/cli/dump.c bridge/apigw/router.c bridge/apigw/gwerror.c bridge/fastcgi/http.c \
-	bridge/fastcgi/listen.c bridge/lambda/sandbox.c bridge/base/log.c
+	bridge/fastcgi/listen.c bridge/base/service.c bridge/lambda/sandbox.c \
+	bridge/base/log.c
 FUZZ_LEN_fuzz_config := 16384
 fuzz-seed-fuzz_config:
 	mkdir -p $(BUILD)/fuzz/fuzz_config.corpus

@@ -514,6 +514,41 @@ check_readable(struct lb_config__ctx *c)
 	return 0;
 }
 
+/*
+ * The files libconfig read (the config and its @include'd ones) into
+ * cfg->files: libconfig names an included file as written, relative to
+ * `dir`.  0, or -1 when out of memory.
+ */
+static int
+keep_files(const config_t *lc, const char *dir, struct lb_config *cfg)
+{
+	size_t n = 1 + lc->num_filenames;
+
+	cfg->files = calloc(n, sizeof(*cfg->files));
+	if (cfg->files == NULL || (cfg->files[0] = strdup(cfg->path)) == NULL)
+		return -1;
+	cfg->nfiles = 1;
+	for (unsigned i = 0; i < lc->num_filenames; i++) {
+		const char *f = lc->filenames[i];
+		char *copy;
+
+		if (f == NULL || strcmp(f, cfg->path) == 0)
+			continue;
+		if (f[0] != '/' && dir != NULL) {
+			size_t len = strlen(dir) + strlen(f) + 2;
+
+			if ((copy = malloc(len)) != NULL)
+				snprintf(copy, len, "%s/%s", dir, f);
+		} else {
+			copy = strdup(f);
+		}
+		if (copy == NULL)
+			return -1;
+		cfg->files[cfg->nfiles++] = copy;
+	}
+	return 0;
+}
+
 struct lb_config *
 lb_config_load(
     const char *path, lb_config_probe *probe, char *err, size_t errlen)
@@ -554,6 +589,10 @@ lb_config_load(
 	}
 	cfg = calloc(1, sizeof(*cfg));
 	if (cfg == NULL || (cfg->path = strdup(path)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto fail_read;
+	}
+	if (keep_files(&lc, dir, cfg) < 0) {
 		snprintf(err, errlen, "out of memory");
 		goto fail_read;
 	}
@@ -645,6 +684,7 @@ lb_config_free(struct lb_config *cfg)
 	if (cfg == NULL)
 		return;
 	free(cfg->path);
+	free_strlist(cfg->files, cfg->nfiles);
 	free(cfg->listen);
 	free(cfg->listen_owner);
 	free(cfg->listen_group);

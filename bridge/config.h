@@ -134,6 +134,10 @@ struct lb_api_key {
 
 struct lb_config {
 	char *path; /* the file it was loaded from */
+	/* every file read: path first, then each @include'd one (with the
+	 * config's directory in front of a relative name), for --watch */
+	char **files;
+	size_t nfiles;
 
 	/* gateway: */
 	enum lb_api api;

@@ -22,4 +22,10 @@ int lb_cli_import(int argc, char **argv);
 /* `lambdabridge __probe MODULE SYMBOL` (internal: used by lb_probe_module). */
 int lb_cli_probe(int argc, char **argv);
 
+/*
+ * `lambdabridge --version` (-V): the version and commit, the handler ABI
+ * version, and the libraries the build compiled against and runs with.
+ */
+int lb_cli_version(int argc, char **argv);
+
 #endif /* LB_CLI_H */

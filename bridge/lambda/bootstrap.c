@@ -16,7 +16,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "base/ids.h"
 #include "lambda/bootstrap.h"
 #include "lambda/sandbox.h"
 
@@ -50,29 +49,20 @@ read_proc(int fd, char *buf, size_t len)
 	return (size_t)n;
 }
 
-/*
- * The kernel formats /proc/PID/status anew for every read (tens of
- * microseconds): its VmHWM, which only grows, is read at most this often;
- * the RSS samples in between count too.
- */
-#define HWM_EVERY_MS 100
-
 uint64_t
 lb_bootstrap_peak_kb(struct lb_bootstrap *b)
 {
 	char buf[2048];
 	const char *p;
-	int64_t now = lb_mono_ms();
 	uint64_t v;
 
-	if (b->hwm_at == 0 || now - b->hwm_at >= HWM_EVERY_MS) {
-		b->hwm_at = now;
-		if (read_proc(b->status_fd, buf, sizeof(buf)) > 0 &&
-		    (p = strstr(buf, "VmHWM:")) != NULL) {
-			v = strtoull(p + 6, NULL, 10);
-			if (v > b->hwm_kb)
-				b->hwm_kb = v;
-		}
+	/* read with every result: a peak of the last milliseconds is the
+	 * REPORT's Max Memory Used */
+	if (read_proc(b->status_fd, buf, sizeof(buf)) > 0 &&
+	    (p = strstr(buf, "VmHWM:")) != NULL) {
+		v = strtoull(p + 6, NULL, 10);
+		if (v > b->hwm_kb)
+			b->hwm_kb = v;
 	}
 	return b->hwm_kb > b->rss_kb ? b->hwm_kb : b->rss_kb;
 }

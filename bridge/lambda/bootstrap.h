@@ -20,7 +20,6 @@ struct lb_bootstrap {
 	int status_fd;
 	uint64_t hwm_kb; /* the peak RSS as last read */
 	uint64_t rss_kb; /* the RSS as last sampled */
-	int64_t hwm_at;  /* when hwm_kb was read (lb_mono_ms), or 0 */
 };
 
 /*

@@ -1,8 +1,8 @@
 /*
  * env_int.h - the internals shared by the files of the execution
  * environments module (env.h): env.c (lifecycle, lb_envs_new/free),
- * pool.c, spare.c, supervisor.c, invoke.c, invoke_async.c, envvars.c and
- * envlog.c.
+ * pool.c, spare.c, supervisor.c, invoke.c, invoke_async.c, envvars.c,
+ * envlog.c and envcount.c.
  * Cross-file functions carry the envi_ prefix.  Never included from outside
  * bridge/lambda/.
  *
@@ -41,7 +41,10 @@ struct sock_fprog;
 #define NO_DEADLINE        INT64_MAX
 #define IDLE_SCAN          16 /* idle environments envi_pick_idle sees */
 #define SPARE_DELAY_MS     10 /* a taken spare is replaced this much later */
-#define PIPE_ROOM          (256 * 1024) /* bytes the pipe to a worker holds */
+#define SETTLE_WAIT_MS \
+	10                     /* for a settling environment, before a cold
+				* start (invoke.c) */
+#define PIPE_ROOM (256 * 1024) /* bytes the pipe to a worker holds */
 
 enum env_state {
 	ENV_STARTING, /* spawned, waiting for READY */
