@@ -7,19 +7,23 @@
 
 BUILD   ?= build
 CC      ?= cc
-PKGS    := json-c libconfig libseccomp libcrypto libcurl
+PKGS    := json-c libconfig libseccomp libsystemd libfyaml libcrypto libcurl
+VERSION := $(shell cat VERSION 2>/dev/null || echo 0)
 
 WARN     = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	   -Wmissing-prototypes -Wformat=2 -Wvla -fno-common
 CSTD     = -std=c11 -D_GNU_SOURCE
 OPT     ?= -O2 -g
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -ljson-c -lconfig -lseccomp -lcrypto -lcurl)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -ljson-c -lconfig -lseccomp -lsystemd -lfyaml -lcrypto -lcurl)
 FCGI_LIBS  := $(shell pkg-config --libs fcgi 2>/dev/null || echo -lfcgi)
 CUNIT_LIBS := $(shell pkg-config --libs cunit 2>/dev/null || echo -lcunit)
+# libhttp-parser has no .pc in Debian
+HTTP_PARSER_LIBS := -lhttp_parser
+CURL_LIBS  := $(shell pkg-config --libs libcurl 2>/dev/null || echo -lcurl)
 CPPFLAGS_BRIDGE = -Ibridge -Ibridge/include -DLB_BUILDING_BRIDGE $(PKG_CFLAGS)
 CFLAGS   = $(CSTD) $(OPT) $(WARN) -MMD -MP
-LDLIBS   = $(FCGI_LIBS) $(PKG_LIBS) -ldl -lpthread
+LDLIBS   = $(FCGI_LIBS) $(PKG_LIBS) $(HTTP_PARSER_LIBS) -ldl -lpthread
 ASAN     = -fsanitize=address,undefined -fno-sanitize-recover=all \
 	   -fno-omit-frame-pointer
 
@@ -38,16 +42,20 @@ TEST_HANDLER_SO := $(patsubst tests/handlers/%.c,$(BUILD)/tests/handlers/%.so,$(
 # tests/handlers/pin.c again: the same handler in other code
 PIN_VARIANTS := $(BUILD)/tests/handlers/pin_b.so $(BUILD)/tests/handlers/pin_initfail.so
 TEST_HANDLER_SO += $(PIN_VARIANTS)
+# custom-runtime bootstraps (tests/runtimes/, tests/integration/test_runtime.py)
+RUNTIME_BIN := $(patsubst tests/runtimes/%.c,$(BUILD)/tests/runtimes/%,$(wildcard tests/runtimes/*.c))
 BENCH_SRC   := $(wildcard bench/*.c)
 BENCH_BIN   := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 FORMAT_SRC  := $(wildcard bridge/*.[ch] bridge/*/*.[ch] handlers/*/*.c \
-		 tests/unit/*.[ch] tests/handlers/*.[ch] tests/fuzz/*.c bench/*.c)
+		 tests/unit/*.[ch] tests/handlers/*.[ch] tests/fuzz/*.c bench/*.c \
+		 tests/runtimes/*.c)
 
 # `make layers` (part of `make test`): the include rules between bridge/'s
 # folders, checked by scripts/check-layers
 .PHONY: all run test unit unit-asan integration format format-check bench layers \
 	bench-smoke clean deps fuzz tsan
-all: $(BUILD)/lambdabridge $(HANDLER_SO) $(TEST_HANDLER_SO) $(BENCH_BIN)
+all: $(BUILD)/lambdabridge $(HANDLER_SO) $(TEST_HANDLER_SO) $(BENCH_BIN) \
+	$(RUNTIME_BIN)
 
 $(BUILD)/libbridge.a: $(BRIDGE_OBJ)
 	@rm -f $@
@@ -97,9 +105,38 @@ $(PIN_VARIANTS): tests/handlers/pin.c bridge/include/lambdabridge.h
 	$(CC) $(CSTD) $(OPT) $(WARN) -fPIC -shared -Ibridge/include \
 		$(PKG_CFLAGS) $(PIN_FLAGS) -o $@ $< -ljson-c
 
+# A bootstrap is a program of its own: it knows libcurl and json-c, not the
+# bridge (it talks to the Runtime API as it would on Lambda).
+$(BUILD)/tests/runtimes/%: tests/runtimes/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CSTD) $(OPT) $(WARN) $(PKG_CFLAGS) -o $@ $< $(CURL_LIBS) -ljson-c
+
 $(BUILD)/bench/%: bench/%.c
 	@mkdir -p $(@D)
 	$(CC) $(CSTD) $(OPT) $(WARN) -o $@ $< $(FCGI_LIBS) -lpthread
+
+# case G's custom runtime: a Runtime API client on libcurl, not a FastCGI app
+$(BUILD)/bench/bootstrap_hello: bench/bootstrap_hello.c
+	@mkdir -p $(@D)
+	$(CC) $(CSTD) $(OPT) $(WARN) -o $@ $< $(CURL_LIBS)
+
+# `lambdabridge --version`: the version, the commit and the versions of the
+# libraries this build compiled against, rewritten only when they change
+# (libfcgi has no version macro: its .pc's; http-parser has no .pc)
+LIB_VERSIONS = $(foreach p,json-c libconfig libseccomp libsystemd libfyaml fcgi,$(p) \
+	$(shell pkg-config --modversion $(p) 2>/dev/null || echo '?'),) \
+	http-parser $(shell printf '\043include <http_parser.h>\nHTTP_PARSER_VERSION_MAJOR.HTTP_PARSER_VERSION_MINOR.HTTP_PARSER_VERSION_PATCH\n' | \
+		$(CC) -E -P - 2>/dev/null | tail -1 | tr -d ' ')
+.PHONY: FORCE
+$(BUILD)/version.h: FORCE
+	@mkdir -p $(@D)
+	@printf '#define LB_VERSION "%s"\n#define LB_COMMIT "%s"\n#define LB_BUILD_LIBS "%s"\n' \
+		'$(VERSION)' "$$(git describe --always --dirty 2>/dev/null)" \
+		'$(strip $(LIB_VERSIONS))' > $@.tmp && \
+		(cmp -s $@.tmp $@ || mv $@.tmp $@); rm -f $@.tmp
+
+$(BUILD)/bridge/cli/version.o $(BUILD)/asan/bridge/cli/version.o: $(BUILD)/version.h
+$(BUILD)/bridge/cli/version.o $(BUILD)/asan/bridge/cli/version.o: CPPFLAGS_BRIDGE += -I$(BUILD)
 
 # The unit runner calls lb_test_suite_<name>() for every tests/unit/test_<name>.c.
 $(BUILD)/tests/unit/suites.h: $(UNIT_SRC) Makefile
@@ -192,7 +229,8 @@ FUZZ_SRC_fuzz_config := bridge/config.c bridge/config_table.c \
 	bridge/config_authorizers.c bridge/apigw/cors.c bridge/base/json.c \
 	bridge/base/url.c bridge/base/fmt.c \
 	bridge/cli/dump.c bridge/apigw/router.c bridge/apigw/gwerror.c bridge/fastcgi/http.c \
-	bridge/fastcgi/listen.c bridge/lambda/sandbox.c bridge/base/log.c
+	bridge/fastcgi/listen.c bridge/base/service.c bridge/lambda/sandbox.c \
+	bridge/base/log.c
 FUZZ_LEN_fuzz_config := 16384
 fuzz-seed-fuzz_config:
 	mkdir -p $(BUILD)/fuzz/fuzz_config.corpus
@@ -247,6 +285,40 @@ fuzz-seed-fuzz_fcgi:
 	for p in $(FCGI_SEED); do printf "$$p"; done \
 		> $(BUILD)/fuzz/fuzz_fcgi.corpus/request
 
+# rapi.c: what a runtime sends the Runtime API; the first two bytes steer
+# (tests/fuzz/fuzz_rapi.c); seeds: next, a response and next pipelined, a
+# chunked error, an Expect, garbage
+FUZZ_TARGETS += fuzz_rapi
+FUZZ_SRC_fuzz_rapi := bridge/lambda/rapi.c
+FUZZ_LEN_fuzz_rapi := 8192
+RAPI_P = /2018-06-01/runtime
+RAPI_SEEDS = \
+	'next:\001\001GET $(RAPI_P)/invocation/next HTTP/1.1\r\nHost: x\r\n\r\n' \
+	'pipelined:\007\001POST $(RAPI_P)/invocation/a/response HTTP/1.1\r\nContent-Length: 2\r\n\r\n{}GET $(RAPI_P)/invocation/next HTTP/1.1\r\n\r\n' \
+	'chunked:\003\010POST $(RAPI_P)/invocation/a/error HTTP/1.1\r\nLambda-Runtime-Function-Error-Type: Runtime.X\r\nTransfer-Encoding: chunked\r\n\r\n3\r\n{"a\r\n4\r\n":1}\r\n0\r\n\r\n' \
+	'expect:\005\004POST $(RAPI_P)/init/error HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 9\r\n\r\n{"x":"y"}' \
+	'garbage:\001\001GET / HTTP/9\r\n\r\n'
+fuzz-seed-fuzz_rapi:
+	mkdir -p $(BUILD)/fuzz/fuzz_rapi.corpus
+	for s in $(RAPI_SEEDS); do \
+	  printf "$${s#*:}" > $(BUILD)/fuzz/fuzz_rapi.corpus/$${s%%:*}; \
+	done
+
+# the importer (bridge/import/): templates and OpenAPI definitions; the
+# seeds are the test templates, each behind a steering byte (fuzz_import.c)
+FUZZ_TARGETS += fuzz_import
+FUZZ_SRC_fuzz_import := $(wildcard bridge/import/*.c) bridge/base/arena.c \
+	bridge/base/scratch.c
+FUZZ_LEN_fuzz_import := 16384
+fuzz-seed-fuzz_import:
+	mkdir -p $(BUILD)/fuzz/fuzz_import.corpus
+	for f in tests/integration/import/*; do \
+	  for b in '\000' '\014'; do \
+	    { printf "$$b"; cat $$f; } > \
+	      $(BUILD)/fuzz/fuzz_import.corpus/$$(basename $$f)-$$(printf "$$b" | od -An -tu1 | tr -d ' '); \
+	  done; \
+	done
+
 # jwt.c and jwk.c: "TOKEN NUL JWKS" (tests/fuzz/fuzz_jwt.c); the seed is
 # a token shaped like an RS256 one and an empty key set
 FUZZ_TARGETS += fuzz_jwt
@@ -266,7 +338,7 @@ fuzz-seed-%:
 $(BUILD)/fuzz/%: tests/fuzz/%.c $$(FUZZ_SRC_$$*)
 	@mkdir -p $(dir $@)
 	clang $(CSTD) -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS_BRIDGE) \
-		-o $@ $^ $(PKG_LIBS) -lpthread
+		-o $@ $^ $(PKG_LIBS) $(HTTP_PARSER_LIBS) -lpthread
 
 # tests/fuzz/lsan.supp: leaks of the libraries (not ours), and why
 fuzz-run-%: $(BUILD)/fuzz/% fuzz-seed-%

@@ -154,10 +154,15 @@ static const struct lb_config__field gateway_fields[] = {
 const struct lb_config__field lb_config__function_fields[] = {
 	STR("name", struct lb_function, name, LB_CONFIG__REQUIRED,
 	    lb_config__check_function_name),
-	STR("module", struct lb_function, module, LB_CONFIG__REQUIRED,
-	    lb_config__check_nonempty),
+	STR("runtime", struct lb_function, runtime_name, 0,
+	    lb_config__check_runtime),
+	STR("module", struct lb_function, module, 0, lb_config__check_nonempty),
 	STR("handler", struct lb_function, handler, LB_CONFIG__REQUIRED,
-	    lb_config__check_symbol),
+	    lb_config__check_handler),
+	STRLIST("bootstrap", struct lb_function, bootstrap, nbootstrap, 256,
+	    lb_config__check_nonempty),
+	STR("code_dir", struct lb_function, code_dir, 0,
+	    lb_config__check_nonempty),
 	NUM("timeout", struct lb_function, timeout, LB_CONFIG__MIN_EXCL, 0,
 	    900),
 	INT("memory", struct lb_function, memory, 128, 10240),
@@ -252,6 +257,14 @@ const size_t lb_config__nauthorizer_fields =
     NFIELDS(lb_config__authorizer_fields);
 
 /* ---- helpers ---- */
+
+static void
+free_strlist(char **list, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(list[i]);
+	free(list);
+}
 
 static void
 free_kv(struct lb_kv *kv, size_t n)
@@ -501,6 +514,41 @@ check_readable(struct lb_config__ctx *c)
 	return 0;
 }
 
+/*
+ * The files libconfig read (the config and its @include'd ones) into
+ * cfg->files: libconfig names an included file as written, relative to
+ * `dir`.  0, or -1 when out of memory.
+ */
+static int
+keep_files(const config_t *lc, const char *dir, struct lb_config *cfg)
+{
+	size_t n = 1 + lc->num_filenames;
+
+	cfg->files = calloc(n, sizeof(*cfg->files));
+	if (cfg->files == NULL || (cfg->files[0] = strdup(cfg->path)) == NULL)
+		return -1;
+	cfg->nfiles = 1;
+	for (unsigned i = 0; i < lc->num_filenames; i++) {
+		const char *f = lc->filenames[i];
+		char *copy;
+
+		if (f == NULL || strcmp(f, cfg->path) == 0)
+			continue;
+		if (f[0] != '/' && dir != NULL) {
+			size_t len = strlen(dir) + strlen(f) + 2;
+
+			if ((copy = malloc(len)) != NULL)
+				snprintf(copy, len, "%s/%s", dir, f);
+		} else {
+			copy = strdup(f);
+		}
+		if (copy == NULL)
+			return -1;
+		cfg->files[cfg->nfiles++] = copy;
+	}
+	return 0;
+}
+
 struct lb_config *
 lb_config_load(
     const char *path, lb_config_probe *probe, char *err, size_t errlen)
@@ -541,6 +589,10 @@ lb_config_load(
 	}
 	cfg = calloc(1, sizeof(*cfg));
 	if (cfg == NULL || (cfg->path = strdup(path)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto fail_read;
+	}
+	if (keep_files(&lc, dir, cfg) < 0) {
 		snprintf(err, errlen, "out of memory");
 		goto fail_read;
 	}
@@ -632,14 +684,13 @@ lb_config_free(struct lb_config *cfg)
 	if (cfg == NULL)
 		return;
 	free(cfg->path);
+	free_strlist(cfg->files, cfg->nfiles);
 	free(cfg->listen);
 	free(cfg->listen_owner);
 	free(cfg->listen_group);
 	free(cfg->stage);
 	free_kv(cfg->stage_variables, cfg->nstage_variables);
-	for (size_t i = 0; i < cfg->nbinary_media_types; i++)
-		free(cfg->binary_media_types[i]);
-	free(cfg->binary_media_types);
+	free_strlist(cfg->binary_media_types, cfg->nbinary_media_types);
 	free(cfg->region);
 	free(cfg->account_id);
 	free(cfg->api_id);
@@ -651,8 +702,11 @@ lb_config_free(struct lb_config *cfg)
 		struct lb_function *f = &cfg->functions[i];
 
 		free(f->name);
+		free(f->runtime_name);
 		free(f->module);
 		free(f->handler);
+		free_strlist(f->bootstrap, f->nbootstrap);
+		free(f->code_dir);
 		free(f->version);
 		free(f->user);
 		free(f->group);

@@ -20,10 +20,23 @@ enum lb_api {
 	LB_API_HTTP, /* HTTP API: payload 2.0 by default, HTTP API bodies */
 };
 
+/* How a function's code runs (docs/runtimes.md). */
+enum lb_runtime {
+	LB_RUNTIME_NATIVE,   /* a module's handler symbol, dlopen'ed */
+	LB_RUNTIME_PROVIDED, /* a bootstrap on the Lambda Runtime API */
+};
+
 struct lb_function {
 	char *name;
-	char *module;             /* absolute path of the .so */
-	char *handler;            /* symbol name */
+	enum lb_runtime runtime;
+	char *runtime_name; /* as configured, until checked; NULL: native */
+	char *module;       /* native: absolute path of the .so, else NULL */
+	char *handler;      /* native: symbol name; provided: _HANDLER */
+	/* provided: the bootstrap's argv (the first an absolute path) and
+	 * its folder, LAMBDA_TASK_ROOT and working directory */
+	char **bootstrap;
+	size_t nbootstrap;
+	char *code_dir;
 	char *version;            /* "$LATEST" unless configured */
 	double timeout;           /* seconds, default 3, (0, 900] */
 	int memory;               /* MB, default 128, 128..10240 */
@@ -121,6 +134,10 @@ struct lb_api_key {
 
 struct lb_config {
 	char *path; /* the file it was loaded from */
+	/* every file read: path first, then each @include'd one (with the
+	 * config's directory in front of a relative name), for --watch */
+	char **files;
+	size_t nfiles;
 
 	/* gateway: */
 	enum lb_api api;

@@ -180,6 +180,33 @@ lb_config__check_seccomp(const char *s)
 }
 
 const char *
+lb_config__check_runtime(const char *s)
+{
+	return strcmp(s, "native") == 0 || strcmp(s, "provided") == 0
+	    ? NULL
+	    : "must be \"native\" or \"provided\"";
+}
+
+/* Lambda's length for any runtime; a native handler must also be a symbol,
+ * a provided one have no spaces (lb_config__load_functions). */
+const char *
+lb_config__check_handler(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n == 0 || n > 128 ? "expected 1 to 128 characters" : NULL;
+}
+
+const char *
+lb_config__check_handler_chars(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s <= ' ' || *s == 0x7f)
+			return "no spaces or control characters";
+	return NULL;
+}
+
+const char *
 lb_config__check_function_name(const char *s)
 {
 	return chars_ok(s, "_-", 64) ? NULL

@@ -1,7 +1,7 @@
 /*
  * config_functions.c - the `functions` section of the configuration: each
- * function's settings (lb_config__function_fields), its module found and
- * checked, its user, the concurrency Lambda would let the account reserve,
+ * function's settings (lb_config__function_fields), its code found and
+ * checked (a native module, or a provided runtime's bootstrap), its user, the concurrency Lambda would let the account reserve,
  * and the module probe.
  */
 #include <errno.h>
@@ -10,8 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "config_int.h"
+#include "lambda/probe.h"
 #include "lambda/sandbox.h"
 
 #define ENV_TOTAL_MAX 4096 /* Lambda: 4 KB of environment variables */
@@ -49,6 +51,191 @@ resolve_module(struct lb_config__ctx *c, const config_setting_t *fs,
 	return 0;
 }
 
+/* `path` against `dir` unless absolute, into out[PATH_MAX + 1]. */
+static int
+join_path(char *out, const char *dir, const char *path)
+{
+	int n = path[0] == '/'
+	    ? snprintf(out, PATH_MAX + 1, "%s", path)
+	    : snprintf(out, PATH_MAX + 1, "%s/%s", dir, path);
+
+	return n < 0 || n > PATH_MAX ? -1 : 0;
+}
+
+/* A program named without a slash, found in $PATH as execvp would. */
+static int
+search_path(char *out, const char *name)
+{
+	const char *path = getenv("PATH"), *p, *end;
+
+	if (path == NULL || *path == '\0')
+		path = "/usr/local/bin:/usr/bin:/bin";
+	for (p = path; *p != '\0'; p = *end != '\0' ? end + 1 : end) {
+		int n;
+
+		end = strchr(p, ':');
+		if (end == NULL)
+			end = p + strlen(p);
+		n = snprintf(out, PATH_MAX + 1, "%.*s/%s",
+		    end == p ? 1 : (int)(end - p), end == p ? "." : p, name);
+		if (n > 0 && n <= PATH_MAX && access(out, X_OK) == 0)
+			return 0;
+	}
+	return -1;
+}
+
+/* The handler as its runtime wants it. */
+static int
+check_handler(struct lb_config__ctx *c, const config_setting_t *fs,
+    const char *where, const char *handler, const char *(*check)(const char *))
+{
+	const char *why = check(handler);
+	char sub[256];
+
+	if (why == NULL)
+		return 0;
+	lb_config__setpath(sub, sizeof(sub), "%s.handler", where);
+	return lb_config__fail(c, config_setting_get_member(fs, "handler"), sub,
+	    "'%s': %s", handler, why);
+}
+
+/* The settings of the other runtime must not be there. */
+static int
+runtime_only(struct lb_config__ctx *c, const config_setting_t *fs,
+    const char *where, const char *name, const char *runtime)
+{
+	const config_setting_t *s = config_setting_get_member(fs, name);
+	char sub[256];
+
+	if (s == NULL)
+		return 0;
+	lb_config__setpath(sub, sizeof(sub), "%s.%s", where, name);
+	return lb_config__fail(c, s, sub,
+	    "only for runtime = \"%s\" (this function's runtime is \"%s\")",
+	    runtime, strcmp(runtime, "native") == 0 ? "provided" : "native");
+}
+
+/*
+ * A provided function: code_dir (a folder) and bootstrap (argv; its
+ * program CODE_DIR/bootstrap by default, a relative path against the
+ * configuration's folder, a bare name from $PATH), both made absolute.
+ * Whether the function's user may run it is checked with its ids.
+ */
+static int
+resolve_provided(struct lb_config__ctx *c, const config_setting_t *fs,
+    const char *where, const char *dir, struct lb_function *f)
+{
+	const config_setting_t *bs = config_setting_get_member(fs, "bootstrap");
+	const config_setting_t *cs = config_setting_get_member(fs, "code_dir");
+	char path[PATH_MAX + 1], sub[256];
+	struct stat st;
+	char *real;
+
+	if (runtime_only(c, fs, where, "module", "native") < 0 ||
+	    check_handler(
+	        c, fs, where, f->handler, lb_config__check_handler_chars) < 0)
+		return -1;
+	if (f->code_dir == NULL && bs == NULL)
+		return lb_config__fail(c, fs, where,
+		    "runtime = \"provided\" needs code_dir or bootstrap");
+	lb_config__setpath(sub, sizeof(sub), "%s.bootstrap", where);
+	if (bs != NULL && f->nbootstrap == 0)
+		return lb_config__fail(c, bs, sub,
+		    "expected the program and its arguments, not an empty "
+		    "list");
+	if (f->code_dir != NULL) {
+		lb_config__setpath(sub, sizeof(sub), "%s.code_dir", where);
+		if (join_path(path, dir, f->code_dir) < 0)
+			return lb_config__fail(c, cs, sub, "path too long");
+		if ((real = realpath(path, NULL)) == NULL)
+			return lb_config__fail(c, cs, sub,
+			    "cannot find '%s': %s", path, strerror(errno));
+		free(f->code_dir);
+		f->code_dir = real;
+		if (stat(real, &st) < 0 || !S_ISDIR(st.st_mode))
+			return lb_config__fail(
+			    c, cs, sub, "'%s' is not a folder", real);
+	}
+	lb_config__setpath(sub, sizeof(sub), "%s.bootstrap", where);
+	if (f->nbootstrap == 0) {
+		f->bootstrap = calloc(2, sizeof(*f->bootstrap));
+		if (f->bootstrap == NULL)
+			return lb_config__fail(c, fs, where, "out of memory");
+		f->nbootstrap = 1;
+		if (join_path(path, f->code_dir, "bootstrap") < 0)
+			return lb_config__fail(c, cs, sub, "path too long");
+	} else if (strchr(f->bootstrap[0], '/') == NULL) {
+		if (search_path(path, f->bootstrap[0]) < 0)
+			return lb_config__fail(c, bs, sub,
+			    "cannot find '%s' in $PATH", f->bootstrap[0]);
+	} else if (join_path(path, dir, f->bootstrap[0]) < 0) {
+		return lb_config__fail(c, bs, sub, "path too long");
+	}
+	if (stat(path, &st) < 0)
+		return lb_config__fail(c, bs != NULL ? bs : fs, sub,
+		    "cannot find '%s': %s", path, strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return lb_config__fail(c, bs != NULL ? bs : fs, sub,
+		    "'%s' is not a regular file", path);
+	free(f->bootstrap[0]);
+	if ((f->bootstrap[0] = strdup(path)) == NULL)
+		return lb_config__fail(c, fs, where, "out of memory");
+	if (f->code_dir == NULL) {
+		char *slash;
+
+		if ((f->code_dir = strdup(path)) == NULL)
+			return lb_config__fail(c, fs, where, "out of memory");
+		slash = strrchr(f->code_dir, '/');
+		*(slash == f->code_dir ? slash + 1 : slash) = '\0';
+	}
+	return 0;
+}
+
+/* A native function: its module, and a handler that is a symbol. */
+static int
+resolve_native(struct lb_config__ctx *c, const config_setting_t *fs,
+    const char *where, const char *dir, struct lb_function *f)
+{
+	char sub[256];
+
+	if (runtime_only(c, fs, where, "bootstrap", "provided") < 0 ||
+	    runtime_only(c, fs, where, "code_dir", "provided") < 0)
+		return -1;
+	if (f->module == NULL) {
+		lb_config__setpath(sub, sizeof(sub), "%s.module", where);
+		return lb_config__fail(c, fs, sub, "missing (required)");
+	}
+	return check_handler(
+	           c, fs, where, f->handler, lb_config__check_symbol) < 0
+	    ? -1
+	    : resolve_module(c, fs, where, dir, f);
+}
+
+/* The bootstrap runs as the function's user: it must be able to enter
+ * code_dir and execute the program (and under StrictModes, the file and
+ * its folders must be safe). */
+static int
+check_bootstrap(struct lb_config__ctx *c, const config_setting_t *fs,
+    const char *where, const struct lb_config *cfg, const struct lb_function *f)
+{
+	const config_setting_t *bs = config_setting_get_member(fs, "bootstrap");
+	int set_ids = f->user != NULL && lb_sandbox_privileged();
+	char sub[256], why[PATH_MAX + 64];
+
+	lb_config__setpath(sub, sizeof(sub), "%s.bootstrap", where);
+	if (bs == NULL)
+		bs = fs;
+	if (cfg->strict_modes &&
+	    lb_config__strict_path(c, bs, sub, f->bootstrap[0]) < 0)
+		return -1;
+	if (lb_probe_exec(f->bootstrap[0], f->code_dir, set_ids, f->uid, f->gid,
+	        why, sizeof(why)) < 0)
+		return lb_config__fail(c, bs, sub, "%s (as %s%s)", why,
+		    f->user != NULL ? "user " : "the bridge's user",
+		    f->user != NULL ? f->user : "");
+	return 0;
+}
+
 /* A function's user and group, gateway.user's by default; its module
  * under StrictModes. */
 static int
@@ -57,7 +244,7 @@ function_ids(struct lb_config__ctx *c, const config_setting_t *fs,
 {
 	char prefix[80];
 
-	if (cfg->strict_modes) {
+	if (cfg->strict_modes && f->runtime == LB_RUNTIME_NATIVE) {
 		lb_config__setpath(prefix, sizeof(prefix), "%s.module", where);
 		if (lb_config__strict_path(c,
 		        config_setting_get_member(fs, "module"), prefix,
@@ -133,8 +320,16 @@ lb_config__load_functions(struct lb_config__ctx *c,
 			    "%d",
 			    envsize, ENV_TOTAL_MAX);
 		}
-		if (resolve_module(c, fs, where, dir, f) < 0 ||
+		if (f->runtime_name != NULL &&
+		    strcmp(f->runtime_name, "provided") == 0)
+			f->runtime = LB_RUNTIME_PROVIDED;
+		if ((f->runtime == LB_RUNTIME_PROVIDED
+		            ? resolve_provided(c, fs, where, dir, f)
+		            : resolve_native(c, fs, where, dir, f)) < 0 ||
 		    function_ids(c, fs, where, cfg, f) < 0)
+			return -1;
+		if (f->runtime == LB_RUNTIME_PROVIDED &&
+		    check_bootstrap(c, fs, where, cfg, f) < 0)
 			return -1;
 	}
 	return 0;
@@ -224,6 +419,8 @@ lb_config__probe_modules(struct lb_config__ctx *c, const config_setting_t *list,
 		const config_setting_t *fs =
 		    config_setting_get_elem(list, (unsigned)i);
 
+		if (f->runtime != LB_RUNTIME_NATIVE)
+			continue; /* a bootstrap is checked, never run here */
 		why[0] = '\0';
 		/* its constructors run as the function would */
 		lb_sandbox_probe_ids(f->user != NULL, f->uid, f->gid);

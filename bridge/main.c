@@ -2,13 +2,15 @@
  * main.c - wiring: arguments, signals, start-up.  Nothing else.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <malloc.h>
+#include <poll.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -17,25 +19,37 @@
 #include "fastcgi/fcgi.h"
 #include "apigw/gateway.h"
 #include "fastcgi/listen.h"
+#include "base/fswatch.h"
+#include "base/ids.h"
 #include "base/log.h"
+#include "base/service.h"
 #include "lambda/probe.h"
 #include "lambda/sandbox.h"
 #include "lambda/worker.h"
 
 /*
  * Set by the signal handlers, which may run on any of the process's
- * threads at once: atomic, read with flag_take.
+ * threads at once: atomic, read with flag_take.  Each also writes a byte
+ * to wake_pipe, which the main thread sleeps on.
  */
 static int stop_flag;
 static int reload_flag;
 static int stats_flag;
+static int wake_pipe[2] = { -1, -1 };
 
 static void
 flag_set(int *flag)
 {
 	int saved = errno;
+	char c = 1;
+	ssize_t w;
 
 	__atomic_store_n(flag, 1, __ATOMIC_SEQ_CST);
+	/* a full pipe (EAGAIN) wakes the main thread all the same */
+	if (wake_pipe[1] >= 0) {
+		w = write(wake_pipe[1], &c, 1);
+		(void)w;
+	}
 	errno = saved;
 }
 
@@ -72,12 +86,17 @@ usage(FILE *out)
 {
 	fprintf(out,
 	    "usage: lambdabridge -c FILE [-l ADDR] [--watch] [-v]\n"
+	    "       lambdabridge --version\n"
 	    "       lambdabridge check -c FILE\n"
 	    "       lambdabridge invoke -c FILE FUNCTION [EVENT.json|-]\n"
 	    "       lambdabridge event v1|v2 METHOD PATH [-H 'K: V']... "
 	    "[-d BODY] [-c FILE]\n"
 	    "       lambdabridge event authorizer token|request|v1|v2 METHOD "
-	    "PATH [-H 'K: V']... [-c FILE]\n");
+	    "PATH [-H 'K: V']... [-c FILE]\n"
+	    "       lambdabridge import [--format sam|openapi|serverless] "
+	    "[--param K=V]... [--stage NAME]\n"
+	    "           [--api NAME] [--function NAME=MODULE[:HANDLER]]... "
+	    "[--runtime RT='ARGV']... FILE\n");
 }
 
 static void
@@ -98,142 +117,206 @@ install_signals(void)
 	sigaction(SIGPIPE, &sa, NULL);
 }
 
+/* How often systemd hears the live counts (php-fpm's systemd_interval). */
+#define STATUS_INTERVAL_MS 10000
+/* --watch: quiet this long after a change before reloading, so that a
+ * build writing several files is taken whole. */
+#define WATCH_SETTLE_MS 200
+/* Start-up waits this long at most for provisioned environments (their
+ * init is capped at 10 s). */
+#define PROVISION_WAIT_MS 12000
+
 struct server_ctx {
 	struct lb_fcgi_server srv;
 	struct lb_gateway *gw;
 	const char *config_path;
-	int watch;      /* --watch: reload when a file changes */
-	char **watched; /* config file and modules */
-	struct timespec *mtimes;
-	size_t nwatched;
+	int watch;                  /* --watch: reload when a file changes */
+	struct lb_fswatch *fswatch; /* with --watch */
+	int notify;                 /* systemd waits for our messages */
+	int64_t watchdog_ms;        /* WATCHDOG=1 this often, or 0 */
+	int64_t next_watchdog, next_status;
 };
 
-static struct timespec
-mtime_of(const char *path)
-{
-	struct stat st;
-	struct timespec zero = { 0, 0 };
-
-	return stat(path, &st) == 0 ? st.st_mtim : zero;
-}
-
-static void
-watch_clear(struct server_ctx *ctx)
-{
-	for (size_t i = 0; i < ctx->nwatched; i++)
-		free(ctx->watched[i]);
-	free(ctx->watched);
-	free(ctx->mtimes);
-	ctx->watched = NULL;
-	ctx->mtimes = NULL;
-	ctx->nwatched = 0;
-}
-
-/* Remembers the config file and every module of cfg with their mtimes. */
+/*
+ * Watches the config file, every file it @includes and every function's
+ * code (its module or its bootstrap program).  A path that cannot be
+ * watched is logged; the others are.
+ */
 static void
 watch_set(struct server_ctx *ctx, const struct lb_config *cfg)
 {
-	size_t n = cfg->nfunctions + 1;
+	size_t n = cfg->nfiles + cfg->nfunctions;
+	const char **paths;
+	char err[512];
 
-	watch_clear(ctx);
-	if (!ctx->watch)
+	if (ctx->fswatch == NULL)
 		return;
-	ctx->watched = calloc(n, sizeof(*ctx->watched));
-	ctx->mtimes = calloc(n, sizeof(*ctx->mtimes));
-	if (ctx->watched == NULL || ctx->mtimes == NULL)
+	paths = calloc(n > 0 ? n : 1, sizeof(*paths));
+	if (paths == NULL) {
+		lb_log(LB_LOG_ERROR, "--watch: out of memory");
 		return;
-	ctx->watched[ctx->nwatched++] = strdup(ctx->config_path);
+	}
+	for (size_t i = 0; i < cfg->nfiles; i++)
+		paths[i] = cfg->files[i];
 	for (size_t i = 0; i < cfg->nfunctions; i++)
-		ctx->watched[ctx->nwatched++] =
-		    strdup(cfg->functions[i].module);
-	for (size_t i = 0; i < ctx->nwatched; i++)
-		if (ctx->watched[i] != NULL)
-			ctx->mtimes[i] = mtime_of(ctx->watched[i]);
+		paths[cfg->nfiles + i] =
+		    cfg->functions[i].runtime == LB_RUNTIME_PROVIDED
+		    ? cfg->functions[i].bootstrap[0]
+		    : cfg->functions[i].module;
+	if (lb_fswatch_set(ctx->fswatch, paths, n, err, sizeof(err)) < 0)
+		lb_log(LB_LOG_WARN, "--watch: %s", err);
+	for (size_t i = 0; i < n; i++)
+		lb_log(LB_LOG_DEBUG, "--watch: watching '%s'", paths[i]);
+	free(paths);
 }
 
+/*
+ * Reads the watcher: when a watched file changed, waits until no more
+ * events come for WATCH_SETTLE_MS (a build finishing its writes) and says
+ * whether to reload.
+ */
 static int
 watch_changed(struct server_ctx *ctx)
 {
-	int changed = 0;
+	struct pollfd pfd = { lb_fswatch_fd(ctx->fswatch), POLLIN, 0 };
+	char path[512], more[512];
 
-	for (size_t i = 0; i < ctx->nwatched; i++) {
-		struct timespec t;
-
-		if (ctx->watched[i] == NULL)
-			continue;
-		t = mtime_of(ctx->watched[i]);
-		if (t.tv_sec != ctx->mtimes[i].tv_sec ||
-		    t.tv_nsec != ctx->mtimes[i].tv_nsec) {
-			lb_log(LB_LOG_INFO, "'%s' changed", ctx->watched[i]);
-			ctx->mtimes[i] = t;
-			changed = 1;
-		}
-	}
-	return changed;
+	if (lb_fswatch_read(ctx->fswatch, path, sizeof(path)) == 0)
+		return 0;
+	lb_log(LB_LOG_INFO, "'%s' changed", path);
+	while (poll(&pfd, 1, WATCH_SETTLE_MS) > 0 &&
+	    !__atomic_load_n(&stop_flag, __ATOMIC_SEQ_CST))
+		lb_fswatch_read(ctx->fswatch, more, sizeof(more));
+	return 1;
 }
 
-/* Runs on the main thread while the loop serves. */
+/* STATUS= with the live counts, now and every STATUS_INTERVAL_MS. */
+static void
+send_status(struct server_ctx *ctx, int64_t now)
+{
+	char status[512];
+
+	if (!ctx->notify)
+		return;
+	lb_gateway_status(ctx->gw, status, sizeof(status));
+	lb_service_status(status);
+	ctx->next_status = now + STATUS_INTERVAL_MS;
+}
+
+/* Loads the config file again and swaps it in; a file that does not load
+ * leaves the running configuration. */
+static void
+reload(struct server_ctx *ctx)
+{
+	struct lb_config *cfg;
+	int timeout_ms;
+	size_t max_buffered;
+	char err[1024];
+
+	lb_log(LB_LOG_INFO, "reloading '%s'", ctx->config_path);
+	cfg =
+	    lb_config_load(ctx->config_path, lb_probe_module, err, sizeof(err));
+	if (cfg != NULL &&
+	    lb_config_check_users(
+	        cfg, lb_sandbox_privileged(), err, sizeof(err)) < 0) {
+		lb_config_free(cfg);
+		cfg = NULL;
+	}
+	if (cfg == NULL) {
+		lb_log(LB_LOG_ERROR,
+		    "reload rejected, keeping the running configuration: %s",
+		    err);
+		return;
+	}
+	watch_set(ctx, cfg);
+	/* the gateway owns cfg from here on */
+	timeout_ms = (int)(cfg->connection_timeout * 1000);
+	max_buffered = cfg->max_buffered;
+	if (lb_gateway_reload(ctx->gw, cfg, err, sizeof(err)) < 0) {
+		lb_log(LB_LOG_ERROR,
+		    "reload rejected, keeping the running configuration: %s",
+		    err);
+		return;
+	}
+	__atomic_store_n(
+	    &ctx->srv.max_body, lb_gateway_max_body(ctx->gw), __ATOMIC_RELAXED);
+	__atomic_store_n(&ctx->srv.timeout_ms, timeout_ms, __ATOMIC_RELAXED);
+	__atomic_store_n(
+	    &ctx->srv.max_buffered, max_buffered, __ATOMIC_RELAXED);
+	if (lb_gateway_wait_ready(ctx->gw, lb_mono_ms() + PROVISION_WAIT_MS) <
+	    0)
+		lb_log(LB_LOG_WARN,
+		    "not every provisioned environment is ready after %d s",
+		    PROVISION_WAIT_MS / 1000);
+	lb_log(LB_LOG_INFO, "reloaded '%s'", ctx->config_path);
+}
+
+/* Milliseconds until the next timer (watchdog, status), or -1: none. */
+static int
+next_timeout(const struct server_ctx *ctx, int64_t now)
+{
+	int64_t next = INT64_MAX;
+
+	if (ctx->watchdog_ms > 0 && ctx->next_watchdog < next)
+		next = ctx->next_watchdog;
+	if (ctx->notify && ctx->next_status < next)
+		next = ctx->next_status;
+	if (next == INT64_MAX)
+		return -1;
+	return next <= now ? 0 : (int)(next - now);
+}
+
+/*
+ * Runs on the main thread while the loop serves: sleeps in poll() on the
+ * signal handlers' pipe and the --watch inotify fd, waking for nothing
+ * else but systemd's watchdog and status timers when systemd wants them.
+ */
 static void
 housekeeping(struct server_ctx *ctx)
 {
-	char err[1024];
-
 	while (!__atomic_load_n(&stop_flag, __ATOMIC_SEQ_CST)) {
-		int reload;
+		struct pollfd pfd[2];
+		int n = 0, rc, reload_now;
+		int64_t now = lb_mono_ms();
+		char drain[64];
 
-		usleep(100 * 1000);
-		reload = flag_take(&reload_flag);
-		if (ctx->watch && watch_changed(ctx)) {
-			/* let a build finish writing before loading it */
-			usleep(200 * 1000);
-			watch_changed(ctx);
-			reload = 1;
+		pfd[n++] = (struct pollfd){ wake_pipe[0], POLLIN, 0 };
+		if (ctx->fswatch != NULL)
+			pfd[n++] = (struct pollfd){ lb_fswatch_fd(ctx->fswatch),
+				POLLIN, 0 };
+		rc = poll(pfd, (nfds_t)n, next_timeout(ctx, now));
+		if (rc < 0 && errno != EINTR) {
+			lb_log(LB_LOG_ERROR, "poll: %s", strerror(errno));
+			break;
 		}
-		if (reload) {
-			struct lb_config *cfg;
-			int timeout_ms;
-			size_t max_buffered;
-
-			lb_log(LB_LOG_INFO, "reloading '%s'", ctx->config_path);
-			cfg = lb_config_load(ctx->config_path, lb_probe_module,
-			    err, sizeof(err));
-			if (cfg != NULL &&
-			    lb_config_check_users(cfg, lb_sandbox_privileged(),
-			        err, sizeof(err)) < 0) {
-				lb_config_free(cfg);
-				cfg = NULL;
-			}
-			if (cfg == NULL) {
-				lb_log(LB_LOG_ERROR,
-				    "reload rejected, keeping the running "
-				    "configuration: %s",
-				    err);
-				continue;
-			}
-			watch_set(ctx, cfg);
-			/* the gateway owns cfg from here on */
-			timeout_ms = (int)(cfg->connection_timeout * 1000);
-			max_buffered = cfg->max_buffered;
-			if (lb_gateway_reload(ctx->gw, cfg, err, sizeof(err)) <
-			    0) {
-				lb_log(LB_LOG_ERROR,
-				    "reload rejected, keeping the running "
-				    "configuration: %s",
-				    err);
-				continue;
-			}
-			__atomic_store_n(&ctx->srv.max_body,
-			    lb_gateway_max_body(ctx->gw), __ATOMIC_RELAXED);
-			__atomic_store_n(
-			    &ctx->srv.timeout_ms, timeout_ms, __ATOMIC_RELAXED);
-			__atomic_store_n(&ctx->srv.max_buffered, max_buffered,
-			    __ATOMIC_RELAXED);
-			lb_log(LB_LOG_INFO, "reloaded '%s'", ctx->config_path);
+		while (read(wake_pipe[0], drain, sizeof(drain)) > 0)
+			;
+		if (__atomic_load_n(&stop_flag, __ATOMIC_SEQ_CST))
+			break;
+		reload_now = flag_take(&reload_flag);
+		if (ctx->fswatch != NULL && n > 1 &&
+		    (pfd[1].revents & POLLIN) && watch_changed(ctx))
+			reload_now = 1;
+		if (reload_now) {
+			lb_service_reloading();
+			reload(ctx);
+			/* READY=1 also after a rejected reload: the running
+			 * configuration still serves */
+			lb_service_ready(NULL);
+			send_status(ctx, lb_mono_ms());
 		}
 		if (flag_take(&stats_flag)) {
 			lb_gateway_dump_stats(ctx->gw, stderr);
 			lb_fcgi_dump_stats(&ctx->srv, stderr);
+			send_status(ctx, lb_mono_ms());
 		}
+		now = lb_mono_ms();
+		if (ctx->watchdog_ms > 0 && now >= ctx->next_watchdog) {
+			lb_service_watchdog();
+			ctx->next_watchdog = now + ctx->watchdog_ms;
+		}
+		if (ctx->notify && now >= ctx->next_status)
+			send_status(ctx, now);
 	}
 }
 
@@ -315,20 +398,70 @@ serve_args(
 	return -1;
 }
 
+/*
+ * Tells systemd (if it waits) that the bridge serves, with a first
+ * STATUS=, and arms the watchdog and status timers.
+ */
+static void
+announce(
+    struct server_ctx *ctx, const char *listen_addr, int nloop, int threads)
+{
+	char status[512];
+	uint64_t wd = lb_service_watchdog_usec();
+
+	lb_log(LB_LOG_INFO,
+	    "serving on %s with %d loop threads and %d pool threads",
+	    listen_addr != NULL ? listen_addr : "inherited socket", nloop,
+	    threads);
+	ctx->notify = lb_service_notifying();
+	/* half the interval, as sd_watchdog_enabled(3) recommends; only for
+	 * a manager that listens */
+	ctx->watchdog_ms = wd > 0 && ctx->notify ? (int64_t)(wd / 2000) : 0;
+	if (wd > 0 && ctx->notify && ctx->watchdog_ms == 0)
+		ctx->watchdog_ms = 1;
+	ctx->next_watchdog = lb_mono_ms() + ctx->watchdog_ms;
+	if (!ctx->notify)
+		return;
+	lb_gateway_status(ctx->gw, status, sizeof(status));
+	lb_service_ready(status);
+	ctx->next_status = lb_mono_ms() + STATUS_INTERVAL_MS;
+}
+
+/*
+ * Before anything that may fail: the signal handlers' wake-up pipe, the
+ * sockets systemd passed (and LISTEN_* out of the environment), the
+ * --watch watcher.
+ */
+static int
+serve_init(struct server_ctx *ctx, char *err, size_t errlen)
+{
+	if (pipe2(wake_pipe, O_CLOEXEC | O_NONBLOCK) < 0) {
+		snprintf(err, errlen, "pipe: %s", strerror(errno));
+		return -1;
+	}
+	if (lb_service_init(err, errlen) < 0)
+		return -1;
+	if (ctx->watch && (ctx->fswatch = lb_fswatch_new(err, errlen)) == NULL)
+		return -1;
+	return 0;
+}
+
 static int
 serve(int argc, char **argv)
 {
 	struct server_ctx ctx;
-	struct lb_config *cfg;
+	struct lb_config *cfg = NULL;
 	struct lb_listen_opts lopts;
 	const char *listen_addr = NULL;
 	char err[1024];
-	int fd = -1, cgi, nloop, rc = 1;
+	int fd = -1, cgi, nloop, rc = 1, threads;
 
 	memset(&ctx, 0, sizeof(ctx));
 	if ((rc = serve_args(&ctx, &listen_addr, argc, argv)) >= 0)
 		return rc;
 	rc = 1;
+	if (serve_init(&ctx, err, sizeof(err)) < 0)
+		goto fail_config;
 	install_signals();
 	cfg =
 	    lb_config_load(ctx.config_path, lb_probe_module, err, sizeof(err));
@@ -340,7 +473,9 @@ serve(int argc, char **argv)
 	if (listen_addr == NULL)
 		listen_addr = cfg->listen;
 	watch_set(&ctx, cfg);
-	cgi = listen_addr == NULL && lb_cgi_detect();
+	/* a socket systemd passed is no CGI request */
+	cgi = listen_addr == NULL && lb_service_listen_fd(NULL, err, 1) == -2 &&
+	    lb_cgi_detect();
 	if (!cgi) {
 		lopts.mode = cfg->listen_mode;
 		lopts.owner = cfg->listen_owner;
@@ -353,8 +488,10 @@ serve(int argc, char **argv)
 		goto fail_drop;
 	ctx.srv.timeout_ms = (int)(cfg->connection_timeout * 1000);
 	ctx.srv.max_buffered = cfg->max_buffered;
+	threads = cfg->threads;
 	/* the gateway owns cfg from here on, also when it fails */
 	ctx.gw = lb_gateway_new(cfg, err, sizeof(err));
+	cfg = NULL;
 	if (ctx.gw == NULL)
 		goto fail_gateway;
 	ctx.srv.fd = fd;
@@ -366,24 +503,28 @@ serve(int argc, char **argv)
 		goto done;
 	}
 	nloop = lb_loop_default_threads();
-	ctx.srv.loop = lb_loop_new(nloop, cfg->threads, err, sizeof(err));
+	ctx.srv.loop = lb_loop_new(nloop, threads, err, sizeof(err));
 	if (ctx.srv.loop == NULL)
 		goto fail_loop;
-	lb_log(LB_LOG_INFO,
-	    "serving on %s with %d loop threads and %d pool "
-	    "threads",
-	    listen_addr != NULL ? listen_addr : "inherited socket", nloop,
-	    cfg->threads);
+	/* provisioned environments first: then "serving" and READY=1 mean
+	 * that a request finds them (the socket queues until then) */
+	if (lb_gateway_wait_ready(ctx.gw, lb_mono_ms() + PROVISION_WAIT_MS) < 0)
+		lb_log(LB_LOG_WARN,
+		    "not every provisioned environment is ready after %d s: "
+		    "serving anyway",
+		    PROVISION_WAIT_MS / 1000);
 	if (lb_fcgi_start(&ctx.srv) < 0)
 		goto fail_start; /* lb_fcgi_start logged why */
+	announce(&ctx, listen_addr, nloop, threads);
 	housekeeping(&ctx);
+	lb_service_stopping();
 	lb_log(LB_LOG_INFO, "draining");
 	lb_fcgi_stop(&ctx.srv);
 	/* no request in flight: kept connections get 503 from now on */
 	lb_gateway_free(ctx.gw);
 	lb_loop_free(ctx.srv.loop);
 	lb_fcgi_release(&ctx.srv);
-	watch_clear(&ctx);
+	lb_fswatch_free(ctx.fswatch);
 	lb_sandbox_cgroup_fini();
 	lb_log(LB_LOG_INFO, "stopped");
 	return 0;
@@ -399,21 +540,16 @@ done:
 	lb_gateway_free(ctx.gw);
 	goto out;
 fail_gateway:
-	fprintf(stderr, "lambdabridge: %s\n", err);
-	goto out;
 fail_drop:
 fail_listen:
 fail_users:
-	fprintf(stderr, "lambdabridge: %s\n", err);
-	lb_config_free(cfg);
-	goto out;
 fail_config:
 	fprintf(stderr, "lambdabridge: %s\n", err);
-	return 1;
+	lb_config_free(cfg);
 out:
 	if (fd >= 0)
 		close(fd);
-	watch_clear(&ctx);
+	lb_fswatch_free(ctx.fswatch);
 	lb_sandbox_cgroup_fini();
 	return rc;
 }
@@ -453,6 +589,10 @@ main(int argc, char **argv)
 			return lb_cli_invoke(argc - 1, argv + 1);
 		if (strcmp(cmd, "event") == 0)
 			return lb_cli_event(argc - 1, argv + 1);
+		if (strcmp(cmd, "import") == 0)
+			return lb_cli_import(argc - 1, argv + 1);
+		if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0)
+			return lb_cli_version(argc - 1, argv + 1);
 		if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0) {
 			usage(stdout);
 			return 0;

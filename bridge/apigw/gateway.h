@@ -6,6 +6,7 @@
 #ifndef LB_GATEWAY_H
 #define LB_GATEWAY_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 #include "config.h"
@@ -47,6 +48,20 @@ size_t lb_gateway_max_body(struct lb_gateway *gw);
 
 /* Writes per-function counters to `out`. */
 void lb_gateway_dump_stats(struct lb_gateway *gw, FILE *out);
+
+/*
+ * Waits until the current generation's provisioned environments are past
+ * their init, or until `until_mono` (lb_mono_ms): lb_envs_wait_provisioned's
+ * 0, 1 (some failed, logged) or -1 (timed out).
+ */
+int lb_gateway_wait_ready(struct lb_gateway *gw, int64_t until_mono);
+
+/*
+ * One line of live counts (requests in flight, environments by state,
+ * provisioned ones ready, invocations, errors, throttles) into buf, for
+ * the service manager's STATUS=.  Any thread.
+ */
+void lb_gateway_status(struct lb_gateway *gw, char *buf, size_t len);
 
 /* Drains requests in flight, stops every environment and frees the gateway. */
 void lb_gateway_free(struct lb_gateway *gw);

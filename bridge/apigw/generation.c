@@ -352,6 +352,41 @@ lb_gateway_dump_stats(struct lb_gateway *gw, FILE *out)
 	lb_gen_release(gw, g);
 }
 
+int
+lb_gateway_wait_ready(struct lb_gateway *gw, int64_t until_mono)
+{
+	struct lb_gen *g = lb_gen_acquire(gw);
+	int rc = lb_envs_wait_provisioned(g->envs, until_mono);
+
+	lb_gen_release(gw, g);
+	return rc;
+}
+
+void
+lb_gateway_status(struct lb_gateway *gw, char *buf, size_t len)
+{
+	struct lb_gen *g = lb_gen_acquire(gw);
+	struct lb_envs_counts c;
+	int inflight;
+
+	lb_envs_counts(g->envs, &c);
+	pthread_mutex_lock(&gw->mu);
+	/* less this call's reference and the one it holds as current */
+	inflight = g->refs - (g == gw->cur ? 2 : 1);
+	pthread_mutex_unlock(&gw->mu);
+	snprintf(buf, len,
+	    "Requests in flight: %d; environments busy: %d, idle: %d, "
+	    "starting: %d, provisioned ready: %d/%d; invocations: %llu, "
+	    "errors: %llu, throttled: %llu",
+	    inflight < 0 ? 0 : inflight, c.busy, c.idle, c.starting,
+	    c.provisioned_ready, c.provisioned,
+	    (unsigned long long)c.invocations, (unsigned long long)c.errors,
+	    (unsigned long long)c.throttles +
+	        (unsigned long long)__atomic_load_n(
+	            &g->throttled, __ATOMIC_RELAXED));
+	lb_gen_release(gw, g);
+}
+
 void
 lb_gateway_free(struct lb_gateway *gw)
 {

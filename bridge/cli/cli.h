@@ -15,7 +15,17 @@ int lb_cli_invoke(int argc, char **argv);
 /* `lambdabridge event v1|v2 METHOD PATH [-H 'K: V']... [-d BODY] [-c FILE]`. */
 int lb_cli_event(int argc, char **argv);
 
+/* `lambdabridge import [...] FILE`: a SAM template, OpenAPI definition or
+ * serverless.yml as a configuration on stdout (docs/migrating.md). */
+int lb_cli_import(int argc, char **argv);
+
 /* `lambdabridge __probe MODULE SYMBOL` (internal: used by lb_probe_module). */
 int lb_cli_probe(int argc, char **argv);
+
+/*
+ * `lambdabridge --version` (-V): the version and commit, the handler ABI
+ * version, and the libraries the build compiled against and runs with.
+ */
+int lb_cli_version(int argc, char **argv);
 
 #endif /* LB_CLI_H */

@@ -17,6 +17,18 @@ width(const char *s, int w)
 	return n > w ? n : w;
 }
 
+/* A function's code as the route table shows it: module:handler, or a
+ * provided runtime's bootstrap and handler. */
+static void
+dump_code(char *buf, size_t len, const struct lb_function *f)
+{
+	if (f->runtime == LB_RUNTIME_PROVIDED)
+		snprintf(
+		    buf, len, "provided:%s (%s)", f->bootstrap[0], f->handler);
+	else
+		snprintf(buf, len, "%s:%s", f->module, f->handler);
+}
+
 /* The authorizers, one line each (routes name theirs in the table). */
 static void
 dump_authorizers(const struct lb_config *cfg, FILE *out)
@@ -117,7 +129,7 @@ lb_dump_config(const struct lb_config *cfg, FILE *out)
 
 		wk = width(r->key, wk);
 		wf = width(f->name, wf);
-		snprintf(buf, sizeof(buf), "%s:%s", f->module, f->handler);
+		dump_code(buf, sizeof(buf), f);
 		wm = width(buf, wm);
 	}
 	fprintf(out, "routes:\n");
@@ -135,7 +147,7 @@ lb_dump_config(const struct lb_config *cfg, FILE *out)
 		const struct lb_function *f = &cfg->functions[r->function];
 		char tmo[32], mem[32], conc[512];
 
-		snprintf(buf, sizeof(buf), "%s:%s", f->module, f->handler);
+		dump_code(buf, sizeof(buf), f);
 		snprintf(tmo, sizeof(tmo), "%gs", f->timeout);
 		snprintf(mem, sizeof(mem), "%d MB", f->memory);
 		if (f->reserved_concurrency >= 0)

@@ -21,6 +21,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "base/service.h"
 #include "fastcgi/listen.h"
 
 #define BACKLOG 1024
@@ -28,7 +29,8 @@
 const struct lb_listen_opts lb_listen_default = { 0660, NULL, NULL };
 
 static const char want_addr[] =
-    "expected \"unix:/path\", \"host:port\" or \"[v6]:port\"";
+    "expected \"unix:/path\", \"host:port\", \"[v6]:port\" or "
+    "\"systemd:NAME\"";
 
 const char *
 lb_listen_parse(const char *s, struct lb_listen_addr *a)
@@ -38,6 +40,17 @@ lb_listen_parse(const char *s, struct lb_listen_addr *a)
 	long v = 0;
 
 	memset(a, 0, sizeof(*a));
+	if (strncmp(s, "systemd:", 8) == 0) {
+		n = strlen(s + 8);
+		if (n == 0)
+			return "\"systemd:\" needs the socket's name "
+			       "(FileDescriptorName=)";
+		if (n >= sizeof(a->name))
+			return "the socket name is longer than 255 bytes";
+		a->is_systemd = 1;
+		memcpy(a->name, s + 8, n + 1);
+		return NULL;
+	}
 	if (strncmp(s, "unix:", 5) == 0) {
 		n = strlen(s + 5);
 		if (n == 0)
@@ -264,8 +277,6 @@ lb_listen_open(
     const char *addr, const struct lb_listen_opts *o, char *err, size_t errlen)
 {
 	struct lb_listen_addr a;
-	const char *lfds = getenv("LISTEN_FDS");
-	const char *lpid = getenv("LISTEN_PID");
 	const char *why;
 	int acc = 0, fd;
 	socklen_t len = sizeof(acc);
@@ -277,16 +288,26 @@ lb_listen_open(
 			    why);
 			return -1;
 		}
+		if (a.is_systemd) {
+			fd = lb_service_listen_fd(a.name, err, errlen);
+			if (fd == -2)
+				snprintf(err, errlen,
+				    "cannot listen on '%s': systemd passed no "
+				    "socket (LISTEN_FDS)",
+				    addr);
+			return fd < 0 ? -1 : fd;
+		}
 		if (a.is_unix)
 			return listen_unix(addr, &a,
 			    o != NULL ? o : &lb_listen_default, err, errlen);
 		return listen_tcp(addr, &a, err, errlen);
 	}
-	/* inherited: systemd socket activation passes fd 3, spawn-fcgi fd 0 */
+	/* inherited: systemd's socket activation, else fd 0 (spawn-fcgi,
+	 * mod_fcgid) */
+	fd = lb_service_listen_fd(NULL, err, errlen);
+	if (fd != -2)
+		return fd;
 	fd = 0;
-	if (lfds != NULL && lpid != NULL && atoi(lfds) >= 1 &&
-	    (pid_t)atol(lpid) == getpid())
-		fd = 3;
 	if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &acc, &len) < 0 || !acc) {
 		snprintf(err, errlen,
 		    "no listen address (gateway.listen or -l) and fd %d is "

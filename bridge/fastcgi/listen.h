@@ -10,13 +10,15 @@
 /* A parsed listen address. */
 struct lb_listen_addr {
 	int is_unix;
+	int is_systemd; /* "systemd:NAME": a socket systemd passes */
+	char name[256]; /* its FileDescriptorName= */
 	char path[108]; /* unix: the socket's path (sizeof sun_path) */
 	char host[256]; /* TCP: an address or a name, without brackets */
 	char port[6];   /* TCP: 1 to 65535 */
 };
 
 /*
- * Parses "unix:/path", "host:port" or "[v6]:port" into *a.  A TCP address
+ * Parses "unix:/path", "host:port", "[v6]:port" or "systemd:NAME" into *a.  A TCP address
  * needs a host ("0.0.0.0" or "[::]" for every interface; not "" or "*")
  * and a port from 1 to 65535.  Returns NULL, or the reason (a static
  * string).  No I/O.
@@ -34,8 +36,10 @@ struct lb_listen_opts {
 extern const struct lb_listen_opts lb_listen_default;
 
 /*
- * Opens the listening socket for `addr`, or for NULL an inherited one (fd
- * 3 under systemd socket activation, else fd 0).  A unix socket is
+ * Opens the listening socket for `addr`, or for NULL an inherited one: the
+ * socket systemd passed named "lambdabridge" (or the only one it passed;
+ * lb_service_init must have run), else fd 0.  "systemd:NAME" is the
+ * passed socket of that name.  A unix socket is
  * created with o's mode, owner and group (NULL o: lb_listen_default)
  * before it listens; an existing path is replaced only when it is a
  * socket nobody accepts on (a stale one): a live socket or another kind

@@ -218,7 +218,7 @@ envi_env_spawn(struct pool *p, int provisioned, char *err, size_t errlen)
 	struct lb_envs *E = p->envs;
 	struct env *env = NULL;
 	char uuid[LB_IDS_UUID_LEN + 1], stream[128], day[16];
-	char *argv[LB_WARG_COUNT + 3], **envp = NULL;
+	char **argv, **envp = NULL;
 	char *stream_env = NULL, *init_env = NULL, version[16];
 	struct tm tm;
 	time_t now = time(NULL);
@@ -240,10 +240,16 @@ envi_env_spawn(struct pool *p, int provisioned, char *err, size_t errlen)
 		    p->fn->version, hex);
 	}
 	snprintf(version, sizeof(version), "%d", LB_FRAME_VERSION);
+	/* a provided function's bootstrap argv follows the arguments */
+	argv = calloc(LB_WARG_COUNT + 3 + p->fn->nbootstrap, sizeof(*argv));
+	if (argv == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
 	argv[0] = E->self_exe;
 	argv[1] = "__worker";
 	argv[2 + LB_WARG_VERSION] = version;
-	argv[2 + LB_WARG_MODULE] = p->fn->module;
+	argv[2 + LB_WARG_MODULE] = p->fn->module != NULL ? p->fn->module : "";
 	argv[2 + LB_WARG_HANDLER] = p->fn->handler;
 	argv[2 + LB_WARG_FUNCTION] = p->fn->name;
 	argv[2 + LB_WARG_FVERSION] = p->fn->version;
@@ -251,7 +257,12 @@ envi_env_spawn(struct pool *p, int provisioned, char *err, size_t errlen)
 	argv[2 + LB_WARG_ARN] = p->arn;
 	argv[2 + LB_WARG_GROUP] = p->group;
 	argv[2 + LB_WARG_STREAM] = stream;
-	argv[2 + LB_WARG_COUNT] = NULL;
+	argv[2 + LB_WARG_RUNTIME] =
+	    p->fn->runtime == LB_RUNTIME_PROVIDED ? "provided" : "native";
+	argv[2 + LB_WARG_CODE_DIR] =
+	    p->fn->code_dir != NULL ? p->fn->code_dir : "";
+	for (size_t i = 0; i < p->fn->nbootstrap; i++)
+		argv[2 + LB_WARG_COUNT + i] = p->fn->bootstrap[i];
 
 	stream_env = envi_asprintf("AWS_LAMBDA_LOG_STREAM_NAME=%s", stream);
 	init_env = envi_asprintf("AWS_LAMBDA_INITIALIZATION_TYPE=%s",
@@ -289,7 +300,10 @@ envi_env_spawn(struct pool *p, int provisioned, char *err, size_t errlen)
 			env = NULL;
 			goto out;
 		}
-		if (lb_frame_send_fd(env->rx, p->code_fd) < 0) {
+		/* a provided function's code is its bootstrap, run from its
+		 * file: nothing is pinned */
+		if (p->code_fd >= 0 &&
+		    lb_frame_send_fd(env->rx, p->code_fd) < 0) {
 			snprintf(err, errlen, "cannot pass the module: %s",
 			    strerror(errno));
 			envi_kill_reap(env->pid);
@@ -305,6 +319,7 @@ out:
 	free(stream_env);
 	free(init_env);
 	free(envp);
+	free(argv);
 	return env;
 }
 
@@ -341,12 +356,66 @@ envi_env_unlink(struct lb_envs *E, struct env *env)
  * pinned, so the scheduler still balances.  NULL when none is idle.
  * Locked.
  */
+void
+envi_settle_begin(struct env *env)
+{
+	struct pool *p = env->pool;
+
+	env->state = ENV_SETTLING;
+	env->settle_next = NULL;
+	env->settle_prev = p->settle_tail;
+	if (p->settle_tail != NULL)
+		p->settle_tail->settle_next = env;
+	else
+		p->settle_head = env;
+	p->settle_tail = env;
+}
+
+void
+envi_settle_end(struct env *env)
+{
+	struct pool *p = env->pool;
+
+	if (env->settle_prev != NULL)
+		env->settle_prev->settle_next = env->settle_next;
+	else
+		p->settle_head = env->settle_next;
+	if (env->settle_next != NULL)
+		env->settle_next->settle_prev = env->settle_prev;
+	else
+		p->settle_tail = env->settle_prev;
+	env->settle_prev = env->settle_next = NULL;
+}
+
+/*
+ * Reads the READY of settling environments, oldest first, until one is
+ * idle: a runtime's next call makes its environment idle only when one is
+ * wanted, with no thread woken for it.  Locked.
+ */
+static void
+settled_pick(struct pool *p)
+{
+	struct env *env, *nx;
+	int n = 0;
+
+	for (env = p->settle_head;
+	     env != NULL && p->idle == NULL && n < IDLE_SCAN; env = nx, n++) {
+		int rc = lb_frame_reader_pump_nb(&env->rd, env->rx);
+
+		nx = env->settle_next;
+		if (rc != LB_FRAME_AGAIN)
+			envi_rx_event(p->envs, env, rc, 0);
+	}
+}
+
 struct env *
 envi_pick_idle(struct pool *p)
 {
 	struct env **pp, **best = &p->idle, *env;
 	int cpu = sched_getcpu(), n = 0;
 
+	if (p->idle == NULL && p->settle_head != NULL)
+		settled_pick(p);
 	if (p->idle == NULL)
 		return NULL;
 	for (pp = &p->idle; *pp != NULL && n < IDLE_SCAN;
@@ -381,6 +450,8 @@ envi_env_close(struct lb_envs *E, struct env *env, int kill_it)
 {
 	if (env->state == ENV_IDLE)
 		idle_remove(env->pool, env);
+	if (env->state == ENV_SETTLING)
+		envi_settle_end(env);
 	if (env->state != ENV_CLOSING) {
 		env->pool->nlive--;
 		env->state = ENV_CLOSING;

@@ -120,6 +120,28 @@ void lb_invoke_result_clear(struct lb_invoke_result *res);
  */
 void lb_envs_free(struct lb_envs *envs);
 
+/* What the environments of one generation amount to now. */
+struct lb_envs_counts {
+	int starting; /* environments in their init */
+	int idle;
+	int busy;        /* running an invocation (or just done with one) */
+	int provisioned; /* provisioned environments configured */
+	int provisioned_ready; /* ... of them past their init */
+	uint64_t invocations, errors, throttles;
+};
+
+/* Fills *c (all zero for a NULL envs).  Thread-safe. */
+void lb_envs_counts(struct lb_envs *envs, struct lb_envs_counts *c);
+
+/*
+ * Waits until every function has its provisioned environments past their
+ * init, or until `until_mono` (lb_mono_ms).  A function whose provisioned
+ * environment failed to start or to initialise is not waited for.  Returns
+ * 0 when all are ready, 1 when some failed (the failure is logged), -1 on
+ * the timeout.
+ */
+int lb_envs_wait_provisioned(struct lb_envs *envs, int64_t until_mono);
+
 /* Writes the per-function counters, one line per function, to `out`. */
 void lb_envs_dump_stats(struct lb_envs *envs, FILE *out);
 

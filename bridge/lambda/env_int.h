@@ -1,8 +1,8 @@
 /*
  * env_int.h - the internals shared by the files of the execution
  * environments module (env.h): env.c (lifecycle, lb_envs_new/free),
- * pool.c, spare.c, supervisor.c, invoke.c, invoke_async.c, envvars.c and
- * envlog.c.
+ * pool.c, spare.c, supervisor.c, invoke.c, invoke_async.c, envvars.c,
+ * envlog.c and envcount.c.
  * Cross-file functions carry the envi_ prefix.  Never included from outside
  * bridge/lambda/.
  *
@@ -41,12 +41,18 @@ struct sock_fprog;
 #define NO_DEADLINE        INT64_MAX
 #define IDLE_SCAN          16 /* idle environments envi_pick_idle sees */
 #define SPARE_DELAY_MS     10 /* a taken spare is replaced this much later */
-#define PIPE_ROOM          (256 * 1024) /* bytes the pipe to a worker holds */
+#define SETTLE_WAIT_MS \
+	10                     /* for a settling environment, before a cold
+				* start (invoke.c) */
+#define PIPE_ROOM (256 * 1024) /* bytes the pipe to a worker holds */
 
 enum env_state {
 	ENV_STARTING, /* spawned, waiting for READY */
 	ENV_IDLE,     /* on its pool's idle stack */
 	ENV_BUSY,     /* an invocation is attached */
+	ENV_SETTLING, /* a provided runtime answered; idle at its next `next`
+		       * (its READY carries the answered sequence), read
+		       * when an environment is wanted (envi_pick_idle) */
 	ENV_CLOSING,  /* being shut down or dead, waiting to be reaped */
 };
 
@@ -84,8 +90,9 @@ struct inv {
 
 struct env {
 	struct pool *pool;
-	struct env *prev, *next; /* lb_envs.all */
-	struct env *idle_next;   /* pool->idle stack */
+	struct env *prev, *next;               /* lb_envs.all */
+	struct env *idle_next;                 /* pool->idle stack */
+	struct env *settle_prev, *settle_next; /* pool->settling, FIFO */
 	pid_t pid;
 	int rx;      /* the worker's frames: a socket, blocking */
 	int tx;      /* ours to the worker: a pipe, non-blocking */
@@ -135,9 +142,12 @@ struct pool {
 	char memory[16];
 	char version[16];
 	struct env *idle; /* LIFO */
-	int nlive;        /* environments not CLOSING */
-	int nenvs;        /* all of them, until reaped */
-	int active;       /* invocations holding a concurrency slot */
+	/* SETTLING environments, oldest first: the likeliest to have asked
+	 * for their next event */
+	struct env *settle_head, *settle_tail;
+	int nlive;  /* environments not CLOSING */
+	int nenvs;  /* all of them, until reaped */
+	int active; /* invocations holding a concurrency slot */
 	int64_t respawn_after;
 	int spare_ok; /* its workers may start from spares (see there) */
 	int set_ids;  /* its workers switch to fn->uid/gid */
@@ -221,8 +231,16 @@ void envi_env_link(struct lb_envs *E, struct env *env);
 void envi_env_unlink(struct lb_envs *E, struct env *env);
 
 /* Takes an idle environment off p's stack, preferring one whose worker
- * last ran on the caller's CPU; NULL when none is idle.  Locked. */
+ * last ran on the caller's CPU; when none is idle, first looks whether a
+ * settling one asked for its next event.  NULL when none is idle.
+ * Locked. */
 struct env *envi_pick_idle(struct pool *p);
+
+/* env answered (a provided runtime): SETTLING until its READY.  Locked. */
+void envi_settle_begin(struct env *env);
+
+/* env's READY came, or it closes: off the settling list.  Locked. */
+void envi_settle_end(struct env *env);
 
 /*
  * Starts shutting env down: with `kill_it` by SIGKILL, else by closing our

@@ -125,11 +125,13 @@ envi_pool_env_build(struct lb_envs *E, struct pool *p)
 	p->envp = calloc(cap, sizeof(*p->envp));
 	if (p->envp == NULL)
 		return -1;
-	root = strdup(fn->module);
+	/* the task root: a provided function's code_dir, a module's folder */
+	root = strdup(
+	    fn->runtime == LB_RUNTIME_PROVIDED ? fn->code_dir : fn->module);
 	if (root == NULL)
 		return -1;
 	slash = strrchr(root, '/');
-	if (slash != NULL)
+	if (slash != NULL && fn->runtime == LB_RUNTIME_NATIVE)
 		*(slash == root ? slash + 1 : slash) = '\0';
 	rc |= envp_add(
 	    p, cap, envi_asprintf("AWS_LAMBDA_FUNCTION_NAME=%s", fn->name));
@@ -142,7 +144,11 @@ envi_pool_env_build(struct lb_envs *E, struct pool *p)
 	rc |= envp_add(p, cap, envi_asprintf("AWS_REGION=%s", cfg->region));
 	rc |= envp_add(
 	    p, cap, envi_asprintf("AWS_DEFAULT_REGION=%s", cfg->region));
-	rc |= envp_add(p, cap, strdup("AWS_EXECUTION_ENV=lambdabridge"));
+	/* Lambda names its managed runtimes here; a custom runtime (provided)
+	 * gets no AWS_EXECUTION_ENV */
+	if (fn->runtime == LB_RUNTIME_NATIVE)
+		rc |=
+		    envp_add(p, cap, strdup("AWS_EXECUTION_ENV=lambdabridge"));
 	rc |= envp_add(p, cap, envi_asprintf("_HANDLER=%s", fn->handler));
 	rc |= envp_add(p, cap, envi_asprintf("LAMBDA_TASK_ROOT=%s", root));
 	rc |= envp_add(
@@ -156,14 +162,29 @@ envi_pool_env_build(struct lb_envs *E, struct pool *p)
 		rc |= envp_add(p, cap,
 		    envi_asprintf("PATH=%s",
 		        path != NULL ? path : "/usr/local/bin:/usr/bin:/bin"));
-	p->spare_ok = !sets_startup_var(fn) && p->filter == NULL &&
+	p->spare_ok = fn->runtime == LB_RUNTIME_NATIVE &&
+	    !sets_startup_var(fn) && p->filter == NULL &&
 	    (!p->set_ids || (fn->uid == geteuid() && fn->gid == getegid()));
 	for (size_t i = 0; i < NPASSTHROUGH; i++) {
 		const char *v = getenv(passthrough[i]);
 
+		if (fn->runtime == LB_RUNTIME_PROVIDED &&
+		    strcmp(passthrough[i], "LD_LIBRARY_PATH") == 0)
+			continue;
 		if (v != NULL && !fn_sets(fn, passthrough[i]))
 			rc |= envp_add(
 			    p, cap, envi_asprintf("%s=%s", passthrough[i], v));
+	}
+	/* Lambda's custom runtimes find libraries in the task root and its
+	 * lib/ (after the system's) */
+	if (fn->runtime == LB_RUNTIME_PROVIDED &&
+	    !fn_sets(fn, "LD_LIBRARY_PATH")) {
+		const char *v = getenv("LD_LIBRARY_PATH");
+
+		rc |= envp_add(p, cap,
+		    envi_asprintf("LD_LIBRARY_PATH=%s%s%s:%s/lib",
+		        v != NULL ? v : "", v != NULL && *v != '\0' ? ":" : "",
+		        fn->code_dir, fn->code_dir));
 	}
 	for (size_t i = 0; i < fn->nenvironment; i++)
 		if (!is_reserved(fn->environment[i].key))

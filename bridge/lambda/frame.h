@@ -26,12 +26,14 @@
 #include <sys/uio.h>
 
 /* Bumped whenever a frame layout changes (the worker checks it in argv). */
-#define LB_FRAME_VERSION 3
+#define LB_FRAME_VERSION 4
 
 #define LB_FRAME_HDR_LEN  8
 #define LB_FRAME_META_LEN 32
-/* Lambda's synchronous payload limit, for events and results alike. */
+/* Lambda's synchronous payload limit for events (6 MiB) ... */
 #define LB_FRAME_PAYLOAD_LIMIT 6291456
+/* ... and for results: 100 bytes more, the limit its answers quote */
+#define LB_FRAME_RESULT_LIMIT (LB_FRAME_PAYLOAD_LIMIT + 100)
 /* The largest frame the gateway accepts: the limit plus room for metadata. */
 #define LB_FRAME_MAX (LB_FRAME_PAYLOAD_LIMIT + 65536)
 /* INVOKE prefix: i64 deadline, u64 sequence, u16 + u16 lengths, then the
@@ -62,7 +64,7 @@ enum lb_frame_type {
 /* Metadata at the start of every reply's payload. */
 struct lb_frame_meta {
 	uint64_t duration_us; /* init (READY) or handler run time */
-	uint64_t maxrss_kb;   /* getrusage(RUSAGE_SELF).ru_maxrss */
+	uint64_t maxrss_kb;   /* peak RSS: the worker's, or its bootstrap's */
 	int32_t cpu;          /* the CPU the worker replied from, or -1 */
 	uint64_t seq; /* the INVOKE's sequence; 0 for READY, INIT_ERROR */
 };

@@ -465,6 +465,33 @@ envi_inv_finish(struct inv *inv, const struct lb_invoke_request *rq,
  * starts one, sends the event and waits for the reply or the integration
  * deadline.  Fills res; inv is freed (or left to the supervisor).
  */
+/*
+ * Nothing is idle, but environments of p are settling: their runtimes'
+ * next call is usually microseconds away, a cold start milliseconds (and
+ * a client on loopback asks again sooner than a runtime calls `next`).
+ * Waits up to SETTLE_WAIT_MS, unlocked, for one of them to ask; the
+ * caller looks again.  Locked.  1 when it waited.
+ */
+static int
+settle_wait(struct lb_envs *E, struct pool *p)
+{
+	struct pollfd pfd[IDLE_SCAN];
+	nfds_t n = 0;
+
+	for (struct env *env = p->settle_head; env != NULL && n < IDLE_SCAN;
+	     env = env->settle_next)
+		pfd[n++] = (struct pollfd){ env->rx, POLLIN, 0 };
+	if (n == 0)
+		return 0;
+	/* only fds are kept: an environment may go meanwhile */
+	pthread_mutex_unlock(&E->mu);
+	if (poll(pfd, n, SETTLE_WAIT_MS) < 0) {
+		/* EINTR: looking again is all there is to do */
+	}
+	pthread_mutex_lock(&E->mu);
+	return 1;
+}
+
 void
 envi_inv_run(struct lb_envs *E, struct inv *inv,
     const struct lb_invoke_request *rq, int64_t integ,
@@ -473,10 +500,17 @@ envi_inv_run(struct lb_envs *E, struct inv *inv,
 	struct pool *p = inv->pool;
 	struct env *env;
 	int64_t send_deadline, fn_deadline = 0;
+	int waited = 0;
 
 	pthread_mutex_lock(&E->mu);
 again:
 	env = envi_pick_idle(p);
+	if (env == NULL && !waited)
+		waited = settle_wait(E, p);
+	if (env == NULL && waited == 1) {
+		waited = 2;
+		goto again;
+	}
 	if (env != NULL)
 		fn_deadline = envi_take_idle(E, env, inv);
 	pthread_mutex_unlock(&E->mu);

@@ -55,7 +55,8 @@ pool_pin(struct lb_envs *E, size_t i, char *err, size_t errlen)
 	char why[256];
 
 	for (size_t j = 0; j < i && p->code_fd < 0; j++)
-		if (strcmp(E->pools[j].fn->module, p->fn->module) == 0)
+		if (E->pools[j].code_fd >= 0 &&
+		    strcmp(E->pools[j].fn->module, p->fn->module) == 0)
 			p->code_fd =
 			    fcntl(E->pools[j].code_fd, F_DUPFD_CLOEXEC, 0);
 	if (p->code_fd < 0)
@@ -124,7 +125,8 @@ envi_pools_new(struct lb_envs *E, char *err, size_t errlen)
 			goto fail;
 		if (envi_pool_env_build(E, p) < 0)
 			goto fail_mem;
-		if (pool_pin(E, i, err, errlen) < 0)
+		if (fn->runtime == LB_RUNTIME_NATIVE &&
+		    pool_pin(E, i, err, errlen) < 0)
 			goto fail;
 		if (fn->reserved_concurrency >= 0)
 			reserved += fn->reserved_concurrency;
@@ -144,15 +146,23 @@ fail:
 
 /*
  * Whether pool p would start its environments as `old` does: the same
- * pinned bytes, handler, memory and environment block.
+ * runtime, pinned bytes or bootstrap, handler, memory and environment
+ * block.
  */
 int
 envi_pool_same(const struct pool *p, const struct pool *old)
 {
-	if (strcmp(p->fn->handler, old->fn->handler) != 0 ||
-	    p->fn->memory != old->fn->memory || p->nenvp != old->nenvp ||
-	    !lb_code_same(p->code_fd, old->code_fd))
+	const struct lb_function *f = p->fn, *o = old->fn;
+
+	if (strcmp(f->handler, o->handler) != 0 || f->runtime != o->runtime ||
+	    f->memory != o->memory || p->nenvp != old->nenvp ||
+	    f->nbootstrap != o->nbootstrap ||
+	    (f->runtime == LB_RUNTIME_NATIVE &&
+	        !lb_code_same(p->code_fd, old->code_fd)))
 		return 0;
+	for (size_t i = 0; i < f->nbootstrap; i++)
+		if (strcmp(f->bootstrap[i], o->bootstrap[i]) != 0)
+			return 0;
 	for (size_t i = 0; i < p->nenvp; i++)
 		if (strcmp(p->envp[i], old->envp[i]) != 0)
 			return 0;

@@ -1,11 +1,12 @@
 /*
- * probe.c - the module probe of a configuration check: loads a function's
+ * probe.c - the probes of a configuration check: loads a function's
  * module in a child process (`lambdabridge __probe`, cli_probe.c), never in
  * the gateway, so that a module that crashes or hangs while it loads costs
- * only the child.
+ * only the child; checks that a bootstrap's user may run it.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -118,5 +119,63 @@ lb_probe_module(
 		    module, strsignal(WTERMSIG(status)));
 	else
 		snprintf(err, errlen, "cannot load '%s'", module);
+	return -1;
+}
+
+int
+lb_probe_exec(const char *program, const char *dir, int set_ids, uid_t uid,
+    gid_t gid, char *err, size_t errlen)
+{
+	int p[2], res[2] = { 0, 0 }, status;
+	ssize_t got;
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) < 0) {
+		snprintf(
+		    err, errlen, "cannot create a pipe: %s", strerror(errno));
+		return -1;
+	}
+	pid = fork();
+	if (pid < 0) {
+		snprintf(err, errlen, "cannot fork: %s", strerror(errno));
+		close(p[0]);
+		close(p[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		/* the child: system calls only */
+		close(p[0]);
+		if (set_ids &&
+		    (setgroups(1, &gid) < 0 || setgid(gid) < 0 ||
+		        setuid(uid) < 0))
+			res[0] = 3;
+		else if (access(dir, X_OK) < 0)
+			res[0] = 2;
+		else if (access(program, X_OK) < 0)
+			res[0] = 1;
+		res[1] = errno;
+		if (write(p[1], res, sizeof(res)) < 0)
+			_exit(1);
+		_exit(0);
+	}
+	close(p[1]);
+	do
+		got = read(p[0], res, sizeof(res));
+	while (got < 0 && errno == EINTR);
+	close(p[0]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (got != (ssize_t)sizeof(res)) {
+		snprintf(err, errlen, "the access check failed");
+		return -1;
+	}
+	if (res[0] == 0)
+		return 0;
+	if (res[0] == 3)
+		snprintf(err, errlen, "cannot switch to uid %ld: %s", (long)uid,
+		    strerror(res[1]));
+	else
+		snprintf(err, errlen, "'%s': %s", res[0] == 2 ? dir : program,
+		    strerror(res[1]));
 	return -1;
 }

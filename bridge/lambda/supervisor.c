@@ -114,8 +114,10 @@ handle_frame(struct lb_envs *E, struct env *env, uint32_t type,
 {
 	struct inv *inv = env->inv;
 	struct lb_invoke_result *res = inv != NULL ? &inv->res : NULL;
-	/* bytes read after the reply: a handler wrote to the channel */
+	/* bytes read after the reply: a handler wrote to the channel (a
+	 * provided runtime's shim may send its READY right after) */
 	int stray = env->rd.ahead_len > 0;
+	int provided = env->pool->fn->runtime == LB_RUNTIME_PROVIDED;
 
 	if (meta->maxrss_kb > env->maxrss_kb)
 		env->maxrss_kb = meta->maxrss_kb;
@@ -144,6 +146,13 @@ handle_frame(struct lb_envs *E, struct env *env, uint32_t type,
 			inv->phase = INV_READY;
 			pthread_cond_signal(&inv->cond);
 		}
+		return;
+	}
+	if (env->state == ENV_SETTLING && type == LB_FRAME_READY && !stray) {
+		/* the runtime asked for its next event: now it is idle */
+		free(body);
+		envi_settle_end(env);
+		envi_env_release(E, env);
 		return;
 	}
 	if (env->state == ENV_STARTING && type == LB_FRAME_INIT_ERROR) {
@@ -179,13 +188,13 @@ handle_frame(struct lb_envs *E, struct env *env, uint32_t type,
 	        type == LB_FRAME_OOM)) {
 		res->duration_ms = (double)meta->duration_us / 1000.0;
 		env->requests++;
-		if (type == LB_FRAME_RESULT && len > LB_FRAME_PAYLOAD_LIMIT) {
+		if (type == LB_FRAME_RESULT && len > LB_FRAME_RESULT_LIMIT) {
 			free(body);
 			envi_set_error(res, LB_INVOKE_TOO_LARGE,
 			    "Function.ResponseSizeTooLarge",
-			    "Response payload size exceeded maximum allowed "
-			    "payload size (%d bytes).",
-			    LB_FRAME_PAYLOAD_LIMIT);
+			    "Response payload size (%zu bytes) exceeded "
+			    "maximum allowed payload size (%d bytes).",
+			    len, LB_FRAME_RESULT_LIMIT);
 		} else if (type == LB_FRAME_RESULT) {
 			res->status = LB_INVOKE_OK;
 			res->payload = body;
@@ -206,7 +215,13 @@ handle_frame(struct lb_envs *E, struct env *env, uint32_t type,
 			    inv->request_id, env->pool->fn->memory);
 		}
 		envi_inv_complete(E, inv, env->maxrss_kb);
-		if (type == LB_FRAME_OOM || stray) {
+		if (provided && type != LB_FRAME_OOM) {
+			/* Lambda reuses it only once it calls `next`: its
+			 * READY is read when an environment is wanted */
+			env->inv = NULL;
+			env->reqid[0] = '\0';
+			envi_settle_begin(env);
+		} else if (type == LB_FRAME_OOM || stray) {
 			if (stray)
 				lb_log(LB_LOG_ERROR,
 				    "function '%s': environment %ld wrote "
@@ -451,9 +466,11 @@ pollset_build(struct lb_envs *E, struct pollset *ps)
 	for (struct env *env = E->all; env != NULL; env = env->next) {
 		int live = env->state == ENV_STARTING || env->state == ENV_BUSY;
 
-		/* never an rx a request thread is reading */
+		/* never an rx a request thread is reading, nor a settling
+		 * one's (read when it is wanted, or at its deadline) */
 		if (live && !env->owned && env->rx >= 0)
 			watch_add(ps, env->rx, env, W_RX);
+		live |= env->state == ENV_SETTLING;
 		/* the worker's exit, even when a child of the handler keeps
 		 * its end of rx open (no EOF then) */
 		if (env->pidfd >= 0 &&
@@ -473,6 +490,7 @@ run_timers(struct lb_envs *E, int64_t now)
 {
 	int64_t next = NO_DEADLINE;
 	struct env *env, *nx;
+	int rc;
 
 	for (env = E->all; env != NULL; env = nx) {
 		const struct lb_function *fn = env->pool->fn;
@@ -497,6 +515,26 @@ run_timers(struct lb_envs *E, int64_t now)
 		case ENV_BUSY:
 			if (now >= env->deadline) {
 				env_timeout(E, env);
+				next = now;
+				continue;
+			}
+			break;
+		case ENV_SETTLING:
+			if (now >= env->deadline &&
+			    (rc = lb_frame_reader_pump_nb(&env->rd, env->rx)) !=
+			        LB_FRAME_AGAIN) {
+				/* its READY (or its end), unread so far */
+				envi_rx_event(E, env, rc, 0);
+				next = now;
+				continue;
+			}
+			if (now >= env->deadline) {
+				lb_log(LB_LOG_ERROR,
+				    "function '%s': environment %ld did not "
+				    "ask for its next event within the "
+				    "timeout",
+				    fn->name, (long)env->pid);
+				envi_env_close(E, env, 1);
 				next = now;
 				continue;
 			}
@@ -570,6 +608,12 @@ envi_rx_event(struct lb_envs *E, struct env *env, int rc, int logs_read)
 		if (!logs_read)
 			envi_read_logs(env, env->reqid, LOG_READ_MAX, 1);
 		handle_frame(E, env, type, &meta, body, len);
+		/* a provided runtime's READY read together with its reply:
+		 * no poll reports it any more */
+		if (env->state == ENV_SETTLING && env->rd.ahead_len > 0 &&
+		    (rc = lb_frame_reader_pump_nb(&env->rd, env->rx)) !=
+		        LB_FRAME_AGAIN)
+			envi_rx_event(E, env, rc, 1);
 	} else if (rc == LB_FRAME_TOOBIG && env->inv != NULL &&
 	    env->inv->phase == INV_SENT) {
 		struct inv *inv = env->inv;
@@ -577,9 +621,12 @@ envi_rx_event(struct lb_envs *E, struct env *env, int rc, int logs_read)
 		/* too big to drain: the environment goes */
 		envi_set_error(&inv->res, LB_INVOKE_TOO_LARGE,
 		    "Function.ResponseSizeTooLarge",
-		    "Response payload size exceeded maximum allowed "
-		    "payload size (%d bytes).",
-		    LB_FRAME_PAYLOAD_LIMIT);
+		    "Response payload size (%lu bytes) exceeded maximum "
+		    "allowed payload size (%d bytes).",
+		    (unsigned long)(env->rd.len > LB_FRAME_META_LEN
+		            ? env->rd.len - LB_FRAME_META_LEN
+		            : env->rd.len),
+		    LB_FRAME_RESULT_LIMIT);
 		inv->res.duration_ms = (double)(lb_mono_ms() - inv->start_mono);
 		envi_read_logs(env, env->reqid, LOG_READ_MAX, 1);
 		envi_inv_complete(E, inv, env->maxrss_kb);
@@ -624,8 +671,9 @@ static void
 service_pid(struct lb_envs *E, struct env *env)
 {
 	pthread_mutex_lock(&E->mu);
-	if (env->state == ENV_IDLE) {
-		/* killed from outside */
+	if (env->state == ENV_IDLE || env->state == ENV_SETTLING) {
+		/* killed from outside, or a runtime that ended after its
+		 * answer */
 		envi_env_close(E, env, 0);
 	} else if ((env->state == ENV_STARTING || env->state == ENV_BUSY) &&
 	    !env->exited) {

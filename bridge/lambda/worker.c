@@ -10,7 +10,8 @@
  * closes its end (or kills it).
  * Everything that goes wrong inside it becomes a frame the gateway can map:
  * INIT_ERROR, ERROR or OOM; a crash is seen by the gateway as EOF plus the
- * exit status.
+ * exit status.  A worker of a provided runtime loads no module: it hands
+ * over to lb_provided_main (provided.c) once its arguments are read.
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -38,6 +39,7 @@
 #include "base/ids.h"
 #include "base/json.h"
 #include "lambdabridge.h"
+#include "lambda/provided.h"
 #include "lambda/runtime.h"
 #include "lambda/sandbox.h"
 #include "lambda/worker.h"
@@ -249,26 +251,40 @@ channel_hide(void)
 	chan_out = hide_fd(LB_WORKER_OUT_FD);
 }
 
+int
+lb_worker_chan_in(void)
+{
+	return chan_in;
+}
+
+int
+lb_worker_reply(
+    uint32_t type, const struct lb_frame_meta *m, const char *body, size_t len)
+{
+	unsigned char meta[LB_FRAME_META_LEN];
+	struct iovec iov[2];
+
+	lb_frame_meta_encode(meta, m);
+	iov[0].iov_base = meta;
+	iov[0].iov_len = sizeof(meta);
+	iov[1].iov_base = (void *)(uintptr_t)body;
+	iov[1].iov_len = len;
+	return lb_frame_send(chan_out, type, iov, 2, 0);
+}
+
 /* Sends a reply frame for the current invocation: metadata then `body`.
  * 0 or -1. */
 static int
 send_reply(uint32_t type, int64_t started_us, const char *body, size_t len)
 {
-	unsigned char meta[LB_FRAME_META_LEN];
 	struct lb_frame_meta m;
-	struct iovec iov[2];
 	int64_t d = lb_mono_us() - started_us;
 
 	m.duration_us = d > 0 ? (uint64_t)d : 0;
 	m.maxrss_kb = maxrss_kb();
 	m.cpu = sched_getcpu(); /* see envi_pick_idle in env.c */
 	m.seq = cur_seq;
-	lb_frame_meta_encode(meta, &m);
-	iov[0].iov_base = meta;
-	iov[0].iov_len = sizeof(meta);
-	iov[1].iov_base = (void *)(uintptr_t)body;
-	iov[1].iov_len = len;
-	return lb_frame_send(chan_out, type, iov, 2, 0);
+	return lb_worker_reply(type, &m, body, len);
 }
 
 /*
@@ -299,6 +315,23 @@ put_json_string(char *out, size_t cap, size_t *n, const char *s)
 	}
 }
 
+size_t
+lb_worker_error_json(
+    char *out, size_t cap, const char *etype, const char *message)
+{
+	size_t n;
+
+	memcpy(out, "{\"errorMessage\":\"", 17);
+	n = 17;
+	put_json_string(out, cap - 64 - 128, &n, message);
+	memcpy(out + n, "\",\"errorType\":\"", 15);
+	n += 15;
+	put_json_string(out, cap - 8, &n, etype);
+	memcpy(out + n, "\"}", 2);
+	n += 2;
+	return n;
+}
+
 /*
  * Sends {"errorMessage":..,"errorType":..} as a frame of `type`, built in a
  * stack buffer so that it works at the memory limit too.
@@ -308,16 +341,8 @@ send_error(
     uint32_t type, int64_t started_us, const char *etype, const char *message)
 {
 	char buf[4096 + 256];
-	size_t n = 0;
+	size_t n = lb_worker_error_json(buf, sizeof(buf), etype, message);
 
-	memcpy(buf, "{\"errorMessage\":\"", 17);
-	n = 17;
-	put_json_string(buf, sizeof(buf) - 64 - 128, &n, message);
-	memcpy(buf + n, "\",\"errorType\":\"", 15);
-	n += 15;
-	put_json_string(buf, sizeof(buf) - 8, &n, etype);
-	memcpy(buf + n, "\"}", 2);
-	n += 2;
 	return send_reply(type, started_us, buf, n);
 }
 
@@ -331,6 +356,8 @@ die_oom(int64_t started_us)
 }
 
 struct worker {
+	int provided; /* runtime "provided": lb_provided_main */
+	struct lb_provided prov;
 	const char *module;
 	const char *handler;
 	lb_context ctx; /* the fixed fields; the rest per invocation */
@@ -346,12 +373,30 @@ parse_args(struct worker *w, int argc, char **argv, char *err, size_t errlen)
 	char *end;
 	long v, mem;
 
-	if (argc != 1 + LB_WARG_COUNT) {
+	if (argc < 1 + LB_WARG_COUNT) {
 		snprintf(err, errlen, "expected %d arguments, got %d",
 		    LB_WARG_COUNT, argc - 1);
 		return -1;
 	}
 	argv++;
+	if (strcmp(argv[LB_WARG_RUNTIME], "provided") == 0) {
+		w->provided = 1;
+		if (argc == 1 + LB_WARG_COUNT ||
+		    argv[LB_WARG_COUNT][0] != '/') {
+			snprintf(err, errlen,
+			    "a provided runtime needs the bootstrap's "
+			    "absolute path");
+			return -1;
+		}
+	} else if (strcmp(argv[LB_WARG_RUNTIME], "native") != 0) {
+		snprintf(
+		    err, errlen, "unknown runtime '%s'", argv[LB_WARG_RUNTIME]);
+		return -1;
+	} else if (argc != 1 + LB_WARG_COUNT) {
+		snprintf(err, errlen, "expected %d arguments, got %d",
+		    LB_WARG_COUNT, argc - 1);
+		return -1;
+	}
 	v = strtol(argv[LB_WARG_VERSION], &end, 10);
 	if (*end != '\0' || v != LB_FRAME_VERSION) {
 		snprintf(err, errlen,
@@ -374,6 +419,10 @@ parse_args(struct worker *w, int argc, char **argv, char *err, size_t errlen)
 	w->ctx.invoked_function_arn = argv[LB_WARG_ARN];
 	w->ctx.log_group_name = argv[LB_WARG_GROUP];
 	w->ctx.log_stream_name = argv[LB_WARG_STREAM];
+	w->prov.code_dir = argv[LB_WARG_CODE_DIR];
+	w->prov.argv = argv + LB_WARG_COUNT;
+	w->prov.arn = argv[LB_WARG_ARN];
+	w->prov.memory_mb = (int)mem;
 	return 0;
 }
 
@@ -578,12 +627,12 @@ invoke(struct worker *w, const char *payload, size_t len)
 		rc = send_error(LB_FRAME_ERROR, started, "Runtime.MarshalError",
 		    "Unable to marshal response: NaN and Infinity are not "
 		    "valid JSON");
-	} else if (outlen > LB_FRAME_PAYLOAD_LIMIT) {
+	} else if (outlen > LB_FRAME_RESULT_LIMIT) {
 		/* Lambda's own error; not worth moving megabytes to say it. */
 		snprintf(msg, sizeof(msg),
 		    "Response payload size (%zu bytes) exceeded maximum "
 		    "allowed payload size (%d bytes).",
-		    outlen, LB_FRAME_PAYLOAD_LIMIT);
+		    outlen, LB_FRAME_RESULT_LIMIT);
 		free(out);
 		rc = send_error(LB_FRAME_ERROR, started,
 		    "Function.ResponseSizeTooLarge", msg);
@@ -624,6 +673,11 @@ lb_worker_main(int argc, char **argv)
 	sigaction(SIGPIPE, &sa, NULL);
 	/* Log lines reach the gateway as they are written, like Lambda's. */
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (w.provided) {
+		/* no RLIMIT_AS: provided.c samples the bootstrap's RSS */
+		w.prov.started_us = started;
+		return lb_provided_main(&w.prov);
+	}
 	limit_memory(w.ctx.memory_limit_in_mb);
 	status_fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
 

@@ -7,6 +7,9 @@
 #define LB_WORKER_H
 
 #include <stddef.h>
+#include <stdint.h>
+
+#include "lambda/frame.h"
 
 /* The fds on which a worker is started with its channel: frames from the
  * gateway (a pipe) and its own (a socket); env.c says why.  Both may be one
@@ -18,6 +21,8 @@
 /*
  * Worker argv after "__worker": the frame version, then these in order.
  * All of them are strings; env.c builds them, lb_worker_main parses them.
+ * A provided-runtime worker (provided.h) has MODULE "" and the bootstrap's
+ * argv (at least its absolute path) after them.
  */
 enum lb_worker_arg {
 	LB_WARG_VERSION,  /* LB_FRAME_VERSION */
@@ -29,7 +34,9 @@ enum lb_worker_arg {
 	LB_WARG_ARN,      /* invoked_function_arn */
 	LB_WARG_GROUP,    /* log group */
 	LB_WARG_STREAM,   /* log stream */
-	LB_WARG_COUNT,
+	LB_WARG_RUNTIME,  /* "native" or "provided" */
+	LB_WARG_CODE_DIR, /* provided: the bootstrap's cwd; "" for native */
+	LB_WARG_COUNT,    /* provided: the bootstrap's argv follows */
 };
 
 /*
@@ -43,6 +50,29 @@ enum lb_worker_arg {
  */
 void *lb_worker_load(const char *path, const char *module, const char *symbol,
     void **fn, const char **errtype, char *err, size_t errlen);
+
+/*
+ * The frame side of a worker, for the provided-mode shim (provided.c):
+ * the descriptor the gateway's frames come in on, once the channel is
+ * hidden (see lb_worker_main).
+ */
+int lb_worker_chan_in(void);
+
+/*
+ * Sends a reply frame of `type` to the gateway: metadata `m`, then
+ * body[0..len).  Blocks until it is written (frame.h, lb_frame_send).
+ * 0, or -1 with errno.
+ */
+int lb_worker_reply(
+    uint32_t type, const struct lb_frame_meta *m, const char *body, size_t len);
+
+/*
+ * Writes {"errorMessage":..,"errorType":..} into out[cap] (cap at least
+ * 512; the message is cut to fit), without allocating: it also serves at
+ * the memory limit.  Returns its length.
+ */
+size_t lb_worker_error_json(
+    char *out, size_t cap, const char *etype, const char *message);
 
 /*
  * Worker mode: the entry point of `lambdabridge __worker`; never returns to

@@ -109,8 +109,12 @@ load(const char *text, lb_config_probe *probe, char *err, size_t errlen)
 	touch(dir, "mod.so");
 	touch(dir, "other.so");
 	touch(dir, "bad.so");
+	touch(dir, "noexec");
 	snprintf(cfg_path, sizeof(cfg_path), "%s/sub", dir);
 	CU_ASSERT_EQUAL_FATAL(mkdir(cfg_path, 0700), 0);
+	touch(cfg_path, "bootstrap"); /* provided runtimes' default */
+	strcat(cfg_path, "/bootstrap");
+	CU_ASSERT_EQUAL_FATAL(chmod(cfg_path, 0755), 0);
 	if (extra_name != NULL) {
 		snprintf(cfg_path, sizeof(cfg_path), "%s/%s", dir, extra_name);
 		f = fopen(cfg_path, "w");
@@ -132,9 +136,11 @@ load(const char *text, lb_config_probe *probe, char *err, size_t errlen)
 	rm(dir, "mod.so");
 	rm(dir, "other.so");
 	rm(dir, "bad.so");
+	rm(dir, "noexec");
 	if (extra_name != NULL)
 		rm(dir, extra_name);
 	snprintf(cfg_dir_sub, sizeof(cfg_dir_sub), "%s/sub", dir);
+	rm(cfg_dir_sub, "bootstrap");
 	CU_ASSERT_EQUAL(rmdir(cfg_dir_sub), 0);
 	CU_ASSERT_EQUAL(rmdir(dir), 0);
 	return cfg;
@@ -1332,6 +1338,104 @@ test_users(void)
 
 /* gateway's socket and FastCGI connection settings: defaults, values,
  * ranges */
+/* One provided function whose settings are `body` (line 2). */
+static void
+provided_error(const char *body, const char *setting, const char *reason)
+{
+	char text[8192];
+
+	snprintf(text, sizeof(text),
+	    "functions = (\n"
+	    "  { name = \"p\"; handler = \"index.handler\"; %s }\n"
+	    ");\n",
+	    body);
+	expect_error(text, 2, setting, reason);
+}
+
+static void
+test_provided(void)
+{
+	struct lb_config *cfg;
+	const struct lb_function *f;
+	char err[1024], want[PATH_MAX + 32];
+	int calls = probe_calls;
+
+	/* bootstrap defaults to CODE_DIR/bootstrap; never probed */
+	cfg = load("functions = ( { name = \"p\"; runtime = \"provided\";\n"
+	           "  handler = \"index.handler\"; code_dir = \"sub\";\n"
+	           "  memory = 256; } );\n",
+	    fake_probe, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
+	f = &cfg->functions[0];
+	CU_ASSERT_EQUAL(f->runtime, LB_RUNTIME_PROVIDED);
+	CU_ASSERT_PTR_NULL(f->module);
+	CU_ASSERT_STRING_EQUAL(f->handler, "index.handler");
+	CU_ASSERT_STRING_EQUAL(f->code_dir, cfg_dir_sub);
+	CU_ASSERT_EQUAL_FATAL(f->nbootstrap, 1);
+	snprintf(want, sizeof(want), "%s/bootstrap", cfg_dir_sub);
+	CU_ASSERT_STRING_EQUAL(f->bootstrap[0], want);
+	CU_ASSERT_EQUAL(probe_calls, calls);
+	lb_config_free(cfg);
+
+	/* an argv: code_dir defaults to its program's folder; a bare name
+	 * is found in $PATH */
+	cfg = load("functions = ( { name = \"p\"; runtime = \"provided\";\n"
+	           "  handler = \"h\"; bootstrap = [ \"sub/bootstrap\", "
+	           "\"-v\" ]; },\n"
+	           "  { name = \"q\"; runtime = \"provided\"; handler = "
+	           "\"h\";\n"
+	           "  bootstrap = [ \"sh\", \"-c\", \"exit 0\" ]; code_dir = "
+	           "\".\"; } );\n",
+	    NULL, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
+	f = &cfg->functions[0];
+	CU_ASSERT_EQUAL_FATAL(f->nbootstrap, 2);
+	snprintf(want, sizeof(want), "%s/bootstrap", cfg_dir_sub);
+	CU_ASSERT_STRING_EQUAL(f->bootstrap[0], want);
+	CU_ASSERT_STRING_EQUAL(f->bootstrap[1], "-v");
+	CU_ASSERT_STRING_EQUAL(f->code_dir, cfg_dir_sub);
+	f = &cfg->functions[1];
+	CU_ASSERT_EQUAL_FATAL(f->nbootstrap, 3);
+	CU_ASSERT_EQUAL(f->bootstrap[0][0], '/');
+	CU_ASSERT_PTR_NOT_NULL(strstr(f->bootstrap[0], "/sh"));
+	CU_ASSERT_STRING_EQUAL(f->code_dir, cfg_dir);
+	lb_config_free(cfg);
+
+	provided_error("runtime = \"java11\";", "functions[0].runtime",
+	    "must be \"native\" or \"provided\"");
+	provided_error("runtime = \"provided\"; code_dir = \"sub\"; module = "
+	               "\"mod.so\";",
+	    "functions[0].module", "only for runtime = \"native\"");
+	provided_error("module = \"mod.so\"; bootstrap = [ \"/bin/true\" ];",
+	    "functions[0].bootstrap", "only for runtime = \"provided\"");
+	provided_error("runtime = \"native\"; module = \"mod.so\"; code_dir = "
+	               "\"sub\";",
+	    "functions[0].code_dir", "only for runtime = \"provided\"");
+	provided_error("runtime = \"provided\";", "functions[0]",
+	    "needs code_dir or bootstrap");
+	provided_error("runtime = \"provided\"; code_dir = \"nosuch\";",
+	    "functions[0].code_dir", "cannot find");
+	provided_error("runtime = \"provided\"; code_dir = \"mod.so\";",
+	    "functions[0].code_dir", "is not a folder");
+	provided_error("runtime = \"provided\"; code_dir = \".\";",
+	    "functions[0].bootstrap", "/bootstrap': No such file");
+	provided_error("runtime = \"provided\"; bootstrap = [ \"./noexec\" ];",
+	    "functions[0].bootstrap", "noexec': Permission denied");
+	provided_error("runtime = \"provided\"; bootstrap = [ \"./sub\" ];",
+	    "functions[0].bootstrap", "is not a regular file");
+	provided_error("runtime = \"provided\"; bootstrap = [ ];",
+	    "functions[0].bootstrap", "not an empty list");
+	provided_error("runtime = \"provided\"; bootstrap = [ "
+	               "\"lb-no-such-program\" ];",
+	    "functions[0].bootstrap",
+	    "cannot find 'lb-no-such-program' in $PATH");
+	expect_error("functions = (\n"
+	             "  { name = \"p\"; handler = \"a b\"; runtime = "
+	             "\"provided\"; code_dir = \"sub\"; }\n"
+	             ");\n",
+	    2, "functions[0].handler", "'a b': no spaces");
+}
+
 static void
 test_gateway_connections(void)
 {
@@ -1508,6 +1612,7 @@ lb_test_suite_config(void)
 		{ "users, groups, seccomp", test_users },
 		{ "one-line errors", test_one_line_errors },
 		{ "gateway: socket and connections", test_gateway_connections },
+		{ "provided runtimes", test_provided },
 		{ "gateway.cors", test_cors },
 		CU_TEST_INFO_NULL,
 	};

@@ -66,6 +66,17 @@ test_parse(void)
 	parses("localhost:65535", 0, "localhost", "65535");
 	parses("[::1]:9000", 0, "::1", "9000");
 	parses("[::]:9000", 0, "::", "9000");
+	/* a socket systemd passes, by its FileDescriptorName= */
+	{
+		struct lb_listen_addr a;
+
+		CU_ASSERT_PTR_NULL(lb_listen_parse("systemd:api", &a));
+		CU_ASSERT_EQUAL(a.is_systemd, 1);
+		CU_ASSERT_EQUAL(a.is_unix, 0);
+		CU_ASSERT_STRING_EQUAL(a.name, "api");
+	}
+	rejects("systemd:", "needs the socket's name");
+	rejects("api", "\"systemd:NAME\"");
 	/* what -l accepted and the config did not (bug 8) */
 	rejects(":9000", "with a host (0.0.0.0 or [::] for every interface)");
 	rejects("*:9000", "not '*'");

@@ -178,14 +178,6 @@ test_probe(void)
 	    probe("tests/handlers/notfn.so", "notfn_handler", out, 1024), 0);
 }
 
-/* A worker on the other end of a socketpair. */
-struct wk {
-	int fd;
-	pid_t pid;
-	struct lb_frame_reader r;
-	uint64_t seq; /* the last INVOKE's */
-};
-
 /* Sends an fd of the file at `path` over sock, as the gateway passes a
  * pinned module; 0 or -1. */
 static int
@@ -201,106 +193,36 @@ send_fd(int sock, const char *path)
 }
 
 static int
-wk_start(
-    struct wk *w, const char *module, const char *symbol, const char *memory)
+wk_start(struct lb_test_worker *w, const char *module, const char *symbol,
+    const char *memory)
 {
-	char path[512], err[256];
+	char path[512], ver[16];
 	char *argv[4 + LB_WARG_COUNT];
-	struct lb_spawn sp = { 0 };
-	char ver[16];
-	int sv[2];
 
 	lb_test_build_path(module, path, sizeof(path));
-	snprintf(ver, sizeof(ver), "%d", LB_FRAME_VERSION);
-	argv[0] = (char *)lb_test_bin();
-	argv[1] = "__worker";
-	argv[2 + LB_WARG_VERSION] = ver;
-	argv[2 + LB_WARG_MODULE] = path;
-	argv[2 + LB_WARG_HANDLER] = (char *)symbol;
-	argv[2 + LB_WARG_FUNCTION] = "fn";
-	argv[2 + LB_WARG_FVERSION] = "$LATEST";
-	argv[2 + LB_WARG_MEMORY] = (char *)memory;
-	argv[2 + LB_WARG_ARN] = "arn:aws:lambda:us-east-1:0:function:fn";
-	argv[2 + LB_WARG_GROUP] = "/aws/lambda/fn";
-	argv[2 + LB_WARG_STREAM] = "stream";
-	argv[2 + LB_WARG_COUNT] = NULL;
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+	lb_test_worker_argv(argv, ver, path, symbol, memory);
+	if (lb_test_worker_spawn(w, argv) < 0)
 		return -1;
-	set_timeout(sv[0], 20);
-	sp.exe = argv[0];
-	sp.argv = argv;
-	sp.envp = environ;
-	sp.fd3 = sp.fd4 = sv[1]; /* one socket both ways */
-	sp.out_fd = -1;
-	sp.err_fd = -1;
-	w->pid = lb_spawn_start(&sp, err, sizeof(err));
-	close(sv[1]);
-	w->fd = sv[0];
 	/* the module, as the gateway passes its pinned copy */
-	if (w->pid > 0 && send_fd(w->fd, path) < 0)
+	if (send_fd(w->fd, path) < 0)
 		return -1;
 	w->seq = 1000;
-	lb_frame_reader_init(&w->r, LB_FRAME_MAX, 1);
-	return w->pid < 0 ? -1 : 0;
-}
-
-/* Reads one reply; returns its type or a negative LB_FRAME_* code. */
-static int
-wk_read(struct wk *w)
-{
-	int rc;
-
-	lb_frame_reader_reset(&w->r);
-	rc = lb_frame_reader_pump(&w->r, w->fd);
-	return rc == LB_FRAME_DONE ? (int)w->r.type : rc;
+	return 0;
 }
 
 static int
-wk_invoke(struct wk *w, const char *rid, const char *event)
+wk_invoke(struct lb_test_worker *w, const char *rid, const char *event)
 {
-	unsigned char pre[LB_FRAME_INVOKE_MAX];
-	struct lb_frame_invoke iv = { 0 };
-	struct iovec iov[2];
 	int rc;
 
-	iv.deadline_ms = lb_now_ms() + 10000;
-	iv.seq = ++w->seq;
-	iv.request_id = rid;
-	iv.request_id_len = strlen(rid);
-	iv.trace_id = "Root=1-test";
-	iv.trace_id_len = 11;
-	iov[0] = (struct iovec){ pre, lb_frame_invoke_encode(pre, &iv) };
-	iov[1] = (struct iovec){ (void *)event, strlen(event) };
-	if (lb_frame_send(w->fd, LB_FRAME_INVOKE, iov, 2, 0) < 0)
+	if (lb_test_worker_send(
+	        w, rid, event, lb_now_ms() + 10000, "Root=1-test") < 0)
 		return -1;
-	rc = wk_read(w);
+	rc = lb_test_worker_read(w);
 	/* every reply carries its INVOKE's sequence number */
 	if (rc > 0)
 		CU_ASSERT_EQUAL(w->r.meta.seq, w->seq);
 	return rc;
-}
-
-/* Closes the socket and returns the worker's wait status. */
-static int
-wk_stop(struct wk *w)
-{
-	lb_frame_reader_reset(&w->r);
-	close(w->fd);
-	return wait_status(w->pid);
-}
-
-/* The body's member `key` as a string (static buffer), or "". */
-static const char *
-body_str(struct wk *w, const char *key)
-{
-	static char buf[512];
-	json_object *o = json_tokener_parse(w->r.body), *v;
-
-	buf[0] = '\0';
-	if (o != NULL && json_object_object_get_ex(o, key, &v))
-		snprintf(buf, sizeof(buf), "%s", json_object_get_string(v));
-	json_object_put(o);
-	return buf;
 }
 
 /*
@@ -346,12 +268,12 @@ channel_hidden(pid_t pid)
 static void
 test_worker_session(void)
 {
-	struct wk w;
+	struct lb_test_worker w;
 	int status;
 
 	CU_ASSERT_FATAL(
 	    wk_start(&w, "tests/handlers/env.so", "env_handler", "256") == 0);
-	CU_ASSERT_EQUAL_FATAL(wk_read(&w), LB_FRAME_READY);
+	CU_ASSERT_EQUAL_FATAL(lb_test_worker_read(&w), LB_FRAME_READY);
 	CU_ASSERT(w.r.meta.maxrss_kb > 0);
 	CU_ASSERT_EQUAL(w.r.meta.seq, 0);
 	CU_ASSERT(channel_hidden(w.pid));
@@ -384,94 +306,96 @@ test_worker_session(void)
 	/* an event that is not JSON is an error, and the worker lives on */
 	CU_ASSERT_EQUAL(wk_invoke(&w, "rid-2", "{\"x\":"), LB_FRAME_ERROR);
 	CU_ASSERT_STRING_EQUAL(
-	    body_str(&w, "errorType"), "Runtime.InvalidEvent");
+	    lb_test_worker_member(&w, "errorType"), "Runtime.InvalidEvent");
 	CU_ASSERT_EQUAL(wk_invoke(&w, "rid-3", "{}"), LB_FRAME_RESULT);
-	status = wk_stop(&w);
+	status = lb_test_worker_stop(&w);
 	CU_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
 static void
 test_worker_errors(void)
 {
-	struct wk w;
+	struct lb_test_worker w;
 	int status;
 
 	CU_ASSERT_FATAL(wk_start(&w, "tests/handlers/error.so", "error_handler",
 	                    "128") == 0);
-	CU_ASSERT_EQUAL_FATAL(wk_read(&w), LB_FRAME_READY);
+	CU_ASSERT_EQUAL_FATAL(lb_test_worker_read(&w), LB_FRAME_READY);
 	CU_ASSERT_EQUAL(wk_invoke(&w, "r1", "{}"), LB_FRAME_ERROR);
-	CU_ASSERT_STRING_EQUAL(body_str(&w, "errorType"), "ValidationError");
 	CU_ASSERT_STRING_EQUAL(
-	    body_str(&w, "errorMessage"), "bad request 'r1' (\"quoted\")");
+	    lb_test_worker_member(&w, "errorType"), "ValidationError");
+	CU_ASSERT_STRING_EQUAL(lb_test_worker_member(&w, "errorMessage"),
+	    "bad request 'r1' (\"quoted\")");
 	CU_ASSERT_EQUAL(wk_invoke(&w, "r2",
 	                    "{\"queryStringParameters\":{\"mode\":\"null\"}}"),
 	    LB_FRAME_ERROR);
 	CU_ASSERT_STRING_EQUAL(
-	    body_str(&w, "errorType"), "Runtime.HandlerError");
+	    lb_test_worker_member(&w, "errorType"), "Runtime.HandlerError");
 	/* the previous invocation's lb_error does not leak into this one */
 	CU_ASSERT_EQUAL(
 	    wk_invoke(
 	        &w, "r3", "{\"queryStringParameters\":{\"mode\":\"ignored\"}}"),
 	    LB_FRAME_RESULT);
-	status = wk_stop(&w);
+	status = lb_test_worker_stop(&w);
 	CU_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 
 	/* lb_init fails: INIT_ERROR, then exit */
 	CU_ASSERT_FATAL(wk_start(&w, "tests/handlers/initfail.so",
 	                    "initfail_handler", "128") == 0);
-	CU_ASSERT_EQUAL(wk_read(&w), LB_FRAME_INIT_ERROR);
-	CU_ASSERT_STRING_EQUAL(body_str(&w, "errorType"), "Runtime.InitError");
-	CU_ASSERT_EQUAL(wk_read(&w), LB_FRAME_EOF);
-	status = wk_stop(&w);
+	CU_ASSERT_EQUAL(lb_test_worker_read(&w), LB_FRAME_INIT_ERROR);
+	CU_ASSERT_STRING_EQUAL(
+	    lb_test_worker_member(&w, "errorType"), "Runtime.InitError");
+	CU_ASSERT_EQUAL(lb_test_worker_read(&w), LB_FRAME_EOF);
+	status = lb_test_worker_stop(&w);
 	CU_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) != 0);
 
 	/* a missing symbol */
 	CU_ASSERT_FATAL(
 	    wk_start(&w, "tests/handlers/error.so", "nope", "128") == 0);
-	CU_ASSERT_EQUAL(wk_read(&w), LB_FRAME_INIT_ERROR);
+	CU_ASSERT_EQUAL(lb_test_worker_read(&w), LB_FRAME_INIT_ERROR);
 	CU_ASSERT_STRING_EQUAL(
-	    body_str(&w, "errorType"), "Runtime.HandlerNotFound");
-	wk_stop(&w);
+	    lb_test_worker_member(&w, "errorType"), "Runtime.HandlerNotFound");
+	lb_test_worker_stop(&w);
 
 	/* a data symbol: refused at load, nothing is called */
 	CU_ASSERT_FATAL(
 	    wk_start(&w, "tests/handlers/notfn.so", "notfn_data", "128") == 0);
-	CU_ASSERT_EQUAL(wk_read(&w), LB_FRAME_INIT_ERROR);
+	CU_ASSERT_EQUAL(lb_test_worker_read(&w), LB_FRAME_INIT_ERROR);
 	CU_ASSERT_STRING_EQUAL(
-	    body_str(&w, "errorType"), "Runtime.HandlerNotFound");
-	CU_ASSERT_PTR_NOT_NULL(
-	    strstr(body_str(&w, "errorMessage"), "is not a function"));
-	wk_stop(&w);
+	    lb_test_worker_member(&w, "errorType"), "Runtime.HandlerNotFound");
+	CU_ASSERT_PTR_NOT_NULL(strstr(
+	    lb_test_worker_member(&w, "errorMessage"), "is not a function"));
+	lb_test_worker_stop(&w);
 	CU_ASSERT_FATAL(
 	    wk_start(&w, "tests/handlers/notfn.so", "notfn_ifunc", "128") == 0);
-	CU_ASSERT_EQUAL_FATAL(wk_read(&w), LB_FRAME_READY);
+	CU_ASSERT_EQUAL_FATAL(lb_test_worker_read(&w), LB_FRAME_READY);
 	CU_ASSERT_EQUAL(wk_invoke(&w, "r5", "{}"), LB_FRAME_RESULT);
 	CU_ASSERT_STRING_EQUAL(w.r.body, "2");
-	wk_stop(&w);
+	lb_test_worker_stop(&w);
 
 	/* a result over 6 MB */
 	CU_ASSERT_FATAL(
 	    wk_start(&w, "tests/handlers/big.so", "big_handler", "128") == 0);
-	CU_ASSERT_EQUAL_FATAL(wk_read(&w), LB_FRAME_READY);
+	CU_ASSERT_EQUAL_FATAL(lb_test_worker_read(&w), LB_FRAME_READY);
 	CU_ASSERT_EQUAL(wk_invoke(&w, "r4", "{}"), LB_FRAME_ERROR);
-	CU_ASSERT_STRING_EQUAL(
-	    body_str(&w, "errorType"), "Function.ResponseSizeTooLarge");
-	wk_stop(&w);
+	CU_ASSERT_STRING_EQUAL(lb_test_worker_member(&w, "errorType"),
+	    "Function.ResponseSizeTooLarge");
+	lb_test_worker_stop(&w);
 }
 
 static void
 test_worker_crash_and_oom(void)
 {
-	struct wk w;
+	struct lb_test_worker w;
 	int status;
 
 	CU_ASSERT_FATAL(wk_start(&w, "tests/handlers/crash.so", "crash_handler",
 	                    "128") == 0);
-	CU_ASSERT_EQUAL_FATAL(wk_read(&w), LB_FRAME_READY);
+	CU_ASSERT_EQUAL_FATAL(lb_test_worker_read(&w), LB_FRAME_READY);
 	CU_ASSERT_EQUAL(wk_invoke(&w, "r1",
 	                    "{\"queryStringParameters\":{\"how\":\"exit\"}}"),
 	    LB_FRAME_EOF);
-	status = wk_stop(&w);
+	status = lb_test_worker_stop(&w);
 	CU_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 3);
 
 	/* no RLIMIT_AS under ASan: the leak would take the machine */
@@ -479,17 +403,17 @@ test_worker_crash_and_oom(void)
 		return;
 	CU_ASSERT_FATAL(
 	    wk_start(&w, "tests/handlers/leak.so", "leak_handler", "128") == 0);
-	CU_ASSERT_EQUAL_FATAL(wk_read(&w), LB_FRAME_READY);
+	CU_ASSERT_EQUAL_FATAL(lb_test_worker_read(&w), LB_FRAME_READY);
 	/* 64 MB fit in 128 MB; then allocating until failure is an OOM */
 	CU_ASSERT_EQUAL(
 	    wk_invoke(&w, "r1", "{\"queryStringParameters\":{\"mb\":\"64\"}}"),
 	    LB_FRAME_RESULT);
 	CU_ASSERT_EQUAL(wk_invoke(&w, "r2", "{}"), LB_FRAME_OOM);
 	CU_ASSERT_STRING_EQUAL(
-	    body_str(&w, "errorType"), "Runtime.OutOfMemory");
+	    lb_test_worker_member(&w, "errorType"), "Runtime.OutOfMemory");
 	CU_ASSERT(w.r.meta.maxrss_kb > 100 * 1024);
 	CU_ASSERT(w.r.meta.maxrss_kb < 256 * 1024);
-	status = wk_stop(&w);
+	status = lb_test_worker_stop(&w);
 	CU_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 137);
 }
 
