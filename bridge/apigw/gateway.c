@@ -507,6 +507,22 @@ auth_end(struct lb_call *c, enum lb_gwerr e)
 	call_end(c, e);
 }
 
+/* The authorizer allowed the request: its context (c->auth_context, n
+ * bytes; NULL when it could not be made) goes into the event. */
+static void
+auth_allow(struct lb_call *c, size_t n)
+{
+	if (c->auth_context == NULL) {
+		lb_log(LB_LOG_ERROR, "%s out of memory", c->request_id);
+		auth_end(c, LB_GWERR_AUTHORIZER_CONFIGURATION_ERROR);
+		return;
+	}
+	c->q.authorizer = c->auth_context;
+	c->q.authorizer_len = n;
+	auth_count(c, LB_GWERR_NONE);
+	call_continue(c);
+}
+
 /*
  * Stage 2, the authorizer's decision on its answer (`text`, from the
  * function or the cache): the policy evaluated against this request's
@@ -553,15 +569,7 @@ auth_decide(
 	c->usage_key = p.usage_identifier_key; /* taken */
 	p.usage_identifier_key = NULL;
 	lb_policy_clear(&p);
-	if (c->auth_context == NULL) {
-		lb_log(LB_LOG_ERROR, "%s out of memory", c->request_id);
-		auth_end(c, LB_GWERR_AUTHORIZER_CONFIGURATION_ERROR);
-		return;
-	}
-	c->q.authorizer = c->auth_context;
-	c->q.authorizer_len = n;
-	auth_count(c, LB_GWERR_NONE);
-	call_continue(c);
+	auth_allow(c, n);
 }
 
 /* lb_invoke_done: the authorizer function has answered. */
@@ -663,15 +671,7 @@ jwt_decide(struct lb_call *c, struct lb_jwks *keys)
 	}
 	c->auth_context = ctx != NULL ? lb_json_serialize(ctx, &n) : NULL;
 	json_object_put(ctx);
-	if (c->auth_context == NULL) {
-		lb_log(LB_LOG_ERROR, "%s out of memory", c->request_id);
-		auth_end(c, LB_GWERR_AUTHORIZER_CONFIGURATION_ERROR);
-		return;
-	}
-	c->q.authorizer = c->auth_context;
-	c->q.authorizer_len = n;
-	auth_count(c, LB_GWERR_NONE);
-	call_continue(c);
+	auth_allow(c, n);
 }
 
 /* lb_jwks_ready_fn: the key fetch this request waited for has ended (on

@@ -80,6 +80,15 @@ lb_imp_api_find(struct lb_imp *imp, const char *name)
 	return NULL;
 }
 
+struct lb_imp_auth *
+lb_imp_auth_find(struct lb_imp_api *api, const char *name)
+{
+	for (size_t i = 0; i < api->nauths; i++)
+		if (strcmp(api->auths[i]->name, name) == 0)
+			return api->auths[i];
+	return NULL;
+}
+
 struct lb_imp_api *
 lb_imp_api_new(struct lb_imp *imp, const char *name, bool http, int line)
 {

@@ -123,6 +123,8 @@ int lb_imp_push(struct lb_imp *imp, void *arrp, size_t *n, void *p);
 struct lb_imp_api *lb_imp_api_new(
     struct lb_imp *imp, const char *name, bool http, int line);
 struct lb_imp_api *lb_imp_api_find(struct lb_imp *imp, const char *name);
+/* api's authorizer named `name`, or NULL */
+struct lb_imp_auth *lb_imp_auth_find(struct lb_imp_api *api, const char *name);
 struct lb_imp_func *lb_imp_func_get(
     struct lb_imp *imp, const char *name, int line);
 struct lb_imp_func *lb_imp_func_find(struct lb_imp *imp, const char *name);

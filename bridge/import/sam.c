@@ -329,15 +329,6 @@ event_api(struct lb_imp *imp, struct lb_ynode *ep, bool http,
 	return api;
 }
 
-static struct lb_imp_auth *
-find_auth(struct lb_imp_api *api, const char *name)
-{
-	for (size_t i = 0; i < api->nauths; i++)
-		if (strcmp(api->auths[i]->name, name) == 0)
-			return api->auths[i];
-	return NULL;
-}
-
 static void
 event(struct lb_imp *imp, struct lb_imp_func *f, const char *ename,
     struct lb_ynode *e, struct lb_ynode *globals)
@@ -391,7 +382,7 @@ event(struct lb_imp *imp, struct lb_imp_func *f, const char *ename,
 	if (an == NULL)
 		an = api->default_auth;
 	if (an != NULL && strcmp(an, "NONE") != 0) {
-		struct lb_imp_auth *a = find_auth(api, an);
+		struct lb_imp_auth *a = lb_imp_auth_find(api, an);
 
 		if (strcmp(an, "AWS_IAM") == 0) {
 			r->unmapped = "AWS_IAM (SigV4) authorization is not "

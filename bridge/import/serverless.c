@@ -226,15 +226,6 @@ api_of(struct sls *s, bool http, int line)
 }
 
 static struct lb_imp_auth *
-auth_find(struct lb_imp_api *api, const char *name)
-{
-	for (size_t i = 0; i < api->nauths; i++)
-		if (strcmp(api->auths[i]->name, name) == 0)
-			return api->auths[i];
-	return NULL;
-}
-
-static struct lb_imp_auth *
 auth_new(struct sls *s, struct lb_imp_api *api, const char *name, int line)
 {
 	struct lb_imp_auth *a = lb_arena_alloc(&s->imp->a, sizeof(*a));
@@ -272,7 +263,7 @@ rest_authorizer(struct sls *s, struct lb_imp_api *api, struct lb_ynode *n)
 		return NULL;
 	if (strcasecmp(name, "aws_iam") == 0)
 		return "AWS_IAM";
-	if ((a = auth_find(api, name)) != NULL)
+	if ((a = lb_imp_auth_find(api, name)) != NULL)
 		return a->name;
 	if ((a = auth_new(s, api, name, n->line)) == NULL)
 		return NULL;
@@ -480,7 +471,7 @@ httpapi_event(struct sls *s, struct lb_imp_func *f, struct lb_ynode *e)
 		const char *n =
 		    au->kind == LB_Y_STR ? au->str : sv(s, au, "name");
 
-		if (n == NULL || auth_find(api, n) == NULL) {
+		if (n == NULL || lb_imp_auth_find(api, n) == NULL) {
 			r->unmapped = "its authorizer is not declared";
 			lb_imp_warn(s->imp, au->line,
 			    "route '%s': authorizer '%s' is not in "
