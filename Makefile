@@ -29,7 +29,8 @@ ASAN     = -fsanitize=address,undefined -fno-sanitize-recover=all \
 
 # bridge/ is in layers, one folder each (CONTRIBUTING.md); config.c and
 # main.c stay at the top
-BRIDGE_SRC  := $(filter-out bridge/main.c,$(wildcard bridge/*.c bridge/*/*.c))
+BRIDGE_SRC  := $(filter-out bridge/main.c bridge/worker_main.c,\
+	$(wildcard bridge/*.c bridge/*/*.c))
 BRIDGE_OBJ  := $(BRIDGE_SRC:%.c=$(BUILD)/%.o)
 ASAN_OBJ    := $(BRIDGE_SRC:%.c=$(BUILD)/asan/%.o)
 UNIT_SRC    := $(wildcard tests/unit/test_*.c)
@@ -54,7 +55,7 @@ FORMAT_SRC  := $(wildcard bridge/*.[ch] bridge/*/*.[ch] handlers/*/*.c \
 # folders, checked by scripts/check-layers
 .PHONY: all run test unit unit-asan integration format format-check bench layers \
 	bench-smoke clean deps fuzz tsan
-all: $(BUILD)/lambdabridge $(HANDLER_SO) $(TEST_HANDLER_SO) $(BENCH_BIN) \
+all: $(BUILD)/lambdabridge $(BUILD)/lambdabridge-worker $(HANDLER_SO) $(TEST_HANDLER_SO) $(BENCH_BIN) \
 	$(RUNTIME_BIN)
 
 $(BUILD)/libbridge.a: $(BRIDGE_OBJ)
@@ -68,6 +69,13 @@ $(BUILD)/asan/libbridge.a: $(ASAN_OBJ)
 # -rdynamic: handlers resolve lb_remaining_time_ms/lb_error from the binary
 $(BUILD)/lambdabridge: $(BUILD)/bridge/main.o $(BUILD)/libbridge.a
 	$(CC) -rdynamic -o $@ $^ $(LDLIBS)
+
+# What every environment execs: the worker's code and its libraries only
+# (bridge/worker_main.c says why); -rdynamic for the handlers' lb_error.
+WORKER_LIBS = $(shell pkg-config --libs json-c libseccomp 2>/dev/null || \
+	echo -ljson-c -lseccomp) $(HTTP_PARSER_LIBS) -ldl -lpthread
+$(BUILD)/lambdabridge-worker: $(BUILD)/bridge/worker_main.o $(BUILD)/libbridge.a
+	$(CC) -rdynamic -o $@ $^ $(WORKER_LIBS)
 
 $(BUILD)/asan/lambdabridge: $(BUILD)/asan/bridge/main.o $(BUILD)/asan/libbridge.a
 	$(CC) $(ASAN) -rdynamic -o $@ $^ $(LDLIBS)

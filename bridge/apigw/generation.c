@@ -152,7 +152,7 @@ gen_new(struct lb_config *cfg, char *err, size_t errlen)
 		gen_free(g);
 		return NULL;
 	}
-	g->envs = lb_envs_new(cfg, lb_self_exe(), err, errlen);
+	g->envs = lb_envs_new(cfg, lb_worker_exe(), err, errlen);
 	if (g->envs == NULL) {
 		gen_free(g);
 		return NULL;

@@ -164,7 +164,7 @@ lb_cli_invoke(int argc, char **argv)
 	}
 	/* one invocation: a spare worker started ahead would go unused */
 	cfg->spare_workers = 0;
-	envs = lb_envs_new(cfg, lb_self_exe(), err, sizeof(err));
+	envs = lb_envs_new(cfg, lb_worker_exe(), err, sizeof(err));
 	if (envs == NULL) {
 		fprintf(stderr, "lambdabridge: %s\n", err);
 		goto out;

@@ -51,7 +51,7 @@ lb_probe_module(
 		return -1;
 	}
 	memset(&sp, 0, sizeof(sp));
-	sp.exe = lb_self_exe();
+	sp.exe = lb_worker_exe();
 	sp.argv = argv;
 	sp.envp = environ;
 	sp.fd3 = sp.fd4 = -1;

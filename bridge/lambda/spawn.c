@@ -251,3 +251,29 @@ lb_self_exe(void)
 	pthread_once(&self_once, self_init);
 	return self_path;
 }
+
+static char worker_path[PATH_MAX];
+static pthread_once_t worker_once = PTHREAD_ONCE_INIT;
+
+static void
+worker_init(void)
+{
+	const char *self = lb_self_exe();
+	const char *slash = strrchr(self, '/');
+	int n = -1;
+
+	/* /proc/self/exe (a replaced binary) has no folder to look in */
+	if (slash != NULL && strncmp(self, "/proc/", 6) != 0)
+		n = snprintf(worker_path, sizeof(worker_path),
+		    "%.*s/lambdabridge-worker", (int)(slash - self), self);
+	if (n < 0 || (size_t)n >= sizeof(worker_path) ||
+	    access(worker_path, X_OK) < 0)
+		snprintf(worker_path, sizeof(worker_path), "%s", self);
+}
+
+const char *
+lb_worker_exe(void)
+{
+	pthread_once(&worker_once, worker_init);
+	return worker_path;
+}

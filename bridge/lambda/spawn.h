@@ -44,4 +44,12 @@ pid_t lb_spawn_start(const struct lb_spawn *sp, char *err, size_t errlen);
 /* The path of the running binary (for exec in worker mode). */
 const char *lb_self_exe(void);
 
+/*
+ * The program execution environments and probes run: `lambdabridge-worker`
+ * next to the running binary when it is there and executable (it loads a
+ * few libraries where the full binary loads some forty: milliseconds off
+ * every cold start), else the running binary, which runs `__worker` too.
+ */
+const char *lb_worker_exe(void);
+
 #endif /* LB_SPAWN_H */
