@@ -18,6 +18,17 @@
 
 #define ENV_TOTAL_MAX 4096 /* Lambda: 4 KB of environment variables */
 
+/* `path` against `dir` unless absolute, into out[PATH_MAX + 1]. */
+static int
+join_path(char *out, const char *dir, const char *path)
+{
+	int n = path[0] == '/'
+	    ? snprintf(out, PATH_MAX + 1, "%s", path)
+	    : snprintf(out, PATH_MAX + 1, "%s/%s", dir, path);
+
+	return n < 0 || n > PATH_MAX ? -1 : 0;
+}
+
 /* Resolves f->module against `dir` and checks that the file is there. */
 static int
 resolve_module(struct lb_config__ctx *c, const config_setting_t *fs,
@@ -27,14 +38,9 @@ resolve_module(struct lb_config__ctx *c, const config_setting_t *fs,
 	char joined[PATH_MAX + 1], sub[256];
 	char *real;
 	struct stat st;
-	int n;
 
 	lb_config__setpath(sub, sizeof(sub), "%s.module", where);
-	if (f->module[0] == '/')
-		n = snprintf(joined, sizeof(joined), "%s", f->module);
-	else
-		n = snprintf(joined, sizeof(joined), "%s/%s", dir, f->module);
-	if (n < 0 || (size_t)n >= sizeof(joined))
+	if (join_path(joined, dir, f->module) < 0)
 		return lb_config__fail(c, s, sub, "path too long");
 	real = realpath(joined, NULL);
 	if (real == NULL)
@@ -49,17 +55,6 @@ resolve_module(struct lb_config__ctx *c, const config_setting_t *fs,
 	free(f->module);
 	f->module = real;
 	return 0;
-}
-
-/* `path` against `dir` unless absolute, into out[PATH_MAX + 1]. */
-static int
-join_path(char *out, const char *dir, const char *path)
-{
-	int n = path[0] == '/'
-	    ? snprintf(out, PATH_MAX + 1, "%s", path)
-	    : snprintf(out, PATH_MAX + 1, "%s/%s", dir, path);
-
-	return n < 0 || n > PATH_MAX ? -1 : 0;
 }
 
 /* A program named without a slash, found in $PATH as execvp would. */
