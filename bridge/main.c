@@ -499,6 +499,7 @@ serve(int argc, char **argv)
 	ctx.srv.handler = lb_gateway_handle;
 	ctx.srv.arg = ctx.gw;
 	if (cgi) {
+		lb_cli_oneshot_explain(ctx.config_path);
 		rc = lb_cgi_serve(&ctx.srv) == 0 ? 0 : 1;
 		goto done;
 	}

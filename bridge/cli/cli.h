@@ -28,4 +28,11 @@ int lb_cli_probe(int argc, char **argv);
  */
 int lb_cli_version(int argc, char **argv);
 
+/*
+ * Started on a terminal (stdin is one) without a listen address: says on
+ * stderr that the process runs as a one-shot CGI program, why, and how to
+ * serve instead.  Nothing when stdin is not a terminal.
+ */
+void lb_cli_oneshot_explain(const char *config_path);
+
 #endif /* LB_CLI_H */
