@@ -146,6 +146,16 @@ $(BUILD)/version.h: FORCE
 $(BUILD)/bridge/cli/version.o $(BUILD)/asan/bridge/cli/version.o: $(BUILD)/version.h
 $(BUILD)/bridge/cli/version.o $(BUILD)/asan/bridge/cli/version.o: CPPFLAGS_BRIDGE += -I$(BUILD)
 
+# `lambdabridge start-api` writes the shipped server configurations into its
+# private directory: they are compiled in (scripts/embed)
+SERVER_CONFS := nginx/run.conf.in nginx/fastcgi.conf apache/run.conf.in \
+	apache/lambdabridge.conf
+$(BUILD)/server_confs.h: $(SERVER_CONFS) scripts/embed
+	@mkdir -p $(@D)
+	scripts/embed $(SERVER_CONFS) > $@.tmp && mv $@.tmp $@
+$(BUILD)/bridge/cli/start_api.o $(BUILD)/asan/bridge/cli/start_api.o: $(BUILD)/server_confs.h
+$(BUILD)/bridge/cli/start_api.o $(BUILD)/asan/bridge/cli/start_api.o: CPPFLAGS_BRIDGE += -I$(BUILD)
+
 # The unit runner calls lb_test_suite_<name>() for every tests/unit/test_<name>.c.
 $(BUILD)/tests/unit/suites.h: $(UNIT_SRC) Makefile
 	@mkdir -p $(@D)

@@ -89,6 +89,8 @@ usage(FILE *out)
 	    "       lambdabridge --version\n"
 	    "       lambdabridge check -c FILE\n"
 	    "       lambdabridge invoke -c FILE FUNCTION [EVENT.json|-]\n"
+	    "       lambdabridge start-api -c FILE [--port N] "
+	    "[--server nginx|apache] [--host ADDR]\n"
 	    "       lambdabridge event v1|v2 METHOD PATH [-H 'K: V']... "
 	    "[-d BODY] [-c FILE]\n"
 	    "       lambdabridge event authorizer token|request|v1|v2 METHOD "
@@ -588,6 +590,8 @@ main(int argc, char **argv)
 			return lb_cli_check(argc - 1, argv + 1);
 		if (strcmp(cmd, "invoke") == 0)
 			return lb_cli_invoke(argc - 1, argv + 1);
+		if (strcmp(cmd, "start-api") == 0)
+			return lb_cli_start_api(argc - 1, argv + 1);
 		if (strcmp(cmd, "event") == 0)
 			return lb_cli_event(argc - 1, argv + 1);
 		if (strcmp(cmd, "import") == 0)
