@@ -245,10 +245,11 @@ FUZZ_TARGETS += fuzz_config
 FUZZ_SRC_fuzz_config := bridge/config.c bridge/config_table.c \
 	bridge/config_check.c bridge/config_functions.c bridge/config_routes.c \
 	bridge/config_authorizers.c bridge/apigw/cors.c bridge/base/json.c \
-	bridge/base/url.c bridge/base/fmt.c \
+	bridge/base/url.c bridge/base/fmt.c bridge/base/suggest.c \
 	bridge/cli/dump.c bridge/apigw/router.c bridge/apigw/gwerror.c bridge/fastcgi/http.c \
 	bridge/fastcgi/listen.c bridge/base/service.c bridge/lambda/sandbox.c \
-	bridge/base/log.c
+	bridge/base/log.c bridge/lambda/probe.c bridge/lambda/spawn.c \
+	bridge/base/ids.c
 FUZZ_LEN_fuzz_config := 16384
 fuzz-seed-fuzz_config:
 	mkdir -p $(BUILD)/fuzz/fuzz_config.corpus
