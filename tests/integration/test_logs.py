@@ -10,6 +10,7 @@ its log and answers with its request id and AWS_LAMBDA_LOG_*.
 import json
 import os
 import re
+import shutil
 import signal
 import threading
 import time
@@ -350,6 +351,42 @@ def rotation(fx):
     for rid in rids:
         h.ok((rid in old) != (rid in new), "%s in exactly one file" % rid)
     h.ok(rids[-1] in new and rids[0] in old, "first in the old file, last in the new")
+
+
+@g.test
+def logrotate_stanza(fx):
+    """conf/lambdabridge.logrotate run by the real logrotate on the access
+    log (its path and the signal's target changed to the test's bridge):
+    the old lines in access.log.1, the next ones in a new access.log."""
+    lr = shutil.which("logrotate") or "/usr/sbin/logrotate"
+    if not os.path.exists(lr):
+        raise h.SetupError("logrotate is not installed (scripts/install-deps)")
+    with open(os.path.join(h.REPO, "conf", "lambdabridge.logrotate")) as f:
+        stanza = f.read()
+    h.ok("/var/log/lambdabridge/*.log {" in stanza and "systemctl kill --signal=USR1" in stanza,
+         "the shipped stanza")
+    before = h.http(fx.port, "GET", "/items/7").header("apigw-requestid")
+    _access_line(fx.access, before)
+    # the test's folder is world-writable (the gateway writes it as
+    # nobody): logrotate wants `su` there
+    import grp
+    import pwd
+    stanza = stanza.replace("/var/log/lambdabridge/*.log {", "%s {\n\tsu %s %s" % (
+        fx.access, pwd.getpwuid(os.getuid()).pw_name, grp.getgrgid(os.getgid()).gr_name))
+    stanza = re.sub(r"systemctl kill [^\n]*", "kill -USR1 %d" % fx.bridge.proc.pid, stanza)
+    conf = fx.env.path("logrotate.conf")
+    with open(conf, "w") as f:
+        f.write(stanza)
+    old = sorted(_read(fx.access))
+    off = fx.bridge.log_size()
+    r = h.run_cmd([lr, "-f", "-s", fx.env.path("logrotate.state"), conf])
+    h.eq(r.returncode, 0, "logrotate: %s" % r.stderr)
+    fx.bridge.wait_log(r"function ", 5, off)  # SIGUSR1 handled
+    # delaycompress: the first rotation stays uncompressed
+    h.eq(sorted(_read(fx.access + ".1")), old, "the old lines in access.log.1")
+    after = h.http(fx.port, "GET", "/items/8").header("apigw-requestid")
+    h.ok(after in _access_line(fx.access, after), "the next line in the new file")
+    h.ok(not any(after in ln for ln in _read(fx.access + ".1")), "not in the old one")
 
 
 def _check(fx, text):
