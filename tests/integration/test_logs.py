@@ -439,3 +439,41 @@ def check_rejects_bad_formats(fx):
          r.stderr)
     cfg, r = _check(fx, BAD % (logp, CLF.replace('"', '\\"'), so))
     h.eq(r.returncode, 0, "the CLF preset: %s" % r.stderr)
+
+
+@g.test
+def reload_access_log(fx):
+    """SIGHUP to a new path: the next lines go there; a reload to a path
+    the gateway's user cannot create is refused and the running file kept
+    (run as root: the gateway writes as nobody)."""
+    newdir = fx.env.path(fx.env.unique("logs-reload"))
+    os.mkdir(newdir)
+    os.chmod(newdir, 0o777)
+    newpath = os.path.join(newdir, "access.log")
+    text = h.substitute(os.path.join(h.CONF_DIR, "logs.conf.in"),
+                        {"API": "rest", "ACCESS_PATH": newpath,
+                         "ACCESS_FORMAT": _libconfig_str(JSON_FMT),
+                         "LISTEN_ACCESS": h.listen_access(),
+                         "TEST_HANDLERS": h.TEST_HANDLERS})
+    with open(fx.rcfg, "w") as f:
+        f.write(text)
+    off = fx.rbridge.log_size()
+    fx.rbridge.signal(signal.SIGHUP)
+    fx.rbridge.wait_log(r"reloaded '", 20, off)
+    r = h.http(fx.rport, "GET", "/items/3")
+    rid = r.header("x-amzn-RequestId")
+    _access_line(newpath, rid)
+    h.ok(not any(rid in ln for ln in _read(fx.raccess)), "not in the old file")
+    if not h.IS_ROOT:
+        return
+    locked = fx.env.path(fx.env.unique("logs-locked"))
+    os.mkdir(locked, 0o755)  # root's: nobody cannot create files there
+    with open(fx.rcfg, "w") as f:
+        f.write(text.replace(newpath, os.path.join(locked, "access.log")))
+    off = fx.rbridge.log_size()
+    fx.rbridge.signal(signal.SIGHUP)
+    log = fx.rbridge.wait_log(r"reload rejected", 20, off)
+    h.ok(re.search(r"gateway\.access_log: cannot open '%s/access\.log': Permission denied"
+                   % re.escape(locked), log), log[-500:])
+    r = h.http(fx.rport, "GET", "/items/4")
+    _access_line(newpath, r.header("x-amzn-RequestId"))
