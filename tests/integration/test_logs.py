@@ -46,6 +46,10 @@ CLF_RE = re.compile(r'^(\S+) - - \[(\d\d/[A-Z][a-z]{2}/\d{4}:\d\d:\d\d:\d\d \+00
                     r'"(\S+) (.+) (\S+)" (\d{3}) (\d+) (\S+)$')
 
 
+LOGS_SH = os.path.join(h.HERE, "logs_sh")
+PROVIDED = os.path.join(h.REPO, "handlers", "provided")
+
+
 class Fx:
     pass
 
@@ -60,7 +64,8 @@ def _stack(env, api, fmt):
     os.chmod(logdir, 0o777)  # the gateway writes it as gateway.user
     path = os.path.join(logdir, "access.log")
     cfg = h.write_config(env, "logs", api=api, access_path=path,
-                         access_format=_libconfig_str(fmt))
+                         access_format=_libconfig_str(fmt), logs_sh=LOGS_SH,
+                         provided=PROVIDED)
     bridge = h.start_bridge(env, cfg)
     bridge.wait_log(r"serving on ", 30)
     nginx = h.start_nginx(env, bridge.sock)
@@ -206,10 +211,36 @@ def json_function_error(fx):
     resp = h.http(fx.port, "POST", "/json?fail=1", body="x")
     h.status_is(resp, 500)
     text = fx.bridge.wait_log(r"platform\.report", 5, off)
-    rep = [r for r in _records(text.splitlines()) if r["type"] == "platform.report"]
+    rep = [r for r in _records(text.splitlines()) if r.get("type") == "platform.report"]
     h.eq(len(rep), 1, "one report")
     h.eq(rep[0]["record"]["status"], "failure", "status")
     h.eq(rep[0]["record"]["errorType"], "LogTestError", "errorType")
+
+
+@g.test
+def json_custom_runtime(fx):
+    """A custom runtime (AWS's tutorial bootstrap) in the JSON format: its
+    environment's variables, its stderr lines filtered, its records."""
+    off = fx.bridge.log_size()
+    resp = h.http(fx.port, "GET", "/sh")
+    h.status_is(resp, 200)
+    h.eq(resp.body, b"JSON WARN", "AWS_LAMBDA_LOG_FORMAT and AWS_LAMBDA_LOG_LEVEL")
+    arn = "arn:aws:lambda:us-east-1:123456789012:function:shjson"
+    text = fx.bridge.wait_log(r'"platform\.report"', 10, off)
+    recs = _records(text.splitlines())
+    starts = [r for r in recs if r.get("type") == "platform.start"
+              and r["record"]["functionArn"] == arn]
+    h.eq(len(starts), 1, "one platform.start for shjson")
+    rid = starts[0]["record"]["requestId"]
+    reports = [r for r in recs if r.get("type") == "platform.report"
+               and r["record"]["requestId"] == rid]
+    h.eq(len(reports), 1, "its platform.report")
+    h.eq(reports[0]["record"]["status"], "success", "status")
+    lines = text.splitlines()
+    h.ok('{"level":"ERROR","message":"sh-error-line"}' in lines, "ERROR line kept")
+    h.ok(not any("sh-debug-line" in ln for ln in lines), "DEBUG line dropped")
+    h.ok(any(ln.endswith("\t%s\t[shjson]\tsh-plain-line" % rid) for ln in lines),
+         "plain line in the text shape")
 
 
 @g.test
@@ -454,7 +485,8 @@ def reload_access_log(fx):
                         {"API": "rest", "ACCESS_PATH": newpath,
                          "ACCESS_FORMAT": _libconfig_str(JSON_FMT),
                          "LISTEN_ACCESS": h.listen_access(),
-                         "TEST_HANDLERS": h.TEST_HANDLERS})
+                         "TEST_HANDLERS": h.TEST_HANDLERS, "LOGS_SH": LOGS_SH,
+                         "PROVIDED": PROVIDED})
     with open(fx.rcfg, "w") as f:
         f.write(text)
     off = fx.rbridge.log_size()
