@@ -372,17 +372,18 @@ invoke_status(const struct lb_call *c)
 
 /*
  * gateway.access_log's line (docs/operations.md section 4), in addition
- * to the access line: one write(2) to its file.
+ * to the access line, into line[0..cap): its length.  Written once the
+ * response is on its way (call_end).
  */
-static void
-access_file_log(
-    struct lb_call *c, enum lb_gwerr e, const struct lb_http_response *resp)
+static size_t
+access_file_line(struct lb_call *c, enum lb_gwerr e,
+    const struct lb_http_response *resp, char *line, size_t cap)
 {
 	const struct lb_config *cfg = c->gen->cfg;
 	const struct lb_route *route = c->q.match.route;
 	struct lb_accesslog_values v;
 	struct lb_gwerror_info info;
-	char line[8192], path[2048];
+	char path[2048];
 	const char *msg = NULL;
 
 	lb_accesslog_values_init(&v);
@@ -435,8 +436,7 @@ access_file_log(
 	    : lb_http_param(c->req, "HTTP_HOST");
 	if (c->q.api_key != NULL)
 		v.str[LB_ACCESSLOG_API_KEY_ID] = c->q.api_key->id;
-	lb_logfile_write(c->gen->access_file, line,
-	    lb_accesslog_render(c->gen->access_fmt, &v, line, sizeof(line)));
+	return lb_accesslog_render(c->gen->access_fmt, &v, line, cap);
 }
 
 /* Renders gateway error e into c->resp, the configured template filled
@@ -528,6 +528,8 @@ call_end(struct lb_call *c, enum lb_gwerr e)
 {
 	struct lb_http_response *resp = &c->resp;
 	const struct lb_cors *cors = &c->gen->cfg->cors;
+	char line[8192];
+	size_t n = 0;
 
 	if (e != LB_GWERR_NONE)
 		render_error(c, e);
@@ -540,8 +542,10 @@ call_end(struct lb_call *c, enum lb_gwerr e)
 	add_id_headers(c, resp);
 	access_log(c, resp);
 	if (c->gen->access_file != NULL)
-		access_file_log(c, e, resp);
+		n = access_file_line(c, e, resp, line, sizeof(line));
 	lb_fcgi_respond(c->r, resp);
+	if (n > 0)
+		lb_logfile_write(c->gen->access_file, line, n);
 	if (c->invoked)
 		lb_invoke_result_clear(&c->res);
 	auth_free(c->auth);

@@ -351,7 +351,7 @@ def rotation(fx):
     stop = threading.Event()
 
     def load():
-        for _ in range(300):
+        for _ in range(5000):
             if stop.is_set():
                 break
             try:
