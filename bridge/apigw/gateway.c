@@ -17,6 +17,7 @@
  * loop like the integration's.  A request runs on the configuration
  * generation it started on (generation.c).
  */
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -439,6 +440,19 @@ access_file_line(struct lb_call *c, enum lb_gwerr e,
 	return lb_accesslog_render(c->gen->access_fmt, &v, line, cap);
 }
 
+/* A line the access log could not take: logged at the 1st, 2nd, 4th, 8th...
+ * (a full disk must not flood the log too). */
+static void
+access_file_failed(const struct lb_logfile *lf)
+{
+	int err = errno;
+	unsigned long lost = lb_logfile_lost(lf);
+
+	if ((lost & (lost - 1)) == 0)
+		lb_log(LB_LOG_ERROR, "access log '%s': %lu line(s) lost: %s",
+		    lb_logfile_path(lf), lost, strerror(err));
+}
+
 /* Renders gateway error e into c->resp, the configured template filled
  * with the request's values. */
 static void
@@ -544,8 +558,8 @@ call_end(struct lb_call *c, enum lb_gwerr e)
 	if (c->gen->access_file != NULL)
 		n = access_file_line(c, e, resp, line, sizeof(line));
 	lb_fcgi_respond(c->r, resp);
-	if (n > 0)
-		lb_logfile_write(c->gen->access_file, line, n);
+	if (n > 0 && lb_logfile_write(c->gen->access_file, line, n) < 0)
+		access_file_failed(c->gen->access_file);
 	if (c->invoked)
 		lb_invoke_result_clear(&c->res);
 	auth_free(c->auth);

@@ -340,6 +340,10 @@ lb_gateway_dump_stats(struct lb_gateway *gw, FILE *out)
 	struct lb_gen *g = lb_gen_acquire(gw);
 
 	lb_envs_dump_stats(g->envs, out);
+	if (g->access_file != NULL)
+		fprintf(out, "access_log '%s': lines_lost=%lu\n",
+		    lb_logfile_path(g->access_file),
+		    lb_logfile_lost(g->access_file));
 	fprintf(out, "gateway: throttled=%llu over_quota=%llu\n",
 	    (unsigned long long)__atomic_load_n(
 	        &g->throttled, __ATOMIC_RELAXED),

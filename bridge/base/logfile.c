@@ -56,7 +56,7 @@ int
 lb_logfile_write(struct lb_logfile *lf, const char *buf, size_t len)
 {
 	size_t off = 0;
-	int rc = 0;
+	int rc = 0, err = 0;
 
 	pthread_rwlock_rdlock(&lf->lock);
 	while (off < len) {
@@ -65,6 +65,7 @@ lb_logfile_write(struct lb_logfile *lf, const char *buf, size_t len)
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0) {
+			err = w < 0 ? errno : ENOSPC;
 			__atomic_add_fetch(&lf->lost, 1, __ATOMIC_RELAXED);
 			rc = -1;
 			break;
@@ -72,6 +73,8 @@ lb_logfile_write(struct lb_logfile *lf, const char *buf, size_t len)
 		off += (size_t)w;
 	}
 	pthread_rwlock_unlock(&lf->lock);
+	if (rc < 0)
+		errno = err;
 	return rc;
 }
 

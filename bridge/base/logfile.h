@@ -18,8 +18,8 @@ struct lb_logfile *lb_logfile_open(const char *path, char *err, size_t errlen);
 
 /*
  * Appends buf[0..len) (whole lines) with one write(2); a short write is
- * finished, EINTR retried.  Any thread.  0, or -1 (the line is lost and
- * counted: lb_logfile_lost).
+ * finished, EINTR retried.  Any thread.  0, or -1 with errno set (the
+ * line is lost, or its end, and counted: lb_logfile_lost).
  */
 int lb_logfile_write(struct lb_logfile *lf, const char *buf, size_t len);
 

@@ -367,7 +367,8 @@ def rotation(fx):
         os.rename(fx.access, rotated)
         off = fx.bridge.log_size()
         fx.bridge.signal(signal.SIGUSR1)
-        fx.bridge.wait_log(r"function ", 5, off)  # the counters' dump: handled
+        # the counters' dump: handled, with the file's own line
+        fx.bridge.wait_log(r"access_log '%s': lines_lost=0" % re.escape(fx.access), 5, off)
         h.wait_until(lambda: os.path.exists(fx.access), 5, "a new access log")
         n = len(rids)
         h.wait_until(lambda: len(rids) >= n + 30, 20, "30 requests after the rotation")

@@ -3,6 +3,7 @@
  * template, its refusals, and filling it (literal bytes expected); and the
  * reopenable log file (base/logfile.h) after a rename.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -227,6 +228,22 @@ test_logfile_reopen(void)
 	CU_ASSERT_PTR_NULL(lb_logfile_open(path, err, sizeof(err)));
 }
 
+static void
+test_logfile_full(void)
+{
+	char err[256];
+	struct lb_logfile *lf = lb_logfile_open("/dev/full", err, sizeof(err));
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(lf);
+	errno = 0;
+	CU_ASSERT_EQUAL(lb_logfile_write(lf, "x\n", 2), -1);
+	CU_ASSERT_EQUAL(errno, ENOSPC);
+	CU_ASSERT_EQUAL(lb_logfile_write(lf, "y\n", 2), -1);
+	CU_ASSERT_EQUAL(lb_logfile_lost(lf), 2);
+	CU_ASSERT_STRING_EQUAL(lb_logfile_path(lf), "/dev/full");
+	lb_logfile_close(lf);
+}
+
 void
 lb_test_suite_accesslog(void)
 {
@@ -239,6 +256,7 @@ lb_test_suite_accesslog(void)
 		{ "a line cut to the buffer", test_cut },
 		{ "requestTime", test_clf_time },
 		{ "log file reopened after a rename", test_logfile_reopen },
+		{ "lines a full disk refuses are counted", test_logfile_full },
 		CU_TEST_INFO_NULL,
 	};
 
