@@ -47,6 +47,10 @@ CLF_RE = re.compile(r'^(\S+) - - \[(\d\d/[A-Z][a-z]{2}/\d{4}:\d\d:\d\d:\d\d \+00
 
 
 LOGS_SH = os.path.join(h.HERE, "logs_sh")
+AUTHZ = {"rest": (', { route = "GET /guarded"; function = "textfn"; authorizer = "tok"; }',
+                  'authorizers = ( { name = "tok"; type = "TOKEN"; function = "auth"; ttl = 0;\n'
+                  '  identity_source = [ "method.request.header.Authorization" ]; } );'),
+         "http": ("", "")}
 PROVIDED = os.path.join(h.REPO, "handlers", "provided")
 
 
@@ -65,7 +69,8 @@ def _stack(env, api, fmt):
     path = os.path.join(logdir, "access.log")
     cfg = h.write_config(env, "logs", api=api, access_path=path,
                          access_format=_libconfig_str(fmt), logs_sh=LOGS_SH,
-                         provided=PROVIDED)
+                         provided=PROVIDED, authz_route=AUTHZ[api][0],
+                         authorizers=AUTHZ[api][1])
     bridge = h.start_bridge(env, cfg)
     bridge.wait_log(r"serving on ", 30)
     nginx = h.start_nginx(env, bridge.sock)
@@ -333,6 +338,20 @@ def access_json(fx):
                  ("integrationError", "failed on purpose")):
         h.eq(d[k], v, "function error " + k)
 
+    # the route's authorizer refuses: authorizer.error, nothing invoked
+    un = h.http(fx.rport, "GET", "/guarded", headers=[("Authorization", "unauthorized")])
+    h.status_is(un, 401)
+    d = _json_line(fx, un.header("x-amzn-RequestId"))
+    for k, v in (("status", "401"), ("errorMessage", "Unauthorized"),
+                 ("responseType", "UNAUTHORIZED"), ("authorizerError", "Unauthorized"),
+                 ("integrationStatus", "-"), ("lambdaRequestId", "-")):
+        h.eq(d[k], v, "unauthorized " + k)
+    ok2 = h.http(fx.rport, "GET", "/guarded", headers=[("Authorization", "allow")])
+    h.status_is(ok2, 200)
+    d = _json_line(fx, ok2.header("x-amzn-RequestId"))
+    h.eq((d["authorizerError"], d["errorMessage"], d["integrationStatus"]), ("-", "-", "200"),
+         "allowed")
+
     h.status_is(h.http(fx.rport, "GET", "/limited"), 200)
     thr = h.http(fx.rport, "GET", "/limited")
     h.status_is(thr, 429)
@@ -487,7 +506,8 @@ def reload_access_log(fx):
                          "ACCESS_FORMAT": _libconfig_str(JSON_FMT),
                          "LISTEN_ACCESS": h.listen_access(),
                          "TEST_HANDLERS": h.TEST_HANDLERS, "LOGS_SH": LOGS_SH,
-                         "PROVIDED": PROVIDED})
+                         "PROVIDED": PROVIDED, "AUTHZ_ROUTE": AUTHZ["rest"][0],
+                         "AUTHORIZERS": AUTHZ["rest"][1]})
     with open(fx.rcfg, "w") as f:
         f.write(text)
     off = fx.rbridge.log_size()
