@@ -248,7 +248,8 @@ FUZZ_SRC_fuzz_config := bridge/config.c bridge/config_table.c \
 	bridge/base/url.c bridge/base/fmt.c bridge/base/suggest.c \
 	bridge/cli/dump.c bridge/apigw/router.c bridge/apigw/gwerror.c bridge/fastcgi/http.c \
 	bridge/fastcgi/listen.c bridge/base/service.c bridge/lambda/sandbox.c \
-	bridge/base/log.c bridge/lambda/probe.c bridge/lambda/spawn.c \
+	bridge/base/log.c bridge/config_logs.c bridge/apigw/accesslog.c \
+	bridge/lambda/jsonlog.c bridge/lambda/probe.c bridge/lambda/spawn.c \
 	bridge/base/ids.c
 FUZZ_LEN_fuzz_config := 16384
 fuzz-seed-fuzz_config:
@@ -349,6 +350,17 @@ fuzz-seed-fuzz_jwt:
 		$$(printf '{"alg":"RS256","kid":"k"}' | base64 -w0 | tr -d =) \
 		$$(printf '{"iss":"https://idp","aud":"app","exp":9}' | \
 		base64 -w0 | tr -d =) > $(BUILD)/fuzz/fuzz_jwt.corpus/seed
+
+# accesslog.c: gateway.access_log's format, "FORMAT NUL VALUES"
+# (tests/fuzz/fuzz_accesslog.c), and jsonlog.c's level of a log line;
+# the seeds are API Gateway's CLF and JSON presets
+FUZZ_TARGETS += fuzz_accesslog
+FUZZ_SRC_fuzz_accesslog := bridge/apigw/accesslog.c bridge/lambda/jsonlog.c \
+	bridge/base/fmt.c bridge/base/log.c
+fuzz-seed-fuzz_accesslog:
+	mkdir -p $(BUILD)/fuzz/fuzz_accesslog.corpus
+	printf '%s\0%s' '$$context.identity.sourceIp - - [$$context.requestTime] "$$context.httpMethod $$context.routeKey $$context.protocol" $$context.status $$context.responseLength $$context.requestId' 'v"\' > $(BUILD)/fuzz/fuzz_accesslog.corpus/clf
+	printf '%s\0%s' '{ "requestId":"$$context.requestId", "ip": "$$context.identity.sourceIp", "requestTime":"$$context.requestTime", "status":"$$context.status" }' '{"level":"warn"}' > $(BUILD)/fuzz/fuzz_accesslog.corpus/json
 
 fuzz-seed-%:
 	mkdir -p $(FUZZ_CORPUS)

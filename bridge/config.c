@@ -102,6 +102,14 @@ static const struct lb_config__field cors_fields[] = {
 	BOOL("allow_credentials", struct lb_cors, allow_credentials),
 };
 
+/* gateway.access_log: API Gateway's access log settings */
+static const struct lb_config__field access_log_fields[] = {
+	STR("path", struct lb_access_log, path, LB_CONFIG__REQUIRED,
+	    lb_config__check_nonempty),
+	STR("format", struct lb_access_log, format, LB_CONFIG__REQUIRED,
+	    lb_config__check_nonempty),
+};
+
 static const struct lb_config__field gateway_fields[] = {
 	API("api", struct lb_config, api),
 	STR("listen", struct lb_config, listen, 0, lb_config__check_listen),
@@ -147,6 +155,8 @@ static const struct lb_config__field gateway_fields[] = {
 	STR("group", struct lb_config, group, 0, lb_config__check_nonempty),
 	BOOL("strict_modes", struct lb_config, strict_modes),
 	GROUP("cors", struct lb_config, cors, cors.set, cors_fields),
+	GROUP("access_log", struct lb_config, access_log, access_log.set,
+	    access_log_fields),
 	STR("api_key_source", struct lb_config, api_key_source, 0,
 	    lb_config__check_api_key_source),
 };
@@ -180,6 +190,12 @@ const struct lb_config__field lb_config__function_fields[] = {
 	STR("group", struct lb_function, group, 0, lb_config__check_nonempty),
 	STR("seccomp", struct lb_function, seccomp, 0,
 	    lb_config__check_seccomp),
+	STR("log_format", struct lb_function, log_format, 0,
+	    lb_config__check_log_format),
+	STR("application_log_level", struct lb_function, app_level_name, 0,
+	    lb_config__check_app_log_level),
+	STR("system_log_level", struct lb_function, sys_level_name, 0,
+	    lb_config__check_sys_log_level),
 };
 const size_t lb_config__nfunction_fields = NFIELDS(lb_config__function_fields);
 
@@ -426,6 +442,8 @@ load_gateway(
 		    "REST APIs support only payload format \"1.0\"");
 	}
 	if (cfg->cors.set && lb_config__check_cors(c, g, cfg) < 0)
+		return -1;
+	if (cfg->access_log.set && lb_config__check_access_log(c, g, cfg) < 0)
 		return -1;
 	if (lb_config__resolve_ids(c, g, "gateway.", cfg->user, cfg->group,
 	        &cfg->uid, &cfg->gid) < 0)
@@ -756,6 +774,8 @@ lb_config_free(struct lb_config *cfg)
 	free(cfg->user);
 	free(cfg->group);
 	lb_cors_free(&cfg->cors);
+	free(cfg->access_log.path);
+	free(cfg->access_log.format);
 	for (size_t i = 0; i < cfg->nfunctions; i++) {
 		struct lb_function *f = &cfg->functions[i];
 
@@ -769,6 +789,9 @@ lb_config_free(struct lb_config *cfg)
 		free(f->user);
 		free(f->group);
 		free(f->seccomp);
+		free(f->log_format);
+		free(f->app_level_name);
+		free(f->sys_level_name);
 		free_kv(f->environment, f->nenvironment);
 	}
 	free(cfg->functions);

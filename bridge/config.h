@@ -54,7 +54,22 @@ struct lb_function {
 	uid_t uid;
 	gid_t gid;
 	char *seccomp; /* "default" or "none" (NULL: none) */
-	int line;      /* where it was defined, for messages */
+	/* Lambda's advanced logging controls (docs/operations.md section 4):
+	 * as configured, then checked into log_json and the levels */
+	char *log_format;     /* "Text" (NULL: Text) or "JSON" */
+	char *app_level_name; /* application_log_level, JSON only */
+	char *sys_level_name; /* system_log_level, JSON only */
+	int log_json;         /* log_format = "JSON" */
+	int app_log_level;    /* enum lb_jsonlog_level, default INFO */
+	int sys_log_level;    /* enum lb_jsonlog_level, default INFO */
+	int line;             /* where it was defined, for messages */
+};
+
+/* gateway.access_log (docs/operations.md section 4): .set == 0: none */
+struct lb_access_log {
+	int set;
+	char *path;   /* absolute once loaded */
+	char *format; /* checked by lb_accesslog_parse */
 };
 
 struct lb_authorizer;
@@ -169,6 +184,7 @@ struct lb_config {
 	struct lb_throttle_limits throttle;
 	struct lb_throttle_limits account_throttle;
 	struct lb_cors cors; /* gateway.cors (HTTP API); .set == 0: none */
+	struct lb_access_log access_log;
 	/* privileges (docs/security.md): gateway.user (NULL: none), its
 	 * resolved ids, and StrictModes for modules and this file */
 	char *user;

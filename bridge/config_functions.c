@@ -297,6 +297,8 @@ lb_config__load_functions(struct lb_config__ctx *c,
 		}
 		if (lb_config__dup_default(&f->version, "$LATEST") == NULL)
 			return lb_config__fail(c, fs, where, "out of memory");
+		if (lb_config__function_logs(c, fs, where, f) < 0)
+			return -1;
 		for (int j = 0; j < i; j++) {
 			if (cfg->functions[j].name == NULL ||
 			    strcmp(cfg->functions[j].name, f->name) != 0)

@@ -129,6 +129,9 @@ const char *lb_config__check_key_value(const char *s);
 const char *lb_config__check_quota_period(const char *s);
 const char *lb_config__check_seccomp(const char *s);
 const char *lb_config__check_runtime(const char *s);
+const char *lb_config__check_log_format(const char *s);
+const char *lb_config__check_app_log_level(const char *s);
+const char *lb_config__check_sys_log_level(const char *s);
 const char *lb_config__check_handler(const char *s);
 const char *lb_config__check_handler_chars(const char *s);
 const char *lb_config__check_function_name(const char *s);
@@ -261,6 +264,18 @@ int lb_config__load_routes(struct lb_config__ctx *c,
  * is the gateway group.  0, or -1 with the message.
  */
 int lb_config__check_cors(
+    struct lb_config__ctx *c, const config_setting_t *g, struct lb_config *cfg);
+
+/*
+ * The logging settings (config_logs.c): a function's log_format and
+ * levels, checked together into f->log_json and its levels (`fs` its
+ * group, named `where`); gateway.access_log's format compiled and its
+ * path made absolute, its folder there (`g` the gateway group).  Each 0,
+ * or -1 with the message.
+ */
+int lb_config__function_logs(struct lb_config__ctx *c,
+    const config_setting_t *fs, const char *where, struct lb_function *f);
+int lb_config__check_access_log(
     struct lb_config__ctx *c, const config_setting_t *g, struct lb_config *cfg);
 
 /*

@@ -309,6 +309,14 @@ housekeeping(struct server_ctx *ctx)
 			send_status(ctx, lb_mono_ms());
 		}
 		if (flag_take(&stats_flag)) {
+			char why[512];
+
+			/* as nginx and php-fpm: USR1 also reopens the log
+			 * files, for logrotate */
+			if (lb_gateway_reopen_logs(ctx->gw, why, sizeof(why)) <
+			    0)
+				lb_log(LB_LOG_ERROR,
+				    "access log not reopened: %s", why);
 			lb_gateway_dump_stats(ctx->gw, stderr);
 			lb_fcgi_dump_stats(&ctx->srv, stderr);
 			send_status(ctx, lb_mono_ms());

@@ -17,6 +17,7 @@
  * loop like the integration's.  A request runs on the configuration
  * generation it started on (generation.c).
  */
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +25,7 @@
 #include <time.h>
 
 #include "lambda/env.h"
+#include "apigw/accesslog.h"
 #include "apigw/authcache.h"
 #include "apigw/authorizer.h"
 #include "fastcgi/fcgi.h"
@@ -36,6 +38,7 @@
 #include "base/ids.h"
 #include "base/json.h"
 #include "base/log.h"
+#include "base/logfile.h"
 #include "apigw/jwks.h"
 #include "apigw/jwt.h"
 #include "apigw/policy.h"
@@ -93,7 +96,10 @@ struct lb_call {
 	char *auth_context;     /* requestContext.authorizer (q.authorizer) */
 	const char *error_msg;  /* an error's message when not its type's */
 	char *www_authenticate; /* JWT: sent with its 401 / 403 */
-	char *usage_key; /* the authorizer's usageIdentifierKey, or NULL */
+	char *usage_key;     /* the authorizer's usageIdentifierKey, or NULL */
+	int64_t invoke_mono; /* the integration's start and its latency */
+	int64_t integ_ms;
+	int auth_failed; /* the authorizer refused or failed */
 };
 
 /* The enabled key whose value clients send in x-api-key, or NULL. */
@@ -204,6 +210,7 @@ stage_invoke(struct lb_call *c)
 	c->rq.event = c->q.event;
 	c->rq.event_len = c->q.event_len;
 	c->rq.defer_report = 1; /* logged with the access line (access_log) */
+	c->invoke_mono = lb_mono_ms();
 	c->rq.integration_deadline_ms =
 	    c->time_ms + (int64_t)(cfg->integration_timeout * 1000.0);
 }
@@ -215,6 +222,7 @@ stage_invoked(struct lb_call *c)
 	const struct lb_config *cfg = c->gen->cfg;
 
 	c->invoked = 1;
+	c->integ_ms = lb_mono_ms() - c->invoke_mono;
 	switch (c->res.status) {
 	case LB_INVOKE_OK: return LB_GWERR_NONE;
 	case LB_INVOKE_THROTTLED:
@@ -356,6 +364,98 @@ access_log(struct lb_call *c, struct lb_http_response *resp)
 		lb_log_raw(line);
 }
 
+/* The status Lambda's Invoke API answered ($context.integrationStatus):
+ * 200 also for a function error; -1 when it did not answer. */
+static int
+invoke_status(const struct lb_call *c)
+{
+	if (!c->invoked || c->res.status == LB_INVOKE_INTEGRATION_TIMEOUT)
+		return -1;
+	return c->res.status == LB_INVOKE_THROTTLED ? 429 : 200;
+}
+
+/*
+ * gateway.access_log's line (docs/operations.md section 4), in addition
+ * to the access line, into line[0..cap): its length.  Written once the
+ * response is on its way (call_end).
+ */
+static size_t
+access_file_line(struct lb_call *c, enum lb_gwerr e,
+    const struct lb_http_response *resp, char *line, size_t cap)
+{
+	const struct lb_config *cfg = c->gen->cfg;
+	const struct lb_route *route = c->q.match.route;
+	struct lb_accesslog_values v;
+	struct lb_gwerror_info info;
+	char path[2048];
+	const char *msg = NULL;
+
+	lb_accesslog_values_init(&v);
+	v.str[LB_ACCESSLOG_REQUEST_ID] = c->rest ? c->request_id : c->short_id;
+	v.str[LB_ACCESSLOG_EXTENDED_REQUEST_ID] = c->short_id;
+	v.str[LB_ACCESSLOG_SOURCE_IP] = lb_http_param(c->req, "REMOTE_ADDR");
+	v.str[LB_ACCESSLOG_USER_AGENT] =
+	    lb_http_param(c->req, "HTTP_USER_AGENT");
+	v.str[LB_ACCESSLOG_HTTP_METHOD] = c->req->method;
+	if (route != NULL && !c->preflight) {
+		v.str[LB_ACCESSLOG_ROUTE_KEY] = c->rest ? NULL : route->key;
+		v.str[LB_ACCESSLOG_RESOURCE_PATH] = route->path;
+	}
+	snprintf(path, sizeof(path), "%.*s", (int)strcspn(c->req->uri, "?"),
+	    c->req->uri);
+	v.str[LB_ACCESSLOG_PATH] = path;
+	v.str[LB_ACCESSLOG_PROTOCOL] = lb_http_param(c->req, "SERVER_PROTOCOL");
+	v.num[LB_ACCESSLOG_STATUS] = resp->status;
+	v.num[LB_ACCESSLOG_RESPONSE_LENGTH] = (int64_t)resp->body_len;
+	v.time_ms = c->time_ms;
+	v.num[LB_ACCESSLOG_RESPONSE_LATENCY] = lb_mono_ms() - c->start_mono;
+	v.num[LB_ACCESSLOG_INTEGRATION_STATUS] = invoke_status(c);
+	if (c->invoked) {
+		v.num[LB_ACCESSLOG_INTEGRATION_LATENCY] = c->integ_ms;
+		v.str[LB_ACCESSLOG_AWS_REQUEST_ID] = c->request_id;
+		if (c->res.status != LB_INVOKE_OK)
+			v.str[LB_ACCESSLOG_INTEGRATION_ERROR] =
+			    c->res.error_message[0] ? c->res.error_message
+			                            : c->res.error_type;
+		else if (e == LB_GWERR_NONE)
+			v.num[LB_ACCESSLOG_INTEGRATION_FN_STATUS] =
+			    resp->status;
+	}
+	if (e != LB_GWERR_NONE) {
+		if (lb_gwerror_info(e, c->rest, &info) == 0)
+			msg = info.message;
+		if (c->error_msg != NULL)
+			msg = c->error_msg;
+		v.str[LB_ACCESSLOG_ERROR_MESSAGE] = msg;
+		/* a function's error is DEFAULT_5XX's on API Gateway */
+		v.str[LB_ACCESSLOG_ERROR_RESPONSE_TYPE] = lb_gwerror_name(
+		    e == LB_GWERR_FUNCTION_ERROR ? LB_GWERR_DEFAULT_5XX : e);
+		if (c->auth_failed)
+			v.str[LB_ACCESSLOG_AUTHORIZER_ERROR] = msg;
+	}
+	v.str[LB_ACCESSLOG_API_ID] = cfg->api_id;
+	v.str[LB_ACCESSLOG_STAGE] = cfg->stage;
+	v.str[LB_ACCESSLOG_DOMAIN_NAME] = cfg->domain_name != NULL
+	    ? cfg->domain_name
+	    : lb_http_param(c->req, "HTTP_HOST");
+	if (c->q.api_key != NULL)
+		v.str[LB_ACCESSLOG_API_KEY_ID] = c->q.api_key->id;
+	return lb_accesslog_render(c->gen->access_fmt, &v, line, cap);
+}
+
+/* A line the access log could not take: logged at the 1st, 2nd, 4th, 8th...
+ * (a full disk must not flood the log too). */
+static void
+access_file_failed(const struct lb_logfile *lf)
+{
+	int err = errno;
+	unsigned long lost = lb_logfile_lost(lf);
+
+	if ((lost & (lost - 1)) == 0)
+		lb_log(LB_LOG_ERROR, "access log '%s': %lu line(s) lost: %s",
+		    lb_logfile_path(lf), lost, strerror(err));
+}
+
 /* Renders gateway error e into c->resp, the configured template filled
  * with the request's values. */
 static void
@@ -445,6 +545,8 @@ call_end(struct lb_call *c, enum lb_gwerr e)
 {
 	struct lb_http_response *resp = &c->resp;
 	const struct lb_cors *cors = &c->gen->cfg->cors;
+	char line[8192];
+	size_t n = 0;
 
 	if (e != LB_GWERR_NONE)
 		render_error(c, e);
@@ -456,7 +558,11 @@ call_end(struct lb_call *c, enum lb_gwerr e)
 	}
 	add_id_headers(c, resp);
 	access_log(c, resp);
+	if (c->gen->access_file != NULL)
+		n = access_file_line(c, e, resp, line, sizeof(line));
 	lb_fcgi_respond(c->r, resp);
+	if (n > 0 && lb_logfile_write(c->gen->access_file, line, n) < 0)
+		access_file_failed(c->gen->access_file);
 	if (c->invoked)
 		lb_invoke_result_clear(&c->res);
 	auth_free(c->auth);
@@ -506,6 +612,7 @@ call_continue(struct lb_call *c)
 static void
 auth_end(struct lb_call *c, enum lb_gwerr e)
 {
+	c->auth_failed = e != LB_GWERR_NONE;
 	auth_count(c, e);
 	call_end(c, e);
 }

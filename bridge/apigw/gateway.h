@@ -46,6 +46,14 @@ int lb_gateway_reload(
 /* The current request body cap (for the FastCGI layer). */
 size_t lb_gateway_max_body(struct lb_gateway *gw);
 
+/*
+ * Reopens the log files the gateway writes (gateway.access_log), as after
+ * logrotate renamed them: lines from now on go to a new file at the
+ * configured path.  0, or -1 with the reason in err (the old file stays in
+ * use).
+ */
+int lb_gateway_reopen_logs(struct lb_gateway *gw, char *err, size_t errlen);
+
 /* Writes per-function counters to `out`. */
 void lb_gateway_dump_stats(struct lb_gateway *gw, FILE *out);
 

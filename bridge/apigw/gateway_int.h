@@ -11,7 +11,9 @@
 #include "config.h"
 #include "apigw/throttle.h"
 
+struct lb_accesslog;
 struct lb_authcache;
+struct lb_logfile;
 struct lb_envs;
 struct lb_gateway;
 struct lb_router;
@@ -51,6 +53,9 @@ struct lb_gen {
 	/* JWT authorizers' signing keys, one per authorizer (NULL for the
 	 * others); NULL when there is no JWT authorizer */
 	struct lb_jwks_store **jwks;
+	/* gateway.access_log: its compiled format and file; NULL: none */
+	struct lb_accesslog *access_fmt;
+	struct lb_logfile *access_file;
 	uint64_t throttled;  /* requests answered 429 THROTTLED (atomic) */
 	uint64_t over_quota; /* ... and 429 QUOTA_EXCEEDED (atomic) */
 	int refs;            /* requests in flight, +1 while current */

@@ -11,6 +11,8 @@
 #include <stdlib.h>
 
 #include "lambda/env.h"
+#include "apigw/accesslog.h"
+#include "base/logfile.h"
 #include "apigw/authcache.h"
 #include "apigw/gateway.h"
 #include "apigw/gateway_int.h"
@@ -45,6 +47,8 @@ gen_free(struct lb_gen *g)
 		lb_jwks_store_free(g->jwks[i]);
 	free(g->jwks);
 	free(g->authz);
+	lb_accesslog_free(g->access_fmt);
+	lb_logfile_close(g->access_file);
 	lb_envs_free(g->envs);
 	lb_router_free(g->router);
 	lb_config_free(g->cfg);
@@ -124,6 +128,40 @@ jwks_init(struct lb_gen *g, char *err, size_t errlen)
 	return 0;
 }
 
+/* gateway.access_log: its format compiled (checked by the loader) and its
+ * file opened, so that a reload to a path that cannot be written is
+ * refused. */
+static int
+access_init(struct lb_gen *g, char *err, size_t errlen)
+{
+	const struct lb_access_log *al = &g->cfg->access_log;
+	char why[512];
+
+	if (!al->set)
+		return 0;
+	g->access_fmt = lb_accesslog_parse(al->format, why, sizeof(why));
+	if (g->access_fmt == NULL ||
+	    (g->access_file = lb_logfile_open(al->path, why, sizeof(why))) ==
+	        NULL) {
+		snprintf(err, errlen, "%s: gateway.access_log: %s",
+		    g->cfg->path, why);
+		return -1;
+	}
+	return 0;
+}
+
+int
+lb_gateway_reopen_logs(struct lb_gateway *gw, char *err, size_t errlen)
+{
+	struct lb_gen *g = lb_gen_acquire(gw);
+	int rc = 0;
+
+	if (g->access_file != NULL)
+		rc = lb_logfile_reopen(g->access_file, err, errlen);
+	lb_gen_release(gw, g);
+	return rc;
+}
+
 /* Builds a generation over cfg (taking it); NULL with err on failure. */
 static struct lb_gen *
 gen_new(struct lb_config *cfg, char *err, size_t errlen)
@@ -162,7 +200,7 @@ gen_new(struct lb_config *cfg, char *err, size_t errlen)
 		gen_free(g);
 		return NULL;
 	}
-	if (jwks_init(g, err, errlen) < 0) {
+	if (jwks_init(g, err, errlen) < 0 || access_init(g, err, errlen) < 0) {
 		gen_free(g);
 		return NULL;
 	}
@@ -302,6 +340,10 @@ lb_gateway_dump_stats(struct lb_gateway *gw, FILE *out)
 	struct lb_gen *g = lb_gen_acquire(gw);
 
 	lb_envs_dump_stats(g->envs, out);
+	if (g->access_file != NULL)
+		fprintf(out, "access_log '%s': lines_lost=%lu\n",
+		    lb_logfile_path(g->access_file),
+		    lb_logfile_lost(g->access_file));
 	fprintf(out, "gateway: throttled=%llu over_quota=%llu\n",
 	    (unsigned long long)__atomic_load_n(
 	        &g->throttled, __ATOMIC_RELAXED),

@@ -241,6 +241,20 @@ lb_log_function(
 }
 
 void
+lb_log_verbatim(const char *line, size_t len)
+{
+	char buf[8192];
+	size_t n;
+
+	n = lb_log_escape(buf, sizeof(buf) - 1, line, len, 0);
+	if (to_syslog) {
+		syslog(LOG_INFO, "%s", buf);
+		return;
+	}
+	emit(buf, n);
+}
+
+void
 lb_log_raw(const char *line)
 {
 	char buf[4096];

@@ -44,6 +44,12 @@ void lb_log_function(
     const char *function, const char *request_id, const char *line, size_t len);
 
 /*
+ * Logs line[0..len) as it is, without time or level (a function's JSON
+ * record in the JSON log format), its control characters escaped.
+ */
+void lb_log_verbatim(const char *line, size_t len);
+
+/*
  * Logs a line verbatim (START/END/REPORT, access log): its fields must
  * already be escaped (lb_log_escape); a '\n' separates lines.
  */

@@ -42,7 +42,7 @@ struct lb_invoke_request {
 	int defer_report; /* END and REPORT go to res->report, not the log */
 };
 
-#define LB_INVOKE_REPORT_MAX 1024
+#define LB_INVOKE_REPORT_MAX 3072
 
 struct lb_invoke_result {
 	enum lb_invoke_status status;

@@ -37,10 +37,12 @@ struct sock_fprog;
 #define LOG_LINE_MAX       8000  /* longer lines are split */
 #define LOG_READ_MAX       (256 * 1024) /* per pipe per poll round */
 #define ID_MAX             256
-#define START_MAX          (ID_MAX + 64) /* "START RequestId: ... Version: ..." */
-#define NO_DEADLINE        INT64_MAX
-#define IDLE_SCAN          16 /* idle environments envi_pick_idle sees */
-#define SPARE_DELAY_MS     10 /* a taken spare is replaced this much later */
+/* "START RequestId: ... Version: ...", or platform.initStart and
+ * platform.start in the JSON log format */
+#define START_MAX      1536
+#define NO_DEADLINE    INT64_MAX
+#define IDLE_SCAN      16 /* idle environments envi_pick_idle sees */
+#define SPARE_DELAY_MS 10 /* a taken spare is replaced this much later */
 #define SETTLE_WAIT_MS \
 	10                     /* for a settling environment, before a cold
 				* start (invoke.c) */
@@ -268,6 +270,23 @@ void envi_pools_free(struct lb_envs *E);
 int envi_pool_same(const struct pool *p, const struct pool *old);
 
 /* ---- envlog.c: the function's output ---- */
+
+struct lb_fmt;
+
+/*
+ * inv is sent to env: its START line into env->start, or in the JSON log
+ * format the platform.initStart (a cold start) and platform.start records
+ * that the function's system_log_level lets through.  Holds env->logmu.
+ */
+void envi_log_start(struct env *env, const struct inv *inv);
+
+/*
+ * inv's END and REPORT lines (JSON: platform.runtimeDone and
+ * platform.report, as the system_log_level lets them through) appended to
+ * f, which writes into buf, '\n' between lines.  Its result is filled.
+ */
+void envi_log_end(const struct pool *p, const struct inv *inv,
+    uint64_t maxrss_kb, struct lb_fmt *f, const char *buf);
 
 /* Logs one line of env's invocation, after its START.  Takes env->logmu. */
 void envi_log_line(struct env *env, const char *reqid, const char *msg);

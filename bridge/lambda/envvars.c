@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "lambda/env_int.h"
+#include "lambda/jsonlog.h"
 
 char *
 envi_asprintf(const char *fmt, ...)
@@ -141,6 +142,15 @@ envi_pool_env_build(struct lb_envs *E, struct pool *p)
 	    envi_asprintf("AWS_LAMBDA_FUNCTION_VERSION=%s", fn->version));
 	rc |= envp_add(
 	    p, cap, envi_asprintf("AWS_LAMBDA_LOG_GROUP_NAME=%s", p->group));
+	/* the advanced logging controls, as Lambda passes them on: the
+	 * level only in the JSON format */
+	rc |= envp_add(p, cap,
+	    strdup(fn->log_json ? "AWS_LAMBDA_LOG_FORMAT=JSON"
+	                        : "AWS_LAMBDA_LOG_FORMAT=Text"));
+	if (fn->log_json)
+		rc |= envp_add(p, cap,
+		    envi_asprintf("AWS_LAMBDA_LOG_LEVEL=%s",
+		        lb_jsonlog_level_name(fn->app_log_level)));
 	rc |= envp_add(p, cap, envi_asprintf("AWS_REGION=%s", cfg->region));
 	rc |= envp_add(
 	    p, cap, envi_asprintf("AWS_DEFAULT_REGION=%s", cfg->region));

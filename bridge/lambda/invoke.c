@@ -160,29 +160,11 @@ envi_inv_complete(struct lb_envs *E, struct inv *inv, uint64_t maxrss_kb)
 			pthread_mutex_lock(&env->logmu);
 			if (env->start[0] != '\0') {
 				lb_fmt_str(&f, env->start);
-				lb_fmt_str(&f, "\n");
 				env->start[0] = '\0';
 			}
 			pthread_mutex_unlock(&env->logmu);
 		}
-		lb_fmt_str(&f, "END RequestId: ");
-		lb_fmt_str(&f, inv->request_id);
-		lb_fmt_str(&f, "\nREPORT RequestId: ");
-		lb_fmt_str(&f, inv->request_id);
-		lb_fmt_str(&f, "\tDuration: ");
-		lb_fmt_fixed2(&f, d);
-		lb_fmt_str(&f, " ms\tBilled Duration: ");
-		lb_fmt_i64(&f, (int64_t)(d + 0.999999));
-		lb_fmt_str(&f, " ms\tMemory Size: ");
-		lb_fmt_i64(&f, p->fn->memory);
-		lb_fmt_str(&f, " MB\tMax Memory Used: ");
-		lb_fmt_u64(&f, (maxrss_kb + 1023) / 1024);
-		lb_fmt_str(&f, " MB");
-		if (inv->cold) {
-			lb_fmt_str(&f, "\tInit Duration: ");
-			lb_fmt_fixed2(&f, inv->init_ms);
-			lb_fmt_str(&f, " ms");
-		}
+		envi_log_end(p, inv, maxrss_kb, &f, inv->tail);
 		lb_fmt_done(&f, inv->tail);
 		p->total_ms += d;
 		if (d > p->max_ms)
@@ -229,18 +211,11 @@ envi_abandon(struct inv *inv, struct lb_invoke_result *res)
 static int64_t
 mark_sent(struct lb_envs *E, struct env *env, struct inv *inv)
 {
-	struct lb_fmt f;
-
 	memcpy(env->reqid, inv->request_id, sizeof(env->reqid));
 	if (++env->seq == 0) /* 0 is READY's */
 		env->seq = 1;
 	pthread_mutex_lock(&env->logmu);
-	lb_fmt_init(&f, env->start, sizeof(env->start));
-	lb_fmt_str(&f, "START RequestId: ");
-	lb_fmt_str(&f, inv->request_id);
-	lb_fmt_str(&f, " Version: ");
-	lb_fmt_str(&f, env->pool->fn->version);
-	lb_fmt_done(&f, env->start);
+	envi_log_start(env, inv);
 	pthread_mutex_unlock(&env->logmu);
 	inv->phase = INV_SENT;
 	inv->start_mono = lb_mono_ms();
