@@ -181,6 +181,12 @@ void lb_imp_sam_rest_cors(struct lb_imp *imp, struct lb_imp_api *api,
 /* a REST API's CORS (the API's or its routes') as OPTIONS routes to
  * preflight functions, after the routes are read */
 void lb_imp_rest_cors(struct lb_imp *imp, struct lb_imp_api *api);
+/* An OPTIONS method of path whose mock integration `in` answers static
+ * Access-Control-* headers (API Gateway's console and SAM write them) as
+ * a route to a preflight function: 0, or -1 when it is no such thing or
+ * there is no preflight handler (nothing added). */
+int lb_imp_mock_preflight(struct lb_imp *imp, struct lb_imp_api *api,
+    const char *path, struct lb_ynode *in);
 /* API Gateway's static '...' value without its quotes; NULL with a
  * warning naming `name` for anything else */
 const char *lb_imp_literal(

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "import/import_int.h"
 
@@ -306,4 +307,55 @@ lb_imp_rest_cors(struct lb_imp *imp, struct lb_imp_api *api)
 		}
 		o->api_key = c->api_key && api->default_key;
 	}
+}
+
+int
+lb_imp_mock_preflight(struct lb_imp *imp, struct lb_imp_api *api,
+    const char *path, struct lb_ynode *in)
+{
+	static const char pfx[] = "method.response.header.Access-Control-";
+	struct lb_ynode *resp = lb_y_get(in, "responses"), *d, *params;
+	struct lb_imp_cors c;
+	const char *methods = "";
+	struct lb_imp_func *f;
+	struct lb_imp_route *r;
+
+	d = lb_y_get(resp, "default");
+	if (d == NULL && resp != NULL && resp->kind == LB_Y_MAP && resp->n > 0)
+		d = resp->items[0];
+	params = lb_y_get(d, "responseParameters");
+	if (params == NULL || params->kind != LB_Y_MAP ||
+	    imp->o->preflight == NULL)
+		return -1;
+	memset(&c, 0, sizeof(c));
+	c.max_age = LB_IMP_UNSET;
+	for (size_t i = 0; i < params->n; i++) {
+		const char *k = params->keys[i], *v;
+
+		if (strncasecmp(k, pfx, sizeof(pfx) - 1) != 0)
+			continue;
+		k += sizeof(pfx) - 1;
+		v = lb_y_str(params->items[i]);
+		if (v == NULL ||
+		    (v = lb_imp_literal(imp, v, params->items[i]->line, k)) ==
+		        NULL)
+			continue;
+		if (strcasecmp(k, "Allow-Origin") == 0)
+			lb_imp_strs_add(imp, &c.origins, v);
+		else if (strcasecmp(k, "Allow-Methods") == 0)
+			methods = v;
+		else if (strcasecmp(k, "Allow-Headers") == 0)
+			lb_imp_strs_add(imp, &c.headers, v);
+		else if (strcasecmp(k, "Max-Age") == 0)
+			c.max_age = strtod(v, NULL);
+		else if (strcasecmp(k, "Allow-Credentials") == 0)
+			c.credentials = strcasecmp(v, "true") == 0;
+	}
+	if (c.origins.n == 0)
+		return -1;
+	if ((f = preflight_fn(imp, &c, methods, in->line)) == NULL ||
+	    (r = lb_imp_route_add(
+	         imp, api, "OPTIONS", path, f->name, in->line)) == NULL)
+		return -1;
+	return 0;
 }

@@ -1120,6 +1120,43 @@ test_rest_cors_serverless_openapi(void)
 	    "{ route = \"OPTIONS /p\"; function = "
 	    "\"CorsPreflight\"; }\n"));
 	done(a);
+	/* the same written out: OPTIONS methods with mock integrations
+	 * answering static headers (what the console's "Enable CORS" and
+	 * SAM write); another mock is still not carried over */
+	a = run("swagger: '2.0'\ninfo: {title: t}\n"
+	        "paths:\n"
+	        "  /p:\n"
+	        "    get:\n"
+	        "      x-amazon-apigateway-integration: {type: aws_proxy, uri: "
+	        "'arn:aws:lambda:us-east-1:1:function:Fn'}\n"
+	        "    options:\n"
+	        "      x-amazon-apigateway-integration:\n"
+	        "        type: mock\n"
+	        "        responses:\n"
+	        "          default:\n"
+	        "            statusCode: '200'\n"
+	        "            responseParameters:\n"
+	        "              method.response.header.Access-Control-Allow-"
+	        "Methods: \"'GET,OPTIONS'\"\n"
+	        "              method.response.header.Access-Control-Allow-"
+	        "Origin: \"'https://m.example'\"\n"
+	        "              method.response.header.Access-Control-Allow-"
+	        "Headers: \"'Content-Type'\"\n"
+	        "  /q:\n"
+	        "    options:\n"
+	        "      x-amazon-apigateway-integration: {type: mock}\n",
+	    "f:Fn=fn.so", "pf:p.so", NULL);
+	CU_ASSERT(has(a,
+	    "environment = { CORS_ALLOW_ORIGIN = \"https://m.example\"; "
+	    "CORS_ALLOW_METHODS = \"GET,OPTIONS\"; CORS_ALLOW_HEADERS = "
+	    "\"Content-Type\"; };\n"));
+	CU_ASSERT(has(a,
+	    "{ route = \"OPTIONS /p\"; function = "
+	    "\"CorsPreflight\"; }\n"));
+	CU_ASSERT(warned(a,
+	    "OPTIONS /q: integration type 'mock' is not "
+	    "Lambda proxy"));
+	done(a);
 }
 
 /* Lambda's Node.js and Python runtimes through AWS's runtime interface
