@@ -169,8 +169,7 @@ preflight_fn(struct lb_imp *imp, const struct lb_imp_cors *c,
 {
 	struct lb_ynode *env = lb_y_new(&imp->a, LB_Y_MAP, line);
 	struct lb_imp_func *f;
-	char key[1024];
-	const char *name;
+	const char *key = "", *name;
 
 	if (env == NULL)
 		return NULL;
@@ -184,13 +183,11 @@ preflight_fn(struct lb_imp *imp, const struct lb_imp_cors *c,
 		    lb_y_printf(&imp->a, "%lld", (long long)c->max_age));
 	if (c->credentials == 1)
 		env_add(imp, env, "CORS_ALLOW_CREDENTIALS", "true");
-	snprintf(key, sizeof(key), "%s", "");
-	for (size_t i = 0; i < env->n; i++) {
-		size_t l = strlen(key);
-
-		snprintf(key + l, sizeof(key) - l, "%s=%s\n", env->keys[i],
+	for (size_t i = 0; key != NULL && i < env->n; i++)
+		key = lb_y_printf(&imp->a, "%s%s=%s\n", key, env->keys[i],
 		    env->items[i]->str);
-	}
+	if (key == NULL)
+		return NULL;
 	for (size_t i = 0; i < imp->nfuncs; i++) {
 		f = imp->funcs[i];
 		if (f->cors_key != NULL && strcmp(f->cors_key, key) == 0)
@@ -209,7 +206,7 @@ preflight_fn(struct lb_imp *imp, const struct lb_imp_cors *c,
 	f->module = imp->o->preflight;
 	f->symbol = "preflight_handler";
 	f->env = env;
-	f->cors_key = lb_y_strdup(&imp->a, key);
+	f->cors_key = key;
 	lb_imp_note(imp, &f->notes,
 	    "answers CORS preflights (OPTIONS) as API Gateway's mock "
 	    "integration does");
