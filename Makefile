@@ -68,14 +68,14 @@ $(BUILD)/asan/libbridge.a: $(ASAN_OBJ)
 
 # -rdynamic: handlers resolve lb_remaining_time_ms/lb_error from the binary
 $(BUILD)/lambdabridge: $(BUILD)/bridge/main.o $(BUILD)/libbridge.a
-	$(CC) -rdynamic -o $@ $^ $(LDLIBS)
+	$(CC) $(LDFLAGS) -rdynamic -o $@ $^ $(LDLIBS)
 
 # What every environment execs: the worker's code and its libraries only
 # (bridge/worker_main.c says why); -rdynamic for the handlers' lb_error.
 WORKER_LIBS = $(shell pkg-config --libs json-c libseccomp 2>/dev/null || \
 	echo -ljson-c -lseccomp) $(HTTP_PARSER_LIBS) -ldl -lpthread
 $(BUILD)/lambdabridge-worker: $(BUILD)/bridge/worker_main.o $(BUILD)/libbridge.a
-	$(CC) -rdynamic -o $@ $^ $(WORKER_LIBS)
+	$(CC) $(LDFLAGS) -rdynamic -o $@ $^ $(WORKER_LIBS)
 
 $(BUILD)/asan/lambdabridge: $(BUILD)/asan/bridge/main.o $(BUILD)/asan/libbridge.a
 	$(CC) $(ASAN) -rdynamic -o $@ $^ $(LDLIBS)
@@ -93,7 +93,7 @@ $(BUILD)/asan/%.o: %.c
 # Handlers see only the public header; they link json-c like any module would.
 $(BUILD)/handlers/%.so: handlers/%/*.c bridge/include/lambdabridge.h
 	@mkdir -p $(@D)
-	$(CC) $(CSTD) $(OPT) $(WARN) -fPIC -shared -Ibridge/include \
+	$(CC) $(CSTD) $(OPT) $(WARN) $(LDFLAGS) -fPIC -shared -Ibridge/include \
 		$(PKG_CFLAGS) -o $@ $(filter %.c,$^) -ljson-c
 
 $(BUILD)/tests/handlers/%.so: tests/handlers/%.c tests/handlers/handler_util.h \
@@ -155,6 +155,106 @@ $(BUILD)/server_confs.h: $(SERVER_CONFS) scripts/embed
 	scripts/embed $(SERVER_CONFS) > $@.tmp && mv $@.tmp $@
 $(BUILD)/bridge/cli/start_api.o $(BUILD)/asan/bridge/cli/start_api.o: $(BUILD)/server_confs.h
 $(BUILD)/bridge/cli/start_api.o $(BUILD)/asan/bridge/cli/start_api.o: CPPFLAGS_BRIDGE += -I$(BUILD)
+# Where `make install` puts things (docs/operations.md, "1. Install").
+# build/paths.h gives them to the code that looks for them (the worker, the
+# importer's preflight handler and runtime interface clients); it is
+# rewritten only when they change, so `make install PREFIX=...` rebuilds
+# just those files.
+PREFIX       ?= /usr/local
+BINDIR       ?= $(PREFIX)/bin
+LIBDIR       ?= $(PREFIX)/lib
+PKGLIBDIR    ?= $(LIBDIR)/lambdabridge
+HANDLERDIR   ?= $(PKGLIBDIR)/handlers
+INCLUDEDIR   ?= $(PREFIX)/include
+DATADIR      ?= $(PREFIX)/share
+PKGDATADIR   ?= $(DATADIR)/lambdabridge
+MANDIR       ?= $(DATADIR)/man
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+SYSCONFDIR   ?= /etc
+SYSTEMDUNITDIR ?= $(LIBDIR)/systemd/system
+# where the runtime interface clients are installed (docs/runtimes.md)
+RICDIR       ?= /opt/lambdabridge/ric
+WORKER_FROM_BINDIR = $(shell realpath -m --relative-to=$(BINDIR) \
+	$(PKGLIBDIR)/lambdabridge-worker)
+$(BUILD)/paths.h: FORCE
+	@mkdir -p $(@D)
+	@printf '#define LB_WORKER_PATH "%s"\n#define LB_WORKER_FROM_BINDIR "%s"\n#define LB_HANDLERDIR "%s"\n#define LB_RICDIR "%s"\n' \
+		'$(PKGLIBDIR)/lambdabridge-worker' '$(WORKER_FROM_BINDIR)' \
+		'$(HANDLERDIR)' '$(RICDIR)' > $@.tmp && \
+		(cmp -s $@.tmp $@ || mv $@.tmp $@); rm -f $@.tmp
+
+PATHS_USERS = bridge/lambda/spawn bridge/cli/cli_import
+$(PATHS_USERS:%=$(BUILD)/%.o) $(PATHS_USERS:%=$(BUILD)/asan/%.o): $(BUILD)/paths.h
+$(PATHS_USERS:%=$(BUILD)/%.o) $(PATHS_USERS:%=$(BUILD)/asan/%.o): CPPFLAGS_BRIDGE += -I$(BUILD)
+
+# `make install` (DESTDIR= stages it): the binary, its worker, the example
+# handlers, the handler ABI header and its pkg-config file, the man pages,
+# the web servers' snippets and an example configuration, the systemd
+# units, and /etc/lambdabridge/lambdabridge.conf when there is none.  The
+# files that name installed paths get this install's.
+INSTALL ?= install
+SUBST = sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' \
+	-e 's|@HANDLERDIR@|$(HANDLERDIR)|g' -e 's|@VERSION@|$(VERSION)|g' \
+	-e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+	-e 's|/usr/local/share/lambdabridge|$(PKGDATADIR)|g' \
+	-e 's|/usr/local/bin/lambdabridge|$(BINDIR)/lambdabridge|g' \
+	-e 's|/etc/lambdabridge/|$(SYSCONFDIR)/lambdabridge/|g'
+SNIPPETS := nginx/fastcgi.conf nginx/lambdabridge.conf apache/lambdabridge.conf \
+	apache/lambdabridge-fcgid.conf
+MAN5 := man/lambdabridge.conf.5
+MAN8 := man/lambdabridge.8
+UNITS := systemd/lambdabridge.service systemd/lambdabridge.socket
+D = $(DESTDIR)
+.PHONY: install uninstall deb
+install: $(BUILD)/lambdabridge $(BUILD)/lambdabridge-worker $(HANDLER_SO)
+	$(INSTALL) -d $(D)$(BINDIR) $(D)$(PKGLIBDIR) $(D)$(HANDLERDIR)/provided \
+		$(D)$(INCLUDEDIR) $(D)$(PKGCONFIGDIR) $(D)$(MANDIR)/man5 \
+		$(D)$(MANDIR)/man8 $(D)$(PKGDATADIR)/nginx $(D)$(PKGDATADIR)/apache \
+		$(D)$(SYSTEMDUNITDIR) $(D)$(SYSCONFDIR)/lambdabridge
+	$(INSTALL) -m 0755 $(BUILD)/lambdabridge $(D)$(BINDIR)/lambdabridge
+	$(INSTALL) -m 0755 $(BUILD)/lambdabridge-worker $(D)$(PKGLIBDIR)/
+	$(INSTALL) -m 0644 $(HANDLER_SO) $(D)$(HANDLERDIR)/
+	$(INSTALL) -m 0755 handlers/provided/bootstrap $(D)$(HANDLERDIR)/provided/
+	$(INSTALL) -m 0644 handlers/provided/function.sh $(D)$(HANDLERDIR)/provided/
+	$(INSTALL) -m 0644 bridge/include/lambdabridge.h $(D)$(INCLUDEDIR)/
+	$(SUBST) lambdabridge.pc.in > $(D)$(PKGCONFIGDIR)/lambdabridge.pc
+	$(INSTALL) -m 0644 $(MAN5) $(D)$(MANDIR)/man5/
+	$(INSTALL) -m 0644 $(MAN8) $(D)$(MANDIR)/man8/
+	for f in $(SNIPPETS); do $(SUBST) $$f > $(D)$(PKGDATADIR)/$$f; done
+	$(SUBST) conf/lambdabridge.conf.in > $(D)$(PKGDATADIR)/lambdabridge.conf
+	for f in $(UNITS); do \
+		$(SUBST) $$f > $(D)$(SYSTEMDUNITDIR)/$${f#systemd/}; done
+	test -e $(D)$(SYSCONFDIR)/lambdabridge/lambdabridge.conf || \
+		$(INSTALL) -m 0644 $(D)$(PKGDATADIR)/lambdabridge.conf \
+		$(D)$(SYSCONFDIR)/lambdabridge/lambdabridge.conf
+
+# Everything install put there but the configuration in $(SYSCONFDIR),
+# which is yours (remove it by hand).
+uninstall:
+	rm -f $(D)$(BINDIR)/lambdabridge $(D)$(PKGLIBDIR)/lambdabridge-worker \
+		$(HANDLER_SO:$(BUILD)/handlers/%=$(D)$(HANDLERDIR)/%) \
+		$(D)$(HANDLERDIR)/provided/bootstrap \
+		$(D)$(HANDLERDIR)/provided/function.sh \
+		$(D)$(INCLUDEDIR)/lambdabridge.h $(D)$(PKGCONFIGDIR)/lambdabridge.pc \
+		$(D)$(MANDIR)/man5/lambdabridge.conf.5 \
+		$(D)$(MANDIR)/man8/lambdabridge.8 \
+		$(SNIPPETS:%=$(D)$(PKGDATADIR)/%) $(D)$(PKGDATADIR)/lambdabridge.conf \
+		$(UNITS:systemd/%=$(D)$(SYSTEMDUNITDIR)/%)
+	-rmdir $(D)$(HANDLERDIR)/provided $(D)$(HANDLERDIR) $(D)$(PKGLIBDIR) \
+		$(D)$(PKGDATADIR)/nginx $(D)$(PKGDATADIR)/apache $(D)$(PKGDATADIR) \
+		2>/dev/null
+
+# `make deb`: the Debian package (debian/, debhelper), built from a copy of
+# this tree in $(BUILD)/deb so that neither this build nor the folder above
+# is touched; the .deb ends up in $(BUILD)/.
+DEB_SRC = $(BUILD)/deb/lambdabridge-$(VERSION)
+deb:
+	rm -rf $(BUILD)/deb && mkdir -p $(DEB_SRC)
+	tar -c --exclude=./build --exclude=./tmp --exclude=./.git . | \
+		tar -x -C $(DEB_SRC)
+	cd $(DEB_SRC) && dpkg-buildpackage -us -uc -b -j2
+	mv $(BUILD)/deb/*.deb $(BUILD)/
+	@ls $(BUILD)/*.deb
 
 # The unit runner calls lb_test_suite_<name>() for every tests/unit/test_<name>.c.
 $(BUILD)/tests/unit/suites.h: $(UNIT_SRC) Makefile

@@ -1,19 +1,24 @@
 /*
  * cli_import.c - `lambdabridge import [--format sam|openapi|serverless]
  * [--param K=V]... [--stage NAME] [--api NAME]
- * [--function NAME=MODULE[:HANDLER]]... [--runtime RUNTIME='ARGV']... FILE`:
+ * [--function NAME=MODULE[:HANDLER]]... [--runtime RUNTIME='ARGV']...
+ * [--ric-dir DIR] [--preflight MODULE] FILE`:
  * the configuration on stdout, what was not carried over on stderr as
  * FILE:LINE: reason.  Exit status: 0 all carried over, 3 carried over with
  * warnings, 1 an error, 2 a usage error.
  */
 #include <errno.h>
+#include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "cli/cli_int.h"
 #include "import/import.h"
+#include "paths.h" /* generated: where `make install` puts the handlers */
 
 #define IMPORT_MAX_INPUT (16u << 20)
 #define IMPORT_MAX_KV    256
@@ -26,7 +31,42 @@ usage(FILE *out)
 	    "[--param K=V]...\n"
 	    "           [--stage NAME] [--api NAME] "
 	    "[--function NAME=MODULE[:HANDLER]]...\n"
-	    "           [--runtime RUNTIME='COMMAND ARGS']... FILE\n");
+	    "           [--runtime RUNTIME='COMMAND ARGS']... [--ric-dir DIR]\n"
+	    "           [--preflight MODULE] FILE\n");
+}
+
+/*
+ * o.installed: whether `path` is on this machine: an executable found in
+ * $PATH for a bare name, else a file or folder (a shell pattern matches
+ * any).
+ */
+static int
+installed(const char *path)
+{
+	struct stat st;
+	glob_t g;
+	int rc;
+
+	if (strchr(path, '/') == NULL) {
+		const char *p = getenv("PATH");
+		char buf[4096];
+
+		while (p != NULL && *p != '\0') {
+			size_t n = strcspn(p, ":");
+
+			if (snprintf(buf, sizeof(buf), "%.*s/%s", (int)n, p,
+			        path) < (int)sizeof(buf) &&
+			    access(buf, X_OK) == 0)
+				return 1;
+			p += n + (p[n] == ':');
+		}
+		return 0;
+	}
+	if (strpbrk(path, "*?[") == NULL)
+		return stat(path, &st) == 0;
+	rc = glob(path, GLOB_NOSORT, NULL, &g);
+	globfree(&g);
+	return rc == 0;
 }
 
 /* "K=V" into kv (pointing into arg); -1 without '=' */
@@ -48,9 +88,12 @@ lb_cli_import(int argc, char **argv)
 {
 	static struct lb_import_kv params[IMPORT_MAX_KV],
 	    functions[IMPORT_MAX_KV], runtimes[IMPORT_MAX_KV];
-	struct lb_import_opts o = {
-		.params = params, .functions = functions, .runtimes = runtimes
-	};
+	struct lb_import_opts o = { .params = params,
+		.functions = functions,
+		.runtimes = runtimes,
+		.preflight = LB_HANDLERDIR "/preflight.so",
+		.ric_dir = LB_RICDIR,
+		.installed = installed };
 	struct lb_import_result r;
 	const char *path = NULL;
 	char *text;
@@ -89,6 +132,10 @@ lb_cli_import(int argc, char **argv)
 			o.stage = v;
 		} else if (strcmp(a, "--api") == 0) {
 			o.api = v;
+		} else if (strcmp(a, "--preflight") == 0) {
+			o.preflight = v;
+		} else if (strcmp(a, "--ric-dir") == 0) {
+			o.ric_dir = v;
 		} else if (strcmp(a, "--param") == 0 &&
 		    o.nparams < IMPORT_MAX_KV &&
 		    split_kv(v, &params[o.nparams]) == 0) {

@@ -106,9 +106,8 @@ static const char *const gw_types[] = { "MISSING_AUTHENTICATION_TOKEN",
 	"AUTHORIZER_CONFIGURATION_ERROR", "EXPIRED_TOKEN", "INVALID_SIGNATURE",
 	"DEFAULT_4XX", "DEFAULT_5XX" };
 
-/* a static header value: API Gateway's '...' literal */
-static const char *
-literal(struct lb_imp *imp, const char *v, int line, const char *name)
+const char *
+lb_imp_literal(struct lb_imp *imp, const char *v, int line, const char *name)
 {
 	size_t n = strlen(v);
 
@@ -181,8 +180,8 @@ lb_imp_gateway_responses(
 					name += 23;
 				}
 				if ((v = lb_y_str(hdrs->items[h])) == NULL ||
-				    (v = literal(imp, v, hdrs->items[h]->line,
-				         name)) == NULL)
+				    (v = lb_imp_literal(imp, v,
+				         hdrs->items[h]->line, name)) == NULL)
 					continue;
 				lb_y_add(&imp->a, g->headers, name,
 				    lb_y_newstr(

@@ -218,6 +218,7 @@ function(FILE *f, struct lb_imp *imp, struct lb_imp_func *fn, bool more)
 {
 	const char *c = fn->unmapped != NULL ? "# " : "";
 
+	lb_imp_check_installed(imp, fn);
 	comment_lines(f, "  ", &fn->notes);
 	if (fn->unmapped != NULL)
 		fprintf(f, "  # not carried over: %s\n", fn->unmapped);

@@ -227,6 +227,8 @@ lb_imp_map_functions(struct lb_imp *imp)
 				f->bootstrap.n = 0;
 				split_argv(imp, f, imp->o->runtimes[j].value);
 			}
+		if (f->bootstrap.n == 0)
+			lb_imp_builtin_runtime(imp, f);
 		if (f->bootstrap.n > 0) {
 			if (f->code_uri == NULL)
 				f->code_uri = ".";
@@ -376,6 +378,8 @@ lb_import(const char *text, size_t len, const struct lb_import_opts *o,
 	} else if (imp.napis == 1) {
 		api = imp.apis[0];
 	}
+	if (api != NULL)
+		lb_imp_rest_cors(&imp, api);
 	lb_imp_map_functions(&imp);
 	r->config = lb_imp_emit(&imp, api);
 	r->warnings = join_warnings(&imp);

@@ -32,6 +32,16 @@ struct lb_import_opts {
 	size_t nfunctions;
 	const struct lb_import_kv *runtimes; /* --runtime RT='argv ...' */
 	size_t nruntimes;
+	/* the preflight handler's module, for a REST API's CORS (NULL: not
+	 * carried over) */
+	const char *preflight;
+	/* where the runtime interface clients are installed: DIR/node
+	 * (aws-lambda-ric) and DIR/python (awslambdaric); NULL: no built-in
+	 * runtimes */
+	const char *ric_dir;
+	/* whether a program or file a function needs is on this machine:
+	 * 1 yes, 0 no (a warning says what to install); NULL: not asked */
+	int (*installed)(const char *path);
 };
 
 /* What one import produced.  Free with lb_import_result_free. */

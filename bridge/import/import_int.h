@@ -28,6 +28,8 @@ struct lb_imp_func {
 	struct lb_imp_strs bootstrap; /* a --runtime mapping */
 	const char *unmapped;         /* why it is commented out, or NULL */
 	struct lb_imp_strs notes;
+	const char *cors_key; /* a preflight function's CORS values */
+	const char *ric;      /* a built-in runtime: "node", "python" */
 };
 
 struct lb_imp_auth {
@@ -43,8 +45,11 @@ struct lb_imp_auth {
 	const char *unmapped;
 };
 
+struct lb_imp_cors;
+
 struct lb_imp_route {
-	const char *key; /* "GET /x" or "$default" */
+	const char *key;                /* "GET /x" or "$default" */
+	const struct lb_imp_cors *cors; /* a REST route's own (serverless) */
 	const char *function, *authorizer, *payload;
 	int line;
 	bool api_key;
@@ -58,6 +63,7 @@ struct lb_imp_cors {
 	struct lb_imp_strs origins, methods, headers, expose;
 	double max_age;
 	int credentials;
+	bool auth, api_key; /* REST: preflights get the API's defaults */
 };
 
 struct lb_imp_gwresp {
@@ -107,6 +113,7 @@ struct lb_imp {
 	struct lb_ynode *params, *conditions, *mappings, *resources;
 	const char *region, *account;
 	bool any_arn_is_function; /* OpenAPI: ${X.Arn} names function X */
+	bool preflight_checked;   /* o->installed asked for the preflight */
 	char err[1024];
 };
 
@@ -167,6 +174,30 @@ struct lb_imp_route *lb_imp_route_add(struct lb_imp *imp,
 /* a rate and a burst set together, else a warning */
 void lb_imp_throttle(struct lb_imp *imp, struct lb_ynode *m,
     const char *rate_key, const char *burst_key, double *rate, double *burst);
+/* restcors.c: SAM's Cors of a REST API (c) into api->cors, with what its
+ * Auth (auth) says of preflights */
+void lb_imp_sam_rest_cors(struct lb_imp *imp, struct lb_imp_api *api,
+    struct lb_ynode *c, struct lb_ynode *auth);
+/* a REST API's CORS (the API's or its routes') as OPTIONS routes to
+ * preflight functions, after the routes are read */
+void lb_imp_rest_cors(struct lb_imp *imp, struct lb_imp_api *api);
+/* An OPTIONS method of path whose mock integration `in` answers static
+ * Access-Control-* headers (API Gateway's console and SAM write them) as
+ * a route to a preflight function: 0, or -1 when it is no such thing or
+ * there is no preflight handler (nothing added). */
+int lb_imp_mock_preflight(struct lb_imp *imp, struct lb_imp_api *api,
+    const char *path, struct lb_ynode *in);
+/* API Gateway's static '...' value without its quotes; NULL with a
+ * warning naming `name` for anything else */
+const char *lb_imp_literal(
+    struct lb_imp *imp, const char *v, int line, const char *name);
+/* runtimes.c: f's Lambda runtime through AWS's runtime interface client
+ * (nodejs*.x, python3.*) under o->ric_dir into f->bootstrap; false for
+ * other runtimes */
+bool lb_imp_builtin_runtime(struct lb_imp *imp, struct lb_imp_func *f);
+/* a warning for each program or file mapped function f needs that
+ * o->installed does not find, saying what to install */
+void lb_imp_check_installed(struct lb_imp *imp, struct lb_imp_func *f);
 /* the functions' runtimes: native, provided, --runtime, or unmapped */
 void lb_imp_map_functions(struct lb_imp *imp);
 

@@ -181,6 +181,11 @@ operation(struct lb_imp *imp, struct lb_ynode *doc, struct lb_imp_api *api,
 	if ((in = deref(imp, doc, in)) == NULL)
 		return;
 	type = lb_imp_sv(imp, in, "type");
+	/* a REST API's CORS written out: OPTIONS with a mock integration */
+	if (type != NULL && strcasecmp(type, "mock") == 0 && !api->http &&
+	    strcasecmp(method, "options") == 0 &&
+	    lb_imp_mock_preflight(imp, api, path, in) == 0)
+		return;
 	if (type == NULL || strcasecmp(type, "aws_proxy") != 0) {
 		lb_imp_warn(imp, in->line,
 		    "%s %s: integration type '%s' is not Lambda proxy "

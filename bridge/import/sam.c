@@ -246,11 +246,8 @@ rest_api(struct lb_imp *imp, struct lb_imp_api *api, struct lb_ynode *p)
 		}
 		lb_imp_strs_add(imp, &api->binary, t);
 	}
-	if (lb_y_get(p, "Cors") != NULL)
-		lb_imp_warn(imp, lb_y_get(p, "Cors")->line,
-		    "a REST API's Cors is not emulated (API Gateway answers "
-		    "preflights with OPTIONS mock integrations): the functions "
-		    "must answer OPTIONS and set the CORS headers");
+	lb_imp_sam_rest_cors(
+	    imp, api, lb_y_get(p, "Cors"), lb_y_get(p, "Auth"));
 	lb_imp_gateway_responses(
 	    imp, api, lb_y_get(p, "GatewayResponses"), true);
 	for (size_t i = 0; ms != NULL && ms->kind == LB_Y_SEQ && i < ms->n;

@@ -351,6 +351,41 @@ http_authorizers(struct sls *s, struct lb_imp_api *api)
 	}
 }
 
+/* A REST event's `cors`: true, or {origin|origins, headers, methods,
+ * allowCredentials, maxAge}; the framework's defaults (origin '*', its
+ * header list) when absent.  NULL when out of memory. */
+static const struct lb_imp_cors *
+rest_cors(struct sls *s, struct lb_ynode *c)
+{
+	static const char *const headers[] = { "Content-Type", "X-Amz-Date",
+		"Authorization", "X-Api-Key", "X-Amz-Security-Token",
+		"X-Amz-User-Agent", "X-Amzn-Trace-Id" };
+	struct lb_imp_cors *x = lb_arena_alloc(&s->imp->a, sizeof(*x));
+	double age;
+
+	if (x == NULL)
+		return NULL;
+	memset(x, 0, sizeof(*x));
+	x->set = true;
+	x->max_age = LB_IMP_UNSET;
+	if (c->kind == LB_Y_MAP) {
+		lv(s, c, "origin", &x->origins);
+		lv(s, c, "origins", &x->origins);
+		lv(s, c, "headers", &x->headers);
+		lv(s, c, "methods", &x->methods);
+		if (nv(s, c, "maxAge", &age) == 0)
+			x->max_age = age;
+		x->credentials =
+		    lb_y_bool(lb_y_get(c, "allowCredentials")) == 1;
+	}
+	if (x->origins.n == 0)
+		lb_imp_strs_add(s->imp, &x->origins, "*");
+	if (x->headers.n == 0)
+		for (size_t i = 0; i < 7; i++)
+			lb_imp_strs_add(s->imp, &x->headers, headers[i]);
+	return x;
+}
+
 static void
 http_event(struct sls *s, struct lb_imp_func *f, struct lb_ynode *e)
 {
@@ -423,12 +458,7 @@ http_event(struct sls *s, struct lb_imp_func *f, struct lb_ynode *e)
 		}
 	}
 	if ((c = lb_y_get(e, "cors")) != NULL && lb_y_bool(c) != 0)
-		lb_imp_warn(s->imp, c->line,
-		    "route '%s': a REST API's cors is not emulated (API "
-		    "Gateway "
-		    "answers preflights with OPTIONS mock integrations): the "
-		    "function must answer OPTIONS",
-		    r->key);
+		r->cors = rest_cors(s, c);
 }
 
 static void

@@ -20,6 +20,7 @@
 #include "lambda/sandbox.h"
 #include "lambda/spawn.h"
 #include "lambda/worker.h"
+#include "paths.h" /* generated: where `make install` puts things */
 
 /* Child side of lb_spawn_start: async-signal-safe calls only. */
 static void
@@ -255,20 +256,40 @@ lb_self_exe(void)
 static char worker_path[PATH_MAX];
 static pthread_once_t worker_once = PTHREAD_ONCE_INIT;
 
+/* path is an executable file: worker_path takes it */
+static int
+worker_try(const char *dir, int dirlen, const char *rel)
+{
+	int n = snprintf(worker_path, sizeof(worker_path), "%.*s%s%s", dirlen,
+	    dir, dirlen > 0 ? "/" : "", rel);
+
+	return n > 0 && (size_t)n < sizeof(worker_path) &&
+	    access(worker_path, X_OK) == 0;
+}
+
+/*
+ * Where lambdabridge-worker is: beside the binary (the build tree), then
+ * where `make install` put it relative to the binary (so that a staged
+ * DESTDIR tree or a moved prefix runs its own worker), then where it was
+ * installed (build/paths.h), else the binary itself.
+ */
 static void
 worker_init(void)
 {
 	const char *self = lb_self_exe();
 	const char *slash = strrchr(self, '/');
-	int n = -1;
-
 	/* /proc/self/exe (a replaced binary) has no folder to look in */
-	if (slash != NULL && strncmp(self, "/proc/", 6) != 0)
-		n = snprintf(worker_path, sizeof(worker_path),
-		    "%.*s/lambdabridge-worker", (int)(slash - self), self);
-	if (n < 0 || (size_t)n >= sizeof(worker_path) ||
-	    access(worker_path, X_OK) < 0)
-		snprintf(worker_path, sizeof(worker_path), "%s", self);
+	int dl = slash != NULL && strncmp(self, "/proc/", 6) != 0
+	    ? (int)(slash - self)
+	    : -1;
+
+	if (dl >= 0 && worker_try(self, dl, "lambdabridge-worker"))
+		return;
+	if (dl >= 0 && worker_try(self, dl, LB_WORKER_FROM_BINDIR))
+		return;
+	if (worker_try("", 0, LB_WORKER_PATH))
+		return;
+	snprintf(worker_path, sizeof(worker_path), "%s", self);
 }
 
 const char *

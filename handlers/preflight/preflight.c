@@ -13,6 +13,11 @@
  *	        console's "Content-Type,X-Amz-Date,Authorization,X-Api-Key,
  *	        X-Amz-Security-Token")
  *	    Access-Control-Max-Age        $CORS_MAX_AGE, when set
+ *	    Access-Control-Allow-Credentials $CORS_ALLOW_CREDENTIALS, when set
+ *
+ * A variable set to the empty string leaves its header out (what API
+ * Gateway's mock integration does for a value SAM's Cors does not give;
+ * `lambdabridge import` writes such functions).
  *
  * The other responses of a REST API carry CORS headers only when the
  * function returns them, and gateway errors only through gateway_responses
@@ -27,17 +32,17 @@
 
 lb_handler preflight_handler;
 
-/* Adds header `name` from environment variable `var`, else `def` (none
- * when def is NULL). */
+/* Adds header `name` from environment variable `var`, else `def`; none
+ * when that is NULL or the variable is set to "". */
 static void
 add_from_env(
     json_object *headers, const char *name, const char *var, const char *def)
 {
 	const char *v = getenv(var);
 
-	if (v == NULL || *v == '\0')
+	if (v == NULL)
 		v = def;
-	if (v != NULL)
+	if (v != NULL && *v != '\0')
 		json_object_object_add(
 		    headers, name, json_object_new_string(v));
 }
@@ -65,6 +70,8 @@ preflight_handler(json_object *event, const lb_context *ctx)
 	    "Content-Type,X-Amz-Date,Authorization,X-Api-Key,"
 	    "X-Amz-Security-Token");
 	add_from_env(headers, "Access-Control-Max-Age", "CORS_MAX_AGE", NULL);
+	add_from_env(headers, "Access-Control-Allow-Credentials",
+	    "CORS_ALLOW_CREDENTIALS", NULL);
 	json_object_object_add(headers, "Content-Type",
 	    json_object_new_string("application/json"));
 	json_object_object_add(res, "statusCode", json_object_new_int(200));

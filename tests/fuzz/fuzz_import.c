@@ -16,6 +16,13 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* o.installed: some things are, some are not */
+static int
+installed(const char *path)
+{
+	return strlen(path) % 2;
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -41,6 +48,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		o.nfunctions = 1;
 		o.runtimes = runtimes;
 		o.nruntimes = 1;
+		/* a REST API's CORS, the built-in runtimes, their checks */
+		o.preflight = "preflight.so";
+		o.ric_dir = "/ric";
+		o.installed = installed;
 	}
 	rc = lb_import((const char *)data + 1, size - 1, &o, &r);
 	if (rc == 0 && (r.config == NULL || r.warnings == NULL))

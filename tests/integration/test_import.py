@@ -2,9 +2,11 @@
 OpenAPI definitions and serverless.yml.  Templates in the shapes of AWS's own samples
 (tests/integration/import/: several APIs, the implicit API, Globals, a
 Lambda authorizer, CORS, parameters, conditions, mappings, intrinsics in
-both forms, a custom runtime) are imported, checked with `lambdabridge
-check`, served by a bridge behind nginx and driven with requests whose
-events are compared with what the template declares.  The real API
+both forms, a custom runtime, a REST API's CORS) are imported, checked
+with `lambdabridge check`, served by a bridge behind nginx and driven with
+requests whose events and preflights are compared with what the template
+declares; a nodejs20.x function runs through the built-in runtime table
+and AWS's Node.js runtime interface client when it is installed.  The real API
 definitions others published, each with the EXPECTED.json of what it
 declares, are imported from ../shared/import-cases (by path: they are not
 part of the repository) when that folder exists.
@@ -353,6 +355,7 @@ def import_case(fx, folder):
             args += ["--function", "%s=handlers/integ_fn.so:integ_echo" % fn["name"]]
         elif not rt.startswith("provided"):
             args += ["--runtime", "%s=/bin/cat" % rt]
+    args += ["--preflight", os.path.join(h.HANDLERS, "preflight.so")]
     r = run_import(args + [src])
     params = sorted(set(re.findall(r"give --param (\w+)=VALUE", r.stderr)))
     for p in params:
@@ -380,6 +383,12 @@ def shared_cases_as_expected(fx):
             h.ok('api = "%s";' % api["type"] in text, "%s: type %s" % (name, api["type"]))
             h.ok('stage = "%s";' % (api["stage"] or "$default") in text, "%s: stage" % name)
             got = routes_of(text)
+            # a REST API's CORS: OPTIONS routes to the preflight handler
+            pre = {k: v for k, v in got.items() if v[1].startswith("CorsPreflight")}
+            got = {k: v for k, v in got.items() if k not in pre}
+            if api["cors"] and api["type"] == "rest":
+                h.ok(pre and all(k.startswith("OPTIONS ") for k in pre),
+                     "%s: preflight routes %r" % (name, sorted(pre)))
             h.eq(len(got), len(api["routes"]), "%s: routes %r" % (name, sorted(got)))
             for rt in api["routes"]:
                 key = "%s %s" % (rt["method"], rt["path"])
@@ -424,3 +433,144 @@ def shared_cases_as_expected(fx):
             check(conf)
         seen += 1
     h.ok(seen > 0, "no case in " + CASES)
+
+
+# ---------------------------------------------------------------- REST CORS, built-in runtimes
+
+def import_and_serve(fx, name, args, want_rc=0):
+    """Imports with `args`, checks the result and serves it behind nginx:
+    (nginx port, the configuration text, stderr)."""
+    r = run_import(args)
+    h.eq(r.returncode, want_rc, "import %s: %s" % (" ".join(args), r.stderr))
+    conf = write_conf(fx.env, r.stdout, name)
+    check(conf)
+    bridge = h.start_bridge(fx.env, conf)
+    return h.start_nginx(fx.env, bridge.sock).port, r.stdout, r.stderr
+
+
+PREFLIGHT = [("Origin", "https://app.example"), ("Access-Control-Request-Method", "POST"),
+             ("Access-Control-Request-Headers", "content-type")]
+
+
+@G.test
+def sam_rest_cors_preflights(fx):
+    """SAM's Cors on a REST API: each path answers OPTIONS through the
+    shipped preflight handler with the template's values (Allow-Methods:
+    the path's methods and OPTIONS; every method for ANY), without the
+    default authorizer the other methods need."""
+    shutil.copy(os.path.join(TEMPLATES, "sam-rest-cors.yaml"), fx.env.path("sam-rest-cors.yaml"))
+    port, text, _ = import_and_serve(
+        fx, "rest-cors", ["--preflight", os.path.join(h.HANDLERS, "preflight.so"),
+                          fx.env.path("sam-rest-cors.yaml")])
+    h.ok('{ route = "OPTIONS /items"; function = "CorsPreflight"; }' in text, text)
+    r = h.http(port, "OPTIONS", "/dev/items", PREFLIGHT)
+    h.status_is(r, 200)
+    h.eq(r.header("Access-Control-Allow-Origin"), "https://app.example")
+    h.eq(r.header("Access-Control-Allow-Methods"), "GET,OPTIONS,POST")
+    h.eq(r.header("Access-Control-Allow-Headers"), "Content-Type,Authorization")
+    h.eq(r.header("Access-Control-Max-Age"), "300")
+    h.eq(r.header("Access-Control-Allow-Credentials"), None)
+    r = h.http(port, "OPTIONS", "/dev/items/7", PREFLIGHT)
+    h.status_is(r, 200)
+    h.eq(r.header("Access-Control-Allow-Methods"), "DELETE,GET,HEAD,OPTIONS,PATCH,POST,PUT")
+    # the methods themselves keep the API's default authorizer
+    h.status_is(h.http(port, "POST", "/dev/items", body="{}"), 401)
+    ev = echo(h.http(port, "POST", "/dev/items", [("Authorization", "allow")], body="{}"))
+    h.eq(ev["event"]["resource"], "/items")
+
+
+@G.test
+def serverless_rest_cors(fx):
+    """serverless.yml's `cors: true` on http events: the framework's
+    origin and header list, the methods of the path's events with cors;
+    a path without cors has no OPTIONS (REST's 403 for no route)."""
+    path = fx.env.path("sls-cors.yml")
+    with open(path, "w") as f:
+        f.write("service: cors\nprovider: {name: aws, stage: v1}\n"
+                "functions:\n  api:\n    handler: h.api\n    events:\n"
+                "      - http: {path: things, method: get, cors: true}\n"
+                "      - http: {path: things, method: delete, cors: true}\n"
+                "      - http: {path: plain, method: get}\n")
+    port, _, _ = import_and_serve(
+        fx, "sls-cors", ["--function", "api=handlers/integ_fn.so:integ_echo",
+                         "--preflight", os.path.join(h.HANDLERS, "preflight.so"), path])
+    r = h.http(port, "OPTIONS", "/v1/things", PREFLIGHT)
+    h.status_is(r, 200)
+    h.eq(r.header("Access-Control-Allow-Origin"), "*")
+    h.eq(r.header("Access-Control-Allow-Methods"), "DELETE,GET,OPTIONS")
+    h.eq(r.header("Access-Control-Allow-Headers"),
+         "Content-Type,X-Amz-Date,Authorization,X-Api-Key,X-Amz-Security-Token,"
+         "X-Amz-User-Agent,X-Amzn-Trace-Id")
+    h.status_is(h.http(port, "OPTIONS", "/v1/plain", PREFLIGHT), 403)
+    echo(h.http(port, "GET", "/v1/plain"))
+
+
+NODE_SAM = """Transform: AWS::Serverless-2016-10-31
+Resources:
+  NodeFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: nodejs20.x
+      CodeUri: node/
+      Handler: index.handler
+      MemorySize: 512
+      Events:
+        Hello: {Type: HttpApi, Properties: {Path: /node, Method: get}}
+  PyFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      CodeUri: node/
+      Handler: app.handler
+"""
+
+
+@G.test
+def node_runtime_without_runtime_option(fx):
+    """A nodejs20.x function imported without --runtime runs through AWS's
+    Node.js runtime interface client where --ric-dir says it is installed
+    (here: where scripts/install-deps ric put it), behind nginx."""
+    ric = os.environ.get("LB_RIC_DIR", "/opt/lambdabridge-test/ric")
+    if not os.path.exists(os.path.join(ric, "node_modules", "aws-lambda-ric", "index.mjs")) \
+            or not os.path.exists("/usr/bin/node"):
+        raise h.Skip("AWS's Node.js runtime interface client is not installed in %s "
+                     "(scripts/install-deps ric)" % ric)
+    d = fx.env.path("ricdir")
+    os.mkdir(d)
+    os.symlink(ric, os.path.join(d, "node"))
+    tpl = fx.env.path("node-sam.yaml")
+    with open(tpl, "w") as f:
+        f.write(NODE_SAM.split("  PyFunction:")[0])
+    if not os.path.exists(fx.env.path("node")):
+        os.symlink(os.path.join(h.REPO, "tests", "runtimes", "node"), fx.env.path("node"))
+    port, text, err = import_and_serve(fx, "node", ["--ric-dir", d, tpl])
+    h.eq(err, "", "warnings")
+    h.ok("bootstrap = [ \"/usr/bin/node\", \"%s/node/node_modules/aws-lambda-ric/index.mjs\" ];"
+         % d in text, text)
+    body = echo(h.http(port, "GET", "/node?x=1"))
+    h.eq(body["function"], "NodeFunction")
+    h.eq(body["event"]["routeKey"], "GET /node")
+    h.eq(body["event"]["queryStringParameters"], {"x": "1"})
+
+
+@G.test
+def missing_runtime_says_what_to_install(fx):
+    """Where the runtime interface clients are not installed, the import
+    still maps the functions, and says (exit 3) what to install where."""
+    tpl = fx.env.path("node-py.yaml")
+    with open(tpl, "w") as f:
+        f.write(NODE_SAM)
+    r = run_import(["--ric-dir", "/nonexistent/ric", tpl])
+    h.eq(r.returncode, 3, r.stderr)
+    h.ok("%s:4: function 'NodeFunction' (nodejs20.x): AWS's Node.js runtime interface "
+         "client '/nonexistent/ric/node/node_modules/aws-lambda-ric/index.mjs' is not "
+         "installed here: npm install --prefix /nonexistent/ric/node aws-lambda-ric" % tpl
+         in r.stderr, r.stderr)
+    h.ok("function 'PyFunction' (python3.12): AWS's Python runtime interface client" in r.stderr
+         and "pip install awslambdaric" in r.stderr, r.stderr)
+    h.ok('"-m", "awslambdaric", "app.handler" ];' in r.stdout, r.stdout)
+    # --runtime still wins over the built-in table
+    r = run_import(["--ric-dir", "/nonexistent/ric", "--runtime", "nodejs20.x=/bin/cat",
+                    "--runtime", "python3.12=/bin/cat", tpl])
+    h.eq((r.returncode, r.stderr), (0, ""), "with --runtime for both")
+    h.ok('bootstrap = [ "/bin/cat" ];' in r.stdout, r.stdout)

@@ -26,8 +26,23 @@ struct args {
 	int rc;
 };
 
+/* o.installed: nothing is installed; only what is under /usr/bin */
+static int
+installed_none(const char *path)
+{
+	(void)path;
+	return 0;
+}
+
+static int
+installed_usr_bin(const char *path)
+{
+	return strncmp(path, "/usr/bin/", 9) == 0;
+}
+
 /* Imports `text` with options "p:K=V", "f:NAME=MOD", "r:RT=ARGV",
- * "api:NAME", "stage:NAME" (NULL-terminated). */
+ * "api:NAME", "stage:NAME", "pf:PREFLIGHT", "ric:DIR", "inst:none" or
+ * "inst:usr-bin" (NULL-terminated). */
 static struct args *
 run(const char *text, ...)
 {
@@ -52,6 +67,20 @@ run(const char *text, ...)
 		}
 		if (strncmp(opt, "stage:", 6) == 0) {
 			a->o.stage = opt + 6;
+			continue;
+		}
+		if (strncmp(opt, "pf:", 3) == 0) {
+			a->o.preflight = opt + 3;
+			continue;
+		}
+		if (strncmp(opt, "ric:", 4) == 0) {
+			a->o.ric_dir = opt + 4;
+			continue;
+		}
+		if (strncmp(opt, "inst:", 5) == 0) {
+			a->o.installed = strcmp(opt + 5, "none") == 0
+			    ? installed_none
+			    : installed_usr_bin;
 			continue;
 		}
 		if (opt[0] == 'p')
@@ -408,7 +437,10 @@ test_rest_api_auth_keys_responses(void)
 	    "headers = { X-A = \"v\"; }; };"));
 	CU_ASSERT(warned(a, "header 'X-B' maps 'method.request.header.x'"));
 	CU_ASSERT(warned(a, "gateway response type 'WAF_FILTERED'"));
-	CU_ASSERT(warned(a, "a REST API's Cors is not emulated"));
+	/* no preflight handler given: the CORS is not carried over */
+	CU_ASSERT(warned(a,
+	    "t.yaml:4: API 'Api': its CORS needs the "
+	    "preflight handler (give --preflight MODULE)"));
 	CU_ASSERT(has(a,
 	    "#     throttling_rate_limit = 5; "
 	    "throttling_burst_limit = 10;\n"
@@ -908,6 +940,294 @@ test_output_loads(void)
 	done(a);
 }
 
+/* A REST API's Cors (SAM): an OPTIONS route per path to a preflight
+ * function with the headers' values; AllowMethods absent: the path's own
+ * methods and OPTIONS, sorted (every method for ANY); a path that has its
+ * own OPTIONS keeps it; the DefaultAuthorizer and the API key go to the
+ * preflights unless Auth says otherwise. */
+static void
+test_rest_cors_sam(void)
+{
+	const char *t = SAM
+	    "Resources:\n"
+	    "  Api:\n"
+	    "    Type: AWS::Serverless::Api\n"
+	    "    Properties:\n"
+	    "      StageName: v1\n"
+	    "      Cors:\n"
+	    "        AllowOrigin: \"'https://app.example'\"\n"
+	    "        AllowHeaders: \"'Content-Type,X-Token'\"\n"
+	    "        MaxAge: \"'600'\"\n"
+	    "        AllowCredentials: true\n"
+	    "      Auth:\n"
+	    "        DefaultAuthorizer: Tok\n"
+	    "        ApiKeyRequired: true\n"
+	    "        Authorizers: {Tok: {FunctionArn: !GetAtt Auth.Arn}}\n"
+	    "  Api2:\n"
+	    "    Type: AWS::Serverless::Api\n"
+	    "    Properties:\n"
+	    "      StageName: v2\n"
+	    "      Cors: \"'*'\"\n"
+	    "      Auth:\n"
+	    "        DefaultAuthorizer: Tok\n"
+	    "        AddDefaultAuthorizerToCorsPreflight: false\n"
+	    "        Authorizers: {Tok: {FunctionArn: !GetAtt Auth.Arn}}\n"
+	    "  Api3:\n"
+	    "    Type: AWS::Serverless::Api\n"
+	    "    Properties: {StageName: v3, Cors: {AllowOrigin: bare}}\n" FN(
+	        "Auth", "") FN("F",
+	        "      Events:\n"
+	        "        A: {Type: Api, Properties: {RestApiId: !Ref Api, "
+	        "Path: /items, Method: post}}\n"
+	        "        B: {Type: Api, Properties: {RestApiId: !Ref Api, "
+	        "Path: /items, Method: get}}\n"
+	        "        C: {Type: Api, Properties: {RestApiId: !Ref Api, "
+	        "Path: '/items/{id}', Method: any}}\n"
+	        "        D: {Type: Api, Properties: {RestApiId: !Ref Api, "
+	        "Path: /own, Method: get}}\n"
+	        "        E: {Type: Api, Properties: {RestApiId: !Ref Api, "
+	        "Path: /own, Method: options}}\n"
+	        "        G: {Type: Api, Properties: {RestApiId: !Ref Api2, "
+	        "Path: /g, Method: get}}\n"
+	        "        H: {Type: Api, Properties: {RestApiId: !Ref Api3, "
+	        "Path: /h, Method: get}}\n");
+	struct args *a = run(t, "api:Api", "pf:/x/preflight.so", NULL);
+
+	CU_ASSERT_EQUAL(a->rc, 0);
+	/* Api3's two (below) and the API keys' values */
+	CU_ASSERT_EQUAL(a->r.nwarnings, 3);
+	CU_ASSERT(has(a,
+	    "  { name = \"CorsPreflight\";\n"
+	    "    module = \"/x/preflight.so\"; handler = "
+	    "\"preflight_handler\";\n"
+	    "    environment = { CORS_ALLOW_ORIGIN = \"https://app.example\"; "
+	    "CORS_ALLOW_METHODS = \"GET,OPTIONS,POST\"; CORS_ALLOW_HEADERS = "
+	    "\"Content-Type,X-Token\"; CORS_MAX_AGE = \"600\"; "
+	    "CORS_ALLOW_CREDENTIALS = \"true\"; };\n"));
+	CU_ASSERT(has(a,
+	    "  { name = \"CorsPreflight2\";\n"
+	    "    module = \"/x/preflight.so\"; handler = "
+	    "\"preflight_handler\";\n"
+	    "    environment = { CORS_ALLOW_ORIGIN = \"https://app.example\"; "
+	    "CORS_ALLOW_METHODS = "
+	    "\"DELETE,GET,HEAD,OPTIONS,PATCH,POST,PUT\";"));
+	CU_ASSERT(has(a,
+	    "{ route = \"OPTIONS /items\"; function = \"CorsPreflight\"; "
+	    "authorizer = \"Tok\"; api_key_required = true; },\n"
+	    "  { route = \"OPTIONS /items/{id}\"; function = "
+	    "\"CorsPreflight2\"; authorizer = \"Tok\"; api_key_required = "
+	    "true; }\n"));
+	/* /own has the template's OPTIONS */
+	CU_ASSERT(has(a, "{ route = \"OPTIONS /own\"; function = \"F\";"));
+	CU_ASSERT(a->r.config == NULL ||
+	    strstr(a->r.config, "CorsPreflight3") == NULL);
+	done(a);
+
+	/* the string form is AllowOrigin alone: no Allow-Headers ("") and
+	 * the path's methods; AddDefaultAuthorizerToCorsPreflight: false */
+	a = run(t, "api:Api2", "pf:/x/preflight.so", NULL);
+	CU_ASSERT_EQUAL(a->rc, 0);
+	CU_ASSERT(has(a,
+	    "environment = { CORS_ALLOW_ORIGIN = \"*\"; CORS_ALLOW_METHODS = "
+	    "\"GET,OPTIONS\"; CORS_ALLOW_HEADERS = \"\"; };\n"));
+	CU_ASSERT(has(a,
+	    "{ route = \"GET /g\"; function = \"F\"; authorizer "
+	    "= \"Tok\"; },\n"
+	    "  { route = \"OPTIONS /g\"; function = "
+	    "\"CorsPreflight\"; }\n"));
+	done(a);
+
+	/* values must be '...' literals, as SAM requires */
+	a = run(t, "api:Api3", "pf:/x/preflight.so", NULL);
+	CU_ASSERT(warned(a, "header 'AllowOrigin' maps 'bare', not a static"));
+	CU_ASSERT(warned(a, "Cors needs AllowOrigin"));
+	CU_ASSERT(
+	    a->r.config == NULL || strstr(a->r.config, "OPTIONS") == NULL);
+	done(a);
+
+	/* the preflight handler is checked like the runtimes' programs */
+	a = run(t, "api:Api2", "pf:/x/preflight.so", "inst:none", NULL);
+	CU_ASSERT_EQUAL(a->r.nwarnings, 3);
+	CU_ASSERT(warned(a,
+	    "CORS: the preflight handler '/x/preflight.so' is "
+	    "not installed here: make install, or give "
+	    "--preflight MODULE"));
+	done(a);
+}
+
+/* serverless.yml's cors on http events (per event: the methods of the
+ * path's events with cors), and x-amazon-apigateway-cors on a REST
+ * OpenAPI definition */
+static void
+test_rest_cors_serverless_openapi(void)
+{
+	struct args *a =
+	    run("service: s\nprovider: {name: aws}\n"
+	        "functions:\n"
+	        "  f:\n"
+	        "    handler: f.h\n"
+	        "    events:\n"
+	        "      - http: {path: a, method: get, cors: true}\n"
+	        "      - http: {path: a, method: put, cors: true}\n"
+	        "      - http: {path: a, method: delete}\n"
+	        "      - http: {path: b, method: get, cors: "
+	        "{origins: ['https://x.example', "
+	        "'https://y.example'], headers: [X-A], "
+	        "allowCredentials: true, maxAge: 86400}}\n"
+	        "      - http: {path: c, method: get}\n",
+	        "f:f=f.so", "pf:p.so", NULL);
+
+	CU_ASSERT_EQUAL(a->rc, 0);
+	CU_ASSERT(has(a,
+	    "environment = { CORS_ALLOW_ORIGIN = \"*\"; CORS_ALLOW_METHODS = "
+	    "\"GET,OPTIONS,PUT\"; CORS_ALLOW_HEADERS = \"Content-Type,"
+	    "X-Amz-Date,Authorization,X-Api-Key,X-Amz-Security-Token,"
+	    "X-Amz-User-Agent,X-Amzn-Trace-Id\"; };\n"));
+	CU_ASSERT(has(a,
+	    "environment = { CORS_ALLOW_ORIGIN = \"https://x.example\"; "
+	    "CORS_ALLOW_METHODS = \"GET,OPTIONS\"; CORS_ALLOW_HEADERS = "
+	    "\"X-A\"; CORS_MAX_AGE = \"86400\"; CORS_ALLOW_CREDENTIALS = "
+	    "\"true\"; };\n"));
+	CU_ASSERT(warned(a,
+	    "CORS of '/b': a REST API's preflight answers one "
+	    "origin: 'https://x.example' is kept"));
+	CU_ASSERT(has(a,
+	    "{ route = \"OPTIONS /a\"; function = "
+	    "\"CorsPreflight\"; },\n"
+	    "  { route = \"OPTIONS /b\"; function = "
+	    "\"CorsPreflight2\"; }\n"));
+	CU_ASSERT(
+	    a->r.config == NULL || strstr(a->r.config, "OPTIONS /c") == NULL);
+	done(a);
+
+	a = run(
+	    "swagger: '2.0'\ninfo: {title: t}\n"
+	    "x-amazon-apigateway-cors: {allowOrigins: ['https://s.example'], "
+	    "allowMethods: [GET, POST], maxAge: 10}\n"
+	    "paths:\n"
+	    "  /p:\n"
+	    "    get:\n"
+	    "      x-amazon-apigateway-integration: {type: aws_proxy, uri: "
+	    "'arn:aws:lambda:us-east-1:1:function:Fn'}\n",
+	    "f:Fn=fn.so", "pf:p.so", NULL);
+	CU_ASSERT_EQUAL(a->rc, 0);
+	CU_ASSERT(has(a, "api = \"rest\";"));
+	CU_ASSERT(has(a,
+	    "environment = { CORS_ALLOW_ORIGIN = \"https://s.example\"; "
+	    "CORS_ALLOW_METHODS = \"GET,POST\"; CORS_ALLOW_HEADERS = \"\"; "
+	    "CORS_MAX_AGE = \"10\"; };\n"));
+	CU_ASSERT(has(a,
+	    "{ route = \"OPTIONS /p\"; function = "
+	    "\"CorsPreflight\"; }\n"));
+	done(a);
+	/* the same written out: OPTIONS methods with mock integrations
+	 * answering static headers (what the console's "Enable CORS" and
+	 * SAM write); another mock is still not carried over */
+	a = run("swagger: '2.0'\ninfo: {title: t}\n"
+	        "paths:\n"
+	        "  /p:\n"
+	        "    get:\n"
+	        "      x-amazon-apigateway-integration: {type: aws_proxy, uri: "
+	        "'arn:aws:lambda:us-east-1:1:function:Fn'}\n"
+	        "    options:\n"
+	        "      x-amazon-apigateway-integration:\n"
+	        "        type: mock\n"
+	        "        responses:\n"
+	        "          default:\n"
+	        "            statusCode: '200'\n"
+	        "            responseParameters:\n"
+	        "              method.response.header.Access-Control-Allow-"
+	        "Methods: \"'GET,OPTIONS'\"\n"
+	        "              method.response.header.Access-Control-Allow-"
+	        "Origin: \"'https://m.example'\"\n"
+	        "              method.response.header.Access-Control-Allow-"
+	        "Headers: \"'Content-Type'\"\n"
+	        "  /q:\n"
+	        "    options:\n"
+	        "      x-amazon-apigateway-integration: {type: mock}\n",
+	    "f:Fn=fn.so", "pf:p.so", NULL);
+	CU_ASSERT(has(a,
+	    "environment = { CORS_ALLOW_ORIGIN = \"https://m.example\"; "
+	    "CORS_ALLOW_METHODS = \"GET,OPTIONS\"; CORS_ALLOW_HEADERS = "
+	    "\"Content-Type\"; };\n"));
+	CU_ASSERT(has(a,
+	    "{ route = \"OPTIONS /p\"; function = "
+	    "\"CorsPreflight\"; }\n"));
+	CU_ASSERT(warned(a,
+	    "OPTIONS /q: integration type 'mock' is not "
+	    "Lambda proxy"));
+	done(a);
+}
+
+/* Lambda's Node.js and Python runtimes through AWS's runtime interface
+ * clients under the --ric-dir; --runtime still wins; what is not
+ * installed gets a warning saying what to install */
+static void
+test_runtime_defaults(void)
+{
+	const char *t = SAM "Resources:\n"
+	                    "  N:\n    Type: AWS::Serverless::Function\n"
+	                    "    Properties: {Runtime: nodejs22.x, CodeUri: "
+	                    "src/, Handler: index.handler}\n"
+	                    "  Y:\n    Type: AWS::Serverless::Function\n"
+	                    "    Properties: {Runtime: python3.12, CodeUri: "
+	                    "py/, Handler: app.handler}\n"
+	                    "  J:\n    Type: AWS::Serverless::Function\n"
+	                    "    Properties: {Runtime: java21, Handler: a.B}\n";
+	struct args *a = run(t, "ric:/ric", NULL);
+
+	CU_ASSERT(has(a,
+	    "{ name = \"N\";  # nodejs22.x\n"
+	    "    runtime = \"provided\"; code_dir = \"src/\";\n"
+	    "    bootstrap = [ \"/usr/bin/node\", "
+	    "\"/ric/node/node_modules/aws-lambda-ric/index.mjs\" ];\n"
+	    "    handler = \"index.handler\";\n"));
+	CU_ASSERT(has(a,
+	    "{ name = \"Y\";  # python3.12\n"
+	    "    runtime = \"provided\"; code_dir = \"py/\";\n"
+	    "    bootstrap = [ \"/ric/python/bin/python3\", \"-m\", "
+	    "\"awslambdaric\", \"app.handler\" ];\n"
+	    "    handler = \"app.handler\";\n"));
+	CU_ASSERT(has(a, "# { name = \"J\";  # java21\n"));
+	CU_ASSERT(warned(a, "function 'J': runtime 'java21' has no mapping"));
+	CU_ASSERT_EQUAL(a->r.nwarnings, 1);
+	done(a);
+
+	/* on a machine with node in /usr/bin and no client */
+	a = run(t, "ric:/ric", "inst:usr-bin", NULL);
+	CU_ASSERT(warned(a,
+	    "t.yaml:4: function 'N' (nodejs22.x): AWS's Node.js runtime "
+	    "interface client "
+	    "'/ric/node/node_modules/aws-lambda-ric/index.mjs' "
+	    "is not installed here: npm install --prefix /ric/node "
+	    "aws-lambda-ric"));
+	CU_ASSERT(warned(a,
+	    "t.yaml:7: function 'Y' (python3.12): AWS's Python runtime "
+	    "interface client "
+	    "'/ric/python/lib/python3*/site-packages/awslambdaric' is not "
+	    "installed here: python3 -m venv /ric/python && "
+	    "/ric/python/bin/pip install awslambdaric"));
+	CU_ASSERT(a->r.warnings == NULL ||
+	    strstr(a->r.warnings, "Node.js '/usr/bin/node'") == NULL);
+	CU_ASSERT_EQUAL(a->r.nwarnings, 3);
+	done(a);
+
+	/* nothing installed: node too; --runtime replaces the built-in one
+	 * and is checked as well */
+	a = run(
+	    t, "ric:/ric", "inst:none", "r:python3.12=/opt/py/boot x", NULL);
+	CU_ASSERT(warned(a,
+	    "function 'N' (nodejs22.x): Node.js "
+	    "'/usr/bin/node' is not installed here: apt-get "
+	    "install nodejs"));
+	CU_ASSERT(has(a, "bootstrap = [ \"/opt/py/boot\", \"x\" ];"));
+	CU_ASSERT(warned(a,
+	    "function 'Y' (python3.12): the bootstrap "
+	    "'/opt/py/boot' is not installed here: install it, "
+	    "or change --runtime python3.12"));
+	done(a);
+}
+
 void
 lb_test_suite_import(void)
 {
@@ -923,6 +1243,10 @@ lb_test_suite_import(void)
 		{ "HTTP API: JWT, CORS, settings",
 		    test_http_api_jwt_cors_settings },
 		{ "runtimes", test_runtimes },
+		{ "REST API: SAM's Cors", test_rest_cors_sam },
+		{ "REST API: serverless.yml and OpenAPI CORS",
+		    test_rest_cors_serverless_openapi },
+		{ "runtimes: the built-in ones", test_runtime_defaults },
 		{ "several APIs", test_several_apis },
 		{ "OpenAPI: Swagger 2 REST", test_openapi_swagger2_rest },
 		{ "OpenAPI 3: HTTP API", test_openapi3_http },
