@@ -190,7 +190,8 @@ $(PATHS_USERS:%=$(BUILD)/%.o) $(PATHS_USERS:%=$(BUILD)/asan/%.o): CPPFLAGS_BRIDG
 # `make install` (DESTDIR= stages it): the binary, its worker, the example
 # handlers, the handler ABI header and its pkg-config file, the man pages,
 # the web servers' snippets and an example configuration, the systemd
-# units, and /etc/lambdabridge/lambdabridge.conf when there is none.  The
+# units, and /etc/lambdabridge/lambdabridge.conf and
+# /etc/logrotate.d/lambdabridge when there are none.  The
 # files that name installed paths get this install's.
 INSTALL ?= install
 SUBST = sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' \
@@ -227,6 +228,11 @@ install: $(BUILD)/lambdabridge $(BUILD)/lambdabridge-worker $(HANDLER_SO)
 	test -e $(D)$(SYSCONFDIR)/lambdabridge/lambdabridge.conf || \
 		$(INSTALL) -m 0644 $(D)$(PKGDATADIR)/lambdabridge.conf \
 		$(D)$(SYSCONFDIR)/lambdabridge/lambdabridge.conf
+	$(INSTALL) -m 0644 conf/lambdabridge.logrotate $(D)$(PKGDATADIR)/
+	$(INSTALL) -d $(D)$(SYSCONFDIR)/logrotate.d
+	test -e $(D)$(SYSCONFDIR)/logrotate.d/lambdabridge || \
+		$(INSTALL) -m 0644 conf/lambdabridge.logrotate \
+		$(D)$(SYSCONFDIR)/logrotate.d/lambdabridge
 
 # Everything install put there but the configuration in $(SYSCONFDIR),
 # which is yours (remove it by hand).
@@ -239,6 +245,7 @@ uninstall:
 		$(D)$(MANDIR)/man5/lambdabridge.conf.5 \
 		$(D)$(MANDIR)/man8/lambdabridge.8 \
 		$(SNIPPETS:%=$(D)$(PKGDATADIR)/%) $(D)$(PKGDATADIR)/lambdabridge.conf \
+		$(D)$(PKGDATADIR)/lambdabridge.logrotate \
 		$(UNITS:systemd/%=$(D)$(SYSTEMDUNITDIR)/%)
 	-rmdir $(D)$(HANDLERDIR)/provided $(D)$(HANDLERDIR) $(D)$(PKGLIBDIR) \
 		$(D)$(PKGDATADIR)/nginx $(D)$(PKGDATADIR)/apache $(D)$(PKGDATADIR) \

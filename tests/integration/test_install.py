@@ -92,6 +92,7 @@ def installed_layout(fx):
         "share/lambdabridge/nginx/lambdabridge.conf": 0o644,
         "share/lambdabridge/apache/lambdabridge.conf": 0o644,
         "share/lambdabridge/apache/lambdabridge-fcgid.conf": 0o644,
+        "share/lambdabridge/lambdabridge.logrotate": 0o644,
         "lib/systemd/system/lambdabridge.service": 0o644,
         "lib/systemd/system/lambdabridge.socket": 0o644,
     }
@@ -101,6 +102,8 @@ def installed_layout(fx):
         h.eq(stat.S_IMODE(os.stat(p).st_mode), mode, "mode of " + rel)
     conf = os.path.join(fx.dest, "etc/lambdabridge/lambdabridge.conf")
     h.ok(os.path.isfile(conf), "no /etc/lambdabridge/lambdabridge.conf")
+    h.ok(os.path.isfile(os.path.join(fx.dest, "etc/logrotate.d/lambdabridge")),
+         "no /etc/logrotate.d/lambdabridge")
     with open(os.path.join(fx.root, "lib/systemd/system/lambdabridge.service")) as f:
         unit = f.read()
     h.ok("ExecStart=%s/bin/lambdabridge -c /etc/lambdabridge/lambdabridge.conf" % PREFIX
@@ -196,8 +199,8 @@ def staged_binary_serves_behind_nginx(fx):
 @g.test
 def uninstall_leaves_only_the_configuration(fx):
     """`make uninstall` removes every file install put there but the
-    configuration in /etc, which is the operator's; a second install into
-    a tree that has one keeps it."""
+    configuration and the logrotate stanza in /etc, which are the
+    operator's; a second install into a tree that has them keeps them."""
     conf = os.path.join(fx.dest, "etc/lambdabridge/lambdabridge.conf")
     with open(conf, "a") as f:
         f.write("# edited by the operator\n")
@@ -209,7 +212,8 @@ def uninstall_leaves_only_the_configuration(fx):
         h.ok("edited by the operator" in f.read(), "install replaced an existing configuration")
     make("uninstall", "DESTDIR=" + d2, "PREFIX=" + PREFIX)
     left = files_under(d2)
-    h.eq(sorted(left), ["etc/lambdabridge/lambdabridge.conf"], "left after uninstall")
+    h.eq(sorted(left), ["etc/lambdabridge/lambdabridge.conf", "etc/logrotate.d/lambdabridge"],
+         "left after uninstall")
     h.ok(not os.path.exists(d2 + PREFIX + "/lib/lambdabridge"), "lib/lambdabridge is left")
 
 
