@@ -7,7 +7,7 @@
 
 BUILD   ?= build
 CC      ?= cc
-PKGS    := json-c libconfig libseccomp libsystemd libfyaml libcrypto libcurl
+PKGS    := json-c libconfig libseccomp libsystemd libfyaml libcrypto libcurl sqlite3
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0)
 
 WARN     = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
@@ -15,7 +15,7 @@ WARN     = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 CSTD     = -std=c11 -D_GNU_SOURCE
 OPT     ?= -O2 -g
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -ljson-c -lconfig -lseccomp -lsystemd -lfyaml -lcrypto -lcurl)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -ljson-c -lconfig -lseccomp -lsystemd -lfyaml -lcrypto -lcurl -lsqlite3)
 FCGI_LIBS  := $(shell pkg-config --libs fcgi 2>/dev/null || echo -lfcgi)
 CUNIT_LIBS := $(shell pkg-config --libs cunit 2>/dev/null || echo -lcunit)
 # libhttp-parser has no .pc in Debian
@@ -131,7 +131,7 @@ $(BUILD)/bench/bootstrap_hello: bench/bootstrap_hello.c
 # `lambdabridge --version`: the version, the commit and the versions of the
 # libraries this build compiled against, rewritten only when they change
 # (libfcgi has no version macro: its .pc's; http-parser has no .pc)
-LIB_VERSIONS = $(foreach p,json-c libconfig libseccomp libsystemd libfyaml fcgi,$(p) \
+LIB_VERSIONS = $(foreach p,json-c libconfig libseccomp libsystemd libfyaml sqlite3 fcgi,$(p) \
 	$(shell pkg-config --modversion $(p) 2>/dev/null || echo '?'),) \
 	http-parser $(shell printf '\043include <http_parser.h>\nHTTP_PARSER_VERSION_MAJOR.HTTP_PARSER_VERSION_MINOR.HTTP_PARSER_VERSION_PATCH\n' | \
 		$(CC) -E -P - 2>/dev/null | tail -1 | tr -d ' ')

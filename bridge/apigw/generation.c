@@ -1,7 +1,7 @@
 /*
  * generation.c - the gateway's configuration generations (gateway_int.h):
  * a request holds a reference on the generation (config, router,
- * environments, buckets and quotas) it started on; a reload swaps the
+ * environments, buckets and quotas' counts) it started on; a reload swaps the
  * current generation, and the old one is freed, on a thread of its own,
  * once its last request has finished.
  */
@@ -15,6 +15,7 @@
 #include "apigw/gateway.h"
 #include "apigw/gateway_int.h"
 #include "apigw/jwks.h"
+#include "apigw/quota.h"
 #include "base/ids.h"
 #include "apigw/router.h"
 #include "apigw/throttle.h"
@@ -23,7 +24,8 @@ struct lb_gateway {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	struct lb_gen *cur;
-	int retiring; /* old generations not yet freed */
+	int retiring;             /* old generations not yet freed */
+	struct lb_quotas *quotas; /* borrowed: every generation's counts */
 };
 
 static void
@@ -37,7 +39,6 @@ gen_free(struct lb_gen *g)
 	lb_throttle_destroy(&g->account_bucket);
 	for (size_t i = 0; g->keys != NULL && i < g->cfg->napi_keys; i++) {
 		lb_throttle_destroy(&g->keys[i].bucket);
-		lb_quota_destroy(&g->keys[i].quota);
 	}
 	free(g->keys);
 	lb_authcache_free(g->authcache);
@@ -52,10 +53,11 @@ gen_free(struct lb_gen *g)
 }
 
 /* Full buckets for the routes', the account's and the API keys'
- * throttling, and unused quotas: a reload starts them afresh, as a new
- * deployment does. */
+ * throttling: a reload starts them afresh, as a new deployment does.  The
+ * keys' quota counts are the gateway's, found by key id: they carry over
+ * (quota.h). */
 static int
-buckets_init(struct lb_gen *g)
+buckets_init(struct lb_gen *g, struct lb_quotas *quotas)
 {
 	const struct lb_config *cfg = g->cfg;
 	int64_t now = lb_mono_us();
@@ -75,9 +77,10 @@ buckets_init(struct lb_gen *g)
 	for (size_t i = 0; i < cfg->napi_keys; i++) {
 		const struct lb_api_key *k = &cfg->api_keys[i];
 
-		lb_quota_init(
-		    &g->keys[i].quota, k->quota_limit, k->quota_period);
 		lb_throttle_init(&g->keys[i].bucket, k->throttle, now);
+		if (k->quota_limit >= 0 &&
+		    (g->keys[i].quota = lb_quotas_get(quotas, k->id)) == NULL)
+			return -1;
 	}
 	g->authz = calloc(
 	    cfg->nauthorizers > 0 ? cfg->nauthorizers : 1, sizeof(*g->authz));
@@ -126,7 +129,8 @@ jwks_init(struct lb_gen *g, char *err, size_t errlen)
 
 /* Builds a generation over cfg (taking it); NULL with err on failure. */
 static struct lb_gen *
-gen_new(struct lb_config *cfg, char *err, size_t errlen)
+gen_new(
+    struct lb_quotas *quotas, struct lb_config *cfg, char *err, size_t errlen)
 {
 	struct lb_gen *g = calloc(1, sizeof(*g));
 	char why[512];
@@ -157,7 +161,7 @@ gen_new(struct lb_config *cfg, char *err, size_t errlen)
 		gen_free(g);
 		return NULL;
 	}
-	if (buckets_init(g) < 0) {
+	if (buckets_init(g, quotas) < 0) {
 		snprintf(err, errlen, "out of memory");
 		gen_free(g);
 		return NULL;
@@ -170,7 +174,8 @@ gen_new(struct lb_config *cfg, char *err, size_t errlen)
 }
 
 struct lb_gateway *
-lb_gateway_new(struct lb_config *cfg, char *err, size_t errlen)
+lb_gateway_new(
+    struct lb_config *cfg, struct lb_quotas *quotas, char *err, size_t errlen)
 {
 	struct lb_gateway *gw = calloc(1, sizeof(*gw));
 
@@ -179,7 +184,8 @@ lb_gateway_new(struct lb_config *cfg, char *err, size_t errlen)
 		lb_config_free(cfg);
 		return NULL;
 	}
-	gw->cur = gen_new(cfg, err, errlen);
+	gw->quotas = quotas;
+	gw->cur = gen_new(quotas, cfg, err, errlen);
 	if (gw->cur == NULL) {
 		free(gw);
 		return NULL;
@@ -264,7 +270,7 @@ int
 lb_gateway_reload(
     struct lb_gateway *gw, struct lb_config *cfg, char *err, size_t errlen)
 {
-	struct lb_gen *g = gen_new(cfg, err, errlen), *old;
+	struct lb_gen *g = gen_new(gw->quotas, cfg, err, errlen), *old;
 
 	if (g == NULL)
 		return -1;
@@ -333,10 +339,11 @@ lb_gateway_dump_stats(struct lb_gateway *gw, FILE *out)
 
 		if (k->quota_limit < 0)
 			continue;
-		used = lb_quota_used(&g->keys[i].quota, lb_now_ms());
+		used = lb_quota_used(g->keys[i].quota, k, lb_now_ms());
 		fprintf(out, "api key %s: quota_used=%lld quota_limit=%d\n",
 		    k->name, used, k->quota_limit);
 	}
+	lb_quotas_dump(gw->quotas, out);
 	for (size_t i = 0; g->jwks != NULL && i < g->cfg->nauthorizers; i++) {
 		struct lb_jwks_stats st;
 

@@ -1091,6 +1091,10 @@ test_api_keys(void)
 	             "{ name = \"a\"; value = \"0123456789abcdefghij\"; "
 	             "throttling_burst_limit = 10; } );\n",
 	    3, "api_keys[0].throttling_rate_limit", "are set together");
+	/* the quota counts' directory (docs/operations.md section 5) */
+	expect_error(
+	    "gateway: {\n api = \"rest\";\n state_dir = \"state\";\n};\n", 3,
+	    "gateway.state_dir", "must be an absolute path");
 }
 
 static void
