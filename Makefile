@@ -123,6 +123,12 @@ $(BUILD)/bench/%: bench/%.c
 	@mkdir -p $(@D)
 	$(CC) $(CSTD) $(OPT) $(WARN) -o $@ $< $(FCGI_LIBS) -lpthread
 
+# the cost of a write of the quota counts, SQLite against an append-only
+# file (docs/performance.md)
+$(BUILD)/bench/state_flush: bench/state_flush.c
+	@mkdir -p $(@D)
+	$(CC) $(CSTD) $(OPT) $(WARN) -o $@ $< -lsqlite3
+
 # case G's custom runtime: a Runtime API client on libcurl, not a FastCGI app
 $(BUILD)/bench/bootstrap_hello: bench/bootstrap_hello.c
 	@mkdir -p $(@D)

@@ -144,6 +144,10 @@ quick_check(struct lb_qstore *s, char *err, size_t errlen)
 	}
 	snprintf(
 	    err, errlen, "%s", text != NULL ? text : sqlite3_errmsg(s->db));
+	/* quick_check describes the damage over several lines */
+	for (char *p = err; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20)
+			*p = ' ';
 	sqlite3_finalize(st);
 	return -1;
 }
