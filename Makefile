@@ -345,6 +345,22 @@ fuzz-seed-fuzz_jwt:
 		$$(printf '{"iss":"https://idp","aud":"app","exp":9}' | \
 		base64 -w0 | tr -d =) > $(BUILD)/fuzz/fuzz_jwt.corpus/seed
 
+# qstore.c: any bytes as gateway.state_dir's quotas.db; the seed is a
+# state file with two rows, as the bridge writes it
+FUZZ_TARGETS += fuzz_qstore
+FUZZ_SRC_fuzz_qstore := bridge/apigw/qstore.c bridge/apigw/throttle.c
+FUZZ_LEN_fuzz_qstore := 65536
+QSTORE_SEED_SQL := PRAGMA application_id = 1279414612; PRAGMA user_version = 1; \
+	CREATE TABLE quota (key_id TEXT PRIMARY KEY NOT NULL, period TEXT NOT NULL, \
+	period_start INTEGER NOT NULL, period_end INTEGER NOT NULL, \
+	used INTEGER NOT NULL) WITHOUT ROWID; \
+	INSERT INTO quota VALUES ('abcdefghij', 'DAY', 0, 86400000, 3), \
+	('klmnopqrst', 'MONTH', 0, 2678400000, 0);
+fuzz-seed-fuzz_qstore:
+	mkdir -p $(BUILD)/fuzz/fuzz_qstore.corpus
+	rm -f $(BUILD)/fuzz/fuzz_qstore.corpus/seed
+	echo "$(QSTORE_SEED_SQL)" | sqlite3 $(BUILD)/fuzz/fuzz_qstore.corpus/seed
+
 fuzz-seed-%:
 	mkdir -p $(FUZZ_CORPUS)
 

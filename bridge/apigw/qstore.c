@@ -360,8 +360,11 @@ lb_qstore_open(const char *dir, int reset, char *moved, size_t movedlen,
 	    LB_QSTORE_FILE);
 	if (open_db(s, why, sizeof(why)) == 0)
 		return s;
+	/* by SQLite's code: the message may quote the file's own bytes */
+	locked = s->db != NULL &&
+	    (sqlite3_errcode(s->db) == SQLITE_BUSY ||
+	        sqlite3_errcode(s->db) == SQLITE_LOCKED);
 	close_db(s);
-	locked = strstr(why, "locked") != NULL;
 	if (reset && !locked) {
 		if (move_aside(s, moved, movedlen, err, errlen) < 0)
 			goto fail;
@@ -378,6 +381,10 @@ lb_qstore_open(const char *dir, int reset, char *moved, size_t movedlen,
 	           : " (--reset-state moves it aside and starts with no "
 	             "counts)");
 fail:
+	/* one line, whatever the file's bytes (a key id in the message) */
+	for (char *p = err; errlen > 0 && *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
 	close_db(s);
 	free(s->path);
 	free(s);
