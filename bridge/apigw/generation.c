@@ -24,7 +24,10 @@ struct lb_gateway {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	struct lb_gen *cur;
-	int retiring;             /* old generations not yet freed */
+	/* generations not yet freed, the current one included: a request
+	 * may drop its reference after its response went out, so the
+	 * gateway is freed only once the last of them is */
+	int live;
 	struct lb_quotas *quotas; /* borrowed: every generation's counts */
 };
 
@@ -190,6 +193,7 @@ lb_gateway_new(
 		free(gw);
 		return NULL;
 	}
+	gw->live = 1;
 	pthread_mutex_init(&gw->mu, NULL);
 	pthread_cond_init(&gw->cv, NULL);
 	return gw;
@@ -221,7 +225,7 @@ retire_thread(void *p)
 	gen_free(ra->gen);
 	free(ra);
 	pthread_mutex_lock(&gw->mu);
-	if (--gw->retiring == 0)
+	if (--gw->live == 0)
 		pthread_cond_broadcast(&gw->cv);
 	pthread_mutex_unlock(&gw->mu);
 	return NULL;
@@ -236,8 +240,6 @@ lb_gen_release(struct lb_gateway *gw, struct lb_gen *g)
 
 	pthread_mutex_lock(&gw->mu);
 	last = --g->refs == 0;
-	if (last)
-		gw->retiring++;
 	pthread_mutex_unlock(&gw->mu);
 	if (!last)
 		return;
@@ -256,7 +258,7 @@ lb_gen_release(struct lb_gateway *gw, struct lb_gen *g)
 	if (ra == NULL) {
 		gen_free(g);
 		pthread_mutex_lock(&gw->mu);
-		if (--gw->retiring == 0)
+		if (--gw->live == 0)
 			pthread_cond_broadcast(&gw->cv);
 		pthread_mutex_unlock(&gw->mu);
 		return;
@@ -286,6 +288,7 @@ lb_gateway_reload(
 	pthread_mutex_lock(&gw->mu);
 	old = gw->cur;
 	gw->cur = g;
+	gw->live++;
 	pthread_mutex_unlock(&gw->mu);
 	lb_gen_release(gw, old);
 	return 0;
@@ -401,7 +404,7 @@ lb_gateway_free(struct lb_gateway *gw)
 		return;
 	lb_gen_release(gw, gw->cur);
 	pthread_mutex_lock(&gw->mu);
-	while (gw->retiring > 0)
+	while (gw->live > 0)
 		pthread_cond_wait(&gw->cv, &gw->mu);
 	pthread_mutex_unlock(&gw->mu);
 	pthread_mutex_destroy(&gw->mu);
