@@ -6,7 +6,9 @@
  * gateway.state_dir the counts are loaded at start and written to its
  * file (qstore.h) by a thread of their own, once a second when they
  * changed and at the end: a crash loses at most the last second's.
- * Counting itself never waits for the disk.
+ * Counting itself never waits for the disk.  The request pipeline knows
+ * only lb_quota_take, so a count kept elsewhere (shared by several
+ * bridges) can take the place of this one behind it.
  */
 #ifndef LB_QUOTA_H
 #define LB_QUOTA_H

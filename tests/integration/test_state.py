@@ -113,7 +113,7 @@ def dump(fx):
     """The SIGUSR1 lines of the running bridge, from the gateway's line on."""
     off = fx.bridge.log_size()
     fx.bridge.signal(signal.SIGUSR1)
-    return fx.bridge.wait_log(r"state: [^\n]*\n", 10, off)
+    return fx.bridge.wait_log(r"(?m)^state: [^\n]*\n", 10, off)
 
 
 def used(fx, key):
@@ -124,7 +124,8 @@ def used(fx, key):
 
 
 def flushes(fx):
-    m = re.search(r"state: file '([^']*)' keys=\d+ flushes=(\d+) failures=(\d+)", dump(fx))
+    m = re.search(r"(?m)^state: file '([^']*)' keys=\d+ flushes=(\d+) failures=(\d+)",
+                  dump(fx))
     if m is None:
         raise AssertionError("no state line in the SIGUSR1 dump:\n" + fx.bridge.log_text()[-2000:])
     h.eq(m.group(1), fx.state_file, "the state file in the dump")
