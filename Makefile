@@ -152,6 +152,16 @@ $(BUILD)/version.h: FORCE
 $(BUILD)/bridge/cli/version.o $(BUILD)/asan/bridge/cli/version.o: $(BUILD)/version.h
 $(BUILD)/bridge/cli/version.o $(BUILD)/asan/bridge/cli/version.o: CPPFLAGS_BRIDGE += -I$(BUILD)
 
+# `lambdabridge start-api` writes the shipped server configurations into its
+# private directory: they are compiled in (scripts/embed)
+SERVER_CONFS := nginx/run.conf.in nginx/fastcgi.conf apache/run.conf.in \
+	apache/lambdabridge.conf
+$(BUILD)/server_confs.h: $(SERVER_CONFS) scripts/embed
+	@mkdir -p $(@D)
+	scripts/embed $(SERVER_CONFS) > $@.tmp && mv $@.tmp $@
+$(BUILD)/bridge/cli/start_api.o $(BUILD)/asan/bridge/cli/start_api.o: $(BUILD)/server_confs.h
+$(BUILD)/bridge/cli/start_api.o $(BUILD)/asan/bridge/cli/start_api.o: CPPFLAGS_BRIDGE += -I$(BUILD)
+
 # The unit runner calls lb_test_suite_<name>() for every tests/unit/test_<name>.c.
 $(BUILD)/tests/unit/suites.h: $(UNIT_SRC) Makefile
 	@mkdir -p $(@D)
@@ -241,10 +251,11 @@ FUZZ_TARGETS += fuzz_config
 FUZZ_SRC_fuzz_config := bridge/config.c bridge/config_table.c \
 	bridge/config_check.c bridge/config_functions.c bridge/config_routes.c \
 	bridge/config_authorizers.c bridge/apigw/cors.c bridge/base/json.c \
-	bridge/base/url.c bridge/base/fmt.c \
+	bridge/base/url.c bridge/base/fmt.c bridge/base/suggest.c \
 	bridge/cli/dump.c bridge/apigw/router.c bridge/apigw/gwerror.c bridge/fastcgi/http.c \
 	bridge/fastcgi/listen.c bridge/base/service.c bridge/lambda/sandbox.c \
-	bridge/base/log.c
+	bridge/base/log.c bridge/lambda/probe.c bridge/lambda/spawn.c \
+	bridge/base/ids.c
 FUZZ_LEN_fuzz_config := 16384
 fuzz-seed-fuzz_config:
 	mkdir -p $(BUILD)/fuzz/fuzz_config.corpus

@@ -551,19 +551,86 @@ keep_files(const config_t *lc, const char *dir, struct lb_config *cfg)
 	return 0;
 }
 
+/*
+ * The sections after `gateway`, in order.  Collecting every error (c's
+ * report set), a section with errors does not stop the others; what
+ * refers to a section (API keys, authorizers and routes need the API
+ * type, routes and authorizers name functions, probes load them) waits
+ * for that section to be right, so that one mistake is reported once.
+ * 0, or -1 when anything failed.
+ */
+static int
+load_sections(struct lb_config__ctx *c, const config_setting_t *root,
+    const char *dir, lb_config_probe *probe, int bad_gateway,
+    struct lb_config *cfg)
+{
+	const config_setting_t *s, *fs;
+	int collect = LB_CONFIG__COLLECTING(c), bad = 0, bad_fns = 0;
+
+	s = config_setting_get_member(root, "gateway_responses");
+	if (s != NULL && lb_config__load_responses(c, s, cfg) < 0) {
+		if (!collect)
+			return -1;
+		bad = 1;
+	}
+	fs = config_setting_get_member(root, "functions");
+	if (fs != NULL &&
+	    (lb_config__load_functions(c, fs, dir, cfg) < 0 ||
+	        lb_config__check_concurrency(c, fs, cfg) < 0)) {
+		if (!collect)
+			return -1;
+		bad = bad_fns = 1;
+	}
+	/* API keys, authorizers and routes depend on the API type */
+	if (bad_gateway)
+		return -1;
+	s = config_setting_get_member(root, "api_keys");
+	if (s != NULL && lb_config__load_api_keys(c, s, cfg) < 0) {
+		if (!collect)
+			return -1;
+		bad = 1;
+	}
+	if (bad_fns)
+		return -1;
+	s = config_setting_get_member(root, "authorizers");
+	if (s != NULL && lb_config__load_authorizers(c, s, dir, cfg) < 0)
+		return -1; /* routes name them */
+	s = config_setting_get_member(root, "routes");
+	if (s != NULL && lb_config__load_routes(c, s, cfg) < 0)
+		return -1;
+	if (bad)
+		return -1;
+	/* last: probing may start a process per function */
+	if (fs != NULL && probe != NULL &&
+	    lb_config__probe_modules(c, fs, probe, cfg) < 0)
+		return -1;
+	return 0;
+}
+
 struct lb_config *
 lb_config_load(
     const char *path, lb_config_probe *probe, char *err, size_t errlen)
 {
+	return lb_config_load_all(path, probe, NULL, NULL, NULL, err, errlen);
+}
+
+struct lb_config *
+lb_config_load_all(const char *path, lb_config_probe *probe,
+    lb_config_report *report, void *arg, size_t *nerrors, char *err,
+    size_t errlen)
+{
 	static const char *const sections[] = { "gateway", "gateway_responses",
 		"functions", "authorizers", "routes", "api_keys" };
-	struct lb_config__ctx c = { path, NULL, err, errlen };
+	struct lb_config__ctx c = { path, NULL, err, errlen, report, arg, 0 };
 	struct lb_config *cfg = NULL;
 	char *real = NULL, *dir = NULL;
-	const config_setting_t *root, *s;
+	const config_setting_t *root;
 	config_t lc;
 	char api_id[11];
+	int bad = 0;
 
+	if (nerrors != NULL)
+		*nerrors = 0;
 	if (errlen > 0)
 		err[0] = '\0';
 	if (check_readable(&c) < 0 || config_dir(&c, &real, &dir) < 0)
@@ -606,17 +673,22 @@ lb_config_load(
 
 		while (j < NFIELDS(sections) && strcmp(sections[j], name) != 0)
 			j++;
-		if (j == NFIELDS(sections)) {
-			lb_config__fail(&c, e, name,
-			    "unknown setting (sections are gateway, "
-			    "gateway_responses, functions, authorizers, "
-			    "routes and api_keys)");
+		if (j < NFIELDS(sections))
+			continue;
+		lb_config__unknown(&c, e, name, name,
+		    (const char *const *)sections, NFIELDS(sections),
+		    " (sections are gateway, gateway_responses, functions, "
+		    "authorizers, routes and api_keys)");
+		if (!report)
 			goto fail_read;
-		}
+		bad = 1;
 	}
 	if (load_gateway(&c, config_setting_get_member(root, "gateway"), cfg) <
-	    0)
-		goto fail_read;
+	    0) {
+		if (!report)
+			goto fail_read;
+		bad = 1;
+	}
 	if (cfg->api_id == NULL) {
 		lb_config__derive_api_id(real, api_id);
 		if ((cfg->api_id = strdup(api_id)) == NULL) {
@@ -624,27 +696,7 @@ lb_config_load(
 			goto fail_read;
 		}
 	}
-	s = config_setting_get_member(root, "gateway_responses");
-	if (s != NULL && lb_config__load_responses(&c, s, cfg) < 0)
-		goto fail_read;
-	s = config_setting_get_member(root, "functions");
-	if (s != NULL &&
-	    (lb_config__load_functions(&c, s, dir, cfg) < 0 ||
-	        lb_config__check_concurrency(&c, s, cfg) < 0))
-		goto fail_read;
-	s = config_setting_get_member(root, "api_keys");
-	if (s != NULL && lb_config__load_api_keys(&c, s, cfg) < 0)
-		goto fail_read;
-	s = config_setting_get_member(root, "authorizers");
-	if (s != NULL && lb_config__load_authorizers(&c, s, dir, cfg) < 0)
-		goto fail_read;
-	s = config_setting_get_member(root, "routes");
-	if (s != NULL && lb_config__load_routes(&c, s, cfg) < 0)
-		goto fail_read;
-	/* last: probing may start a process per function */
-	s = config_setting_get_member(root, "functions");
-	if (s != NULL && probe != NULL &&
-	    lb_config__probe_modules(&c, s, probe, cfg) < 0)
+	if (load_sections(&c, root, dir, probe, bad, cfg) < 0 || bad)
 		goto fail_read;
 	config_destroy(&lc);
 	free(real);
@@ -655,6 +707,12 @@ fail_read:
 fail_path:
 	if (errlen > 0)
 		escape_controls(err, errlen);
+	/* an error that did not go through lb_config__fail (the file cannot
+	 * be read, its syntax, out of memory) is reported here */
+	if (report != NULL && c.nerrors == 0 && errlen > 0 && err[0] != '\0')
+		report(arg, err);
+	if (nerrors != NULL)
+		*nerrors = c.nerrors > 0 ? c.nerrors : 1;
 	lb_config_free(cfg);
 	free(real);
 	free(dir);

@@ -214,6 +214,23 @@ typedef int lb_config_probe(
 struct lb_config *lb_config_load(
     const char *path, lb_config_probe *probe, char *err, size_t errlen);
 
+/* Receives one error of lb_config_load_all: "FILE:LINE: setting: reason",
+ * one line (borrowed: copy what you keep). */
+typedef void lb_config_report(void *arg, const char *msg);
+
+/*
+ * Like lb_config_load, but goes on after an error to find the others, as
+ * `lambdabridge check` reports them: every setting of every section is
+ * checked, and each error goes to report(arg, msg) as it is found (err
+ * gets the first).  What depends on a section with an error (the routes'
+ * functions when a function is wrong, module probes) is checked only
+ * when nothing before it failed.  Returns the config when there was no
+ * error, else NULL; *nerrors (may be NULL) is the count.
+ */
+struct lb_config *lb_config_load_all(const char *path, lb_config_probe *probe,
+    lb_config_report *report, void *arg, size_t *nerrors, char *err,
+    size_t errlen);
+
 /*
  * Checks what only a bridge that may switch users needs (`privileged`, see
  * lb_sandbox_privileged): every function names its user, directly or by

@@ -265,7 +265,7 @@ lb_config__load_functions(struct lb_config__ctx *c,
     const config_setting_t *list, const char *dir, struct lb_config *cfg)
 {
 	char where[64];
-	int len;
+	int len, rc = 0;
 
 	if (lb_config__want_type(c, list, "functions", CONFIG_TYPE_LIST) < 0)
 		return -1;
@@ -288,12 +288,18 @@ lb_config__load_functions(struct lb_config__ctx *c,
 		lb_config__setpath(where, sizeof(where), "functions[%d]", i);
 		if (lb_config__parse_group(c, fs, where,
 		        lb_config__function_fields, lb_config__nfunction_fields,
-		        f) < 0)
-			return -1;
+		        f) < 0) {
+			/* collecting, the next function's settings too */
+			if (!LB_CONFIG__COLLECTING(c))
+				return -1;
+			rc = -1;
+			continue;
+		}
 		if (lb_config__dup_default(&f->version, "$LATEST") == NULL)
 			return lb_config__fail(c, fs, where, "out of memory");
 		for (int j = 0; j < i; j++) {
-			if (strcmp(cfg->functions[j].name, f->name) != 0)
+			if (cfg->functions[j].name == NULL ||
+			    strcmp(cfg->functions[j].name, f->name) != 0)
 				continue;
 			lb_config__setpath(
 			    where, sizeof(where), "functions[%d].name", i);
@@ -327,7 +333,7 @@ lb_config__load_functions(struct lb_config__ctx *c,
 		    check_bootstrap(c, fs, where, cfg, f) < 0)
 			return -1;
 	}
-	return 0;
+	return rc;
 }
 
 /*

@@ -19,15 +19,36 @@ struct lb_config__ctx {
 	const char *dir; /* the config's real directory, for @include'd files */
 	char *err;
 	size_t errlen;
+	/* lb_config_load_all: go on after an error, each one reported */
+	lb_config_report *report;
+	void *report_arg;
+	size_t nerrors;
 };
+
+/* Collecting every error (lb_config_load_all), not stopping at the first. */
+#define LB_CONFIG__COLLECTING(c) ((c)->report != NULL)
 
 /*
  * Writes "FILE:LINE: WHERE: reason" to c's error buffer, FILE and LINE
- * those of setting s (the file alone when s is NULL); returns -1.
+ * those of setting s (the file alone when s is NULL); returns -1.  When
+ * collecting, the buffer keeps the first error and each one goes to
+ * c->report as well.
  */
 int lb_config__fail(struct lb_config__ctx *c, const config_setting_t *s,
     const char *where, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+
+/* Gives msg, its control characters escaped, to c->report. */
+void lb_config__report(struct lb_config__ctx *c, const char *msg);
+
+/*
+ * "unknown setting" for `name` at s, with "did you mean" the nearest of
+ * names[0 .. n-1] when one is near, else followed by `known` (" (sections
+ * are ...)"); returns -1.
+ */
+int lb_config__unknown(struct lb_config__ctx *c, const config_setting_t *s,
+    const char *where, const char *name, const char *const *names, size_t n,
+    const char *known);
 
 /* Formats a setting's dotted path into buf; cut when long (messages). */
 void lb_config__setpath(char *buf, size_t len, const char *fmt, ...)

@@ -159,7 +159,7 @@ lb_config__load_routes(struct lb_config__ctx *c, const config_setting_t *list,
 	char where[64], why[512];
 	struct lb_router *router;
 	size_t bad;
-	int len;
+	int len, failed = 0;
 
 	if (lb_config__want_type(c, list, "routes", CONFIG_TYPE_LIST) < 0)
 		return -1;
@@ -238,9 +238,13 @@ lb_config__load_routes(struct lb_config__ctx *c, const config_setting_t *list,
 		for (size_t j = 0; j < src.nscopes; j++)
 			free(src.scopes[j]);
 		free(src.scopes);
-		if (rc < 0)
+		/* collecting every error, the next route too */
+		if (rc < 0 && !LB_CONFIG__COLLECTING(c))
 			return -1;
+		failed |= rc < 0;
 	}
+	if (failed)
+		return -1;
 	/* conflicts (same method and template) are the router's to find */
 	router =
 	    lb_router_new(cfg->routes, cfg->nroutes, &bad, why, sizeof(why));

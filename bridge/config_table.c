@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/log.h"
+#include "base/suggest.h"
 #include "config_int.h"
 
 int
@@ -17,8 +19,16 @@ lb_config__fail(struct lb_config__ctx *c, const config_setting_t *s,
 {
 	const char *file = c->path;
 	unsigned line = 0;
+	char *err = c->err, mine[1024];
+	size_t errlen = c->errlen;
 	va_list ap;
 	int n;
+
+	/* collecting: the caller's buffer keeps the first error */
+	if (LB_CONFIG__COLLECTING(c) && c->nerrors++ > 0) {
+		err = mine;
+		errlen = sizeof(mine);
+	}
 
 	if (s != NULL) {
 		if (config_setting_source_file(s) != NULL)
@@ -28,17 +38,55 @@ lb_config__fail(struct lb_config__ctx *c, const config_setting_t *s,
 	/* libconfig names an @include'd file as written: relative to dir */
 	if (file != c->path && strcmp(file, c->path) != 0 && file[0] != '/' &&
 	    c->dir != NULL)
-		n = snprintf(c->err, c->errlen, "%s/%s:%u: %s: ", c->dir, file,
-		    line, where);
-	else
 		n = snprintf(
-		    c->err, c->errlen, "%s:%u: %s: ", file, line, where);
-	if (n < 0 || (size_t)n >= c->errlen)
-		return -1;
-	va_start(ap, fmt);
-	vsnprintf(c->err + n, c->errlen - (size_t)n, fmt, ap);
-	va_end(ap);
+		    err, errlen, "%s/%s:%u: %s: ", c->dir, file, line, where);
+	else
+		n = snprintf(err, errlen, "%s:%u: %s: ", file, line, where);
+	if (n >= 0 && (size_t)n < errlen) {
+		va_start(ap, fmt);
+		vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
+		va_end(ap);
+	}
+	if (LB_CONFIG__COLLECTING(c) && errlen > 0)
+		lb_config__report(c, err);
 	return -1;
+}
+
+void
+lb_config__report(struct lb_config__ctx *c, const char *msg)
+{
+	char line[2048];
+
+	lb_log_escape(line, sizeof(line), msg, strlen(msg), 0);
+	c->report(c->report_arg, line);
+}
+
+/* ---- "did you mean" ---- */
+
+/* The known name of table `fields` nearest to `name`, or NULL. */
+static const char *
+suggest_field(
+    const char *name, const struct lb_config__field *fields, size_t nfields)
+{
+	const char *names[128];
+	size_t n = nfields < 128 ? nfields : 128;
+
+	for (size_t i = 0; i < n; i++)
+		names[i] = fields[i].name;
+	return lb_suggest_pick(name, names, n);
+}
+
+int
+lb_config__unknown(struct lb_config__ctx *c, const config_setting_t *s,
+    const char *where, const char *name, const char *const *names, size_t n,
+    const char *known)
+{
+	const char *near = lb_suggest_pick(name, names, n);
+
+	if (near != NULL)
+		return lb_config__fail(
+		    c, s, where, "unknown setting: did you mean '%s'?", near);
+	return lb_config__fail(c, s, where, "unknown setting%s", known);
 }
 
 void
@@ -305,12 +353,15 @@ lb_config__parse_group(struct lb_config__ctx *c, const config_setting_t *s,
     void *dst)
 {
 	char sub[256];
-	int len;
+	const char *near, *suggested[8];
+	size_t nsuggested = 0;
+	int len, rc = 0;
 
 	if (lb_config__want_type(c, s, where, CONFIG_TYPE_GROUP) < 0)
 		return -1;
 	len = config_setting_length(s);
-	for (int i = 0; i < len; i++) {
+	/* collecting (lb_config_load_all), every setting is looked at */
+	for (int i = 0; i < len && (rc == 0 || LB_CONFIG__COLLECTING(c)); i++) {
 		const config_setting_t *e = config_setting_get_elem(s, i);
 		const char *name = config_setting_name(e);
 		const struct lb_config__field *f = NULL;
@@ -319,18 +370,34 @@ lb_config__parse_group(struct lb_config__ctx *c, const config_setting_t *s,
 			if (strcmp(fields[j].name, name) == 0)
 				f = &fields[j];
 		lb_config__setpath(sub, sizeof(sub), "%s.%s", where, name);
-		if (f == NULL)
-			return lb_config__fail(c, e, sub, "unknown setting");
-		if (parse_field(c, e, sub, f, dst) < 0)
-			return -1;
+		if (f == NULL &&
+		    (near = suggest_field(name, fields, nfields)) != NULL) {
+			rc = lb_config__fail(c, e, sub,
+			    "unknown setting: did you mean '%s'?", near);
+			if (nsuggested < 8)
+				suggested[nsuggested++] = near;
+		} else if (f == NULL)
+			rc = lb_config__fail(c, e, sub, "unknown setting");
+		else if (parse_field(c, e, sub, f, dst) < 0)
+			rc = -1;
 	}
-	for (size_t j = 0; j < nfields; j++) {
+	for (size_t j = 0; j < nfields && (rc == 0 || LB_CONFIG__COLLECTING(c));
+	     j++) {
+		size_t k = 0;
+
 		if (!(fields[j].flags & LB_CONFIG__REQUIRED) ||
 		    config_setting_get_member(s, fields[j].name) != NULL)
 			continue;
+		/* a misspelling of it was reported with its right name */
+		while (k < nsuggested && suggested[k] != fields[j].name)
+			k++;
+		if (k < nsuggested) {
+			rc = -1;
+			continue;
+		}
 		lb_config__setpath(
 		    sub, sizeof(sub), "%s.%s", where, fields[j].name);
-		return lb_config__fail(c, s, sub, "missing (required)");
+		rc = lb_config__fail(c, s, sub, "missing (required)");
 	}
-	return 0;
+	return rc;
 }

@@ -90,7 +90,10 @@ usage(FILE *out)
 	    "[-v]\n"
 	    "       lambdabridge --version\n"
 	    "       lambdabridge check -c FILE\n"
-	    "       lambdabridge invoke -c FILE FUNCTION [EVENT.json|-]\n"
+	    "       lambdabridge invoke -c FILE [--env-vars FILE] [--http] "
+	    "FUNCTION [EVENT.json|-]\n"
+	    "       lambdabridge start-api -c FILE [--port N] "
+	    "[--server nginx|apache] [--host ADDR]\n"
 	    "       lambdabridge event v1|v2 METHOD PATH [-H 'K: V']... "
 	    "[-d BODY] [-c FILE]\n"
 	    "       lambdabridge event authorizer token|request|v1|v2 METHOD "
@@ -524,6 +527,7 @@ serve(int argc, char **argv)
 	ctx.srv.handler = lb_gateway_handle;
 	ctx.srv.arg = ctx.gw;
 	if (cgi) {
+		lb_cli_oneshot_explain(ctx.config_path);
 		rc = lb_cgi_serve(&ctx.srv) == 0 ? 0 : 1;
 		goto done;
 	}
@@ -617,6 +621,8 @@ main(int argc, char **argv)
 			return lb_cli_check(argc - 1, argv + 1);
 		if (strcmp(cmd, "invoke") == 0)
 			return lb_cli_invoke(argc - 1, argv + 1);
+		if (strcmp(cmd, "start-api") == 0)
+			return lb_cli_start_api(argc - 1, argv + 1);
 		if (strcmp(cmd, "event") == 0)
 			return lb_cli_event(argc - 1, argv + 1);
 		if (strcmp(cmd, "import") == 0)

@@ -336,6 +336,9 @@ access_log(struct lb_call *c, struct lb_http_response *resp)
 	lb_fmt_str(&f, c->rest ? c->request_id : c->short_id);
 	lb_fmt_str(&f, " ");
 	lb_fmt_str(&f, c->q.fn != NULL ? c->q.fn->name : "-");
+	/* the Lambda request id (START/END/REPORT's), "-" when not invoked */
+	lb_fmt_str(&f, " ");
+	lb_fmt_str(&f, c->invoked ? c->rq.request_id : "-");
 	n = lb_fmt_done(&f, line);
 	if (c->invoked && c->res.report[0] != '\0') {
 		size_t r = strlen(c->res.report);

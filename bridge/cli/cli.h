@@ -19,6 +19,13 @@ int lb_cli_event(int argc, char **argv);
  * serverless.yml as a configuration on stdout (docs/migrating.md). */
 int lb_cli_import(int argc, char **argv);
 
+/*
+ * `lambdabridge start-api -c FILE [--port N] [--server nginx|apache]
+ * [--host ADDR] [--watch] [-v]`: a private web server in front of a bridge
+ * until Ctrl-C (sam local start-api).
+ */
+int lb_cli_start_api(int argc, char **argv);
+
 /* `lambdabridge __probe MODULE SYMBOL` (internal: used by lb_probe_module). */
 int lb_cli_probe(int argc, char **argv);
 
@@ -27,5 +34,12 @@ int lb_cli_probe(int argc, char **argv);
  * version, and the libraries the build compiled against and runs with.
  */
 int lb_cli_version(int argc, char **argv);
+
+/*
+ * Started on a terminal (stdin is one) without a listen address: says on
+ * stderr that the process runs as a one-shot CGI program, why, and how to
+ * serve instead.  Nothing when stdin is not a terminal.
+ */
+void lb_cli_oneshot_explain(const char *config_path);
 
 #endif /* LB_CLI_H */

@@ -1,8 +1,9 @@
 /*
  * cli_check.c - `lambdabridge check [--no-probe] -c FILE`: loads and
  * validates a configuration (probing every function's module unless
- * --no-probe), builds its router and prints the route table.  Exit status:
- * 0 valid, 1 invalid (the reason on stderr), 2 usage error.
+ * --no-probe), builds its router and prints the route table.  Every error
+ * found goes to stderr as "FILE:LINE: setting: reason", then their count.
+ * Exit status: 0 valid, 1 invalid, 2 usage error.
  */
 #include <stdio.h>
 #include <string.h>
@@ -20,6 +21,23 @@ usage(FILE *out)
 	fprintf(out, "usage: lambdabridge check [--no-probe] -c FILE\n");
 }
 
+/* Each error of the load, as it is found. */
+static void
+report(void *arg, const char *msg)
+{
+	(void)arg;
+	fprintf(stderr, "%s\n", msg);
+}
+
+/* The count after the errors, and the exit status. */
+static int
+invalid(const char *path, size_t n)
+{
+	fprintf(stderr, "lambdabridge: %zu error%s in '%s'\n", n,
+	    n == 1 ? "" : "s", path);
+	return 1;
+}
+
 int
 lb_cli_check(int argc, char **argv)
 {
@@ -27,7 +45,7 @@ lb_cli_check(int argc, char **argv)
 	struct lb_config *cfg;
 	struct lb_router *router;
 	char err[1024];
-	size_t bad;
+	size_t bad, nerrors;
 	int probe = 1;
 
 	/* argv[0] is "check" */
@@ -54,25 +72,25 @@ lb_cli_check(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	cfg = lb_config_load(
-	    path, probe ? lb_probe_module : NULL, err, sizeof(err));
-	if (cfg == NULL ||
-	    lb_config_check_users(
+	cfg = lb_config_load_all(path, probe ? lb_probe_module : NULL, report,
+	    NULL, &nerrors, err, sizeof(err));
+	if (cfg == NULL)
+		return invalid(path, nerrors);
+	if (lb_config_check_users(
 	        cfg, lb_sandbox_privileged(), err, sizeof(err)) < 0) {
-		fprintf(stderr, "lambdabridge: %s\n", err);
+		fprintf(stderr, "%s\n", err);
 		lb_config_free(cfg);
-		return 1;
+		return invalid(path, 1);
 	}
 	/* lb_config_load checks routes with the router already; the gateway
 	 * builds its own, so build one here too rather than trust that */
 	router =
 	    lb_router_new(cfg->routes, cfg->nroutes, &bad, err, sizeof(err));
 	if (router == NULL) {
-		fprintf(stderr, "lambdabridge: %s:%d: routes[%zu].route: %s\n",
-		    cfg->path, bad < cfg->nroutes ? cfg->routes[bad].line : 0,
-		    bad, err);
+		fprintf(stderr, "%s:%d: routes[%zu].route: %s\n", cfg->path,
+		    bad < cfg->nroutes ? cfg->routes[bad].line : 0, bad, err);
 		lb_config_free(cfg);
-		return 1;
+		return invalid(path, 1);
 	}
 	lb_router_free(router);
 	lb_dump_config(cfg, stdout);

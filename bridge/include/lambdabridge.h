@@ -26,6 +26,7 @@
 #ifndef LAMBDABRIDGE_H
 #define LAMBDABRIDGE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include <json-c/json.h>
@@ -35,6 +36,12 @@ extern "C" {
 #endif
 
 #define LB_ABI_VERSION 1
+/*
+ * Additions that keep LB_ABI_VERSION (a module built against an older minor
+ * version still loads): 1 adds lb_event_body.  Test it with
+ * `#if LB_ABI_MINOR >= 1`.
+ */
+#define LB_ABI_MINOR 1
 
 /* What a handler knows about its invocation; valid during the call only. */
 typedef struct lb_context {
@@ -66,6 +73,23 @@ int64_t lb_remaining_time_ms(const lb_context *ctx);
  */
 json_object *lb_error(const char *error_type, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+
+/*
+ * The request body of an API Gateway proxy event (payload 1.0 or 2.0) as
+ * the client sent it: the event's "body", base64-decoded when
+ * "isBase64Encoded" is true.  API Gateway encodes a REST API's body when
+ * its Content-Type matches one of the API's binary media types, and an
+ * HTTP API's whenever the Content-Type is not text (text/..., JSON, XML,
+ * JavaScript, form data...) or is missing (docs/handlers.md).
+ *
+ * Returns the bytes (NUL-terminated after *len, but they may hold NULs)
+ * and sets *len; the memory belongs to the invocation: valid until the
+ * handler returns, freed by the bridge after it.  Returns NULL with *len 0
+ * and errno ENOENT when the event has no body (null or absent), EINVAL
+ * when it is marked base64 but is not, ENOMEM when out of memory.  `len`
+ * may be NULL.
+ */
+const char *lb_event_body(const struct json_object *event, size_t *len);
 
 /*
  * Optional module hooks, looked up by name:

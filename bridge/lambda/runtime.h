@@ -14,6 +14,12 @@
 void lb_runtime_begin(void);
 
 /*
+ * Ends the invocation's handler call: frees what lb_event_body decoded for
+ * it.  Keeps errno.
+ */
+void lb_runtime_end(void);
+
+/*
  * The error the handler recorded with lb_error during this invocation:
  * returns 1 and sets the borrowed strings, or 0 when there was none.
  */

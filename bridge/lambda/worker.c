@@ -603,6 +603,7 @@ invoke(struct worker *w, const char *payload, size_t len)
 	lb_runtime_begin();
 	errno = 0;
 	result = w->fn(event, &ctx);
+	lb_runtime_end();
 	if (result == NULL && errno == ENOMEM &&
 	    !lb_runtime_error(&etype, &emsg))
 		die_oom(started);

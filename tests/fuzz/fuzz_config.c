@@ -8,7 +8,12 @@
  *
  * The file lives in a private temp directory beside an empty "m.so", the
  * module every seed names (make fuzz rewrites the seeds' module paths), so
- * the fuzzer gets past the functions into the routes and keys.  Inputs with
+ * the fuzzer gets past the functions into the routes and keys.
+ *
+ * The same file is loaded again as `check` loads it, going on after each
+ * error (lb_config_load_all): it must accept what lb_config_load accepts,
+ * reject what it rejects with the same first error, and report every
+ * error as one such line.  Inputs with
  * "@include" are skipped: they name files outside the input (a FIFO or
  * /dev/zero would hang the run, not find a bug).
  */
@@ -95,6 +100,34 @@ check_message(const char *err)
 			abort();
 }
 
+/* lb_config_load_all's reports: each one line; counted. */
+static void
+report(void *arg, const char *msg)
+{
+	check_message(msg);
+	(*(size_t *)arg)++;
+}
+
+/* check's load agrees with the daemon's: same verdict, same first error. */
+static void
+check_all(const struct lb_config *cfg, const char *err)
+{
+	struct lb_config *all;
+	char all_err[1024];
+	size_t reported = 0, nerrors = 0;
+
+	all = lb_config_load_all(conf_path, NULL, report, &reported, &nerrors,
+	    all_err, sizeof(all_err));
+	if ((all == NULL) != (cfg == NULL))
+		abort();
+	if (all != NULL && (nerrors != 0 || reported != 0))
+		abort();
+	if (all == NULL &&
+	    (nerrors == 0 || reported != nerrors || strcmp(err, all_err) != 0))
+		abort();
+	lb_config_free(all);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -113,6 +146,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (fwrite(data, 1, size, f) != size || fclose(f) != 0)
 		abort();
 	cfg = lb_config_load(conf_path, NULL, err, sizeof(err));
+	check_all(cfg, err);
 	if (cfg == NULL) {
 		check_message(err);
 		return 0;

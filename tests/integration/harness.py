@@ -140,9 +140,12 @@ def unix_accepts(path):
 
 
 def run_cmd(argv, timeout=30, input=None, env=None):
-    """Runs a short command; returns CompletedProcess (text)."""
+    """Runs a short command; returns CompletedProcess (text).  Without
+    input its stdin is /dev/null, never the runner's (`invoke` reads a
+    piped stdin as its event)."""
     return subprocess.run(argv, input=input, capture_output=True, text=True,
-                          timeout=timeout, env=env, start_new_session=True)
+                          timeout=timeout, env=env, start_new_session=True,
+                          stdin=subprocess.DEVNULL if input is None else None)
 
 
 def substitute(template, values):

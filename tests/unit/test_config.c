@@ -31,6 +31,10 @@ static const char *extra_name, *extra_text;
 
 /* The message of the last expected error. */
 static char last_err[1024];
+/* load() as `check` loads (lb_config_load_all): what it reported */
+static int load_all_mode;
+static char reported[8][512];
+static size_t nreported, load_all_nerrors;
 
 /* What the fake probe saw. */
 static int probe_calls;
@@ -89,6 +93,20 @@ rm(const char *dir, const char *name)
 	unlink(p);
 }
 
+/* lb_config_load_all's report: keeps what follows "PATH:" */
+static void
+report_error(void *arg, const char *msg)
+{
+	size_t n = strlen(cfg_path);
+
+	(void)arg;
+	CU_ASSERT(strncmp(msg, cfg_path, n) == 0 && msg[n] == ':');
+	if (nreported < 8)
+		snprintf(reported[nreported], sizeof(reported[0]), "%s",
+		    msg + n + 1);
+	nreported++;
+}
+
 /*
  * Writes `text` to a new temporary config file next to empty modules
  * mod.so, other.so and bad.so and a directory sub/, loads it and removes
@@ -130,7 +148,11 @@ load(const char *text, lb_config_probe *probe, char *err, size_t errlen)
 	fputs(text, f);
 	fclose(f);
 
-	cfg = lb_config_load(cfg_path, probe, err, errlen);
+	if (load_all_mode)
+		cfg = lb_config_load_all(cfg_path, probe, report_error, NULL,
+		    &load_all_nerrors, err, errlen);
+	else
+		cfg = lb_config_load(cfg_path, probe, err, errlen);
 
 	unlink(cfg_path);
 	rm(dir, "mod.so");
@@ -1590,6 +1612,72 @@ test_cors(void)
 	    "gateway.cors", "only HTTP APIs have a CORS configuration");
 }
 
+/* Loads text as check does; expects the reports want[0 .. n-1]. */
+static void
+expect_all(const char *text, const char *const *want, size_t n)
+{
+	struct lb_config *cfg;
+	char err[1024];
+
+	load_all_mode = 1;
+	nreported = 0;
+	cfg = load(text, NULL, err, sizeof(err));
+	load_all_mode = 0;
+	CU_ASSERT_EQUAL(nreported, n);
+	CU_ASSERT_EQUAL(load_all_nerrors, n);
+	CU_ASSERT_EQUAL(cfg == NULL, n > 0);
+	for (size_t i = 0; i < n && i < nreported && i < 8; i++) {
+		if (strcmp(reported[i], want[i]) != 0)
+			fprintf(stderr, "\n  got:  %s\n  want: %s\n",
+			    reported[i], want[i]);
+		CU_ASSERT_STRING_EQUAL(reported[i], want[i]);
+	}
+	/* the caller's buffer has the first, as lb_config_load gives it */
+	if (n > 0)
+		CU_ASSERT(strstr(err, want[0]) != NULL);
+	lb_config_free(cfg);
+}
+
+/* check's load: every error, did-you-mean, dependent sections wait. */
+static void
+test_every_error(void)
+{
+	/* the top-level names first, then each section in order */
+	static const char *const many[] = {
+		"2: fucntions: unknown setting: did you mean 'functions'?",
+		"1: gateway.intgration_timeout: unknown setting: did you mean "
+		"'integration_timeout'?",
+		"1: gateway.api: 'htp': expected \"http\" or \"rest\"",
+		"4: functions[0].timout: unknown setting: did you mean "
+		"'timeout'?",
+		"4: functions[0].memory: 1 is out of range: must be from 128 "
+		"to 10240",
+		"5: functions[1].hnadler: unknown setting: did you mean "
+		"'handler'?",
+	};
+	static const char *const routes[] = {
+		"3: routes[0].function: no function named 'nosuch'",
+		"4: routes[1].fucntion: unknown setting: did you mean "
+		"'function'?",
+	};
+
+	expect_all(
+	    "gateway: { intgration_timeout = 1.0; api = \"htp\"; };\n"
+	    "fucntions = ();\n"
+	    "functions = (\n"
+	    "{ name = \"a\"; module = \"mod.so\"; handler = \"h\"; "
+	    "timout = 1.0; memory = 1; },\n"
+	    "{ name = \"b\"; module = \"mod.so\"; hnadler = \"h\"; } );\n"
+	    "routes = ( { route = \"GET /x\"; function = \"zz\"; } );\n",
+	    many, 6);
+	expect_all(FUNCS "\n"
+	                 "routes = ( { route = \"GET /a\"; function = "
+	                 "\"nosuch\"; },\n"
+	                 "{ route = \"GET /b\"; fucntion = \"a\"; } );\n",
+	    routes, 2);
+	expect_all(FUNCS, NULL, 0);
+}
+
 void
 lb_test_suite_config(void)
 {
@@ -1618,6 +1706,7 @@ lb_test_suite_config(void)
 		{ "gateway: socket and connections", test_gateway_connections },
 		{ "provided runtimes", test_provided },
 		{ "gateway.cors", test_cors },
+		{ "check: every error", test_every_error },
 		CU_TEST_INFO_NULL,
 	};
 
