@@ -1117,6 +1117,15 @@ test_api_keys(void)
 	expect_error(
 	    "gateway: {\n api = \"rest\";\n state_dir = \"state\";\n};\n", 3,
 	    "gateway.state_dir", "must be an absolute path");
+	cfg = load("gateway: { state_dir = \"/var/lib/lambdabridge\"; };\n",
+	    NULL, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
+	CU_ASSERT_STRING_EQUAL(cfg->state_dir, "/var/lib/lambdabridge");
+	lb_config_free(cfg);
+	cfg = load("gateway: { api = \"rest\"; };\n", NULL, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
+	CU_ASSERT_PTR_NULL(cfg->state_dir); /* in memory */
+	lb_config_free(cfg);
 }
 
 static void
