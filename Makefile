@@ -7,7 +7,7 @@
 
 BUILD   ?= build
 CC      ?= cc
-PKGS    := json-c libconfig libseccomp libsystemd libfyaml libcrypto libcurl
+PKGS    := json-c libconfig libseccomp libsystemd libfyaml libcrypto libcurl sqlite3
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0)
 
 WARN     = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
@@ -15,7 +15,7 @@ WARN     = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 CSTD     = -std=c11 -D_GNU_SOURCE
 OPT     ?= -O2 -g
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -ljson-c -lconfig -lseccomp -lsystemd -lfyaml -lcrypto -lcurl)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -ljson-c -lconfig -lseccomp -lsystemd -lfyaml -lcrypto -lcurl -lsqlite3)
 FCGI_LIBS  := $(shell pkg-config --libs fcgi 2>/dev/null || echo -lfcgi)
 CUNIT_LIBS := $(shell pkg-config --libs cunit 2>/dev/null || echo -lcunit)
 # libhttp-parser has no .pc in Debian
@@ -123,6 +123,12 @@ $(BUILD)/bench/%: bench/%.c
 	@mkdir -p $(@D)
 	$(CC) $(CSTD) $(OPT) $(WARN) -o $@ $< $(FCGI_LIBS) -lpthread
 
+# the cost of a write of the quota counts, SQLite against an append-only
+# file (docs/performance.md)
+$(BUILD)/bench/state_flush: bench/state_flush.c
+	@mkdir -p $(@D)
+	$(CC) $(CSTD) $(OPT) $(WARN) -o $@ $< -lsqlite3
+
 # case G's custom runtime: a Runtime API client on libcurl, not a FastCGI app
 $(BUILD)/bench/bootstrap_hello: bench/bootstrap_hello.c
 	@mkdir -p $(@D)
@@ -131,7 +137,7 @@ $(BUILD)/bench/bootstrap_hello: bench/bootstrap_hello.c
 # `lambdabridge --version`: the version, the commit and the versions of the
 # libraries this build compiled against, rewritten only when they change
 # (libfcgi has no version macro: its .pc's; http-parser has no .pc)
-LIB_VERSIONS = $(foreach p,json-c libconfig libseccomp libsystemd libfyaml fcgi,$(p) \
+LIB_VERSIONS = $(foreach p,json-c libconfig libseccomp libsystemd libfyaml sqlite3 fcgi,$(p) \
 	$(shell pkg-config --modversion $(p) 2>/dev/null || echo '?'),) \
 	http-parser $(shell printf '\043include <http_parser.h>\nHTTP_PARSER_VERSION_MAJOR.HTTP_PARSER_VERSION_MINOR.HTTP_PARSER_VERSION_PATCH\n' | \
 		$(CC) -E -P - 2>/dev/null | tail -1 | tr -d ' ')
@@ -468,6 +474,21 @@ fuzz-seed-fuzz_accesslog:
 	mkdir -p $(BUILD)/fuzz/fuzz_accesslog.corpus
 	printf '%s\0%s' '$$context.identity.sourceIp - - [$$context.requestTime] "$$context.httpMethod $$context.routeKey $$context.protocol" $$context.status $$context.responseLength $$context.requestId' 'v"\' > $(BUILD)/fuzz/fuzz_accesslog.corpus/clf
 	printf '%s\0%s' '{ "requestId":"$$context.requestId", "ip": "$$context.identity.sourceIp", "requestTime":"$$context.requestTime", "status":"$$context.status" }' '{"level":"warn"}' > $(BUILD)/fuzz/fuzz_accesslog.corpus/json
+# qstore.c: any bytes as gateway.state_dir's quotas.db; the seed is a
+# state file with two rows, as the bridge writes it
+FUZZ_TARGETS += fuzz_qstore
+FUZZ_SRC_fuzz_qstore := bridge/apigw/qstore.c bridge/apigw/throttle.c
+FUZZ_LEN_fuzz_qstore := 65536
+QSTORE_SEED_SQL := PRAGMA application_id = 1279414612; PRAGMA user_version = 1; \
+	CREATE TABLE quota (key_id TEXT PRIMARY KEY NOT NULL, period TEXT NOT NULL, \
+	period_start INTEGER NOT NULL, period_end INTEGER NOT NULL, \
+	used INTEGER NOT NULL) WITHOUT ROWID; \
+	INSERT INTO quota VALUES ('abcdefghij', 'DAY', 0, 86400000, 3), \
+	('klmnopqrst', 'MONTH', 0, 2678400000, 0);
+fuzz-seed-fuzz_qstore:
+	mkdir -p $(BUILD)/fuzz/fuzz_qstore.corpus
+	rm -f $(BUILD)/fuzz/fuzz_qstore.corpus/seed
+	echo "$(QSTORE_SEED_SQL)" | sqlite3 $(BUILD)/fuzz/fuzz_qstore.corpus/seed
 
 fuzz-seed-%:
 	mkdir -p $(FUZZ_CORPUS)

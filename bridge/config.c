@@ -159,6 +159,8 @@ static const struct lb_config__field gateway_fields[] = {
 	    access_log_fields),
 	STR("api_key_source", struct lb_config, api_key_source, 0,
 	    lb_config__check_api_key_source),
+	STR("state_dir", struct lb_config, state_dir, 0,
+	    lb_config__check_state_dir),
 };
 
 const struct lb_config__field lb_config__function_fields[] = {
@@ -815,6 +817,7 @@ lb_config_free(struct lb_config *cfg)
 	}
 	free(cfg->api_keys);
 	free(cfg->api_key_source);
+	free(cfg->state_dir);
 	for (size_t i = 0; i < LB_GWERR_COUNT; i++) {
 		free(cfg->responses[i].body);
 		free_kv(cfg->responses[i].headers, cfg->responses[i].nheaders);

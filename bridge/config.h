@@ -192,6 +192,9 @@ struct lb_config {
 	uid_t uid;
 	gid_t gid;
 	int strict_modes; /* default 1 */
+	/* where quota counts survive restarts (apigw/quota.h); NULL: in
+	 * memory only.  Read at start: a reload does not move it */
+	char *state_dir;
 
 	struct lb_function *functions;
 	size_t nfunctions;

@@ -39,6 +39,13 @@ lb_config__check_nonempty(const char *s)
 	return *s == '\0' ? "must not be empty" : NULL;
 }
 
+/* gateway.state_dir: an absolute path, as a service's state is named. */
+const char *
+lb_config__check_state_dir(const char *s)
+{
+	return s[0] != '/' ? "must be an absolute path" : NULL;
+}
+
 const char *
 lb_config__check_listen(const char *s)
 {

@@ -113,6 +113,7 @@ int lb_config__parse_group(struct lb_config__ctx *c, const config_setting_t *s,
  * static string) that lb_config__fail quotes after the value.
  */
 const char *lb_config__check_nonempty(const char *s);
+const char *lb_config__check_state_dir(const char *s);
 const char *lb_config__check_listen(const char *s);
 const char *lb_config__check_owner(const char *s);
 const char *lb_config__check_group(const char *s);

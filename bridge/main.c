@@ -18,6 +18,7 @@
 #include "fastcgi/cgi.h"
 #include "fastcgi/fcgi.h"
 #include "apigw/gateway.h"
+#include "apigw/quota.h"
 #include "fastcgi/listen.h"
 #include "base/fswatch.h"
 #include "base/ids.h"
@@ -85,7 +86,8 @@ static void
 usage(FILE *out)
 {
 	fprintf(out,
-	    "usage: lambdabridge -c FILE [-l ADDR] [--watch] [-v]\n"
+	    "usage: lambdabridge -c FILE [-l ADDR] [--watch] [--reset-state] "
+	    "[-v]\n"
 	    "       lambdabridge --version\n"
 	    "       lambdabridge check -c FILE\n"
 	    "       lambdabridge invoke -c FILE [--env-vars FILE] [--http] "
@@ -132,6 +134,9 @@ install_signals(void)
 struct server_ctx {
 	struct lb_fcgi_server srv;
 	struct lb_gateway *gw;
+	struct lb_quotas *quotas; /* quota counts, kept in gateway.state_dir */
+	char *state_dir; /* the one in use (a reload does not move it) */
+	int reset_state; /* --reset-state */
 	const char *config_path;
 	int watch;                  /* --watch: reload when a file changes */
 	struct lb_fswatch *fswatch; /* with --watch */
@@ -232,6 +237,13 @@ reload(struct server_ctx *ctx)
 		return;
 	}
 	watch_set(ctx, cfg);
+	if ((cfg->state_dir == NULL) != (ctx->state_dir == NULL) ||
+	    (cfg->state_dir != NULL &&
+	        strcmp(cfg->state_dir, ctx->state_dir) != 0))
+		lb_log(LB_LOG_WARN,
+		    "gateway.state_dir changed: it takes effect at the next "
+		    "start; quota counts stay in '%s'",
+		    ctx->state_dir != NULL ? ctx->state_dir : "memory");
 	/* the gateway owns cfg from here on */
 	timeout_ms = (int)(cfg->connection_timeout * 1000);
 	max_buffered = cfg->max_buffered;
@@ -377,6 +389,7 @@ serve_args(
 		{ "config", required_argument, NULL, 'c' },
 		{ "listen", required_argument, NULL, 'l' },
 		{ "watch", no_argument, NULL, 'w' },
+		{ "reset-state", no_argument, NULL, 'R' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -390,6 +403,7 @@ serve_args(
 		case 'c': ctx->config_path = optarg; break;
 		case 'l': *listen_addr = optarg; break;
 		case 'w': ctx->watch = 1; break;
+		case 'R': ctx->reset_state = 1; break;
 		case 'v': lb_log_init(LB_LOG_DEBUG, 0); break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -500,8 +514,19 @@ serve(int argc, char **argv)
 	ctx.srv.timeout_ms = (int)(cfg->connection_timeout * 1000);
 	ctx.srv.max_buffered = cfg->max_buffered;
 	threads = cfg->threads;
+	/* as the user it runs as: the state file is that user's; a plain
+	 * CGI run keeps no state (docs/operations.md section 5) */
+	ctx.quotas = lb_quotas_new(
+	    cgi ? NULL : cfg->state_dir, ctx.reset_state, err, sizeof(err));
+	if (ctx.quotas == NULL)
+		goto fail_state;
+	if (cfg->state_dir != NULL &&
+	    (ctx.state_dir = strdup(cfg->state_dir)) == NULL) {
+		snprintf(err, sizeof(err), "out of memory");
+		goto fail_state;
+	}
 	/* the gateway owns cfg from here on, also when it fails */
-	ctx.gw = lb_gateway_new(cfg, err, sizeof(err));
+	ctx.gw = lb_gateway_new(cfg, ctx.quotas, err, sizeof(err));
 	cfg = NULL;
 	if (ctx.gw == NULL)
 		goto fail_gateway;
@@ -534,6 +559,8 @@ serve(int argc, char **argv)
 	lb_fcgi_stop(&ctx.srv);
 	/* no request in flight: kept connections get 503 from now on */
 	lb_gateway_free(ctx.gw);
+	lb_quotas_free(ctx.quotas); /* the last counts to the state file */
+	free(ctx.state_dir);
 	lb_loop_free(ctx.srv.loop);
 	lb_fcgi_release(&ctx.srv);
 	lb_fswatch_free(ctx.fswatch);
@@ -552,6 +579,7 @@ done:
 	lb_gateway_free(ctx.gw);
 	goto out;
 fail_gateway:
+fail_state:
 fail_drop:
 fail_listen:
 fail_users:
@@ -559,6 +587,8 @@ fail_config:
 	fprintf(stderr, "lambdabridge: %s\n", err);
 	lb_config_free(cfg);
 out:
+	lb_quotas_free(ctx.quotas);
+	free(ctx.state_dir);
 	if (fd >= 0)
 		close(fd);
 	lb_fswatch_free(ctx.fswatch);

@@ -42,6 +42,7 @@
 #include "apigw/jwks.h"
 #include "apigw/jwt.h"
 #include "apigw/policy.h"
+#include "apigw/quota.h"
 #include "apigw/request.h"
 #include "apigw/response.h"
 #include "apigw/router.h"
@@ -150,7 +151,8 @@ stage_checks(struct lb_request *q, void *arg)
 		}
 	}
 	/* last, so that only requests let through count */
-	if (key != NULL && !lb_quota_take(&key->quota, lb_now_ms())) {
+	if (key != NULL &&
+	    !lb_quota_take(key->quota, q->api_key, lb_now_ms())) {
 		__atomic_add_fetch(&g->over_quota, 1, __ATOMIC_RELAXED);
 		return LB_GWERR_QUOTA_EXCEEDED;
 	}

@@ -16,12 +16,16 @@ struct lb_fcgi_req;
 
 struct lb_gateway;
 
+struct lb_quotas;
+
 /*
  * Creates a gateway over `cfg` (takes ownership): builds the router and
- * starts the environments.  Returns NULL with the reason in err.
+ * starts the environments.  Its API keys count their quotas in `quotas`
+ * (borrowed: free it after the gateway), every later configuration too.
+ * Returns NULL with the reason in err.
  */
 struct lb_gateway *lb_gateway_new(
-    struct lb_config *cfg, char *err, size_t errlen);
+    struct lb_config *cfg, struct lb_quotas *quotas, char *err, size_t errlen);
 
 /*
  * Handles one request (an lb_fcgi_handler; `arg` is the gateway): route,

@@ -18,10 +18,13 @@ struct lb_envs;
 struct lb_gateway;
 struct lb_router;
 
-/* An API key's usage plan: its bucket and its quota. */
+struct lb_quota_count;
+
+/* An API key's usage plan: its bucket and its quota's count (quota.h,
+ * shared by every generation; NULL: no quota). */
 struct lb_gen_key {
 	struct lb_throttle bucket;
-	struct lb_quota quota;
+	struct lb_quota_count *quota;
 };
 
 /* An authorizer's counters (atomic), written by SIGUSR1. */
@@ -36,8 +39,8 @@ struct lb_gen_authz {
 
 /*
  * One configuration generation: what a request runs on from start to end.
- * The buckets and quotas start afresh with each generation, as they do
- * with a new deployment.
+ * The buckets start afresh with each generation, as they do with a new
+ * deployment; the quota counts carry over (quota.h).
  */
 struct lb_jwks_store;
 

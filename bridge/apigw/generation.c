@@ -1,7 +1,7 @@
 /*
  * generation.c - the gateway's configuration generations (gateway_int.h):
  * a request holds a reference on the generation (config, router,
- * environments, buckets and quotas) it started on; a reload swaps the
+ * environments, buckets and quotas' counts) it started on; a reload swaps the
  * current generation, and the old one is freed, on a thread of its own,
  * once its last request has finished.
  */
@@ -17,6 +17,7 @@
 #include "apigw/gateway.h"
 #include "apigw/gateway_int.h"
 #include "apigw/jwks.h"
+#include "apigw/quota.h"
 #include "base/ids.h"
 #include "apigw/router.h"
 #include "apigw/throttle.h"
@@ -25,7 +26,11 @@ struct lb_gateway {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	struct lb_gen *cur;
-	int retiring; /* old generations not yet freed */
+	/* generations not yet freed, the current one included: a request
+	 * may drop its reference after its response went out, so the
+	 * gateway is freed only once the last of them is */
+	int live;
+	struct lb_quotas *quotas; /* borrowed: every generation's counts */
 };
 
 static void
@@ -39,7 +44,6 @@ gen_free(struct lb_gen *g)
 	lb_throttle_destroy(&g->account_bucket);
 	for (size_t i = 0; g->keys != NULL && i < g->cfg->napi_keys; i++) {
 		lb_throttle_destroy(&g->keys[i].bucket);
-		lb_quota_destroy(&g->keys[i].quota);
 	}
 	free(g->keys);
 	lb_authcache_free(g->authcache);
@@ -56,10 +60,11 @@ gen_free(struct lb_gen *g)
 }
 
 /* Full buckets for the routes', the account's and the API keys'
- * throttling, and unused quotas: a reload starts them afresh, as a new
- * deployment does. */
+ * throttling: a reload starts them afresh, as a new deployment does.  The
+ * keys' quota counts are the gateway's, found by key id: they carry over
+ * (quota.h). */
 static int
-buckets_init(struct lb_gen *g)
+buckets_init(struct lb_gen *g, struct lb_quotas *quotas)
 {
 	const struct lb_config *cfg = g->cfg;
 	int64_t now = lb_mono_us();
@@ -79,9 +84,10 @@ buckets_init(struct lb_gen *g)
 	for (size_t i = 0; i < cfg->napi_keys; i++) {
 		const struct lb_api_key *k = &cfg->api_keys[i];
 
-		lb_quota_init(
-		    &g->keys[i].quota, k->quota_limit, k->quota_period);
 		lb_throttle_init(&g->keys[i].bucket, k->throttle, now);
+		if (k->quota_limit >= 0 &&
+		    (g->keys[i].quota = lb_quotas_get(quotas, k->id)) == NULL)
+			return -1;
 	}
 	g->authz = calloc(
 	    cfg->nauthorizers > 0 ? cfg->nauthorizers : 1, sizeof(*g->authz));
@@ -164,7 +170,8 @@ lb_gateway_reopen_logs(struct lb_gateway *gw, char *err, size_t errlen)
 
 /* Builds a generation over cfg (taking it); NULL with err on failure. */
 static struct lb_gen *
-gen_new(struct lb_config *cfg, char *err, size_t errlen)
+gen_new(
+    struct lb_quotas *quotas, struct lb_config *cfg, char *err, size_t errlen)
 {
 	struct lb_gen *g = calloc(1, sizeof(*g));
 	char why[512];
@@ -195,7 +202,7 @@ gen_new(struct lb_config *cfg, char *err, size_t errlen)
 		gen_free(g);
 		return NULL;
 	}
-	if (buckets_init(g) < 0) {
+	if (buckets_init(g, quotas) < 0) {
 		snprintf(err, errlen, "out of memory");
 		gen_free(g);
 		return NULL;
@@ -208,7 +215,8 @@ gen_new(struct lb_config *cfg, char *err, size_t errlen)
 }
 
 struct lb_gateway *
-lb_gateway_new(struct lb_config *cfg, char *err, size_t errlen)
+lb_gateway_new(
+    struct lb_config *cfg, struct lb_quotas *quotas, char *err, size_t errlen)
 {
 	struct lb_gateway *gw = calloc(1, sizeof(*gw));
 
@@ -217,11 +225,13 @@ lb_gateway_new(struct lb_config *cfg, char *err, size_t errlen)
 		lb_config_free(cfg);
 		return NULL;
 	}
-	gw->cur = gen_new(cfg, err, errlen);
+	gw->quotas = quotas;
+	gw->cur = gen_new(quotas, cfg, err, errlen);
 	if (gw->cur == NULL) {
 		free(gw);
 		return NULL;
 	}
+	gw->live = 1;
 	pthread_mutex_init(&gw->mu, NULL);
 	pthread_cond_init(&gw->cv, NULL);
 	return gw;
@@ -253,7 +263,7 @@ retire_thread(void *p)
 	gen_free(ra->gen);
 	free(ra);
 	pthread_mutex_lock(&gw->mu);
-	if (--gw->retiring == 0)
+	if (--gw->live == 0)
 		pthread_cond_broadcast(&gw->cv);
 	pthread_mutex_unlock(&gw->mu);
 	return NULL;
@@ -268,8 +278,6 @@ lb_gen_release(struct lb_gateway *gw, struct lb_gen *g)
 
 	pthread_mutex_lock(&gw->mu);
 	last = --g->refs == 0;
-	if (last)
-		gw->retiring++;
 	pthread_mutex_unlock(&gw->mu);
 	if (!last)
 		return;
@@ -288,7 +296,7 @@ lb_gen_release(struct lb_gateway *gw, struct lb_gen *g)
 	if (ra == NULL) {
 		gen_free(g);
 		pthread_mutex_lock(&gw->mu);
-		if (--gw->retiring == 0)
+		if (--gw->live == 0)
 			pthread_cond_broadcast(&gw->cv);
 		pthread_mutex_unlock(&gw->mu);
 		return;
@@ -302,7 +310,7 @@ int
 lb_gateway_reload(
     struct lb_gateway *gw, struct lb_config *cfg, char *err, size_t errlen)
 {
-	struct lb_gen *g = gen_new(cfg, err, errlen), *old;
+	struct lb_gen *g = gen_new(gw->quotas, cfg, err, errlen), *old;
 
 	if (g == NULL)
 		return -1;
@@ -318,6 +326,7 @@ lb_gateway_reload(
 	pthread_mutex_lock(&gw->mu);
 	old = gw->cur;
 	gw->cur = g;
+	gw->live++;
 	pthread_mutex_unlock(&gw->mu);
 	lb_gen_release(gw, old);
 	return 0;
@@ -375,10 +384,11 @@ lb_gateway_dump_stats(struct lb_gateway *gw, FILE *out)
 
 		if (k->quota_limit < 0)
 			continue;
-		used = lb_quota_used(&g->keys[i].quota, lb_now_ms());
+		used = lb_quota_used(g->keys[i].quota, k, lb_now_ms());
 		fprintf(out, "api key %s: quota_used=%lld quota_limit=%d\n",
 		    k->name, used, k->quota_limit);
 	}
+	lb_quotas_dump(gw->quotas, out);
 	for (size_t i = 0; g->jwks != NULL && i < g->cfg->nauthorizers; i++) {
 		struct lb_jwks_stats st;
 
@@ -436,7 +446,7 @@ lb_gateway_free(struct lb_gateway *gw)
 		return;
 	lb_gen_release(gw, gw->cur);
 	pthread_mutex_lock(&gw->mu);
-	while (gw->retiring > 0)
+	while (gw->live > 0)
 		pthread_cond_wait(&gw->cv, &gw->mu);
 	pthread_mutex_unlock(&gw->mu);
 	pthread_mutex_destroy(&gw->mu);

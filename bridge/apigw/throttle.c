@@ -3,8 +3,8 @@
  * whole token; tokens accrue continuously at `rate` per second up to
  * `burst`, and the bucket starts full, so `burst` requests may arrive at
  * once and `rate` per second follow.  A burst of 0 throttles everything,
- * as on API Gateway.  A quota counts requests from the start of its UTC
- * day, week or month and starts again at the next.
+ * as on API Gateway.  A quota's period is a UTC day, week (from Sunday)
+ * or month.
  */
 #include <time.h>
 
@@ -73,48 +73,19 @@ lb_quota_period_end(enum lb_quota_period period, int64_t now_ms)
 	return (int64_t)timegm(&tm) * 1000;
 }
 
-void
-lb_quota_init(struct lb_quota *q, int limit, enum lb_quota_period period)
-{
-	q->limit = limit;
-	q->period = period;
-	pthread_mutex_init(&q->mu, NULL);
-	q->used = 0;
-	q->period_end = 0;
-}
-
-int
-lb_quota_take(struct lb_quota *q, int64_t now_ms)
-{
-	int ok;
-
-	if (q->limit < 0)
-		return 1;
-	pthread_mutex_lock(&q->mu);
-	if (now_ms >= q->period_end) {
-		q->used = 0;
-		q->period_end = lb_quota_period_end(q->period, now_ms);
-	}
-	ok = q->used < q->limit;
-	if (ok)
-		q->used++;
-	pthread_mutex_unlock(&q->mu);
-	return ok;
-}
-
 int64_t
-lb_quota_used(struct lb_quota *q, int64_t now_ms)
+lb_quota_period_start(enum lb_quota_period period, int64_t now_ms)
 {
-	int64_t used;
+	time_t t = (time_t)(now_ms / 1000);
+	struct tm tm;
 
-	pthread_mutex_lock(&q->mu);
-	used = now_ms < q->period_end ? q->used : 0;
-	pthread_mutex_unlock(&q->mu);
-	return used;
-}
-
-void
-lb_quota_destroy(struct lb_quota *q)
-{
-	pthread_mutex_destroy(&q->mu);
+	gmtime_r(&t, &tm);
+	tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+	switch (period) {
+	case LB_QUOTA_DAY: break;
+	case LB_QUOTA_WEEK: tm.tm_mday -= tm.tm_wday; break;
+	case LB_QUOTA_MONTH: tm.tm_mday = 1; break;
+	default: return 0;
+	}
+	return (int64_t)timegm(&tm) * 1000;
 }

@@ -1,8 +1,9 @@
 /*
  * throttle.h - API Gateway's request throttling: a token bucket of `burst`
  * tokens refilled at `rate` tokens per second, one token per request
- * (docs/configuration.md, "Throttling"); and a usage plan's quota, so many
- * requests per day, week or month.  Pure: the caller passes the time.
+ * (docs/configuration.md, "Throttling"); and the periods of a usage
+ * plan's quota, so many requests per day, week or month (counted in
+ * quota.h).  Pure: the caller passes the time.
  */
 #ifndef LB_THROTTLE_H
 #define LB_THROTTLE_H
@@ -51,29 +52,7 @@ enum lb_quota_period {
  * in ms since the epoch. */
 int64_t lb_quota_period_end(enum lb_quota_period period, int64_t now_ms);
 
-/* An API key's quota: requests counted in the current period. */
-struct lb_quota {
-	int limit; /* requests per period; < 0: no quota */
-	enum lb_quota_period period;
-	pthread_mutex_t mu; /* guards used and period_end */
-	int64_t used;       /* requests admitted in this period */
-	int64_t period_end; /* ms since the epoch; 0 before the first */
-};
-
-/* A quota of `limit` requests (< 0: none) per `period`, nothing used. */
-void lb_quota_init(struct lb_quota *q, int limit, enum lb_quota_period period);
-
-/*
- * Counts a request at `now_ms` (ms since the epoch): 1 when it fits in the
- * period's quota, 0 when the quota is used up (the request is not counted
- * then).  A quota that is off always returns 1.  Thread-safe.
- */
-int lb_quota_take(struct lb_quota *q, int64_t now_ms);
-
-/* Requests counted in the period that contains `now_ms`.  Thread-safe. */
-int64_t lb_quota_used(struct lb_quota *q, int64_t now_ms);
-
-/* Releases what lb_quota_init took. */
-void lb_quota_destroy(struct lb_quota *q);
+/* When it started (LB_QUOTA_NONE: 0).  The counts are in quota.h. */
+int64_t lb_quota_period_start(enum lb_quota_period period, int64_t now_ms);
 
 #endif /* LB_THROTTLE_H */

@@ -87,6 +87,9 @@ lb_dump_config(const struct lb_config *cfg, FILE *out)
 	fprintf(out, "listen: %s\n",
 	    cfg->listen != NULL ? cfg->listen : "(inherited socket)");
 	fprintf(out, "stage:  %s\n", cfg->stage);
+	if (cfg->state_dir != NULL)
+		fprintf(out, "state:  %s/quotas.db (quota counts)\n",
+		    cfg->state_dir);
 	fprintf(out,
 	    "limits: integration timeout %gs, account concurrency %d, "
 	    "request body %zu bytes\n",

@@ -27,6 +27,9 @@
 /* The lambdabridge binary under test (LB_TEST_BIN, else build/lambdabridge). */
 const char *lb_test_bin(void);
 
+/* ms since the epoch of a UTC date and time (the quota tests). */
+int64_t lb_test_utc_ms(int y, int mon, int d, int h, int min);
+
 /* A path inside the build directory (LB_TEST_BUILD, else "build"). */
 const char *lb_test_build_path(const char *rel, char *buf, size_t len);
 

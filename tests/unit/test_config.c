@@ -1113,6 +1113,19 @@ test_api_keys(void)
 	             "{ name = \"a\"; value = \"0123456789abcdefghij\"; "
 	             "throttling_burst_limit = 10; } );\n",
 	    3, "api_keys[0].throttling_rate_limit", "are set together");
+	/* the quota counts' directory (docs/operations.md section 5) */
+	expect_error(
+	    "gateway: {\n api = \"rest\";\n state_dir = \"state\";\n};\n", 3,
+	    "gateway.state_dir", "must be an absolute path");
+	cfg = load("gateway: { state_dir = \"/var/lib/lambdabridge\"; };\n",
+	    NULL, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
+	CU_ASSERT_STRING_EQUAL(cfg->state_dir, "/var/lib/lambdabridge");
+	lb_config_free(cfg);
+	cfg = load("gateway: { api = \"rest\"; };\n", NULL, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
+	CU_ASSERT_PTR_NULL(cfg->state_dir); /* in memory */
+	lb_config_free(cfg);
 }
 
 static void

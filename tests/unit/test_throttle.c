@@ -94,19 +94,7 @@ test_clock_backwards(void)
 	lb_throttle_destroy(&t);
 }
 
-/* ms since the epoch of a UTC date and time */
-static int64_t
-utc(int y, int mon, int d, int h, int min)
-{
-	struct tm tm = { 0 };
-
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mon - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = min;
-	return (int64_t)timegm(&tm) * 1000;
-}
+#define utc lb_test_utc_ms
 
 static void
 test_quota_periods(void)
@@ -150,31 +138,6 @@ test_off(void)
 	CU_ASSERT_EQUAL(t.on, 0);
 	CU_ASSERT_EQUAL(takes(&t, 10000, 0), 10000);
 	lb_throttle_destroy(&t);
-}
-
-/* A quota counts what it lets through, and starts again each period. */
-static void
-test_quota_take(void)
-{
-	struct lb_quota q, none;
-	int64_t day = utc(2026, 11, 23, 15, 30), next = utc(2026, 11, 24, 0, 0);
-
-	lb_quota_init(&q, 2, LB_QUOTA_DAY);
-	CU_ASSERT_EQUAL(lb_quota_used(&q, day), 0);
-	CU_ASSERT_EQUAL(lb_quota_take(&q, day), 1);
-	CU_ASSERT_EQUAL(lb_quota_take(&q, day + 1000), 1);
-	CU_ASSERT_EQUAL(lb_quota_take(&q, day + 2000), 0);
-	CU_ASSERT_EQUAL(lb_quota_used(&q, day + 3000), 2);
-	/* the next UTC day: a fresh quota */
-	CU_ASSERT_EQUAL(lb_quota_used(&q, next), 0);
-	CU_ASSERT_EQUAL(lb_quota_take(&q, next), 1);
-	CU_ASSERT_EQUAL(lb_quota_used(&q, next), 1);
-	lb_quota_destroy(&q);
-
-	lb_quota_init(&none, -1, LB_QUOTA_NONE);
-	for (int i = 0; i < 100; i++)
-		CU_ASSERT_EQUAL(lb_quota_take(&none, day), 1);
-	lb_quota_destroy(&none);
 }
 
 struct taker {
@@ -225,7 +188,6 @@ lb_test_suite_throttle(void)
 		{ "threads", test_threads },
 		{ "quota periods", test_quota_periods },
 		{ "no limit set", test_off },
-		{ "quota counting", test_quota_take },
 		CU_TEST_INFO_NULL,
 	};
 

@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
@@ -21,6 +22,19 @@ lb_test_bin(void)
 	const char *b = getenv("LB_TEST_BIN");
 
 	return b != NULL && *b != '\0' ? b : "build/lambdabridge";
+}
+
+int64_t
+lb_test_utc_ms(int y, int mon, int d, int h, int min)
+{
+	struct tm tm = { 0 };
+
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mon - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = min;
+	return (int64_t)timegm(&tm) * 1000;
 }
 
 const char *
