@@ -12,6 +12,7 @@ and every command-line option of every command, and nothing else.
 
 import glob
 import os
+import pwd
 import re
 import shutil
 import stat
@@ -152,6 +153,14 @@ def staged_config(fx):
     extra = ('  %s\n  user = "%s"; group = "%s";\n' % (h.listen_access(), user, group)
              if h.IS_ROOT else "  %s\n" % h.listen_access())
     text = text.replace("gateway: {\n", "gateway: {\n" + extra, 1)
+    # the package's state directory, here one of the test's own (the
+    # unprivileged user writes its counts there)
+    state = fx.env.path("state")
+    os.makedirs(state, exist_ok=True)
+    if h.IS_ROOT:
+        os.chown(state, pwd.getpwnam(user).pw_uid, -1)
+    h.ok('state_dir = "/var/lib/lambdabridge";' in text, "the example sets no state_dir")
+    text = text.replace('state_dir = "/var/lib/lambdabridge";', 'state_dir = "%s";' % state, 1)
     text = text.replace("functions = (\n", 'functions = (\n  { name = "staged"; module = "%s"; '
                         'handler = "staged_handler"; },\n' % fx.so, 1)
     text = text.replace("routes = (\n", 'routes = (\n  { route = "GET /staged"; '
