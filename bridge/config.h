@@ -176,6 +176,11 @@ struct lb_config {
 	uid_t uid;
 	gid_t gid;
 	int strict_modes; /* default 1 */
+	/* the metrics endpoint (docs/operations.md section 3): its path, or
+	 * NULL when off; who may read it (CIDRs), NULL for loopback only */
+	char *metrics_path;
+	char **metrics_allow;
+	size_t nmetrics_allow;
 
 	struct lb_function *functions;
 	size_t nfunctions;

@@ -38,6 +38,7 @@
 #include "base/log.h"
 #include "apigw/jwks.h"
 #include "apigw/jwt.h"
+#include "apigw/metrics.h"
 #include "apigw/policy.h"
 #include "apigw/request.h"
 #include "apigw/response.h"
@@ -82,6 +83,10 @@ struct lb_call {
 	char trace_id[LB_IDS_TRACE_LEN + 1];
 	int64_t time_ms;
 	int64_t start_mono;
+	/* lb_mono_us at arrival; at the invocation's start, then (once
+	 * invoked) the integration latency */
+	int64_t start_us, invoke_us;
+	int metrics; /* served (or refused) by metrics.c: not counted */
 	int body_too_large;
 	struct lb_request q; /* route, API key, the serialised event */
 	struct lb_invoke_request rq;
@@ -140,12 +145,14 @@ stage_checks(struct lb_request *q, void *arg)
 		    !lb_throttle_take(&g->route_buckets[route], now) ||
 		    !lb_throttle_take(&g->account_bucket, now)) {
 			__atomic_add_fetch(&g->throttled, 1, __ATOMIC_RELAXED);
+			lb_metrics_refused(g, q->match.route, 0);
 			return LB_GWERR_THROTTLED;
 		}
 	}
 	/* last, so that only requests let through count */
 	if (key != NULL && !lb_quota_take(&key->quota, lb_now_ms())) {
 		__atomic_add_fetch(&g->over_quota, 1, __ATOMIC_RELAXED);
+		lb_metrics_refused(g, q->match.route, 1);
 		return LB_GWERR_QUOTA_EXCEEDED;
 	}
 	return LB_GWERR_NONE;
@@ -453,6 +460,9 @@ call_end(struct lb_call *c, enum lb_gwerr e)
 	}
 	add_id_headers(c, resp);
 	access_log(c, resp);
+	if (!c->metrics)
+		lb_metrics_request(c->gen, c->q.match.route, resp->status,
+		    lb_mono_us() - c->start_us, c->invoked ? c->invoke_us : -1);
 	lb_fcgi_respond(c->r, resp);
 	if (c->invoked)
 		lb_invoke_result_clear(&c->res);
@@ -470,7 +480,10 @@ static void
 call_invoked(void *arg)
 {
 	struct lb_call *c = arg;
-	enum lb_gwerr e = stage_invoked(c);
+	enum lb_gwerr e;
+
+	c->invoke_us = lb_mono_us() - c->invoke_us;
+	e = stage_invoked(c);
 
 	if (e == LB_GWERR_NONE)
 		e = stage_map(c, &c->resp);
@@ -489,6 +502,7 @@ call_continue(struct lb_call *c)
 		return;
 	}
 	stage_invoke(c);
+	c->invoke_us = lb_mono_us();
 	if (loop != NULL) {
 		lb_envs_invoke_async(c->gen->envs, c->q.match.route->function,
 		    &c->rq, &c->res, loop, call_invoked, c);
@@ -851,7 +865,22 @@ lb_gateway_handle(void *arg, struct lb_fcgi_req *r,
 	lb_ids_uuid(c->request_id);
 	lb_ids_short(c->short_id);
 	lb_ids_trace(c->trace_id, c->time_ms);
+	c->start_us = lb_mono_us();
 
+	/* gateway.metrics_path comes before the API's routes */
+	switch (lb_metrics_serve(c->gen, req, &c->resp)) {
+	case LB_METRICS_PASS: break;
+	case LB_METRICS_SERVED:
+		c->metrics = 1;
+		call_end(c, LB_GWERR_NONE);
+		return;
+	case LB_METRICS_DENIED:
+		c->metrics = 1;
+		call_end(c,
+		    c->rest ? LB_GWERR_MISSING_AUTHENTICATION_TOKEN
+		            : LB_GWERR_RESOURCE_NOT_FOUND);
+		return;
+	}
 	if ((e = stage_route(c)) != LB_GWERR_NONE) {
 		if (stage_preflight(c, e))
 			e = LB_GWERR_NONE;

@@ -15,6 +15,7 @@
 #include "apigw/gateway.h"
 #include "apigw/gateway_int.h"
 #include "apigw/jwks.h"
+#include "apigw/metrics.h"
 #include "base/ids.h"
 #include "apigw/router.h"
 #include "apigw/throttle.h"
@@ -23,7 +24,8 @@ struct lb_gateway {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	struct lb_gen *cur;
-	int retiring; /* old generations not yet freed */
+	int retiring;               /* old generations not yet freed */
+	struct lb_metrics *metrics; /* counters kept across reloads */
 };
 
 static void
@@ -46,6 +48,7 @@ gen_free(struct lb_gen *g)
 	free(g->jwks);
 	free(g->authz);
 	lb_envs_free(g->envs);
+	lb_metrics_unbind(g);
 	lb_router_free(g->router);
 	lb_config_free(g->cfg);
 	free(g);
@@ -124,9 +127,10 @@ jwks_init(struct lb_gen *g, char *err, size_t errlen)
 	return 0;
 }
 
-/* Builds a generation over cfg (taking it); NULL with err on failure. */
+/* Builds a generation over cfg (taking it) counting into m; NULL with err
+ * on failure. */
 static struct lb_gen *
-gen_new(struct lb_config *cfg, char *err, size_t errlen)
+gen_new(struct lb_config *cfg, struct lb_metrics *m, char *err, size_t errlen)
 {
 	struct lb_gen *g = calloc(1, sizeof(*g));
 	char why[512];
@@ -157,7 +161,7 @@ gen_new(struct lb_config *cfg, char *err, size_t errlen)
 		gen_free(g);
 		return NULL;
 	}
-	if (buckets_init(g) < 0) {
+	if (buckets_init(g) < 0 || lb_metrics_bind(m, g) < 0) {
 		snprintf(err, errlen, "out of memory");
 		gen_free(g);
 		return NULL;
@@ -179,8 +183,16 @@ lb_gateway_new(struct lb_config *cfg, char *err, size_t errlen)
 		lb_config_free(cfg);
 		return NULL;
 	}
-	gw->cur = gen_new(cfg, err, errlen);
+	gw->metrics = lb_metrics_new();
+	if (gw->metrics == NULL) {
+		snprintf(err, errlen, "out of memory");
+		lb_config_free(cfg);
+		free(gw);
+		return NULL;
+	}
+	gw->cur = gen_new(cfg, gw->metrics, err, errlen);
 	if (gw->cur == NULL) {
+		lb_metrics_free(gw->metrics);
 		free(gw);
 		return NULL;
 	}
@@ -264,7 +276,7 @@ int
 lb_gateway_reload(
     struct lb_gateway *gw, struct lb_config *cfg, char *err, size_t errlen)
 {
-	struct lb_gen *g = gen_new(cfg, err, errlen), *old;
+	struct lb_gen *g = gen_new(cfg, gw->metrics, err, errlen), *old;
 
 	if (g == NULL)
 		return -1;
@@ -399,5 +411,6 @@ lb_gateway_free(struct lb_gateway *gw)
 	pthread_mutex_unlock(&gw->mu);
 	pthread_mutex_destroy(&gw->mu);
 	pthread_cond_destroy(&gw->cv);
+	lb_metrics_free(gw->metrics);
 	free(gw);
 }
