@@ -861,11 +861,11 @@ lb_gateway_handle(void *arg, struct lb_fcgi_req *r,
 	c->body_too_large = body_too_large;
 	c->rest = c->gen->cfg->api == LB_API_REST;
 	c->time_ms = lb_now_ms();
-	c->start_mono = lb_mono_ms();
+	c->start_us = lb_mono_us(); /* one clock read for both */
+	c->start_mono = c->start_us / 1000;
 	lb_ids_uuid(c->request_id);
 	lb_ids_short(c->short_id);
 	lb_ids_trace(c->trace_id, c->time_ms);
-	c->start_us = lb_mono_us();
 
 	/* gateway.metrics_path comes before the API's routes */
 	switch (lb_metrics_serve(c->gen, req, &c->resp)) {
