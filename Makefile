@@ -149,8 +149,9 @@ $(BUILD)/version.h: FORCE
 		'$(strip $(LIB_VERSIONS))' > $@.tmp && \
 		(cmp -s $@.tmp $@ || mv $@.tmp $@); rm -f $@.tmp
 
-$(BUILD)/bridge/cli/version.o $(BUILD)/asan/bridge/cli/version.o: $(BUILD)/version.h
-$(BUILD)/bridge/cli/version.o $(BUILD)/asan/bridge/cli/version.o: CPPFLAGS_BRIDGE += -I$(BUILD)
+VERSION_USERS := bridge/cli/version.o bridge/apigw/metrics.o
+$(VERSION_USERS:%=$(BUILD)/%) $(VERSION_USERS:%=$(BUILD)/asan/%): $(BUILD)/version.h
+$(VERSION_USERS:%=$(BUILD)/%) $(VERSION_USERS:%=$(BUILD)/asan/%): CPPFLAGS_BRIDGE += -I$(BUILD)
 
 # `lambdabridge start-api` writes the shipped server configurations into its
 # private directory: they are compiled in (scripts/embed)
@@ -358,7 +359,7 @@ FUZZ_TARGETS += fuzz_config
 FUZZ_SRC_fuzz_config := bridge/config.c bridge/config_table.c \
 	bridge/config_check.c bridge/config_functions.c bridge/config_routes.c \
 	bridge/config_authorizers.c bridge/apigw/cors.c bridge/base/json.c \
-	bridge/base/url.c bridge/base/fmt.c bridge/base/suggest.c \
+	bridge/base/url.c bridge/base/fmt.c bridge/base/suggest.c bridge/base/cidr.c \
 	bridge/cli/dump.c bridge/apigw/router.c bridge/apigw/gwerror.c bridge/fastcgi/http.c \
 	bridge/fastcgi/listen.c bridge/base/service.c bridge/lambda/sandbox.c \
 	bridge/base/log.c bridge/config_logs.c bridge/apigw/accesslog.c \
@@ -399,6 +400,18 @@ fuzz-seed-fuzz_response:
 FUZZ_TARGETS += fuzz_frame
 FUZZ_SRC_fuzz_frame := bridge/lambda/frame.c bridge/base/ids.c
 FUZZ_LEN_fuzz_frame := 8192
+
+# cidr.c: gateway.metrics_allow's networks and REMOTE_ADDR's addresses
+# (tests/fuzz/fuzz_cidr.c); seeds: networks of both families, a mapped one
+FUZZ_TARGETS += fuzz_cidr
+FUZZ_SRC_fuzz_cidr := bridge/base/cidr.c
+FUZZ_LEN_fuzz_cidr := 512
+fuzz-seed-fuzz_cidr:
+	mkdir -p $(BUILD)/fuzz/fuzz_cidr.corpus
+	for s in 127.0.0.0/8 ::1/128 2001:db8::/32 '::ffff:10.0.0.0/104' \
+	    '192.0.2.64/26\000192.0.2.100' 10.0.0.1/8; do \
+	  printf "$$s" > $(BUILD)/fuzz/fuzz_cidr.corpus/$$(printf '%s' "$$s" | md5sum | cut -c1-8); \
+	done
 
 # fcgi_proto.c: what a client sends the FastCGI socket; the seed is a kept
 # request (BEGIN_REQUEST, PARAMS with a 1- and a 4-byte length, padding,

@@ -161,6 +161,10 @@ static const struct lb_config__field gateway_fields[] = {
 	    lb_config__check_api_key_source),
 	STR("state_dir", struct lb_config, state_dir, 0,
 	    lb_config__check_state_dir),
+	STR("metrics_path", struct lb_config, metrics_path, 0,
+	    lb_config__check_metrics_path),
+	STRLIST("metrics_allow", struct lb_config, metrics_allow,
+	    nmetrics_allow, 1000, lb_config__check_cidr),
 };
 
 const struct lb_config__field lb_config__function_fields[] = {
@@ -480,6 +484,15 @@ load_gateway(
 		cfg->api_key_from_authorizer =
 		    strcmp(cfg->api_key_source, "AUTHORIZER") == 0;
 	}
+	if (cfg->metrics_allow != NULL && cfg->metrics_path == NULL)
+		return lb_config__fail(c,
+		    lb_config__member_or(g, "metrics_allow"),
+		    "gateway.metrics_allow", "needs gateway.metrics_path");
+	if (cfg->metrics_allow != NULL && cfg->nmetrics_allow == 0)
+		return lb_config__fail(c,
+		    lb_config__member_or(g, "metrics_allow"),
+		    "gateway.metrics_allow",
+		    "must not be empty (leave it out for loopback only)");
 	if (lb_config__dup_default(&cfg->stage, "$default") == NULL ||
 	    lb_config__dup_default(&cfg->region, "us-east-1") == NULL ||
 	    lb_config__dup_default(&cfg->account_id, "123456789012") == NULL)
@@ -778,6 +791,8 @@ lb_config_free(struct lb_config *cfg)
 	lb_cors_free(&cfg->cors);
 	free(cfg->access_log.path);
 	free(cfg->access_log.format);
+	free(cfg->metrics_path);
+	free_strlist(cfg->metrics_allow, cfg->nmetrics_allow);
 	for (size_t i = 0; i < cfg->nfunctions; i++) {
 		struct lb_function *f = &cfg->functions[i];
 

@@ -195,6 +195,11 @@ struct lb_config {
 	/* where quota counts survive restarts (apigw/quota.h); NULL: in
 	 * memory only.  Read at start: a reload does not move it */
 	char *state_dir;
+	/* the metrics endpoint (docs/operations.md section 3): its path, or
+	 * NULL when off; who may read it (CIDRs), NULL for loopback only */
+	char *metrics_path;
+	char **metrics_allow;
+	size_t nmetrics_allow;
 
 	struct lb_function *functions;
 	size_t nfunctions;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "config_int.h"
+#include "base/cidr.h"
 #include "fastcgi/http.h"
 #include "fastcgi/listen.h"
 
@@ -340,4 +341,30 @@ lb_config__check_api_key_source(const char *s)
 	return strcmp(s, "HEADER") == 0 || strcmp(s, "AUTHORIZER") == 0
 	    ? NULL
 	    : "expected \"HEADER\" or \"AUTHORIZER\"";
+}
+
+/* gateway.metrics_path: an absolute path without query, fragment, spaces
+ * or control characters (it is compared with REQUEST_URI's path as is). */
+const char *
+lb_config__check_metrics_path(const char *s)
+{
+	if (s[0] != '/')
+		return "must start with '/'";
+	if (strlen(s) > 1024)
+		return "is over 1024 characters";
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s <= ' ' || *s == 0x7f || *s == '?' ||
+		    *s == '#')
+			return "must not hold spaces, control characters, '?' "
+			       "or '#'";
+	return NULL;
+}
+
+/* gateway.metrics_allow: a network, "127.0.0.1/32" or "::1/128". */
+const char *
+lb_config__check_cidr(const char *s)
+{
+	struct lb_cidr n;
+
+	return lb_cidr_parse(s, &n);
 }

@@ -146,6 +146,8 @@ const char *lb_config__check_origin(const char *s);
 const char *lb_config__check_authorizer_name(const char *s);
 const char *lb_config__check_api_key_source(const char *s);
 const char *lb_config__check_url(const char *s);
+const char *lb_config__check_metrics_path(const char *s);
+const char *lb_config__check_cidr(const char *s);
 
 /* The tables of the sections in their own files (config.c holds them all,
  * as redis keeps its settings in one table), and their lengths. */

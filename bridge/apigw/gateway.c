@@ -41,6 +41,7 @@
 #include "base/logfile.h"
 #include "apigw/jwks.h"
 #include "apigw/jwt.h"
+#include "apigw/metrics.h"
 #include "apigw/policy.h"
 #include "apigw/quota.h"
 #include "apigw/request.h"
@@ -86,6 +87,10 @@ struct lb_call {
 	char trace_id[LB_IDS_TRACE_LEN + 1];
 	int64_t time_ms;
 	int64_t start_mono;
+	/* lb_mono_us at arrival; at the invocation's start, then (once
+	 * invoked) the integration latency */
+	int64_t start_us, invoke_us;
+	int metrics; /* served (or refused) by metrics.c: not counted */
 	int body_too_large;
 	struct lb_request q; /* route, API key, the serialised event */
 	struct lb_invoke_request rq;
@@ -147,6 +152,7 @@ stage_checks(struct lb_request *q, void *arg)
 		    !lb_throttle_take(&g->route_buckets[route], now) ||
 		    !lb_throttle_take(&g->account_bucket, now)) {
 			__atomic_add_fetch(&g->throttled, 1, __ATOMIC_RELAXED);
+			lb_metrics_refused(g, q->match.route, 0);
 			return LB_GWERR_THROTTLED;
 		}
 	}
@@ -154,6 +160,7 @@ stage_checks(struct lb_request *q, void *arg)
 	if (key != NULL &&
 	    !lb_quota_take(key->quota, q->api_key, lb_now_ms())) {
 		__atomic_add_fetch(&g->over_quota, 1, __ATOMIC_RELAXED);
+		lb_metrics_refused(g, q->match.route, 1);
 		return LB_GWERR_QUOTA_EXCEEDED;
 	}
 	return LB_GWERR_NONE;
@@ -562,6 +569,9 @@ call_end(struct lb_call *c, enum lb_gwerr e)
 	access_log(c, resp);
 	if (c->gen->access_file != NULL)
 		n = access_file_line(c, e, resp, line, sizeof(line));
+	if (!c->metrics)
+		lb_metrics_request(c->gen, c->q.match.route, resp->status,
+		    lb_mono_us() - c->start_us, c->invoked ? c->invoke_us : -1);
 	lb_fcgi_respond(c->r, resp);
 	if (n > 0 && lb_logfile_write(c->gen->access_file, line, n) < 0)
 		access_file_failed(c->gen->access_file);
@@ -581,7 +591,10 @@ static void
 call_invoked(void *arg)
 {
 	struct lb_call *c = arg;
-	enum lb_gwerr e = stage_invoked(c);
+	enum lb_gwerr e;
+
+	c->invoke_us = lb_mono_us() - c->invoke_us;
+	e = stage_invoked(c);
 
 	if (e == LB_GWERR_NONE)
 		e = stage_map(c, &c->resp);
@@ -600,6 +613,7 @@ call_continue(struct lb_call *c)
 		return;
 	}
 	stage_invoke(c);
+	c->invoke_us = lb_mono_us();
 	if (loop != NULL) {
 		lb_envs_invoke_async(c->gen->envs, c->q.match.route->function,
 		    &c->rq, &c->res, loop, call_invoked, c);
@@ -959,11 +973,26 @@ lb_gateway_handle(void *arg, struct lb_fcgi_req *r,
 	c->body_too_large = body_too_large;
 	c->rest = c->gen->cfg->api == LB_API_REST;
 	c->time_ms = lb_now_ms();
-	c->start_mono = lb_mono_ms();
+	c->start_us = lb_mono_us(); /* one clock read for both */
+	c->start_mono = c->start_us / 1000;
 	lb_ids_uuid(c->request_id);
 	lb_ids_short(c->short_id);
 	lb_ids_trace(c->trace_id, c->time_ms);
 
+	/* gateway.metrics_path comes before the API's routes */
+	switch (lb_metrics_serve(c->gen, req, &c->resp)) {
+	case LB_METRICS_PASS: break;
+	case LB_METRICS_SERVED:
+		c->metrics = 1;
+		call_end(c, LB_GWERR_NONE);
+		return;
+	case LB_METRICS_DENIED:
+		c->metrics = 1;
+		call_end(c,
+		    c->rest ? LB_GWERR_MISSING_AUTHENTICATION_TOKEN
+		            : LB_GWERR_RESOURCE_NOT_FOUND);
+		return;
+	}
 	if ((e = stage_route(c)) != LB_GWERR_NONE) {
 		if (stage_preflight(c, e))
 			e = LB_GWERR_NONE;

@@ -16,6 +16,7 @@ struct lb_authcache;
 struct lb_logfile;
 struct lb_envs;
 struct lb_gateway;
+struct lb_gen_metrics;
 struct lb_router;
 
 struct lb_quota_count;
@@ -61,7 +62,8 @@ struct lb_gen {
 	struct lb_logfile *access_file;
 	uint64_t throttled;  /* requests answered 429 THROTTLED (atomic) */
 	uint64_t over_quota; /* ... and 429 QUOTA_EXCEEDED (atomic) */
-	int refs;            /* requests in flight, +1 while current */
+	struct lb_gen_metrics *metrics; /* its counters (apigw/metrics.h) */
+	int refs; /* requests in flight, +1 while current */
 };
 
 /* The current generation, with a reference the caller must drop with

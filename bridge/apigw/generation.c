@@ -18,6 +18,7 @@
 #include "apigw/gateway_int.h"
 #include "apigw/jwks.h"
 #include "apigw/quota.h"
+#include "apigw/metrics.h"
 #include "base/ids.h"
 #include "apigw/router.h"
 #include "apigw/throttle.h"
@@ -31,6 +32,7 @@ struct lb_gateway {
 	 * gateway is freed only once the last of them is */
 	int live;
 	struct lb_quotas *quotas; /* borrowed: every generation's counts */
+	struct lb_metrics *metrics; /* counters kept across reloads */
 };
 
 static void
@@ -54,6 +56,7 @@ gen_free(struct lb_gen *g)
 	lb_accesslog_free(g->access_fmt);
 	lb_logfile_close(g->access_file);
 	lb_envs_free(g->envs);
+	lb_metrics_unbind(g);
 	lb_router_free(g->router);
 	lb_config_free(g->cfg);
 	free(g);
@@ -168,10 +171,11 @@ lb_gateway_reopen_logs(struct lb_gateway *gw, char *err, size_t errlen)
 	return rc;
 }
 
-/* Builds a generation over cfg (taking it); NULL with err on failure. */
+/* Builds a generation over cfg (taking it) counting into m; NULL with err
+ * on failure. */
 static struct lb_gen *
-gen_new(
-    struct lb_quotas *quotas, struct lb_config *cfg, char *err, size_t errlen)
+gen_new(struct lb_quotas *quotas, struct lb_config *cfg, struct lb_metrics *m,
+    char *err, size_t errlen)
 {
 	struct lb_gen *g = calloc(1, sizeof(*g));
 	char why[512];
@@ -202,7 +206,7 @@ gen_new(
 		gen_free(g);
 		return NULL;
 	}
-	if (buckets_init(g, quotas) < 0) {
+	if (buckets_init(g, quotas) < 0 || lb_metrics_bind(m, g) < 0) {
 		snprintf(err, errlen, "out of memory");
 		gen_free(g);
 		return NULL;
@@ -226,8 +230,16 @@ lb_gateway_new(
 		return NULL;
 	}
 	gw->quotas = quotas;
-	gw->cur = gen_new(quotas, cfg, err, errlen);
+	gw->metrics = lb_metrics_new();
+	if (gw->metrics == NULL) {
+		snprintf(err, errlen, "out of memory");
+		lb_config_free(cfg);
+		free(gw);
+		return NULL;
+	}
+	gw->cur = gen_new(quotas, cfg, gw->metrics, err, errlen);
 	if (gw->cur == NULL) {
+		lb_metrics_free(gw->metrics);
 		free(gw);
 		return NULL;
 	}
@@ -310,7 +322,7 @@ int
 lb_gateway_reload(
     struct lb_gateway *gw, struct lb_config *cfg, char *err, size_t errlen)
 {
-	struct lb_gen *g = gen_new(gw->quotas, cfg, err, errlen), *old;
+	struct lb_gen *g = gen_new(gw->quotas, cfg, gw->metrics, err, errlen), *old;
 
 	if (g == NULL)
 		return -1;
@@ -451,5 +463,6 @@ lb_gateway_free(struct lb_gateway *gw)
 	pthread_mutex_unlock(&gw->mu);
 	pthread_mutex_destroy(&gw->mu);
 	pthread_cond_destroy(&gw->cv);
+	lb_metrics_free(gw->metrics);
 	free(gw);
 }

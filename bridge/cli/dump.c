@@ -106,6 +106,17 @@ lb_dump_config(const struct lb_config *cfg, FILE *out)
 		    cfg->account_throttle.rate, cfg->account_throttle.burst);
 	else
 		fprintf(out, "; no account limit\n");
+	if (cfg->metrics_path != NULL) {
+		fprintf(out, "metrics: GET %s, before the routes, for",
+		    cfg->metrics_path);
+		for (size_t i = 0; i < cfg->nmetrics_allow; i++)
+			fprintf(out, "%s%s", i > 0 ? "," : " ",
+			    cfg->metrics_allow[i]);
+		fprintf(out, "%s\n",
+		    cfg->metrics_allow == NULL
+		        ? " loopback (127.0.0.0/8,::1/128)"
+		        : "");
+	}
 	if (cfg->cors.set) {
 		fprintf(out, "cors:   origins");
 		for (size_t i = 0; i < cfg->cors.nallow_origins; i++)

@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "base/prom.h"
 #include "config.h"
 /* lb_self_exe, the binary lb_envs_new execs in worker mode */
 #include "lambda/spawn.h"
@@ -144,5 +145,45 @@ int lb_envs_wait_provisioned(struct lb_envs *envs, int64_t until_mono);
 
 /* Writes the per-function counters, one line per function, to `out`. */
 void lb_envs_dump_stats(struct lb_envs *envs, FILE *out);
+
+/* What a failed invocation counts as (lb_fn_metrics.errors). */
+enum lb_fn_error {
+	LB_FN_ERR_UNHANDLED, /* the handler's error (any errorType) */
+	LB_FN_ERR_INIT,      /* Runtime.InitError: load, lb_init, init crash */
+	LB_FN_ERR_EXIT,      /* Runtime.ExitError: the worker died */
+	LB_FN_ERR_OOM,       /* Runtime.OutOfMemory */
+	LB_FN_ERR_TIMEOUT,   /* Sandbox.Timedout: the function's timeout */
+	LB_FN_ERR_TOO_LARGE, /* Function.ResponseSizeTooLarge */
+	LB_FN_ERR_UNKNOWN,   /* Runtime.Unknown: could not start, ... */
+	LB_FN_ERR_COUNT,
+};
+
+/*
+ * A function's counters for the metrics endpoint (apigw/metrics.c).  They
+ * belong to whoever set them (lb_envs_set_metrics) and outlive
+ * generations, so every field is updated with relaxed atomics.
+ */
+struct lb_fn_metrics {
+	uint64_t invocations; /* let through its concurrency caps */
+	uint64_t throttles;   /* refused at a cap */
+	uint64_t timeouts;    /* ended by the function's own timeout */
+	uint64_t cold_starts; /* invocations that started an environment */
+	uint64_t errors[LB_FN_ERR_COUNT];
+	int64_t concurrent;           /* invocations holding a slot now */
+	struct lb_prom_hist duration; /* REPORT's Duration */
+	struct lb_prom_hist init;     /* REPORT's Init Duration */
+};
+
+/*
+ * Counts function `function`'s invocations into m (borrowed: it must
+ * outlive envs) from now on.  Call before envs serves an invocation.
+ */
+void lb_envs_set_metrics(
+    struct lb_envs *envs, size_t function, struct lb_fn_metrics *m);
+
+/* Fills per_fn[i] (one per function of the config) with function i's
+ * environments now (starting, idle, busy; the rest zero).  Thread-safe. */
+void lb_envs_counts_by_function(
+    struct lb_envs *envs, struct lb_envs_counts *per_fn);
 
 #endif /* LB_ENV_H */

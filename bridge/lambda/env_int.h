@@ -160,6 +160,7 @@ struct pool {
 	uint64_t spare_starts; /* cold starts from a spare worker */
 	int max_active;
 	double total_ms, max_ms;
+	struct lb_fn_metrics *metrics; /* lb_envs_set_metrics's, or NULL */
 };
 
 struct lb_envs {
@@ -432,5 +433,19 @@ int envi_await_reap(struct lb_envs *E, struct inv *inv, int64_t integ);
  */
 int envi_await_reply(struct lb_envs *E, struct env *env, struct inv *inv,
     int64_t integ, int64_t fn_deadline);
+
+/* ---- envmetrics.c: the metrics' counters (pool->metrics) ---- */
+
+/* An invocation of p let through (`ok`) or throttled.  Locked. */
+void envi_metrics_begin(struct pool *p, int ok);
+
+/* An invocation of p took (+1) or gave back (-1) its slot.  Locked. */
+void envi_metrics_slot(struct pool *p, int delta);
+
+/* An invocation of p starts an environment.  Locked. */
+void envi_metrics_cold(struct pool *p);
+
+/* inv completed: its error kind, durations.  Locked. */
+void envi_metrics_complete(struct pool *p, const struct inv *inv);
 
 #endif /* LB_ENV_INT_H */

@@ -1,7 +1,8 @@
 /*
  * envcount.c - what the environments of a generation amount to right now
- * (lb_envs_counts, for the service manager's status line) and the wait for
- * the provisioned ones at start-up (lb_envs_wait_provisioned).
+ * (lb_envs_counts, for the service manager's status line, and per function
+ * for the metrics) and the wait for the provisioned ones at start-up
+ * (lb_envs_wait_provisioned).
  */
 #include <string.h>
 #include <time.h>
@@ -23,6 +24,19 @@ ready_of(const struct lb_envs *E, const struct pool *p)
 	return n;
 }
 
+/* Counts env (of a pool, not a spare) by its state into c. */
+static void
+count_state(struct lb_envs_counts *c, const struct env *e)
+{
+	switch (e->state) {
+	case ENV_STARTING: c->starting++; break;
+	case ENV_IDLE: c->idle++; break;
+	case ENV_BUSY:
+	case ENV_SETTLING: c->busy++; break;
+	case ENV_CLOSING: break;
+	}
+}
+
 void
 lb_envs_counts(struct lb_envs *E, struct lb_envs_counts *c)
 {
@@ -30,17 +44,9 @@ lb_envs_counts(struct lb_envs *E, struct lb_envs_counts *c)
 	if (E == NULL)
 		return;
 	pthread_mutex_lock(&E->mu);
-	for (const struct env *e = E->all; e != NULL; e = e->next) {
-		if (e->pool == NULL)
-			continue;
-		switch (e->state) {
-		case ENV_STARTING: c->starting++; break;
-		case ENV_IDLE: c->idle++; break;
-		case ENV_BUSY:
-		case ENV_SETTLING: c->busy++; break;
-		case ENV_CLOSING: break;
-		}
-	}
+	for (const struct env *e = E->all; e != NULL; e = e->next)
+		if (e->pool != NULL)
+			count_state(c, e);
 	for (size_t i = 0; i < E->npools; i++) {
 		const struct pool *p = &E->pools[i];
 		int ready = ready_of(E, p);
@@ -86,4 +92,17 @@ lb_envs_wait_provisioned(struct lb_envs *E, int64_t until_mono)
 		/* start-up only, bounded: the supervisor signals nobody */
 		nanosleep(&tick, NULL);
 	}
+}
+
+void
+lb_envs_counts_by_function(struct lb_envs *E, struct lb_envs_counts *per_fn)
+{
+	if (E == NULL)
+		return;
+	memset(per_fn, 0, E->npools * sizeof(*per_fn));
+	pthread_mutex_lock(&E->mu);
+	for (const struct env *e = E->all; e != NULL; e = e->next)
+		if (e->pool != NULL)
+			count_state(&per_fn[e->pool - E->pools], e);
+	pthread_mutex_unlock(&E->mu);
 }

@@ -109,6 +109,7 @@ slot_acquire(struct lb_envs *E, struct pool *p)
 		E->unreserved_active++;
 	}
 	p->active++;
+	envi_metrics_slot(p, 1);
 	if (p->active > p->max_active)
 		p->max_active = p->active;
 	return 0;
@@ -118,6 +119,7 @@ static void
 slot_release(struct lb_envs *E, struct pool *p)
 {
 	p->active--;
+	envi_metrics_slot(p, -1);
 	if (p->fn->reserved_concurrency < 0)
 		E->unreserved_active--;
 }
@@ -175,6 +177,7 @@ envi_inv_complete(struct lb_envs *E, struct inv *inv, uint64_t maxrss_kb)
 		p->errors++;
 	if (res->status == LB_INVOKE_TIMEOUT)
 		p->timeouts++;
+	envi_metrics_complete(p, inv);
 	slot_release(E, p);
 	if (--E->ninflight == 0)
 		pthread_cond_broadcast(&E->drained);
@@ -408,6 +411,7 @@ envi_inv_begin(struct lb_envs *E, size_t function,
 	pthread_mutex_lock(&E->mu);
 	if (E->closing || slot_acquire(E, p) < 0) {
 		p->throttles++;
+		envi_metrics_begin(p, 0);
 		pthread_mutex_unlock(&E->mu);
 		inv_free(inv);
 		envi_set_error(res, LB_INVOKE_THROTTLED,
@@ -416,6 +420,7 @@ envi_inv_begin(struct lb_envs *E, size_t function,
 	}
 	E->ninflight++;
 	p->invocations++;
+	envi_metrics_begin(p, 1);
 	pthread_mutex_unlock(&E->mu);
 	return inv;
 }
@@ -497,6 +502,7 @@ again:
 		pthread_mutex_lock(&E->mu);
 		inv->cold = 1;
 		p->cold_starts++;
+		envi_metrics_cold(p);
 		if (env == NULL) {
 			lb_log(LB_LOG_ERROR,
 			    "%s function '%s': cannot start an environment: "
