@@ -31,7 +31,7 @@ struct lb_gateway {
 	 * may drop its reference after its response went out, so the
 	 * gateway is freed only once the last of them is */
 	int live;
-	struct lb_quotas *quotas; /* borrowed: every generation's counts */
+	struct lb_quotas *quotas;   /* borrowed: every generation's counts */
 	struct lb_metrics *metrics; /* counters kept across reloads */
 };
 
@@ -322,7 +322,8 @@ int
 lb_gateway_reload(
     struct lb_gateway *gw, struct lb_config *cfg, char *err, size_t errlen)
 {
-	struct lb_gen *g = gen_new(gw->quotas, cfg, gw->metrics, err, errlen), *old;
+	struct lb_gen *g = gen_new(gw->quotas, cfg, gw->metrics, err, errlen),
+	              *old;
 
 	if (g == NULL)
 		return -1;

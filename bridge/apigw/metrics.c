@@ -425,7 +425,8 @@ write_keys(struct lb_prom *p, struct lb_gen *g)
 
 		if (cfg->api_keys[i].quota_limit >= 0)
 			lb_prom_sample(p, "lambdabridge_api_key_quota_used", &l,
-			    1, (double)lb_quota_used(
+			    1,
+			    (double)lb_quota_used(
 			        g->keys[i].quota, &cfg->api_keys[i], now));
 	}
 	lb_prom_family(p, "lambdabridge_api_key_quota_limit", "gauge",
