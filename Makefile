@@ -7,7 +7,7 @@
 
 BUILD   ?= build
 CC      ?= cc
-PKGS    := json-c libconfig libseccomp libsystemd libfyaml libcrypto libcurl
+PKGS    := json-c libconfig libseccomp libsystemd libfyaml libcrypto libcurl hiredis
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0)
 
 WARN     = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
@@ -15,7 +15,7 @@ WARN     = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 CSTD     = -std=c11 -D_GNU_SOURCE
 OPT     ?= -O2 -g
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -ljson-c -lconfig -lseccomp -lsystemd -lfyaml -lcrypto -lcurl)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -ljson-c -lconfig -lseccomp -lsystemd -lfyaml -lcrypto -lcurl -lhiredis)
 FCGI_LIBS  := $(shell pkg-config --libs fcgi 2>/dev/null || echo -lfcgi)
 CUNIT_LIBS := $(shell pkg-config --libs cunit 2>/dev/null || echo -lcunit)
 # libhttp-parser has no .pc in Debian
@@ -238,7 +238,7 @@ FUZZ_SRC_fuzz_config := bridge/config.c bridge/config_table.c \
 	bridge/base/url.c bridge/base/fmt.c \
 	bridge/cli/dump.c bridge/apigw/router.c bridge/apigw/gwerror.c bridge/fastcgi/http.c \
 	bridge/fastcgi/listen.c bridge/base/service.c bridge/lambda/sandbox.c \
-	bridge/base/log.c
+	bridge/base/log.c bridge/state/shared.c
 FUZZ_LEN_fuzz_config := 16384
 fuzz-seed-fuzz_config:
 	mkdir -p $(BUILD)/fuzz/fuzz_config.corpus
