@@ -149,6 +149,15 @@ static const struct lb_config__field gateway_fields[] = {
 	GROUP("cors", struct lb_config, cors, cors.set, cors_fields),
 	STR("api_key_source", struct lb_config, api_key_source, 0,
 	    lb_config__check_api_key_source),
+	STR("shared_state", struct lb_config, shared_state, 0,
+	    lb_config__check_shared_state),
+	NUM("shared_state_timeout", struct lb_config, shared_state_timeout,
+	    LB_CONFIG__MIN_EXCL, 0, 10),
+	STR("shared_state_failure", struct lb_config, shared_state_failure, 0,
+	    lb_config__check_shared_failure),
+	BOOL("shared_throttle", struct lb_config, shared_throttle),
+	NUM("shared_lease_ttl", struct lb_config, shared_lease_ttl,
+	    LB_CONFIG__MIN_EXCL, 0, 3600),
 };
 
 const struct lb_config__field lb_config__function_fields[] = {
@@ -408,6 +417,8 @@ load_gateway(
 	cfg->max_buffered = 64 * 1024 * 1024;
 	cfg->throttle = cfg->account_throttle = lb_config__no_throttle;
 	cfg->cors.max_age = LB_CORS_NO_MAX_AGE;
+	cfg->shared_state_timeout = 0.005;
+	cfg->shared_lease_ttl = 10;
 	if (g != NULL &&
 	    lb_config__parse_group(c, g, "gateway", gateway_fields,
 	        NFIELDS(gateway_fields), cfg) < 0)
@@ -460,6 +471,8 @@ load_gateway(
 		cfg->api_key_from_authorizer =
 		    strcmp(cfg->api_key_source, "AUTHORIZER") == 0;
 	}
+	cfg->shared_state_closed = cfg->shared_state_failure != NULL &&
+	    strcmp(cfg->shared_state_failure, "closed") == 0;
 	if (lb_config__dup_default(&cfg->stage, "$default") == NULL ||
 	    lb_config__dup_default(&cfg->region, "us-east-1") == NULL ||
 	    lb_config__dup_default(&cfg->account_id, "123456789012") == NULL)
@@ -734,6 +747,8 @@ lb_config_free(struct lb_config *cfg)
 	}
 	free(cfg->api_keys);
 	free(cfg->api_key_source);
+	free(cfg->shared_state);
+	free(cfg->shared_state_failure);
 	for (size_t i = 0; i < LB_GWERR_COUNT; i++) {
 		free(cfg->responses[i].body);
 		free_kv(cfg->responses[i].headers, cfg->responses[i].nheaders);
