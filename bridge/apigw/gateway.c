@@ -24,6 +24,7 @@
 #include <time.h>
 
 #include "lambda/env.h"
+#include "apigw/admit.h"
 #include "apigw/authcache.h"
 #include "apigw/authorizer.h"
 #include "fastcgi/fcgi.h"
@@ -93,7 +94,8 @@ struct lb_call {
 	char *auth_context;     /* requestContext.authorizer (q.authorizer) */
 	const char *error_msg;  /* an error's message when not its type's */
 	char *www_authenticate; /* JWT: sent with its 401 / 403 */
-	char *usage_key; /* the authorizer's usageIdentifierKey, or NULL */
+	char *usage_key;     /* the authorizer's usageIdentifierKey, or NULL */
+	struct lb_admit adm; /* the shared state's verdict (admit.h) */
 };
 
 /* The enabled key whose value clients send in x-api-key, or NULL. */
@@ -131,8 +133,19 @@ stage_checks(struct lb_request *q, void *arg)
 			return LB_GWERR_INVALID_API_KEY;
 		key = &g->keys[q->api_key - g->cfg->api_keys];
 	}
-	if ((key != NULL && key->bucket.on) || g->route_buckets[route].on ||
-	    g->account_bucket.on) {
+	/* the shared state's verdict first, when there is one (admit.h) */
+	switch (lb_admit_check(&c->adm)) {
+	case LB_GWERR_THROTTLED:
+		__atomic_add_fetch(&g->throttled, 1, __ATOMIC_RELAXED);
+		return LB_GWERR_THROTTLED;
+	case LB_GWERR_QUOTA_EXCEEDED:
+		__atomic_add_fetch(&g->over_quota, 1, __ATOMIC_RELAXED);
+		return LB_GWERR_QUOTA_EXCEEDED;
+	default: break;
+	}
+	if (lb_admit_local(&c->adm, LB_ADMIT_BUCKETS) &&
+	    ((key != NULL && key->bucket.on) || g->route_buckets[route].on ||
+	        g->account_bucket.on)) {
 		now = lb_mono_us();
 		/* the usage plan's limit first, then the stage's, then the
 		 * account's, as API Gateway applies them */
@@ -144,7 +157,8 @@ stage_checks(struct lb_request *q, void *arg)
 		}
 	}
 	/* last, so that only requests let through count */
-	if (key != NULL && !lb_quota_take(&key->quota, lb_now_ms())) {
+	if (key != NULL && lb_admit_local(&c->adm, LB_ADMIT_QUOTA) &&
+	    !lb_quota_take(&key->quota, lb_now_ms())) {
 		__atomic_add_fetch(&g->over_quota, 1, __ATOMIC_RELAXED);
 		return LB_GWERR_QUOTA_EXCEEDED;
 	}
@@ -453,6 +467,7 @@ call_end(struct lb_call *c, enum lb_gwerr e)
 	}
 	add_id_headers(c, resp);
 	access_log(c, resp);
+	lb_admit_end(&c->adm); /* the shared lease back */
 	lb_fcgi_respond(c->r, resp);
 	if (c->invoked)
 		lb_invoke_result_clear(&c->res);
@@ -477,15 +492,55 @@ call_invoked(void *arg)
 	call_end(c, e);
 }
 
-/* The request goes on from the checks to the integration. */
+static void call_continue(struct lb_call *c);
+
+/* lb_admit_fn: the shared state's verdict is in. */
+static void
+call_admitted(void *arg)
+{
+	call_continue(arg);
+}
+
+/* The index of the request's API key, -1 for none or a key the checks
+ * will refuse (stage_checks). */
+static long
+call_key(const struct lb_call *c)
+{
+	const struct lb_config *cfg = c->gen->cfg;
+	const struct lb_api_key *k;
+
+	if (!c->q.match.route->api_key_required)
+		return -1;
+	k = find_api_key(cfg,
+	    cfg->api_key_from_authorizer
+	        ? c->usage_key
+	        : lb_http_param(c->req, "HTTP_X_API_KEY"));
+	return k != NULL ? k - cfg->api_keys : -1;
+}
+
+/* The request goes on from the checks to the integration; with shared
+ * state, once Redis has answered (or failed to). */
 static void
 call_continue(struct lb_call *c)
 {
 	struct lb_loop *loop = lb_fcgi_loop(c->r);
 	enum lb_gwerr e;
 
+	if (c->gen->admit != NULL && c->adm.ag == NULL && loop != NULL &&
+	    lb_admit_start(&c->adm, c->gen->admit,
+	        (size_t)(c->q.match.route - c->gen->cfg->routes), call_key(c),
+	        lb_now_ms(), call_admitted, c))
+		return; /* c belongs to call_admitted now */
 	if ((e = stage_prepare(c)) != LB_GWERR_NONE) {
 		call_end(c, e);
+		return;
+	}
+	if (lb_admit_no_lease(&c->adm)) {
+		lb_log(LB_LOG_WARN,
+		    "%s function '%s' throttled: shared concurrency "
+		    "limit reached",
+		    c->request_id, c->q.fn->name);
+		call_end(c, LB_GWERR_INTEGRATION_FAILURE);
 		return;
 	}
 	stage_invoke(c);

@@ -11,6 +11,7 @@
 #include "config.h"
 #include "apigw/throttle.h"
 
+struct lb_admit_gen;
 struct lb_authcache;
 struct lb_envs;
 struct lb_gateway;
@@ -51,6 +52,7 @@ struct lb_gen {
 	/* JWT authorizers' signing keys, one per authorizer (NULL for the
 	 * others); NULL when there is no JWT authorizer */
 	struct lb_jwks_store **jwks;
+	struct lb_admit_gen *admit; /* shared state (admit.h); NULL: none */
 	uint64_t throttled;  /* requests answered 429 THROTTLED (atomic) */
 	uint64_t over_quota; /* ... and 429 QUOTA_EXCEEDED (atomic) */
 	int refs;            /* requests in flight, +1 while current */

@@ -17,6 +17,7 @@
 #include "apigw/jwks.h"
 #include "base/ids.h"
 #include "apigw/router.h"
+#include "apigw/admit.h"
 #include "apigw/throttle.h"
 
 struct lb_gateway {
@@ -45,6 +46,7 @@ gen_free(struct lb_gen *g)
 		lb_jwks_store_free(g->jwks[i]);
 	free(g->jwks);
 	free(g->authz);
+	lb_admit_gen_free(g->admit); /* its leases given back first */
 	lb_envs_free(g->envs);
 	lb_router_free(g->router);
 	lb_config_free(g->cfg);
@@ -163,6 +165,11 @@ gen_new(struct lb_config *cfg, char *err, size_t errlen)
 		return NULL;
 	}
 	if (jwks_init(g, err, errlen) < 0) {
+		gen_free(g);
+		return NULL;
+	}
+	g->admit = lb_admit_gen_new(cfg, err, errlen);
+	if (g->admit == NULL && err[0] != '\0') {
 		gen_free(g);
 		return NULL;
 	}
@@ -297,11 +304,21 @@ lb_gateway_max_body(struct lb_gateway *gw)
 }
 
 void
+lb_gateway_shared_stats(struct lb_gateway *gw, struct lb_admit_stats *st)
+{
+	struct lb_gen *g = lb_gen_acquire(gw);
+
+	lb_admit_stats(g->admit, st);
+	lb_gen_release(gw, g);
+}
+
+void
 lb_gateway_dump_stats(struct lb_gateway *gw, FILE *out)
 {
 	struct lb_gen *g = lb_gen_acquire(gw);
 
 	lb_envs_dump_stats(g->envs, out);
+	lb_admit_dump(g->admit, out);
 	fprintf(out, "gateway: throttled=%llu over_quota=%llu\n",
 	    (unsigned long long)__atomic_load_n(
 	        &g->throttled, __ATOMIC_RELAXED),
