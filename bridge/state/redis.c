@@ -46,9 +46,10 @@ struct op {
 	struct op *next;
 	enum op_kind kind;
 	int script;
-	int as_eval; /* sent again with the source after NOSCRIPT */
+	int as_eval;   /* sent again with the source after NOSCRIPT */
+	int abandoned; /* its caller was told it failed (late) */
 	uint64_t epoch;
-	int64_t deadline_ms;
+	int64_t queued_ms, deadline_ms;
 	lb_redis_done_fn *done;
 	void *arg;
 	size_t nkeys, nargs;
@@ -76,6 +77,7 @@ struct lb_redis {
 	char sha[LB_SHARED_NSCRIPTS][41];
 	char inst[48]; /* this connection's instance id */
 	int64_t reconnect_at, backoff, heartbeat_at;
+	int64_t dead_ms; /* no reply for that long: the connection is over */
 	int ever_up, logged_down;
 
 	int state;                /* atomic: DOWN, CONNECTING, UP */
@@ -180,7 +182,7 @@ op_new(enum op_kind kind, const char *const *keys, size_t nkeys,
 static void
 op_fail(struct lb_redis *R, struct op *op)
 {
-	if (op->kind == OP_SCRIPT) {
+	if (op->kind == OP_SCRIPT && !op->abandoned) {
 		count(&R->st.failed);
 		op->done(op->arg, NULL, 0);
 	}
@@ -190,15 +192,21 @@ op_fail(struct lb_redis *R, struct op *op)
 static void
 enqueue(struct lb_redis *R, struct op *op)
 {
-	op->deadline_ms = lb_mono_ms() + R->o.timeout_ms;
+	int was_empty;
+
+	op->queued_ms = lb_mono_ms();
+	op->deadline_ms = op->queued_ms + R->o.timeout_ms;
 	pthread_mutex_lock(&R->mu);
+	was_empty = R->qhead == NULL;
 	if (R->qtail != NULL)
 		R->qtail->next = op;
 	else
 		R->qhead = op;
 	R->qtail = op;
 	pthread_mutex_unlock(&R->mu);
-	wake(R);
+	/* the thread takes the whole queue at once: one wake-up for all */
+	if (was_empty)
+		wake(R);
 }
 
 static void
@@ -278,8 +286,15 @@ send_op(struct lb_redis *R, struct op *op)
 	int argc = 0;
 
 	switch (op->kind) {
-	case OP_SCRIPT:
 	case OP_RELEASE:
+		/* no script: while this connection lasts, its alive key
+		 * stands, so the admit script has not dropped its field */
+		argv[argc++] = "HINCRBY";
+		argv[argc++] = op->v[0];
+		argv[argc++] = R->inst;
+		argv[argc++] = "-1";
+		break;
+	case OP_SCRIPT:
 		if (op->as_eval) {
 			argv[argc] = "EVAL";
 			argv[argc + 1] = lb_shared_scripts[op->script];
@@ -410,6 +425,35 @@ conn_up(struct lb_redis *R)
 	R->logged_down = 0;
 }
 
+/*
+ * The reply to a script whose caller went on without it: an admission
+ * that took a lease (the last of its keys) gives it back at once; what it
+ * counted in buckets and quotas stays counted.
+ */
+static void
+late_reply(struct lb_redis *R, struct op *op, const redisReply *r)
+{
+	struct lb_shared_reply out, el[MAX_ELEMENTS];
+	const char *k[1];
+	struct op *rel;
+
+	if (op->kind != OP_SCRIPT || op->script != LB_SHARED_ADMIT ||
+	    op->nkeys == 0)
+		return;
+	convert(r, &out, el);
+	if (lb_shared_verdict(&out, NULL) != LB_SHARED_OK)
+		return;
+	k[0] = op->v[op->nkeys - 1];
+	rel = op_new(OP_RELEASE, k, 1, NULL, 0);
+	if (rel == NULL)
+		return;
+	rel->script = LB_SHARED_RELEASE;
+	rel->queued_ms = lb_mono_ms();
+	rel->deadline_ms = rel->queued_ms + R->dead_ms;
+	if (send_op(R, rel) < 0)
+		free(rel);
+}
+
 static void
 on_reply(redisAsyncContext *ac, void *reply, void *privdata)
 {
@@ -421,6 +465,11 @@ on_reply(redisAsyncContext *ac, void *reply, void *privdata)
 	flight_remove(R, op);
 	if (r == NULL) {
 		op_fail(R, op);
+		return;
+	}
+	if (op->abandoned) {
+		late_reply(R, op, r);
+		free(op);
 		return;
 	}
 	switch (op->kind) {
@@ -507,9 +556,7 @@ conn_start(struct lb_redis *R)
 	lb_ids_short(rnd);
 	snprintf(R->inst, sizeof(R->inst), "%s.%d.%llu", rnd, (int)getpid(),
 	    (unsigned long long)epoch);
-	deadline = lb_mono_ms() +
-	    (R->o.timeout_ms > CONNECT_MIN_MS ? R->o.timeout_ms
-	                                      : CONNECT_MIN_MS);
+	deadline = lb_mono_ms() + R->dead_ms;
 	R->loading = 0;
 	if (u->db != 0) {
 		const char *a[] = { "SELECT", db };
@@ -579,16 +626,49 @@ drain_queue(struct lb_redis *R, int64_t now)
 	}
 }
 
-/* The earliest deadline of what is in flight, or INT64_MAX. */
+/* When op's wait ends: its deadline, or, once its caller went on
+ * without it, the point where the connection is given up. */
+static int64_t
+op_until(const struct lb_redis *R, const struct op *op)
+{
+	return op->abandoned ? op->queued_ms + R->dead_ms : op->deadline_ms;
+}
+
+/* The earliest end of a wait in flight, or INT64_MAX. */
 static int64_t
 flight_deadline(struct lb_redis *R)
 {
 	int64_t d = INT64_MAX;
 
 	for (struct op *op = R->fhead; op != NULL; op = op->next)
-		if (op->deadline_ms < d)
-			d = op->deadline_ms;
+		if (op_until(R, op) < d)
+			d = op_until(R, op);
 	return d;
+}
+
+/*
+ * A caller's command past its deadline fails now (the caller goes on with
+ * local limits) and its reply, when it comes, is dropped (late_reply).
+ * Returns 1 when the connection must be given up: a set-up command past
+ * its deadline, or nothing answered for dead_ms.
+ */
+static int
+flight_expire(struct lb_redis *R, int64_t now)
+{
+	for (struct op *op = R->fhead; op != NULL; op = op->next) {
+		if (op_until(R, op) > now)
+			continue;
+		if (op->abandoned ||
+		    (op->kind != OP_SCRIPT && op->kind != OP_RELEASE))
+			return 1;
+		op->abandoned = 1;
+		count(&R->st.timeouts);
+		if (op->kind == OP_SCRIPT) {
+			count(&R->st.failed);
+			op->done(op->arg, NULL, 0);
+		}
+	}
+	return 0;
 }
 
 /* ... and of what waits in the queue. */
@@ -628,7 +708,7 @@ client_thread(void *p)
 		if (state_of(R) == DOWN && now >= R->reconnect_at && !stop)
 			conn_start(R);
 		if (state_of(R) == UP && now >= R->heartbeat_at) {
-			set_alive(R, now + R->o.timeout_ms);
+			set_alive(R, now + R->dead_ms);
 			R->heartbeat_at = now + R->o.lease_ttl_ms / 3;
 		}
 		until = flight_deadline(R);
@@ -640,12 +720,11 @@ client_thread(void *p)
 			until = R->heartbeat_at;
 		if (stop && stop_at < until)
 			until = stop_at;
-		if (R->ac != NULL && flight_deadline(R) <= now) {
-			count(&R->st.timeouts);
+		if (R->ac != NULL && flight_deadline(R) <= now &&
+		    flight_expire(R, now)) {
 			conn_fail(R,
-			    state_of(R) == UP
-			        ? "no reply within gateway.shared_state_timeout"
-			        : "cannot connect in time");
+			    state_of(R) == UP ? "no reply for a while"
+			                      : "cannot connect in time");
 			continue;
 		}
 		d = until == INT64_MAX ? 1000 : until - now;
@@ -710,6 +789,8 @@ lb_redis_new(const struct lb_redis_opts *o, char *err, size_t errlen)
 		snprintf(R->where, sizeof(R->where), "%s:%d", o->url.host,
 		    o->url.port);
 	R->backoff = BACKOFF_MIN_MS;
+	R->dead_ms = o->timeout_ms * 20 > CONNECT_MIN_MS ? o->timeout_ms * 20
+	                                                 : CONNECT_MIN_MS;
 	R->wakefd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (R->wakefd < 0) {
 		snprintf(err, errlen, "eventfd: %s", strerror(errno));

@@ -6,8 +6,11 @@
  * replies in order and calls each command's done function on itself.
  *
  * Every command has a deadline (timeout_ms from when it was queued): a
- * reply that does not come by then ends the connection, and every command
- * in flight fails.  While the connection is down, commands fail at once
+ * command whose reply has not come by then fails (its caller decides
+ * without Redis) and its reply is dropped when it comes, a late admission
+ * giving its lease back at once.  Nothing answered for 20 deadlines (1 s
+ * at least), a connection error, or the server closing: the connection is
+ * over and every command in flight fails.  While it is down, commands fail at once
  * (lb_redis_script returns -1); the thread connects again with a backoff
  * (100 ms doubling to 2 s) and the client is back by itself.  The change
  * of state is logged once each way and counted (lb_redis_stats).
@@ -69,7 +72,7 @@ struct lb_redis_stats {
 	int up;            /* connected now */
 	uint64_t commands; /* queued */
 	uint64_t failed;   /* ended without a reply (or refused while down) */
-	uint64_t timeouts; /* deadlines that ended a connection */
+	uint64_t timeouts; /* commands past their deadline */
 	uint64_t downs;    /* up -> down changes */
 	uint64_t ups;      /* connections made (the first included) */
 	uint64_t noscript; /* scripts sent again with their source */
