@@ -158,6 +158,7 @@ static const struct lb_config__field gateway_fields[] = {
 	BOOL("shared_throttle", struct lb_config, shared_throttle),
 	NUM("shared_lease_ttl", struct lb_config, shared_lease_ttl,
 	    LB_CONFIG__MIN_EXCL, 0, 3600),
+	BOOL("shared_lease_pool", struct lb_config, shared_lease_pool),
 };
 
 const struct lb_config__field lb_config__function_fields[] = {
@@ -419,6 +420,7 @@ load_gateway(
 	cfg->cors.max_age = LB_CORS_NO_MAX_AGE;
 	cfg->shared_state_timeout = 0.005;
 	cfg->shared_lease_ttl = 10;
+	cfg->shared_lease_pool = 1;
 	if (g != NULL &&
 	    lb_config__parse_group(c, g, "gateway", gateway_fields,
 	        NFIELDS(gateway_fields), cfg) < 0)

@@ -178,6 +178,7 @@ struct lb_config {
 	char *shared_state_failure;
 	int shared_state_closed;
 	int shared_throttle;
+	int shared_lease_pool; /* spare leases kept per bridge, default 1 */
 	/* privileges (docs/security.md): gateway.user (NULL: none), its
 	 * resolved ids, and StrictModes for modules and this file */
 	char *user;

@@ -4,6 +4,7 @@
  * its verdict means for the gateway's checks.
  */
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,9 +18,24 @@ struct bucket {
 	char rate[32], burst[16];
 };
 
+/*
+ * A function's leases that this bridge holds in Redis: those in use, and
+ * up to `block` more kept for its next requests (the pool), so that most
+ * requests of a busy function need no call.  Spares are taken only while
+ * that leaves half the limit unheld, given back as soon as a reply shows
+ * more than half held, and every heartbeat (a third of shared_lease_ttl)
+ * anyway: the cap is never exceeded, and a bridge's spares can keep
+ * another from a free slot only near the cap, for that long at most.
+ */
 struct lease {
 	char *key; /* conc:fn:NAME, or conc:unreserved */
-	char limit[24];
+	char limit[24], keep[24];
+	int64_t lim;
+	int64_t block; /* spares: limit / 16, at most 32; 0 below 16 */
+	pthread_mutex_t mu;
+	uint64_t epoch; /* the connection they are held on */
+	int64_t held, used;
+	int pressure; /* over half the limit held: no spares */
 };
 
 struct lb_admit_gen {
@@ -31,8 +47,10 @@ struct lb_admit_gen {
 	struct bucket *routes; /* one per route */
 	struct bucket *keys;   /* one per API key */
 	struct lease *leases;  /* one per function */
+	size_t nleases;
 	uint64_t admitted, throttled, over_quota, no_lease; /* atomic */
 	uint64_t failed_local, failed_closed;
+	uint64_t pooled; /* leases taken from the pool, without a call */
 };
 
 static void
@@ -97,20 +115,25 @@ leases_init(struct lb_admit_gen *ag)
 		const struct lb_function *fn = &cfg->functions[i];
 		struct lease *l = &ag->leases[i];
 
-		if (fn->reserved_concurrency >= 0) {
-			l->key = lb_shared_key(ag->prefix, "conc:fn", fn->name);
-			snprintf(l->limit, sizeof(l->limit), "%d",
-			    fn->reserved_concurrency);
-		} else {
-			l->key =
-			    lb_shared_key(ag->prefix, "conc:unreserved", NULL);
-			snprintf(l->limit, sizeof(l->limit), "%ld", unreserved);
-		}
+		l->lim = fn->reserved_concurrency >= 0
+		    ? fn->reserved_concurrency
+		    : unreserved;
+		l->key = fn->reserved_concurrency >= 0
+		    ? lb_shared_key(ag->prefix, "conc:fn", fn->name)
+		    : lb_shared_key(ag->prefix, "conc:unreserved", NULL);
+		l->block = !cfg->shared_lease_pool || l->lim < 16 ? 0
+		    : l->lim / 16 > 32                            ? 32
+		                                                  : l->lim / 16;
+		snprintf(l->limit, sizeof(l->limit), "%lld", (long long)l->lim);
+		snprintf(
+		    l->keep, sizeof(l->keep), "%lld", (long long)(l->lim / 2));
 		if (l->key == NULL)
 			return -1;
 	}
 	return 0;
 }
+
+static void heartbeat(void *arg, struct lb_redis *R, uint64_t epoch);
 
 struct lb_admit_gen *
 lb_admit_gen_new(const struct lb_config *cfg, char *err, size_t errlen)
@@ -139,8 +162,13 @@ lb_admit_gen_new(const struct lb_config *cfg, char *err, size_t errlen)
 	ag->routes = calloc(cfg->nroutes + 1, sizeof(*ag->routes));
 	ag->keys = calloc(cfg->napi_keys + 1, sizeof(*ag->keys));
 	ag->leases = calloc(cfg->nfunctions + 1, sizeof(*ag->leases));
-	if (ag->routes == NULL || ag->keys == NULL || ag->leases == NULL ||
-	    route_buckets(ag) < 0 || leases_init(ag) < 0)
+	if (ag->leases == NULL)
+		goto fail_mem;
+	for (size_t i = 0; i < cfg->nfunctions; i++)
+		pthread_mutex_init(&ag->leases[i].mu, NULL);
+	ag->nleases = cfg->nfunctions;
+	if (ag->routes == NULL || ag->keys == NULL || route_buckets(ag) < 0 ||
+	    leases_init(ag) < 0)
 		goto fail_mem;
 	snprintf(ag->alive, sizeof(ag->alive), "%salive:", ag->prefix);
 	o.timeout_ms = (int)(cfg->shared_state_timeout * 1000.0 + 0.5);
@@ -151,6 +179,8 @@ lb_admit_gen_new(const struct lb_config *cfg, char *err, size_t errlen)
 		o.lease_ttl_ms = 30;
 	o.alive_prefix = ag->alive;
 	o.on_failure = cfg->shared_state_closed ? "closed" : "local";
+	o.heartbeat = heartbeat;
+	o.heartbeat_arg = ag;
 	ag->R = lb_redis_new(&o, err, errlen);
 	if (ag->R == NULL)
 		goto fail;
@@ -175,8 +205,10 @@ lb_admit_gen_free(struct lb_admit_gen *ag)
 		free(ag->routes[i].key);
 	for (size_t i = 0; ag->keys != NULL && i < cfg->napi_keys; i++)
 		free(ag->keys[i].key);
-	for (size_t i = 0; ag->leases != NULL && i < cfg->nfunctions; i++)
+	for (size_t i = 0; i < ag->nleases; i++) {
 		free(ag->leases[i].key);
+		pthread_mutex_destroy(&ag->leases[i].mu);
+	}
 	free(ag->account.key);
 	free(ag->routes);
 	free(ag->keys);
@@ -189,11 +221,80 @@ static void
 admitted(void *arg, const struct lb_shared_reply *reply, uint64_t epoch)
 {
 	struct lb_admit *a = arg;
+	struct lease *l = &a->ag->leases[a->fn];
+	int64_t granted, total;
 
 	a->verdict = lb_shared_verdict(reply, NULL);
 	a->epoch = epoch;
-	a->leased = a->verdict == LB_SHARED_OK;
+	a->leased = 0;
+	if (a->verdict == LB_SHARED_OK &&
+	    lb_shared_lease(reply, &granted, &total) == 0 && granted > 0) {
+		pthread_mutex_lock(&l->mu);
+		if (l->epoch != epoch) {
+			/* a new connection: what was held expires */
+			l->epoch = epoch;
+			l->held = l->used = 0;
+		}
+		l->held += granted;
+		l->used++;
+		l->pressure = total > l->lim / 2;
+		pthread_mutex_unlock(&l->mu);
+		a->leased = 1;
+	}
 	a->cb(a->arg);
+}
+
+/* A lease from the pool, without a call: 1 when a has it. */
+static int
+pool_take(struct lb_admit_gen *ag, struct lease *l, struct lb_admit *a)
+{
+	uint64_t epoch = lb_redis_epoch(ag->R);
+	int ok;
+
+	pthread_mutex_lock(&l->mu);
+	ok = epoch != 0 && l->epoch == epoch && l->used < l->held;
+	if (ok)
+		l->used++;
+	pthread_mutex_unlock(&l->mu);
+	if (!ok)
+		return 0;
+	count(&ag->pooled);
+	a->verdict = LB_SHARED_OK;
+	a->epoch = epoch;
+	a->leased = 1;
+	return 1;
+}
+
+/* How many spares to ask for with the next lease. */
+static int64_t
+pool_extra(struct lease *l)
+{
+	int64_t extra;
+
+	pthread_mutex_lock(&l->mu);
+	extra = l->pressure ? 0 : l->block - (l->held - l->used);
+	pthread_mutex_unlock(&l->mu);
+	return extra > 0 ? extra : 0;
+}
+
+/* redis.h's heartbeat: every spare goes back. */
+static void
+heartbeat(void *arg, struct lb_redis *R, uint64_t epoch)
+{
+	struct lb_admit_gen *ag = arg;
+
+	for (size_t i = 0; i < ag->nleases; i++) {
+		struct lease *l = &ag->leases[i];
+		int64_t give = 0;
+
+		pthread_mutex_lock(&l->mu);
+		if (l->epoch == epoch) {
+			give = l->held - l->used;
+			l->held = l->used;
+		}
+		pthread_mutex_unlock(&l->mu);
+		lb_redis_release(R, l->key, epoch, give);
+	}
 }
 
 int
@@ -203,7 +304,8 @@ lb_admit_start(struct lb_admit *a, struct lb_admit_gen *ag, size_t route,
 	const struct lb_config *cfg = ag->cfg;
 	const struct bucket *b[3];
 	const char *keys[6], *args[16];
-	char quota_key[512], expire[24], limit[16];
+	char quota_key[512], expire[24], limit[16], extra[24];
+	struct lease *l;
 	size_t nb = 0, nk = 0, na = 0;
 	int quota = 0;
 
@@ -212,6 +314,7 @@ lb_admit_start(struct lb_admit *a, struct lb_admit_gen *ag, size_t route,
 	a->cb = cb;
 	a->arg = arg;
 	a->verdict = LB_SHARED_FAILED;
+	l = &ag->leases[a->fn];
 	/* the usage plan's, the stage's route, then the account's, as the
 	 * local checks take them */
 	if (cfg->shared_throttle) {
@@ -235,6 +338,9 @@ lb_admit_start(struct lb_admit *a, struct lb_admit_gen *ag, size_t route,
 		    expire, sizeof(expire), "%" PRId64, end + 86400 * 1000);
 		quota = 1;
 	}
+	/* nothing but a lease to take: the pool may have one */
+	if (nb == 0 && !quota && l->block > 0 && pool_take(ag, l, a))
+		return 0;
 	args[na++] = ag->alive;
 	args[na++] = nb == 0 ? "0" : nb == 1 ? "1" : nb == 2 ? "2" : "3";
 	args[na++] = quota ? "1" : "0";
@@ -251,8 +357,11 @@ lb_admit_start(struct lb_admit *a, struct lb_admit_gen *ag, size_t route,
 		args[na++] = limit;
 		args[na++] = expire;
 	}
-	keys[nk++] = ag->leases[a->fn].key;
-	args[na++] = ag->leases[a->fn].limit;
+	snprintf(extra, sizeof(extra), "%lld", (long long)pool_extra(l));
+	keys[nk++] = l->key;
+	args[na++] = l->limit;
+	args[na++] = extra;
+	args[na++] = l->keep;
 	return lb_redis_script(ag->R, LB_SHARED_ADMIT, keys, nk, args, na,
 	           admitted, a) == 0;
 }
@@ -303,10 +412,22 @@ lb_admit_no_lease(const struct lb_admit *a)
 void
 lb_admit_end(struct lb_admit *a)
 {
+	struct lease *l;
+	int64_t give = 0;
+
 	if (a->ag == NULL || !a->leased)
 		return;
 	a->leased = 0;
-	lb_redis_release(a->ag->R, a->ag->leases[a->fn].key, a->epoch);
+	l = &a->ag->leases[a->fn];
+	pthread_mutex_lock(&l->mu);
+	if (l->epoch == a->epoch) {
+		l->used--;
+		give = l->held - l->used - (l->pressure ? 0 : l->block);
+		if (give > 0)
+			l->held -= give;
+	}
+	pthread_mutex_unlock(&l->mu);
+	lb_redis_release(a->ag->R, l->key, a->epoch, give);
 }
 
 static uint64_t
@@ -327,6 +448,7 @@ lb_admit_stats(struct lb_admit_gen *ag, struct lb_admit_stats *st)
 	st->no_lease = get(&ag->no_lease);
 	st->failed_local = get(&ag->failed_local);
 	st->failed_closed = get(&ag->failed_closed);
+	st->pooled = get(&ag->pooled);
 	lb_redis_stats(ag->R, &st->redis);
 }
 
@@ -339,13 +461,14 @@ lb_admit_dump(struct lb_admit_gen *ag, FILE *out)
 		return;
 	lb_admit_stats(ag, &st);
 	fprintf(out,
-	    "shared state: %s admitted=%llu throttled=%llu over_quota=%llu "
+	    "shared state: %s admitted=%llu pooled=%llu throttled=%llu "
+	    "over_quota=%llu "
 	    "no_lease=%llu failed_local=%llu failed_closed=%llu "
 	    "commands=%llu failed=%llu timeouts=%llu downs=%llu ups=%llu "
 	    "noscript=%llu\n",
 	    st.redis.up ? "up" : "down", (unsigned long long)st.admitted,
-	    (unsigned long long)st.throttled, (unsigned long long)st.over_quota,
-	    (unsigned long long)st.no_lease,
+	    (unsigned long long)st.pooled, (unsigned long long)st.throttled,
+	    (unsigned long long)st.over_quota, (unsigned long long)st.no_lease,
 	    (unsigned long long)st.failed_local,
 	    (unsigned long long)st.failed_closed,
 	    (unsigned long long)st.redis.commands,

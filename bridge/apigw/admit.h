@@ -88,6 +88,7 @@ struct lb_admit_stats {
 	uint64_t admitted, throttled, over_quota, no_lease;
 	uint64_t failed_local;  /* no answer: decided with local limits */
 	uint64_t failed_closed; /* no answer: refused (closed mode) */
+	uint64_t pooled; /* admitted with a lease this bridge held already */
 	struct lb_redis_stats redis;
 };
 

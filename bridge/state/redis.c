@@ -292,7 +292,7 @@ send_op(struct lb_redis *R, struct op *op)
 		argv[argc++] = "HINCRBY";
 		argv[argc++] = op->v[0];
 		argv[argc++] = R->inst;
-		argv[argc++] = "-1";
+		argv[argc++] = op->v[1]; /* "-N" */
 		break;
 	case OP_SCRIPT:
 		if (op->as_eval) {
@@ -425,29 +425,41 @@ conn_up(struct lb_redis *R)
 	R->logged_down = 0;
 }
 
+/* A release of n leases of hash `key` (kept, not sent); NULL when out of
+ * memory. */
+static struct op *
+release_op(const char *key, int64_t n)
+{
+	char neg[24];
+	const char *k[] = { key }, *a[] = { neg };
+	struct op *op;
+
+	snprintf(neg, sizeof(neg), "-%lld", (long long)n);
+	op = op_new(OP_RELEASE, k, 1, a, 1);
+	return op;
+}
+
 /*
  * The reply to a script whose caller went on without it: an admission
- * that took a lease (the last of its keys) gives it back at once; what it
- * counted in buckets and quotas stays counted.
+ * that took leases (in the last of its keys) gives them back at once;
+ * what it counted in buckets and quotas stays counted.
  */
 static void
 late_reply(struct lb_redis *R, struct op *op, const redisReply *r)
 {
 	struct lb_shared_reply out, el[MAX_ELEMENTS];
-	const char *k[1];
+	int64_t granted, total;
 	struct op *rel;
 
 	if (op->kind != OP_SCRIPT || op->script != LB_SHARED_ADMIT ||
 	    op->nkeys == 0)
 		return;
 	convert(r, &out, el);
-	if (lb_shared_verdict(&out, NULL) != LB_SHARED_OK)
+	if (lb_shared_lease(&out, &granted, &total) < 0 || granted <= 0)
 		return;
-	k[0] = op->v[op->nkeys - 1];
-	rel = op_new(OP_RELEASE, k, 1, NULL, 0);
+	rel = release_op(op->v[op->nkeys - 1], granted);
 	if (rel == NULL)
 		return;
-	rel->script = LB_SHARED_RELEASE;
 	rel->queued_ms = lb_mono_ms();
 	rel->deadline_ms = rel->queued_ms + R->dead_ms;
 	if (send_op(R, rel) < 0)
@@ -473,8 +485,8 @@ on_reply(redisAsyncContext *ac, void *reply, void *privdata)
 		return;
 	}
 	switch (op->kind) {
+	case OP_RELEASE: break;
 	case OP_SCRIPT:
-	case OP_RELEASE:
 		if (r->type == REDIS_REPLY_ERROR &&
 		    lb_shared_noscript(r->str) && !op->as_eval) {
 			/* the server lost its scripts (a restart, SCRIPT
@@ -484,10 +496,8 @@ on_reply(redisAsyncContext *ac, void *reply, void *privdata)
 			if (send_op(R, op) == 0)
 				return;
 		}
-		if (op->kind == OP_SCRIPT) {
-			convert(r, &out, el);
-			op->done(op->arg, &out, op->epoch);
-		}
+		convert(r, &out, el);
+		op->done(op->arg, &out, op->epoch);
 		break;
 	case OP_LOAD:
 		if (r->type == REDIS_REPLY_STRING && r->len == 40)
@@ -710,6 +720,8 @@ client_thread(void *p)
 		if (state_of(R) == UP && now >= R->heartbeat_at) {
 			set_alive(R, now + R->dead_ms);
 			R->heartbeat_at = now + R->o.lease_ttl_ms / 3;
+			if (R->o.heartbeat != NULL)
+				R->o.heartbeat(R->o.heartbeat_arg, R, R->epoch);
 		}
 		until = flight_deadline(R);
 		if (queue_deadline(R) < until)
@@ -838,20 +850,24 @@ lb_redis_script(struct lb_redis *R, enum lb_shared_script script,
 }
 
 void
-lb_redis_release(struct lb_redis *R, const char *key, uint64_t epoch)
+lb_redis_release(struct lb_redis *R, const char *key, uint64_t epoch, int64_t n)
 {
-	const char *k[] = { key };
 	struct op *op;
 
-	if (state_of(R) != UP ||
-	    epoch != __atomic_load_n(&R->epoch, __ATOMIC_RELAXED))
+	if (n <= 0 || epoch != lb_redis_epoch(R))
 		return;
-	op = op_new(OP_RELEASE, k, 1, NULL, 0);
+	op = release_op(key, n);
 	if (op == NULL)
 		return;
-	op->script = LB_SHARED_RELEASE;
 	op->epoch = epoch;
 	enqueue(R, op);
+}
+
+uint64_t
+lb_redis_epoch(struct lb_redis *R)
+{
+	return state_of(R) == UP ? __atomic_load_n(&R->epoch, __ATOMIC_RELAXED)
+	                         : 0;
 }
 
 void

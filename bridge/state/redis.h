@@ -31,6 +31,11 @@ struct lb_redis_opts {
 	int lease_ttl_ms; /* the alive key's expiry (renewed every third) */
 	const char *alive_prefix; /* the alive key: this + the instance id */
 	const char *on_failure;   /* said in the log: "local" or "closed" */
+	/* called on the client's thread each time the alive key is renewed
+	 * (every third of lease_ttl_ms), with the connection's epoch; may be
+	 * NULL */
+	void (*heartbeat)(void *arg, struct lb_redis *R, uint64_t epoch);
+	void *heartbeat_arg;
 };
 
 /*
@@ -60,12 +65,17 @@ int lb_redis_script(struct lb_redis *R, enum lb_shared_script script,
     size_t nargs, lb_redis_done_fn *done, void *arg);
 
 /*
- * Gives back a lease taken on connection `epoch` from hash `key`
- * (borrowed), without waiting.  A lease of an earlier connection is not
+ * Gives back `n` leases taken on connection `epoch` from hash `key`
+ * (borrowed), without waiting.  Leases of an earlier connection are not
  * given back: that instance's leases expire with its alive key.  Any
  * thread.
  */
-void lb_redis_release(struct lb_redis *R, const char *key, uint64_t epoch);
+void lb_redis_release(
+    struct lb_redis *R, const char *key, uint64_t epoch, int64_t n);
+
+/* The connection's epoch while it is up (leases taken on it are good), 0
+ * while it is not.  Any thread. */
+uint64_t lb_redis_epoch(struct lb_redis *R);
 
 /* What the client has done, for SIGUSR1 and the metrics. */
 struct lb_redis_stats {

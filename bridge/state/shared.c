@@ -4,7 +4,8 @@
  *
  * Concurrency is counted per bridge instance in one hash per function
  * (per reserved function, or one for all unreserved functions): the field
- * is the instance id, the value its leases in flight.  An instance keeps
+ * is the instance id, the value the leases it holds (in use, or kept for
+ * its next requests: admit.c's pool).  An instance keeps
  * its "alive" key (ALIVE_PREFIX + id) set with an expiry and renews it;
  * the admit script sums only the fields of instances that are alive and
  * drops the others, so the leases of a bridge that died come back once its
@@ -59,7 +60,9 @@ static const char admit_lua[] =
     "  a, k = a + 2, k + 1\n"
     "end\n"
     "if hl == 1 then\n"
-    "  local lim, n = tonumber(ARGV[a]), 0\n"
+    "  local lim, ex, keep = tonumber(ARGV[a]), tonumber(ARGV[a + 1]), "
+    "tonumber(ARGV[a + 2])\n"
+    "  local n = 0\n"
     "  local h = redis.call('HGETALL', KEYS[k])\n"
     "  for i = 1, #h, 2 do\n"
     "    if redis.call('EXISTS', alive .. h[i]) == 1 then\n"
@@ -68,22 +71,16 @@ static const char admit_lua[] =
     "      redis.call('HDEL', KEYS[k], h[i])\n"
     "    end\n"
     "  end\n"
-    "  if n >= lim then return {3, n} end\n"
-    "  redis.call('HINCRBY', KEYS[k], inst, 1)\n"
+    "  if n >= lim then return {3, n, 0, n} end\n"
+    "  local g = 1\n"
+    "  if ex > 0 and n + 1 + ex <= lim - keep then g = 1 + ex end\n"
+    "  redis.call('HINCRBY', KEYS[k], inst, g)\n"
+    "  return {0, used, g, n + g}\n"
     "end\n"
-    "return {0, used}\n";
-
-/* KEYS[1] the lease hash; ARGV[1] the instance.  Never below 0: a field
- * the admit script dropped (its instance looked dead) stays dropped. */
-static const char release_lua[] =
-    "local n = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0')\n"
-    "if n > 1 then return redis.call('HINCRBY', KEYS[1], ARGV[1], -1) end\n"
-    "if n == 1 then redis.call('HDEL', KEYS[1], ARGV[1]) end\n"
-    "return 0\n";
+    "return {0, used, 0, 0}\n";
 
 const char *const lb_shared_scripts[LB_SHARED_NSCRIPTS] = {
 	[LB_SHARED_ADMIT] = admit_lua,
-	[LB_SHARED_RELEASE] = release_lua,
 };
 
 /* The decimal number of the n bytes at s, at most `max`; -1 when they are
@@ -196,7 +193,7 @@ lb_shared_verdict(const struct lb_shared_reply *r, int64_t *detail)
 {
 	const struct lb_shared_reply *e;
 
-	if (r == NULL || r->type != LB_SHARED_R_ARRAY || r->nelements != 2 ||
+	if (r == NULL || r->type != LB_SHARED_R_ARRAY || r->nelements < 2 ||
 	    r->elements[0].type != LB_SHARED_R_INTEGER ||
 	    r->elements[1].type != LB_SHARED_R_INTEGER)
 		return LB_SHARED_FAILED;
@@ -210,6 +207,20 @@ lb_shared_verdict(const struct lb_shared_reply *r, int64_t *detail)
 	case 3: return LB_SHARED_NO_LEASE;
 	default: return LB_SHARED_FAILED;
 	}
+}
+
+int
+lb_shared_lease(
+    const struct lb_shared_reply *r, int64_t *granted, int64_t *total)
+{
+	if (lb_shared_verdict(r, NULL) != LB_SHARED_OK || r->nelements != 4 ||
+	    r->elements[2].type != LB_SHARED_R_INTEGER ||
+	    r->elements[3].type != LB_SHARED_R_INTEGER ||
+	    r->elements[2].integer < 0)
+		return -1;
+	*granted = r->elements[2].integer;
+	*total = r->elements[3].integer;
+	return 0;
 }
 
 int

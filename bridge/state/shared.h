@@ -50,8 +50,7 @@ char *lb_shared_quota_key(
 
 /* The scripts, by index (lb_shared_scripts). */
 enum lb_shared_script {
-	LB_SHARED_ADMIT,   /* buckets, quota, then a lease */
-	LB_SHARED_RELEASE, /* a lease given back */
+	LB_SHARED_ADMIT, /* buckets, quota, then leases */
 	LB_SHARED_NSCRIPTS,
 };
 
@@ -62,8 +61,10 @@ extern const char *const lb_shared_scripts[LB_SHARED_NSCRIPTS];
  * The admit script's ARGV after the instance id (which the client puts
  * first): ALIVE_PREFIX, NBUCKETS, HAS_QUOTA, HAS_LEASE, then RATE BURST per
  * bucket, then QUOTA_LIMIT QUOTA_EXPIRE_AT_MS if HAS_QUOTA, then LEASE_LIMIT
- * if HAS_LEASE.  KEYS: the buckets, the quota, the lease hash, in that
- * order.
+ * EXTRA KEEP_FREE if HAS_LEASE: one lease, plus EXTRA more to keep for the
+ * instance's next requests when that leaves at least KEEP_FREE of the
+ * limit unheld.  KEYS: the buckets, the quota, the lease hash, in that
+ * order.  Leases go back with HINCRBY LEASE_HASH INSTANCE -N.
  */
 
 /* What the admit script said. */
@@ -92,13 +93,21 @@ enum {
 };
 
 /*
- * What the admit script's reply means: {0, used} admitted, {1, bucket}
- * throttled, {2, used} over quota, {3, leases} no lease; anything else
- * (an error, a nil, another shape) LB_SHARED_FAILED, with `detail` (may be
- * NULL) set to the second element when there is one.
+ * What the admit script's reply means: {0, used, granted, held} admitted,
+ * {1, bucket} throttled, {2, used} over quota, {3, leases, 0, held} no
+ * lease; anything else (an error, a nil, another shape) LB_SHARED_FAILED,
+ * with `detail` (may be NULL) set to the second element when there is one.
  */
 enum lb_shared_verdict lb_shared_verdict(
     const struct lb_shared_reply *r, int64_t *detail);
+
+/*
+ * An admitted reply's leases: how many it granted (0 when it asked for
+ * none) and how many every live instance holds now.  0, or -1 when r is
+ * not an admission of that shape.
+ */
+int lb_shared_lease(
+    const struct lb_shared_reply *r, int64_t *granted, int64_t *total);
 
 /* Whether an error reply says the script is not loaded (EVALSHA's
  * NOSCRIPT), so that it must be sent again with its source. */

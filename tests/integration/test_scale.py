@@ -119,6 +119,21 @@ def reserved_concurrency_across_bridges(fx):
 
 
 @g.test
+def lease_pool_never_over_the_cap(fx):
+    """reserved_concurrency = 16, where each bridge may keep a spare lease
+    while half the cap is free: 24 requests at once holding their
+    environments 1.5 s never run more than 16 at once, whichever bridges
+    hold spares (at most one each: at least 13 run); and again once they
+    have ended."""
+    for what in ("first", "again"):
+        rs = h.parallel([lambda: fx.c.get("/sixteen?do=sleep&ms=1500")
+                         for _ in range(24)])
+        ok = sum(1 for r in rs if r.status == 200)
+        h.ok(13 <= ok <= 16, "%s: %d of 24 ran (%r)" % (what, ok, statuses(rs)))
+        h.eq(sorted(set(r.status for r in rs)), [200, 429], "%s: statuses" % what)
+
+
+@g.test
 def quota_across_bridges(fx):
     """A usage plan's quota of 5 a day: exactly 5 of 12 requests pass,
     spread over the bridges round robin (each would have let 5 through)."""

@@ -170,13 +170,46 @@ test_noscript(void)
 }
 
 static void
+test_leases(void)
+{
+	struct lb_shared_reply el[4] = {
+		{ .type = LB_SHARED_R_INTEGER, .integer = 0 },
+		{ .type = LB_SHARED_R_INTEGER, .integer = 0 },
+		{ .type = LB_SHARED_R_INTEGER, .integer = 9 },
+		{ .type = LB_SHARED_R_INTEGER, .integer = 40 },
+	};
+	struct lb_shared_reply r = {
+		.type = LB_SHARED_R_ARRAY, .nelements = 4, .elements = el
+	};
+	int64_t g = -1, t = -1;
+
+	CU_ASSERT_EQUAL(lb_shared_verdict(&r, NULL), LB_SHARED_OK);
+	CU_ASSERT_EQUAL(lb_shared_lease(&r, &g, &t), 0);
+	CU_ASSERT_EQUAL(g, 9);
+	CU_ASSERT_EQUAL(t, 40);
+	/* a refusal, a negative grant, a short reply, a bad element */
+	el[0].integer = 3;
+	CU_ASSERT_EQUAL(lb_shared_verdict(&r, NULL), LB_SHARED_NO_LEASE);
+	CU_ASSERT_EQUAL(lb_shared_lease(&r, &g, &t), -1);
+	el[0].integer = 0;
+	el[2].integer = -1;
+	CU_ASSERT_EQUAL(lb_shared_lease(&r, &g, &t), -1);
+	el[2].integer = 1;
+	r.nelements = 2;
+	CU_ASSERT_EQUAL(lb_shared_lease(&r, &g, &t), -1);
+	el[3].type = LB_SHARED_R_OTHER;
+	r.nelements = 4;
+	CU_ASSERT_EQUAL(lb_shared_lease(&r, &g, &t), -1);
+}
+
+static void
 test_scripts_present(void)
 {
 	/* the admit script reads its ARGV in the order admit.c sends it */
 	CU_ASSERT_PTR_NOT_NULL(
 	    strstr(lb_shared_scripts[LB_SHARED_ADMIT], "ARGV[1], ARGV[2]"));
-	CU_ASSERT_PTR_NOT_NULL(
-	    strstr(lb_shared_scripts[LB_SHARED_RELEASE], "HINCRBY', KEYS[1]"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(lb_shared_scripts[LB_SHARED_ADMIT],
+	    "if n >= lim then return {3, n, 0, n} end"));
 }
 
 void
@@ -190,6 +223,7 @@ lb_test_suite_shared(void)
 		{ "verdicts", test_verdicts },
 		{ "verdict_bad_shapes", test_verdict_bad_shapes },
 		{ "noscript", test_noscript },
+		{ "leases", test_leases },
 		{ "scripts_present", test_scripts_present },
 		CU_TEST_INFO_NULL,
 	};
