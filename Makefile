@@ -339,6 +339,18 @@ fuzz-seed-fuzz_jwt:
 		$$(printf '{"iss":"https://idp","aud":"app","exp":9}' | \
 		base64 -w0 | tr -d =) > $(BUILD)/fuzz/fuzz_jwt.corpus/seed
 
+# shared.c and redis_op.c: gateway.shared_state's address, and a Redis
+# server's bytes as the admit script's reply (tests/fuzz/fuzz_shared.c)
+FUZZ_TARGETS += fuzz_shared
+FUZZ_SRC_fuzz_shared := bridge/state/shared.c bridge/state/redis_op.c \
+	bridge/base/ids.c
+fuzz-seed-fuzz_shared:
+	mkdir -p $(BUILD)/fuzz/fuzz_shared.corpus
+	printf '\001redis://10.0.0.5:6380/2' > $(BUILD)/fuzz/fuzz_shared.corpus/url
+	printf '\001unix:/run/redis.sock' > $(BUILD)/fuzz/fuzz_shared.corpus/unix
+	printf '\000*4\r\n:0\r\n:1\r\n:33\r\n:40\r\n*2\r\n:3\r\n:2\r\n-NOSCRIPT x\r\n' \
+		> $(BUILD)/fuzz/fuzz_shared.corpus/reply
+
 fuzz-seed-%:
 	mkdir -p $(FUZZ_CORPUS)
 

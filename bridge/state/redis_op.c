@@ -111,7 +111,8 @@ lb_redis__convert(const redisReply *r, struct lb_shared_reply *out,
 		out->str = r->str;
 		break;
 	case REDIS_REPLY_ARRAY:
-		if (r->elements > MAX_ELEMENTS) {
+		/* too long, or nested (el NULL): not a reply of ours */
+		if (el == NULL || r->elements > MAX_ELEMENTS) {
 			out->type = LB_SHARED_R_OTHER;
 			break;
 		}
@@ -128,8 +129,6 @@ lb_redis__convert(const redisReply *r, struct lb_shared_reply *out,
 		    ? r->str
 		    : NULL;
 	}
-	if (el == NULL && out->type == LB_SHARED_R_ARRAY)
-		out->type = LB_SHARED_R_OTHER; /* nested: not ours */
 }
 
 /* When op's wait ends: its deadline, or, once its caller went on
