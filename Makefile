@@ -238,7 +238,8 @@ FUZZ_SRC_fuzz_config := bridge/config.c bridge/config_table.c \
 	bridge/base/url.c bridge/base/fmt.c \
 	bridge/cli/dump.c bridge/apigw/router.c bridge/apigw/gwerror.c bridge/fastcgi/http.c \
 	bridge/fastcgi/listen.c bridge/base/service.c bridge/lambda/sandbox.c \
-	bridge/base/log.c bridge/state/shared.c
+	bridge/base/log.c bridge/state/shared.c bridge/lambda/probe.c \
+	bridge/lambda/spawn.c bridge/base/ids.c
 FUZZ_LEN_fuzz_config := 16384
 fuzz-seed-fuzz_config:
 	mkdir -p $(BUILD)/fuzz/fuzz_config.corpus
