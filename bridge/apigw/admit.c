@@ -297,16 +297,91 @@ heartbeat(void *arg, struct lb_redis *R, uint64_t epoch)
 	}
 }
 
+/*
+ * Sends the admit script for a: the buckets b (nb of them), the quota
+ * (quota_key NULL: none), then a lease of l.  1 when pending, 0 when
+ * decided now (the client is down).
+ */
+static int
+ask(struct lb_admit *a, struct lease *l, const struct bucket *const *b,
+    size_t nb, const char *quota_key, const char *qlimit, const char *expire)
+{
+	const char *keys[6], *args[16];
+	char extra[24];
+	size_t nk = 0, na = 0;
+
+	args[na++] = a->ag->alive;
+	args[na++] = nb == 0 ? "0" : nb == 1 ? "1" : nb == 2 ? "2" : "3";
+	args[na++] = quota_key != NULL ? "1" : "0";
+	args[na++] = "1"; /* a lease */
+	for (size_t i = 0; i < nb; i++) {
+		keys[nk++] = b[i]->key;
+		args[na++] = b[i]->rate;
+		args[na++] = b[i]->burst;
+	}
+	if (quota_key != NULL) {
+		keys[nk++] = quota_key;
+		args[na++] = qlimit;
+		args[na++] = expire;
+	}
+	snprintf(extra, sizeof(extra), "%lld", (long long)pool_extra(l));
+	keys[nk++] = l->key;
+	args[na++] = l->limit;
+	args[na++] = extra;
+	args[na++] = l->keep;
+	return lb_redis_script(a->ag->R, LB_SHARED_ADMIT, keys, nk, args, na,
+	           admitted, a) == 0;
+}
+
+/* Nothing but a lease to take: the pool may have one, else ask. */
+static int
+lease_only(struct lb_admit *a, struct lease *l)
+{
+	if (l->block > 0 && pool_take(a->ag, l, a))
+		return 0;
+	return ask(a, l, NULL, 0, NULL, NULL, NULL);
+}
+
+int
+lb_admit_lease(struct lb_admit *a, struct lb_admit_gen *ag, size_t fn,
+    lb_admit_fn *cb, void *arg)
+{
+	a->ag = ag;
+	a->fn = fn;
+	a->cb = cb;
+	a->arg = arg;
+	a->verdict = LB_SHARED_FAILED;
+	return lease_only(a, &ag->leases[fn]);
+}
+
+int
+lb_admit_lease_refused(const struct lb_admit *a)
+{
+	struct lb_admit_gen *ag = a->ag;
+
+	if (ag == NULL || a->verdict == LB_SHARED_OK)
+		return 0;
+	if (a->verdict == LB_SHARED_NO_LEASE) {
+		count(&ag->no_lease);
+		return 1;
+	}
+	if (ag->cfg->shared_state_closed) {
+		count(&ag->failed_closed);
+		return 1;
+	}
+	count(&ag->failed_local);
+	return 0;
+}
+
 int
 lb_admit_start(struct lb_admit *a, struct lb_admit_gen *ag, size_t route,
     long key, int64_t now_ms, lb_admit_fn *cb, void *arg)
 {
 	const struct lb_config *cfg = ag->cfg;
 	const struct bucket *b[3];
-	const char *keys[6], *args[16];
-	char quota_key[512], expire[24], limit[16], extra[24];
+	char quota_key[512], expire[24], limit[16];
 	struct lease *l;
-	size_t nb = 0, nk = 0, na = 0;
+	size_t nb = 0;
 	int quota = 0;
 
 	a->ag = ag;
@@ -338,32 +413,12 @@ lb_admit_start(struct lb_admit *a, struct lb_admit_gen *ag, size_t route,
 		    expire, sizeof(expire), "%" PRId64, end + 86400 * 1000);
 		quota = 1;
 	}
-	/* nothing but a lease to take: the pool may have one */
-	if (nb == 0 && !quota && l->block > 0 && pool_take(ag, l, a))
-		return 0;
-	args[na++] = ag->alive;
-	args[na++] = nb == 0 ? "0" : nb == 1 ? "1" : nb == 2 ? "2" : "3";
-	args[na++] = quota ? "1" : "0";
-	args[na++] = "1"; /* a lease */
-	for (size_t i = 0; i < nb; i++) {
-		keys[nk++] = b[i]->key;
-		args[na++] = b[i]->rate;
-		args[na++] = b[i]->burst;
-	}
-	if (quota) {
-		keys[nk++] = quota_key;
+	if (nb == 0 && !quota)
+		return lease_only(a, l);
+	if (quota)
 		snprintf(
 		    limit, sizeof(limit), "%d", cfg->api_keys[key].quota_limit);
-		args[na++] = limit;
-		args[na++] = expire;
-	}
-	snprintf(extra, sizeof(extra), "%lld", (long long)pool_extra(l));
-	keys[nk++] = l->key;
-	args[na++] = l->limit;
-	args[na++] = extra;
-	args[na++] = l->keep;
-	return lb_redis_script(ag->R, LB_SHARED_ADMIT, keys, nk, args, na,
-	           admitted, a) == 0;
+	return ask(a, l, b, nb, quota ? quota_key : NULL, limit, expire);
 }
 
 enum lb_gwerr

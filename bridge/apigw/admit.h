@@ -67,6 +67,17 @@ void lb_admit_gen_free(struct lb_admit_gen *ag);
 int lb_admit_start(struct lb_admit *a, struct lb_admit_gen *ag, size_t route,
     long key, int64_t now_ms, lb_admit_fn *cb, void *arg);
 
+/*
+ * Asks Redis for a lease of function `fn` (an index into cfg->functions)
+ * alone: a Lambda authorizer's invocation.  Returns as lb_admit_start.
+ */
+int lb_admit_lease(struct lb_admit *a, struct lb_admit_gen *ag, size_t fn,
+    lb_admit_fn *cb, void *arg);
+
+/* After lb_admit_lease: whether the invocation must not run (no lease,
+ * or no answer with shared_state_failure = "closed").  Counts it. */
+int lb_admit_lease_refused(const struct lb_admit *a);
+
 /* The gateway error the verdict means for the checks (THROTTLED,
  * QUOTA_EXCEEDED), or LB_GWERR_NONE.  Counts it. */
 enum lb_gwerr lb_admit_check(const struct lb_admit *a);

@@ -68,7 +68,8 @@ struct lb_auth {
 	struct lb_invoke_result res;
 	int invoked;
 	int64_t start_mono;
-	struct lb_jwt jwt; /* a JWT authorizer's token, taken apart */
+	struct lb_jwt jwt;   /* a JWT authorizer's token, taken apart */
+	struct lb_admit adm; /* its function's shared lease (admit.h) */
 };
 
 /* Everything one request carries through the stages. */
@@ -439,6 +440,7 @@ auth_free(struct lb_auth *au)
 {
 	if (au == NULL)
 		return;
+	lb_admit_end(&au->adm);
 	lb_authorizer_identity_clear(&au->id);
 	free(au->arn);
 	free(au->key);
@@ -636,6 +638,7 @@ call_authorized(void *arg)
 	struct lb_invoke_result *res = &au->res;
 
 	au->invoked = 1;
+	lb_admit_end(&au->adm);
 	switch (res->status) {
 	case LB_INVOKE_OK:
 		auth_decide(c, res->payload != NULL ? res->payload : "",
@@ -772,6 +775,27 @@ stage_jwt(struct lb_call *c)
 	jwt_decide(c, keys);
 }
 
+/* lb_admit_fn: the authorizer's function may run (or not: a Lambda
+ * throttle of the authorizer, 500). */
+static void
+auth_leased(void *arg)
+{
+	struct lb_call *c = arg;
+	struct lb_auth *au = c->auth;
+
+	if (lb_admit_lease_refused(&au->adm)) {
+		lb_log(LB_LOG_WARN,
+		    "%s Execution failed due to configuration error: "
+		    "authorizer '%s' failed: throttled (shared concurrency "
+		    "limit reached)",
+		    c->request_id, au->a->name);
+		auth_end(c, LB_GWERR_AUTHORIZER_CONFIGURATION_ERROR);
+		return;
+	}
+	lb_envs_invoke_async(c->gen->envs, au->a->function, &au->rq, &au->res,
+	    lb_fcgi_loop(c->r), call_authorized, c);
+}
+
 /*
  * Stage 2: the route's authorizer.  Its identity sources are read first
  * (one missing or empty, or a TOKEN that fails the validation expression:
@@ -865,8 +889,11 @@ stage_authorize(struct lb_call *c)
 	__atomic_add_fetch(
 	    &c->gen->authz[a - cfg->authorizers].invoked, 1, __ATOMIC_RELAXED);
 	if (loop != NULL) {
-		lb_envs_invoke_async(c->gen->envs, a->function, &au->rq,
-		    &au->res, loop, call_authorized, c);
+		/* with shared state, its function's lease first */
+		if (c->gen->admit == NULL ||
+		    !lb_admit_lease(
+		        &au->adm, c->gen->admit, a->function, auth_leased, c))
+			auth_leased(c);
 		return;
 	}
 	lb_envs_invoke(c->gen->envs, a->function, &au->rq, &au->res);

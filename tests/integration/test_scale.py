@@ -80,7 +80,8 @@ class Fixture:
 def setup(env):
     if not os.access(REDIS, os.X_OK):
         raise h.Skip("redis-server is not installed (scripts/install-deps)")
-    h.need_modules(os.path.join(h.TEST_HANDLERS, "integ_fn.so"))
+    h.need_modules(os.path.join(h.TEST_HANDLERS, "integ_fn.so"),
+                   os.path.join(h.TEST_HANDLERS, "authz.so"))
     fx = Fixture()
     fx.env = env
     fx.redis_port = h.free_port()
@@ -131,6 +132,22 @@ def lease_pool_never_over_the_cap(fx):
         ok = sum(1 for r in rs if r.status == 200)
         h.ok(10 <= ok <= 16, "%s: %d of 24 ran (%r)" % (what, ok, statuses(rs)))
         h.eq(sorted(set(r.status for r in rs)), [200, 429], "%s: statuses" % what)
+
+
+@g.test
+def authorizer_leases_across_bridges(fx):
+    """A Lambda authorizer's function with reserved_concurrency = 1: of 3
+    requests at once whose authorizer sleeps (then fails: 500 each), one
+    runs it and two are throttled by the shared lease, whichever bridges
+    they reach (each bridge alone would have run one)."""
+    offs = fx.c.offsets()
+    rs = h.parallel([lambda i=i: fx.c.get("/authed", [("Authorization", "sleep#%d" % i)])
+                     for i in range(3)])
+    h.eq([r.status for r in rs], [500] * 3, "statuses")
+    refused = sum(len(re.findall(r"authorizer 'tok' failed: throttled \(shared",
+                                 b.log_since(o)))
+                  for b, o in zip(fx.c.bridges, offs))
+    h.eq(refused, 2, "authorizer invocations refused a shared lease")
 
 
 @g.test
