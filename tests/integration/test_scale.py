@@ -199,12 +199,13 @@ def load(c, path, n, threads=4):
     return out
 
 
-def run_while(c, path, n, action):
-    """load() on a thread while `action` runs; the responses."""
+def run_while(c, path, n, action, delay=0.3):
+    """load() on a thread while `action` runs (after `delay` s); the
+    responses."""
     res = {}
     t = threading.Thread(target=lambda: res.setdefault("r", load(c, path, n)), daemon=True)
     t.start()
-    time.sleep(0.3)
+    time.sleep(delay)
     action()
     t.join(60)
     h.ok(not t.is_alive(), "the load finished")
@@ -263,13 +264,17 @@ def redis_stopped_under_load_local(fx):
 
 @g.test
 def redis_stopped_closed(fx):
-    """shared_state_failure = "closed" (two more bridges): with Redis gone,
-    every request is refused with the throttle response; with Redis back,
-    they pass again."""
+    """shared_state_failure = "closed" (two more bridges): Redis stopped
+    under 800 requests (each served or refused, none failing), then every
+    request is refused with the throttle response; with Redis back, they
+    pass again."""
     c = Cluster(fx.env, fx.redis_port, "closed", 2)
     h.eq(c.get("/ctl?do=pid").status, 200, "with Redis")
     offs = c.offsets()
-    fx.redis.stop(signal.SIGKILL)
+    # stopped under load: each request is served or refused, none fails
+    rs = run_while(c, "/ctl?do=pid", 800, lambda: fx.redis.stop(signal.SIGKILL), 0.1)
+    h.eq(sorted(set(r.status for r in rs) - {200, 429}), [], "statuses under load")
+    h.ok(any(r.status == 429 for r in rs), "some refused under load")
     rs = [c.get("/ctl?do=pid") for _ in range(10)]
     h.eq([r.status for r in rs], [429] * 10, "statuses without Redis")
     h.eq(rs[0].body.decode(), THROTTLED, "the body")
