@@ -200,6 +200,20 @@ lb_admit_gen_free(struct lb_admit_gen *ag)
 	if (ag == NULL)
 		return;
 	cfg = ag->cfg;
+	/* the spares go back before the client stops (its last requests
+	 * have ended: a generation is freed after them) */
+	for (size_t i = 0; ag->R != NULL && i < ag->nleases; i++) {
+		struct lease *l = &ag->leases[i];
+		int64_t give;
+		uint64_t epoch;
+
+		pthread_mutex_lock(&l->mu); /* the heartbeat may run */
+		give = l->held - l->used;
+		epoch = l->epoch;
+		l->held = l->used;
+		pthread_mutex_unlock(&l->mu);
+		lb_redis_release(ag->R, l->key, epoch, give);
+	}
 	lb_redis_free(ag->R);
 	for (size_t i = 0; ag->routes != NULL && i < cfg->nroutes; i++)
 		free(ag->routes[i].key);

@@ -113,6 +113,7 @@ client_thread(void *p)
 {
 	struct lb_redis *R = p;
 	int64_t stop_at = 0;
+	int bye = 0;
 
 	lb_redis__conn_start(R);
 	for (;;) {
@@ -126,6 +127,11 @@ client_thread(void *p)
 		if (stop && stop_at == 0)
 			stop_at = now + STOP_DRAIN_MS;
 		drain_queue(R, now);
+		/* the releases queued before it, then the alive key goes */
+		if (stop && !bye && lb_redis__state_of(R) == UP) {
+			lb_redis__say_bye(R, stop_at);
+			bye = 1;
+		}
 		if (stop && (R->fhead == NULL || now >= stop_at))
 			break;
 		if (lb_redis__state_of(R) == DOWN && now >= R->reconnect_at &&

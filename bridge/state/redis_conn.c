@@ -291,6 +291,16 @@ lb_redis__set_alive(struct lb_redis *R, int64_t deadline_ms)
 		R->loading += lb_redis__state_of(R) == CONNECTING;
 }
 
+void
+lb_redis__say_bye(struct lb_redis *R, int64_t deadline_ms)
+{
+	char key[sizeof(R->alive_prefix) + sizeof(R->inst)];
+	const char *a[] = { "DEL", key };
+
+	snprintf(key, sizeof(key), "%s%s", R->alive_prefix, R->inst);
+	send_internal(R, OP_ALIVE, a, 2, deadline_ms);
+}
+
 /* Starts a connection: SELECT, the scripts and the alive key are queued
  * behind the connect, pipelined. */
 void

@@ -111,5 +111,8 @@ int lb_redis__send_op(struct lb_redis *R, struct op *op);
 void lb_redis__conn_start(struct lb_redis *R);
 void lb_redis__conn_fail(struct lb_redis *R, const char *why);
 void lb_redis__set_alive(struct lb_redis *R, int64_t deadline_ms);
+/* Deletes the alive key: what this instance still holds is free at once
+ * (the client is stopping). */
+void lb_redis__say_bye(struct lb_redis *R, int64_t deadline_ms);
 
 #endif /* LB_REDIS_INT_H */

@@ -177,6 +177,31 @@ def scripts_flushed(fx):
     concurrency_is_two(fx.c, "after the flush")
 
 
+def alive_keys(port):
+    r = h.run_cmd([REDIS_CLI, "-p", str(port), "KEYS", "lb:scaleinteg:$default:alive:*"],
+                  timeout=10)
+    return len(r.stdout.split())
+
+
+@g.test
+def reload_hands_back(fx):
+    """SIGHUP on every bridge: each new configuration connects as a new
+    instance, and each old one, once its last request has ended, gives
+    its spare leases back and deletes its alive key on the way out, so
+    that what it held is free at once rather than after its expiry; the
+    shared cap holds as before."""
+    h.eq(alive_keys(fx.redis_port), 3, "alive keys before")
+    offs = fx.c.offsets()
+    for b in fx.c.bridges:
+        b.signal(signal.SIGHUP)
+    for b, o in zip(fx.c.bridges, offs):
+        b.wait_log(r"reloaded '", 10, o)
+        b.wait_log(r"shared state: connected to redis", 10, o)
+    h.wait_until(lambda: alive_keys(fx.redis_port) == 3, 1.0,
+                 "the old instances' alive keys gone (%d)" % alive_keys(fx.redis_port))
+    concurrency_is_two(fx.c, "after the reload")
+
+
 @g.test
 def burst_across_bridges(fx):
     """A route with a burst of 4 and no refill: exactly 4 of 10 pass across
