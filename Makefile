@@ -131,7 +131,7 @@ $(BUILD)/bench/bootstrap_hello: bench/bootstrap_hello.c
 # `lambdabridge --version`: the version, the commit and the versions of the
 # libraries this build compiled against, rewritten only when they change
 # (libfcgi has no version macro: its .pc's; http-parser has no .pc)
-LIB_VERSIONS = $(foreach p,json-c libconfig libseccomp libsystemd libfyaml fcgi,$(p) \
+LIB_VERSIONS = $(foreach p,json-c libconfig libseccomp libsystemd libfyaml hiredis fcgi,$(p) \
 	$(shell pkg-config --modversion $(p) 2>/dev/null || echo '?'),) \
 	http-parser $(shell printf '\043include <http_parser.h>\nHTTP_PARSER_VERSION_MAJOR.HTTP_PARSER_VERSION_MINOR.HTTP_PARSER_VERSION_PATCH\n' | \
 		$(CC) -E -P - 2>/dev/null | tail -1 | tr -d ' ')
