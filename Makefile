@@ -7,7 +7,7 @@
 
 BUILD   ?= build
 CC      ?= cc
-PKGS    := json-c libconfig libseccomp libsystemd libfyaml libcrypto libcurl sqlite3
+PKGS    := json-c libconfig libseccomp libsystemd libfyaml libcrypto libcurl sqlite3 hiredis
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0)
 
 WARN     = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
@@ -15,7 +15,7 @@ WARN     = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 CSTD     = -std=c11 -D_GNU_SOURCE
 OPT     ?= -O2 -g
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -ljson-c -lconfig -lseccomp -lsystemd -lfyaml -lcrypto -lcurl -lsqlite3)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -ljson-c -lconfig -lseccomp -lsystemd -lfyaml -lcrypto -lcurl -lsqlite3 -lhiredis)
 FCGI_LIBS  := $(shell pkg-config --libs fcgi 2>/dev/null || echo -lfcgi)
 CUNIT_LIBS := $(shell pkg-config --libs cunit 2>/dev/null || echo -lcunit)
 # libhttp-parser has no .pc in Debian
@@ -137,7 +137,7 @@ $(BUILD)/bench/bootstrap_hello: bench/bootstrap_hello.c
 # `lambdabridge --version`: the version, the commit and the versions of the
 # libraries this build compiled against, rewritten only when they change
 # (libfcgi has no version macro: its .pc's; http-parser has no .pc)
-LIB_VERSIONS = $(foreach p,json-c libconfig libseccomp libsystemd libfyaml sqlite3 fcgi,$(p) \
+LIB_VERSIONS = $(foreach p,json-c libconfig libseccomp libsystemd libfyaml sqlite3 hiredis fcgi,$(p) \
 	$(shell pkg-config --modversion $(p) 2>/dev/null || echo '?'),) \
 	http-parser $(shell printf '\043include <http_parser.h>\nHTTP_PARSER_VERSION_MAJOR.HTTP_PARSER_VERSION_MINOR.HTTP_PARSER_VERSION_PATCH\n' | \
 		$(CC) -E -P - 2>/dev/null | tail -1 | tr -d ' ')
@@ -364,7 +364,7 @@ FUZZ_SRC_fuzz_config := bridge/config.c bridge/config_table.c \
 	bridge/fastcgi/listen.c bridge/base/service.c bridge/lambda/sandbox.c \
 	bridge/base/log.c bridge/config_logs.c bridge/apigw/accesslog.c \
 	bridge/lambda/jsonlog.c bridge/lambda/probe.c bridge/lambda/spawn.c \
-	bridge/base/ids.c
+	bridge/state/shared.c bridge/base/ids.c
 FUZZ_LEN_fuzz_config := 16384
 fuzz-seed-fuzz_config:
 	mkdir -p $(BUILD)/fuzz/fuzz_config.corpus
@@ -502,6 +502,17 @@ fuzz-seed-fuzz_qstore:
 	mkdir -p $(BUILD)/fuzz/fuzz_qstore.corpus
 	rm -f $(BUILD)/fuzz/fuzz_qstore.corpus/seed
 	echo "$(QSTORE_SEED_SQL)" | sqlite3 $(BUILD)/fuzz/fuzz_qstore.corpus/seed
+# shared.c and redis_op.c: gateway.shared_state's address, and a Redis
+# server's bytes as the admit script's reply (tests/fuzz/fuzz_shared.c)
+FUZZ_TARGETS += fuzz_shared
+FUZZ_SRC_fuzz_shared := bridge/state/shared.c bridge/state/redis_op.c \
+	bridge/base/ids.c
+fuzz-seed-fuzz_shared:
+	mkdir -p $(BUILD)/fuzz/fuzz_shared.corpus
+	printf '\001redis://10.0.0.5:6380/2' > $(BUILD)/fuzz/fuzz_shared.corpus/url
+	printf '\001unix:/run/redis.sock' > $(BUILD)/fuzz/fuzz_shared.corpus/unix
+	printf '\000*4\r\n:0\r\n:1\r\n:33\r\n:40\r\n*2\r\n:3\r\n:2\r\n-NOSCRIPT x\r\n' \
+		> $(BUILD)/fuzz/fuzz_shared.corpus/reply
 
 fuzz-seed-%:
 	mkdir -p $(FUZZ_CORPUS)

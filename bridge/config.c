@@ -165,6 +165,16 @@ static const struct lb_config__field gateway_fields[] = {
 	    lb_config__check_metrics_path),
 	STRLIST("metrics_allow", struct lb_config, metrics_allow,
 	    nmetrics_allow, 1000, lb_config__check_cidr),
+	STR("shared_state", struct lb_config, shared_state, 0,
+	    lb_config__check_shared_state),
+	NUM("shared_state_timeout", struct lb_config, shared_state_timeout,
+	    LB_CONFIG__MIN_EXCL, 0, 10),
+	STR("shared_state_failure", struct lb_config, shared_state_failure, 0,
+	    lb_config__check_shared_failure),
+	BOOL("shared_throttle", struct lb_config, shared_throttle),
+	NUM("shared_lease_ttl", struct lb_config, shared_lease_ttl,
+	    LB_CONFIG__MIN_EXCL, 0, 3600),
+	BOOL("shared_lease_pool", struct lb_config, shared_lease_pool),
 };
 
 const struct lb_config__field lb_config__function_fields[] = {
@@ -430,6 +440,9 @@ load_gateway(
 	cfg->max_buffered = 64 * 1024 * 1024;
 	cfg->throttle = cfg->account_throttle = lb_config__no_throttle;
 	cfg->cors.max_age = LB_CORS_NO_MAX_AGE;
+	cfg->shared_state_timeout = 0.005;
+	cfg->shared_lease_ttl = 10;
+	cfg->shared_lease_pool = 1;
 	if (g != NULL &&
 	    lb_config__parse_group(c, g, "gateway", gateway_fields,
 	        NFIELDS(gateway_fields), cfg) < 0)
@@ -493,6 +506,8 @@ load_gateway(
 		    lb_config__member_or(g, "metrics_allow"),
 		    "gateway.metrics_allow",
 		    "must not be empty (leave it out for loopback only)");
+	cfg->shared_state_closed = cfg->shared_state_failure != NULL &&
+	    strcmp(cfg->shared_state_failure, "closed") == 0;
 	if (lb_config__dup_default(&cfg->stage, "$default") == NULL ||
 	    lb_config__dup_default(&cfg->region, "us-east-1") == NULL ||
 	    lb_config__dup_default(&cfg->account_id, "123456789012") == NULL)
@@ -833,6 +848,8 @@ lb_config_free(struct lb_config *cfg)
 	free(cfg->api_keys);
 	free(cfg->api_key_source);
 	free(cfg->state_dir);
+	free(cfg->shared_state);
+	free(cfg->shared_state_failure);
 	for (size_t i = 0; i < LB_GWERR_COUNT; i++) {
 		free(cfg->responses[i].body);
 		free_kv(cfg->responses[i].headers, cfg->responses[i].nheaders);

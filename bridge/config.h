@@ -185,6 +185,16 @@ struct lb_config {
 	struct lb_throttle_limits account_throttle;
 	struct lb_cors cors; /* gateway.cors (HTTP API); .set == 0: none */
 	struct lb_access_log access_log;
+	/* shared state (docs/scale-out.md): Redis's address, NULL when off;
+	 * every call's deadline and the leases' expiry (seconds); on failure
+	 * "local" (the default) or "closed"; whether the buckets are shared */
+	char *shared_state;
+	double shared_state_timeout;
+	double shared_lease_ttl;
+	char *shared_state_failure;
+	int shared_state_closed;
+	int shared_throttle;
+	int shared_lease_pool; /* spare leases kept per bridge, default 1 */
 	/* privileges (docs/security.md): gateway.user (NULL: none), its
 	 * resolved ids, and StrictModes for modules and this file */
 	char *user;

@@ -12,6 +12,7 @@
 #include "base/cidr.h"
 #include "fastcgi/http.h"
 #include "fastcgi/listen.h"
+#include "state/shared.h"
 
 static int
 is_alnum(int ch)
@@ -367,4 +368,22 @@ lb_config__check_cidr(const char *s)
 	struct lb_cidr n;
 
 	return lb_cidr_parse(s, &n);
+}
+
+/* gateway.shared_state: where Redis is (state/shared.h). */
+const char *
+lb_config__check_shared_state(const char *s)
+{
+	struct lb_shared_url u;
+
+	return lb_shared_url_parse(s, &u);
+}
+
+/* gateway.shared_state_failure: what to do without Redis. */
+const char *
+lb_config__check_shared_failure(const char *s)
+{
+	return strcmp(s, "local") == 0 || strcmp(s, "closed") == 0
+	    ? NULL
+	    : "must be \"local\" or \"closed\"";
 }

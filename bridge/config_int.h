@@ -145,6 +145,8 @@ const char *lb_config__check_method(const char *s);
 const char *lb_config__check_origin(const char *s);
 const char *lb_config__check_authorizer_name(const char *s);
 const char *lb_config__check_api_key_source(const char *s);
+const char *lb_config__check_shared_state(const char *s);
+const char *lb_config__check_shared_failure(const char *s);
 const char *lb_config__check_url(const char *s);
 const char *lb_config__check_metrics_path(const char *s);
 const char *lb_config__check_cidr(const char *s);

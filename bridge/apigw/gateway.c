@@ -26,6 +26,7 @@
 
 #include "lambda/env.h"
 #include "apigw/accesslog.h"
+#include "apigw/admit.h"
 #include "apigw/authcache.h"
 #include "apigw/authorizer.h"
 #include "fastcgi/fcgi.h"
@@ -72,7 +73,8 @@ struct lb_auth {
 	struct lb_invoke_result res;
 	int invoked;
 	int64_t start_mono;
-	struct lb_jwt jwt; /* a JWT authorizer's token, taken apart */
+	struct lb_jwt jwt;   /* a JWT authorizer's token, taken apart */
+	struct lb_admit adm; /* its function's shared lease (admit.h) */
 };
 
 /* Everything one request carries through the stages. */
@@ -106,6 +108,7 @@ struct lb_call {
 	int64_t invoke_mono; /* the integration's start and its latency */
 	int64_t integ_ms;
 	int auth_failed; /* the authorizer refused or failed */
+	struct lb_admit adm; /* the shared state's verdict (admit.h) */
 };
 
 /* The enabled key whose value clients send in x-api-key, or NULL. */
@@ -143,8 +146,19 @@ stage_checks(struct lb_request *q, void *arg)
 			return LB_GWERR_INVALID_API_KEY;
 		key = &g->keys[q->api_key - g->cfg->api_keys];
 	}
-	if ((key != NULL && key->bucket.on) || g->route_buckets[route].on ||
-	    g->account_bucket.on) {
+	/* the shared state's verdict first, when there is one (admit.h) */
+	switch (lb_admit_check(&c->adm)) {
+	case LB_GWERR_THROTTLED:
+		__atomic_add_fetch(&g->throttled, 1, __ATOMIC_RELAXED);
+		return LB_GWERR_THROTTLED;
+	case LB_GWERR_QUOTA_EXCEEDED:
+		__atomic_add_fetch(&g->over_quota, 1, __ATOMIC_RELAXED);
+		return LB_GWERR_QUOTA_EXCEEDED;
+	default: break;
+	}
+	if (lb_admit_local(&c->adm, LB_ADMIT_BUCKETS) &&
+	    ((key != NULL && key->bucket.on) || g->route_buckets[route].on ||
+	        g->account_bucket.on)) {
 		now = lb_mono_us();
 		/* the usage plan's limit first, then the stage's, then the
 		 * account's, as API Gateway applies them */
@@ -157,7 +171,7 @@ stage_checks(struct lb_request *q, void *arg)
 		}
 	}
 	/* last, so that only requests let through count */
-	if (key != NULL &&
+	if (key != NULL && lb_admit_local(&c->adm, LB_ADMIT_QUOTA) &&
 	    !lb_quota_take(key->quota, q->api_key, lb_now_ms())) {
 		__atomic_add_fetch(&g->over_quota, 1, __ATOMIC_RELAXED);
 		lb_metrics_refused(g, q->match.route, 1);
@@ -537,6 +551,7 @@ auth_free(struct lb_auth *au)
 {
 	if (au == NULL)
 		return;
+	lb_admit_end(&au->adm);
 	lb_authorizer_identity_clear(&au->id);
 	free(au->arn);
 	free(au->key);
@@ -572,6 +587,7 @@ call_end(struct lb_call *c, enum lb_gwerr e)
 	if (!c->metrics)
 		lb_metrics_request(c->gen, c->q.match.route, resp->status,
 		    lb_mono_us() - c->start_us, c->invoked ? c->invoke_us : -1);
+	lb_admit_end(&c->adm); /* the shared lease back */
 	lb_fcgi_respond(c->r, resp);
 	if (n > 0 && lb_logfile_write(c->gen->access_file, line, n) < 0)
 		access_file_failed(c->gen->access_file);
@@ -601,15 +617,55 @@ call_invoked(void *arg)
 	call_end(c, e);
 }
 
-/* The request goes on from the checks to the integration. */
+static void call_continue(struct lb_call *c);
+
+/* lb_admit_fn: the shared state's verdict is in. */
+static void
+call_admitted(void *arg)
+{
+	call_continue(arg);
+}
+
+/* The index of the request's API key, -1 for none or a key the checks
+ * will refuse (stage_checks). */
+static long
+call_key(const struct lb_call *c)
+{
+	const struct lb_config *cfg = c->gen->cfg;
+	const struct lb_api_key *k;
+
+	if (!c->q.match.route->api_key_required)
+		return -1;
+	k = find_api_key(cfg,
+	    cfg->api_key_from_authorizer
+	        ? c->usage_key
+	        : lb_http_param(c->req, "HTTP_X_API_KEY"));
+	return k != NULL ? k - cfg->api_keys : -1;
+}
+
+/* The request goes on from the checks to the integration; with shared
+ * state, once Redis has answered (or failed to). */
 static void
 call_continue(struct lb_call *c)
 {
 	struct lb_loop *loop = lb_fcgi_loop(c->r);
 	enum lb_gwerr e;
 
+	if (c->gen->admit != NULL && c->adm.ag == NULL && loop != NULL &&
+	    lb_admit_start(&c->adm, c->gen->admit,
+	        (size_t)(c->q.match.route - c->gen->cfg->routes), call_key(c),
+	        lb_now_ms(), call_admitted, c))
+		return; /* c belongs to call_admitted now */
 	if ((e = stage_prepare(c)) != LB_GWERR_NONE) {
 		call_end(c, e);
+		return;
+	}
+	if (lb_admit_no_lease(&c->adm)) {
+		lb_log(LB_LOG_WARN,
+		    "%s function '%s' throttled: shared concurrency "
+		    "limit reached",
+		    c->request_id, c->q.fn->name);
+		call_end(c, LB_GWERR_INTEGRATION_FAILURE);
 		return;
 	}
 	stage_invoke(c);
@@ -707,6 +763,7 @@ call_authorized(void *arg)
 	struct lb_invoke_result *res = &au->res;
 
 	au->invoked = 1;
+	lb_admit_end(&au->adm);
 	switch (res->status) {
 	case LB_INVOKE_OK:
 		auth_decide(c, res->payload != NULL ? res->payload : "",
@@ -843,6 +900,27 @@ stage_jwt(struct lb_call *c)
 	jwt_decide(c, keys);
 }
 
+/* lb_admit_fn: the authorizer's function may run (or not: a Lambda
+ * throttle of the authorizer, 500). */
+static void
+auth_leased(void *arg)
+{
+	struct lb_call *c = arg;
+	struct lb_auth *au = c->auth;
+
+	if (lb_admit_lease_refused(&au->adm)) {
+		lb_log(LB_LOG_WARN,
+		    "%s Execution failed due to configuration error: "
+		    "authorizer '%s' failed: throttled (shared concurrency "
+		    "limit reached)",
+		    c->request_id, au->a->name);
+		auth_end(c, LB_GWERR_AUTHORIZER_CONFIGURATION_ERROR);
+		return;
+	}
+	lb_envs_invoke_async(c->gen->envs, au->a->function, &au->rq, &au->res,
+	    lb_fcgi_loop(c->r), call_authorized, c);
+}
+
 /*
  * Stage 2: the route's authorizer.  Its identity sources are read first
  * (one missing or empty, or a TOKEN that fails the validation expression:
@@ -936,8 +1014,11 @@ stage_authorize(struct lb_call *c)
 	__atomic_add_fetch(
 	    &c->gen->authz[a - cfg->authorizers].invoked, 1, __ATOMIC_RELAXED);
 	if (loop != NULL) {
-		lb_envs_invoke_async(c->gen->envs, a->function, &au->rq,
-		    &au->res, loop, call_authorized, c);
+		/* with shared state, its function's lease first */
+		if (c->gen->admit == NULL ||
+		    !lb_admit_lease(
+		        &au->adm, c->gen->admit, a->function, auth_leased, c))
+			auth_leased(c);
 		return;
 	}
 	lb_envs_invoke(c->gen->envs, a->function, &au->rq, &au->res);

@@ -62,6 +62,14 @@ int lb_gateway_reopen_logs(struct lb_gateway *gw, char *err, size_t errlen);
 void lb_gateway_dump_stats(struct lb_gateway *gw, FILE *out);
 
 /*
+ * The current generation's shared-state counters (apigw/admit.h): its
+ * verdicts and its Redis client's state, calls, failures and changes of
+ * state; zeros without gateway.shared_state.  Any thread.
+ */
+struct lb_admit_stats;
+void lb_gateway_shared_stats(struct lb_gateway *gw, struct lb_admit_stats *st);
+
+/*
  * Waits until the current generation's provisioned environments are past
  * their init, or until `until_mono` (lb_mono_ms): lb_envs_wait_provisioned's
  * 0, 1 (some failed, logged) or -1 (timed out).

@@ -12,6 +12,7 @@
 #include "apigw/throttle.h"
 
 struct lb_accesslog;
+struct lb_admit_gen;
 struct lb_authcache;
 struct lb_logfile;
 struct lb_envs;
@@ -60,6 +61,7 @@ struct lb_gen {
 	/* gateway.access_log: its compiled format and file; NULL: none */
 	struct lb_accesslog *access_fmt;
 	struct lb_logfile *access_file;
+	struct lb_admit_gen *admit; /* shared state (admit.h); NULL: none */
 	uint64_t throttled;  /* requests answered 429 THROTTLED (atomic) */
 	uint64_t over_quota; /* ... and 429 QUOTA_EXCEEDED (atomic) */
 	struct lb_gen_metrics *metrics; /* its counters (apigw/metrics.h) */

@@ -21,6 +21,7 @@
 #include "apigw/metrics.h"
 #include "base/ids.h"
 #include "apigw/router.h"
+#include "apigw/admit.h"
 #include "apigw/throttle.h"
 
 struct lb_gateway {
@@ -55,6 +56,7 @@ gen_free(struct lb_gen *g)
 	free(g->authz);
 	lb_accesslog_free(g->access_fmt);
 	lb_logfile_close(g->access_file);
+	lb_admit_gen_free(g->admit); /* its leases given back first */
 	lb_envs_free(g->envs);
 	lb_metrics_unbind(g);
 	lb_router_free(g->router);
@@ -215,6 +217,11 @@ gen_new(struct lb_quotas *quotas, struct lb_config *cfg, struct lb_metrics *m,
 		gen_free(g);
 		return NULL;
 	}
+	g->admit = lb_admit_gen_new(cfg, err, errlen);
+	if (g->admit == NULL && err[0] != '\0') {
+		gen_free(g);
+		return NULL;
+	}
 	return g;
 }
 
@@ -357,6 +364,15 @@ lb_gateway_max_body(struct lb_gateway *gw)
 }
 
 void
+lb_gateway_shared_stats(struct lb_gateway *gw, struct lb_admit_stats *st)
+{
+	struct lb_gen *g = lb_gen_acquire(gw);
+
+	lb_admit_stats(g->admit, st);
+	lb_gen_release(gw, g);
+}
+
+void
 lb_gateway_dump_stats(struct lb_gateway *gw, FILE *out)
 {
 	struct lb_gen *g = lb_gen_acquire(gw);
@@ -366,6 +382,7 @@ lb_gateway_dump_stats(struct lb_gateway *gw, FILE *out)
 		fprintf(out, "access_log '%s': lines_lost=%lu\n",
 		    lb_logfile_path(g->access_file),
 		    lb_logfile_lost(g->access_file));
+	lb_admit_dump(g->admit, out);
 	fprintf(out, "gateway: throttled=%llu over_quota=%llu\n",
 	    (unsigned long long)__atomic_load_n(
 	        &g->throttled, __ATOMIC_RELAXED),

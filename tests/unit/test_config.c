@@ -1687,6 +1687,25 @@ test_every_error(void)
 	expect_all(FUNCS, NULL, 0);
 }
 
+/* gateway.shared_state and its settings (docs/scale-out.md). */
+static void
+test_shared_state(void)
+{
+	gateway_error("shared_state = \"http://cache:6379\";",
+	    "gateway.shared_state", "\"redis://HOST:PORT/DB\" or");
+	gateway_error("shared_state = \"redis://cache:99999\";",
+	    "gateway.shared_state", "port must be a number");
+	gateway_error("shared_state = \"unix:redis.sock\";",
+	    "gateway.shared_state", "must be absolute");
+	gateway_error("shared_state_failure = \"open\";",
+	    "gateway.shared_state_failure", "\"local\" or \"closed\"");
+	gateway_error("shared_state_timeout = 0.0;",
+	    "gateway.shared_state_timeout", "out of range");
+	gateway_error("shared_lease_ttl = -1.0;", "gateway.shared_lease_ttl",
+	    "out of range");
+	gateway_error("shared_throttle = 1;", "gateway.shared_throttle", "");
+}
+
 void
 lb_test_suite_config(void)
 {
@@ -1716,6 +1735,7 @@ lb_test_suite_config(void)
 		{ "provided runtimes", test_provided },
 		{ "gateway.cors", test_cors },
 		{ "check: every error", test_every_error },
+		{ "gateway.shared_state", test_shared_state },
 		CU_TEST_INFO_NULL,
 	};
 
