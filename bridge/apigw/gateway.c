@@ -107,7 +107,7 @@ struct lb_call {
 	char *usage_key;     /* the authorizer's usageIdentifierKey, or NULL */
 	int64_t invoke_mono; /* the integration's start and its latency */
 	int64_t integ_ms;
-	int auth_failed; /* the authorizer refused or failed */
+	int auth_failed;     /* the authorizer refused or failed */
 	struct lb_admit adm; /* the shared state's verdict (admit.h) */
 };
 
