@@ -26,6 +26,7 @@
 #include "base/service.h"
 #include "lambda/probe.h"
 #include "lambda/sandbox.h"
+#include "lambda/spawn.h"
 #include "lambda/worker.h"
 
 /*
@@ -619,6 +620,9 @@ main(int argc, char **argv)
 	if (argc >= 2) {
 		const char *cmd = argv[1];
 
+		if (strcmp(cmd, "__worker") == 0 ||
+		    strcmp(cmd, "__spare") == 0 || strcmp(cmd, "__probe") == 0)
+			lb_spawn_name_self(argv[0]);
 		if (strcmp(cmd, "__worker") == 0)
 			return lb_worker_main(argc - 1, argv + 1);
 		if (strcmp(cmd, "__spare") == 0)

@@ -12,6 +12,7 @@
 
 #include "cli/cli.h"
 #include "lambda/sandbox.h"
+#include "lambda/spawn.h"
 #include "lambda/worker.h"
 
 int
@@ -21,6 +22,7 @@ main(int argc, char **argv)
 	mallopt(M_MMAP_THRESHOLD, 4 * 1024 * 1024);
 	mallopt(M_TRIM_THRESHOLD, 8 * 1024 * 1024);
 	lb_sandbox_init();
+	lb_spawn_name_self(argv[0]);
 	if (argc >= 2 && strcmp(argv[1], "__worker") == 0)
 		return lb_worker_main(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "__spare") == 0)

@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
@@ -21,6 +22,8 @@
 #include "lambda/spawn.h"
 #include "lambda/worker.h"
 #include "paths.h" /* generated: where `make install` puts things */
+
+static int worker_fd_for(const char *exe);
 
 /* Child side of lb_spawn_start: async-signal-safe calls only. */
 static void
@@ -33,23 +36,46 @@ child_fail(int errpipe, int step)
 	_exit(127);
 }
 
-/* Closes every fd >= lo except `keep` (async-signal-safe). */
+/* Closes every fd in [lo, hi) (async-signal-safe). */
 static void
-child_close_from(int lo, int keep, long maxfd)
+child_close_range(int lo, int hi)
 {
-#ifdef SYS_close_range
-	if (keep > lo) {
-		if (syscall(SYS_close_range, (unsigned)lo, (unsigned)keep - 1,
-		        0) == 0 &&
-		    syscall(SYS_close_range, (unsigned)keep + 1, ~0U, 0) == 0)
-			return;
-	} else if (syscall(SYS_close_range, (unsigned)lo, ~0U, 0) == 0) {
+	if (lo >= hi)
 		return;
-	}
+#ifdef SYS_close_range
+	if (syscall(SYS_close_range, (unsigned)lo, (unsigned)hi - 1, 0) == 0)
+		return;
 #endif
-	for (long fd = lo; fd < maxfd; fd++)
-		if (fd != keep)
-			close((int)fd);
+	for (int fd = lo; fd < hi; fd++)
+		close(fd);
+}
+
+/* Closes every fd >= lo except keep[0] and keep[1] (-1: none), below
+ * maxfd or, with close_range, all of them (async-signal-safe). */
+static void
+child_close_from(int lo, const int keep[2], long maxfd)
+{
+	int k0 = keep[0], k1 = keep[1],
+	    end = maxfd > INT_MAX ? INT_MAX : (int)maxfd;
+
+	if (k0 > k1) {
+		int t = k0;
+		k0 = k1;
+		k1 = t;
+	}
+	if (k0 >= lo) {
+		child_close_range(lo, k0);
+		lo = k0 + 1;
+	}
+	if (k1 >= lo) {
+		child_close_range(lo, k1);
+		lo = k1 + 1;
+	}
+#ifdef SYS_close_range
+	if (syscall(SYS_close_range, (unsigned)lo, ~0U, 0) == 0)
+		return;
+#endif
+	child_close_range(lo, end);
 }
 
 enum {
@@ -62,13 +88,14 @@ enum {
 };
 
 static void
-child_run(const struct lb_spawn *sp, int errpipe, long maxfd, pid_t parent,
-    int in_cgroup)
+child_run(const struct lb_spawn *sp, int exe_fd, int errpipe, long maxfd,
+    pid_t parent, int in_cgroup)
 {
 	struct sigaction sa;
 	struct rlimit core = { 0, 0 };
 	sigset_t none;
-	int hi_err = -1, hi3 = -1, hi4 = -1, hiout = -1, hierr = -1, null;
+	int hi_err = -1, hi3 = -1, hi4 = -1, hiout = -1, hierr = -1, hiexe = -1;
+	int null, keep[2];
 
 	/* Default dispositions first, then unblock (the parent blocked all). */
 	memset(&sa, 0, sizeof(sa));
@@ -90,6 +117,8 @@ child_run(const struct lb_spawn *sp, int errpipe, long maxfd, pid_t parent,
 	if (hi_err < 0)
 		child_fail(errpipe, STEP_DUP);
 	errpipe = hi_err;
+	if (exe_fd >= 0 && (hiexe = fcntl(exe_fd, F_DUPFD_CLOEXEC, 10)) < 0)
+		child_fail(errpipe, STEP_DUP);
 	if (sp->fd3 >= 0 && (hi3 = fcntl(sp->fd3, F_DUPFD_CLOEXEC, 10)) < 0)
 		child_fail(errpipe, STEP_DUP);
 	if (sp->fd3 >= 0 && sp->fd4 >= 0 &&
@@ -115,10 +144,12 @@ child_run(const struct lb_spawn *sp, int errpipe, long maxfd, pid_t parent,
 		child_fail(errpipe, STEP_DUP);
 	if (hi4 >= 0 && dup2(hi4, LB_WORKER_OUT_FD) < 0)
 		child_fail(errpipe, STEP_DUP);
+	keep[0] = errpipe;
+	keep[1] = hiexe;
 	child_close_from(hi4 >= 0 ? LB_WORKER_OUT_FD + 1
 	        : hi3 >= 0        ? LB_WORKER_FD + 1
 	                          : LB_WORKER_FD,
-	    errpipe, maxfd);
+	    keep, maxfd);
 
 	setrlimit(RLIMIT_CORE, &core);
 	/* Own process group: a Ctrl-C meant for the gateway must not kill
@@ -131,13 +162,20 @@ child_run(const struct lb_spawn *sp, int errpipe, long maxfd, pid_t parent,
 		child_fail(errpipe, STEP_CONTAIN);
 	if (sp->confine && lb_sandbox_child_confine(sp->filter) < 0)
 		child_fail(errpipe, STEP_CONFINE);
-	execve(sp->exe, sp->argv, sp->envp);
+	/* the worker held open since start-up (worker_init): the file this
+	 * gateway was started with, even if an upgrade replaced it since */
+	if (hiexe >= 0)
+		syscall(
+		    SYS_execveat, hiexe, "", sp->argv, sp->envp, AT_EMPTY_PATH);
+	else
+		execve(sp->exe, sp->argv, sp->envp);
 	child_fail(errpipe, STEP_EXEC);
 }
 
 /* What the child of lb_sandbox_spawn_into gets. */
 struct child_args {
 	const struct lb_spawn *sp;
+	int exe_fd;
 	int rd, wr;
 	long maxfd;
 	pid_t parent;
@@ -149,7 +187,7 @@ child_entry(void *arg)
 	struct child_args *a = arg;
 
 	close(a->rd);
-	child_run(a->sp, a->wr, a->maxfd, a->parent, 1);
+	child_run(a->sp, a->exe_fd, a->wr, a->maxfd, a->parent, 1);
 }
 
 /*
@@ -162,9 +200,9 @@ child_entry(void *arg)
  * (lb_sandbox_spawn_into), else it moves there itself.
  */
 static pid_t
-spawn_child(const struct lb_spawn *sp, int rd, int wr, long maxfd)
+spawn_child(const struct lb_spawn *sp, int exe_fd, int rd, int wr, long maxfd)
 {
-	struct child_args a = { sp, rd, wr, maxfd, getpid() };
+	struct child_args a = { sp, exe_fd, rd, wr, maxfd, getpid() };
 	pid_t pid;
 
 	if (sp->join_cgroup &&
@@ -173,7 +211,7 @@ spawn_child(const struct lb_spawn *sp, int rd, int wr, long maxfd)
 	pid = vfork();
 	if (pid == 0) {
 		close(rd);
-		child_run(sp, wr, maxfd, a.parent, 0);
+		child_run(sp, exe_fd, wr, maxfd, a.parent, 0);
 	}
 	return pid;
 }
@@ -202,7 +240,7 @@ lb_spawn_start(const struct lb_spawn *sp, char *err, size_t errlen)
 	/* No signal handler may run in the child before it resets them. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	pid = spawn_child(sp, ep[0], ep[1], maxfd);
+	pid = spawn_child(sp, worker_fd_for(sp->exe), ep[0], ep[1], maxfd);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	close(ep[1]);
 	if (pid < 0) {
@@ -228,6 +266,11 @@ lb_spawn_start(const struct lb_spawn *sp, char *err, size_t errlen)
 
 static char self_path[PATH_MAX];
 static pthread_once_t self_once = PTHREAD_ONCE_INIT;
+/* lb_worker_exe's path, and that file held open (O_PATH) from the first
+ * call on, -1 when it could not be opened */
+static char worker_path[PATH_MAX];
+static pthread_once_t worker_once = PTHREAD_ONCE_INIT;
+static int worker_fd = -1;
 
 static void
 self_init(void)
@@ -252,9 +295,6 @@ lb_self_exe(void)
 	pthread_once(&self_once, self_init);
 	return self_path;
 }
-
-static char worker_path[PATH_MAX];
-static pthread_once_t worker_once = PTHREAD_ONCE_INIT;
 
 /* path is an executable file: worker_path takes it */
 static int
@@ -284,12 +324,29 @@ worker_init(void)
 	    : -1;
 
 	if (dl >= 0 && worker_try(self, dl, "lambdabridge-worker"))
-		return;
+		goto hold;
 	if (dl >= 0 && worker_try(self, dl, LB_WORKER_FROM_BINDIR))
-		return;
+		goto hold;
 	if (worker_try("", 0, LB_WORKER_PATH))
-		return;
+		goto hold;
 	snprintf(worker_path, sizeof(worker_path), "%s", self);
+hold:
+	worker_fd = open(worker_path, O_PATH | O_CLOEXEC);
+}
+
+/*
+ * The worker is exec'ed from the file it was when the gateway first
+ * looked (an O_PATH descriptor held open), not by its path: an upgrade
+ * (dpkg, make install) replaces the file by renaming a new one over it,
+ * and until the gateway itself is restarted its environments must run
+ * the worker that speaks its frames.  Other programs (a probe of another
+ * binary, tests) are exec'ed by path.
+ */
+static int
+worker_fd_for(const char *exe)
+{
+	pthread_once(&worker_once, worker_init);
+	return worker_fd >= 0 && strcmp(exe, worker_path) == 0 ? worker_fd : -1;
 }
 
 const char *
@@ -297,4 +354,13 @@ lb_worker_exe(void)
 {
 	pthread_once(&worker_once, worker_init);
 	return worker_path;
+}
+
+void
+lb_spawn_name_self(const char *argv0)
+{
+	const char *slash = strrchr(argv0, '/');
+
+	/* the kernel keeps the first 15 bytes */
+	prctl(PR_SET_NAME, slash != NULL ? slash + 1 : argv0, 0, 0, 0);
 }

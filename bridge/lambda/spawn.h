@@ -52,4 +52,11 @@ const char *lb_self_exe(void);
  */
 const char *lb_worker_exe(void);
 
+/*
+ * Names the calling process (its comm, what ps and top show) after the
+ * last part of argv0.  Workers call it first: they are exec'ed through a
+ * descriptor (lb_spawn_start), which would name them after its number.
+ */
+void lb_spawn_name_self(const char *argv0);
+
 #endif /* LB_SPAWN_H */

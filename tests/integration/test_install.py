@@ -15,6 +15,7 @@ import os
 import pwd
 import re
 import shutil
+import signal
 import stat
 
 import harness as h
@@ -155,7 +156,7 @@ def staged_config(fx):
     text = text.replace("gateway: {\n", "gateway: {\n" + extra, 1)
     # the package's state directory, here one of the test's own (the
     # unprivileged user writes its counts there)
-    state = fx.env.path("state")
+    state = fx.env.path(fx.env.unique("state"))
     os.makedirs(state, exist_ok=True)
     if h.IS_ROOT:
         os.chown(state, pwd.getpwnam(user).pw_uid, -1)
@@ -203,6 +204,54 @@ def staged_binary_serves_behind_nginx(fx):
         except (OSError, AttributeError):
             continue
     h.ok(worker in exes, "the environments run %r, not the staged worker %s" % (exes, worker))
+
+
+@g.test
+def a_replaced_worker_waits_for_a_restart(fx):
+    """An upgrade renames a new lambdabridge-worker over the old one while
+    the old gateway runs: until it is restarted, the environments it starts
+    must still run the worker it was started with (held open, exec'ed from
+    that descriptor), named as before in ps.  Here the new file is a
+    program that fails at once: a reload that changes the greeting starts a
+    new environment of /hello, which serves only if the old worker ran."""
+    if not hasattr(fx, "so"):
+        pkg_config_builds_a_handler(fx)
+    moved = fx.env.path("moved")
+    os.makedirs(moved + "/bin")
+    os.makedirs(moved + "/lib/lambdabridge")
+    shutil.copy2(os.path.join(fx.root, "bin/lambdabridge"), moved + "/bin/")
+    worker = moved + "/lib/lambdabridge/lambdabridge-worker"
+    shutil.copy2(os.path.join(fx.root, "lib/lambdabridge/lambdabridge-worker"), worker)
+    conf = staged_config(fx)
+    bridge = h.start_bridge(fx.env, conf, binary=moved + "/bin/lambdabridge")
+    port = h.start_nginx(fx.env, bridge.sock).port
+    h.status_is(h.http(port, "GET", "/hello"), 200)
+    # as dpkg does: the new file under a temporary name, renamed over
+    with open(worker + ".dpkg-new", "w") as f:
+        f.write("#!/bin/sh\necho 'a worker of another version' >&2\nexit 3\n")
+    os.chmod(worker + ".dpkg-new", 0o755)
+    os.rename(worker + ".dpkg-new", worker)
+    with open(conf) as f:
+        text = f.read()
+    h.ok("Hello from lambdabridge" in text, "the example's greeting moved")
+    with open(conf, "w") as f:
+        f.write(text.replace("Hello from lambdabridge", "Hello after the upgrade", 1))
+    os.kill(bridge.proc.pid, signal.SIGHUP)
+    h.wait_until(lambda: b"after the upgrade" in h.http(port, "GET", "/hello").body, 15,
+                 "the reloaded /hello (its new environment ran the old worker)", bridge.proc)
+    names = set()
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open("/proc/%s/status" % pid) as f:
+                st = f.read()
+            if int(re.search(r"^PPid:\s+(\d+)", st, re.M).group(1)) == bridge.proc.pid:
+                names.add(re.search(r"^Name:\s+(\S+)", st, re.M).group(1))
+        except (OSError, AttributeError):
+            continue
+    h.ok(names and names <= {"lambdabridge-wo"},
+         "the environments are named %r in ps, not lambdabridge-wo(rker)" % names)
 
 
 @g.test
