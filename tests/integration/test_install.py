@@ -57,6 +57,23 @@ def files_under(root):
     return out
 
 
+def children(ppid):
+    """(name in ps, /proc/PID/exe) of each child process of ppid."""
+    out = []
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open("/proc/%s/status" % pid) as f:
+                st = f.read()
+            if int(re.search(r"^PPid:\s+(\d+)", st, re.M).group(1)) == ppid:
+                out.append((re.search(r"^Name:\s+(\S+)", st, re.M).group(1),
+                            os.readlink("/proc/%s/exe" % pid)))
+        except (OSError, AttributeError):
+            continue
+    return out
+
+
 @g.setup
 def setup(env):
     if shutil.which("pkg-config") is None or shutil.which("make") is None:
@@ -192,17 +209,7 @@ def staged_binary_serves_behind_nginx(fx):
     h.status_is(r, 200)
     h.eq(r.body, b"staged")
     worker = os.path.join(fx.root, "lib/lambdabridge/lambdabridge-worker")
-    exes = set()
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
-        try:
-            with open("/proc/%s/status" % pid) as f:
-                ppid = re.search(r"^PPid:\s+(\d+)", f.read(), re.M).group(1)
-            if int(ppid) == bridge.proc.pid:
-                exes.add(os.readlink("/proc/%s/exe" % pid))
-        except (OSError, AttributeError):
-            continue
+    exes = {exe for _, exe in children(bridge.proc.pid)}
     h.ok(worker in exes, "the environments run %r, not the staged worker %s" % (exes, worker))
 
 
@@ -239,17 +246,7 @@ def a_replaced_worker_waits_for_a_restart(fx):
     os.kill(bridge.proc.pid, signal.SIGHUP)
     h.wait_until(lambda: b"after the upgrade" in h.http(port, "GET", "/hello").body, 15,
                  "the reloaded /hello (its new environment ran the old worker)", bridge.proc)
-    names = set()
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
-        try:
-            with open("/proc/%s/status" % pid) as f:
-                st = f.read()
-            if int(re.search(r"^PPid:\s+(\d+)", st, re.M).group(1)) == bridge.proc.pid:
-                names.add(re.search(r"^Name:\s+(\S+)", st, re.M).group(1))
-        except (OSError, AttributeError):
-            continue
+    names = {name for name, _ in children(bridge.proc.pid)}
     h.ok(names and names <= {"lambdabridge-wo"},
          "the environments are named %r in ps, not lambdabridge-wo(rker)" % names)
 
