@@ -4,6 +4,7 @@
 #   make run        install what is missing, build, start nginx + bridge
 #   make test       the whole suite (format, unit, unit under ASan, integration)
 #   make bench      the benchmark (docs/performance.md)
+#   make bench-curves  how its cost grows (docs/performance.md)
 
 BUILD   ?= build
 CC      ?= cc
@@ -54,7 +55,7 @@ FORMAT_SRC  := $(wildcard bridge/*.[ch] bridge/*/*.[ch] handlers/*/*.c \
 # `make layers` (part of `make test`): the include rules between bridge/'s
 # folders, checked by scripts/check-layers
 .PHONY: all run test unit unit-asan integration format format-check bench layers \
-	bench-smoke clean deps fuzz tsan
+	bench-smoke bench-curves clean deps fuzz tsan
 all: $(BUILD)/lambdabridge $(BUILD)/lambdabridge-worker $(HANDLER_SO) $(TEST_HANDLER_SO) $(BENCH_BIN) \
 	$(RUNTIME_BIN)
 
@@ -128,6 +129,11 @@ $(BUILD)/bench/%: bench/%.c
 $(BUILD)/bench/state_flush: bench/state_flush.c
 	@mkdir -p $(@D)
 	$(CC) $(CSTD) $(OPT) $(WARN) -o $@ $< -lsqlite3
+
+# the router's micro-benchmark (bench/curves): the bridge's own code
+$(BUILD)/bench/router_bench: bench/router_bench.c $(BUILD)/libbridge.a
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS_BRIDGE) $(CFLAGS) -o $@ $< $(BUILD)/libbridge.a $(LDLIBS)
 
 # case G's custom runtime: a Runtime API client on libcurl, not a FastCGI app
 $(BUILD)/bench/bootstrap_hello: bench/bootstrap_hello.c
@@ -323,6 +329,12 @@ tsan: all
 
 bench-smoke: all
 	BENCH_DURATION=2 BENCH_SMOKE=1 bench/run
+	BENCH_SMOKE=1 bench/curves
+
+# how the cost grows (connections, routes, body size, memory, cold
+# bursts): about 6 minutes; docs/performance.md "Curves"
+bench-curves: all
+	bench/curves
 
 # libFuzzer (clang), not part of `make test`: `make fuzz` builds every
 # target in FUZZ_TARGETS and runs each for FUZZ_TIME seconds on its corpus

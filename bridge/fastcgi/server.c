@@ -70,12 +70,44 @@ total_over_cap(struct fcgii_state *st)
 	    __atomic_load_n(&st->buffered, __ATOMIC_RELAXED) > max;
 }
 
+/* A new connection, on the server's list; NULL when out of memory. */
+static struct lb_fcgi_req *
+new_conn(struct fcgii_state *st, int fd)
+{
+	struct lb_fcgi_req *c = calloc(1, sizeof(*c));
+
+	if (c == NULL)
+		return NULL;
+	c->watch.ready = fcgii_conn_ready;
+	c->st = st;
+	c->fd = fd;
+	pthread_mutex_lock(&st->mu);
+	c->next = st->conns;
+	if (st->conns != NULL)
+		st->conns->prev = c;
+	st->conns = c;
+	st->nconns++;
+	pthread_mutex_unlock(&st->mu);
+	return c;
+}
+
+/*
+ * Accepts what is waiting (up to ACCEPT_BURST), arms the listener again so
+ * that another loop thread can accept meanwhile, then reads each new
+ * connection at once instead of arming it: a web server that opens a
+ * connection per request (nginx without fastcgi_keep_conn) has written
+ * its request by the time it is accepted, so the first read usually finds
+ * it, and the request goes to the handler without an epoll_ctl and a trip
+ * through epoll_wait.  A connection with nothing to read yet is armed
+ * (fcgii_conn_ready does both).
+ */
 static void
 listen_ready(struct lb_watch *w, uint32_t events)
 {
 	struct fcgii_state *st = (struct fcgii_state *)w;
 	struct lb_fcgi_server *srv = st->srv;
-	int stopped, paused = 0;
+	struct lb_fcgi_req *fresh[ACCEPT_BURST];
+	int stopped, paused = 0, n = 0;
 
 	(void)events;
 	if (total_over_cap(st)) {
@@ -87,8 +119,7 @@ listen_ready(struct lb_watch *w, uint32_t events)
 		__atomic_add_fetch(&st->accept_paused, 1, __ATOMIC_RELAXED);
 		return;
 	}
-	for (int i = 0; i < ACCEPT_BURST; i++) {
-		struct lb_fcgi_req *c;
+	while (n < ACCEPT_BURST) {
 		int fd =
 		    accept4(srv->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
@@ -102,22 +133,11 @@ listen_ready(struct lb_watch *w, uint32_t events)
 			}
 			break;
 		}
-		c = calloc(1, sizeof(*c));
-		if (c == NULL) {
+		if ((fresh[n] = new_conn(st, fd)) == NULL) {
 			close(fd);
-			continue;
+			break;
 		}
-		c->watch.ready = fcgii_conn_ready;
-		c->st = st;
-		c->fd = fd;
-		pthread_mutex_lock(&st->mu);
-		c->next = st->conns;
-		if (st->conns != NULL)
-			st->conns->prev = c;
-		st->conns = c;
-		st->nconns++;
-		pthread_mutex_unlock(&st->mu);
-		fcgii_conn_arm(c);
+		n++;
 	}
 	pthread_mutex_lock(&st->mu);
 	stopped = st->stopping;
@@ -125,6 +145,8 @@ listen_ready(struct lb_watch *w, uint32_t events)
 	if (!stopped && !paused &&
 	    lb_loop_arm(srv->loop, srv->fd, &st->listen_watch, EPOLLIN) < 0)
 		lb_log(LB_LOG_ERROR, "epoll_ctl: %s", strerror(errno));
+	for (int i = 0; i < n; i++)
+		fcgii_conn_ready(&fresh[i]->watch, EPOLLIN);
 }
 
 /* Whether the client of a paused connection has closed (its buffers can

@@ -542,6 +542,60 @@ test_split_records(void)
 	server_stop(&s);
 }
 
+/*
+ * A connection per request, as nginx without fastcgi_keep_conn opens them:
+ * a request written before the connection is accepted (read at once by
+ * the accepting thread), one written after a pause (the connection is
+ * armed and read when it arrives), and a burst of each; every one is
+ * answered and closed, and no connection is left on the server's list.
+ */
+static void
+test_connection_per_request(void)
+{
+	enum { BURST = 40 };
+	struct server s;
+	struct buf b = { 0 };
+	char *out, uri[32];
+	size_t out_len;
+	int fds[BURST];
+
+	server_start(&s, 1024, ANSWER_NOW);
+	for (int late = 0; late <= 1; late++) {
+		for (int i = 0; i < BURST; i++) {
+			fds[i] = client(&s);
+			if (late)
+				continue;
+			snprintf(uri, sizeof(uri), "/early/%d", i);
+			request(&b, 1, 0, "GET", uri, "");
+			send_buf(fds[i], &b, 0);
+		}
+		if (late) {
+			sleep_ms(50); /* accepted, found empty, armed */
+			for (int i = 0; i < BURST; i++) {
+				snprintf(uri, sizeof(uri), "/late/%d", i);
+				request(&b, 1, 0, "GET", uri, "");
+				send_buf(fds[i], &b, 0);
+			}
+		}
+		for (int i = 0; i < BURST; i++) {
+			char want[40];
+
+			CU_ASSERT_EQUAL(
+			    read_response(fds[i], 1, &out, &out_len), 0);
+			snprintf(want, sizeof(want), "ok /%s/%d",
+			    late ? "late" : "early", i);
+			CU_ASSERT_STRING_EQUAL(body_of(out), want);
+			free(out);
+			CU_ASSERT(closed_by_server(fds[i]));
+			close(fds[i]);
+		}
+	}
+	CU_ASSERT_EQUAL(calls(&s), 2 * BURST);
+	CU_ASSERT_EQUAL(wait_stat(&s, "connections", 0, 1), 0);
+	free(b.p);
+	server_stop(&s);
+}
+
 /* Only a final status (200..599) reaches the Status line; a 1xx there made
  * nginx send an interim response and then the body as another one. */
 static void
@@ -1380,6 +1434,7 @@ lb_test_suite_fcgi(void)
 {
 	static CU_TestInfo tests[] = {
 		{ "split records", test_split_records },
+		{ "a connection per request", test_connection_per_request },
 		{ "only final statuses on the Status line", test_status_line },
 		{ "management records", test_management_records },
 		{ "body over the cap", test_body_over_the_cap },
