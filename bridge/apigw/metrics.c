@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "lambda/env.h"
+#include "apigw/admit.h"
 #include "apigw/gateway_int.h"
 #include "apigw/metrics.h"
 #include "apigw/quota.h"
@@ -440,6 +441,68 @@ write_keys(struct lb_prom *p, struct lb_gen *g)
 	}
 }
 
+/* gateway.shared_state (docs/scale-out.md): whether Redis answers, and
+ * the admissions and Redis calls of this configuration (they count from
+ * its load, as the admission's own counters do). */
+static void
+write_shared(struct lb_prom *p, struct lb_gen *g)
+{
+	static const char *const results[] = { "admitted", "throttled",
+		"over_quota", "no_lease", "failed_local", "failed_closed" };
+	struct lb_admit_stats st;
+	const uint64_t *by_result[] = { &st.admitted, &st.throttled,
+		&st.over_quota, &st.no_lease, &st.failed_local,
+		&st.failed_closed };
+	static const struct {
+		const char *name, *help;
+		size_t off;
+	} calls[] = {
+		{ "lambdabridge_shared_state_commands_total",
+		    "Calls sent to Redis.",
+		    offsetof(struct lb_redis_stats, commands) },
+		{ "lambdabridge_shared_state_failures_total",
+		    "Calls to Redis that ended without a reply.",
+		    offsetof(struct lb_redis_stats, failed) },
+		{ "lambdabridge_shared_state_timeouts_total",
+		    "Calls to Redis past shared_state_timeout.",
+		    offsetof(struct lb_redis_stats, timeouts) },
+		{ "lambdabridge_shared_state_downs_total",
+		    "Times Redis stopped answering (the bridge went to its "
+		    "shared_state_failure mode).",
+		    offsetof(struct lb_redis_stats, downs) },
+	};
+
+	if (g->admit == NULL)
+		return;
+	lb_admit_stats(g->admit, &st);
+	lb_prom_family(p, "lambdabridge_shared_state_up", "gauge",
+	    "1 while Redis (gateway.shared_state) answers, else 0.");
+	lb_prom_sample(
+	    p, "lambdabridge_shared_state_up", NULL, 0, st.redis.up ? 1 : 0);
+	lb_prom_family(p, "lambdabridge_shared_state_admissions_total",
+	    "counter",
+	    "Requests decided through the shared state, by result "
+	    "(failed_*: Redis did not answer in time).");
+	for (size_t i = 0; i < sizeof(results) / sizeof(results[0]); i++) {
+		struct lb_prom_label l = { "result", results[i] };
+
+		lb_prom_sample_u64(p,
+		    "lambdabridge_shared_state_admissions_total", &l, 1,
+		    *by_result[i]);
+	}
+	lb_prom_family(p, "lambdabridge_shared_state_pooled_total", "counter",
+	    "Admissions served by a concurrency lease this bridge held "
+	    "already (shared_lease_pool).");
+	lb_prom_sample_u64(
+	    p, "lambdabridge_shared_state_pooled_total", NULL, 0, st.pooled);
+	for (size_t i = 0; i < sizeof(calls) / sizeof(calls[0]); i++) {
+		lb_prom_family(p, calls[i].name, "counter", calls[i].help);
+		lb_prom_sample_u64(p, calls[i].name, NULL, 0,
+		    *(const uint64_t *)(const void *)((const char *)&st.redis +
+		        calls[i].off));
+	}
+}
+
 /* As Prometheus's Go and Python clients name them. */
 static void
 write_process(struct lb_prom *p)
@@ -523,6 +586,7 @@ lb_metrics_text(struct lb_gen *g, size_t *len)
 	free(route_names);
 	free(routes);
 	write_keys(&p, g);
+	write_shared(&p, g);
 	write_process(&p);
 	return lb_prom_take(&p, len);
 }

@@ -9,6 +9,7 @@ import os
 import re
 import shutil
 import signal
+import sys
 import threading
 import time
 
@@ -255,6 +256,25 @@ def leases(port):
     return sum(int(v) for v in r.stdout.split())
 
 
+def shared_metrics(c):
+    """The lambdabridge_shared_state_* samples of one bridge's metrics
+    (whichever nginx picks), read with Prometheus's own parser:
+    {(name, result label or None): value}."""
+    try:
+        from prometheus_client.parser import text_string_to_metric_families
+    except ImportError:
+        sys.path.append("/usr/lib/python3/dist-packages")  # Debian's, for another python3
+        from prometheus_client.parser import text_string_to_metric_families
+    r = c.get("/metrics")
+    h.status_is(r, 200)
+    out = {}
+    for fam in text_string_to_metric_families(r.body.decode()):
+        for s in fam.samples:
+            if s.name.startswith("lambdabridge_shared_state_"):
+                out[(s.name, s.labels.get("result"))] = s.value
+    return out
+
+
 def wait_back(c, offs):
     for b, o in zip(c.bridges, offs):
         b.wait_log(r"redis at .* is back: shared limits resume", 15, o)
@@ -266,6 +286,10 @@ def redis_stopped_under_load_local(fx):
     requests fails none of them (the bridges go on with local limits, and
     each says so once); started again, every bridge says it is back by
     itself and the shared cap holds again."""
+    m = shared_metrics(fx.c)
+    h.eq(m.get(("lambdabridge_shared_state_up", None)), 1.0, "metrics: up with Redis")
+    h.ok(m.get(("lambdabridge_shared_state_admissions_total", "admitted"), 0) >= 1,
+         "metrics: admissions counted: %r" % m)
     offs = fx.c.offsets()
     rs = run_while(fx.c, "/ctl?do=pid", 200, lambda: fx.redis.stop(signal.SIGKILL))
     h.eq(len(rs), 200, "responses")
@@ -280,11 +304,18 @@ def redis_stopped_under_load_local(fx):
     st = counters(fx.c.bridges[0])
     h.eq(st["state"], "down", "SIGUSR1 state")
     h.ok(st["downs"] >= 1 and st["failed_local"] >= 1, "counted: %r" % st)
+    for _ in range(3):  # whichever bridge answers, it knows
+        m = shared_metrics(fx.c)
+        h.eq(m.get(("lambdabridge_shared_state_up", None)), 0.0, "metrics: up without Redis")
+        h.ok(m.get(("lambdabridge_shared_state_downs_total", None), 0) >= 1,
+             "metrics: the change counted: %r" % m)
     offs = fx.c.offsets()
     fx.redis = start_redis(fx.env, fx.redis_port)
     wait_back(fx.c, offs)
     concurrency_is_two(fx.c, "Redis back")
     h.eq(counters(fx.c.bridges[0])["state"], "up", "SIGUSR1 state")
+    h.eq(shared_metrics(fx.c).get(("lambdabridge_shared_state_up", None)), 1.0,
+         "metrics: up again")
 
 
 @g.test
