@@ -15,6 +15,7 @@
  * address space than they use.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -593,7 +594,8 @@ read_frames(struct shim *S)
 	int rc;
 
 	while (!S->done) {
-		rc = lb_frame_reader_pump_nb(&S->rd, S->chan_in);
+		/* chan_in is non-blocking (lb_provided_main): no poll first */
+		rc = lb_frame_reader_pump(&S->rd, S->chan_in);
 		if (rc == LB_FRAME_AGAIN)
 			return;
 		if (rc == LB_FRAME_EOF) {
@@ -613,6 +615,11 @@ read_frames(struct shim *S)
 		payload = lb_frame_reader_take(&S->rd, &len);
 		on_invoke(S, payload, len);
 		check_memory(S);
+		/* the gateway sends one INVOKE at a time: ask the pipe again
+		 * only for bytes already read with this one; the rest, if
+		 * any, makes poll() return */
+		if (S->rd.ahead_len == 0)
+			return;
 	}
 }
 
@@ -762,13 +769,17 @@ lb_provided_main(const struct lb_provided *p)
 	struct shim S;
 	const char *etype;
 	char err[1024];
+	int fl;
 
 	memset(&S, 0, sizeof(S));
 	S.p = p;
 	S.boot.wake = -1;
 	S.chan_in = lb_worker_chan_in();
 	lb_frame_reader_init(&S.rd, LB_FRAME_MAX, 0);
-	if (open_listener(&S) < 0 ||
+	/* read when poll() says so, until EAGAIN: no poll before each read */
+	fl = fcntl(S.chan_in, F_GETFL);
+	if (fl < 0 || fcntl(S.chan_in, F_SETFL, fl | O_NONBLOCK) < 0 ||
+	    open_listener(&S) < 0 ||
 	    setenv("AWS_LAMBDA_RUNTIME_API", S.api, 1) < 0) {
 		reply_error(&S, LB_FRAME_INIT_ERROR, 0, p->started_us,
 		    "Runtime.Unknown", "cannot open the Runtime API socket");
