@@ -19,6 +19,7 @@
  * the memory cap waits, unarmed, on the server's paused list (server.c).
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -33,6 +34,7 @@
 #define PARAMS_MAX (1024 * 1024) /* a request's PARAMS stream */
 #define READ_CHUNK (16 * 1024)
 #define READ_BURST (1024 * 1024) /* per wake-up, then others get a turn */
+#define SLICE_MIN  (8 * 1024)    /* a response body from here is not copied */
 
 static const char busy_response[] = "Status: 503 Service Unavailable\r\n"
                                     "Content-Type: application/json\r\n"
@@ -64,22 +66,75 @@ out_end(struct lb_fcgi_req *c, unsigned rid, int protocol_status)
 	return out_record(c, LB_FCGI_END_REQUEST, rid, body, sizeof(body));
 }
 
+/* Makes room for n more entries in c->iov.  0, or -1 out of memory. */
+static int
+iov_reserve(struct lb_fcgi_req *c, size_t n)
+{
+	size_t cap = c->iov_cap ? c->iov_cap : 8;
+	struct iovec *v;
+
+	if (c->niov + n <= c->iov_cap)
+		return 0;
+	while (cap < c->niov + n)
+		cap *= 2;
+	v = realloc(c->iov, cap * sizeof(*v));
+	if (v == NULL)
+		return -1;
+	fcgii_held(c, c->iov_cap * sizeof(*v), cap * sizeof(*v));
+	c->iov = v;
+	c->iov_cap = cap;
+	return 0;
+}
+
+static void
+iov_push(struct lb_fcgi_req *c, const char *p, size_t len)
+{
+	if (len == 0)
+		return;
+	c->iov[c->niov].iov_base = (void *)p;
+	c->iov[c->niov].iov_len = len;
+	c->niov++;
+}
+
+/* Forgets the output not written yet, and frees a body written in place. */
+static void
+out_clear(struct lb_fcgi_req *c)
+{
+	c->out_len = c->out_off = 0;
+	c->niov = c->iov_i = 0;
+	if (c->out_body != NULL) {
+		fcgii_held(c, c->out_body_len, 0);
+		free(c->out_body);
+		c->out_body = NULL;
+		c->out_body_len = 0;
+	}
+}
+
 /*
  * Appends the STDOUT stream of a response, `a` then `b`, in records of at
  * most LB_FCGI_MAX_CONTENT bytes, its empty closing record and END_REQUEST.
+ * With `slice`, b is not copied: c->iov then lists the output from
+ * c->out_off on, c->out's pieces (record headers, `a`) around b's, and b
+ * must stay where it is until the output is written.
  */
 static int
 out_response(struct lb_fcgi_req *c, const char *a, size_t alen, const char *b,
-    size_t blen)
+    size_t blen, int slice)
 {
 	size_t total = alen + blen;
 	size_t nrec = (total + LB_FCGI_MAX_CONTENT - 1) / LB_FCGI_MAX_CONTENT;
-	size_t need = c->out_len + total + (nrec + 2) * LB_FCGI_HEADER_LEN + 8;
-	char *o;
+	size_t need = c->out_len + (slice ? alen : total) +
+	    (nrec + 2) * LB_FCGI_HEADER_LEN + 8;
+	char *o, *from;
 
+	/* all the room first: the iovecs point into c->out */
 	if (fcgii_reserve(c, &c->out, &c->out_cap, need) < 0)
 		return -1;
+	c->niov = c->iov_i = 0;
+	if (slice && iov_reserve(c, 2 * nrec + 1) < 0)
+		return -1;
 	o = c->out + c->out_len;
+	from = c->out + c->out_off;
 	while (alen + blen > 0) {
 		size_t n = alen + blen, fa;
 
@@ -93,16 +148,27 @@ out_response(struct lb_fcgi_req *c, const char *a, size_t alen, const char *b,
 		a += fa;
 		alen -= fa;
 		o += fa;
-		if (n > fa) {
+		if (n > fa && slice) {
+			iov_push(c, from, (size_t)(o - from));
+			iov_push(c, b, n - fa);
+			from = o;
+		} else if (n > fa) {
 			memcpy(o, b, n - fa);
-			b += n - fa;
-			blen -= n - fa;
 			o += n - fa;
 		}
+		b += n - fa;
+		blen -= n - fa;
 	}
 	lb_fcgi_header_put((unsigned char *)o, LB_FCGI_STDOUT, c->rid, 0);
-	c->out_len = (size_t)(o - c->out) + LB_FCGI_HEADER_LEN;
-	return out_end(c, c->rid, LB_FCGI_REQUEST_COMPLETE);
+	o += LB_FCGI_HEADER_LEN;
+	lb_fcgi_header_put((unsigned char *)o, LB_FCGI_END_REQUEST, c->rid, 8);
+	lb_fcgi_end_put(
+	    (unsigned char *)o + LB_FCGI_HEADER_LEN, LB_FCGI_REQUEST_COMPLETE);
+	o += LB_FCGI_HEADER_LEN + 8;
+	c->out_len = (size_t)(o - c->out);
+	if (slice)
+		iov_push(c, from, (size_t)(o - from));
+	return 0;
 }
 
 void
@@ -129,6 +195,8 @@ fcgii_cleanup_conn(struct lb_fcgi_req *c)
 	 * disarmed entry reports nothing meanwhile).  One system call fewer
 	 * per connection when the web server opens one per request. */
 	close(c->fd);
+	free(c->out_body);
+	free(c->iov);
 	free(c->in);
 	free(c->params_raw);
 	free(c->params);
@@ -222,11 +290,48 @@ request_done(struct lb_fcgi_req *c)
 	}
 }
 
-/* Writes what c->out holds: 1 when all of it is written, 0 when the socket
- * is full, -1 on an error. */
+/* Writes what c->iov lists (flush_out). */
+static int
+flush_iov(struct lb_fcgi_req *c)
+{
+	while (c->iov_i < c->niov) {
+		struct msghdr m = { 0 };
+		size_t n = c->niov - c->iov_i;
+		ssize_t w;
+
+		m.msg_iov = c->iov + c->iov_i;
+		m.msg_iovlen = n < IOV_MAX ? n : IOV_MAX;
+		w = sendmsg(c->fd, &m, MSG_NOSIGNAL);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return 0;
+			return -1;
+		}
+		while (w > 0) {
+			struct iovec *v = &c->iov[c->iov_i];
+
+			if ((size_t)w < v->iov_len) {
+				v->iov_base = (char *)v->iov_base + w;
+				v->iov_len -= (size_t)w;
+				break;
+			}
+			w -= (ssize_t)v->iov_len;
+			c->iov_i++;
+		}
+	}
+	out_clear(c);
+	return 1;
+}
+
+/* Writes what c->out holds (or c->iov lists): 1 when all of it is
+ * written, 0 when the socket is full, -1 on an error. */
 static int
 flush_out(struct lb_fcgi_req *c)
 {
+	if (c->niov > 0)
+		return flush_iov(c);
 	while (c->out_off < c->out_len) {
 		ssize_t w = send(c->fd, c->out + c->out_off,
 		    c->out_len - c->out_off, MSG_NOSIGNAL);
@@ -259,7 +364,7 @@ send_response(struct lb_fcgi_req *c)
 		lb_log(LB_LOG_DEBUG,
 		    "client went away before the response was written: %s",
 		    strerror(errno));
-		c->out_len = c->out_off = 0;
+		out_clear(c);
 		c->keep = 0;
 	}
 	request_done(c);
@@ -269,6 +374,7 @@ void
 lb_fcgi_respond(struct lb_fcgi_req *c, struct lb_http_response *resp)
 {
 	long head = fcgii_format_head(c, resp);
+	int slice = resp->body_len >= SLICE_MIN;
 
 	c->after_log = resp->log;
 	resp->log = NULL;
@@ -283,13 +389,21 @@ lb_fcgi_respond(struct lb_fcgi_req *c, struct lb_http_response *resp)
 	}
 	if (head < 0 ||
 	    out_response(c, c->head, (size_t)head,
-	        resp->body != NULL ? resp->body : "", resp->body_len) < 0) {
+	        resp->body != NULL ? resp->body : "", resp->body_len,
+	        slice) < 0) {
 		/* out of memory: the shortest answer that keeps the
 		 * connection in step */
-		c->out_len = c->out_off = 0;
+		out_clear(c);
 		c->keep = 0;
 		(void)out_response(
-		    c, busy_response, sizeof(busy_response) - 1, "", 0);
+		    c, busy_response, sizeof(busy_response) - 1, "", 0, 0);
+	} else if (slice) {
+		/* written where it lies: c's until then */
+		c->out_body = resp->body;
+		c->out_body_len = resp->body_len;
+		fcgii_held(c, 0, c->out_body_len);
+		resp->body = NULL;
+		resp->body_len = 0;
 	}
 	lb_http_response_clear(resp);
 	c->state = FCGII_WRITING;
@@ -320,8 +434,8 @@ dispatch(struct lb_fcgi_req *c)
 	pthread_mutex_unlock(&st->mu);
 	c->state = FCGII_HANDLER;
 	if (closed) {
-		if (out_response(
-		        c, busy_response, sizeof(busy_response) - 1, "", 0) < 0)
+		if (out_response(c, busy_response, sizeof(busy_response) - 1,
+		        "", 0, 0) < 0)
 			c->keep = 0;
 		c->state = FCGII_WRITING;
 		send_response(c);

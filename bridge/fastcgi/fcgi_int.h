@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/uio.h>
 
 #include "fastcgi/fcgi.h"
 #include "fastcgi/http.h"
@@ -78,6 +79,12 @@ struct lb_fcgi_req {
 	/* output not yet written */
 	char *out;
 	size_t out_len, out_off, out_cap;
+	/* a large response body, written where it lies: c->iov lists the
+	 * pieces of c->out and out_body in the order they are sent */
+	char *out_body;
+	size_t out_body_len;
+	struct iovec *iov;
+	size_t niov, iov_i, iov_cap;
 	char *head; /* the response head, formatted */
 	size_t head_cap;
 	char *after_log; /* the response's log lines, written after it */
