@@ -213,8 +213,8 @@ record_in_hand(const struct lb_fcgi_req *c)
 {
 	struct lb_fcgi_record r;
 
-	return lb_fcgi_record_parse(
-	           (const unsigned char *)c->in, c->in_len, &r) != 0;
+	return lb_fcgi_record_parse((const unsigned char *)c->in + c->in_off,
+	           c->in_len - c->in_off, &r) != 0;
 }
 
 /*
@@ -540,16 +540,19 @@ parse_params(struct lb_fcgi_req *c, const struct lb_fcgi_record *r)
 	return 0;
 }
 
-/* STDIN: the body, to its empty record; over the cap it is dropped. */
+/* Whether r is STDIN content of the request being read. */
 static int
-parse_stdin(struct lb_fcgi_req *c, const struct lb_fcgi_record *r)
+stdin_content(const struct lb_fcgi_req *c, const struct lb_fcgi_record *r)
 {
-	size_t len = r->clen;
+	return r->type == LB_FCGI_STDIN && c->state == FCGII_STDIN &&
+	    r->rid == c->rid && r->clen > 0;
+}
 
-	if (c->state != FCGII_STDIN || r->rid != c->rid)
-		return 0;
-	if (len == 0)
-		return 1;
+/* Makes room in the body for a STDIN record of len bytes, or drops the
+ * body when it goes over the cap.  0, or -1 out of memory. */
+static int
+stdin_room(struct lb_fcgi_req *c, size_t len)
+{
 	if (c->too_large)
 		return 0;
 	if (c->body_len + len > c->max_body) {
@@ -557,11 +560,66 @@ parse_stdin(struct lb_fcgi_req *c, const struct lb_fcgi_record *r)
 		c->body_len = 0;
 		return 0;
 	}
-	if (fcgii_reserve(c, &c->body, &c->body_cap, c->body_len + len + 1) < 0)
-		return -1;
-	memcpy(c->body + c->body_len, r->content, len);
+	return fcgii_reserve(c, &c->body, &c->body_cap, c->body_len + len + 1);
+}
+
+/* Appends STDIN content that stdin_room made room for. */
+static void
+stdin_bytes(struct lb_fcgi_req *c, const char *p, size_t len)
+{
+	if (c->too_large)
+		return;
+	memcpy(c->body + c->body_len, p, len);
 	c->body_len += len;
+}
+
+/* STDIN: the body, to its empty record; over the cap it is dropped. */
+static int
+parse_stdin(struct lb_fcgi_req *c, const struct lb_fcgi_record *r)
+{
+	if (c->state != FCGII_STDIN || r->rid != c->rid)
+		return 0;
+	if (r->clen == 0)
+		return 1;
+	if (stdin_room(c, r->clen) < 0)
+		return -1;
+	stdin_bytes(c, (const char *)r->content, r->clen);
 	return 0;
+}
+
+/*
+ * A STDIN record of the request that is not all in yet: its content goes
+ * to the body as it comes, so that the input buffer is not kept (and
+ * moved) for it.  Returns the header's length when it starts one, 0 when
+ * p[0..len) is something else, -1 out of memory.
+ */
+static long
+stdin_start(struct lb_fcgi_req *c, const unsigned char *p, size_t len)
+{
+	struct lb_fcgi_record r;
+	size_t pad;
+
+	if (lb_fcgi_record_head(p, len, &r, &pad) != 1 || !stdin_content(c, &r))
+		return 0;
+	if (stdin_room(c, r.clen) < 0)
+		return -1;
+	c->stdin_left = r.clen;
+	c->stdin_pad = pad;
+	return LB_FCGI_HEADER_LEN;
+}
+
+/* The next part of a STDIN record that stdin_start began: the bytes of
+ * p[0..len) it takes. */
+static size_t
+stdin_more(struct lb_fcgi_req *c, const char *p, size_t len)
+{
+	size_t n = len < c->stdin_left ? len : c->stdin_left, k;
+
+	stdin_bytes(c, p, n);
+	c->stdin_left -= n;
+	k = len - n < c->stdin_pad ? len - n : c->stdin_pad;
+	c->stdin_pad -= k;
+	return n + k;
 }
 
 /* GET_VALUES (a management record, request id 0): what is supported. */
@@ -622,19 +680,42 @@ record(struct lb_fcgi_req *c, const struct lb_fcgi_record *r)
 	}
 }
 
-/* Handles the whole records in c->in.  1 when a request went to the
- * handler (c is not ours any more), 0 to wait for more, -1 to close. */
+/*
+ * Handles the whole records in c->in from c->in_off on, and leaves a
+ * partial one where it is (recv_more moves it when room runs out).  1
+ * when a request went to the handler (c is not ours any more), 0 to wait
+ * for more, -1 to close.
+ */
 static int
 parse(struct lb_fcgi_req *c)
 {
-	size_t off = 0;
+	size_t off = c->in_off;
 	int rc = 0;
 
 	for (;;) {
 		struct lb_fcgi_record r;
-		long n = lb_fcgi_record_parse(
-		    (const unsigned char *)c->in + off, c->in_len - off, &r);
+		long n;
 
+		if (c->stdin_left + c->stdin_pad > 0) {
+			off += stdin_more(c, c->in + off, c->in_len - off);
+			if (c->stdin_left + c->stdin_pad > 0)
+				break;
+			continue;
+		}
+		n = lb_fcgi_record_parse(
+		    (const unsigned char *)c->in + off, c->in_len - off, &r);
+		if (n == 0) {
+			n = stdin_start(c, (const unsigned char *)c->in + off,
+			    c->in_len - off);
+			if (n < 0) {
+				rc = -1;
+				break;
+			}
+			if (n == 0)
+				break;
+			off += (size_t)n;
+			continue;
+		}
 		if (n < 0) {
 			lb_log(LB_LOG_WARN,
 			    "FastCGI record of version %d: connection closed",
@@ -642,20 +723,19 @@ parse(struct lb_fcgi_req *c)
 			rc = -1;
 			break;
 		}
-		if (n == 0)
-			break;
 		rc = record(c, &r);
 		off += (size_t)n;
 		if (rc != 0)
 			break;
 	}
-	if (off > 0) {
-		memmove(c->in, c->in + off, c->in_len - off);
-		c->in_len -= off;
+	c->in_off = off;
+	if (c->in_off == c->in_len) {
+		c->in_off = c->in_len = 0;
+		/* an idle or half-open connection keeps no read buffer;
+		 * one in the middle of a body keeps it for the next read */
+		if (c->stdin_left == 0)
+			fcgii_drop(c, &c->in, &c->in_cap);
 	}
-	/* an idle or half-open connection keeps no read buffer */
-	if (c->in_len == 0)
-		fcgii_drop(c, &c->in, &c->in_cap);
 	if (rc == 1) {
 		/* the sweep shut it down: not worth a handler's time */
 		if (__atomic_exchange_n(&c->expires, 0, __ATOMIC_ACQ_REL) ==
@@ -735,6 +815,14 @@ fcgii_conn_ready(struct lb_watch *w, uint32_t events)
 		size_t room;
 		ssize_t r;
 
+		if (c->in_off > 0 && c->in_cap - c->in_len < READ_CHUNK) {
+			/* the partial record to the front, once per
+			 * buffer's worth rather than once per read */
+			memmove(
+			    c->in, c->in + c->in_off, c->in_len - c->in_off);
+			c->in_len -= c->in_off;
+			c->in_off = 0;
+		}
 		if (fcgii_reserve(
 		        c, &c->in, &c->in_cap, c->in_len + READ_CHUNK) < 0) {
 			eof = 1;

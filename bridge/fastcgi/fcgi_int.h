@@ -60,9 +60,9 @@ struct lb_fcgi_req {
 	int idle_wait;   /* atomic: expires is the idle timeout's */
 	size_t held;     /* bytes its buffers hold */
 	struct lb_fcgi_req *pnext; /* st->paused */
-	/* input not yet parsed */
+	/* input: parsed up to in_off, both 0 when all of it is */
 	char *in;
-	size_t in_len, in_cap;
+	size_t in_off, in_len, in_cap;
 	/* the current request */
 	unsigned rid;
 	int keep;
@@ -75,6 +75,8 @@ struct lb_fcgi_req {
 	size_t nparams, cap_params;
 	char *body;
 	size_t body_len, body_cap;
+	/* a STDIN record read in parts: content and padding still to come */
+	size_t stdin_left, stdin_pad;
 	struct lb_http_request req;
 	/* output not yet written */
 	char *out;

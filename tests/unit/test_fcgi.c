@@ -820,6 +820,56 @@ test_large_answer_slow_reader(void)
 }
 
 /*
+ * A 200 KB body in full, padded STDIN records, with a record of another
+ * request between them (ignored), sent in pieces that split headers,
+ * content and padding: every byte arrives, in order, however the reads
+ * cut it.
+ */
+static void
+test_body_in_parts(void)
+{
+	enum { SIZE = 200003 };
+	static const size_t pieces[] = { 0, 7777, 65536 + 3 };
+	char *body = malloc(SIZE);
+	struct server s;
+	int fd;
+
+	CU_ASSERT_FATAL(body != NULL);
+	for (size_t i = 0; i < SIZE; i++)
+		body[i] = pattern(i * 7);
+	server_start(&s, 1024 * 1024, ANSWER_NOW);
+	fd = client(&s);
+	for (size_t k = 0; k < sizeof(pieces) / sizeof(pieces[0]); k++) {
+		struct buf b = { 0 }, p = { 0 };
+		unsigned rid = (unsigned)k + 1;
+
+		begin(&b, rid, 1, 1);
+		pair(&p, "REQUEST_METHOD", "POST");
+		pair(&p, "REQUEST_URI", "/parts");
+		record(&b, 4, rid, p.p, p.len, 0);
+		record(&b, 4, rid, "", 0, 0);
+		free(p.p);
+		for (size_t off = 0; off < SIZE; off += 65535) {
+			size_t n = SIZE - off < 65535 ? SIZE - off : 65535;
+
+			record(&b, 5, rid, body + off, n, (int)(off % 8));
+			if (off == 0)
+				record(&b, 5, rid + 100, "xx", 2, 6);
+		}
+		record(&b, 5, rid, "", 0, 0);
+		send_buf(fd, &b, pieces[k]);
+		CU_ASSERT_EQUAL(read_response(fd, rid, NULL, NULL), 0);
+		CU_ASSERT(!s.too_large);
+		CU_ASSERT_EQUAL_FATAL(s.body_len, SIZE);
+		CU_ASSERT(memcmp(s.body, body, SIZE) == 0);
+	}
+	CU_ASSERT_EQUAL(calls(&s), 3);
+	close(fd);
+	free(body);
+	server_stop(&s);
+}
+
+/*
  * Answers around the sizes where the body stops being copied (8 KB) and
  * where records split (65535), on one kept connection, each after a
  * management record in the same write, whose answer goes first: the bytes
@@ -1492,6 +1542,7 @@ lb_test_suite_fcgi(void)
 		{ "only final statuses on the Status line", test_status_line },
 		{ "management records", test_management_records },
 		{ "body over the cap", test_body_over_the_cap },
+		{ "a body however the reads cut it", test_body_in_parts },
 		{ "large answer, slow reader", test_large_answer_slow_reader },
 		{ "answers around the copy and record sizes",
 		    test_answer_sizes },
