@@ -815,6 +815,23 @@ fcgii_conn_ready(struct lb_watch *w, uint32_t events)
 		size_t room;
 		ssize_t r;
 
+		if (c->stdin_left > 0 && !c->too_large &&
+		    c->in_off == c->in_len) {
+			/* the rest of a STDIN record, straight into the body
+			 * (stdin_start made room for all of it) */
+			r = recv(
+			    c->fd, c->body + c->body_len, c->stdin_left, 0);
+			if (r > 0) {
+				room = c->stdin_left;
+				c->body_len += (size_t)r;
+				c->stdin_left -= (size_t)r;
+				got += (size_t)r;
+				if ((size_t)r < room)
+					break; /* drained */
+				continue;
+			}
+			goto recv_failed;
+		}
 		if (c->in_off > 0 && c->in_cap - c->in_len < READ_CHUNK) {
 			/* the partial record to the front, once per
 			 * buffer's worth rather than once per read */
@@ -840,6 +857,7 @@ fcgii_conn_ready(struct lb_watch *w, uint32_t events)
 				break; /* an error, or drained */
 			continue;
 		}
+	recv_failed:
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
