@@ -20,6 +20,7 @@
 
 #define MALFORMED   "malformed Lambda proxy response: "
 #define MAX_DEPTH   64   /* json_tokener nesting limit */
+#define SLICE_MIN   4096 /* a result's longer strings are not copied */
 #define MAX_HEADERS 1024 /* header lines one response may produce */
 #define MAX_ACCEPT  256  /* longest first Accept media type considered */
 #define DEFAULT_CT  "application/json"
@@ -163,7 +164,7 @@ parse(const char *s, size_t len, int *is_null, char *err, size_t errlen)
 
 	*is_null = 0;
 	/* most results take the fast path; anything else is json-c's */
-	obj = lb_json_parse(s, len, MAX_DEPTH);
+	obj = lb_json_parse_sliced(s, len, MAX_DEPTH, SLICE_MIN);
 	if (obj != NULL)
 		return obj;
 	if ((why = not_json(s, len)) != NULL) {
@@ -228,8 +229,8 @@ parse_status(json_object *v, int *status, char *err, size_t errlen)
 		break;
 	}
 	case json_type_string: {
-		const char *s = json_object_get_string(v);
-		size_t len = (size_t)json_object_get_string_len(v);
+		size_t len;
+		const char *s = lb_json_str(v, &len);
 
 		if (len == 0 || len > 9)
 			goto bad;
@@ -270,10 +271,7 @@ scalar(json_object *v, int rest, const char **s, size_t *len)
 {
 	switch (json_object_get_type(v)) {
 	case json_type_null: return 1;
-	case json_type_string:
-		*s = json_object_get_string(v);
-		*len = (size_t)json_object_get_string_len(v);
-		return 0;
+	case json_type_string: *s = lb_json_str(v, len); return 0;
 	case json_type_boolean:
 		*s = json_object_get_boolean(v) ? "true" : "false";
 		*len = strlen(*s);
@@ -438,8 +436,7 @@ set_b64_body(struct lb_http_response *resp, const char *s, size_t len, int rest,
     char *err, size_t errlen)
 {
 	char *out, *tmp = NULL;
-	const char *src = s;
-	size_t slen = len;
+	size_t slen = 0;
 	long n;
 
 	if (len == 0)
@@ -447,21 +444,23 @@ set_b64_body(struct lb_http_response *resp, const char *s, size_t len, int rest,
 	out = malloc(len / 4 * 3 + 4);
 	if (out == NULL)
 		return fail(err, errlen, "out of memory");
-	if (memchr(s, '\n', len) != NULL || memchr(s, ' ', len) != NULL ||
-	    memchr(s, '\r', len) != NULL || memchr(s, '\t', len) != NULL) {
+	/* most bodies have no line breaks: those are looked for only when
+	 * the decoder stops at something */
+	n = lb_b64_decode(s, len, out);
+	if (n < 0 &&
+	    (memchr(s, '\n', len) != NULL || memchr(s, ' ', len) != NULL ||
+	        memchr(s, '\r', len) != NULL || memchr(s, '\t', len) != NULL)) {
 		tmp = malloc(len);
 		if (tmp == NULL) {
 			free(out);
 			return fail(err, errlen, "out of memory");
 		}
-		slen = 0;
 		for (size_t i = 0; i < len; i++)
 			if (!is_b64_ws(s[i]))
 				tmp[slen++] = s[i];
-		src = tmp;
+		n = lb_b64_decode(tmp, slen, out);
+		free(tmp);
 	}
-	n = lb_b64_decode(src, slen, out);
-	free(tmp);
 	if (n < 0) {
 		free(out);
 		fail(err, errlen,
@@ -497,8 +496,7 @@ take_body(json_object *v, struct shape *sh, char *err, size_t errlen)
 		return 0;
 	if (!json_object_is_type(v, json_type_string))
 		return fail(err, errlen, MALFORMED "'body' is not a string");
-	sh->body = json_object_get_string(v);
-	sh->body_len = (size_t)json_object_get_string_len(v);
+	sh->body = lb_json_str(v, &sh->body_len);
 	return 0;
 }
 
@@ -669,14 +667,15 @@ map_v2_structured(json_object *root, struct lb_http_response *resp,
 
 		for (size_t i = 0; i < n; i++) {
 			json_object *e = json_object_array_get_idx(cookies, i);
+			const char *c;
+			size_t len;
 
 			if (!json_object_is_type(e, json_type_string))
 				return fail(err, errlen,
 				    MALFORMED "'cookies' holds a non-string");
-			if (push(h, h->n, "Set-Cookie",
-			        json_object_get_string(e),
-			        (size_t)json_object_get_string_len(e), err,
-			        errlen) < 0)
+			c = lb_json_str(e, &len);
+			if (push(h, h->n, "Set-Cookie", c, len, err, errlen) <
+			    0)
 				return -1;
 		}
 	}
@@ -721,8 +720,7 @@ map_v2_inferred(const struct lb_response_input *in, json_object *root,
 	        resp, "Content-Type", DEFAULT_CT, sizeof(DEFAULT_CT) - 1) < 0)
 		return fail(err, errlen, "out of memory");
 	if (json_object_is_type(root, json_type_string)) {
-		s = json_object_get_string(root);
-		len = (size_t)json_object_get_string_len(root);
+		s = lb_json_str(root, &len);
 	} else {
 		while (len > 0 && is_json_ws(*s)) {
 			s++;

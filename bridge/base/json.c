@@ -9,6 +9,7 @@
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
+#include <json-c/printbuf.h>
 
 #include "base/fmt.h"
 #include "base/json.h"
@@ -106,7 +107,8 @@ out:
 struct jp {
 	const unsigned char *p, *end;
 	int depth, max_depth;
-	char *scratch; /* unescaped strings and NUL-terminated keys */
+	size_t slice_min; /* lb_json_parse_sliced's; 0: copy every string */
+	char *scratch;    /* unescaped strings and NUL-terminated keys */
 	size_t cap;
 };
 
@@ -266,6 +268,68 @@ string(struct jp *j, const char **out, size_t *len)
 }
 
 static int value(struct jp *j, json_object **out);
+
+static void
+slice_free(json_object *o, void *userdata)
+{
+	(void)o;
+	free(userdata);
+}
+
+/* Writes a sliced string as json-c writes a string: the slice has nothing
+ * to escape but '/', which json-c escapes unless told not to. */
+static int
+slice_write(json_object *o, struct printbuf *pb, int level, int flags)
+{
+	const struct lb_json_slice *sl = json_object_get_userdata(o);
+	const char *p = sl->p, *end = sl->p + sl->len, *q;
+
+	(void)level;
+	printbuf_memappend(pb, "\"", 1);
+	while (!(flags & JSON_C_TO_STRING_NOSLASHESCAPE) &&
+	    (q = memchr(p, '/', (size_t)(end - p))) != NULL) {
+		printbuf_memappend(pb, p, (int)(q - p));
+		printbuf_memappend(pb, "\\/", 2);
+		p = q + 1;
+	}
+	printbuf_memappend(pb, p, (int)(end - p));
+	printbuf_memappend(pb, "\"", 1);
+	return 0;
+}
+
+/* A string node for s[0..n) of the input: sliced when it is long. */
+static json_object *
+string_node(struct jp *j, const char *s, size_t n)
+{
+	struct lb_json_slice *sl;
+	json_object *o;
+
+	if (j->slice_min == 0 || n < j->slice_min || s == j->scratch)
+		return json_object_new_string_len(s, (int)n);
+	sl = malloc(sizeof(*sl));
+	o = sl != NULL ? json_object_new_string_len("", 0) : NULL;
+	if (o == NULL) {
+		free(sl);
+		return NULL;
+	}
+	sl->p = s;
+	sl->len = n;
+	json_object_set_serializer(o, slice_write, sl, slice_free);
+	return o;
+}
+
+const char *
+lb_json_str(json_object *o, size_t *len)
+{
+	const struct lb_json_slice *sl = json_object_get_userdata(o);
+
+	if (sl != NULL && json_object_is_type(o, json_type_string)) {
+		*len = sl->len;
+		return sl->p;
+	}
+	*len = (size_t)json_object_get_string_len(o);
+	return json_object_get_string(o);
+}
 
 static int
 number(struct jp *j, json_object **out)
@@ -504,7 +568,7 @@ value(struct jp *j, json_object **out)
 		j->p++;
 		if (string(j, &s, &n) < 0 || n > INT32_MAX)
 			return -1;
-		*out = json_object_new_string_len(s, (int)n);
+		*out = string_node(j, s, n);
 		return *out == NULL ? -1 : 0;
 	case 't': return literal(j, "true", out, 1);
 	case 'f': return literal(j, "false", out, 0);
@@ -516,9 +580,16 @@ value(struct jp *j, json_object **out)
 json_object *
 lb_json_parse(const char *s, size_t len, int max_depth)
 {
+	return lb_json_parse_sliced(s, len, max_depth, 0);
+}
+
+json_object *
+lb_json_parse_sliced(const char *s, size_t len, int max_depth, size_t slice_min)
+{
 	struct jp j = { .p = (const unsigned char *)s,
 		.end = (const unsigned char *)s + len,
-		.max_depth = max_depth };
+		.max_depth = max_depth,
+		.slice_min = slice_min };
 	json_object *o = NULL;
 	int rc = value(&j, &o);
 

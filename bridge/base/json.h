@@ -30,6 +30,28 @@
 json_object *lb_json_parse(const char *s, size_t len, int max_depth);
 
 /*
+ * lb_json_parse, but a string of `slice_min` bytes or more with nothing to
+ * unescape is not copied: its node is a json-c string that is empty to
+ * json-c's getters, with a custom serializer (which writes it) whose
+ * userdata is a struct lb_json_slice pointing into s.  Such a tree must
+ * not outlive s; read its strings with lb_json_str.  For a large body in a
+ * function's result, read once and dropped.
+ */
+json_object *lb_json_parse_sliced(
+    const char *s, size_t len, int max_depth, size_t slice_min);
+
+struct lb_json_slice {
+	const char *p;
+	size_t len;
+};
+
+/*
+ * A string node's bytes (not NUL-terminated when sliced) and *len: the
+ * slice of a node lb_json_parse_sliced made, else json-c's string.
+ */
+const char *lb_json_str(json_object *o, size_t *len);
+
+/*
  * lb_json_parse, reusing the tree `prev` (one that lb_json_parse or this
  * function returned, and that nobody else holds a reference to): where the
  * new text has the same keys in the same order and values of the same

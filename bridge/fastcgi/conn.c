@@ -19,6 +19,7 @@
  * the memory cap waits, unarmed, on the server's paused list (server.c).
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -33,6 +34,7 @@
 #define PARAMS_MAX (1024 * 1024) /* a request's PARAMS stream */
 #define READ_CHUNK (16 * 1024)
 #define READ_BURST (1024 * 1024) /* per wake-up, then others get a turn */
+#define SLICE_MIN  (8 * 1024)    /* a response body from here is not copied */
 
 static const char busy_response[] = "Status: 503 Service Unavailable\r\n"
                                     "Content-Type: application/json\r\n"
@@ -64,22 +66,75 @@ out_end(struct lb_fcgi_req *c, unsigned rid, int protocol_status)
 	return out_record(c, LB_FCGI_END_REQUEST, rid, body, sizeof(body));
 }
 
+/* Makes room for n more entries in c->iov.  0, or -1 out of memory. */
+static int
+iov_reserve(struct lb_fcgi_req *c, size_t n)
+{
+	size_t cap = c->iov_cap ? c->iov_cap : 8;
+	struct iovec *v;
+
+	if (c->niov + n <= c->iov_cap)
+		return 0;
+	while (cap < c->niov + n)
+		cap *= 2;
+	v = realloc(c->iov, cap * sizeof(*v));
+	if (v == NULL)
+		return -1;
+	fcgii_held(c, c->iov_cap * sizeof(*v), cap * sizeof(*v));
+	c->iov = v;
+	c->iov_cap = cap;
+	return 0;
+}
+
+static void
+iov_push(struct lb_fcgi_req *c, const char *p, size_t len)
+{
+	if (len == 0)
+		return;
+	c->iov[c->niov].iov_base = (void *)p;
+	c->iov[c->niov].iov_len = len;
+	c->niov++;
+}
+
+/* Forgets the output not written yet, and frees a body written in place. */
+static void
+out_clear(struct lb_fcgi_req *c)
+{
+	c->out_len = c->out_off = 0;
+	c->niov = c->iov_i = 0;
+	if (c->out_body != NULL) {
+		fcgii_held(c, c->out_body_len, 0);
+		free(c->out_body);
+		c->out_body = NULL;
+		c->out_body_len = 0;
+	}
+}
+
 /*
  * Appends the STDOUT stream of a response, `a` then `b`, in records of at
  * most LB_FCGI_MAX_CONTENT bytes, its empty closing record and END_REQUEST.
+ * With `slice`, b is not copied: c->iov then lists the output from
+ * c->out_off on, c->out's pieces (record headers, `a`) around b's, and b
+ * must stay where it is until the output is written.
  */
 static int
 out_response(struct lb_fcgi_req *c, const char *a, size_t alen, const char *b,
-    size_t blen)
+    size_t blen, int slice)
 {
 	size_t total = alen + blen;
 	size_t nrec = (total + LB_FCGI_MAX_CONTENT - 1) / LB_FCGI_MAX_CONTENT;
-	size_t need = c->out_len + total + (nrec + 2) * LB_FCGI_HEADER_LEN + 8;
-	char *o;
+	size_t need = c->out_len + (slice ? alen : total) +
+	    (nrec + 2) * LB_FCGI_HEADER_LEN + 8;
+	char *o, *from;
 
+	/* all the room first: the iovecs point into c->out */
 	if (fcgii_reserve(c, &c->out, &c->out_cap, need) < 0)
 		return -1;
+	c->niov = c->iov_i = 0;
+	if (slice && iov_reserve(c, 2 * nrec + 1) < 0)
+		return -1;
 	o = c->out + c->out_len;
+	from = c->out + c->out_off;
 	while (alen + blen > 0) {
 		size_t n = alen + blen, fa;
 
@@ -93,16 +148,27 @@ out_response(struct lb_fcgi_req *c, const char *a, size_t alen, const char *b,
 		a += fa;
 		alen -= fa;
 		o += fa;
-		if (n > fa) {
+		if (n > fa && slice) {
+			iov_push(c, from, (size_t)(o - from));
+			iov_push(c, b, n - fa);
+			from = o;
+		} else if (n > fa) {
 			memcpy(o, b, n - fa);
-			b += n - fa;
-			blen -= n - fa;
 			o += n - fa;
 		}
+		b += n - fa;
+		blen -= n - fa;
 	}
 	lb_fcgi_header_put((unsigned char *)o, LB_FCGI_STDOUT, c->rid, 0);
-	c->out_len = (size_t)(o - c->out) + LB_FCGI_HEADER_LEN;
-	return out_end(c, c->rid, LB_FCGI_REQUEST_COMPLETE);
+	o += LB_FCGI_HEADER_LEN;
+	lb_fcgi_header_put((unsigned char *)o, LB_FCGI_END_REQUEST, c->rid, 8);
+	lb_fcgi_end_put(
+	    (unsigned char *)o + LB_FCGI_HEADER_LEN, LB_FCGI_REQUEST_COMPLETE);
+	o += LB_FCGI_HEADER_LEN + 8;
+	c->out_len = (size_t)(o - c->out);
+	if (slice)
+		iov_push(c, from, (size_t)(o - from));
+	return 0;
 }
 
 void
@@ -129,6 +195,8 @@ fcgii_cleanup_conn(struct lb_fcgi_req *c)
 	 * disarmed entry reports nothing meanwhile).  One system call fewer
 	 * per connection when the web server opens one per request. */
 	close(c->fd);
+	free(c->out_body);
+	free(c->iov);
 	free(c->in);
 	free(c->params_raw);
 	free(c->params);
@@ -145,8 +213,8 @@ record_in_hand(const struct lb_fcgi_req *c)
 {
 	struct lb_fcgi_record r;
 
-	return lb_fcgi_record_parse(
-	           (const unsigned char *)c->in, c->in_len, &r) != 0;
+	return lb_fcgi_record_parse((const unsigned char *)c->in + c->in_off,
+	           c->in_len - c->in_off, &r) != 0;
 }
 
 /*
@@ -222,11 +290,48 @@ request_done(struct lb_fcgi_req *c)
 	}
 }
 
-/* Writes what c->out holds: 1 when all of it is written, 0 when the socket
- * is full, -1 on an error. */
+/* Writes what c->iov lists (flush_out). */
+static int
+flush_iov(struct lb_fcgi_req *c)
+{
+	while (c->iov_i < c->niov) {
+		struct msghdr m = { 0 };
+		size_t n = c->niov - c->iov_i;
+		ssize_t w;
+
+		m.msg_iov = c->iov + c->iov_i;
+		m.msg_iovlen = n < IOV_MAX ? n : IOV_MAX;
+		w = sendmsg(c->fd, &m, MSG_NOSIGNAL);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return 0;
+			return -1;
+		}
+		while (w > 0) {
+			struct iovec *v = &c->iov[c->iov_i];
+
+			if ((size_t)w < v->iov_len) {
+				v->iov_base = (char *)v->iov_base + w;
+				v->iov_len -= (size_t)w;
+				break;
+			}
+			w -= (ssize_t)v->iov_len;
+			c->iov_i++;
+		}
+	}
+	out_clear(c);
+	return 1;
+}
+
+/* Writes what c->out holds (or c->iov lists): 1 when all of it is
+ * written, 0 when the socket is full, -1 on an error. */
 static int
 flush_out(struct lb_fcgi_req *c)
 {
+	if (c->niov > 0)
+		return flush_iov(c);
 	while (c->out_off < c->out_len) {
 		ssize_t w = send(c->fd, c->out + c->out_off,
 		    c->out_len - c->out_off, MSG_NOSIGNAL);
@@ -259,7 +364,7 @@ send_response(struct lb_fcgi_req *c)
 		lb_log(LB_LOG_DEBUG,
 		    "client went away before the response was written: %s",
 		    strerror(errno));
-		c->out_len = c->out_off = 0;
+		out_clear(c);
 		c->keep = 0;
 	}
 	request_done(c);
@@ -269,6 +374,7 @@ void
 lb_fcgi_respond(struct lb_fcgi_req *c, struct lb_http_response *resp)
 {
 	long head = fcgii_format_head(c, resp);
+	int slice = resp->body_len >= SLICE_MIN;
 
 	c->after_log = resp->log;
 	resp->log = NULL;
@@ -283,13 +389,21 @@ lb_fcgi_respond(struct lb_fcgi_req *c, struct lb_http_response *resp)
 	}
 	if (head < 0 ||
 	    out_response(c, c->head, (size_t)head,
-	        resp->body != NULL ? resp->body : "", resp->body_len) < 0) {
+	        resp->body != NULL ? resp->body : "", resp->body_len,
+	        slice) < 0) {
 		/* out of memory: the shortest answer that keeps the
 		 * connection in step */
-		c->out_len = c->out_off = 0;
+		out_clear(c);
 		c->keep = 0;
 		(void)out_response(
-		    c, busy_response, sizeof(busy_response) - 1, "", 0);
+		    c, busy_response, sizeof(busy_response) - 1, "", 0, 0);
+	} else if (slice) {
+		/* written where it lies: c's until then */
+		c->out_body = resp->body;
+		c->out_body_len = resp->body_len;
+		fcgii_held(c, 0, c->out_body_len);
+		resp->body = NULL;
+		resp->body_len = 0;
 	}
 	lb_http_response_clear(resp);
 	c->state = FCGII_WRITING;
@@ -320,8 +434,8 @@ dispatch(struct lb_fcgi_req *c)
 	pthread_mutex_unlock(&st->mu);
 	c->state = FCGII_HANDLER;
 	if (closed) {
-		if (out_response(
-		        c, busy_response, sizeof(busy_response) - 1, "", 0) < 0)
+		if (out_response(c, busy_response, sizeof(busy_response) - 1,
+		        "", 0, 0) < 0)
 			c->keep = 0;
 		c->state = FCGII_WRITING;
 		send_response(c);
@@ -426,16 +540,19 @@ parse_params(struct lb_fcgi_req *c, const struct lb_fcgi_record *r)
 	return 0;
 }
 
-/* STDIN: the body, to its empty record; over the cap it is dropped. */
+/* Whether r is STDIN content of the request being read. */
 static int
-parse_stdin(struct lb_fcgi_req *c, const struct lb_fcgi_record *r)
+stdin_content(const struct lb_fcgi_req *c, const struct lb_fcgi_record *r)
 {
-	size_t len = r->clen;
+	return r->type == LB_FCGI_STDIN && c->state == FCGII_STDIN &&
+	    r->rid == c->rid && r->clen > 0;
+}
 
-	if (c->state != FCGII_STDIN || r->rid != c->rid)
-		return 0;
-	if (len == 0)
-		return 1;
+/* Makes room in the body for a STDIN record of len bytes, or drops the
+ * body when it goes over the cap.  0, or -1 out of memory. */
+static int
+stdin_room(struct lb_fcgi_req *c, size_t len)
+{
 	if (c->too_large)
 		return 0;
 	if (c->body_len + len > c->max_body) {
@@ -443,11 +560,66 @@ parse_stdin(struct lb_fcgi_req *c, const struct lb_fcgi_record *r)
 		c->body_len = 0;
 		return 0;
 	}
-	if (fcgii_reserve(c, &c->body, &c->body_cap, c->body_len + len + 1) < 0)
-		return -1;
-	memcpy(c->body + c->body_len, r->content, len);
+	return fcgii_reserve(c, &c->body, &c->body_cap, c->body_len + len + 1);
+}
+
+/* Appends STDIN content that stdin_room made room for. */
+static void
+stdin_bytes(struct lb_fcgi_req *c, const char *p, size_t len)
+{
+	if (c->too_large)
+		return;
+	memcpy(c->body + c->body_len, p, len);
 	c->body_len += len;
+}
+
+/* STDIN: the body, to its empty record; over the cap it is dropped. */
+static int
+parse_stdin(struct lb_fcgi_req *c, const struct lb_fcgi_record *r)
+{
+	if (c->state != FCGII_STDIN || r->rid != c->rid)
+		return 0;
+	if (r->clen == 0)
+		return 1;
+	if (stdin_room(c, r->clen) < 0)
+		return -1;
+	stdin_bytes(c, (const char *)r->content, r->clen);
 	return 0;
+}
+
+/*
+ * A STDIN record of the request that is not all in yet: its content goes
+ * to the body as it comes, so that the input buffer is not kept (and
+ * moved) for it.  Returns the header's length when it starts one, 0 when
+ * p[0..len) is something else, -1 out of memory.
+ */
+static long
+stdin_start(struct lb_fcgi_req *c, const unsigned char *p, size_t len)
+{
+	struct lb_fcgi_record r;
+	size_t pad;
+
+	if (lb_fcgi_record_head(p, len, &r, &pad) != 1 || !stdin_content(c, &r))
+		return 0;
+	if (stdin_room(c, r.clen) < 0)
+		return -1;
+	c->stdin_left = r.clen;
+	c->stdin_pad = pad;
+	return LB_FCGI_HEADER_LEN;
+}
+
+/* The next part of a STDIN record that stdin_start began: the bytes of
+ * p[0..len) it takes. */
+static size_t
+stdin_more(struct lb_fcgi_req *c, const char *p, size_t len)
+{
+	size_t n = len < c->stdin_left ? len : c->stdin_left, k;
+
+	stdin_bytes(c, p, n);
+	c->stdin_left -= n;
+	k = len - n < c->stdin_pad ? len - n : c->stdin_pad;
+	c->stdin_pad -= k;
+	return n + k;
 }
 
 /* GET_VALUES (a management record, request id 0): what is supported. */
@@ -508,19 +680,42 @@ record(struct lb_fcgi_req *c, const struct lb_fcgi_record *r)
 	}
 }
 
-/* Handles the whole records in c->in.  1 when a request went to the
- * handler (c is not ours any more), 0 to wait for more, -1 to close. */
+/*
+ * Handles the whole records in c->in from c->in_off on, and leaves a
+ * partial one where it is (recv_more moves it when room runs out).  1
+ * when a request went to the handler (c is not ours any more), 0 to wait
+ * for more, -1 to close.
+ */
 static int
 parse(struct lb_fcgi_req *c)
 {
-	size_t off = 0;
+	size_t off = c->in_off;
 	int rc = 0;
 
 	for (;;) {
 		struct lb_fcgi_record r;
-		long n = lb_fcgi_record_parse(
-		    (const unsigned char *)c->in + off, c->in_len - off, &r);
+		long n;
 
+		if (c->stdin_left + c->stdin_pad > 0) {
+			off += stdin_more(c, c->in + off, c->in_len - off);
+			if (c->stdin_left + c->stdin_pad > 0)
+				break;
+			continue;
+		}
+		n = lb_fcgi_record_parse(
+		    (const unsigned char *)c->in + off, c->in_len - off, &r);
+		if (n == 0) {
+			n = stdin_start(c, (const unsigned char *)c->in + off,
+			    c->in_len - off);
+			if (n < 0) {
+				rc = -1;
+				break;
+			}
+			if (n == 0)
+				break;
+			off += (size_t)n;
+			continue;
+		}
 		if (n < 0) {
 			lb_log(LB_LOG_WARN,
 			    "FastCGI record of version %d: connection closed",
@@ -528,20 +723,19 @@ parse(struct lb_fcgi_req *c)
 			rc = -1;
 			break;
 		}
-		if (n == 0)
-			break;
 		rc = record(c, &r);
 		off += (size_t)n;
 		if (rc != 0)
 			break;
 	}
-	if (off > 0) {
-		memmove(c->in, c->in + off, c->in_len - off);
-		c->in_len -= off;
+	c->in_off = off;
+	if (c->in_off == c->in_len) {
+		c->in_off = c->in_len = 0;
+		/* an idle or half-open connection keeps no read buffer;
+		 * one in the middle of a body keeps it for the next read */
+		if (c->stdin_left == 0)
+			fcgii_drop(c, &c->in, &c->in_cap);
 	}
-	/* an idle or half-open connection keeps no read buffer */
-	if (c->in_len == 0)
-		fcgii_drop(c, &c->in, &c->in_cap);
 	if (rc == 1) {
 		/* the sweep shut it down: not worth a handler's time */
 		if (__atomic_exchange_n(&c->expires, 0, __ATOMIC_ACQ_REL) ==
@@ -621,6 +815,31 @@ fcgii_conn_ready(struct lb_watch *w, uint32_t events)
 		size_t room;
 		ssize_t r;
 
+		if (c->stdin_left > 0 && !c->too_large &&
+		    c->in_off == c->in_len) {
+			/* the rest of a STDIN record, straight into the body
+			 * (stdin_start made room for all of it) */
+			r = recv(
+			    c->fd, c->body + c->body_len, c->stdin_left, 0);
+			if (r > 0) {
+				room = c->stdin_left;
+				c->body_len += (size_t)r;
+				c->stdin_left -= (size_t)r;
+				got += (size_t)r;
+				if ((size_t)r < room)
+					break; /* drained */
+				continue;
+			}
+			goto recv_failed;
+		}
+		if (c->in_off > 0 && c->in_cap - c->in_len < READ_CHUNK) {
+			/* the partial record to the front, once per
+			 * buffer's worth rather than once per read */
+			memmove(
+			    c->in, c->in + c->in_off, c->in_len - c->in_off);
+			c->in_len -= c->in_off;
+			c->in_off = 0;
+		}
 		if (fcgii_reserve(
 		        c, &c->in, &c->in_cap, c->in_len + READ_CHUNK) < 0) {
 			eof = 1;
@@ -638,6 +857,7 @@ fcgii_conn_ready(struct lb_watch *w, uint32_t events)
 				break; /* an error, or drained */
 			continue;
 		}
+	recv_failed:
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))

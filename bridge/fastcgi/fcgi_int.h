@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/uio.h>
 
 #include "fastcgi/fcgi.h"
 #include "fastcgi/http.h"
@@ -59,9 +60,9 @@ struct lb_fcgi_req {
 	int idle_wait;   /* atomic: expires is the idle timeout's */
 	size_t held;     /* bytes its buffers hold */
 	struct lb_fcgi_req *pnext; /* st->paused */
-	/* input not yet parsed */
+	/* input: parsed up to in_off, both 0 when all of it is */
 	char *in;
-	size_t in_len, in_cap;
+	size_t in_off, in_len, in_cap;
 	/* the current request */
 	unsigned rid;
 	int keep;
@@ -74,10 +75,18 @@ struct lb_fcgi_req {
 	size_t nparams, cap_params;
 	char *body;
 	size_t body_len, body_cap;
+	/* a STDIN record read in parts: content and padding still to come */
+	size_t stdin_left, stdin_pad;
 	struct lb_http_request req;
 	/* output not yet written */
 	char *out;
 	size_t out_len, out_off, out_cap;
+	/* a large response body, written where it lies: c->iov lists the
+	 * pieces of c->out and out_body in the order they are sent */
+	char *out_body;
+	size_t out_body_len;
+	struct iovec *iov;
+	size_t niov, iov_i, iov_cap;
 	char *head; /* the response head, formatted */
 	size_t head_cap;
 	char *after_log; /* the response's log lines, written after it */

@@ -10,24 +10,36 @@
 
 #include "fastcgi/fcgi_proto.h"
 
-long
-lb_fcgi_record_parse(
-    const unsigned char *p, size_t len, struct lb_fcgi_record *r)
+int
+lb_fcgi_record_head(
+    const unsigned char *p, size_t len, struct lb_fcgi_record *r, size_t *pad)
 {
-	size_t clen, total;
-
 	if (len >= 1 && p[0] != LB_FCGI_VERSION_1)
 		return -1;
 	if (len < LB_FCGI_HEADER_LEN)
 		return 0;
-	clen = ((size_t)p[4] << 8) | p[5];
-	total = LB_FCGI_HEADER_LEN + clen + p[6];
-	if (len < total)
-		return 0;
 	r->type = p[1];
 	r->rid = ((unsigned)p[2] << 8) | p[3];
 	r->content = p + LB_FCGI_HEADER_LEN;
-	r->clen = clen;
+	r->clen = ((size_t)p[4] << 8) | p[5];
+	*pad = p[6];
+	return 1;
+}
+
+long
+lb_fcgi_record_parse(
+    const unsigned char *p, size_t len, struct lb_fcgi_record *r)
+{
+	struct lb_fcgi_record h;
+	size_t pad, total;
+	int rc = lb_fcgi_record_head(p, len, &h, &pad);
+
+	if (rc <= 0)
+		return rc;
+	total = LB_FCGI_HEADER_LEN + h.clen + pad;
+	if (len < total)
+		return 0;
+	*r = h;
 	return (long)total;
 }
 

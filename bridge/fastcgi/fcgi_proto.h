@@ -44,6 +44,16 @@ long lb_fcgi_record_parse(
     const unsigned char *p, size_t len, struct lb_fcgi_record *r);
 
 /*
+ * Parses the header at the start of p[0..len) of a record that need not be
+ * whole yet.  Returns 1 with *r filled in (r->content is where the content
+ * starts, r->clen what it will be; fewer bytes may be there yet) and *pad
+ * the padding that follows it, 0 when p holds less than a header, or -1
+ * as lb_fcgi_record_parse.
+ */
+int lb_fcgi_record_head(
+    const unsigned char *p, size_t len, struct lb_fcgi_record *r, size_t *pad);
+
+/*
  * Writes a record header for `clen` (<= LB_FCGI_MAX_CONTENT) bytes of
  * content and no padding into h.
  */

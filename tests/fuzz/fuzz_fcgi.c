@@ -67,8 +67,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (rec == NULL)
 		return 0;
 	for (;;) {
-		struct lb_fcgi_record r, r2;
+		struct lb_fcgi_record r, r2, h;
 		unsigned role, flags;
+		size_t pad;
 		long n = lb_fcgi_record_parse(data + off, size - off, &r);
 
 		if (n <= 0)
@@ -77,6 +78,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    r.content != data + off + LB_FCGI_HEADER_LEN ||
 		    r.clen > (size_t)n - LB_FCGI_HEADER_LEN ||
 		    lb_fcgi_record_parse(data + off, (size_t)n - 1, &r2) != 0)
+			abort();
+		if (lb_fcgi_record_head(data + off, size - off, &h, &pad) !=
+		        1 ||
+		    h.type != r.type || h.rid != r.rid || h.clen != r.clen ||
+		    (size_t)n != LB_FCGI_HEADER_LEN + h.clen + pad)
 			abort();
 		lb_fcgi_header_put(rec, r.type, r.rid, r.clen);
 		memcpy(rec + LB_FCGI_HEADER_LEN, r.content, r.clen);

@@ -4,7 +4,8 @@
  * equal object, and lb_json_serialize must write json-c's exact text.  An
  * input with a NUL byte is two documents, A NUL B: B parsed into A's tree
  * (lb_json_reparse) must write the same text as B parsed anew, or both
- * decline.  Crashes, leaks and undefined behaviour are caught by ASan/UBSan.
+ * decline.  The tree lb_json_parse_sliced makes writes the same text.
+ * Crashes, leaks and undefined behaviour are caught by ASan/UBSan.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -46,7 +47,7 @@ check_reparse(const char *a, size_t alen, const char *b, size_t blen)
 static void
 check_parse(const uint8_t *data, size_t size)
 {
-	json_object *o = lb_json_parse((const char *)data, size, 64), *r;
+	json_object *o = lb_json_parse((const char *)data, size, 64), *r, *sl;
 	json_tokener *tok;
 	char *s;
 	size_t len;
@@ -66,6 +67,18 @@ check_parse(const uint8_t *data, size_t size)
 	if (s == NULL || strcmp(s, json_object_to_json_string_ext(o, FLAGS)))
 		abort();
 	free(s);
+	/* every plain string of 2 bytes or more sliced: the same text */
+	sl = lb_json_parse_sliced((const char *)data, size, 64, 2);
+	if (sl == NULL)
+		abort();
+	s = lb_json_serialize(sl, &len);
+	if (s == NULL ||
+	    strcmp(s, json_object_to_json_string_ext(o, FLAGS)) != 0 ||
+	    strcmp(json_object_to_json_string_ext(sl, JSON_C_TO_STRING_PLAIN),
+	        json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN)) != 0)
+		abort();
+	free(s);
+	json_object_put(sl);
 	json_object_put(o);
 	json_object_put(r);
 	json_tokener_free(tok);

@@ -819,6 +819,110 @@ test_large_answer_slow_reader(void)
 	server_stop(&s);
 }
 
+/*
+ * A 200 KB body in full, padded STDIN records, with a record of another
+ * request between them (ignored), sent in pieces that split headers,
+ * content and padding: every byte arrives, in order, however the reads
+ * cut it.
+ */
+static void
+test_body_in_parts(void)
+{
+	enum { SIZE = 200003 };
+	static const size_t pieces[] = { 0, 7777, 65536 + 3 };
+	char *body = malloc(SIZE);
+	struct server s;
+	int fd;
+
+	CU_ASSERT_FATAL(body != NULL);
+	for (size_t i = 0; i < SIZE; i++)
+		body[i] = pattern(i * 7);
+	server_start(&s, 1024 * 1024, ANSWER_NOW);
+	fd = client(&s);
+	for (size_t k = 0; k < sizeof(pieces) / sizeof(pieces[0]); k++) {
+		struct buf b = { 0 }, p = { 0 };
+		unsigned rid = (unsigned)k + 1;
+
+		begin(&b, rid, 1, 1);
+		pair(&p, "REQUEST_METHOD", "POST");
+		pair(&p, "REQUEST_URI", "/parts");
+		record(&b, 4, rid, p.p, p.len, 0);
+		record(&b, 4, rid, "", 0, 0);
+		free(p.p);
+		for (size_t off = 0; off < SIZE; off += 65535) {
+			size_t n = SIZE - off < 65535 ? SIZE - off : 65535;
+
+			record(&b, 5, rid, body + off, n, (int)(off % 8));
+			if (off == 0)
+				record(&b, 5, rid + 100, "xx", 2, 6);
+		}
+		record(&b, 5, rid, "", 0, 0);
+		send_buf(fd, &b, pieces[k]);
+		CU_ASSERT_EQUAL(read_response(fd, rid, NULL, NULL), 0);
+		CU_ASSERT(!s.too_large);
+		CU_ASSERT_EQUAL_FATAL(s.body_len, SIZE);
+		CU_ASSERT(memcmp(s.body, body, SIZE) == 0);
+	}
+	CU_ASSERT_EQUAL(calls(&s), 3);
+	close(fd);
+	free(body);
+	server_stop(&s);
+}
+
+/*
+ * Answers around the sizes where the body stops being copied (8 KB) and
+ * where records split (65535), on one kept connection, each after a
+ * management record in the same write, whose answer goes first: the bytes
+ * and the Content-Length are the body's whether it is copied or written
+ * where it lies.
+ */
+static void
+test_answer_sizes(void)
+{
+	static const size_t sizes[] = { 8191, 8192, 65535 - 60, 65535, 65536,
+		2 * 65535 + 1, 300001 };
+	struct server s;
+	struct rec *r = malloc(sizeof(*r));
+	int fd;
+
+	CU_ASSERT_FATAL(r != NULL);
+	server_start(&s, 1024 * 1024, ANSWER_NOW);
+	fd = client(&s);
+	for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+		struct buf b = { 0 }, p = { 0 };
+		char *out, *body, want[64];
+		size_t out_len, bad = 0;
+
+		s.answer_size = sizes[k];
+		pair(&p, "FCGI_MPXS_CONNS", "");
+		record(&b, 9, 0, p.p, p.len, 0);
+		free(p.p);
+		request(&b, (unsigned)k + 1, 1, "GET", "/sized", "");
+		send_buf(fd, &b, 0);
+		CU_ASSERT_FATAL(read_record(fd, r) == 0);
+		CU_ASSERT_EQUAL(r->type, 10);
+		CU_ASSERT_FATAL(
+		    read_response(fd, (unsigned)k + 1, &out, &out_len) == 0);
+		body = strstr(out, "\r\n\r\n");
+		CU_ASSERT_FATAL(body != NULL);
+		body += 4;
+		snprintf(
+		    want, sizeof(want), "Content-Length: %zu\r\n", sizes[k]);
+		CU_ASSERT_PTR_NOT_NULL(strstr(out, want));
+		CU_ASSERT_EQUAL((size_t)(out + out_len - body), sizes[k]);
+		for (size_t i = 0; i < sizes[k] && body + i < out + out_len;
+		     i++)
+			bad += body[i] != pattern(i);
+		CU_ASSERT_EQUAL(bad, 0);
+		free(out);
+	}
+	close(fd);
+	CU_ASSERT(wait_stat(&s, "connections", 0, 1) == 0);
+	CU_ASSERT_EQUAL(stat_of(&s, "buffered"), 0);
+	free(r);
+	server_stop(&s);
+}
+
 struct client_run {
 	struct server *s;
 	int id;
@@ -1438,7 +1542,10 @@ lb_test_suite_fcgi(void)
 		{ "only final statuses on the Status line", test_status_line },
 		{ "management records", test_management_records },
 		{ "body over the cap", test_body_over_the_cap },
+		{ "a body however the reads cut it", test_body_in_parts },
 		{ "large answer, slow reader", test_large_answer_slow_reader },
+		{ "answers around the copy and record sizes",
+		    test_answer_sizes },
 		{ "answers from another thread",
 		    test_answers_from_another_thread },
 		{ "protocol errors", test_protocol_errors },

@@ -57,6 +57,29 @@ test_records(void)
 	}
 }
 
+/* The header of a record not all in yet: what is coming, from 8 bytes. */
+static void
+test_record_head(void)
+{
+	static const unsigned char rec[] = "\x01\x05\x01\x02\x12\x34\x07\x00"
+	                                   "ab";
+	struct lb_fcgi_record r;
+	size_t pad = 99;
+
+	CU_ASSERT_EQUAL(lb_fcgi_record_head(rec, sizeof(rec) - 1, &r, &pad), 1);
+	CU_ASSERT_EQUAL(r.type, 5);
+	CU_ASSERT_EQUAL(r.rid, 0x0102);
+	CU_ASSERT_EQUAL(r.clen, 0x1234);
+	CU_ASSERT_EQUAL(pad, 7);
+	CU_ASSERT(r.content == rec + 8);
+	CU_ASSERT_EQUAL(lb_fcgi_record_head(rec, 8, &r, &pad), 1);
+	for (size_t n = 0; n < 8; n++)
+		CU_ASSERT_EQUAL(lb_fcgi_record_head(rec, n, &r, &pad), 0);
+	CU_ASSERT_EQUAL(lb_fcgi_record_head(B("\x02"), &r, &pad), -1);
+	/* a whole record parses to the same header */
+	CU_ASSERT_EQUAL(lb_fcgi_record_parse(rec, sizeof(rec) - 1, &r), 0);
+}
+
 static void
 test_headers_and_bodies(void)
 {
@@ -380,6 +403,7 @@ lb_test_suite_fcgi_proto(void)
 {
 	static CU_TestInfo tests[] = {
 		{ "records", test_records },
+		{ "the header of a partial record", test_record_head },
 		{ "headers and bodies", test_headers_and_bodies },
 		{ "a request split at every offset", test_split_request },
 		{ "management records", test_management },

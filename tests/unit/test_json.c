@@ -594,6 +594,58 @@ test_serialize_nonfinite(void)
 	json_object_put(o);
 }
 
+/*
+ * lb_json_parse_sliced: long plain strings point into the text, short
+ * ones and those with escapes are json-c's; either way lb_json_str gives
+ * the string, and json-c and lb_json_serialize write the tree as they
+ * write the one lb_json_parse makes, with and without '/' escaped.
+ */
+static void
+test_sliced(void)
+{
+	static const char text[] =
+	    "{\"long\":\"0123456789/abcdefghij\",\"short\":\"0123\","
+	    "\"esc\":\"0123456789\\nabcdefghij\",\"a\":[\"9876543210zyxw\"]}";
+	json_object *sl = lb_json_parse_sliced(text, sizeof(text) - 1, 8, 10);
+	json_object *plain = lb_json_parse(text, sizeof(text) - 1, 8);
+	json_object *v;
+	const char *s;
+	size_t n, n2;
+	char *a, *b;
+
+	CU_ASSERT_FATAL(sl != NULL && plain != NULL);
+	CU_ASSERT_FATAL(json_object_object_get_ex(sl, "long", &v));
+	CU_ASSERT(json_object_is_type(v, json_type_string));
+	s = lb_json_str(v, &n);
+	CU_ASSERT(s == text + 9); /* in the text, not a copy */
+	CU_ASSERT_EQUAL(n, 21);
+	CU_ASSERT(memcmp(s, "0123456789/abcdefghij", 21) == 0);
+	CU_ASSERT_FATAL(json_object_object_get_ex(sl, "short", &v));
+	s = lb_json_str(v, &n);
+	CU_ASSERT(s < text || s >= text + sizeof(text));
+	CU_ASSERT(n == 4 && memcmp(s, "0123", 4) == 0);
+	CU_ASSERT_FATAL(json_object_object_get_ex(sl, "esc", &v));
+	s = lb_json_str(v, &n);
+	CU_ASSERT(s < text || s >= text + sizeof(text));
+	CU_ASSERT(n == 21 && s[10] == '\n');
+	v = json_object_array_get_idx(json_object_object_get(sl, "a"), 0);
+	s = lb_json_str(v, &n);
+	CU_ASSERT(n == 14 && s >= text && s < text + sizeof(text));
+	CU_ASSERT_STRING_EQUAL(
+	    json_object_to_json_string_ext(sl, JSON_C_TO_STRING_PLAIN),
+	    json_object_to_json_string_ext(plain, JSON_C_TO_STRING_PLAIN));
+	CU_ASSERT_STRING_EQUAL(json_object_to_json_string_ext(sl, FLAGS),
+	    json_object_to_json_string_ext(plain, FLAGS));
+	a = lb_json_serialize(sl, &n);
+	b = lb_json_serialize(plain, &n2);
+	CU_ASSERT_FATAL(a != NULL && b != NULL);
+	CU_ASSERT_STRING_EQUAL(a, b);
+	free(a);
+	free(b);
+	json_object_put(sl);
+	json_object_put(plain);
+}
+
 void
 lb_test_suite_json(void)
 {
@@ -603,6 +655,7 @@ lb_test_suite_json(void)
 		{ "depth", test_depth },
 		{ "fixtures and mutations", test_fixtures_and_mutations },
 		{ "long strings", test_long_strings },
+		{ "long strings sliced", test_sliced },
 		{ "serialize other types", test_serialize_other },
 		{ "serialize NaN and Infinity", test_serialize_nonfinite },
 		{ "reparse", test_reparse },

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "apigw/response.h"
+#include "base/b64.h"
 #include "test.h"
 
 void lb_test_suite_response(void);
@@ -902,6 +903,129 @@ test_huge(void)
 	free(s);
 }
 
+/* s, then n copies of c, then t, in a malloc'ed string */
+static char *
+padded(const char *s, size_t n, char c, const char *t)
+{
+	size_t a = strlen(s), b = strlen(t);
+	char *r = malloc(a + n + b + 1);
+
+	CU_ASSERT_FATAL(r != NULL);
+	memcpy(r, s, a);
+	memset(r + a, c, n);
+	memcpy(r + a + n, t, b + 1);
+	return r;
+}
+
+/*
+ * Strings long enough that the mapper reads them where they lie in the
+ * result (4 KB and more) come out as the short ones do: bodies, header
+ * values, cookies, an inferred string body, a statusCode; base64 with and
+ * without line breaks; escapes in a long string.
+ */
+static void
+test_long_strings(void)
+{
+	enum { N = 9000 };
+	struct run x;
+	char *out, *enc, *wrapped, *raw = malloc(N);
+	size_t elen, w = 0;
+
+	CU_ASSERT_FATAL(raw != NULL);
+	/* a body with '/' (json-c writes it escaped, the body has it bare) */
+	out = padded("{\"statusCode\":200,\"body\":\"/", N, 'b', "/\"}");
+	map(&x, HTTP2, out);
+	CU_ASSERT_EQUAL_FATAL(x.r.body_len, N + 2);
+	CU_ASSERT(x.r.body[0] == '/' && x.r.body[1] == 'b' &&
+	    x.r.body[N] == 'b' && x.r.body[N + 1] == '/');
+	done(&x);
+	free(out);
+	/* with an escape: unescaped, as before */
+	out = padded("{\"statusCode\":200,\"body\":\"\\n", N, 'b', "\"}");
+	map(&x, REST, out);
+	CU_ASSERT_EQUAL_FATAL(x.r.body_len, N + 1);
+	CU_ASSERT(x.r.body[0] == '\n' && x.r.body[N] == 'b');
+	done(&x);
+	free(out);
+	/* a header value and a cookie */
+	out = padded("{\"statusCode\":201,\"cookies\":[\"c=", N, 'c',
+	    "\"],\"headers\":{\"X-Long\":\"h\"}}");
+	map(&x, HTTP2, out);
+	CU_ASSERT_EQUAL(x.r.status, 201);
+	CU_ASSERT_EQUAL_FATAL(x.r.nheaders, 3);
+	for (size_t i = 0; i < x.r.nheaders; i++)
+		if (strcmp(x.r.headers[i].name, "Set-Cookie") == 0)
+			w = i + 1;
+	CU_ASSERT_FATAL(w > 0);
+	CU_ASSERT_EQUAL(strlen(x.r.headers[w - 1].value), N + 2);
+	CU_ASSERT(strncmp(x.r.headers[w - 1].value, "c=ccc", 5) == 0);
+	w = 0;
+	done(&x);
+	free(out);
+	out = padded(
+	    "{\"statusCode\":200,\"headers\":{\"X-Long\":\"", N, 'h', "\"}}");
+	map(&x, REST, out);
+	CU_ASSERT_EQUAL_FATAL(x.r.nheaders, 2);
+	CU_ASSERT_STRING_EQUAL(x.r.headers[0].name, "X-Long");
+	CU_ASSERT_EQUAL(strlen(x.r.headers[0].value), N);
+	done(&x);
+	free(out);
+	/* a 2.0 result that is a long string: its contents */
+	out = padded("\"", N, 's', "\"");
+	map(&x, HTTP2, out);
+	CU_ASSERT_EQUAL(x.r.body_len, N);
+	CU_ASSERT(x.r.body != NULL && x.r.body[N - 1] == 's');
+	done(&x);
+	free(out);
+	/* a long statusCode string is no integer */
+	out = padded("{\"statusCode\":\"2", N, '0', "\"}");
+	map(&x, HTTP2, out);
+	CU_ASSERT_PTR_NOT_NULL(strstr(x.err, "not a valid integer"));
+	done(&x);
+	free(out);
+	/* base64, then the same wrapped at 76 columns */
+	for (size_t i = 0; i < N; i++)
+		raw[i] = (char)(i * 31 + 7);
+	enc = malloc(N / 3 * 4 + 8);
+	wrapped = malloc(N / 3 * 4 * 2 + 8);
+	CU_ASSERT_FATAL(enc != NULL && wrapped != NULL);
+	elen = lb_b64_encode(raw, N, enc);
+	for (size_t i = 0; i < elen; i++) {
+		if (i > 0 && i % 76 == 0) {
+			wrapped[w++] = '\\';
+			wrapped[w++] = 'n';
+		}
+		wrapped[w++] = enc[i];
+	}
+	wrapped[w] = '\0';
+	enc[elen] = '\0';
+	for (int k = 0; k < 2; k++) {
+		out = padded("{\"statusCode\":200,\"isBase64Encoded\":true,"
+		             "\"body\":\"",
+		    0, ' ', k == 0 ? enc : wrapped);
+		char *full = padded(out, 0, ' ', "\"}");
+
+		map(&x, HTTP2, full);
+		CU_ASSERT_EQUAL(x.rc, 0);
+		CU_ASSERT_EQUAL_FATAL(x.r.body_len, N);
+		CU_ASSERT(memcmp(x.r.body, raw, N) == 0);
+		done(&x);
+		free(full);
+		free(out);
+	}
+	/* and not base64 at all */
+	out = padded("{\"statusCode\":200,\"isBase64Encoded\":true,"
+	             "\"body\":\"",
+	    N, '%', "\"}");
+	map(&x, HTTP2, out);
+	CU_ASSERT_PTR_NOT_NULL(strstr(x.err, "not valid base64"));
+	done(&x);
+	free(out);
+	free(enc);
+	free(wrapped);
+	free(raw);
+}
+
 void
 lb_test_suite_response(void)
 {
@@ -924,6 +1048,7 @@ lb_test_suite_response(void)
 		{ "bad JSON", test_bad_json },
 		{ "deep JSON", test_deep_json },
 		{ "huge output", test_huge },
+		{ "long strings, read where they lie", test_long_strings },
 		CU_TEST_INFO_NULL,
 	};
 
