@@ -365,10 +365,15 @@ def notify_ready_reload_stop(fx):
         off = os.path.getsize(proc.log)
         st, body = fcgi_get(socks["lambdabridge"], "/boot")
         h.eq((st, body), (200, "boot-1"), "GET /boot after READY=1")
-        with open(proc.log, errors="replace") as f:
-            f.seek(off)
-            report = f.read()
-        h.ok("REPORT" in report and "Init Duration" not in report,
+
+        def log_since():
+            with open(proc.log, errors="replace") as f:
+                f.seek(off)
+                return f.read()
+        # END and REPORT are written after the response has gone out
+        h.wait_until(lambda: "REPORT" in log_since(), 10, "the request's REPORT line", proc)
+        report = log_since()
+        h.ok("Init Duration" not in report,
              "the first request after READY=1 was a cold start:\n" + report[-600:])
         # the watchdog: twice within 0.6 s (every 200 ms)
         dogs = 0
