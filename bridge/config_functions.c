@@ -410,6 +410,26 @@ lb_config__check_concurrency(struct lb_config__ctx *c,
 	return 0;
 }
 
+/* Whether an earlier native function of cfg loads the same module and
+ * handler as functions[i], as the same ids: its probe answers for both. */
+static int
+probed_before(const struct lb_config *cfg, size_t i)
+{
+	const struct lb_function *f = &cfg->functions[i];
+
+	for (size_t j = 0; j < i; j++) {
+		const struct lb_function *e = &cfg->functions[j];
+
+		if (e->runtime == LB_RUNTIME_NATIVE &&
+		    strcmp(e->module, f->module) == 0 &&
+		    strcmp(e->handler, f->handler) == 0 &&
+		    (e->user != NULL) == (f->user != NULL) &&
+		    (f->user == NULL || (e->uid == f->uid && e->gid == f->gid)))
+			return 1;
+	}
+	return 0;
+}
+
 int
 lb_config__probe_modules(struct lb_config__ctx *c, const config_setting_t *list,
     lb_config_probe *probe, struct lb_config *cfg)
@@ -424,6 +444,10 @@ lb_config__probe_modules(struct lb_config__ctx *c, const config_setting_t *list,
 
 		if (f->runtime != LB_RUNTIME_NATIVE)
 			continue; /* a bootstrap is checked, never run here */
+		/* one child per module, handler and ids: 1,000 functions of
+		 * one module start (and reload) in one probe, not 1,000 */
+		if (probed_before(cfg, i))
+			continue;
 		why[0] = '\0';
 		/* its constructors run as the function would */
 		lb_sandbox_probe_ids(f->user != NULL, f->uid, f->gid);

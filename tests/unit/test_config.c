@@ -363,6 +363,29 @@ test_defaults_function(void)
 	lb_config_free(cfg);
 }
 
+/* Functions that share a module, handler and ids are probed once. */
+static void
+test_probe_once_per_module(void)
+{
+	struct lb_config *cfg;
+	char err[1024];
+
+	probe_calls = 0;
+	cfg =
+	    load("functions = (\n"
+	         "{ name = \"a\"; module = \"mod.so\"; handler = \"h\"; },\n"
+	         "{ name = \"b\"; module = \"mod.so\"; handler = \"h\"; },\n"
+	         "{ name = \"c\"; module = \"mod.so\"; handler = \"h2\"; },\n"
+	         "{ name = \"d\"; module = \"other.so\"; handler = \"h\"; },\n"
+	         "{ name = \"e\"; module = \"mod.so\"; handler = \"h\"; } );\n",
+	        fake_probe, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
+	CU_ASSERT_EQUAL(cfg->nfunctions, 5);
+	/* a (b and e share its probe), c, d */
+	CU_ASSERT_EQUAL(probe_calls, 3);
+	lb_config_free(cfg);
+}
+
 /* Everything set, at the edges of the ranges. */
 static void
 test_full(void)
@@ -1735,6 +1758,8 @@ lb_test_suite_config(void)
 		{ "provided runtimes", test_provided },
 		{ "gateway.cors", test_cors },
 		{ "check: every error", test_every_error },
+		{ "one probe per module and handler",
+		    test_probe_once_per_module },
 		{ "gateway.shared_state", test_shared_state },
 		CU_TEST_INFO_NULL,
 	};
