@@ -94,6 +94,24 @@ by_str(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+/* v[0..n-1] joined with commas, in the arena; NULL out of memory. */
+static const char *
+join(struct lb_imp *imp, const char *const *v, size_t n)
+{
+	size_t len = 1, off = 0;
+	char *out;
+
+	for (size_t i = 0; i < n; i++)
+		len += strlen(v[i]) + 1;
+	if ((out = lb_arena_alloc(&imp->a, len)) == NULL)
+		return NULL;
+	out[0] = '\0';
+	for (size_t i = 0; i < n; i++)
+		off += (size_t)snprintf(
+		    out + off, len - off, "%s%s", i > 0 ? "," : "", v[i]);
+	return out;
+}
+
 /* the methods of `path` (of routes with CORS when per_route), and
  * OPTIONS, sorted and joined as SAM does; every method for ANY */
 static const char *
@@ -101,8 +119,8 @@ path_methods(struct lb_imp *imp, struct lb_imp_api *api, const char *path,
     bool per_route)
 {
 	const char *m[16];
-	size_t n = 0, len = 0;
-	char *out, *p;
+	size_t n = 0;
+	char *p;
 
 	m[n++] = "OPTIONS";
 	for (size_t i = 0; i < api->nroutes && n < 16; i++) {
@@ -126,32 +144,13 @@ path_methods(struct lb_imp *imp, struct lb_imp_api *api, const char *path,
 			m[n++] = p;
 	}
 	qsort(m, n, sizeof(m[0]), by_str);
-	for (size_t i = 0; i < n; i++)
-		len += strlen(m[i]) + 1;
-	if ((out = lb_arena_alloc(&imp->a, len + 1)) == NULL)
-		return NULL;
-	p = out;
-	*p = '\0';
-	for (size_t i = 0; i < n; i++)
-		p += sprintf(p, "%s%s", i > 0 ? "," : "", m[i]);
-	return out;
+	return join(imp, m, n);
 }
 
 static const char *
 joined(struct lb_imp *imp, const struct lb_imp_strs *s)
 {
-	size_t len = 1;
-	char *out, *p;
-
-	for (size_t i = 0; i < s->n; i++)
-		len += strlen(s->v[i]) + 1;
-	if ((out = lb_arena_alloc(&imp->a, len)) == NULL)
-		return NULL;
-	p = out;
-	*p = '\0';
-	for (size_t i = 0; i < s->n; i++)
-		p += sprintf(p, "%s%s", i > 0 ? "," : "", s->v[i]);
-	return out;
+	return join(imp, s->v, s->n);
 }
 
 static void

@@ -112,9 +112,9 @@ lb_shared_url_parse(const char *s, struct lb_shared_url *u)
 	if (strncmp(s, "unix:", 5) == 0) {
 		if (s[5] != '/')
 			return "a unix socket's path must be absolute";
-		if (strlen(s + 5) >= sizeof(u->path))
+		if (snprintf(u->path, sizeof(u->path), "%s", s + 5) >=
+		    (int)sizeof(u->path))
 			return "the unix socket's path is too long";
-		strcpy(u->path, s + 5);
 		return NULL;
 	}
 	if (strncmp(s, "redis://", 8) != 0)
