@@ -81,6 +81,24 @@ lb_imp_api_find(struct lb_imp *imp, const char *name)
 }
 
 struct lb_imp_auth *
+lb_imp_auth_new(
+    struct lb_imp *imp, struct lb_imp_api *api, const char *name, int line)
+{
+	struct lb_imp_auth *a = lb_arena_alloc(&imp->a, sizeof(*a));
+
+	if (a == NULL)
+		return NULL;
+	memset(a, 0, sizeof(*a));
+	a->name = name;
+	a->line = line;
+	a->ttl = LB_IMP_UNSET;
+	a->simple = -1;
+	if (lb_imp_push(imp, &api->auths, &api->nauths, a) < 0)
+		return NULL;
+	return a;
+}
+
+struct lb_imp_auth *
 lb_imp_auth_find(struct lb_imp_api *api, const char *name)
 {
 	for (size_t i = 0; i < api->nauths; i++)

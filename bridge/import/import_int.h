@@ -130,6 +130,9 @@ int lb_imp_push(struct lb_imp *imp, void *arrp, size_t *n, void *p);
 struct lb_imp_api *lb_imp_api_new(
     struct lb_imp *imp, const char *name, bool http, int line);
 struct lb_imp_api *lb_imp_api_find(struct lb_imp *imp, const char *name);
+/* a new authorizer of api (its settings unset); NULL out of memory */
+struct lb_imp_auth *lb_imp_auth_new(
+    struct lb_imp *imp, struct lb_imp_api *api, const char *name, int line);
 /* api's authorizer named `name`, or NULL */
 struct lb_imp_auth *lb_imp_auth_find(struct lb_imp_api *api, const char *name);
 struct lb_imp_func *lb_imp_func_get(

@@ -66,23 +66,6 @@ identity(struct lb_imp *imp, struct lb_imp_auth *a, struct lb_ynode *id,
 		        &imp->a, "%s%s", is_http ? http : rest, l.v[i]));
 }
 
-static struct lb_imp_auth *
-auth_new(struct lb_imp *imp, struct lb_imp_api *api, const char *name, int line)
-{
-	struct lb_imp_auth *a = lb_arena_alloc(&imp->a, sizeof(*a));
-
-	if (a == NULL)
-		return NULL;
-	memset(a, 0, sizeof(*a));
-	a->name = name;
-	a->line = line;
-	a->ttl = LB_IMP_UNSET;
-	a->simple = -1;
-	if (lb_imp_push(imp, &api->auths, &api->nauths, a) < 0)
-		return NULL;
-	return a;
-}
-
 static void
 lambda_auth(struct lb_imp *imp, struct lb_imp_api *api, struct lb_imp_auth *a,
     struct lb_ynode *d)
@@ -148,7 +131,7 @@ auth_section(struct lb_imp *imp, struct lb_imp_api *api, struct lb_ynode *auth)
 	     defs != NULL && defs->kind == LB_Y_MAP && i < defs->n; i++) {
 		struct lb_ynode *d = defs->items[i];
 		struct lb_imp_auth *a =
-		    auth_new(imp, api, defs->keys[i], d->line);
+		    lb_imp_auth_new(imp, api, defs->keys[i], d->line);
 
 		if (a == NULL)
 			return;

@@ -225,22 +225,6 @@ api_of(struct sls *s, bool http, int line)
 	return api;
 }
 
-static struct lb_imp_auth *
-auth_new(struct sls *s, struct lb_imp_api *api, const char *name, int line)
-{
-	struct lb_imp_auth *a = lb_arena_alloc(&s->imp->a, sizeof(*a));
-
-	if (a == NULL)
-		return NULL;
-	memset(a, 0, sizeof(*a));
-	a->name = name;
-	a->line = line;
-	a->ttl = LB_IMP_UNSET;
-	a->simple = -1;
-	lb_imp_push(s->imp, &api->auths, &api->nauths, a);
-	return a;
-}
-
 /* an http event's authorizer: a function name, an ARN, or a map */
 static const char *
 rest_authorizer(struct sls *s, struct lb_imp_api *api, struct lb_ynode *n)
@@ -265,7 +249,7 @@ rest_authorizer(struct sls *s, struct lb_imp_api *api, struct lb_ynode *n)
 		return "AWS_IAM";
 	if ((a = lb_imp_auth_find(api, name)) != NULL)
 		return a->name;
-	if ((a = auth_new(s, api, name, n->line)) == NULL)
+	if ((a = lb_imp_auth_new(s->imp, api, name, n->line)) == NULL)
 		return NULL;
 	a->function = name;
 	if (lb_y_get(lb_y_get(s->root, "functions"), name) == NULL &&
@@ -309,7 +293,8 @@ http_authorizers(struct sls *s, struct lb_imp_api *api)
 
 	for (size_t i = 0; m != NULL && m->kind == LB_Y_MAP && i < m->n; i++) {
 		struct lb_ynode *d = m->items[i];
-		struct lb_imp_auth *a = auth_new(s, api, m->keys[i], d->line);
+		struct lb_imp_auth *a =
+		    lb_imp_auth_new(s->imp, api, m->keys[i], d->line);
 		const char *t = sv(s, d, "type"), *fn;
 		double ttl;
 
