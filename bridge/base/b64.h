@@ -28,4 +28,10 @@ long lb_b64_decode(const char *src, size_t len, void *dst);
  */
 long lb_b64url_decode(const char *src, size_t len, void *dst);
 
+/*
+ * For the tests: caps the vector code at `cap` (0 scalar, 1 SSSE3, 2 AVX2,
+ * 3 AVX-512 VBMI; -1 the best this CPU has).  Returns the level in use.
+ */
+int lb_b64_simd_cap(int cap);
+
 #endif /* LB_B64_H */

@@ -82,10 +82,12 @@ ref_encode(const unsigned char *s, size_t len, char *d)
 	return n;
 }
 
+/* Every length and bad character, at the vector level `lb_b64_simd_cap`
+ * has set. */
 static void
-test_b64_lengths(void)
+b64_lengths_at(void)
 {
-	static unsigned char raw[600], back[600];
+	static unsigned char raw[600], back[600 + 64];
 	static char got[900], want[900];
 	unsigned seed = 12345;
 
@@ -103,6 +105,9 @@ test_b64_lengths(void)
 		m = lb_b64_decode(got, n, back);
 		CU_ASSERT_EQUAL_FATAL(m, (long)len);
 		CU_ASSERT_FATAL(memcmp(back, raw, len) == 0);
+		/* nothing written past the room the header asks for */
+		for (size_t k = n / 4 * 3 + 3; k < sizeof(back); k++)
+			CU_ASSERT_EQUAL_FATAL(back[k], 0xaa);
 		/* without the padding, too */
 		while (n > 0 && got[n - 1] == '=')
 			n--;
@@ -126,7 +131,7 @@ test_b64_lengths(void)
 		                               "0123456789+/";
 		int valid = c != 0 && strchr(alphabet, c) != NULL;
 
-		for (size_t at = 5; at < 400; at += 390) {
+		for (size_t at = 5; at < 400; at += 65) {
 			char keep = got[at];
 
 			got[at] = (char)c;
@@ -146,6 +151,19 @@ test_b64_lengths(void)
 		got[at] = keep;
 	}
 	CU_ASSERT_EQUAL(lb_b64_decode(got, 397, back), -1); /* len % 4 == 1 */
+}
+
+static void
+test_b64_lengths(void)
+{
+	int best = lb_b64_simd_cap(-1);
+
+	/* scalar, SSSE3, AVX2, AVX-512 VBMI: each level this CPU has */
+	for (int lvl = 0; lvl <= best; lvl++) {
+		CU_ASSERT_EQUAL_FATAL(lb_b64_simd_cap(lvl), lvl);
+		b64_lengths_at();
+	}
+	lb_b64_simd_cap(-1);
 }
 
 static void
