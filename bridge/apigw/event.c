@@ -501,16 +501,8 @@ put_body(struct bld *b, struct lb_jnode *ev, int v2)
 	if (!binary && !body_is_text(body, len))
 		binary = 1;
 	if (binary) {
-		size_t n = lb_b64_encoded_size(len);
-		char *d;
-
-		if (n < len || (d = alloc(b, n)) == NULL) {
-			b->arena.oom = 1;
-			return;
-		}
-		o = jborrow(b, d, lb_b64_encode(body, len, d));
-		if (o != NULL)
-			o->num = 1; /* base64 needs no escapes */
+		/* encoded as the text is written: straight into the frame */
+		o = lb_jtree_b64(&b->arena, body, len);
 	} else {
 		/* the request's body outlives the build: no copy */
 		o = jborrow(b, body, len);

@@ -6,11 +6,13 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#ifdef __SSE2__
-#include <emmintrin.h>
+#if defined(__SSE2__) && (defined(__x86_64__) || defined(__i386__))
+#define JSON_X86 1
+#include <immintrin.h>
 #endif
 #include <json-c/printbuf.h>
 
+#include "base/b64.h"
 #include "base/fmt.h"
 #include "base/json.h"
 #include "base/url.h"
@@ -52,11 +54,89 @@ needs_escape8(uint64_t v)
 	return has_less(v, 0x20) | has_byte(v, '"') | has_byte(v, '\\');
 }
 
+#ifdef JSON_X86
+/*
+ * Long runs (bodies) go 64 or 32 bytes a step where the CPU has AVX-512 BW
+ * or AVX2 (chosen at run time); these return how far they got before the
+ * last whole vector or the first byte to stop at, and set *hi as below.
+ */
+static int wide_level, wide_cpu; /* 0 none, 1 AVX2, 2 AVX-512 BW */
+
+__attribute__((constructor)) static void
+json_cpu(void)
+{
+	__builtin_cpu_init();
+	wide_level = __builtin_cpu_supports("avx512f") &&
+	        __builtin_cpu_supports("avx512bw")
+	    ? 2
+	    : __builtin_cpu_supports("avx2") ? 1
+	                                     : 0;
+	wide_cpu = wide_level;
+}
+
+__attribute__((target("avx512f,avx512bw"))) static size_t
+run64(const unsigned char *s, size_t n, uint64_t *h)
+{
+	const __m512i quote = _mm512_set1_epi8('"'),
+	              bslash = _mm512_set1_epi8('\\'),
+	              space = _mm512_set1_epi8(0x20);
+	size_t i = 0;
+
+	for (; n - i >= 64; i += 64) {
+		__m512i v = _mm512_loadu_si512((const void *)(s + i));
+		uint64_t stop = _mm512_cmpeq_epi8_mask(v, quote) |
+		    _mm512_cmpeq_epi8_mask(v, bslash) |
+		    _mm512_cmplt_epu8_mask(v, space);
+		uint64_t high = _mm512_movepi8_mask(v);
+
+		if (stop != 0) {
+			unsigned k = (unsigned)__builtin_ctzll(stop);
+
+			*h |= high & ((1ULL << k) - 1);
+			return i + k;
+		}
+		*h |= high;
+	}
+	return i;
+}
+
+__attribute__((target("avx2"))) static size_t
+run32(const unsigned char *s, size_t n, uint64_t *h)
+{
+	const __m256i quote = _mm256_set1_epi8('"'),
+	              bslash = _mm256_set1_epi8('\\'),
+	              space = _mm256_set1_epi8(0x20);
+	size_t i = 0;
+
+	for (; n - i >= 32; i += 32) {
+		__m256i v =
+		    _mm256_loadu_si256((const __m256i *)(const void *)(s + i));
+		/* signed: bytes above 0x7f are "less than" a space too */
+		unsigned high = (unsigned)_mm256_movemask_epi8(v);
+		unsigned stop = (unsigned)_mm256_movemask_epi8(_mm256_or_si256(
+		                    _mm256_or_si256(_mm256_cmpeq_epi8(v, quote),
+		                        _mm256_cmpeq_epi8(v, bslash)),
+		                    _mm256_cmpgt_epi8(space, v))) &
+		    ~high;
+
+		if (stop != 0) {
+			unsigned k = (unsigned)__builtin_ctz(stop);
+
+			*h |= high & ((1ULL << k) - 1);
+			return i + k;
+		}
+		*h |= high;
+	}
+	return i;
+}
+#endif
+
 /*
  * The length of the run at s (at most n bytes) that a JSON string carries
  * as is: it ends before the first '"', '\\' or control character.  Sets
  * 0x80 in *hi when the run has a byte above 0x7f.  Bodies make these runs
- * long: sixteen bytes a step where SSE2 is (every x86-64), then eight.
+ * long: 64 or 32 bytes a step where the CPU can (above), else sixteen
+ * where SSE2 is (every x86-64), then eight.
  */
 static size_t
 plain_run(const unsigned char *s, size_t n, unsigned *hi)
@@ -64,10 +144,15 @@ plain_run(const unsigned char *s, size_t n, unsigned *hi)
 	size_t i = 0;
 	uint64_t h = 0;
 
-#ifdef __SSE2__
+#ifdef JSON_X86
 	const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\'),
 	              space = _mm_set1_epi8(0x20);
 
+	if (n >= 128 && wide_level > 0) {
+		i = wide_level == 2 ? run64(s, n, &h) : run32(s, n, &h);
+		if (i < n && (s[i] < 0x20 || s[i] == '"' || s[i] == '\\'))
+			goto out; /* stopped at a byte, not at the end */
+	}
 	for (; n - i >= 16; i += 16) {
 		__m128i v =
 		    _mm_loadu_si128((const __m128i *)(const void *)(s + i));
@@ -94,7 +179,7 @@ plain_run(const unsigned char *s, size_t n, unsigned *hi)
 		h |= load8(s + i) & HIGHS;
 	for (; i < n && s[i] >= 0x20 && s[i] != '"' && s[i] != '\\'; i++)
 		h |= s[i] & 0x80;
-#ifdef __SSE2__
+#ifdef JSON_X86
 out:
 #endif
 	if (h != 0)
@@ -900,10 +985,38 @@ sb_value(struct lb_jbuf *b, json_object *o)
 		lb_jbuf_i64(b, v);
 		return;
 	}
-	case json_type_string:
-		lb_jbuf_string(b, json_object_get_string(o),
-		    (size_t)json_object_get_string_len(o));
+	case json_type_string: {
+		const char *s = json_object_get_string(o);
+		size_t n = (size_t)json_object_get_string_len(o);
+		unsigned hi = 0;
+
+		if (b->slice_min > 0 && n >= b->slice_min &&
+		    b->nslices < LB_JBUF_SLICES_MAX &&
+		    plain_run((const unsigned char *)s, n, &hi) == n) {
+			struct lb_jslice *sl;
+
+			if (b->nslices == b->slices_cap) {
+				sl = realloc(b->slices,
+				    LB_JBUF_SLICES_MAX * sizeof(*sl));
+				if (sl == NULL) {
+					b->oom = 1;
+					return;
+				}
+				b->slices = sl;
+				b->slices_cap = LB_JBUF_SLICES_MAX;
+			}
+			lb_jbuf_put(b, "\"", 1);
+			sl = &b->slices[b->nslices++];
+			sl->at = b->len;
+			sl->p = s;
+			sl->len = n;
+			b->sliced += n;
+			lb_jbuf_put(b, "\"", 1);
+			return;
+		}
+		lb_jbuf_string(b, s, n);
 		return;
+	}
 	case json_type_object:
 		lb_jbuf_put(b, "{", 1);
 		json_object_object_foreach(o, k, v)
@@ -950,6 +1063,18 @@ json_c:
 }
 
 void
+lb_jbuf_b64(struct lb_jbuf *b, const void *s, size_t n)
+{
+	size_t need = lb_b64_encoded_size(n) + 2;
+
+	if (need < n || (b->cap - b->len < need + 1 && sb_grow(b, need) < 0))
+		return;
+	b->buf[b->len++] = '"';
+	b->len += lb_b64_encode(s, n, b->buf + b->len);
+	b->buf[b->len++] = '"';
+}
+
+void
 lb_jbuf_i64(struct lb_jbuf *b, int64_t v)
 {
 	char num[24];
@@ -974,6 +1099,46 @@ lb_jbuf_finish(struct lb_jbuf *b, size_t *len)
 	return b->buf;
 }
 
+int
+lb_json_serialize_to(struct lb_jbuf *b, json_object *o)
+{
+	b->len = 0;
+	b->oom = 0;
+	b->nonfinite = 0;
+	b->nslices = 0;
+	b->sliced = 0;
+	sb_value(b, o);
+	if (b->nonfinite) {
+		errno = EDOM;
+		return -1;
+	}
+	if (b->oom) {
+		errno = ENOMEM;
+		return -1;
+	}
+	return 0;
+}
+
+int
+lb_jbuf_iov(const struct lb_jbuf *b, struct iovec *iov)
+{
+	size_t from = 0;
+	int n = 0;
+
+	for (size_t i = 0; i < b->nslices; i++) {
+		const struct lb_jslice *sl = &b->slices[i];
+
+		iov[n].iov_base = b->buf + from;
+		iov[n++].iov_len = sl->at - from;
+		iov[n].iov_base = (void *)(uintptr_t)sl->p;
+		iov[n++].iov_len = sl->len;
+		from = sl->at;
+	}
+	iov[n].iov_base = b->buf + from;
+	iov[n++].iov_len = b->len - from;
+	return n;
+}
+
 char *
 lb_json_serialize(json_object *o, size_t *len)
 {
@@ -986,4 +1151,16 @@ lb_json_serialize(json_object *o, size_t *len)
 		return NULL;
 	}
 	return lb_jbuf_finish(&b, len);
+}
+
+int
+lb_json_simd_cap(int cap)
+{
+#ifdef JSON_X86
+	wide_level = cap < 0 || cap > wide_cpu ? wide_cpu : cap;
+	return wide_level;
+#else
+	(void)cap;
+	return 0;
+#endif
 }

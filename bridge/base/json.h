@@ -18,6 +18,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/uio.h>
 
 #include <json-c/json.h>
 
@@ -89,7 +90,37 @@ struct lb_jbuf {
 	size_t len, cap;
 	int oom;
 	int nonfinite; /* a NaN or infinite double was met */
+	/* lb_json_serialize_to only: strings left where they lie */
+	struct lb_jslice *slices;
+	size_t nslices, slices_cap;
+	size_t slice_min; /* 0: no slices */
+	size_t sliced;    /* their bytes, all told */
 };
+
+/* A string's content between buf[0..at) and buf[at..len), not copied. */
+struct lb_jslice {
+	size_t at;
+	const char *p;
+	size_t len;
+};
+
+/* At most this many slices: more strings are copied. */
+#define LB_JBUF_SLICES_MAX 16
+
+/*
+ * lb_json_serialize into b, which the caller keeps (reset here, its
+ * buffer reused): strings of b->slice_min bytes or more with nothing to
+ * escape are not copied but noted in b->slices, to be sent from where
+ * they lie (lb_jbuf_iov) while o lives.  0, or -1 with errno EDOM or
+ * ENOMEM as lb_json_serialize; the text is then b->len + b->sliced bytes.
+ */
+int lb_json_serialize_to(struct lb_jbuf *b, json_object *o);
+
+/*
+ * The text of b in order as iov[0..return value), at most
+ * 2 * LB_JBUF_SLICES_MAX + 1 entries.
+ */
+int lb_jbuf_iov(const struct lb_jbuf *b, struct iovec *iov);
 
 void lb_jbuf_put(struct lb_jbuf *b, const char *s, size_t n);
 
@@ -98,8 +129,18 @@ void lb_jbuf_string(struct lb_jbuf *b, const char *s, size_t n);
 
 void lb_jbuf_i64(struct lb_jbuf *b, int64_t v);
 
+/* s[0..n) in base64, as a quoted JSON string (base64 needs no escapes). */
+void lb_jbuf_b64(struct lb_jbuf *b, const void *s, size_t n);
+
 /* NUL-terminates and returns the text (the caller frees it), or NULL
  * (buffer freed, errno ENOMEM) when an allocation failed. */
 char *lb_jbuf_finish(struct lb_jbuf *b, size_t *len);
+
+/*
+ * For the tests: caps the scan of long strings at `cap` (0: 16 bytes a
+ * step, 1: AVX2, 2: AVX-512 BW; -1 the best this CPU has).  Returns the
+ * level in use.
+ */
+int lb_json_simd_cap(int cap);
 
 #endif /* LB_JSON_H */

@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <string.h>
 
+#include "base/b64.h"
 #include "base/jtree.h"
 
 #define INDEX_FROM 16 /* members before an object gets an index */
@@ -150,6 +151,21 @@ lb_jtree_raw(struct lb_arena *a, const char *s, size_t len)
 }
 
 struct lb_jnode *
+lb_jtree_b64(struct lb_arena *a, const void *s, size_t len)
+{
+	struct lb_jnode *o;
+
+	if (len > (size_t)INT_MAX / 4 * 3) {
+		a->oom = 1;
+		return NULL;
+	}
+	o = lb_jtree_str(a, s, len);
+	if (o != NULL)
+		o->type = LB_JTREE_B64;
+	return o;
+}
+
+struct lb_jnode *
 lb_jtree_str_copy(struct lb_arena *a, const char *s, size_t len)
 {
 	char *d = len <= INT_MAX ? lb_arena_alloc(a, len) : NULL;
@@ -225,6 +241,16 @@ lb_jtree_to_json(const struct lb_jnode *e, int *oom)
 	case LB_JTREE_STR:
 		o = json_object_new_string_len(e->str, (int)e->len);
 		break;
+	case LB_JTREE_B64: {
+		char *d = malloc(lb_b64_encoded_size(e->len));
+
+		if (d == NULL)
+			break;
+		o = json_object_new_string_len(
+		    d, (int)lb_b64_encode(e->str, e->len, d));
+		free(d);
+		break;
+	}
 	case LB_JTREE_RAW: {
 		struct json_tokener *t = json_tokener_new();
 
@@ -296,6 +322,7 @@ lb_jtree_write(struct lb_jbuf *jb, const struct lb_jnode *e)
 			lb_jbuf_string(jb, e->str, e->len);
 		return;
 	case LB_JTREE_RAW: lb_jbuf_put(jb, e->str, e->len); return;
+	case LB_JTREE_B64: lb_jbuf_b64(jb, e->str, e->len); return;
 	case LB_JTREE_OBJ:
 	case LB_JTREE_ARR:
 		lb_jbuf_put(jb, e->type == LB_JTREE_OBJ ? "{" : "[", 1);

@@ -25,6 +25,7 @@ enum lb_jtree_type {
 	LB_JTREE_OBJ,
 	LB_JTREE_ARR,
 	LB_JTREE_RAW, /* str: a JSON value as text, written as is */
+	LB_JTREE_B64, /* str: bytes, written as a base64 string */
 };
 
 struct lb_jnode;
@@ -70,6 +71,14 @@ struct lb_jnode *lb_jtree_str(struct lb_arena *a, const char *s, size_t len);
  * sets *oom).
  */
 struct lb_jnode *lb_jtree_raw(struct lb_arena *a, const char *s, size_t len);
+
+/*
+ * The string that is len bytes of s in base64, borrowed: s must outlive the
+ * tree.  It is encoded when written, straight into the text (no copy of
+ * its own).  NULL (a->oom set) when out of memory or the base64 would be
+ * over INT_MAX bytes.
+ */
+struct lb_jnode *lb_jtree_b64(struct lb_arena *a, const void *s, size_t len);
 
 /* The same, copied into the arena. */
 struct lb_jnode *lb_jtree_str_copy(

@@ -67,6 +67,10 @@
  * (lb_json_reparse) when its text was at most this long; a bigger one is
  * freed rather than kept while the environment idles. */
 #define LAST_EVENT_MAX (64 * 1024)
+/* A result's text buffer is kept for the next up to this size; strings of
+ * OUT_SLICE_MIN bytes or more are sent from where they lie instead. */
+#define OUT_KEEP_MAX  (256 * 1024)
+#define OUT_SLICE_MIN 8192
 
 /* The channel's descriptors move at or above this (channel_hide). */
 #define CHANNEL_FD_MIN 1000
@@ -251,6 +255,21 @@ channel_hide(void)
 	chan_out = hide_fd(LB_WORKER_OUT_FD);
 }
 
+/* A reply frame: the metadata, then body[0..n). */
+static int
+reply_iov(uint32_t type, const struct lb_frame_meta *m,
+    const struct iovec *body, int n)
+{
+	unsigned char meta[LB_FRAME_META_LEN];
+	struct iovec iov[2 * LB_JBUF_SLICES_MAX + 2];
+
+	lb_frame_meta_encode(meta, m);
+	iov[0].iov_base = meta;
+	iov[0].iov_len = sizeof(meta);
+	memcpy(iov + 1, body, (size_t)n * sizeof(*iov));
+	return lb_frame_send(chan_out, type, iov, n + 1, 0);
+}
+
 int
 lb_worker_chan_in(void)
 {
@@ -261,29 +280,30 @@ int
 lb_worker_reply(
     uint32_t type, const struct lb_frame_meta *m, const char *body, size_t len)
 {
-	unsigned char meta[LB_FRAME_META_LEN];
-	struct iovec iov[2];
+	struct iovec iov = { (void *)(uintptr_t)body, len };
 
-	lb_frame_meta_encode(meta, m);
-	iov[0].iov_base = meta;
-	iov[0].iov_len = sizeof(meta);
-	iov[1].iov_base = (void *)(uintptr_t)body;
-	iov[1].iov_len = len;
-	return lb_frame_send(chan_out, type, iov, 2, 0);
+	return reply_iov(type, m, &iov, 1);
 }
 
 /* Sends a reply frame for the current invocation: metadata then `body`.
  * 0 or -1. */
+static void
+reply_meta(struct lb_frame_meta *m, int64_t started_us)
+{
+	int64_t d = lb_mono_us() - started_us;
+
+	m->duration_us = d > 0 ? (uint64_t)d : 0;
+	m->maxrss_kb = maxrss_kb();
+	m->cpu = sched_getcpu(); /* see envi_pick_idle in env.c */
+	m->seq = cur_seq;
+}
+
 static int
 send_reply(uint32_t type, int64_t started_us, const char *body, size_t len)
 {
 	struct lb_frame_meta m;
-	int64_t d = lb_mono_us() - started_us;
 
-	m.duration_us = d > 0 ? (uint64_t)d : 0;
-	m.maxrss_kb = maxrss_kb();
-	m.cpu = sched_getcpu(); /* see envi_pick_idle in env.c */
-	m.seq = cur_seq;
+	reply_meta(&m, started_us);
 	return lb_worker_reply(type, &m, body, len);
 }
 
@@ -365,6 +385,7 @@ struct worker {
 	void (*shutdown)(void);
 	json_tokener *tok;
 	json_object *last_event; /* its tree, or NULL: see LAST_EVENT_MAX */
+	struct lb_jbuf out;      /* the last result's text, kept */
 };
 
 static int
@@ -619,8 +640,12 @@ invoke(struct worker *w, const char *payload, size_t len)
 		json_object_put(event);
 		return rc;
 	}
-	/* json-c's text, written a string run at a time (json.h) */
-	out = lb_json_serialize(result, &outlen);
+	/*
+	 * json-c's text, written a string run at a time (json.h); long
+	 * strings with nothing to escape (a body) go out from where they lie.
+	 */
+	out = lb_json_serialize_to(&w->out, result) == 0 ? w->out.buf : NULL;
+	outlen = w->out.len + w->out.sliced;
 	if (out == NULL && errno != EDOM)
 		die_oom(started);
 	if (out == NULL) {
@@ -634,12 +659,21 @@ invoke(struct worker *w, const char *payload, size_t len)
 		    "Response payload size (%zu bytes) exceeded maximum "
 		    "allowed payload size (%d bytes).",
 		    outlen, LB_FRAME_RESULT_LIMIT);
-		free(out);
 		rc = send_error(LB_FRAME_ERROR, started,
 		    "Function.ResponseSizeTooLarge", msg);
 	} else {
-		rc = send_reply(LB_FRAME_RESULT, started, out, outlen);
-		free(out);
+		struct iovec iov[2 * LB_JBUF_SLICES_MAX + 1];
+		struct lb_frame_meta m;
+
+		reply_meta(&m, started);
+		rc = reply_iov(
+		    LB_FRAME_RESULT, &m, iov, lb_jbuf_iov(&w->out, iov));
+	}
+	/* the buffer is kept for the next result, unless it grew large */
+	if (w->out.cap > OUT_KEEP_MAX) {
+		free(w->out.buf);
+		w->out.buf = NULL;
+		w->out.cap = 0;
 	}
 	/* freed once the reply is on its way: the gateway goes on meanwhile */
 	json_object_put(result);
@@ -682,6 +716,7 @@ lb_worker_main(int argc, char **argv)
 	limit_memory(w.ctx.memory_limit_in_mb);
 	status_fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
 
+	w.out.slice_min = OUT_SLICE_MIN;
 	w.tok = json_tokener_new_ex(EVENT_MAX_DEPTH);
 	if (w.tok == NULL)
 		die_oom(started);
@@ -725,6 +760,8 @@ lb_worker_main(int argc, char **argv)
 	lb_frame_reader_reset(&rd);
 	json_tokener_free(w.tok);
 	json_object_put(w.last_event);
+	free(w.out.buf);
+	free(w.out.slices);
 	/* Orderly shutdown (the gateway closed its end): lb_shutdown. */
 	if (rc == 0 && w.shutdown != NULL)
 		w.shutdown();

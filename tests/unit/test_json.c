@@ -518,6 +518,150 @@ test_long_strings(void)
 	free(s);
 }
 
+/* A byte that ends a plain run, at every place of runs about as long as
+ * the wide scans' steps, at every scan level this CPU has. */
+static void
+test_run_stops(void)
+{
+	/* as JSON text, and as the raw bytes a string holds */
+	static const struct {
+		const char *text, *raw;
+		int valid;
+	} stop[] = {
+		{ "\\\"", "\"", 1 }, { "\\\\", "\\", 1 },
+		{ "\\u0001", "\x01", 1 },
+		{ "\xc3\xa9", "\xc3\xa9", 1 }, /* not a stop: marks UTF-8 */
+		{ "\xff", NULL, 0 },           /* not UTF-8: declined */
+	};
+	static const size_t lens[] = { 100, 128, 129, 191, 300 };
+	int best = lb_json_simd_cap(-1);
+	char text[400], raw[400];
+
+	for (int lvl = 0; lvl <= best; lvl++) {
+		CU_ASSERT_EQUAL_FATAL(lb_json_simd_cap(lvl), lvl);
+		for (size_t li = 0; li < sizeof(lens) / sizeof(lens[0]); li++)
+			for (size_t at = 0; at < lens[li]; at++)
+				for (size_t k = 0;
+				     k < sizeof(stop) / sizeof(stop[0]); k++) {
+					size_t tl = strlen(stop[k].text), n = 0;
+
+					text[n++] = '"';
+					memset(text + n, 'a', at);
+					n += at;
+					memcpy(text + n, stop[k].text, tl);
+					n += tl;
+					memset(text + n, 'b', lens[li] - at);
+					n += lens[li] - at;
+					text[n++] = '"';
+					CU_ASSERT_EQUAL_FATAL(
+					    check(text, n), stop[k].valid);
+					if (stop[k].raw == NULL)
+						continue;
+					/* the same bytes serialised */
+					{
+						size_t rl = strlen(stop[k].raw);
+						json_object *o;
+						char *out;
+						size_t outlen;
+
+						memset(raw, 'a', at);
+						memcpy(
+						    raw + at, stop[k].raw, rl);
+						memset(raw + at + rl, 'b',
+						    lens[li] - at);
+						o = json_object_new_string_len(
+						    raw,
+						    (int)(at + rl + lens[li] -
+						        at));
+						out = lb_json_serialize(
+						    o, &outlen);
+						CU_ASSERT_PTR_NOT_NULL_FATAL(
+						    out);
+						CU_ASSERT_STRING_EQUAL_FATAL(
+						    out,
+						    json_object_to_json_string_ext(
+						        o, FLAGS));
+						free(out);
+						json_object_put(o);
+					}
+				}
+	}
+	lb_json_simd_cap(-1);
+}
+
+/* The text in iovecs, joined. */
+static char *
+joined(const struct lb_jbuf *b, size_t *len)
+{
+	struct iovec iov[2 * LB_JBUF_SLICES_MAX + 1];
+	int n = lb_jbuf_iov(b, iov);
+	char *s = malloc(b->len + b->sliced + 1), *d = s;
+
+	for (int i = 0; i < n; i++) {
+		memcpy(d, iov[i].iov_base, iov[i].iov_len);
+		d += iov[i].iov_len;
+	}
+	*d = '\0';
+	*len = (size_t)(d - s);
+	return s;
+}
+
+/* Long plain strings left where they lie: the same text as a copy, and
+ * no more slices than the cap; the buffer serves one result after another. */
+static void
+test_serialize_slices(void)
+{
+	struct lb_jbuf b = { 0 };
+	char *big = malloc(20000), *esc = malloc(20000);
+
+	memset(big, 'x', 20000);
+	memset(esc, 'y', 20000);
+	esc[12345] = '"';
+	b.slice_min = 8192;
+	for (int round = 0; round < 3; round++) {
+		json_object *o = json_object_new_object();
+		json_object *arr = json_object_new_array();
+		char *want, *got;
+		size_t wl, gl;
+
+		json_object_object_add(
+		    o, "statusCode", json_object_new_int(200));
+		json_object_object_add(
+		    o, "body", json_object_new_string_len(big, 20000 - round));
+		json_object_object_add(
+		    o, "esc", json_object_new_string_len(esc, 20000));
+		json_object_object_add(
+		    o, "short", json_object_new_string("tail \"q\""));
+		/* more long strings than slices: the rest are copied */
+		for (int i = 0; i < LB_JBUF_SLICES_MAX + 3; i++)
+			json_object_array_add(
+			    arr, json_object_new_string_len(big, 8192 + i));
+		json_object_object_add(o, "many", arr);
+		CU_ASSERT_EQUAL_FATAL(lb_json_serialize_to(&b, o), 0);
+		CU_ASSERT_EQUAL(b.nslices, LB_JBUF_SLICES_MAX);
+		CU_ASSERT(b.len < 20000 * 2 + 8192 * 4);
+		want = lb_json_serialize(o, &wl);
+		got = joined(&b, &gl);
+		CU_ASSERT_EQUAL(gl, wl);
+		CU_ASSERT_STRING_EQUAL(got, want);
+		free(want);
+		free(got);
+		json_object_put(o);
+	}
+	/* NaN: EDOM, as lb_json_serialize */
+	{
+		json_object *d = json_object_new_double(NAN);
+
+		CU_ASSERT_EQUAL(lb_json_serialize_to(&b, d), -1);
+		CU_ASSERT_EQUAL(errno, EDOM);
+		json_object_put(d);
+	}
+	free(b.buf);
+	free(b.slices);
+	free(big);
+	free(esc);
+}
+
 /* Types the parser never makes still serialise as json-c does. */
 static void
 test_serialize_other(void)
@@ -656,6 +800,9 @@ lb_test_suite_json(void)
 		{ "fixtures and mutations", test_fixtures_and_mutations },
 		{ "long strings", test_long_strings },
 		{ "long strings sliced", test_sliced },
+		{ "a run's stop byte at every place", test_run_stops },
+		{ "long strings sent from where they lie",
+		    test_serialize_slices },
 		{ "serialize other types", test_serialize_other },
 		{ "serialize NaN and Infinity", test_serialize_nonfinite },
 		{ "reparse", test_reparse },

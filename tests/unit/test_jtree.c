@@ -91,6 +91,13 @@ test_values(void)
 	raw = lb_jtree_str(&a, "QUJD", 4);
 	raw->num = 1; /* needs no escapes: written as is */
 	lb_jtree_put(&a, root, "b64", raw);
+	/* bytes encoded as the text is written */
+	lb_jtree_put(&a, root, "enc",
+	    lb_jtree_b64(&a,
+	        "\xff\x00"
+	        "ab",
+	        4));
+	lb_jtree_put(&a, root, "enc0", lb_jtree_b64(&a, "", 0));
 	lb_jtree_push(&a, arr, lb_jtree_int(&a, 1));
 	lb_jtree_append(&a, arr, NULL, NULL);
 	lb_jtree_push(&a, arr, lb_jtree_new(&a, LB_JTREE_OBJ));
@@ -100,7 +107,8 @@ test_values(void)
 	check_tree(root,
 	    "{\"t\":true,\"f\":false,\"n\":-9223372036854775808,"
 	    "\"null\":null,\"esc\":\"q\\\"/\\\\\\n\\u0001\","
-	    "\"nul\":\"a\\u0000b\",\"b64\":\"QUJD\",\"arr\":[1,null,{},[]]}");
+	    "\"nul\":\"a\\u0000b\",\"b64\":\"QUJD\",\"enc\":\"/wBhYg==\","
+	    "\"enc0\":\"\",\"arr\":[1,null,{},[]]}");
 	lb_arena_free(&a);
 }
 
