@@ -193,22 +193,45 @@ maxrss_kb(void)
 /*
  * Sets _X_AMZN_TRACE_ID for one invocation, or removes it.  putenv with a
  * buffer of our own: environ then points at it, and later invocations only
- * rewrite the buffer (setenv would allocate and scan every time).
+ * rewrite the buffer (setenv would allocate and scan every time).  Where
+ * environ holds it is remembered too, so that an invocation does not scan
+ * the environment (getenv) unless the handler changed it.
  */
 static void
-set_trace_env(const char *trace)
+set_trace_env(const char *trace, size_t len)
 {
 	static const char name[] = "_X_AMZN_TRACE_ID=";
 	static char var[sizeof(name) + 256];
+	static char **env_at; /* environ when var was found in it, or NULL */
+	static size_t slot;   /* and where */
 
-	if (trace[0] == '\0') {
+	if (len == 0) {
 		unsetenv("_X_AMZN_TRACE_ID");
+		env_at = NULL;
 		return;
 	}
-	snprintf(var, sizeof(var), "%s%s", name, trace);
+	if (len > 255)
+		len = 255;
+	memcpy(var, name, sizeof(name) - 1);
+	memcpy(var + sizeof(name) - 1, trace, len);
+	var[sizeof(name) - 1 + len] = '\0';
+	/*
+	 * Still in place?  An environ array the handler did not replace is
+	 * at least as large as when var was found in it (setenv grows it
+	 * into a new array, unsetenv shifts entries within it).
+	 */
+	if (env_at != NULL && env_at == environ && environ[slot] == var)
+		return;
 	/* the handler may have set it itself: then point environ back */
 	if (getenv("_X_AMZN_TRACE_ID") != var + sizeof(name) - 1)
 		putenv(var);
+	env_at = NULL;
+	for (size_t i = 0; environ != NULL && environ[i] != NULL; i++)
+		if (environ[i] == var) {
+			env_at = environ;
+			slot = i;
+			break;
+		}
 }
 
 /*
@@ -577,7 +600,7 @@ invoke(struct worker *w, const char *payload, size_t len)
 	cur_seq = iv.seq;
 	copy_id(rid, iv.request_id, iv.request_id_len);
 	copy_id(trace, iv.trace_id, iv.trace_id_len);
-	set_trace_env(trace);
+	set_trace_env(trace, strlen(trace));
 	ctx = w->ctx;
 	ctx.aws_request_id = rid;
 	ctx.deadline_ms = iv.deadline_ms;

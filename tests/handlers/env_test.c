@@ -132,13 +132,24 @@ env_big(json_object *event, const lb_context *ctx)
 	return o;
 }
 
-/* The values of the variables named in {"names": [...]} (null if unset). */
+/* The values of the variables named in {"names": [...]} (null if unset),
+ * after setting those in {"set": {name: value or null}}. */
 json_object *
 env_getenv(json_object *event, const lb_context *ctx)
 {
-	json_object *names, *o = json_object_new_object();
+	json_object *names, *set, *o = json_object_new_object();
 
 	(void)ctx;
+	if (json_object_object_get_ex(event, "set", &set) &&
+	    json_object_is_type(set, json_type_object)) {
+		json_object_object_foreach(set, k, v)
+		{
+			if (v == NULL)
+				unsetenv(k);
+			else
+				setenv(k, json_object_get_string(v), 1);
+		}
+	}
 	if (json_object_object_get_ex(event, "names", &names) &&
 	    json_object_is_type(names, json_type_array))
 		for (size_t i = 0; i < json_object_array_length(names); i++) {

@@ -174,6 +174,25 @@ world_stop(struct world *w)
 	unlink(w->path);
 }
 
+/* Invokes function `name` with `event` and trace id `trace`. */
+static void
+invoke_traced(struct world *w, const char *name, const char *event,
+    const char *trace, struct lb_invoke_result *res)
+{
+	struct lb_invoke_request rq;
+	char rid[LB_IDS_UUID_LEN + 1];
+	int fn = lb_config_function_index(w->cfg, name);
+
+	CU_ASSERT_FATAL(fn >= 0);
+	lb_ids_uuid(rid);
+	memset(&rq, 0, sizeof(rq));
+	rq.request_id = rid;
+	rq.trace_id = trace;
+	rq.event = event;
+	rq.event_len = strlen(event);
+	run_invoke(w->envs, (size_t)fn, &rq, res);
+}
+
 /* Invokes function `name` with `event`; integration deadline in ms from
  * now (0 = none). */
 static void
@@ -1040,6 +1059,58 @@ test_environment_spare(void)
 }
 
 /*
+ * _X_AMZN_TRACE_ID follows every invocation's trace id in one warm
+ * environment, whatever the handler did to the environment before: set
+ * it itself, grew the environment (a new environ array), removed it.
+ */
+static void
+test_trace_env_follows(void)
+{
+	static const struct {
+		const char *set, *trace, *want;
+	} step[] = {
+		{ "", "Root=1-a", "\"Root=1-a\"" },
+		{ "", "Root=1-b", "\"Root=1-b\"" },
+		{ "\"_X_AMZN_TRACE_ID\":\"mine\"", "Root=1-c", "\"mine\"" },
+		{ "", "Root=1-d", "\"Root=1-d\"" },
+		{ "\"G0\":\"1\",\"G1\":\"1\",\"G2\":\"1\",\"G3\":\"1\","
+		  "\"G4\":\"1\",\"G5\":\"1\",\"G6\":\"1\",\"G7\":\"1\","
+		  "\"G8\":\"1\",\"G9\":\"1\",\"H0\":\"1\",\"H1\":\"1\"",
+		    "Root=1-e", "\"Root=1-e\"" },
+		{ "", "Root=1-f", "\"Root=1-f\"" },
+		{ "\"_X_AMZN_TRACE_ID\":null", "Root=1-g", "null" },
+		{ "", "Root=1-h", "\"Root=1-h\"" },
+		{ "", "", "null" },
+		{ "", "Root=1-i", "\"Root=1-i\"" },
+	};
+	struct world w;
+	struct lb_invoke_result r;
+	char ev[512], want[64];
+	int64_t pid = 0;
+
+	if (world_start(&w, "spare_workers = 0;",
+	        "{ name = \"f\"; module = \"@T\"; handler = \"env_getenv\"; "
+	        "}") < 0)
+		return;
+	for (size_t i = 0; i < sizeof(step) / sizeof(step[0]); i++) {
+		snprintf(ev, sizeof(ev),
+		    "{\"set\":{%s},\"names\":[\"_X_AMZN_TRACE_ID\"]}",
+		    step[i].set);
+		snprintf(want, sizeof(want), "{\"_X_AMZN_TRACE_ID\":%s}",
+		    step[i].want);
+		invoke_traced(&w, "f", ev, step[i].trace, &r);
+		CU_ASSERT_EQUAL_FATAL(r.status, LB_INVOKE_OK);
+		CU_ASSERT(payload_is(&r, want));
+		/* one environment throughout */
+		if (i == 0)
+			pid = r.env_pid;
+		CU_ASSERT_EQUAL(r.env_pid, pid);
+		lb_invoke_result_clear(&r);
+	}
+	world_stop(&w);
+}
+
+/*
  * A function whose environment sets what only a process start reads
  * (LD_LIBRARY_PATH here) never starts from a spare worker.
  */
@@ -1263,6 +1334,7 @@ lb_test_suite_env(void)
 		{ "out of memory", test_out_of_memory },
 		{ "environment", test_environment },
 		{ "environment, from a spare", test_environment_spare },
+		{ "trace id follows each invocation", test_trace_env_follows },
 		{ "spare not for startup variables",
 		    test_spare_not_for_startup_vars },
 		{ "recycle", test_recycle },
