@@ -48,6 +48,13 @@ static uint32_t dec4[4][256]; /* character -> its 6 bits at position i */
 /* the best level this CPU has, and the cap the tests may set */
 enum { LVL_SCALAR, LVL_SSSE3, LVL_AVX2, LVL_AVX512 };
 static int level, level_cpu;
+/*
+ * AVX2 and AVX-512 from this length only: the first wide instructions
+ * after a while cost a core a warm-up (its upper vector lanes powered up),
+ * which a short body does not repay.  lb_b64_simd_cap lowers it.
+ */
+#define WIDE_MIN 4096
+static size_t wide_min = WIDE_MIN;
 
 /* Encodes 12 bytes of src (reading 16) into 16 characters. */
 __attribute__((target("ssse3"))) static void
@@ -305,9 +312,9 @@ lb_b64_encode(const void *src, size_t len, char *dst)
 	size_t i = 0;
 
 #ifdef B64_SSSE3
-	if (level >= LVL_AVX512)
+	if (level >= LVL_AVX512 && len >= wide_min)
 		i = enc_avx512(s, len, &d);
-	if (level >= LVL_AVX2 && len - i >= 36) {
+	if (level >= LVL_AVX2 && len >= wide_min && len - i >= 36) {
 		/* enc32 reads from 4 bytes before its block */
 		enc16(s + i, d);
 		for (i += 12, d += 16; len - i >= 28; i += 24, d += 32)
@@ -366,10 +373,10 @@ lb_b64_decode(const char *src, size_t len, void *dst)
 		return -1;
 	i = 0;
 #ifdef B64_SSSE3
-	if (level >= LVL_AVX512)
+	if (level >= LVL_AVX512 && len >= wide_min)
 		i = dec_avx512(src, len, d, &n);
 	/* 32 bytes stored for 24: stop while 16 characters (12 bytes) remain */
-	if (level >= LVL_AVX2)
+	if (level >= LVL_AVX2 && len >= wide_min)
 		for (; i + 48 <= len && dec32(src + i, d + n); i += 32, n += 24)
 			;
 	/* 16 bytes stored for 12: stop while 8 characters (6 bytes) remain */
@@ -433,6 +440,7 @@ int
 lb_b64_simd_cap(int cap)
 {
 #ifdef B64_SSSE3
+	wide_min = cap < 0 ? WIDE_MIN : 0;
 	if (cap < 0 || cap > level_cpu)
 		cap = level_cpu;
 	level = cap;

@@ -30,7 +30,8 @@ long lb_b64url_decode(const char *src, size_t len, void *dst);
 
 /*
  * For the tests: caps the vector code at `cap` (0 scalar, 1 SSSE3, 2 AVX2,
- * 3 AVX-512 VBMI; -1 the best this CPU has).  Returns the level in use.
+ * 3 AVX-512 VBMI; -1 the best this CPU has) and, but for -1, uses AVX2 and
+ * AVX-512 at every length, not from 4 KB on.  Returns the level in use.
  */
 int lb_b64_simd_cap(int cap);
 

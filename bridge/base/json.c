@@ -57,10 +57,18 @@ needs_escape8(uint64_t v)
 #ifdef JSON_X86
 /*
  * Long runs (bodies) go 64 or 32 bytes a step where the CPU has AVX-512 BW
- * or AVX2 (chosen at run time); these return how far they got before the
+ * or AVX2 (chosen at run time, for runs of WIDE_MIN bytes or more); these
+ * return how far they got before the
  * last whole vector or the first byte to stop at, and set *hi as below.
  */
 static int wide_level, wide_cpu; /* 0 none, 1 AVX2, 2 AVX-512 BW */
+/*
+ * From this length only: the first wide instructions after a while cost
+ * a core a warm-up (its upper vector lanes powered up), which a short
+ * string does not repay.  lb_json_simd_cap lowers it for the tests.
+ */
+#define WIDE_MIN 4096
+static size_t wide_min = WIDE_MIN;
 
 __attribute__((constructor)) static void
 json_cpu(void)
@@ -148,7 +156,7 @@ plain_run(const unsigned char *s, size_t n, unsigned *hi)
 	const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\'),
 	              space = _mm_set1_epi8(0x20);
 
-	if (n >= 128 && wide_level > 0) {
+	if (n >= wide_min && wide_level > 0) {
 		i = wide_level == 2 ? run64(s, n, &h) : run32(s, n, &h);
 		if (i < n && (s[i] < 0x20 || s[i] == '"' || s[i] == '\\'))
 			goto out; /* stopped at a byte, not at the end */
@@ -1158,6 +1166,7 @@ lb_json_simd_cap(int cap)
 {
 #ifdef JSON_X86
 	wide_level = cap < 0 || cap > wide_cpu ? wide_cpu : cap;
+	wide_min = cap < 0 ? WIDE_MIN : 128;
 	return wide_level;
 #else
 	(void)cap;

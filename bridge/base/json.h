@@ -138,8 +138,9 @@ char *lb_jbuf_finish(struct lb_jbuf *b, size_t *len);
 
 /*
  * For the tests: caps the scan of long strings at `cap` (0: 16 bytes a
- * step, 1: AVX2, 2: AVX-512 BW; -1 the best this CPU has).  Returns the
- * level in use.
+ * step, 1: AVX2, 2: AVX-512 BW; -1 the best this CPU has) and, but for
+ * -1, takes the wide steps from 128 bytes on instead of 4 KB.  Returns
+ * the level in use.
  */
 int lb_json_simd_cap(int cap);
 
