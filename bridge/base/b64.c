@@ -20,7 +20,9 @@
  * "Base64 encoding and decoding at almost the speed of a memory copy",
  * 2019), chosen at run time by what the CPU has:
  *
- *   AVX-512 VBMI  48 bytes <-> 64 characters a step (byte permutes)
+ *   AVX-512 VBMI  64 characters -> 48 bytes a step (byte permutes);
+ *                 encoding stays with AVX2, which measured as fast in
+ *                 place (docs/performance.md, session 10)
  *   AVX2          24 bytes <-> 32 characters
  *   SSSE3         12 bytes <-> 16 characters (every x86-64 CPU since 2006)
  *
@@ -185,24 +187,6 @@ dec32(const char *src, unsigned char *dst)
 
 #define AVX512 "avx512f,avx512bw,avx512vbmi"
 
-/* Encodes 48 bytes (reading 64) into 64 characters. */
-__attribute__((target(AVX512))) static void
-enc64(const unsigned char *src, char *dst, __m512i alphabet)
-{
-	/* each 32-bit lane gets b a c b of a group a b c ... */
-	const __m512i gather = _mm512_setr_epi32(0x01020001, 0x04050304,
-	    0x07080607, 0x0a0b090a, 0x0d0e0c0d, 0x10110f10, 0x13141213,
-	    0x16171516, 0x191a1819, 0x1c1d1b1c, 0x1f201e1f, 0x22232122,
-	    0x25262425, 0x28292728, 0x2b2c2a2b, 0x2e2f2d2e);
-	/* ... whose four 6-bit fields start at bits 10, 4, 22 and 16 */
-	const __m512i shifts = _mm512_set1_epi64(0x3036242a1016040aLL);
-	__m512i in = _mm512_loadu_si512((const void *)src);
-
-	in = _mm512_permutexvar_epi8(gather, in);
-	in = _mm512_multishift_epi64_epi8(shifts, in);
-	_mm512_storeu_si512((void *)dst, _mm512_permutexvar_epi8(in, alphabet));
-}
-
 /* Decodes 64 characters into 48 bytes (writing 64); 0 if one is not in
  * the alphabet.  vals0/vals1: character -> value, 0x80 when invalid. */
 __attribute__((target(AVX512))) static int
@@ -224,18 +208,7 @@ dec64(const char *src, unsigned char *dst, __m512i vals0, __m512i vals1)
 	return 1;
 }
 
-/* The AVX-512 loops, with their tables loaded once. */
-__attribute__((target(AVX512))) static size_t
-enc_avx512(const unsigned char *s, size_t len, char **d)
-{
-	__m512i alphabet = _mm512_loadu_si512((const void *)enc);
-	size_t i = 0;
-
-	for (; len - i >= 64; i += 48, *d += 64)
-		enc64(s + i, *d, alphabet);
-	return i;
-}
-
+/* The AVX-512 decoding loop, with its table loaded once. */
 static signed char dec_vals[128];
 
 __attribute__((target(AVX512))) static size_t
@@ -312,8 +285,7 @@ lb_b64_encode(const void *src, size_t len, char *dst)
 	size_t i = 0;
 
 #ifdef B64_SSSE3
-	if (level >= LVL_AVX512 && len >= wide_min)
-		i = enc_avx512(s, len, &d);
+	/* AVX-512 encodes no faster here: slower than AVX2 in case E */
 	if (level >= LVL_AVX2 && len >= wide_min && len - i >= 36) {
 		/* enc32 reads from 4 bytes before its block */
 		enc16(s + i, d);
