@@ -174,10 +174,11 @@ world_stop(struct world *w)
 	unlink(w->path);
 }
 
-/* Invokes function `name` with `event` and trace id `trace`. */
+/* Invokes function `name` with `event` and trace id `trace`; integration
+ * deadline in ms from now (0 = none). */
 static void
 invoke_traced(struct world *w, const char *name, const char *event,
-    const char *trace, struct lb_invoke_result *res)
+    const char *trace, int integ_ms, struct lb_invoke_result *res)
 {
 	struct lb_invoke_request rq;
 	char rid[LB_IDS_UUID_LEN + 1];
@@ -190,6 +191,7 @@ invoke_traced(struct world *w, const char *name, const char *event,
 	rq.trace_id = trace;
 	rq.event = event;
 	rq.event_len = strlen(event);
+	rq.integration_deadline_ms = integ_ms > 0 ? lb_now_ms() + integ_ms : 0;
 	run_invoke(w->envs, (size_t)fn, &rq, res);
 }
 
@@ -199,19 +201,8 @@ static void
 invoke(struct world *w, const char *name, const char *event, int integ_ms,
     struct lb_invoke_result *res)
 {
-	struct lb_invoke_request rq;
-	char rid[LB_IDS_UUID_LEN + 1];
-	int fn = lb_config_function_index(w->cfg, name);
-
-	CU_ASSERT_FATAL(fn >= 0);
-	lb_ids_uuid(rid);
-	memset(&rq, 0, sizeof(rq));
-	rq.request_id = rid;
-	rq.trace_id = "Root=1-5f84c7a9-6e1b2a3c4d5e6f7a8b9c0d1e";
-	rq.event = event;
-	rq.event_len = strlen(event);
-	rq.integration_deadline_ms = integ_ms > 0 ? lb_now_ms() + integ_ms : 0;
-	run_invoke(w->envs, (size_t)fn, &rq, res);
+	invoke_traced(w, name, event,
+	    "Root=1-5f84c7a9-6e1b2a3c4d5e6f7a8b9c0d1e", integ_ms, res);
 }
 
 /* Whether res's payload is the JSON `want`. */
@@ -1098,7 +1089,7 @@ test_trace_env_follows(void)
 		    step[i].set);
 		snprintf(want, sizeof(want), "{\"_X_AMZN_TRACE_ID\":%s}",
 		    step[i].want);
-		invoke_traced(&w, "f", ev, step[i].trace, &r);
+		invoke_traced(&w, "f", ev, step[i].trace, 0, &r);
 		CU_ASSERT_EQUAL_FATAL(r.status, LB_INVOKE_OK);
 		CU_ASSERT(payload_is(&r, want));
 		/* one environment throughout */
