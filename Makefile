@@ -352,7 +352,8 @@ FUZZ_CORPUS = $(BUILD)/fuzz/$*.corpus
 
 # json.c against json-c; pairs "A NUL B" for lb_json_reparse
 FUZZ_TARGETS += fuzz_json
-FUZZ_SRC_fuzz_json := bridge/base/json.c bridge/base/url.c bridge/base/fmt.c
+FUZZ_SRC_fuzz_json := bridge/base/json.c bridge/base/url.c bridge/base/fmt.c \
+	bridge/base/b64.c
 FUZZ_LEN_fuzz_json := 8192
 fuzz-seed-fuzz_json:
 	mkdir -p $(BUILD)/fuzz/fuzz_json.corpus
