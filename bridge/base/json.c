@@ -57,9 +57,10 @@ needs_escape8(uint64_t v)
 #ifdef JSON_X86
 /*
  * Long runs (bodies) go 64 or 32 bytes a step where the CPU has AVX-512 BW
- * or AVX2 (chosen at run time, for runs of WIDE_MIN bytes or more); these
- * return how far they got before the
- * last whole vector or the first byte to stop at, and set *hi as below.
+ * or AVX2 (chosen at run time, for runs of WIDE_MIN bytes or more).  run64
+ * and run32 return where they stopped: at the first byte that ends the run,
+ * or where less than a whole vector is left; they set *h as plain_run's
+ * h below.
  */
 static int wide_level, wide_cpu; /* 0 none, 1 AVX2, 2 AVX-512 BW */
 /*

@@ -308,8 +308,7 @@ lb_worker_reply(
 	return reply_iov(type, m, &iov, 1);
 }
 
-/* Sends a reply frame for the current invocation: metadata then `body`.
- * 0 or -1. */
+/* The metadata of a reply to the current invocation. */
 static void
 reply_meta(struct lb_frame_meta *m, int64_t started_us)
 {
@@ -321,6 +320,8 @@ reply_meta(struct lb_frame_meta *m, int64_t started_us)
 	m->seq = cur_seq;
 }
 
+/* Sends a reply frame for the current invocation: metadata then `body`.
+ * 0 or -1. */
 static int
 send_reply(uint32_t type, int64_t started_us, const char *body, size_t len)
 {
