@@ -919,9 +919,9 @@ lb_jbuf_put(struct lb_jbuf *b, const char *s, size_t n)
 	b->len += n;
 }
 
-/* As json-c escapes with JSON_C_TO_STRING_NOSLASHESCAPE. */
-void
-lb_jbuf_string(struct lb_jbuf *b, const char *s, size_t n)
+/* lb_jbuf_string, when s[0..plain) is known to need no escapes. */
+static void
+jbuf_string(struct lb_jbuf *b, const char *s, size_t n, size_t plain)
 {
 	static const char hex[] = "0123456789abcdef";
 	size_t i = 0;
@@ -938,7 +938,11 @@ lb_jbuf_string(struct lb_jbuf *b, const char *s, size_t n)
 
 		unsigned hi = 0;
 
-		i += plain_run((const unsigned char *)s + i, n - i, &hi);
+		if (plain > i)
+			i = plain; /* the run the caller scanned */
+		else
+			i +=
+			    plain_run((const unsigned char *)s + i, n - i, &hi);
 		memcpy(d, s + start, i - start);
 		d += i - start;
 		if (i == n)
@@ -970,6 +974,13 @@ lb_jbuf_string(struct lb_jbuf *b, const char *s, size_t n)
 	b->len = (size_t)(d - b->buf);
 }
 
+/* As json-c escapes with JSON_C_TO_STRING_NOSLASHESCAPE. */
+void
+lb_jbuf_string(struct lb_jbuf *b, const char *s, size_t n)
+{
+	jbuf_string(b, s, n, 0);
+}
+
 static void
 sb_value(struct lb_jbuf *b, json_object *o)
 {
@@ -996,23 +1007,20 @@ sb_value(struct lb_jbuf *b, json_object *o)
 	}
 	case json_type_string: {
 		const char *s = json_object_get_string(o);
-		size_t n = (size_t)json_object_get_string_len(o);
+		size_t n = (size_t)json_object_get_string_len(o), plain = 0;
 		unsigned hi = 0;
 
 		if (b->slice_min > 0 && n >= b->slice_min &&
 		    b->nslices < LB_JBUF_SLICES_MAX &&
-		    plain_run((const unsigned char *)s, n, &hi) == n) {
+		    (plain = plain_run((const unsigned char *)s, n, &hi)) ==
+		        n) {
 			struct lb_jslice *sl;
 
-			if (b->nslices == b->slices_cap) {
-				sl = realloc(b->slices,
-				    LB_JBUF_SLICES_MAX * sizeof(*sl));
-				if (sl == NULL) {
-					b->oom = 1;
-					return;
-				}
-				b->slices = sl;
-				b->slices_cap = LB_JBUF_SLICES_MAX;
+			if (b->slices == NULL &&
+			    (b->slices = malloc(LB_JBUF_SLICES_MAX *
+			         sizeof(*b->slices))) == NULL) {
+				b->oom = 1;
+				return;
 			}
 			lb_jbuf_put(b, "\"", 1);
 			sl = &b->slices[b->nslices++];
@@ -1023,7 +1031,7 @@ sb_value(struct lb_jbuf *b, json_object *o)
 			lb_jbuf_put(b, "\"", 1);
 			return;
 		}
-		lb_jbuf_string(b, s, n);
+		jbuf_string(b, s, n, plain);
 		return;
 	}
 	case json_type_object:
@@ -1153,10 +1161,8 @@ lb_json_serialize(json_object *o, size_t *len)
 {
 	struct lb_jbuf b = { 0 };
 
-	sb_value(&b, o);
-	if (b.nonfinite) {
+	if (lb_json_serialize_to(&b, o) < 0) {
 		free(b.buf);
-		errno = EDOM;
 		return NULL;
 	}
 	return lb_jbuf_finish(&b, len);

@@ -91,8 +91,8 @@ struct lb_jbuf {
 	int oom;
 	int nonfinite; /* a NaN or infinite double was met */
 	/* lb_json_serialize_to only: strings left where they lie */
-	struct lb_jslice *slices;
-	size_t nslices, slices_cap;
+	struct lb_jslice *slices; /* LB_JBUF_SLICES_MAX of them, or NULL */
+	size_t nslices;
 	size_t slice_min; /* 0: no slices */
 	size_t sliced;    /* their bytes, all told */
 };
