@@ -53,39 +53,43 @@ lb_throttle_destroy(struct lb_throttle *t)
 		pthread_mutex_destroy(&t->mu);
 }
 
+/* tm set to the start of the period around now_ms (UTC); -1 for none. */
+static int
+period_start_tm(enum lb_quota_period period, int64_t now_ms, struct tm *tm)
+{
+	time_t t = (time_t)(now_ms / 1000);
+
+	gmtime_r(&t, tm);
+	tm->tm_hour = tm->tm_min = tm->tm_sec = 0;
+	switch (period) {
+	case LB_QUOTA_DAY: return 0;
+	case LB_QUOTA_WEEK: tm->tm_mday -= tm->tm_wday; return 0;
+	case LB_QUOTA_MONTH: tm->tm_mday = 1; return 0;
+	default: return -1;
+	}
+}
+
 int64_t
 lb_quota_period_end(enum lb_quota_period period, int64_t now_ms)
 {
-	time_t t = (time_t)(now_ms / 1000);
 	struct tm tm;
 
-	gmtime_r(&t, &tm);
-	tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
-	switch (period) {
-	case LB_QUOTA_DAY: tm.tm_mday += 1; break;
-	case LB_QUOTA_WEEK: tm.tm_mday += 7 - tm.tm_wday; break;
-	case LB_QUOTA_MONTH:
-		tm.tm_mday = 1;
+	if (period_start_tm(period, now_ms, &tm) < 0)
+		return INT64_MAX;
+	/* the start of the next one */
+	if (period == LB_QUOTA_MONTH)
 		tm.tm_mon += 1;
-		break;
-	default: return INT64_MAX;
-	}
+	else
+		tm.tm_mday += period == LB_QUOTA_WEEK ? 7 : 1;
 	return (int64_t)timegm(&tm) * 1000;
 }
 
 int64_t
 lb_quota_period_start(enum lb_quota_period period, int64_t now_ms)
 {
-	time_t t = (time_t)(now_ms / 1000);
 	struct tm tm;
 
-	gmtime_r(&t, &tm);
-	tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
-	switch (period) {
-	case LB_QUOTA_DAY: break;
-	case LB_QUOTA_WEEK: tm.tm_mday -= tm.tm_wday; break;
-	case LB_QUOTA_MONTH: tm.tm_mday = 1; break;
-	default: return 0;
-	}
+	if (period_start_tm(period, now_ms, &tm) < 0)
+		return 0;
 	return (int64_t)timegm(&tm) * 1000;
 }
