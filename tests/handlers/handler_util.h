@@ -36,6 +36,20 @@ th_query(json_object *event, const char *name)
 	return th_field(q, name);
 }
 
+/* A 200 result whose body is the JSON text of `body`, which it frees. */
+static inline json_object *
+th_json_200(json_object *body)
+{
+	json_object *res = json_object_new_object();
+
+	json_object_object_add(res, "statusCode", json_object_new_int(200));
+	json_object_object_add(res, "body",
+	    json_object_new_string(
+	        json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN)));
+	json_object_put(body);
+	return res;
+}
+
 /*
  * Leaves two processes behind, both sleeping until killed: a child, and a
  * grandchild that called setsid() and whose parent exited (a double fork).

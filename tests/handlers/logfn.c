@@ -29,7 +29,7 @@ logfn_handler(json_object *event, const lb_context *ctx)
 {
 	const char *body = th_field(event, "body");
 	const char *fail = th_query(event, "fail");
-	json_object *res, *out;
+	json_object *out;
 
 	if (body != NULL && body[0] != '\0') {
 		fputs(body, stdout);
@@ -44,11 +44,5 @@ logfn_handler(json_object *event, const lb_context *ctx)
 	    out, "request_id", json_object_new_string(ctx->aws_request_id));
 	json_object_object_add(out, "format", env_str("AWS_LAMBDA_LOG_FORMAT"));
 	json_object_object_add(out, "level", env_str("AWS_LAMBDA_LOG_LEVEL"));
-	res = json_object_new_object();
-	json_object_object_add(res, "statusCode", json_object_new_int(200));
-	json_object_object_add(res, "body",
-	    json_object_new_string(
-	        json_object_to_json_string_ext(out, JSON_C_TO_STRING_PLAIN)));
-	json_object_put(out);
-	return res;
+	return th_json_200(out);
 }

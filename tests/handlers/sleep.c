@@ -22,7 +22,7 @@ json_object *
 sleep_handler(json_object *event, const lb_context *ctx)
 {
 	const char *s = th_query(event, "ms");
-	json_object *body, *res, *b;
+	json_object *body, *b;
 	struct timespec ts;
 	long ms = 0;
 
@@ -43,11 +43,5 @@ sleep_handler(json_object *event, const lb_context *ctx)
 	json_object_object_add(body, "pid", json_object_new_int(getpid()));
 	json_object_object_add(
 	    body, "request_id", json_object_new_string(ctx->aws_request_id));
-	res = json_object_new_object();
-	json_object_object_add(res, "statusCode", json_object_new_int(200));
-	json_object_object_add(res, "body",
-	    json_object_new_string(
-	        json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN)));
-	json_object_put(body);
-	return res;
+	return th_json_200(body);
 }

@@ -396,12 +396,16 @@ def nginx_conf(prefix, port, sock):
         "USER": user})
 
 
-def start_nginx(env, sock):
-    """nginx from nginx/run.conf.in in front of the FastCGI socket `sock`."""
+def start_nginx(env, sock, edit=None):
+    """nginx from nginx/run.conf.in in front of the FastCGI socket `sock`;
+    edit(text), when given, returns the configuration to run instead."""
     def argv(prefix, port):
         conf = os.path.join(prefix, "nginx.conf")
+        text = nginx_conf(prefix, port, sock)
+        if edit is not None:
+            text = edit(text)
         with open(conf, "w") as f:
-            f.write(nginx_conf(prefix, port, sock))
+            f.write(text)
         return [NGINX, "-p", prefix, "-c", conf, "-e", "stderr"]
     srv = _start_server(env, "nginx", argv)
     # SIGQUIT is nginx's graceful stop; the group is SIGKILLed after anyway

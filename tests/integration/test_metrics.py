@@ -33,19 +33,12 @@ class Fx:
 def start_nginx_realip(env, sock):
     """nginx from nginx/run.conf.in, but REMOTE_ADDR is the X-Real-IP the
     test sends (ngx_http_realip_module, trusting 127.0.0.1)."""
-    def argv(prefix, port):
-        conf = os.path.join(prefix, "nginx.conf")
-        text = h.nginx_conf(prefix, port, sock)
+    def edit(text):
         marker = "        location / {"
         h.ok(marker in text, "nginx/run.conf.in has no 'location / {'")
-        text = text.replace(marker, "        set_real_ip_from 127.0.0.1;\n"
+        return text.replace(marker, "        set_real_ip_from 127.0.0.1;\n"
                             "        real_ip_header X-Real-IP;\n" + marker, 1)
-        with open(conf, "w") as f:
-            f.write(text)
-        return [h.NGINX, "-p", prefix, "-c", conf, "-e", "stderr"]
-    srv = h._start_server(env, "nginx", argv)
-    srv.proc.stop_signal = signal.SIGQUIT
-    return srv
+    return h.start_nginx(env, sock, edit)
 
 
 # Debian's python3-prometheus-client (pure Python) for a python3 that is

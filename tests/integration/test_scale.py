@@ -37,17 +37,9 @@ def start_redis(env, port):
 def start_upstream_nginx(env, socks):
     """nginx (nginx/run.conf.in) with every bridge of `socks` in its
     upstream, round robin."""
-    def argv(prefix, port):
-        conf = os.path.join(prefix, "nginx.conf")
-        text = h.nginx_conf(prefix, port, socks[0])
-        servers = "".join("        server unix:%s;\n" % s for s in socks)
-        text = text.replace("        server unix:%s;\n" % socks[0], servers)
-        with open(conf, "w") as f:
-            f.write(text)
-        return [h.NGINX, "-p", prefix, "-c", conf, "-e", "stderr"]
-    srv = h._start_server(env, "nginx", argv)
-    srv.proc.stop_signal = signal.SIGQUIT
-    return srv
+    servers = "".join("        server unix:%s;\n" % s for s in socks)
+    return h.start_nginx(env, socks[0], lambda text: text.replace(
+        "        server unix:%s;\n" % socks[0], servers))
 
 
 class Cluster:
