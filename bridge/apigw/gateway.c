@@ -105,8 +105,6 @@ struct lb_call {
 	const char *error_msg;  /* an error's message when not its type's */
 	char *www_authenticate; /* JWT: sent with its 401 / 403 */
 	char *usage_key;     /* the authorizer's usageIdentifierKey, or NULL */
-	int64_t invoke_mono; /* the integration's start and its latency */
-	int64_t integ_ms;
 	int auth_failed;     /* the authorizer refused or failed */
 	struct lb_admit adm; /* the shared state's verdict (admit.h) */
 };
@@ -233,7 +231,7 @@ stage_invoke(struct lb_call *c)
 	c->rq.event = c->q.event;
 	c->rq.event_len = c->q.event_len;
 	c->rq.defer_report = 1; /* logged with the access line (access_log) */
-	c->invoke_mono = lb_mono_ms();
+	c->invoke_us = lb_mono_us();
 	c->rq.integration_deadline_ms =
 	    c->time_ms + (int64_t)(cfg->integration_timeout * 1000.0);
 }
@@ -245,7 +243,7 @@ stage_invoked(struct lb_call *c)
 	const struct lb_config *cfg = c->gen->cfg;
 
 	c->invoked = 1;
-	c->integ_ms = lb_mono_ms() - c->invoke_mono;
+	c->invoke_us = lb_mono_us() - c->invoke_us;
 	switch (c->res.status) {
 	case LB_INVOKE_OK: return LB_GWERR_NONE;
 	case LB_INVOKE_THROTTLED:
@@ -434,7 +432,7 @@ access_file_line(struct lb_call *c, enum lb_gwerr e,
 	v.num[LB_ACCESSLOG_RESPONSE_LATENCY] = lb_mono_ms() - c->start_mono;
 	v.num[LB_ACCESSLOG_INTEGRATION_STATUS] = invoke_status(c);
 	if (c->invoked) {
-		v.num[LB_ACCESSLOG_INTEGRATION_LATENCY] = c->integ_ms;
+		v.num[LB_ACCESSLOG_INTEGRATION_LATENCY] = c->invoke_us / 1000;
 		v.str[LB_ACCESSLOG_AWS_REQUEST_ID] = c->request_id;
 		if (c->res.status != LB_INVOKE_OK)
 			v.str[LB_ACCESSLOG_INTEGRATION_ERROR] =
@@ -607,10 +605,7 @@ static void
 call_invoked(void *arg)
 {
 	struct lb_call *c = arg;
-	enum lb_gwerr e;
-
-	c->invoke_us = lb_mono_us() - c->invoke_us;
-	e = stage_invoked(c);
+	enum lb_gwerr e = stage_invoked(c);
 
 	if (e == LB_GWERR_NONE)
 		e = stage_map(c, &c->resp);
@@ -669,7 +664,6 @@ call_continue(struct lb_call *c)
 		return;
 	}
 	stage_invoke(c);
-	c->invoke_us = lb_mono_us();
 	if (loop != NULL) {
 		lb_envs_invoke_async(c->gen->envs, c->q.match.route->function,
 		    &c->rq, &c->res, loop, call_invoked, c);
