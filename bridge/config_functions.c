@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "config_int.h"
+#include "base/pathfind.h"
 #include "lambda/probe.h"
 #include "lambda/sandbox.h"
 
@@ -55,28 +56,6 @@ resolve_module(struct lb_config__ctx *c, const config_setting_t *fs,
 	free(f->module);
 	f->module = real;
 	return 0;
-}
-
-/* A program named without a slash, found in $PATH as execvp would. */
-static int
-search_path(char *out, const char *name)
-{
-	const char *path = getenv("PATH"), *p, *end;
-
-	if (path == NULL || *path == '\0')
-		path = "/usr/local/bin:/usr/bin:/bin";
-	for (p = path; *p != '\0'; p = *end != '\0' ? end + 1 : end) {
-		int n;
-
-		end = strchr(p, ':');
-		if (end == NULL)
-			end = p + strlen(p);
-		n = snprintf(out, PATH_MAX + 1, "%.*s/%s",
-		    end == p ? 1 : (int)(end - p), end == p ? "." : p, name);
-		if (n > 0 && n <= PATH_MAX && access(out, X_OK) == 0)
-			return 0;
-	}
-	return -1;
 }
 
 /* The handler as its runtime wants it. */
@@ -160,7 +139,7 @@ resolve_provided(struct lb_config__ctx *c, const config_setting_t *fs,
 		if (join_path(path, f->code_dir, "bootstrap") < 0)
 			return lb_config__fail(c, cs, sub, "path too long");
 	} else if (strchr(f->bootstrap[0], '/') == NULL) {
-		if (search_path(path, f->bootstrap[0]) < 0)
+		if (lb_path_find(f->bootstrap[0], path, sizeof(path)) < 0)
 			return lb_config__fail(c, bs, sub,
 			    "cannot find '%s' in $PATH", f->bootstrap[0]);
 	} else if (join_path(path, dir, f->bootstrap[0]) < 0) {

@@ -9,12 +9,14 @@
  */
 #include <errno.h>
 #include <glob.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/pathfind.h"
 #include "cli/cli.h"
 #include "cli/cli_int.h"
 #include "import/import.h"
@@ -48,19 +50,9 @@ installed(const char *path)
 	int rc;
 
 	if (strchr(path, '/') == NULL) {
-		const char *p = getenv("PATH");
-		char buf[4096];
+		char buf[PATH_MAX];
 
-		while (p != NULL && *p != '\0') {
-			size_t n = strcspn(p, ":");
-
-			if (snprintf(buf, sizeof(buf), "%.*s/%s", (int)n, p,
-			        path) < (int)sizeof(buf) &&
-			    access(buf, X_OK) == 0)
-				return 1;
-			p += n + (p[n] == ':');
-		}
-		return 0;
+		return lb_path_find(path, buf, sizeof(buf)) == 0;
 	}
 	if (strpbrk(path, "*?[") == NULL)
 		return stat(path, &st) == 0;

@@ -31,6 +31,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "base/pathfind.h"
 #include "cli/cli.h"
 #include "config.h"
 #include "lambda/spawn.h"
@@ -134,21 +135,10 @@ find_program(const char *const *names, char *out)
 {
 	static const char *const dirs[] = { "/usr/sbin", "/usr/local/sbin",
 		"/sbin" };
-	const char *path = getenv("PATH");
 
 	for (; *names != NULL; names++) {
-		const char *p = path != NULL ? path : "", *e;
-
-		for (; *p != '\0'; p = *e != '\0' ? e + 1 : e) {
-			e = strchr(p, ':');
-			if (e == NULL)
-				e = p + strlen(p);
-			if (e > p &&
-			    snprintf(out, PATH_MAX, "%.*s/%s", (int)(e - p), p,
-			        *names) < PATH_MAX &&
-			    access(out, X_OK) == 0)
-				return 0;
-		}
+		if (lb_path_find(*names, out, PATH_MAX) == 0)
+			return 0;
 		for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
 			snprintf(out, PATH_MAX, "%s/%s", dirs[i], *names);
 			if (access(out, X_OK) == 0)
